@@ -1,0 +1,69 @@
+/* siren: one binary, git-style subcommands. */
+#include "cmd.h"
+
+#include <stdio.h>
+#include <string.h>
+
+struct subcommand {
+    const char *name;
+    int (*run)(int argc, char **argv);
+    const char *summary;
+};
+
+static const struct subcommand subcommands[] = {
+    {"data", cmd_data, "find, verify, prepare and describe datasets (fetch/prepare/info)"},
+    {"train", cmd_train, "single-process reference training of a workload"},
+    {"kv", cmd_kv, "the KV store by hand (put/get/ls/rm)"},
+    {"bench", cmd_bench, "benchmark suites: tables and figures"},
+};
+
+static void usage(FILE *f)
+{
+    fprintf(f, "usage: siren <command> [options]   (siren <command> --help for each)\n\n"
+               "Serverless ML training (Siren, INFOCOM 2019), emulated on MPI.\n\ncommands:\n");
+    for (size_t i = 0; i < sizeof subcommands / sizeof *subcommands; i++)
+        fprintf(f, "  %-10s %s\n", subcommands[i].name, subcommands[i].summary);
+    fprintf(f, "\nenvironment: SIREN_LOG=error|warn|info|debug, SIREN_DATA_DIR, "
+               "SIREN_DATA_MIRROR\n");
+}
+
+int cmd_usage_error(const char *cmd, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fprintf(stderr, "siren %s: ", cmd);
+    vfprintf(stderr, fmt, ap);
+    fprintf(stderr, "\n(see 'siren %s --help')\n", cmd);
+    va_end(ap);
+    return 2;
+}
+
+int cmd_fail(const char *cmd, const struct err *e)
+{
+    fprintf(stderr, "siren %s: %s\n", cmd, e->msg[0] ? e->msg : err_str(e->code));
+    return 1;
+}
+
+int main(int argc, char **argv)
+{
+    log_init_from_env();
+    if (argc < 2) {
+        usage(stderr);
+        return 2;
+    }
+    if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
+        usage(stdout);
+        return 0;
+    }
+    if (!strcmp(argv[1], "--version")) {
+        printf("siren %s (commit %s)\n", "0.1.0", build_commit());
+        return 0;
+    }
+    for (size_t i = 0; i < sizeof subcommands / sizeof *subcommands; i++) {
+        if (!strcmp(argv[1], subcommands[i].name))
+            return subcommands[i].run(argc - 1, argv + 1);
+    }
+    fprintf(stderr, "siren: '%s' is not a siren command\n", argv[1]);
+    usage(stderr);
+    return 2;
+}
