@@ -12,6 +12,9 @@
 /* Returns the process exit status (0 ok, 1 failed, 2 usage). */
 int bench_kernels_main(int argc, char **argv);
 int bench_functions_main(int argc, char **argv);
+/* The KV half of `siren bench functions` (bench_kv.c); called by bench_functions_main with the
+ * same arguments after the sandbox half. */
+int bench_kv_main(int argc, char **argv);
 
 /* Writes "machine: ..., commit: ..., date: ..." lines (markdown comments) describing this run. */
 void bench_write_header(FILE *f, const char *suite, const char *config);
