@@ -5,7 +5,9 @@
 #ifndef SIREN_TESTUTIL_H
 #define SIREN_TESTUTIL_H
 
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE
+#endif
 #include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
