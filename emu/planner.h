@@ -1,0 +1,103 @@
+/*
+ * planner: the virtual clock. Before an epoch runs, the planner builds every function's
+ * timeline from the platform model and the calibration (start latency, then per mini-batch a
+ * data GET, a parameter GET, compute, a parameter PUT), then orders all parameter operations
+ * by virtual time and fixes which parameter version each GET reads and each PUT writes. The
+ * functions then run for real, each reading exactly its planned version, so staleness is what
+ * the virtual timeline says, not what the host's scheduler did.
+ *
+ * Versions: version 0 is the epoch's starting parameters; every PUT creates the next version,
+ * numbered in the order the PUTs complete in virtual time (ties: lower function index, then
+ * lower step, first). A GET that starts at time t reads the newest version whose PUT completed
+ * at or before t (read-after-write consistency). Deterministic: the same inputs give the same
+ * plan, bit for bit. Times are seconds of virtual time from the epoch's start.
+ */
+#ifndef SIREN_PLANNER_H
+#define SIREN_PLANNER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core.h"
+
+enum plan_sync {
+    PLAN_SYNC_HSP = 0, /* asynchronous inside the epoch, barrier between epochs (Siren) */
+    PLAN_SYNC_BSP,     /* barrier after every mini-batch round, gradients averaged */
+    PLAN_SYNC_ASP,     /* no barrier at all */
+    PLAN_SYNC_SSP,     /* a function may run at most `staleness` steps ahead of the slowest */
+};
+
+enum plan_update {
+    PLAN_UPDATE_OVERWRITE = 0, /* PUT the locally updated copy, as a lock-free S3 job does */
+    PLAN_UPDATE_APPLY,         /* re-read the newest version at PUT time and apply the gradient */
+};
+
+/* The costs the planner needs, already resolved from the platform preset and calibration. */
+struct plan_costs {
+    double start_cold_s, start_warm_s; /* invocation start latency */
+    double kv_get_latency_s, kv_put_latency_s; /* first byte / acknowledgement */
+    double kv_bandwidth_bytes_per_s;           /* one connection */
+    double compute_s_per_sample;               /* at the function's vCPU share */
+    double data_bytes_per_sample;              /* size of a mini-batch shard per sample */
+    double param_bytes;                        /* size of the parameter object */
+    double timeout_s;                          /* the platform's function timeout */
+};
+
+struct plan_config {
+    int n_functions;
+    int n_warm;           /* functions 0 .. n_warm-1 start warm */
+    int batch_size;       /* samples per mini-batch */
+    size_t epoch_samples; /* samples split among the n functions */
+    enum plan_sync sync;
+    int staleness; /* SSP bound, in steps */
+    enum plan_update update;
+    struct plan_costs costs;
+};
+
+/* One mini-batch step of one function. */
+struct plan_step {
+    int fn;          /* function index */
+    int step;        /* step index within the function */
+    uint32_t batch;  /* global mini-batch index within the epoch */
+    uint32_t n_samples;
+    double t_data_get, t_param_get, t_compute, t_put, t_end; /* phase starts, then end */
+    int64_t read_version;  /* parameter version the step's GET reads */
+    int64_t base_version;  /* APPLY: version re-read at PUT time; OVERWRITE: = read_version */
+    int64_t write_version; /* version its PUT creates */
+};
+
+struct plan_fn {
+    int fn;
+    int cold;
+    double t_invoke;  /* when the coordinator invoked it */
+    double t_start;   /* after the start latency */
+    double t_end;     /* after its last PUT */
+    int first_step, n_steps; /* its steps in plan_epoch.steps */
+    int timed_out;    /* its planned duration exceeds the timeout */
+    double fetch_s, compute_s, update_s;
+};
+
+struct plan_epoch {
+    int n_functions;
+    struct plan_fn *fns;    /* (n_functions) */
+    struct plan_step *steps; /* grouped by function, in step order */
+    size_t n_steps;
+    int64_t n_versions;     /* versions created this epoch (the last is the epoch's result) */
+    double t_end;           /* epoch duration: last function's end */
+    double fetch_s, compute_s, update_s; /* sums over functions of each phase */
+};
+
+/* Plans one epoch. Caller owns *out; release with plan_epoch_free(). Errors: SIREN_EINVAL
+ * (a count or cost out of range, named in e). */
+int plan_epoch_build(const struct plan_config *cfg, struct plan_epoch *out,
+                     struct err *e) SIREN_WUR;
+void plan_epoch_free(struct plan_epoch *p);
+
+/* The steps in an order in which they can run for real without deadlock, by any number of
+ * workers that each wait for the versions their step reads: by the virtual time of their PUT
+ * (ties by function, then step). Every version a step reads (at its GET, or at its PUT under
+ * APPLY) was completed before that step's PUT started, by a step whose own PUT started earlier,
+ * so it comes earlier in this order. Caller owns *order (n_steps indices; free()). */
+int plan_epoch_run_order(const struct plan_epoch *p, uint32_t **order, struct err *e) SIREN_WUR;
+
+#endif
