@@ -8,6 +8,7 @@
 #define SIREN_BENCH_H
 
 #include "core.h"
+#include "job.h"
 
 /* Returns the process exit status (0 ok, 1 failed, 2 usage). */
 int bench_kernels_main(int argc, char **argv);
@@ -15,6 +16,26 @@ int bench_functions_main(int argc, char **argv);
 /* The KV half of `siren bench functions` (bench_kv.c); called by bench_functions_main with the
  * same arguments after the sandbox half. */
 int bench_kv_main(int argc, char **argv);
+
+int bench_toy_main(int argc, char **argv);
+int bench_emu_main(int argc, char **argv);
+
+/* The results folder of a suite: --out when given, else results/SUITE under $SIREN_SOURCE_DIR
+ * (or the current directory). Created. Writes into buf. */
+int bench_out_dir(const char *out, const char *suite, char *buf, size_t buflen,
+                  struct err *e) SIREN_WUR;
+/* Writes t as SUITE.md (with the header) and SUITE.csv into dir, and prints the markdown. */
+int bench_write_table(const struct table *t, const char *dir, const char *name,
+                      const char *suite, const char *config, struct err *e) SIREN_WUR;
+
+/* Runs one emulated job to its end on every rank (collective: rank 0 drives it with the
+ * policy spec, the other ranks serve). On rank 0, reports[0..*n_reports) get the epochs
+ * (caller owns the array; free()). MPI must be initialised (bench_mpi_init). */
+int bench_job(const struct job_config *cfg, const char *spec, int max_epochs,
+              struct epoch_report **reports, int *n_reports, struct err *e) SIREN_WUR;
+/* MPI_Init for suites that run jobs (a no-op when already initialised); returns the rank. */
+int bench_mpi_init(int *argc, char ***argv);
+void bench_mpi_finalize(void);
 
 /* Writes "machine: ..., commit: ..., date: ..." lines (markdown comments) describing this run. */
 void bench_write_header(FILE *f, const char *suite, const char *config);

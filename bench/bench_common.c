@@ -1,7 +1,12 @@
 /* What every benchmark report starts with: the machine, the commit and the configuration. */
 #define _GNU_SOURCE
 #include "bench.h"
+#include "scheduler.h"
 
+#include <mpi.h>
+
+#include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/utsname.h>
 #include <time.h>
@@ -39,4 +44,96 @@ void bench_write_header(FILE *f, const char *suite, const char *config)
             u.sysname, u.release, u.machine);
     fprintf(f, "- commit: %s\n- date: %s\n- configuration: %s\n\n", build_commit(), date,
             config ? config : "defaults");
+}
+
+int bench_out_dir(const char *out, const char *suite, char *buf, size_t buflen, struct err *e)
+{
+    if (out) {
+        snprintf(buf, buflen, "%s", out);
+    } else {
+        const char *src = getenv("SIREN_SOURCE_DIR");
+        snprintf(buf, buflen, "%s/results/%s", src && *src ? src : ".", suite);
+    }
+    return fs_mkdir_p(buf, e);
+}
+
+int bench_write_table(const struct table *t, const char *dir, const char *name,
+                      const char *suite, const char *config, struct err *e)
+{
+    char path[1200];
+    snprintf(path, sizeof path, "%s/%s.md", dir, name);
+    FILE *f = fopen(path, "w");
+    if (!f) return err_errno(e, errno, "cannot create %s", path);
+    bench_write_header(f, suite, config);
+    table_write_markdown(t, f);
+    if (fclose(f)) return err_errno(e, errno, "cannot write %s", path);
+    snprintf(path, sizeof path, "%s/%s.csv", dir, name);
+    f = fopen(path, "w");
+    if (!f) return err_errno(e, errno, "cannot create %s", path);
+    table_write_csv(t, f);
+    if (fclose(f)) return err_errno(e, errno, "cannot write %s", path);
+    bench_write_header(stdout, suite, config);
+    table_write_markdown(t, stdout);
+    return SIREN_OK;
+}
+
+int bench_mpi_init(int *argc, char ***argv)
+{
+    int inited, provided, rank;
+    MPI_Initialized(&inited);
+    if (!inited) MPI_Init_thread(argc, argv, MPI_THREAD_FUNNELED, &provided);
+    MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+    log_set_rank(rank);
+    if (rank != 0) log_set_level(LOG_LEVEL_WARN);
+    return rank;
+}
+
+void bench_mpi_finalize(void)
+{
+    int fin;
+    MPI_Finalized(&fin);
+    if (!fin) MPI_Finalize();
+}
+
+int bench_job(const struct job_config *cfg, const char *spec, int max_epochs,
+              struct epoch_report **reports, int *n_reports, struct err *e)
+{
+    struct sched_policy *pol = NULL;
+    struct job *j = NULL;
+    *reports = NULL;
+    *n_reports = 0;
+    int rank, rc = SIREN_OK;
+    MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+    /* Only the client reads the policy (a schedule file may exist on rank 0's disk only). */
+    if (rank == 0 && (rc = sched_open(spec, &pol, e))) return rc;
+    if ((rc = job_open(cfg, &j, e))) goto out;
+    if (job_rank(j) != 0) {
+        rc = job_serve(j, e);
+        goto out;
+    }
+    *reports = calloc((size_t)max_epochs, sizeof **reports);
+    if (!*reports) {
+        rc = err_set(e, SIREN_ENOMEM, "out of memory");
+        goto out;
+    }
+    struct epoch_report *state = NULL;
+    for (int epoch = 0; epoch < max_epochs && !rc; epoch++) {
+        struct sched_action a;
+        if ((rc = sched_next(pol, state, &a, e))) break;
+        if ((rc = job_epoch(j, a.n, a.memory_mb, &(*reports)[epoch], e))) break;
+        state = &(*reports)[epoch];
+        *n_reports = epoch + 1;
+        if (state->reached_target) break;
+        if (cfg->budget_usd > 0 && state->total_cost_usd >= cfg->budget_usd) break;
+    }
+    struct err fe;
+    int frc = job_finish(j, &fe);
+    if (!rc && frc) {
+        rc = frc;
+        *e = fe;
+    }
+out:
+    job_close(j);
+    sched_close(pol);
+    return rc;
 }

@@ -12,6 +12,9 @@
 int cmd_data(int argc, char **argv);
 int cmd_train(int argc, char **argv);
 int cmd_kv(int argc, char **argv);
+int cmd_invoke(int argc, char **argv);
+int cmd_run(int argc, char **argv);
+int cmd_calibrate(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
 
 /* Prints "siren <cmd>: <message>" and the hint to use --help; returns 2. */

@@ -1,9 +1,281 @@
-/* siren data: not built yet. */
+/*
+ * siren data: fetch, prepare and describe the datasets of the paper's workloads.
+ *
+ *   siren data fetch [NAME...]       find or download raw files and verify their SHA-256
+ *   siren data prepare NAME...       write $SIREN_DATA_DIR/NAME/{train,test}.h5
+ *   siren data info NAME             rows, features, classes, files and sums of each split
+ *   siren data info --file PATH      validate a whole raw file and describe it
+ * Results go to stdout, logs and errors to stderr; exit 0 success, 1 failure, 2 bad usage.
+ */
 #include "cmd.h"
+#include "datasets.h"
+
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* "1234567" -> "1,234,567" (the counts users compare with the papers). */
+static const char *fmt_count(unsigned long long v, char *buf, size_t buflen)
+{
+    char digits[32];
+    int n = snprintf(digits, sizeof digits, "%llu", v);
+    size_t o = 0;
+    for (int i = 0; i < n && o + 2 < buflen; i++) {
+        if (i > 0 && (n - i) % 3 == 0) buf[o++] = ',';
+        buf[o++] = digits[i];
+    }
+    buf[o] = '\0';
+    return buf;
+}
+
+static void list_names(FILE *f)
+{
+    for (size_t i = 0; i < ds_registry_count(); i++) {
+        const struct ds_entry *d = ds_registry_at(i);
+        fprintf(f, "  %-14s %s%s\n", d->name, d->description, d->optional ? " (optional)" : "");
+    }
+}
+
+static void usage(FILE *f)
+{
+    fprintf(f, "usage: siren data fetch [NAME...]\n"
+               "       siren data prepare [--hash-bits K] NAME...\n"
+               "       siren data info NAME\n"
+               "       siren data info --file PATH [--format idx|polarity|criteo|libsvm]\n\n"
+               "Find or download raw files and verify their SHA-256 (fetch), write HDF5 shards\n"
+               "(prepare), describe a dataset or validate a raw file (info).\n\n"
+               "environment:\n"
+               "  SIREN_DATA_DIR     cache of raw files and .h5 shards (default datasets/cache)\n"
+               "  SIREN_DATA_MIRROR  a local copy of the raw files (default ../shared/datasets)\n"
+               "  SIREN_DATA_OFFLINE when set, never download\n\ndatasets:\n");
+    list_names(f);
+}
+
+/* Parses only --help for subcommands without other options; returns -1 to go on. */
+static int help_only(int argc, char **argv, const char *cmd, const char *text)
+{
+    static const struct option opts[] = {{"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        if (c == 'h') {
+            printf("%s", text);
+            return 0;
+        }
+        return cmd_usage_error(cmd, "unknown option");
+    }
+    return -1;
+}
+
+static int data_fetch(int argc, char **argv)
+{
+    int rc = help_only(argc, argv, "data fetch",
+                       "usage: siren data fetch [NAME...]\n\n"
+                       "Finds each dataset's raw files (mirror, Debian package, publisher),\n"
+                       "verifies their SHA-256 and caches them in $SIREN_DATA_DIR/raw/NAME/.\n"
+                       "With no NAME, fetches every dataset; optional ones that cannot be found\n"
+                       "are skipped with a note.\n");
+    if (rc >= 0) return rc;
+    int named = optind < argc, failed = 0;
+    for (int i = optind; i < argc; i++)
+        if (!ds_registry_find(argv[i]))
+            return cmd_usage_error("data fetch", "unknown dataset '%s'", argv[i]);
+    char dir[4096];
+    ds_data_dir(dir, sizeof dir);
+    size_t n = named ? (size_t)(argc - optind) : ds_registry_count();
+    for (size_t i = 0; i < n; i++) {
+        const struct ds_entry *d = named ? ds_registry_find(argv[optind + i]) : ds_registry_at(i);
+        struct err e;
+        err_clear(&e);
+        if (ds_fetch(d, &e) != SIREN_OK) {
+            if (!named && d->optional && e.code == SIREN_ENOTFOUND) {
+                printf("%s: skipped (optional, not available here: %s)\n", d->name, e.msg);
+                continue;
+            }
+            cmd_fail("data fetch", &e);
+            failed = 1;
+            continue;
+        }
+        printf("%s: %zu file%s verified in %s/raw/%s\n", d->name, d->n_files,
+               d->n_files == 1 ? "" : "s", dir, d->name);
+    }
+    return failed;
+}
+
+static int data_prepare(int argc, char **argv)
+{
+    static const struct option opts[] = {{"help", no_argument, NULL, 'h'},
+                                         {"hash-bits", required_argument, NULL, 'k'},
+                                         {NULL, 0, NULL, 0}};
+    int c, hash_bits = 0;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "hk:", opts, NULL)) != -1) {
+        if (c == 'h') {
+            printf("usage: siren data prepare [--hash-bits K] NAME...\n\n"
+                   "Fetches NAME and writes $SIREN_DATA_DIR/NAME/train.h5 and test.h5.\n"
+                   "  --hash-bits K   Criteo features are hashed into 2^K columns (1..30, "
+                   "default %d)\n", DS_CRITEO_HASH_BITS);
+            return 0;
+        }
+        if (c == 'k') {
+            char *end;
+            long k = strtol(optarg, &end, 10);
+            if (*end || k < 1 || k > 30)
+                return cmd_usage_error("data prepare", "--hash-bits '%s': expected 1..30", optarg);
+            hash_bits = (int)k;
+        } else {
+            return cmd_usage_error("data prepare", "unknown option");
+        }
+    }
+    if (optind >= argc) return cmd_usage_error("data prepare", "name at least one dataset");
+    int failed = 0;
+    for (int i = optind; i < argc; i++) {
+        struct err e;
+        err_clear(&e);
+        if (ds_prepare_with(argv[i], hash_bits, &e) != SIREN_OK) {
+            cmd_fail("data prepare", &e);
+            failed = 1;
+            continue;
+        }
+        char tr[4096], te[4096];
+        ds_split_path(argv[i], "train", tr, sizeof tr);
+        ds_split_path(argv[i], "test", te, sizeof te);
+        printf("%s: %s, %s\n", argv[i], tr, te);
+    }
+    return failed;
+}
+
+/* What one row is called in each layout. */
+static const char *row_noun(const struct ds_data *d)
+{
+    switch (d->layout) {
+    case DS_IMAGES_U8: return "images";
+    case DS_TOKENS_I32: return "sentences";
+    case DS_SPARSE_CSR: return "rows";
+    }
+    return "rows";
+}
+
+static void print_split(const char *label, const struct ds_data *d, const char *file)
+{
+    char a[32], b[32], c[32];
+    printf("  %s: %s %s", label, fmt_count(d->rows, a, sizeof a), row_noun(d));
+    if (d->layout == DS_IMAGES_U8)
+        printf(" of %dx%dx%d (channels x height x width)", d->channels, d->height, d->width);
+    else if (d->layout == DS_TOKENS_I32)
+        printf(", %d tokens each (padded), vocabulary %s words", d->seq_len,
+               fmt_count((unsigned long long)d->vocab_size, b, sizeof b));
+    else
+        printf(", %s features%s, %s nonzeros", fmt_count(d->n_features, b, sizeof b),
+               d->hash_bits ? " (hashed)" : "", fmt_count(d->nnz, c, sizeof c));
+    printf("\n    classes: %d (", d->classes);
+    for (int k = 0; k < d->classes; k++) {
+        size_t n = 0;
+        for (size_t r = 0; r < d->rows; r++) n += d->labels[r] == k;
+        printf("%s%d: %s", k ? ", " : "", k, fmt_count(n, a, sizeof a));
+    }
+    printf(")\n");
+    if (file) printf("    file: %s\n", file);
+    if (d->source[0]) printf("    source: %s\n", d->source);
+    if (d->sha256[0]) printf("    sha256 of the first source file: %s\n", d->sha256);
+    if (d->seed) printf("    split seed: %llu\n", (unsigned long long)d->seed);
+}
+
+static int info_file(const char *path, const char *format)
+{
+    enum ds_format fmt = DS_FMT_UNKNOWN;
+    if (format) {
+        fmt = ds_format_parse(format);
+        if (fmt == DS_FMT_UNKNOWN)
+            return cmd_usage_error("data info", "--format '%s': expected idx, polarity, criteo or "
+                                   "libsvm", format);
+    }
+    struct ds_data d;
+    struct err e;
+    err_clear(&e);
+    double t0 = clock_mono_s();
+    if (ds_raw_read(path, fmt, &d, &e) != SIREN_OK) return cmd_fail("data info", &e);
+    if (fmt == DS_FMT_UNKNOWN) fmt = ds_format_guess(path);
+    printf("%s: valid %s file (read in %.2f s)\n", path, ds_format_name(fmt), clock_mono_s() - t0);
+    print_split("all", &d, NULL);
+    ds_data_free(&d);
+    return 0;
+}
+
+static int data_info(int argc, char **argv)
+{
+    static const struct option opts[] = {{"help", no_argument, NULL, 'h'},
+                                         {"file", required_argument, NULL, 'f'},
+                                         {"format", required_argument, NULL, 'F'},
+                                         {NULL, 0, NULL, 0}};
+    int c;
+    const char *file = NULL, *format = NULL;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "hf:F:", opts, NULL)) != -1) {
+        if (c == 'h') {
+            printf("usage: siren data info NAME\n"
+                   "       siren data info --file PATH [--format idx|polarity|criteo|libsvm]\n\n"
+                   "NAME: rows, features and classes of each split, the .h5 files and the\n"
+                   "SHA-256 of the raw files (prepares NAME first when needed).\n"
+                   "--file: reads and validates the whole raw file (format guessed from the\n"
+                   "name or the content unless --format is given).\n");
+            return 0;
+        }
+        if (c == 'f') file = optarg;
+        else if (c == 'F') format = optarg;
+        else return cmd_usage_error("data info", "unknown option");
+    }
+    if (file) {
+        if (optind < argc) return cmd_usage_error("data info", "give a NAME or --file, not both");
+        return info_file(file, format);
+    }
+    if (optind + 1 != argc) return cmd_usage_error("data info", "name one dataset (or --file PATH)");
+    const char *name = argv[optind];
+    const struct ds_entry *entry = ds_registry_find(name);
+    if (!entry) return cmd_usage_error("data info", "unknown dataset '%s'", name);
+    struct ds_data split[2];
+    const char *names[2] = {"train", "test"};
+    char paths[2][4096];
+    struct err e;
+    err_clear(&e);
+    for (int s = 0; s < 2; s++) {
+        ds_split_path(name, names[s], paths[s], sizeof paths[s]);
+        if (ds_load(name, names[s], &split[s], &e) != SIREN_OK) {
+            if (s) ds_data_free(&split[0]);
+            return cmd_fail("data info", &e);
+        }
+    }
+    char a[32], b[32], c2[32];
+    printf("%s: %s\n", name, entry->description);
+    printf("  total: %s %s (train %s, test %s)\n",
+           fmt_count(split[0].rows + split[1].rows, a, sizeof a), row_noun(&split[0]),
+           fmt_count(split[0].rows, b, sizeof b), fmt_count(split[1].rows, c2, sizeof c2));
+    for (int s = 0; s < 2; s++) print_split(names[s], &split[s], paths[s]);
+    printf("  raw files (sha256, verified against datasets/sums/%s.sha256):\n", name);
+    for (size_t i = 0; i < entry->n_files; i++) {
+        char raw[4096], sum[65];
+        ds_raw_path(entry, entry->files[i].name, raw, sizeof raw);
+        if (sha256_file(raw, sum, &e) == SIREN_OK) printf("    %s  %s\n", sum, raw);
+        else printf("    (missing)  %s\n", raw);
+    }
+    ds_data_free(&split[0]);
+    ds_data_free(&split[1]);
+    return 0;
+}
 
 int cmd_data(int argc, char **argv)
 {
-    (void)argc;
-    (void)argv;
-    return cmd_usage_error("data", "this command is not available in this build");
+    if (argc < 2) {
+        usage(stderr);
+        return 2;
+    }
+    const char *sub = argv[1];
+    if (!strcmp(sub, "--help") || !strcmp(sub, "-h") || !strcmp(sub, "help")) {
+        usage(stdout);
+        return 0;
+    }
+    if (!strcmp(sub, "fetch")) return data_fetch(argc - 1, argv + 1);
+    if (!strcmp(sub, "prepare")) return data_prepare(argc - 1, argv + 1);
+    if (!strcmp(sub, "info")) return data_info(argc - 1, argv + 1);
+    return cmd_usage_error("data", "unknown subcommand '%s' (fetch, prepare, info)", sub);
 }

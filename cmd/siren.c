@@ -14,6 +14,9 @@ static const struct subcommand subcommands[] = {
     {"data", cmd_data, "find, verify, prepare and describe datasets (fetch/prepare/info)"},
     {"train", cmd_train, "single-process reference training of a workload"},
     {"kv", cmd_kv, "the KV store by hand (put/get/ls/rm)"},
+    {"invoke", cmd_invoke, "one function in a sandbox, with Lambda's REPORT line"},
+    {"calibrate", cmd_calibrate, "seconds per sample of a workload on this host"},
+    {"run", cmd_run, "an emulated training job (under mpirun)"},
     {"bench", cmd_bench, "benchmark suites: tables and figures"},
 };
 

@@ -180,6 +180,9 @@ void fs_tmp_name(const char *final_path, char *buf, size_t buflen);
 int fs_commit_tmp(const char *tmp_path, const char *final_path, struct err *e) SIREN_WUR;
 void fs_abort_tmp(const char *tmp_path);
 int fs_exists(const char *path);
+/* rm -rf path (files, directories, symbolic links themselves); a missing path is not an error.
+ * Errors: SIREN_EIO naming the entry that could not be removed. */
+int fs_remove_tree(const char *path, struct err *e) SIREN_WUR;
 int fs_is_dir(const char *path);
 
 /* SHA-256 (OpenSSL) of a file or a buffer, as 64 lowercase hex digits and a NUL. */

@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <libgen.h>
 #include <math.h>
 #include <openssl/evp.h>
@@ -144,6 +145,27 @@ int fs_write_atomic(const char *path, const void *data, size_t len, struct err *
         return err_errno(e, saved, "cannot rename %s to %s", tmp, path);
     }
     fsync_dir_of(path);
+    return SIREN_OK;
+}
+
+static char remove_failed[1024];
+
+static int remove_entry(const char *p, const struct stat *sb, int flag, struct FTW *ftw)
+{
+    (void)sb;
+    (void)flag;
+    (void)ftw;
+    if (remove(p) != 0 && errno != ENOENT && !remove_failed[0])
+        snprintf(remove_failed, sizeof remove_failed, "%s: %s", p, strerror(errno));
+    return 0;
+}
+
+int fs_remove_tree(const char *path, struct err *e)
+{
+    if (!fs_exists(path)) return SIREN_OK;
+    remove_failed[0] = '\0';
+    nftw(path, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+    if (remove_failed[0]) return err_set(e, SIREN_EIO, "cannot remove %s", remove_failed);
     return SIREN_OK;
 }
 

@@ -11,5 +11,9 @@
 #define SIREN_EMU_H
 
 #include "core.h"
+#include "sandbox.h"
+#include "kv.h"
+#include "ledger.h"
+#include "platform.h"
 
 #endif

@@ -23,11 +23,17 @@ static int check_config(const struct plan_config *c, struct err *e)
     if (c->n_functions <= 0)
         return err_set(e, SIREN_EINVAL, "plan: number of functions %d, expected > 0",
                        c->n_functions);
-    if (c->batch_size <= 0)
-        return err_set(e, SIREN_EINVAL, "plan: batch size %d, expected > 0", c->batch_size);
-    if (c->epoch_samples < (size_t)c->n_functions)
-        return err_set(e, SIREN_EINVAL, "plan: %zu samples cannot feed %d functions",
-                       c->epoch_samples, c->n_functions);
+    if (c->batch_rows) {
+        if (c->n_batches < (size_t)c->n_functions)
+            return err_set(e, SIREN_EINVAL, "plan: %zu mini-batches cannot feed %d functions "
+                           "(use a smaller batch or fewer functions)", c->n_batches, c->n_functions);
+    } else {
+        if (c->batch_size <= 0)
+            return err_set(e, SIREN_EINVAL, "plan: batch size %d, expected > 0", c->batch_size);
+        if (c->epoch_samples < (size_t)c->n_functions)
+            return err_set(e, SIREN_EINVAL, "plan: %zu samples cannot feed %d functions",
+                           c->epoch_samples, c->n_functions);
+    }
     if (c->sync == PLAN_SYNC_SSP && c->staleness < 0)
         return err_set(e, SIREN_EINVAL, "plan: SSP staleness %d, expected >= 0", c->staleness);
     const double vals[] = {k->start_cold_s,         k->start_warm_s,         k->kv_get_latency_s,
@@ -57,10 +63,14 @@ static int layout_steps(const struct plan_config *c, struct plan_epoch *p, struc
 {
     int n = c->n_functions;
     size_t total = 0;
-    for (int i = 0; i < n; i++) {
-        size_t lo = c->epoch_samples * (size_t)i / (size_t)n;
-        size_t hi = c->epoch_samples * (size_t)(i + 1) / (size_t)n;
-        total += (hi - lo + (size_t)c->batch_size - 1) / (size_t)c->batch_size;
+    if (c->batch_rows) {
+        total = c->n_batches;
+    } else {
+        for (int i = 0; i < n; i++) {
+            size_t lo = c->epoch_samples * (size_t)i / (size_t)n;
+            size_t hi = c->epoch_samples * (size_t)(i + 1) / (size_t)n;
+            total += (hi - lo + (size_t)c->batch_size - 1) / (size_t)c->batch_size;
+        }
     }
     p->fns = calloc((size_t)n, sizeof *p->fns);
     p->steps = calloc(total, sizeof *p->steps);
@@ -70,12 +80,24 @@ static int layout_steps(const struct plan_config *c, struct plan_epoch *p, struc
     size_t s = 0;
     uint32_t batch = 0;
     for (int i = 0; i < n; i++) {
-        size_t lo = c->epoch_samples * (size_t)i / (size_t)n;
-        size_t hi = c->epoch_samples * (size_t)(i + 1) / (size_t)n;
         struct plan_fn *f = &p->fns[i];
         f->fn = i;
         f->cold = i >= c->n_warm;
         f->first_step = (int)s;
+        if (c->batch_rows) {
+            size_t lo = c->n_batches * (size_t)i / (size_t)n;
+            size_t hi = c->n_batches * (size_t)(i + 1) / (size_t)n;
+            for (size_t b = lo; b < hi; b++) {
+                struct plan_step *st = &p->steps[s++];
+                st->fn = i;
+                st->step = f->n_steps++;
+                st->batch = (uint32_t)b;
+                st->n_samples = c->batch_rows[b];
+            }
+            continue;
+        }
+        size_t lo = c->epoch_samples * (size_t)i / (size_t)n;
+        size_t hi = c->epoch_samples * (size_t)(i + 1) / (size_t)n;
         for (size_t at = lo; at < hi; at += (size_t)c->batch_size) {
             struct plan_step *st = &p->steps[s++];
             st->fn = i;
@@ -104,7 +126,7 @@ static double time_step(const struct plan_config *c, struct plan_step *st, doubl
 
 /* HSP and ASP inside an epoch: every function runs its steps back to back. SSP: step k of a
  * function waits until every function has finished its step k - staleness - 1. */
-static void time_async(const struct plan_config *c, struct plan_epoch *p)
+static int time_async(const struct plan_config *c, struct plan_epoch *p, struct err *e)
 {
     int n = p->n_functions;
     int max_steps = 0;
@@ -113,6 +135,7 @@ static void time_async(const struct plan_config *c, struct plan_epoch *p)
         f->t_invoke = 0.0;
         f->t_start = f->cold ? c->costs.start_cold_s : c->costs.start_warm_s;
         f->t_end = f->t_start;
+        f->invocations = 1;
         if (f->n_steps > max_steps) max_steps = f->n_steps;
     }
     int bound = c->sync == PLAN_SYNC_SSP ? c->staleness : -1;
@@ -130,10 +153,44 @@ static void time_async(const struct plan_config *c, struct plan_epoch *p)
         for (int i = 0; i < n; i++) {
             struct plan_fn *f = &p->fns[i];
             if (k >= f->n_steps) continue;
+            struct plan_step *st = &p->steps[f->first_step + k];
+            if (f->timed_out && c->on_timeout == PLAN_TIMEOUT_FAIL) {
+                st->failed = 1; /* killed at the timeout: the rest never runs */
+                st->invocation = f->invocations - 1;
+                continue;
+            }
             double t = f->t_end > gate ? f->t_end : gate;
-            f->t_end = time_step(c, &p->steps[f->first_step + k], t);
+            double end = time_step(c, st, t);
+            if (end - f->t_invoke > c->costs.timeout_s) {
+                f->timed_out = 1;
+                if (c->on_timeout == PLAN_TIMEOUT_FAIL) {
+                    st->failed = 1;
+                    f->billed_s += f->t_invoke + c->costs.timeout_s - f->t_start;
+                    f->t_end = f->t_invoke + c->costs.timeout_s;
+                    st->invocation = f->invocations - 1;
+                    continue;
+                }
+                /* Continuation: this invocation ends after the previous step; a new (warm)
+                 * invocation starts then and runs this step. */
+                f->billed_s += f->t_end - f->t_start;
+                f->t_invoke = f->t_end;
+                f->t_start = f->t_invoke + c->costs.start_warm_s;
+                f->invocations++;
+                end = time_step(c, st, f->t_start > gate ? f->t_start : gate);
+                if (end - f->t_invoke > c->costs.timeout_s)
+                    return err_set(e, SIREN_EINVAL, "plan: one mini-batch of function %d takes "
+                                   "%.3f s, more than the %.3f s timeout: no continuation can "
+                                   "finish it", i, end - f->t_invoke, c->costs.timeout_s);
+            }
+            st->invocation = f->invocations - 1;
+            f->t_end = end;
         }
     }
+    for (int i = 0; i < n; i++) {
+        struct plan_fn *f = &p->fns[i];
+        if (!(f->timed_out && c->on_timeout == PLAN_TIMEOUT_FAIL)) f->billed_s += f->t_end - f->t_start;
+    }
+    return SIREN_OK;
 }
 
 /* BSP: round k starts for everyone when round k-1's averaged parameters are written. Each
@@ -147,6 +204,7 @@ static void time_bsp(const struct plan_config *c, struct plan_epoch *p)
     for (int i = 0; i < n; i++) {
         struct plan_fn *f = &p->fns[i];
         f->t_start = f->cold ? k->start_cold_s : k->start_warm_s;
+        f->invocations = 1;
         if (f->t_start > round_start) round_start = f->t_start;
         if (f->n_steps > max_steps) max_steps = f->n_steps;
     }
@@ -178,6 +236,11 @@ static void time_bsp(const struct plan_config *c, struct plan_epoch *p)
         }
     }
     p->n_versions = max_steps;
+    for (int i = 0; i < n; i++) {
+        struct plan_fn *f = &p->fns[i];
+        f->billed_s = f->t_end - f->t_start;
+        f->timed_out = f->t_end - f->t_invoke > k->timeout_s; /* BSP: reported, not enforced */
+    }
 }
 
 static int cmp_double(const void *a, const void *b)
@@ -221,40 +284,51 @@ static int assign_versions(const struct plan_config *c, struct plan_epoch *p, st
         free(ends);
         return err_set(e, SIREN_ENOMEM, "plan: out of memory");
     }
+    /* Steps planned past the timeout never run and create no version. */
+    size_t nput = 0;
     for (size_t s = 0; s < p->n_steps; s++) {
-        puts[s] = (struct put_ref){p->steps[s].t_end, p->steps[s].fn, p->steps[s].step, s};
-        ends[s] = p->steps[s].t_end;
+        if (p->steps[s].failed) continue;
+        puts[nput] = (struct put_ref){p->steps[s].t_end, p->steps[s].fn, p->steps[s].step, s};
+        ends[nput++] = p->steps[s].t_end;
     }
-    qsort(puts, p->n_steps, sizeof *puts, cmp_put);
-    qsort(ends, p->n_steps, sizeof *ends, cmp_double);
-    for (size_t v = 0; v < p->n_steps; v++) p->steps[puts[v].index].write_version = (int64_t)v + 1;
+    qsort(puts, nput, sizeof *puts, cmp_put);
+    qsort(ends, nput, sizeof *ends, cmp_double);
+    for (size_t v = 0; v < nput; v++) p->steps[puts[v].index].write_version = (int64_t)v + 1;
     for (size_t s = 0; s < p->n_steps; s++) {
         struct plan_step *st = &p->steps[s];
-        st->read_version = versions_at(ends, p->n_steps, st->t_param_get);
-        st->base_version = c->update == PLAN_UPDATE_APPLY
-                               ? versions_at(ends, p->n_steps, st->t_put)
-                               : st->read_version;
+        if (st->failed) {
+            st->read_version = st->base_version = st->write_version = -1;
+            continue;
+        }
+        st->read_version = versions_at(ends, nput, st->t_param_get);
+        st->base_version = c->update == PLAN_UPDATE_APPLY ? versions_at(ends, nput, st->t_put)
+                                                          : st->read_version;
     }
-    p->n_versions = (int64_t)p->n_steps;
+    p->n_versions = (int64_t)nput;
     free(puts);
     free(ends);
     return SIREN_OK;
 }
 
-static void sum_phases(const struct plan_config *c, struct plan_epoch *p)
+static void sum_phases(struct plan_epoch *p)
 {
     p->t_end = 0.0;
     p->fetch_s = p->compute_s = p->update_s = 0.0;
+    p->invocations = p->failed_steps = 0;
     for (int i = 0; i < p->n_functions; i++) {
         struct plan_fn *f = &p->fns[i];
         f->fetch_s = f->compute_s = f->update_s = 0.0;
+        p->invocations += f->invocations;
         for (int k = 0; k < f->n_steps; k++) {
             const struct plan_step *st = &p->steps[f->first_step + k];
+            if (st->failed) {
+                p->failed_steps++;
+                continue;
+            }
             f->fetch_s += st->t_compute - st->t_data_get;
             f->compute_s += st->t_put - st->t_compute;
             f->update_s += st->t_end - st->t_put;
         }
-        f->timed_out = f->t_end - f->t_invoke > c->costs.timeout_s;
         if (f->t_end > p->t_end) p->t_end = f->t_end;
         p->fetch_s += f->fetch_s;
         p->compute_s += f->compute_s;
@@ -272,11 +346,11 @@ int plan_epoch_build(const struct plan_config *cfg, struct plan_epoch *out, stru
     if (cfg->sync == PLAN_SYNC_BSP) {
         time_bsp(cfg, out);
     } else {
-        time_async(cfg, out);
-        rc = assign_versions(cfg, out, e);
+        rc = time_async(cfg, out, e);
+        if (!rc) rc = assign_versions(cfg, out, e);
         if (rc) goto fail;
     }
-    sum_phases(cfg, out);
+    sum_phases(out);
     return SIREN_OK;
 fail:
     plan_epoch_free(out);

@@ -43,11 +43,23 @@ struct plan_costs {
     double timeout_s;                          /* the platform's function timeout */
 };
 
+/* A function whose work would run past the platform timeout either is re-invoked as a
+ * continuation (a new invocation, warm, picking up at the next step) or is killed at the
+ * timeout, its remaining steps failed. */
+enum plan_timeout { PLAN_TIMEOUT_FAIL = 0, PLAN_TIMEOUT_CONTINUE };
+
 struct plan_config {
     int n_functions;
     int n_warm;           /* functions 0 .. n_warm-1 start warm */
     int batch_size;       /* samples per mini-batch */
     size_t epoch_samples; /* samples split among the n functions */
+    /* Pre-cut mini-batches instead: when batch_rows is not NULL, the epoch's n_batches batches
+     * (batch_rows[b] rows each, b in epoch order) are split among the functions, function i
+     * taking batches [i*n_batches/n, (i+1)*n_batches/n); batch_size and epoch_samples are
+     * then ignored. Borrowed for the call. */
+    const uint32_t *batch_rows;
+    size_t n_batches;
+    enum plan_timeout on_timeout;
     enum plan_sync sync;
     int staleness; /* SSP bound, in steps */
     enum plan_update update;
@@ -64,6 +76,8 @@ struct plan_step {
     int64_t read_version;  /* parameter version the step's GET reads */
     int64_t base_version;  /* APPLY: version re-read at PUT time; OVERWRITE: = read_version */
     int64_t write_version; /* version its PUT creates */
+    int invocation;        /* which invocation of its function runs it (continuations) */
+    int failed;            /* planned past the timeout (PLAN_TIMEOUT_FAIL): never runs */
 };
 
 struct plan_fn {
@@ -73,7 +87,9 @@ struct plan_fn {
     double t_start;   /* after the start latency */
     double t_end;     /* after its last PUT */
     int first_step, n_steps; /* its steps in plan_epoch.steps */
-    int timed_out;    /* its planned duration exceeds the timeout */
+    int timed_out;    /* it reached the timeout (killed, or continued) */
+    int invocations;  /* 1 + continuations */
+    double billed_s;  /* sum over its invocations of (end - start), start latency excluded */
     double fetch_s, compute_s, update_s;
 };
 
@@ -84,11 +100,14 @@ struct plan_epoch {
     size_t n_steps;
     int64_t n_versions;     /* versions created this epoch (the last is the epoch's result) */
     double t_end;           /* epoch duration: last function's end */
+    int invocations;        /* all invocations, continuations included */
+    int failed_steps;       /* steps planned past the timeout */
     double fetch_s, compute_s, update_s; /* sums over functions of each phase */
 };
 
 /* Plans one epoch. Caller owns *out; release with plan_epoch_free(). Errors: SIREN_EINVAL
- * (a count or cost out of range, named in e). */
+ * (a count or cost out of range, named in e; a step that alone exceeds the timeout under
+ * PLAN_TIMEOUT_CONTINUE). */
 int plan_epoch_build(const struct plan_config *cfg, struct plan_epoch *out,
                      struct err *e) SIREN_WUR;
 void plan_epoch_free(struct plan_epoch *p);

@@ -236,7 +236,62 @@ static void test_plan_marks_functions_past_the_timeout(void **state)
     struct err e;
     assert_int_equal(plan_epoch_build(&c, &p, &e), SIREN_OK);
     assert_int_equal(p.fns[0].timed_out, 1);
+    assert_int_equal(p.steps[0].failed, 1); /* killed at 4.0: its PUT never happens */
+    assert_int_equal(p.n_versions, 0);
+    assert_int_equal(p.failed_steps, 1);
+    assert_true(p.fns[0].billed_s == 3.5);
+    assert_true(p.t_end == 4.0);
     plan_epoch_free(&p);
+    /* A continuation cannot help a step that alone is longer than the timeout. */
+    c.on_timeout = PLAN_TIMEOUT_CONTINUE;
+    assert_int_equal(plan_epoch_build(&c, &p, &e), SIREN_EINVAL);
+    assert_non_null(strstr(e.msg, "no continuation can finish it"));
+}
+
+static void test_plan_continuation_reinvokes_warm_past_the_timeout(void **state)
+{
+    (void)state;
+    struct plan_config c = base_config();
+    c.epoch_samples = 8; /* two steps: the first ends at 4.5, the second would end at 8.5 */
+    c.costs.timeout_s = 5.0;
+    c.on_timeout = PLAN_TIMEOUT_CONTINUE;
+    struct plan_epoch p;
+    struct err e;
+    assert_int_equal(plan_epoch_build(&c, &p, &e), SIREN_OK);
+    assert_int_equal(p.fns[0].invocations, 2);
+    assert_int_equal(p.invocations, 2);
+    assert_int_equal(p.steps[1].invocation, 1);
+    assert_true(p.steps[1].t_data_get == 4.625); /* 4.5 + warm start 0.125 */
+    assert_true(p.t_end == 8.625);
+    assert_true(p.fns[0].billed_s == 8.0); /* (4.5 - 0.5) + (8.625 - 4.625) */
+    assert_int_equal(p.n_versions, 2);
+    plan_epoch_free(&p);
+    c.on_timeout = PLAN_TIMEOUT_FAIL;
+    assert_int_equal(plan_epoch_build(&c, &p, &e), SIREN_OK);
+    assert_int_equal(p.steps[1].failed, 1);
+    assert_int_equal(p.steps[1].write_version, -1);
+    assert_int_equal(p.n_versions, 1);
+    plan_epoch_free(&p);
+}
+
+static void test_plan_pre_cut_batches_are_split_among_functions(void **state)
+{
+    (void)state;
+    struct plan_config c = base_config();
+    uint32_t rows[5] = {4, 4, 4, 4, 2};
+    c.n_functions = 2;
+    c.batch_rows = rows;
+    c.n_batches = 5;
+    struct plan_epoch p;
+    struct err e;
+    assert_int_equal(plan_epoch_build(&c, &p, &e), SIREN_OK);
+    assert_int_equal(p.fns[0].n_steps, 2); /* batches 0, 1 */
+    assert_int_equal(p.fns[1].n_steps, 3); /* batches 2, 3, 4 */
+    assert_int_equal(p.steps[4].batch, 4);
+    assert_int_equal(p.steps[4].n_samples, 2);
+    plan_epoch_free(&p);
+    c.n_functions = 6;
+    assert_int_equal(plan_epoch_build(&c, &p, &e), SIREN_EINVAL);
 }
 
 int main(void)
@@ -251,6 +306,8 @@ int main(void)
         cmocka_unit_test(test_plan_run_order_puts_writers_before_readers),
         cmocka_unit_test(test_plan_rejects_bad_configs_with_a_reason),
         cmocka_unit_test(test_plan_marks_functions_past_the_timeout),
+        cmocka_unit_test(test_plan_continuation_reinvokes_warm_past_the_timeout),
+        cmocka_unit_test(test_plan_pre_cut_batches_are_split_among_functions),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,203 @@
+/* siren run: an emulated training job under mpirun (rank 0 client, other ranks invokers). */
+#include "cmd.h"
+#include "job.h"
+#include "scheduler.h"
+
+#include <getopt.h>
+#include <math.h>
+#include <mpi.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+            "usage: mpirun -n N siren run --workload W --scheduler SPEC [options]\n\n"
+            "Trains W with emulated serverless functions, epoch by epoch (HSP: asynchronous\n"
+            "inside an epoch, a barrier between epochs), on the deterministic virtual clock.\n"
+            "Rank 0 is the client; every other rank hosts function sandboxes (with -n 1, rank 0\n"
+            "hosts them). Writes summary.json, epochs.csv and trace.h5 into --out.\n\n"
+            "  --scheduler SPEC     static:n=N,m=MB | schedule:FILE (lines 'n m')\n"
+            "  --sync MODE          hsp (default) | ssp:S (at most S steps ahead of the slowest)\n"
+            "  --update RULE        overwrite (default: PUT the local copy, lock-free) | apply\n"
+            "                       (re-read the newest version and apply the step's change)\n"
+            "  --clock virtual      the only clock so far\n"
+            "  --platform P         lambda-2019 (default) | lambda-2024 | a preset file\n"
+            "  --budget USD         stop when the cost reaches it\n"
+            "  --target-loss L      stop when the held-out loss reaches it (default: workload's)\n"
+            "  --max-epochs E       (default 10)\n"
+            "  --on-timeout WHAT    continue (re-invoke, default) | fail (killed at the timeout)\n"
+            "  --batch B --lr X --seed S --rows N --hash-bits K   as in siren train\n"
+            "  --eval-rows N        held-out rows evaluated per epoch (default all)\n"
+            "  --kv URL             file:DIR | redis://host:port (default file:OUT/kv)\n"
+            "  --calibration FILE   seconds per sample (default: the committed reference)\n"
+            "  --slots K            sandboxes run at once per rank (default 1)\n"
+            "  --out DIR            (default results/runs/<time>-<workload>)\n"
+            "  --quiet              no progress line per epoch\n");
+}
+
+static int parse_sync(const char *s, struct job_config *c)
+{
+    if (!strcmp(s, "hsp")) c->sync = PLAN_SYNC_HSP;
+    else if (!strncmp(s, "ssp:", 4)) {
+        char *end;
+        long v = strtol(s + 4, &end, 10);
+        if (*end || v < 0 || s[4] == '\0') return -1;
+        c->sync = PLAN_SYNC_SSP;
+        c->staleness = (int)v;
+    } else return -1;
+    return 0;
+}
+
+int cmd_run(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        {"workload", required_argument, 0, 'w'}, {"scheduler", required_argument, 0, 'S'},
+        {"sync", required_argument, 0, 'y'},     {"update", required_argument, 0, 'u'},
+        {"clock", required_argument, 0, 'c'},    {"platform", required_argument, 0, 'p'},
+        {"budget", required_argument, 0, 'B'},   {"target-loss", required_argument, 0, 'T'},
+        {"max-epochs", required_argument, 0, 'E'}, {"batch", required_argument, 0, 'b'},
+        {"lr", required_argument, 0, 'l'},       {"kv", required_argument, 0, 'k'},
+        {"calibration", required_argument, 0, 'C'}, {"seed", required_argument, 0, 's'},
+        {"out", required_argument, 0, 'o'},      {"rows", required_argument, 0, 'r'},
+        {"hash-bits", required_argument, 0, 'H'}, {"eval-rows", required_argument, 0, 'v'},
+        {"slots", required_argument, 0, 'K'},    {"on-timeout", required_argument, 0, 'O'},
+        {"quiet", no_argument, 0, 'q'},          {"help", no_argument, 0, 'h'},
+        {0, 0, 0, 0},
+    };
+    struct job_config cfg = {0};
+    const char *spec = NULL, *out = NULL;
+    long long max_epochs = 10, v;
+    double d;
+    struct err e;
+    int c;
+    cfg.workload = "lenet-fashion";
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "w:S:y:u:c:p:B:T:E:b:l:k:C:s:o:r:H:v:K:O:qh", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'w': cfg.workload = optarg; break;
+        case 'S': spec = optarg; break;
+        case 'y':
+            if (parse_sync(optarg, &cfg))
+                return cmd_usage_error("run", "--sync: expected hsp or ssp:S, got '%s' (bsp and "
+                                       "asp are not available yet)", optarg);
+            break;
+        case 'u':
+            if (!strcmp(optarg, "overwrite")) cfg.update = PLAN_UPDATE_OVERWRITE;
+            else if (!strcmp(optarg, "apply")) cfg.update = PLAN_UPDATE_APPLY;
+            else return cmd_usage_error("run", "--update: expected overwrite or apply, got '%s'", optarg);
+            break;
+        case 'c':
+            if (strcmp(optarg, "virtual"))
+                return cmd_usage_error("run", "--clock: only 'virtual' is available so far, got '%s'", optarg);
+            break;
+        case 'p': cfg.platform = optarg; break;
+        case 'B':
+            if (parse_double(optarg, "--budget", &d, &e) || !(d > 0))
+                return cmd_usage_error("run", "--budget: expected USD > 0, got '%s'", optarg);
+            cfg.budget_usd = d;
+            break;
+        case 'T':
+            if (parse_double(optarg, "--target-loss", &d, &e) || !(d > 0))
+                return cmd_usage_error("run", "--target-loss: expected a number > 0, got '%s'", optarg);
+            cfg.target_loss = d;
+            break;
+        case 'E':
+            if (parse_long(optarg, "--max-epochs", &max_epochs, &e) || max_epochs < 1)
+                return cmd_usage_error("run", "--max-epochs: expected an integer >= 1, got '%s'", optarg);
+            break;
+        case 'b':
+            if (parse_long(optarg, "--batch", &v, &e) || v < 1 || v > 1 << 20)
+                return cmd_usage_error("run", "--batch: expected 1..1048576, got '%s'", optarg);
+            cfg.wopts.batch = (int)v;
+            break;
+        case 'l':
+            if (parse_double(optarg, "--lr", &d, &e) || !(d > 0))
+                return cmd_usage_error("run", "--lr: expected a number > 0, got '%s'", optarg);
+            cfg.wopts.lr = d;
+            break;
+        case 'k': cfg.kv_url = optarg; break;
+        case 'C': cfg.calibration = optarg; break;
+        case 's':
+            if (parse_long(optarg, "--seed", &v, &e) || v < 0)
+                return cmd_usage_error("run", "--seed: expected an integer >= 0, got '%s'", optarg);
+            cfg.wopts.seed = (uint64_t)v;
+            break;
+        case 'o': out = optarg; break;
+        case 'r':
+            if (parse_long(optarg, "--rows", &v, &e) || v < 10)
+                return cmd_usage_error("run", "--rows: expected an integer >= 10, got '%s'", optarg);
+            cfg.wopts.synthetic_rows = (size_t)v;
+            break;
+        case 'H':
+            if (parse_long(optarg, "--hash-bits", &v, &e) || v < 4 || v > 28)
+                return cmd_usage_error("run", "--hash-bits: expected 4..28, got '%s'", optarg);
+            cfg.wopts.hash_bits = (int)v;
+            break;
+        case 'v':
+            if (parse_long(optarg, "--eval-rows", &v, &e) || v < 1)
+                return cmd_usage_error("run", "--eval-rows: expected an integer >= 1, got '%s'", optarg);
+            cfg.eval_rows = (size_t)v;
+            break;
+        case 'K':
+            if (parse_long(optarg, "--slots", &v, &e) || v < 1 || v > 64)
+                return cmd_usage_error("run", "--slots: expected 1..64, got '%s'", optarg);
+            cfg.slots = (int)v;
+            break;
+        case 'O':
+            if (!strcmp(optarg, "continue")) cfg.on_timeout = PLAN_TIMEOUT_CONTINUE;
+            else if (!strcmp(optarg, "fail")) cfg.on_timeout = PLAN_TIMEOUT_FAIL;
+            else return cmd_usage_error("run", "--on-timeout: expected continue or fail, got '%s'", optarg);
+            break;
+        case 'q': cfg.quiet = 1; break;
+        case 'h': usage(stdout); return 0;
+        default: return cmd_usage_error("run", "unknown option");
+        }
+    }
+    if (optind < argc) return cmd_usage_error("run", "unexpected argument '%s'", argv[optind]);
+    if (!spec) return cmd_usage_error("run", "--scheduler is required (e.g. static:n=10,m=1024)");
+    if (!workload_find(cfg.workload)) return cmd_usage_error("run", "unknown workload '%s'", cfg.workload);
+    if (!out) {
+        static char buf[256];
+        char stamp[32];
+        time_t now = time(NULL);
+        strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", gmtime(&now));
+        snprintf(buf, sizeof buf, "results/runs/%s-%s", stamp, cfg.workload);
+        out = buf;
+    }
+    cfg.out_dir = out;
+    cfg.scheduler = spec;
+    struct sched_policy *pol = NULL;
+    if (sched_open(spec, &pol, &e)) return cmd_usage_error("run", "%s", e.msg);
+
+    int provided;
+    MPI_Init_thread(&argc, &argv, MPI_THREAD_FUNNELED, &provided);
+    int rank;
+    MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+    log_set_rank(rank);
+    if (rank != 0) log_set_level(LOG_LEVEL_WARN);
+    struct job *j = NULL;
+    int rc = job_open(&cfg, &j, &e);
+    if (!rc) {
+        if (rank == 0) {
+            rc = sched_drive(pol, j, (int)max_epochs, cfg.budget_usd, NULL, &e);
+            struct err fe;
+            int frc = job_finish(j, &fe);
+            if (!rc && frc) {
+                rc = frc;
+                e = fe;
+            }
+        } else {
+            rc = job_serve(j, &e);
+        }
+    }
+    if (rc && (rank == 0 || rc != SIREN_EMPI)) fprintf(stderr, "siren run: rank %d: %s\n", rank, e.msg);
+    if (!rc && rank == 0) printf("%s/summary.json\n", out);
+    job_close(j);
+    sched_close(pol);
+    if (rc && rank == 0) MPI_Abort(MPI_COMM_WORLD, 1);
+    MPI_Finalize();
+    return rc ? 1 : 0;
+}

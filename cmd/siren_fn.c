@@ -1,0 +1,30 @@
+/*
+ * siren-fn: the sandboxed function process. Started by its host (sandbox.c) with posix_spawn;
+ * reads framed events on stdin and writes framed responses on stdout until stdin ends (see
+ * emu/fn_runtime.h). Links no MPI. Start-up registers handlers and nothing else, so a cold
+ * start costs little more than exec and the dynamic loader.
+ */
+#include "fn_runtime.h"
+#include "handler.h"
+
+#include <unistd.h>
+
+int main(void)
+{
+    /* The warm container's cache (open KV connections) lives as long as the process. */
+    static struct fn_context train_ctx;
+    fn_runtime_register_builtins();
+    struct err e;
+    err_clear(&e);
+    if (fn_runtime_register("train", fn_handler_train, &train_ctx)) {
+        fprintf(stderr, "siren-fn: cannot register the training handler\n");
+        return 1;
+    }
+    int rc = fn_runtime_serve(STDIN_FILENO, STDOUT_FILENO, &e);
+    fn_context_free(&train_ctx);
+    if (rc) {
+        fprintf(stderr, "siren-fn: %s\n", e.msg);
+        return 1;
+    }
+    return 0;
+}

@@ -1,0 +1,37 @@
+/*
+ * datasets internals shared by the readers, fetch and the HDF5 writer; never leaves the folder.
+ *
+ * A growable byte/row buffer for readers, a CSR builder that sorts and merges each row's
+ * columns, and path helpers. Everything here reports errors through struct err.
+ */
+#ifndef SIREN_DS_INTERNAL_H
+#define SIREN_DS_INTERNAL_H
+
+#include "datasets.h"
+
+/* CSR under construction: rows are appended one at a time. */
+struct ds_csr_builder {
+    uint64_t *row_ptr; /* rows + 1 */
+    uint32_t *col;
+    float *val;
+    int32_t *labels;
+    size_t rows, nnz, cap_rows, cap_nnz;
+};
+
+/* Appends one row: cols[0..n) (any order, duplicates allowed) with value 1 each. Duplicates
+ * are merged into one column with the summed value, so rows are sorted and unique. */
+int ds_csr_add_row(struct ds_csr_builder *b, int32_t label, uint32_t *cols, const float *vals,
+                   size_t n, struct err *e) SIREN_WUR;
+/* Moves the arrays into out (layout, rows, nnz, labels, row_ptr, col, val) and empties b. */
+void ds_csr_finish(struct ds_csr_builder *b, struct ds_data *out);
+void ds_csr_free(struct ds_csr_builder *b);
+
+/* The last path component (for messages: "train.txt line 3"). */
+const char *ds_basename(const char *path);
+
+/* Finds `file`'s hex sum in datasets/sums/NAME.EXT (lines "<hex>  <file>"); the nth match
+ * (0-based) lets a file have several accepted versions. SIREN_ENOTFOUND when absent. */
+int ds_sum_find(const char *name, const char *ext, const char *file, int nth, char *hex,
+                size_t hexlen, struct err *e) SIREN_WUR;
+
+#endif

@@ -1,0 +1,127 @@
+/* Per-sample compute time of a workload on this host (see calibration.h). */
+#include "calibration.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <sys/utsname.h>
+#include <time.h>
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+int calibration_measure(struct workload *w, int reps, struct calibration_entry *out,
+                        struct err *e)
+{
+    struct kn_model *m = NULL;
+    struct kn_optim opt = {0};
+    int B = w->opts.batch;
+    uint32_t *idx = malloc((size_t)B * sizeof *idx);
+    double *t = malloc((size_t)reps * sizeof *t);
+    int rc = (!idx || !t) ? err_set(e, SIREN_ENOMEM, "calibrate: out of memory") : SIREN_OK;
+    if (!rc) rc = kn_model_create(&w->model_cfg, &m, e);
+    if (!rc) {
+        kn_model_init(m, w->opts.seed);
+        rc = kn_optim_init(&opt, &w->optim_cfg, kn_model_num_params(m), e);
+    }
+    struct rng r;
+    rng_seed_stream(&r, w->opts.seed, 0xca1);
+    /* Three warm-up steps (caches, page faults), then the timed ones. */
+    for (int i = -3; !rc && i < reps; i++) {
+        for (int j = 0; j < B; j++) idx[j] = (uint32_t)rng_below(&r, w->train.rows);
+        struct kn_batch b;
+        float loss;
+        rc = workload_batch(w, 0, idx, B, (uint64_t)i, &b, e);
+        double t0 = clock_mono_s();
+        if (!rc) rc = kn_model_train_step(m, &b, &opt, &loss, e);
+        if (i >= 0) t[i] = (clock_mono_s() - t0) / B;
+    }
+    if (!rc) {
+        qsort(t, (size_t)reps, sizeof *t, cmp_double);
+        out->s_per_sample = reps % 2 ? t[reps / 2] : 0.5 * (t[reps / 2 - 1] + t[reps / 2]);
+        out->min_s_per_sample = t[0];
+        out->max_s_per_sample = t[reps - 1];
+        out->batch = B;
+        out->reps = reps;
+    }
+    free(idx);
+    free(t);
+    kn_optim_free(&opt);
+    kn_model_free(m);
+    return rc;
+}
+
+int calibration_load(const char *path, const char *workload, struct calibration_entry *out,
+                     struct err *e)
+{
+    cJSON *root;
+    int rc = json_load_file(path, &root, e);
+    if (rc) return rc;
+    const cJSON *all = cJSON_GetObjectItemCaseSensitive(root, "workloads");
+    const cJSON *w = cJSON_GetObjectItemCaseSensitive(all, workload);
+    char where[1200];
+    snprintf(where, sizeof where, "%s: workloads.%s", path, workload);
+    long long batch = 0, reps = 0;
+    memset(out, 0, sizeof *out);
+    if (!cJSON_IsObject(w)) {
+        rc = err_set(e, SIREN_ENOTFOUND, "%s: no calibration for %s (run `siren calibrate "
+                     "--workload %s --out %s`)", path, workload, workload, path);
+    } else if (!(rc = json_get_number(w, "s_per_sample", where, &out->s_per_sample, e)) &&
+               !(rc = json_get_int(w, "batch", where, &batch, e)) &&
+               !(rc = json_get_int(w, "reps", where, &reps, e))) {
+        out->batch = (int)batch;
+        out->reps = (int)reps;
+        double v;
+        out->min_s_per_sample = json_get_number(w, "min", where, &v, NULL) ? out->s_per_sample : v;
+        out->max_s_per_sample = json_get_number(w, "max", where, &v, NULL) ? out->s_per_sample : v;
+        if (!(out->s_per_sample > 0))
+            rc = err_set(e, SIREN_EFORMAT, "%s: key 's_per_sample': expected a number > 0", where);
+    }
+    cJSON_Delete(root);
+    return rc;
+}
+
+int calibration_store(const char *path, const char *workload, const struct calibration_entry *c,
+                      struct err *e)
+{
+    cJSON *root = NULL;
+    if (fs_exists(path)) {
+        int rc = json_load_file(path, &root, e);
+        if (rc) return rc;
+    } else {
+        root = cJSON_CreateObject();
+    }
+    struct utsname u;
+    uname(&u);
+    char date[32];
+    time_t now = time(NULL);
+    strftime(date, sizeof date, "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
+    cJSON_DeleteItemFromObjectCaseSensitive(root, "host");
+    cJSON_DeleteItemFromObjectCaseSensitive(root, "commit");
+    cJSON_DeleteItemFromObjectCaseSensitive(root, "date");
+    cJSON_AddStringToObject(root, "host", u.nodename);
+    cJSON_AddStringToObject(root, "commit", build_commit());
+    cJSON_AddStringToObject(root, "date", date);
+    cJSON *all = cJSON_GetObjectItemCaseSensitive(root, "workloads");
+    if (!cJSON_IsObject(all)) {
+        cJSON_DeleteItemFromObjectCaseSensitive(root, "workloads");
+        all = cJSON_AddObjectToObject(root, "workloads");
+    }
+    cJSON_DeleteItemFromObjectCaseSensitive(all, workload);
+    cJSON *w = cJSON_AddObjectToObject(all, workload);
+    cJSON_AddNumberToObject(w, "batch", c->batch);
+    cJSON_AddNumberToObject(w, "s_per_sample", c->s_per_sample);
+    cJSON_AddNumberToObject(w, "min", c->min_s_per_sample);
+    cJSON_AddNumberToObject(w, "max", c->max_s_per_sample);
+    cJSON_AddNumberToObject(w, "reps", c->reps);
+    int rc = json_write_file(path, root, e);
+    cJSON_Delete(root);
+    return rc;
+}
+
+const char *calibration_reference_path(void)
+{
+    return SIREN_EMU_SRC_DIR "/../results/calibration/reference.json";
+}

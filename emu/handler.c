@@ -1,0 +1,459 @@
+/* fn_handle: the training function's body (see handler.h). */
+#include "handler.h"
+
+#include "shard.h"
+
+#include "sandbox.h"
+
+#include <errno.h>
+#include <linux/magic.h>
+#include <math.h>
+#include <sys/vfs.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+
+void fn_context_free(struct fn_context *ctx)
+{
+    if (!ctx) return;
+    kv_close(ctx->kv);
+    kn_model_free(ctx->model);
+    kn_optim_free(&ctx->optim);
+    memset(ctx, 0, sizeof *ctx);
+}
+
+/* The model and optimiser for these configurations: the cached ones when they match. */
+static int context_model(struct fn_context *ctx, const struct kn_model_config *mcfg,
+                         const struct kn_optim_config *ocfg, struct err *e)
+{
+    if (ctx->model && !memcmp(&ctx->model_cfg, mcfg, sizeof *mcfg) &&
+        !memcmp(&ctx->optim_cfg, ocfg, sizeof *ocfg))
+        return SIREN_OK;
+    kn_model_free(ctx->model);
+    kn_optim_free(&ctx->optim);
+    ctx->model = NULL;
+    memset(&ctx->optim, 0, sizeof ctx->optim);
+    int rc = kn_model_create(mcfg, &ctx->model, e);
+    if (!rc) rc = kn_optim_init(&ctx->optim, ocfg, kn_model_num_params(ctx->model), e);
+    if (rc) {
+        kn_model_free(ctx->model);
+        ctx->model = NULL;
+        return rc;
+    }
+    ctx->model_cfg = *mcfg;
+    ctx->optim_cfg = *ocfg;
+    return SIREN_OK;
+}
+
+/* ------------------------------------------------------------ configurations as JSON */
+
+cJSON *fn_model_config_to_json(const struct kn_model_config *m)
+{
+    cJSON *j = cJSON_CreateObject();
+    if (!j) return NULL;
+    cJSON_AddStringToObject(j, "kind", kn_model_kind_name(m->kind));
+    cJSON_AddNumberToObject(j, "max_batch", m->max_batch);
+    cJSON_AddNumberToObject(j, "classes", m->classes);
+    cJSON_AddNumberToObject(j, "lr_log2_weights", m->lr_log2_weights);
+    cJSON_AddNumberToObject(j, "lr_l2", m->lr_l2);
+    cJSON_AddNumberToObject(j, "channels", m->channels);
+    cJSON_AddNumberToObject(j, "height", m->height);
+    cJSON_AddNumberToObject(j, "width", m->width);
+    cJSON_AddNumberToObject(j, "vocab_size", m->vocab_size);
+    cJSON_AddNumberToObject(j, "seq_len", m->seq_len);
+    cJSON_AddNumberToObject(j, "embed_dim", m->embed_dim);
+    cJSON_AddNumberToObject(j, "n_maps", m->n_maps);
+    cJSON_AddNumberToObject(j, "dropout", m->dropout);
+    return j;
+}
+
+static int get_int_field(const cJSON *j, const char *key, const char *where, int lo, int hi,
+                         int *out, struct err *e)
+{
+    long long v;
+    int rc = json_get_int(j, key, where, &v, e);
+    if (rc) return rc;
+    if (v < lo || v > hi)
+        return err_set(e, SIREN_EFORMAT, "%s: key '%s': %lld is outside %d..%d", where, key, v,
+                       lo, hi);
+    *out = (int)v;
+    return SIREN_OK;
+}
+
+static int get_float_field(const cJSON *j, const char *key, const char *where, float *out,
+                           struct err *e)
+{
+    double d;
+    int rc = json_get_number(j, key, where, &d, e);
+    if (!rc) *out = (float)d;
+    return rc;
+}
+
+int fn_model_config_from_json(const cJSON *j, struct kn_model_config *out, struct err *e)
+{
+    const char *w = "event: model";
+    memset(out, 0, sizeof *out);
+    if (!cJSON_IsObject(j)) return err_set(e, SIREN_EFORMAT, "event: key 'model': expected an object");
+    const char *kind;
+    int rc = json_get_string(j, "kind", w, &kind, e);
+    if (rc) return rc;
+    for (int k = KN_MODEL_LR; k <= KN_MODEL_TEXTCNN; k++)
+        if (!strcmp(kind, kn_model_kind_name((enum kn_model_kind)k))) out->kind = (enum kn_model_kind)k;
+    if (!out->kind) return err_set(e, SIREN_EFORMAT, "%s: key 'kind': unknown model '%s'", w, kind);
+    if ((rc = get_int_field(j, "max_batch", w, 1, 1 << 20, &out->max_batch, e)) ||
+        (rc = get_int_field(j, "classes", w, 2, 1 << 16, &out->classes, e)) ||
+        (rc = get_int_field(j, "lr_log2_weights", w, 0, 30, &out->lr_log2_weights, e)) ||
+        (rc = get_float_field(j, "lr_l2", w, &out->lr_l2, e)) ||
+        (rc = get_int_field(j, "channels", w, 0, 4096, &out->channels, e)) ||
+        (rc = get_int_field(j, "height", w, 0, 65536, &out->height, e)) ||
+        (rc = get_int_field(j, "width", w, 0, 65536, &out->width, e)) ||
+        (rc = get_int_field(j, "vocab_size", w, 0, 1 << 26, &out->vocab_size, e)) ||
+        (rc = get_int_field(j, "seq_len", w, 0, 1 << 20, &out->seq_len, e)) ||
+        (rc = get_int_field(j, "embed_dim", w, 0, 1 << 16, &out->embed_dim, e)) ||
+        (rc = get_int_field(j, "n_maps", w, 0, 1 << 16, &out->n_maps, e)) ||
+        (rc = get_float_field(j, "dropout", w, &out->dropout, e)))
+        return rc;
+    return SIREN_OK;
+}
+
+cJSON *fn_optim_config_to_json(const struct kn_optim_config *o)
+{
+    cJSON *j = cJSON_CreateObject();
+    if (!j) return NULL;
+    cJSON_AddStringToObject(j, "kind", o->kind == KN_OPTIM_ADAM ? "adam" : "sgd");
+    cJSON_AddNumberToObject(j, "lr", o->lr);
+    cJSON_AddNumberToObject(j, "momentum", o->momentum);
+    cJSON_AddNumberToObject(j, "beta1", o->beta1);
+    cJSON_AddNumberToObject(j, "beta2", o->beta2);
+    cJSON_AddNumberToObject(j, "eps", o->eps);
+    cJSON_AddNumberToObject(j, "weight_decay", o->weight_decay);
+    return j;
+}
+
+int fn_optim_config_from_json(const cJSON *j, struct kn_optim_config *out, struct err *e)
+{
+    const char *w = "event: optimizer";
+    if (!cJSON_IsObject(j))
+        return err_set(e, SIREN_EFORMAT, "event: key 'optimizer': expected an object");
+    const char *kind;
+    int rc = json_get_string(j, "kind", w, &kind, e);
+    if (rc) return rc;
+    if (strcmp(kind, "sgd") && strcmp(kind, "adam"))
+        return err_set(e, SIREN_EFORMAT, "%s: key 'kind': '%s', expected sgd or adam", w, kind);
+    *out = kn_optim_config_default(strcmp(kind, "adam") ? KN_OPTIM_SGD : KN_OPTIM_ADAM);
+    if ((rc = get_float_field(j, "lr", w, &out->lr, e)) ||
+        (rc = get_float_field(j, "momentum", w, &out->momentum, e)) ||
+        (rc = get_float_field(j, "beta1", w, &out->beta1, e)) ||
+        (rc = get_float_field(j, "beta2", w, &out->beta2, e)) ||
+        (rc = get_float_field(j, "eps", w, &out->eps, e)) ||
+        (rc = get_float_field(j, "weight_decay", w, &out->weight_decay, e)))
+        return rc;
+    return SIREN_OK;
+}
+
+/* ------------------------------------------------------------------- the handler */
+
+struct step_keys {
+    const char *data;
+    int64_t read, base, write; /* versions; base < 0 without apply */
+    uint64_t seed;
+};
+
+void fn_version_key(const char *prefix, int64_t version, int failed, char *buf, size_t buflen)
+{
+    snprintf(buf, buflen, "%sv%08lld%s", prefix, (long long)version, failed ? "-failed" : "");
+}
+
+static double now_ms(void) { return clock_mono_s() * 1e3; }
+
+static void sleep_ms(double ms)
+{
+    struct timespec ts = {(time_t)(ms / 1e3), (long)(fmod(ms, 1e3) * 1e6)};
+    while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {
+    }
+}
+
+/* GETs parameter version v, waiting (with back-off) while it does not exist yet: a planned
+ * version another function is still writing. A version marked failed resolves to the newest
+ * earlier one. *got is the version read; *waited_ms grows by the time spent waiting. */
+static int get_version(struct kv *kv, const char *prefix, int64_t v, double wait_ms,
+                       struct kv_value *out, int64_t *got, double *waited_ms, char *key,
+                       size_t keylen, struct err *e)
+{
+    double start = now_ms(), pause = 0.1;
+    int retried = 0;
+    for (;; retried = 1) {
+        fn_version_key(prefix, v, 0, key, keylen);
+        int rc = kv_get(kv, key, out);
+        if (rc != SIREN_ENOTFOUND) {
+            if (retried) *waited_ms += now_ms() - start;
+            *got = v;
+            return rc ? err_set(e, rc, "%s", kv_errmsg(kv)) : SIREN_OK;
+        }
+        char failed[1100];
+        struct kv_value marker;
+        fn_version_key(prefix, v, 1, failed, sizeof failed);
+        rc = kv_get(kv, failed, &marker);
+        if (rc == SIREN_OK) {
+            kv_value_free(&marker);
+            if (v == 0)
+                return err_set(e, SIREN_ENOTFOUND, "%s: version 0 is marked failed", prefix);
+            v--; /* its writer died: the newest earlier version stands in for it */
+            continue;
+        }
+        if (rc != SIREN_ENOTFOUND) return err_set(e, rc, "%s", kv_errmsg(kv));
+        if (now_ms() - start > wait_ms)
+            return err_set(e, SIREN_ETIMEOUT, "parameter version '%s' did not appear within %.0f ms",
+                           key, wait_ms);
+        sleep_ms(pause);
+        if (pause < 5.0) pause *= 2;
+    }
+}
+
+static int parse_steps(const cJSON *event, int apply, struct step_keys **out, int *count,
+                       struct err *e)
+{
+    const cJSON *steps = cJSON_GetObjectItemCaseSensitive(event, "steps");
+    if (!cJSON_IsArray(steps) || cJSON_GetArraySize(steps) == 0)
+        return err_set(e, SIREN_EFORMAT, "event: key 'steps': expected a non-empty array");
+    int n = cJSON_GetArraySize(steps);
+    struct step_keys *k = calloc((size_t)n, sizeof *k);
+    if (!k) return err_set(e, SIREN_ENOMEM, "event: out of memory");
+    int i = 0, rc = SIREN_OK;
+    const cJSON *s;
+    cJSON_ArrayForEach(s, steps)
+    {
+        char where[48];
+        snprintf(where, sizeof where, "event: steps[%d]", i);
+        long long seed, rd, wr, base = -1;
+        if ((rc = json_get_string(s, "data", where, &k[i].data, e)) ||
+            (rc = json_get_int(s, "read", where, &rd, e)) ||
+            (rc = json_get_int(s, "write", where, &wr, e)) ||
+            (apply && (rc = json_get_int(s, "base", where, &base, e))) ||
+            (rc = json_get_int(s, "seed", where, &seed, e)))
+            break;
+        if (rd < 0 || wr <= rd || (apply && (base < rd || base >= wr))) {
+            rc = err_set(e, SIREN_EFORMAT, "%s: versions read %lld, base %lld, write %lld: "
+                         "expected 0 <= read <= base < write", where, rd, base, wr);
+            break;
+        }
+        k[i].read = rd;
+        k[i].write = wr;
+        k[i].base = base;
+        k[i].seed = (uint64_t)seed;
+        if ((rc = kv_key_check(k[i].data, strlen(k[i].data), e))) {
+            err_prefix(e, "%s: key 'data'", where);
+            break;
+        }
+        i++;
+    }
+    if (rc) {
+        free(k);
+        return rc;
+    }
+    *out = k;
+    *count = n;
+    return SIREN_OK;
+}
+
+static int open_kv(struct fn_context *ctx, const char *url, struct err *e)
+{
+    if (ctx->kv && !strcmp(ctx->kv_url, url)) return SIREN_OK;
+    kv_close(ctx->kv);
+    ctx->kv = NULL;
+    int rc = kv_open(url, &ctx->kv, e);
+    if (rc) return rc;
+    snprintf(ctx->kv_url, sizeof ctx->kv_url, "%s", url);
+    return SIREN_OK;
+}
+
+/* A kernel batch from a shard; pixels become floats in [0,1] in *images (grown as needed). */
+static int batch_from_shard(const struct shard_view *v, const struct kn_model_config *m,
+                            uint64_t seed, float **images, size_t *cap, struct kn_batch *b,
+                            struct err *e)
+{
+    memset(b, 0, sizeof *b);
+    if ((int)v->n > m->max_batch)
+        return err_set(e, SIREN_EFORMAT, "batch of %u rows, the model takes at most %d", v->n,
+                       m->max_batch);
+    b->n = (int)v->n;
+    b->labels = v->labels;
+    b->seed = seed;
+    if (v->layout == DS_IMAGES_U8) {
+        size_t px = (size_t)v->channels * (size_t)v->height * (size_t)v->width;
+        if (v->channels != m->channels || v->height != m->height || v->width != m->width)
+            return err_set(e, SIREN_EFORMAT, "images of %dx%dx%d, the model takes %dx%dx%d",
+                           v->channels, v->height, v->width, m->channels, m->height, m->width);
+        if (v->n * px > *cap) {
+            float *p = realloc(*images, v->n * px * sizeof *p);
+            if (!p) return err_set(e, SIREN_ENOMEM, "batch: out of memory");
+            *images = p;
+            *cap = v->n * px;
+        }
+        for (size_t i = 0; i < v->n * px; i++) (*images)[i] = (float)v->pixels[i] * (1.0f / 255.0f);
+        b->images = *images;
+    } else if (v->layout == DS_TOKENS_I32) {
+        if (v->seq_len != m->seq_len)
+            return err_set(e, SIREN_EFORMAT, "sentences of %d tokens, the model takes %d",
+                           v->seq_len, m->seq_len);
+        b->tokens = v->tokens;
+    } else {
+        b->row_ptr = v->row_ptr;
+        b->col = v->col;
+        b->val = v->val;
+    }
+    return SIREN_OK;
+}
+
+int fn_handle(const cJSON *event, struct fn_context *ctx, cJSON *response, struct err *e)
+{
+    const char *url, *prefix, *update = "overwrite";
+    long long epoch, fn;
+    double wait_ms = 60000.0;
+    struct kn_model_config mcfg;
+    struct kn_optim_config ocfg;
+    struct step_keys *steps = NULL;
+    float *images = NULL, *read_copy = NULL, *base = NULL;
+    size_t images_cap = 0;
+    struct kv_value v = {0};
+    uint8_t *obj = NULL;
+    int n_steps = 0, rc;
+
+    if (!cJSON_IsObject(event)) return err_set(e, SIREN_EFORMAT, "event: expected a JSON object");
+    if ((rc = json_get_string(event, "kv", "event", &url, e)) ||
+        (rc = json_get_int(event, "epoch", "event", &epoch, e)) ||
+        (rc = json_get_int(event, "function", "event", &fn, e)) ||
+        (rc = json_get_string(event, "params", "event", &prefix, e)))
+        return rc;
+    if (strlen(prefix) > 512 || (*prefix && kv_prefix_check(prefix, e)))
+        return err_set(e, SIREN_EFORMAT, "event: key 'params': '%.64s' is not a key prefix", prefix);
+    const cJSON *u = cJSON_GetObjectItemCaseSensitive(event, "update");
+    if (u && !(cJSON_IsString(u) && (!strcmp(u->valuestring, "overwrite") ||
+                                     !strcmp(u->valuestring, "apply"))))
+        return err_set(e, SIREN_EFORMAT, "event: key 'update': expected \"overwrite\" or \"apply\"");
+    if (u) update = u->valuestring;
+    int apply = !strcmp(update, "apply");
+    if (cJSON_GetObjectItemCaseSensitive(event, "wait_ms") &&
+        (rc = json_get_number(event, "wait_ms", "event", &wait_ms, e)))
+        return rc;
+    if ((rc = fn_model_config_from_json(cJSON_GetObjectItemCaseSensitive(event, "model"), &mcfg, e)) ||
+        (rc = fn_optim_config_from_json(cJSON_GetObjectItemCaseSensitive(event, "optimizer"), &ocfg, e)) ||
+        (rc = parse_steps(event, apply, &steps, &n_steps, e)))
+        return rc;
+    /* Configurations are compared byte for byte when the cache is checked. */
+    if ((rc = open_kv(ctx, url, e)) || (rc = context_model(ctx, &mcfg, &ocfg, e))) goto out;
+    struct kn_model *m = ctx->model;
+    struct kn_optim *opt = &ctx->optim;
+    size_t np = kn_model_num_params(m);
+    float *params = kn_model_params(m);
+    read_copy = malloc(np * sizeof *read_copy);
+    base = apply ? malloc(np * sizeof *base) : NULL;
+    if (!read_copy || (apply && !base)) {
+        rc = err_set(e, SIREN_ENOMEM, "function: out of memory");
+        goto out;
+    }
+
+    struct kv_stats before;
+    kv_stats_get(ctx->kv, &before);
+    double fetch_ms = 0, compute_ms = 0, update_ms = 0, wait_total_ms = 0;
+    cJSON *out_steps = cJSON_AddArrayToObject(response, "steps");
+    for (int i = 0; i < n_steps; i++) {
+        const struct step_keys *k = &steps[i];
+        double t0 = now_ms();
+        struct shard_view sv;
+        if ((rc = kv_get(ctx->kv, k->data, &v))) {
+            rc = err_set(e, rc, "%s", kv_errmsg(ctx->kv));
+            goto out;
+        }
+        if ((rc = shard_decode(v.data, v.len, k->data, &sv, e))) goto out;
+        struct kv_value pv = {0};
+        char key[1100];
+        int64_t read_got, base_got = -1;
+        if ((rc = get_version(ctx->kv, prefix, k->read, wait_ms, &pv, &read_got, &wait_total_ms,
+                              key, sizeof key, e)))
+            goto out;
+        rc = params_decode(pv.data, pv.len, key, params, np, opt, e);
+        kv_value_free(&pv);
+        if (rc) goto out;
+        if (apply) memcpy(read_copy, params, np * sizeof *params);
+        double t1 = now_ms();
+        struct kn_batch b;
+        float loss;
+        if ((rc = batch_from_shard(&sv, &mcfg, k->seed, &images, &images_cap, &b, e)) ||
+            (rc = kn_model_train_step(m, &b, opt, &loss, e))) {
+            err_prefix(e, "%s", k->data);
+            goto out;
+        }
+        kv_value_free(&v);
+        double t2 = now_ms();
+        if (apply) {
+            /* Apply this step's change to the newest version instead of overwriting it. */
+            if ((rc = get_version(ctx->kv, prefix, k->base, wait_ms, &pv, &base_got,
+                                  &wait_total_ms, key, sizeof key, e)))
+                goto out;
+            rc = params_decode(pv.data, pv.len, key, base, np, NULL, e);
+            kv_value_free(&pv);
+            if (rc) goto out;
+            for (size_t j = 0; j < np; j++) params[j] = base[j] + (params[j] - read_copy[j]);
+        }
+        size_t len;
+        if ((rc = params_encode(params, np, opt, &obj, &len, e))) goto out;
+        fn_version_key(prefix, k->write, 0, key, sizeof key);
+        if ((rc = kv_put(ctx->kv, key, obj, len))) {
+            rc = err_set(e, rc, "%s", kv_errmsg(ctx->kv));
+            goto out;
+        }
+        free(obj);
+        obj = NULL;
+        double t3 = now_ms();
+        fetch_ms += t1 - t0;
+        compute_ms += t2 - t1;
+        update_ms += t3 - t2;
+        cJSON *s = cJSON_CreateObject();
+        cJSON_AddNumberToObject(s, "read", (double)read_got);
+        if (apply) cJSON_AddNumberToObject(s, "base", (double)base_got);
+        cJSON_AddNumberToObject(s, "write", (double)k->write);
+        cJSON_AddNumberToObject(s, "rows", b.n);
+        cJSON_AddNumberToObject(s, "loss", loss);
+        cJSON_AddItemToArray(out_steps, s);
+    }
+    struct kv_stats after;
+    kv_stats_get(ctx->kv, &after);
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    cJSON_AddNumberToObject(response, "epoch", (double)epoch);
+    cJSON_AddNumberToObject(response, "function", (double)fn);
+    cJSON_AddNumberToObject(response, "fetch_ms", fetch_ms);
+    cJSON_AddNumberToObject(response, "compute_ms", compute_ms);
+    cJSON_AddNumberToObject(response, "update_ms", update_ms);
+    cJSON_AddNumberToObject(response, "wait_ms", wait_total_ms);
+    cJSON_AddNumberToObject(response, "kv_gets", (double)(after.gets - before.gets));
+    cJSON_AddNumberToObject(response, "kv_puts", (double)(after.puts - before.puts));
+    cJSON_AddNumberToObject(response, "bytes_read", (double)(after.bytes_out - before.bytes_out));
+    cJSON_AddNumberToObject(response, "bytes_written", (double)(after.bytes_in - before.bytes_in));
+    cJSON_AddNumberToObject(response, "max_rss_mb", (double)ru.ru_maxrss / 1024.0);
+out:
+    kv_value_free(&v);
+    free(obj);
+    free(images);
+    free(read_copy);
+    free(base);
+    free(steps);
+    return rc;
+}
+
+int fn_memory_method_for(const char *kv_url)
+{
+    const char *dir = NULL;
+    if (!strncmp(kv_url, "file:", 5)) dir = kv_url + 5;
+    else if (!strstr(kv_url, "://")) dir = kv_url;
+    struct statfs st;
+    if (dir && statfs(dir, &st) == 0 && st.f_type == TMPFS_MAGIC) return SANDBOX_MEM_WATCHDOG;
+    return SANDBOX_MEM_AUTO;
+}
+
+int fn_handler_train(const cJSON *event, cJSON *response, void *ctx, struct err *e)
+{
+    return fn_handle(event, (struct fn_context *)ctx, response, e);
+}

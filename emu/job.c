@@ -1,0 +1,962 @@
+/*
+ * The emulated job (see job.h). Rank 0 turns each epoch's plan into per-rank task lists (one
+ * task = one mini-batch step of one function, run as one event of the training handler); the
+ * ranks run their tasks in the plan's run order, which cannot deadlock (planner.h), and send
+ * back what happened. Messages are JSON text over MPI point-to-point.
+ */
+#include "job.h"
+
+#include "calibration.h"
+#include "handler.h"
+#include "kv.h"
+#include "ledger.h"
+#include "platform.h"
+#include "sandbox.h"
+#include "shard.h"
+#include "trace.h"
+
+#include <errno.h>
+#include <math.h>
+#include <mpi.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum { TAG_TASKS = 71, TAG_RESULTS = 72, TAG_STOP = 73 };
+
+/* How long a step may wait for a version another function writes, in real time. */
+#define JOB_WAIT_MS 600000.0
+
+struct job {
+    struct job_config cfg;
+    int rank, size;
+    char out_dir[1024], kv_url[1100], platform_name[1100], calibration_path[1100];
+    char scheduler[256];
+    struct platform platform;
+
+    /* Rank 0 only. */
+    struct workload *w;
+    struct calibration_entry cal;
+    struct kv *kv;
+    struct ledger ledger;
+    struct trace trace;
+    struct kn_model *eval_model;
+    uint32_t *batch_rows; /* rows of each staged mini-batch */
+    size_t n_batches;
+    double shard_bytes_per_sample, param_bytes;
+    int prev_n, prev_memory_mb, epoch, peak_functions;
+    double total_time_s, total_cost_usd, time_to_target_s;
+    int reached_target, invocations, failed_invocations;
+    struct epoch_report last;
+    FILE *epochs_csv;
+
+    /* Every rank: its sandboxes, one pool per slot. */
+    struct sandbox_pool **pools;
+    int slots;
+};
+
+int job_rank(const struct job *j) { return j->rank; }
+int job_memory_clip_mb(const struct job *j, int memory_mb)
+{
+    return platform_memory_clip_mb(&j->platform, memory_mb);
+}
+int job_max_functions(const struct job *j)
+{
+    size_t lim = (size_t)j->platform.concurrency_limit;
+    return (int)(j->n_batches < lim ? j->n_batches : lim);
+}
+double job_target_loss(const struct job *j) { return j->cfg.target_loss; }
+
+static const char *sync_name(enum plan_sync s)
+{
+    switch (s) {
+    case PLAN_SYNC_HSP: return "hsp";
+    case PLAN_SYNC_BSP: return "bsp";
+    case PLAN_SYNC_ASP: return "asp";
+    case PLAN_SYNC_SSP: return "ssp";
+    }
+    return "?";
+}
+
+/* ------------------------------------------------------------------ MPI text messages */
+
+static int send_text(const char *text, int dest, int tag, struct err *e)
+{
+    int len = (int)strlen(text) + 1;
+    if (MPI_Send(text, len, MPI_CHAR, dest, tag, MPI_COMM_WORLD) != MPI_SUCCESS)
+        return err_set(e, SIREN_EMPI, "MPI_Send to rank %d failed", dest);
+    return SIREN_OK;
+}
+
+/* Receives a text message from src (MPI_ANY_SOURCE allowed); *tag gets its tag. Caller owns
+ * *out (free()). */
+static int recv_text(int src, int *tag, int *from, char **out, struct err *e)
+{
+    MPI_Status st;
+    int count;
+    *out = NULL;
+    if (MPI_Probe(src, MPI_ANY_TAG, MPI_COMM_WORLD, &st) != MPI_SUCCESS ||
+        MPI_Get_count(&st, MPI_CHAR, &count) != MPI_SUCCESS)
+        return err_set(e, SIREN_EMPI, "MPI_Probe failed");
+    char *buf = malloc((size_t)count + 1);
+    if (!buf) return err_set(e, SIREN_ENOMEM, "out of memory for a %d-byte message", count);
+    if (MPI_Recv(buf, count, MPI_CHAR, st.MPI_SOURCE, st.MPI_TAG, MPI_COMM_WORLD,
+                 MPI_STATUS_IGNORE) != MPI_SUCCESS) {
+        free(buf);
+        return err_set(e, SIREN_EMPI, "MPI_Recv from rank %d failed", st.MPI_SOURCE);
+    }
+    buf[count] = '\0';
+    *tag = st.MPI_TAG;
+    *from = st.MPI_SOURCE;
+    *out = buf;
+    return SIREN_OK;
+}
+
+/* ------------------------------------------------------------------- running tasks */
+
+/* One step of one function, as an invoker runs it. */
+struct task {
+    int fn, step, prev; /* prev: index of the same function's previous task here, or -1 */
+    cJSON *event;       /* the whole event (template + function + one step) */
+    int64_t write;      /* version its PUT creates */
+    /* Filled when it ran: */
+    int done, ok, cold;
+    double loss, wall_ms, peak_mb;
+    int64_t read_got, base_got;
+    char error[96];
+};
+
+struct task_run {
+    struct job *j;
+    struct task *tasks;
+    int n;
+    int next;
+    int memory_mb, timeout_ms, mem_method;
+    const char *params_prefix;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    struct kv *kv; /* for failure markers; guarded by mu */
+};
+
+/* Marks version v failed so that readers fall back to the newest earlier version. */
+static void mark_failed(struct task_run *r, int64_t v)
+{
+    char key[1200];
+    fn_version_key(r->params_prefix, v, 1, key, sizeof key);
+    if (kv_put(r->kv, key, "failed", 6))
+        LOG_ERROR("job", "cannot mark version %lld failed: %s", (long long)v, kv_errmsg(r->kv));
+}
+
+static void run_one(struct task_run *r, struct sandbox_pool *pool, struct task *t)
+{
+    struct sandbox_opts so;
+    sandbox_opts_init(&so);
+    so.mem_limit_mb = r->memory_mb;
+    so.timeout_ms = r->timeout_ms;
+    so.mem_method = (enum sandbox_mem_method)r->mem_method;
+    struct sandbox_result res;
+    struct err e;
+    double t0 = clock_mono_s();
+    int rc = sandbox_pool_invoke(pool, &so, "train", t->event, &res, &e);
+    t->wall_ms = (clock_mono_s() - t0) * 1e3;
+    if (rc) {
+        snprintf(t->error, sizeof t->error, "Sandbox.Error: %s", e.msg);
+    } else if (res.status != SANDBOX_OK) {
+        snprintf(t->error, sizeof t->error, "%s: %s", res.error_type, res.error_msg);
+    } else {
+        const cJSON *steps = cJSON_GetObjectItemCaseSensitive(res.response, "steps");
+        const cJSON *s0 = cJSON_GetArrayItem(steps, 0);
+        const cJSON *loss = cJSON_GetObjectItemCaseSensitive(s0, "loss");
+        const cJSON *rd = cJSON_GetObjectItemCaseSensitive(s0, "read");
+        const cJSON *bs = cJSON_GetObjectItemCaseSensitive(s0, "base");
+        if (cJSON_IsNumber(loss) && cJSON_IsNumber(rd)) {
+            t->ok = 1;
+            t->loss = loss->valuedouble;
+            t->read_got = (int64_t)rd->valuedouble;
+            t->base_got = cJSON_IsNumber(bs) ? (int64_t)bs->valuedouble : -1;
+        } else {
+            snprintf(t->error, sizeof t->error, "Runtime.InvalidResponse: no step result");
+        }
+    }
+    t->cold = res.cold;
+    t->peak_mb = res.peak_mb;
+    sandbox_result_free(&res);
+}
+
+static void *task_worker(void *arg)
+{
+    struct task_run *r = ((void **)arg)[0];
+    struct sandbox_pool *pool = ((void **)arg)[1];
+    for (;;) {
+        pthread_mutex_lock(&r->mu);
+        if (r->next >= r->n) {
+            pthread_mutex_unlock(&r->mu);
+            return NULL;
+        }
+        struct task *t = &r->tasks[r->next++];
+        /* A function's steps run one after another, as in its container. */
+        while (t->prev >= 0 && !r->tasks[t->prev].done) pthread_cond_wait(&r->cv, &r->mu);
+        int dead = t->prev >= 0 && !r->tasks[t->prev].ok;
+        pthread_mutex_unlock(&r->mu);
+        if (dead) snprintf(t->error, sizeof t->error, "Skipped: the function died earlier");
+        else run_one(r, pool, t);
+        pthread_mutex_lock(&r->mu);
+        if (!t->ok) mark_failed(r, t->write);
+        t->done = 1;
+        pthread_cond_broadcast(&r->cv);
+        pthread_mutex_unlock(&r->mu);
+    }
+}
+
+/* Runs the tasks of one epoch message; returns the results message. Caller owns *out. */
+static int run_tasks(struct job *j, const char *msg, char **out, struct err *e)
+{
+    cJSON *root = NULL, *res = NULL;
+    struct task_run r = {0};
+    int rc = json_parse(msg, strlen(msg), "epoch message", &root, e);
+    if (rc) return rc;
+    const cJSON *tmpl = cJSON_GetObjectItemCaseSensitive(root, "template");
+    const cJSON *tasks = cJSON_GetObjectItemCaseSensitive(root, "tasks");
+    const cJSON *pref = cJSON_GetObjectItemCaseSensitive(tmpl, "params");
+    const cJSON *kvu = cJSON_GetObjectItemCaseSensitive(tmpl, "kv");
+    long long mem, tmo;
+    if ((rc = json_get_int(root, "memory_mb", "epoch message", &mem, e)) ||
+        (rc = json_get_int(root, "timeout_ms", "epoch message", &tmo, e)))
+        goto out;
+    if (!cJSON_IsObject(tmpl) || !cJSON_IsArray(tasks) || !cJSON_IsString(pref) ||
+        !cJSON_IsString(kvu)) {
+        rc = err_set(e, SIREN_EFORMAT, "epoch message: missing template or tasks");
+        goto out;
+    }
+    r.j = j;
+    r.n = cJSON_GetArraySize(tasks);
+    r.memory_mb = (int)mem;
+    r.timeout_ms = (int)tmo;
+    r.params_prefix = pref->valuestring;
+    r.mem_method = fn_memory_method_for(kvu->valuestring);
+    r.tasks = calloc((size_t)(r.n ? r.n : 1), sizeof *r.tasks);
+    if (!r.tasks) {
+        rc = err_set(e, SIREN_ENOMEM, "out of memory");
+        goto out;
+    }
+    if ((rc = kv_open(kvu->valuestring, &r.kv, e))) goto out;
+    int i = 0;
+    const cJSON *tk;
+    cJSON_ArrayForEach(tk, tasks)
+    {
+        /* [fn, step, data key, read, base, write, seed] */
+        struct task *t = &r.tasks[i];
+        const cJSON *a[7];
+        for (int k = 0; k < 7; k++) a[k] = cJSON_GetArrayItem(tk, k);
+        if (!cJSON_IsNumber(a[0]) || !cJSON_IsString(a[2])) {
+            rc = err_set(e, SIREN_EFORMAT, "epoch message: task %d is malformed", i);
+            goto out;
+        }
+        t->fn = (int)a[0]->valuedouble;
+        t->step = (int)a[1]->valuedouble;
+        t->write = (int64_t)a[5]->valuedouble;
+        t->prev = -1;
+        for (int k = i - 1; k >= 0; k--)
+            if (r.tasks[k].fn == t->fn) {
+                t->prev = k;
+                break;
+            }
+        t->event = cJSON_Duplicate(tmpl, 1);
+        cJSON_AddNumberToObject(t->event, "function", t->fn);
+        cJSON *steps = cJSON_AddArrayToObject(t->event, "steps");
+        cJSON *s = cJSON_CreateObject();
+        cJSON_AddStringToObject(s, "data", a[2]->valuestring);
+        cJSON_AddNumberToObject(s, "read", a[3]->valuedouble);
+        if (a[4]->valuedouble >= 0) cJSON_AddNumberToObject(s, "base", a[4]->valuedouble);
+        cJSON_AddNumberToObject(s, "write", a[5]->valuedouble);
+        cJSON_AddNumberToObject(s, "seed", a[6]->valuedouble);
+        cJSON_AddItemToArray(steps, s);
+        i++;
+    }
+    pthread_mutex_init(&r.mu, NULL);
+    pthread_cond_init(&r.cv, NULL);
+    pthread_t th[64];
+    void *args[64][2];
+    int nth = j->slots < 64 ? j->slots : 64;
+    for (int k = 0; k < nth; k++) {
+        args[k][0] = &r;
+        args[k][1] = j->pools[k];
+        pthread_create(&th[k], NULL, task_worker, args[k]);
+    }
+    for (int k = 0; k < nth; k++) pthread_join(th[k], NULL);
+    pthread_mutex_destroy(&r.mu);
+    pthread_cond_destroy(&r.cv);
+
+    res = cJSON_CreateObject();
+    cJSON *arr = cJSON_AddArrayToObject(res, "results");
+    for (int k = 0; k < r.n; k++) {
+        const struct task *t = &r.tasks[k];
+        cJSON *o = cJSON_CreateArray();
+        double v[] = {t->fn, t->step, t->ok, (double)t->read_got, (double)t->base_got,
+                      t->loss, t->wall_ms, t->peak_mb, t->cold};
+        for (size_t q = 0; q < sizeof v / sizeof *v; q++) cJSON_AddItemToArray(o, cJSON_CreateNumber(v[q]));
+        cJSON_AddItemToArray(o, cJSON_CreateString(t->error));
+        cJSON_AddItemToArray(arr, o);
+    }
+    *out = cJSON_PrintUnformatted(res);
+    if (!*out) rc = err_set(e, SIREN_ENOMEM, "out of memory");
+out:
+    for (int k = 0; k < r.n && r.tasks; k++) cJSON_Delete(r.tasks[k].event);
+    free(r.tasks);
+    kv_close(r.kv);
+    cJSON_Delete(root);
+    cJSON_Delete(res);
+    return rc;
+}
+
+/* ------------------------------------------------------------------------ opening */
+
+static int open_pools(struct job *j, struct err *e)
+{
+    j->slots = j->cfg.slots > 0 ? j->cfg.slots : 1;
+    if (j->slots > 64) j->slots = 64;
+    j->pools = calloc((size_t)j->slots, sizeof *j->pools);
+    if (!j->pools) return err_set(e, SIREN_ENOMEM, "out of memory");
+    for (int k = 0; k < j->slots; k++) {
+        int rc = sandbox_pool_open(4, &j->pools[k], e);
+        if (rc) return rc;
+    }
+    return SIREN_OK;
+}
+
+static void data_key(char *buf, size_t len, size_t batch)
+{
+    snprintf(buf, len, "job/data/b%07zu", batch);
+}
+
+static void params_prefix(char *buf, size_t len, int epoch)
+{
+    snprintf(buf, len, "job/params/e%04d/", epoch);
+}
+
+/* Rank 0: puts the training split as mini-batch objects, and the initial parameters as
+ * version 0 of epoch 1. */
+static int stage(struct job *j, struct err *e)
+{
+    struct workload *w = j->w;
+    size_t B = (size_t)w->opts.batch, rows = w->train.rows;
+    j->n_batches = (rows + B - 1) / B;
+    j->batch_rows = malloc(j->n_batches * sizeof *j->batch_rows);
+    uint32_t *idx = malloc(B * sizeof *idx);
+    if (!j->batch_rows || !idx) {
+        free(idx);
+        return err_set(e, SIREN_ENOMEM, "out of memory");
+    }
+    /* Rows are shuffled once (seeded) before they are cut into mini-batches. */
+    uint32_t *perm = malloc(rows * sizeof *perm);
+    if (!perm) {
+        free(idx);
+        return err_set(e, SIREN_ENOMEM, "out of memory");
+    }
+    for (size_t i = 0; i < rows; i++) perm[i] = (uint32_t)i;
+    struct rng r;
+    rng_seed_stream(&r, w->opts.seed, 0x57a9e);
+    rng_shuffle_u32(&r, perm, rows);
+    double bytes = 0;
+    int rc = SIREN_OK;
+    for (size_t b = 0; b < j->n_batches && !rc; b++) {
+        size_t lo = b * B, n = rows - lo < B ? rows - lo : B;
+        uint8_t *obj;
+        size_t len;
+        char key[64];
+        j->batch_rows[b] = (uint32_t)n;
+        rc = shard_encode(&w->train, perm + lo, n, &obj, &len, e);
+        if (rc) break;
+        data_key(key, sizeof key, b);
+        if (kv_put(j->kv, key, obj, len)) rc = err_set(e, kv_errcode(j->kv), "%s", kv_errmsg(j->kv));
+        bytes += (double)len;
+        free(obj);
+    }
+    free(perm);
+    free(idx);
+    if (rc) return rc;
+    j->shard_bytes_per_sample = bytes / (double)rows;
+
+    kn_model_init(j->eval_model, w->opts.seed);
+    uint8_t *obj;
+    size_t len;
+    struct kn_optim opt = {0};
+    rc = kn_optim_init(&opt, &w->optim_cfg, kn_model_num_params(j->eval_model), e);
+    if (!rc) rc = params_encode(kn_model_params(j->eval_model), kn_model_num_params(j->eval_model),
+                                &opt, &obj, &len, e);
+    kn_optim_free(&opt);
+    if (rc) return rc;
+    j->param_bytes = (double)len;
+    char prefix[64], key[128];
+    params_prefix(prefix, sizeof prefix, 1);
+    fn_version_key(prefix, 0, 0, key, sizeof key);
+    if (kv_put(j->kv, key, obj, len)) rc = err_set(e, kv_errcode(j->kv), "%s", kv_errmsg(j->kv));
+    free(obj);
+    return rc;
+}
+
+static int open_rank0(struct job *j, struct err *e)
+{
+    const struct job_config *c = &j->cfg;
+    int rc = workload_open(c->workload, &c->wopts, &j->w, e);
+    if (rc) return rc;
+    if (j->cfg.target_loss <= 0) j->cfg.target_loss = j->w->info.target_loss;
+    if ((rc = calibration_load(j->calibration_path, c->workload, &j->cal, e))) return rc;
+    if ((rc = fs_mkdir_p(j->out_dir, e))) return rc;
+    if ((rc = kv_open(j->kv_url, &j->kv, e))) return rc;
+    if ((rc = kn_model_create(&j->w->model_cfg, &j->eval_model, e))) return rc;
+    ledger_init(&j->ledger, &j->platform);
+    trace_init(&j->trace);
+    if ((rc = stage(j, e))) return rc;
+    char path[1200];
+    snprintf(path, sizeof path, "%s/epochs.csv", j->out_dir);
+    j->epochs_csv = fopen(path, "w");
+    if (!j->epochs_csv) return err_errno(e, errno, "cannot create %s", path);
+    fprintf(j->epochs_csv,
+            "epoch,n,memory_mb,warm,time_s,fetch_s,compute_s,update_s,cost_usd,train_loss,"
+            "test_loss,test_accuracy,budget_left_usd,invocations,failed_invocations,versions,"
+            "stale_reads\n");
+    j->time_to_target_s = (double)NAN;
+    return SIREN_OK;
+}
+
+int job_open(const struct job_config *cfg, struct job **out, struct err *e)
+{
+    *out = NULL;
+    struct job *j = calloc(1, sizeof *j);
+    if (!j) return err_set(e, SIREN_ENOMEM, "out of memory");
+    j->cfg = *cfg;
+    MPI_Comm_rank(MPI_COMM_WORLD, &j->rank);
+    MPI_Comm_size(MPI_COMM_WORLD, &j->size);
+    snprintf(j->out_dir, sizeof j->out_dir, "%s", cfg->out_dir);
+    if (cfg->kv_url) snprintf(j->kv_url, sizeof j->kv_url, "%s", cfg->kv_url);
+    else snprintf(j->kv_url, sizeof j->kv_url, "file:%s/kv", cfg->out_dir);
+    snprintf(j->platform_name, sizeof j->platform_name, "%s",
+             cfg->platform ? cfg->platform : "lambda-2019");
+    snprintf(j->calibration_path, sizeof j->calibration_path, "%s",
+             cfg->calibration ? cfg->calibration : calibration_reference_path());
+    snprintf(j->scheduler, sizeof j->scheduler, "%s", cfg->scheduler ? cfg->scheduler : "?");
+    j->cfg.out_dir = j->out_dir;
+    j->cfg.kv_url = j->kv_url;
+    j->cfg.platform = j->platform_name;
+    j->cfg.calibration = j->calibration_path;
+    j->cfg.scheduler = j->scheduler;
+
+    int rc = platform_load(j->platform_name, &j->platform, e);
+    if (!rc && j->rank == 0) rc = open_rank0(j, e);
+    if (!rc && (j->rank > 0 || j->size == 1)) rc = open_pools(j, e);
+    /* Everyone learns whether everyone opened. */
+    int mine = rc ? 1 : 0, any = 0;
+    MPI_Allreduce(&mine, &any, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
+    if (any) {
+        if (!rc) rc = err_set(e, SIREN_EMPI, "another rank failed to open the job (see rank 0)");
+        job_close(j);
+        return rc;
+    }
+    *out = j;
+    return SIREN_OK;
+}
+
+/* ----------------------------------------------------------------------- an epoch */
+
+static int invoker_of(const struct job *j, int fn)
+{
+    return j->size == 1 ? 0 : 1 + fn % (j->size - 1);
+}
+
+/* The plan's costs for memory_mb on this platform and calibration. */
+static void plan_costs_for(const struct job *j, int memory_mb, struct plan_costs *k)
+{
+    const struct platform *p = &j->platform;
+    double share = platform_vcpu_share(p, memory_mb);
+    /* The kernels run one thread: a share above one vCPU does not make them faster. */
+    double speed = share < 1.0 ? share : 1.0;
+    double bw = p->store_mb_per_s_per_connection < p->store_mb_per_s_per_function
+                    ? p->store_mb_per_s_per_connection
+                    : p->store_mb_per_s_per_function;
+    k->start_cold_s = p->cold_start_ms / 1e3;
+    k->start_warm_s = p->warm_start_ms / 1e3;
+    k->kv_get_latency_s = k->kv_put_latency_s = p->store_first_byte_ms / 1e3;
+    k->kv_bandwidth_bytes_per_s = bw * 1e6;
+    k->compute_s_per_sample = j->cal.s_per_sample / speed;
+    k->data_bytes_per_sample = j->shard_bytes_per_sample;
+    k->param_bytes = j->param_bytes;
+    k->timeout_s = p->timeout_s;
+}
+
+static int check_action(const struct job *j, int n, int memory_mb, struct err *e)
+{
+    if (!platform_memory_valid(&j->platform, memory_mb))
+        return err_set(e, SIREN_EINVAL, "memory %d MB is not valid on %s (%d..%d MB in steps of %d)",
+                       memory_mb, j->platform.name, j->platform.memory_mb_min,
+                       j->platform.memory_mb_max, j->platform.memory_mb_step);
+    if (n < 1 || n > j->platform.concurrency_limit)
+        return err_set(e, SIREN_EINVAL, "%d functions: expected 1..%d (the concurrency limit of %s)",
+                       n, j->platform.concurrency_limit, j->platform.name);
+    if ((size_t)n > j->n_batches)
+        return err_set(e, SIREN_EINVAL, "%d functions but only %zu mini-batches of %d rows "
+                       "(use a smaller --batch)", n, j->n_batches, j->w->opts.batch);
+    return SIREN_OK;
+}
+
+/* Builds each rank's task message in run order. msgs[r] is owned by the caller. */
+static int build_messages(struct job *j, const struct plan_epoch *p, const uint32_t *order,
+                          const uint32_t *perm, int memory_mb, const char *prefix, char **msgs,
+                          struct err *e)
+{
+    cJSON **tasks = calloc((size_t)j->size, sizeof *tasks);
+    cJSON **roots = calloc((size_t)j->size, sizeof *roots);
+    if (!tasks || !roots) {
+        free(tasks);
+        free(roots);
+        return err_set(e, SIREN_ENOMEM, "out of memory");
+    }
+    for (int r = 0; r < j->size; r++) {
+        roots[r] = cJSON_CreateObject();
+        cJSON_AddNumberToObject(roots[r], "epoch", j->epoch);
+        cJSON_AddNumberToObject(roots[r], "memory_mb", memory_mb);
+        cJSON_AddNumberToObject(roots[r], "timeout_ms", j->platform.timeout_s * 1e3);
+        cJSON *t = cJSON_AddObjectToObject(roots[r], "template");
+        cJSON_AddStringToObject(t, "job", "job");
+        cJSON_AddStringToObject(t, "workload", j->w->info.name);
+        cJSON_AddNumberToObject(t, "epoch", j->epoch);
+        cJSON_AddNumberToObject(t, "memory_mb", memory_mb);
+        cJSON_AddStringToObject(t, "kv", j->kv_url);
+        cJSON_AddStringToObject(t, "update", j->cfg.update == PLAN_UPDATE_APPLY ? "apply" : "overwrite");
+        cJSON_AddNumberToObject(t, "wait_ms", JOB_WAIT_MS);
+        cJSON_AddStringToObject(t, "params", prefix);
+        cJSON_AddItemToObject(t, "model", fn_model_config_to_json(&j->w->model_cfg));
+        cJSON_AddItemToObject(t, "optimizer", fn_optim_config_to_json(&j->w->optim_cfg));
+        tasks[r] = cJSON_AddArrayToObject(roots[r], "tasks");
+    }
+    for (size_t i = 0; i < p->n_steps; i++) {
+        const struct plan_step *st = &p->steps[order[i]];
+        if (st->failed) continue; /* planned past the timeout: never runs */
+        char key[64];
+        data_key(key, sizeof key, perm[st->batch]);
+        /* Seeds of the step's random masks: fixed by (seed, epoch, batch). */
+        uint64_t seed = (j->w->opts.seed * 0x9e3779b97f4a7c15ULL) ^ ((uint64_t)j->epoch << 32) ^ st->batch;
+        cJSON *a = cJSON_CreateArray();
+        cJSON_AddItemToArray(a, cJSON_CreateNumber(st->fn));
+        cJSON_AddItemToArray(a, cJSON_CreateNumber(st->step));
+        cJSON_AddItemToArray(a, cJSON_CreateString(key));
+        cJSON_AddItemToArray(a, cJSON_CreateNumber((double)st->read_version));
+        cJSON_AddItemToArray(a, cJSON_CreateNumber(
+                                    j->cfg.update == PLAN_UPDATE_APPLY ? (double)st->base_version : -1.0));
+        cJSON_AddItemToArray(a, cJSON_CreateNumber((double)st->write_version));
+        cJSON_AddItemToArray(a, cJSON_CreateNumber((double)(seed & ((1ULL << 52) - 1))));
+        cJSON_AddItemToArray(tasks[invoker_of(j, st->fn)], a);
+    }
+    int rc = SIREN_OK;
+    for (int r = 0; r < j->size; r++) {
+        msgs[r] = cJSON_PrintUnformatted(roots[r]);
+        if (!msgs[r]) rc = err_set(e, SIREN_ENOMEM, "out of memory");
+        cJSON_Delete(roots[r]);
+    }
+    free(tasks);
+    free(roots);
+    return rc;
+}
+
+/* Per-step outcome gathered from the ranks, indexed like plan.steps. */
+struct step_outcome {
+    int ran, ok, cold;
+    int64_t read_got, base_got;
+    double loss, wall_ms, peak_mb;
+    char error[96];
+};
+
+static int absorb_results(const char *msg, const struct plan_epoch *p,
+                          struct step_outcome *out, struct err *e)
+{
+    cJSON *root;
+    int rc = json_parse(msg, strlen(msg), "results message", &root, e);
+    if (rc) return rc;
+    const cJSON *arr = cJSON_GetObjectItemCaseSensitive(root, "results"), *r;
+    cJSON_ArrayForEach(r, arr)
+    {
+        int fn = (int)cJSON_GetArrayItem(r, 0)->valuedouble;
+        int step = (int)cJSON_GetArrayItem(r, 1)->valuedouble;
+        if (fn < 0 || fn >= p->n_functions || step < 0 || step >= p->fns[fn].n_steps) {
+            cJSON_Delete(root);
+            return err_set(e, SIREN_EFORMAT, "results message: step %d of function %d is unknown",
+                           step, fn);
+        }
+        struct step_outcome *o = &out[p->fns[fn].first_step + step];
+        o->ran = 1;
+        o->ok = (int)cJSON_GetArrayItem(r, 2)->valuedouble;
+        o->read_got = (int64_t)cJSON_GetArrayItem(r, 3)->valuedouble;
+        o->base_got = (int64_t)cJSON_GetArrayItem(r, 4)->valuedouble;
+        o->loss = cJSON_GetArrayItem(r, 5)->valuedouble;
+        o->wall_ms = cJSON_GetArrayItem(r, 6)->valuedouble;
+        o->peak_mb = cJSON_GetArrayItem(r, 7)->valuedouble;
+        o->cold = (int)cJSON_GetArrayItem(r, 8)->valuedouble;
+        const cJSON *err = cJSON_GetArrayItem(r, 9);
+        snprintf(o->error, sizeof o->error, "%s", cJSON_IsString(err) ? err->valuestring : "");
+    }
+    cJSON_Delete(root);
+    return SIREN_OK;
+}
+
+/* Reads version v (or the newest earlier one that did not fail) into the eval model. */
+static int load_version(struct job *j, const char *prefix, int64_t v, int64_t *got,
+                        struct err *e)
+{
+    for (; v >= 0; v--) {
+        char key[128];
+        struct kv_value val;
+        fn_version_key(prefix, v, 0, key, sizeof key);
+        int rc = kv_get(j->kv, key, &val);
+        if (rc == SIREN_ENOTFOUND) continue;
+        if (rc) return err_set(e, rc, "%s", kv_errmsg(j->kv));
+        rc = params_decode(val.data, val.len, key, kn_model_params(j->eval_model),
+                           kn_model_num_params(j->eval_model), NULL, e);
+        if (!rc) {
+            /* The next epoch starts from these bytes, optimiser state included. */
+            char next[64], nkey[128];
+            params_prefix(next, sizeof next, j->epoch + 1);
+            fn_version_key(next, 0, 0, nkey, sizeof nkey);
+            if (kv_put(j->kv, nkey, val.data, val.len))
+                rc = err_set(e, kv_errcode(j->kv), "%s", kv_errmsg(j->kv));
+        }
+        kv_value_free(&val);
+        *got = v;
+        return rc;
+    }
+    return err_set(e, SIREN_ENOTFOUND, "%s: no parameter version survived the epoch", prefix);
+}
+
+/* Deletes an epoch's parameter versions once the next epoch has its own version 0. */
+static void drop_versions(struct job *j, const char *prefix)
+{
+    struct kv_keys keys;
+    if (kv_list(j->kv, prefix, &keys)) return;
+    for (size_t i = 0; i < keys.count; i++)
+        if (kv_delete(j->kv, keys.keys[i]))
+            LOG_WARN("job", "cannot delete %s: %s", keys.keys[i], kv_errmsg(j->kv));
+    kv_keys_free(&keys);
+}
+
+static int record_epoch(struct job *j, const struct plan_epoch *p, const struct step_outcome *so,
+                        int memory_mb, struct epoch_report *rep, struct err *e)
+{
+    const struct platform *pf = &j->platform;
+    double t0 = j->total_time_s, epoch_end = 0.0, billed_total = 0.0;
+    int rc = SIREN_OK;
+    for (int i = 0; i < p->n_functions && !rc; i++) {
+        const struct plan_fn *f = &p->fns[i];
+        /* A function that really died ends at the compute of the step that failed. */
+        int dead_at = -1;
+        for (int k = 0; k < f->n_steps; k++) {
+            const struct plan_step *st = &p->steps[f->first_step + k];
+            if (!st->failed && !so[f->first_step + k].ok) {
+                dead_at = k;
+                break;
+            }
+        }
+        double end = dead_at >= 0 ? p->steps[f->first_step + dead_at].t_compute : f->t_end;
+        if (end > epoch_end) epoch_end = end;
+        /* One ledger entry per invocation (continuations are invocations of their own). */
+        for (int inv = 0; inv < f->invocations; inv++) {
+            double start = -1, stop = -1, wall = 0, peak = 0;
+            int status = TRACE_OK;
+            const char *error = "";
+            for (int k = 0; k < f->n_steps; k++) {
+                const struct plan_step *st = &p->steps[f->first_step + k];
+                const struct step_outcome *o = &so[f->first_step + k];
+                if (st->invocation != inv) continue;
+                if (start < 0) start = inv == 0 ? f->t_start : st->t_data_get;
+                if (st->failed) {
+                    status = TRACE_TIMED_OUT;
+                    stop = f->t_invoke + pf->timeout_s;
+                    error = "Sandbox.Timedout: Task timed out";
+                    break;
+                }
+                if (dead_at >= 0 && k >= dead_at) {
+                    status = TRACE_FAILED;
+                    stop = st->t_compute;
+                    error = so[f->first_step + dead_at].error;
+                    break;
+                }
+                stop = st->t_end;
+                wall += o->wall_ms;
+                if (o->peak_mb > peak) peak = o->peak_mb;
+            }
+            if (start < 0) continue; /* nothing of it ran */
+            if (inv + 1 < f->invocations && status == TRACE_OK) status = TRACE_CONTINUED;
+            int cold = inv == 0 && f->cold;
+            double init_ms = cold ? pf->cold_start_ms : 0.0, cost;
+            double dur_ms = (stop - start) * 1e3;
+            rc = ledger_add_invocation(&j->ledger, memory_mb, dur_ms, init_ms, &cost, e);
+            if (rc) break;
+            billed_total += platform_billed_ms(pf, dur_ms, init_ms) / 1e3;
+            struct trace_invocation ti = {0};
+            ti.epoch = j->epoch;
+            ti.fn = i;
+            ti.invocation = inv;
+            ti.rank = invoker_of(j, i);
+            ti.memory_mb = memory_mb;
+            ti.cold = cold;
+            ti.status = status;
+            ti.v_start_s = t0 + (inv == 0 ? f->t_invoke : start - pf->warm_start_ms / 1e3);
+            ti.v_end_s = t0 + stop;
+            ti.billed_ms = platform_billed_ms(pf, dur_ms, init_ms);
+            ti.cost_usd = cost;
+            ti.wall_ms = wall;
+            ti.peak_mb = peak;
+            snprintf(ti.error, sizeof ti.error, "%s", error);
+            if (trace_add_invocation(&j->trace, &ti)) rc = err_set(e, SIREN_ENOMEM, "out of memory");
+            rep->invocations++;
+            if (status == TRACE_FAILED || status == TRACE_TIMED_OUT) rep->failed_invocations++;
+        }
+    }
+    if (rc) return rc;
+    /* KV requests: per step that ran, a data GET, a parameter GET and a PUT (and the APPLY
+     * re-read); each also goes into the trace. */
+    uint64_t gets = 0, puts = 0;
+    double train_loss_sum = 0;
+    int train_loss_n = 0;
+    for (size_t s = 0; s < p->n_steps && !rc; s++) {
+        const struct plan_step *st = &p->steps[s];
+        const struct step_outcome *o = &so[s];
+        if (st->failed || !o->ran) continue;
+        gets += 2 + (j->cfg.update == PLAN_UPDATE_APPLY);
+        if (o->ok) {
+            puts++;
+            train_loss_sum += o->loss;
+            train_loss_n++;
+            if (o->read_got < st->write_version - 1) rep->stale_reads++;
+        }
+        struct trace_kv_op ops[4] = {
+            {j->epoch, st->fn, st->step, TRACE_DATA_GET, -1, -1, t0 + st->t_data_get,
+             t0 + st->t_param_get, j->shard_bytes_per_sample * st->n_samples, 0},
+            {j->epoch, st->fn, st->step, TRACE_PARAM_GET, st->read_version, o->read_got,
+             t0 + st->t_param_get, t0 + st->t_compute, j->param_bytes, 0},
+            {j->epoch, st->fn, st->step, TRACE_BASE_GET, st->base_version, o->base_got,
+             t0 + st->t_put, t0 + st->t_end, j->param_bytes, 0},
+            {j->epoch, st->fn, st->step, TRACE_PARAM_PUT, st->write_version, -1, t0 + st->t_put,
+             t0 + st->t_end, j->param_bytes, o->wall_ms},
+        };
+        for (int q = 0; q < 4 && !rc; q++) {
+            if (q == 2 && j->cfg.update != PLAN_UPDATE_APPLY) continue;
+            if (q == 3 && !o->ok) continue;
+            if (trace_add_kv_op(&j->trace, &ops[q])) rc = err_set(e, SIREN_ENOMEM, "out of memory");
+        }
+    }
+    if (rc) return rc;
+    ledger_add_kv(&j->ledger, gets, puts, 0, 0);
+    struct ledger_totals tot;
+    ledger_end_epoch(&j->ledger, &tot);
+
+    rep->time_s = epoch_end;
+    rep->fetch_s = p->fetch_s;
+    rep->compute_s = p->compute_s;
+    rep->update_s = p->update_s;
+    rep->cost_usd = tot.total_usd;
+    rep->cpu_util = billed_total > 0 ? p->compute_s / billed_total : 0.0;
+    rep->train_loss = train_loss_n ? train_loss_sum / train_loss_n : (double)NAN;
+    rep->versions = p->n_versions;
+    return SIREN_OK;
+}
+
+int job_epoch(struct job *j, int n, int memory_mb, struct epoch_report *rep, struct err *e)
+{
+    memset(rep, 0, sizeof *rep);
+    int rc = check_action(j, n, memory_mb, e);
+    if (rc) return rc;
+    j->epoch++;
+    struct plan_config pc = {0};
+    pc.n_functions = n;
+    pc.n_warm = memory_mb == j->prev_memory_mb ? (n < j->prev_n ? n : j->prev_n) : 0;
+    pc.sync = j->cfg.sync;
+    pc.staleness = j->cfg.staleness;
+    pc.update = j->cfg.update;
+    pc.on_timeout = j->cfg.on_timeout;
+    plan_costs_for(j, memory_mb, &pc.costs);
+    /* Which staged mini-batch each of the epoch's batches is: a seeded shuffle per epoch. */
+    uint32_t *perm = malloc(j->n_batches * sizeof *perm);
+    uint32_t *rows = malloc(j->n_batches * sizeof *rows);
+    uint32_t *order = NULL;
+    char **msgs = calloc((size_t)j->size, sizeof *msgs);
+    struct step_outcome *so = NULL;
+    struct plan_epoch p = {0};
+    if (!perm || !rows || !msgs) {
+        rc = err_set(e, SIREN_ENOMEM, "out of memory");
+        goto out;
+    }
+    for (size_t b = 0; b < j->n_batches; b++) perm[b] = (uint32_t)b;
+    struct rng r;
+    rng_seed_stream(&r, j->w->opts.seed, ((uint64_t)j->epoch << 16) | 0xe9);
+    rng_shuffle_u32(&r, perm, j->n_batches);
+    for (size_t b = 0; b < j->n_batches; b++) rows[b] = j->batch_rows[perm[b]];
+    pc.batch_rows = rows;
+    pc.n_batches = j->n_batches;
+    if ((rc = plan_epoch_build(&pc, &p, e)) || (rc = plan_epoch_run_order(&p, &order, e))) goto out;
+    so = calloc(p.n_steps, sizeof *so);
+    if (!so) {
+        rc = err_set(e, SIREN_ENOMEM, "out of memory");
+        goto out;
+    }
+    char prefix[64];
+    params_prefix(prefix, sizeof prefix, j->epoch);
+    if ((rc = build_messages(j, &p, order, perm, memory_mb, prefix, msgs, e))) goto out;
+
+    if (j->size == 1) {
+        char *res;
+        if ((rc = run_tasks(j, msgs[0], &res, e))) goto out;
+        rc = absorb_results(res, &p, so, e);
+        free(res);
+        if (rc) goto out;
+    } else {
+        for (int k = 1; k < j->size; k++)
+            if ((rc = send_text(msgs[k], k, TAG_TASKS, e))) goto out;
+        for (int k = 1; k < j->size; k++) {
+            char *res;
+            int tag, from;
+            if ((rc = recv_text(MPI_ANY_SOURCE, &tag, &from, &res, e))) goto out;
+            rc = tag == TAG_RESULTS ? absorb_results(res, &p, so, e)
+                                    : err_set(e, SIREN_EMPI, "rank %d sent tag %d", from, tag);
+            free(res);
+            if (rc) goto out;
+        }
+    }
+
+    rep->epoch = j->epoch;
+    rep->n = n;
+    rep->memory_mb = memory_mb;
+    rep->warm = pc.n_warm;
+    if ((rc = record_epoch(j, &p, so, memory_mb, rep, e))) goto out;
+    int64_t got;
+    if ((rc = load_version(j, prefix, p.n_versions, &got, e))) goto out;
+    drop_versions(j, prefix);
+    struct workload_eval ev;
+    if ((rc = workload_evaluate(j->w, j->eval_model, 1, j->cfg.eval_rows, &ev, e))) goto out;
+    rep->test_loss = ev.loss;
+    rep->test_accuracy = ev.accuracy;
+    rep->test_auc = ev.auc;
+    struct kn_mem_report mr;
+    struct err ignore;
+    if (!kn_model_memory(&j->w->model_cfg, j->w->opts.batch, &j->w->optim_cfg, &mr, &ignore))
+        rep->mem_util = (double)mr.total_bytes / (memory_mb * 1048576.0);
+
+    j->total_time_s += rep->time_s;
+    j->total_cost_usd += rep->cost_usd;
+    j->invocations += rep->invocations;
+    j->failed_invocations += rep->failed_invocations;
+    if (n > j->peak_functions) j->peak_functions = n;
+    rep->total_time_s = j->total_time_s;
+    rep->total_cost_usd = j->total_cost_usd;
+    rep->budget_left_usd = j->cfg.budget_usd > 0 ? j->cfg.budget_usd - j->total_cost_usd : (double)INFINITY;
+    if (!j->reached_target && rep->test_loss <= j->cfg.target_loss) {
+        j->reached_target = 1;
+        j->time_to_target_s = j->total_time_s;
+    }
+    rep->reached_target = j->reached_target;
+    /* Containers of functions that died are gone: only the survivors start warm next time. */
+    j->prev_n = n - rep->failed_invocations > 0 ? n - rep->failed_invocations : 0;
+    j->prev_memory_mb = memory_mb;
+    j->last = *rep;
+    fprintf(j->epochs_csv, "%d,%d,%d,%d,%.6f,%.6f,%.6f,%.6f,%.9f,%.6f,%.6f,%.6f,%.9f,%d,%d,%lld,%lld\n",
+            rep->epoch, n, memory_mb, rep->warm, rep->time_s, rep->fetch_s, rep->compute_s,
+            rep->update_s, rep->cost_usd, rep->train_loss, rep->test_loss, rep->test_accuracy,
+            j->cfg.budget_usd > 0 ? rep->budget_left_usd : -1.0, rep->invocations,
+            rep->failed_invocations, (long long)rep->versions, (long long)rep->stale_reads);
+    fflush(j->epochs_csv);
+    if (!j->cfg.quiet)
+        LOG_INFO("run", "epoch %d: n=%d m=%d loss %.4f acc %.4f time %.2f s cost $%.6f "
+                 "(total %.2f s, $%.6f)%s",
+                 rep->epoch, n, memory_mb, rep->test_loss, rep->test_accuracy, rep->time_s,
+                 rep->cost_usd, j->total_time_s, j->total_cost_usd,
+                 rep->failed_invocations ? " with failed functions" : "");
+out:
+    for (int k = 0; msgs && k < j->size; k++) free(msgs[k]);
+    free(msgs);
+    free(perm);
+    free(rows);
+    free(order);
+    free(so);
+    plan_epoch_free(&p);
+    return rc;
+}
+
+int job_serve(struct job *j, struct err *e)
+{
+    for (;;) {
+        char *msg, *res = NULL;
+        int tag, from;
+        int rc = recv_text(0, &tag, &from, &msg, e);
+        if (rc) return rc;
+        if (tag == TAG_STOP) {
+            free(msg);
+            return SIREN_OK;
+        }
+        rc = run_tasks(j, msg, &res, e);
+        free(msg);
+        if (rc) {
+            /* Report the failure as results of nothing; rank 0 sees missing steps. */
+            LOG_ERROR("job", "rank %d: %s", j->rank, e->msg);
+            res = strdup("{\"results\":[]}");
+        }
+        rc = send_text(res, 0, TAG_RESULTS, e);
+        free(res);
+        if (rc) return rc;
+    }
+}
+
+int job_finish(struct job *j, struct err *e)
+{
+    for (int k = 1; k < j->size; k++) send_text("stop", k, TAG_STOP, e);
+    if (j->epochs_csv) {
+        fclose(j->epochs_csv);
+        j->epochs_csv = NULL;
+    }
+    char path[1200];
+    snprintf(path, sizeof path, "%s/trace.h5", j->out_dir);
+    int rc = trace_write_h5(&j->trace, path, e);
+    if (rc) return rc;
+    cJSON *s = cJSON_CreateObject();
+    cJSON_AddStringToObject(s, "workload", j->w->info.name);
+    cJSON_AddStringToObject(s, "scheduler", j->scheduler);
+    char sync[32];
+    if (j->cfg.sync == PLAN_SYNC_SSP) snprintf(sync, sizeof sync, "ssp:%d", j->cfg.staleness);
+    else snprintf(sync, sizeof sync, "%s", sync_name(j->cfg.sync));
+    cJSON_AddStringToObject(s, "sync", sync);
+    cJSON_AddStringToObject(s, "update", j->cfg.update == PLAN_UPDATE_APPLY ? "apply" : "overwrite");
+    cJSON_AddStringToObject(s, "clock", "virtual");
+    cJSON_AddStringToObject(s, "platform", j->platform.name);
+    cJSON_AddNumberToObject(s, "seed", (double)j->w->opts.seed);
+    cJSON_AddNumberToObject(s, "batch", j->w->opts.batch);
+    cJSON_AddStringToObject(s, "commit", build_commit());
+    cJSON_AddNumberToObject(s, "calibration_s_per_sample", j->cal.s_per_sample);
+    cJSON_AddNumberToObject(s, "epochs", j->epoch);
+    cJSON_AddNumberToObject(s, "target_loss", j->cfg.target_loss);
+    if (j->reached_target) cJSON_AddNumberToObject(s, "time_to_target_s", j->time_to_target_s);
+    else cJSON_AddNullToObject(s, "time_to_target_s");
+    cJSON_AddNumberToObject(s, "total_time_s", j->total_time_s);
+    cJSON_AddNumberToObject(s, "cost_usd", j->total_cost_usd);
+    if (j->cfg.budget_usd > 0) cJSON_AddNumberToObject(s, "budget_usd", j->cfg.budget_usd);
+    cJSON_AddNumberToObject(s, "final_loss", j->last.test_loss);
+    cJSON_AddNumberToObject(s, "test_accuracy", j->last.test_accuracy);
+    cJSON_AddBoolToObject(s, "reached_target", j->reached_target);
+    cJSON_AddNumberToObject(s, "invocations", j->invocations);
+    cJSON_AddNumberToObject(s, "failed_invocations", j->failed_invocations);
+    cJSON_AddNumberToObject(s, "peak_functions", j->peak_functions);
+    snprintf(path, sizeof path, "%s/summary.json", j->out_dir);
+    rc = json_write_file(path, s, e);
+    cJSON_Delete(s);
+    return rc;
+}
+
+void job_close(struct job *j)
+{
+    if (!j) return;
+    if (j->epochs_csv) fclose(j->epochs_csv);
+    for (int k = 0; k < j->slots && j->pools; k++) sandbox_pool_close(j->pools[k]);
+    free(j->pools);
+    kn_model_free(j->eval_model);
+    kv_close(j->kv);
+    workload_close(j->w);
+    trace_free(&j->trace);
+    free(j->batch_rows);
+    free(j);
+}

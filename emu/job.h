@@ -1,0 +1,76 @@
+/*
+ * job: an emulated training job under mpirun. Rank 0 is the client: it stages the data as
+ * mini-batch objects in the KV store, and per epoch plans the functions' timelines on the
+ * virtual clock (planner.h), sends every invoker rank the steps of its functions in a
+ * deadlock-free order, gathers what really happened, evaluates the newest parameters on
+ * held-out data, bills the epoch (ledger.h) and records it (epochs.csv, trace.h5, and
+ * summary.json at the end). Every other rank is an invoker: it runs each step as an event of
+ * the training handler in a siren-fn sandbox of the epoch's memory size (warm where it can).
+ * With one rank, rank 0 hosts the functions itself. Results depend on the seed, the
+ * calibration and the configuration only, never on the number of ranks.
+ * Collective calls are marked; the rest are rank 0's.
+ */
+#ifndef SIREN_JOB_H
+#define SIREN_JOB_H
+
+#include "core.h"
+#include "planner.h"
+#include "workload.h"
+
+struct job_config {
+    const char *workload;
+    struct workload_opts wopts;
+    const char *platform;      /* preset name or path; NULL = lambda-2019 */
+    const char *calibration;   /* file; NULL = the committed reference calibration */
+    const char *kv_url;        /* NULL = file:<out_dir>/kv */
+    const char *out_dir;       /* run directory (created) */
+    const char *scheduler;     /* the policy's spec, recorded in the summary */
+    enum plan_sync sync;
+    int staleness;             /* SSP bound */
+    enum plan_update update;
+    enum plan_timeout on_timeout;
+    double budget_usd;         /* <= 0: no budget */
+    double target_loss;        /* <= 0: the workload's default */
+    size_t eval_rows;          /* held-out rows evaluated after each epoch; 0 = all */
+    int slots;                 /* sandboxes run at once per rank; <= 0 = 1 */
+    int quiet;                 /* no progress line per epoch */
+};
+
+/* The state after an epoch: what the scheduler sees (the paper's s_t) and the epoch's row. */
+struct epoch_report {
+    int epoch;                 /* from 1 */
+    int n, memory_mb, warm;    /* action taken, and how many started warm */
+    double time_s, fetch_s, compute_s, update_s; /* virtual; phases summed over functions */
+    double cost_usd;
+    double train_loss, test_loss, test_accuracy, test_auc;
+    double cpu_util;           /* compute time / billed time of the functions */
+    double mem_util;           /* predicted peak memory / memory size */
+    double total_time_s, total_cost_usd, budget_left_usd;
+    int invocations, failed_invocations;
+    int64_t versions, stale_reads; /* versions created; GETs that missed a newer version */
+    int reached_target;
+};
+
+struct job;
+
+/* Collective. Rank 0 loads the workload, platform and calibration and stages the data and the
+ * initial parameters; all ranks open their side. Caller owns *out; release with job_close().
+ * Errors (rank 0's detail; other ranks get SIREN_EMPI with a pointer to rank 0's message). */
+int job_open(const struct job_config *cfg, struct job **out, struct err *e) SIREN_WUR;
+/* Rank 0: the number of ranks, the platform's limits for validating actions. */
+int job_rank(const struct job *j);
+int job_memory_clip_mb(const struct job *j, int memory_mb);
+int job_max_functions(const struct job *j);
+double job_target_loss(const struct job *j);
+/* Rank 0: runs one epoch with n functions of memory_mb MB. Errors: SIREN_EINVAL (an action
+ * outside the platform's grid or more functions than mini-batches), SIREN_EMPI, KV errors. */
+int job_epoch(struct job *j, int n, int memory_mb, struct epoch_report *out,
+              struct err *e) SIREN_WUR;
+/* Ranks > 0: serve epochs until rank 0 finishes. Blocks. */
+int job_serve(struct job *j, struct err *e) SIREN_WUR;
+/* Rank 0: writes summary.json and trace.h5 and releases the invokers. */
+int job_finish(struct job *j, struct err *e) SIREN_WUR;
+/* Collective in the sense that every rank calls it; NULL is ignored. */
+void job_close(struct job *j);
+
+#endif

@@ -1,0 +1,510 @@
+/*
+ * kv: the backend-independent half of the KV store. Picks the backend from the URL scheme,
+ * validates every key before a backend sees it, counts requests and bytes, keeps the detail
+ * of the last failure in the kv object (kv_errmsg), sorts listings, and frames values with a
+ * header and a 64-bit checksum (kv_frame_*), shared by all backends.
+ */
+#include "kv.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+struct kv {
+    const struct kv_ops *ops;
+    void *state;
+    char *url;
+    struct kv_stats stats;
+    struct err err;
+};
+
+/* ------------------------------------------------------------------ backend registry */
+
+#define KV_MAX_BACKENDS 16
+
+static const struct kv_ops *registered[KV_MAX_BACKENDS];
+static size_t n_registered;
+
+static const struct kv_ops *find_backend(const char *scheme, size_t len)
+{
+    static const struct kv_ops *const builtin[] = {&kv_file_ops, &kv_redis_ops};
+    for (size_t i = 0; i < sizeof builtin / sizeof *builtin; i++)
+        if (strlen(builtin[i]->scheme) == len && !memcmp(builtin[i]->scheme, scheme, len))
+            return builtin[i];
+    for (size_t i = 0; i < n_registered; i++)
+        if (strlen(registered[i]->scheme) == len && !memcmp(registered[i]->scheme, scheme, len))
+            return registered[i];
+    return NULL;
+}
+
+int kv_register(const struct kv_ops *ops)
+{
+    if (!ops || !ops->scheme || !ops->scheme[0] || !ops->open || !ops->put || !ops->get ||
+        !ops->list || !ops->del || !ops->close)
+        return SIREN_EINVAL;
+    if (find_backend(ops->scheme, strlen(ops->scheme))) return SIREN_EEXISTS;
+    if (n_registered == KV_MAX_BACKENDS) return SIREN_ELIMIT;
+    registered[n_registered++] = ops;
+    return SIREN_OK;
+}
+
+/* ------------------------------------------------------------------------- keys */
+
+static int key_char_ok(unsigned char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+           (c != '\0' && strchr("-_.=+,@", c) != NULL);
+}
+
+/* A printable rendering of a (possibly bad) key for messages, cut to fit buf. */
+static const char *key_show(const char *key, size_t len, char *buf, size_t buflen)
+{
+    size_t o = 0, i = 0;
+    for (; i < len && o + 8 < buflen; i++) { /* buflen >= 9: room for "\xNN" or "..." */
+        unsigned char c = (unsigned char)key[i];
+        if (c >= 0x20 && c < 0x7f && c != '\'')
+            buf[o++] = (char)c;
+        else
+            o += (size_t)snprintf(buf + o, buflen - o, "\\x%02x", c);
+    }
+    if (i < len) {
+        memcpy(buf + o, "...", 3);
+        o += 3;
+    }
+    buf[o] = '\0';
+    return buf;
+}
+
+static int key_check(const char *key, size_t len, int is_prefix, struct err *e)
+{
+    char shown[96];
+    const char *what = is_prefix ? "prefix" : "key";
+    if (!key) return err_set(e, SIREN_EINVAL, "%s is NULL", what);
+    if (len == 0)
+        return is_prefix ? SIREN_OK : err_set(e, SIREN_EINVAL, "key is empty");
+    if (len > KV_KEY_MAX_BYTES)
+        return err_set(e, SIREN_EINVAL, "%s '%s': %zu bytes, longer than %d", what,
+                       key_show(key, len, shown, sizeof shown), len, KV_KEY_MAX_BYTES);
+    size_t seg = 0;
+    for (size_t i = 0; i <= len; i++) {
+        unsigned char c = i < len ? (unsigned char)key[i] : '/';
+        if (c == '/') {
+            if (i == 0)
+                return err_set(e, SIREN_EINVAL, "%s '%s': starts with '/'", what,
+                               key_show(key, len, shown, sizeof shown));
+            if (i == seg && !(is_prefix && i == len))
+                return err_set(e, SIREN_EINVAL, "%s '%s': %s at byte %zu", what,
+                               key_show(key, len, shown, sizeof shown),
+                               i == len ? "ends with '/'" : "empty segment", i);
+            if (i - seg > KV_KEY_SEGMENT_MAX_BYTES)
+                return err_set(e, SIREN_EINVAL, "%s '%s': segment of %zu bytes, longer than %d",
+                               what, key_show(key, len, shown, sizeof shown), i - seg,
+                               KV_KEY_SEGMENT_MAX_BYTES);
+            seg = i + 1;
+            continue;
+        }
+        if (c == '\0')
+            return err_set(e, SIREN_EINVAL, "%s '%s': NUL byte at byte %zu", what,
+                           key_show(key, len, shown, sizeof shown), i);
+        if (!key_char_ok(c))
+            return err_set(e, SIREN_EINVAL,
+                           "%s '%s': character 0x%02x at byte %zu is not allowed "
+                           "(use A-Z a-z 0-9 - _ . = + , @ and '/' between segments)",
+                           what, key_show(key, len, shown, sizeof shown), c, i);
+        if (c == '.' && i == seg)
+            return err_set(e, SIREN_EINVAL,
+                           "%s '%s': segment starting with '.' at byte %zu ('.' and '..' "
+                           "segments are not allowed)",
+                           what, key_show(key, len, shown, sizeof shown), i);
+    }
+    return SIREN_OK;
+}
+
+int kv_key_check(const char *key, size_t key_len, struct err *e)
+{
+    return key_check(key, key_len, 0, e);
+}
+
+int kv_prefix_check(const char *prefix, struct err *e)
+{
+    return key_check(prefix, prefix ? strlen(prefix) : 0, 1, e);
+}
+
+/* ------------------------------------------------------------------------ framing */
+
+/* kv_hash64: 8 accumulator lanes over 64-byte stripes, each lane adding the 32x32->64-bit
+ * product of the halves of (word ^ key) plus its neighbour's raw word, in the style of XXH3
+ * (not bit-compatible with it); every 1 KiB the lanes are scrambled (xorshift, odd multiply)
+ * so the sum does not stay linear. The 32-bit multiplies map onto SSE2's pmuludq, which keeps
+ * the hash near memory speed (a 4 MiB gradient costs well under a millisecond). The SSE2 and
+ * the portable paths compute the same bits; loads are little-endian, so headers are portable. */
+#define H_P1 0x9E3779B185EBCA87ULL
+#define H_P2 0xC2B2AE3D27D4EB4FULL
+#define H_P3 0x165667B19E3779F9ULL
+#define H_P4 0x85EBCA77C2B2AE63ULL
+
+static const uint64_t hash_keys[8] = {
+    0x9E3779B185EBCA87ULL, 0xC2B2AE3D27D4EB4FULL, 0x165667B19E3779F9ULL, 0x85EBCA77C2B2AE63ULL,
+    0x27D4EB2F165667C5ULL, 0x94D049BB133111EBULL, 0xBF58476D1CE4E5B9ULL, 0xD6E8FEB86659FD93ULL};
+
+#define HASH_STRIPE_BYTES 64
+#define HASH_STRIPES_PER_BLOCK (KV_HASH_BLOCK_BYTES / HASH_STRIPE_BYTES)
+
+static inline uint64_t rotl64(uint64_t x, int r) { return (x << r) | (x >> (64 - r)); }
+
+static inline uint64_t load_le64(const uint8_t *p)
+{
+    uint64_t v;
+    memcpy(&v, p, 8);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+    v = __builtin_bswap64(v);
+#endif
+    return v;
+}
+
+static inline void store_le64(uint8_t *p, uint64_t v)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+    v = __builtin_bswap64(v);
+#endif
+    memcpy(p, &v, 8);
+}
+
+static inline uint32_t load_le32(const uint8_t *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static inline void store_le32(uint8_t *p, uint32_t v)
+{
+    p[0] = (uint8_t)v;
+    p[1] = (uint8_t)(v >> 8);
+    p[2] = (uint8_t)(v >> 16);
+    p[3] = (uint8_t)(v >> 24);
+}
+
+static inline uint64_t mix_lane(uint64_t acc, uint64_t word)
+{
+    acc += word * H_P2;
+    acc = rotl64(acc, 31);
+    return acc * H_P1;
+}
+
+#if defined(__SSE2__) && defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#include <emmintrin.h>
+/* n stripes of 64 bytes into acc[8]; lanes (2v, 2v+1) live in vector v. */
+static void hash_stripes(uint64_t acc[8], const uint8_t *p, size_t n)
+{
+    __m128i a[4], k[4];
+    for (int v = 0; v < 4; v++) {
+        a[v] = _mm_loadu_si128((const __m128i *)(acc + 2 * v));
+        k[v] = _mm_loadu_si128((const __m128i *)(hash_keys + 2 * v));
+    }
+    for (size_t s = 0; s < n; s++, p += HASH_STRIPE_BYTES) {
+        for (int v = 0; v < 4; v++) {
+            __m128i d = _mm_loadu_si128((const __m128i *)(p + 16 * v));
+            __m128i dk = _mm_xor_si128(d, k[v]);
+            __m128i hi = _mm_shuffle_epi32(dk, _MM_SHUFFLE(2, 3, 0, 1));
+            __m128i prod = _mm_mul_epu32(dk, hi);
+            __m128i swapped = _mm_shuffle_epi32(d, _MM_SHUFFLE(1, 0, 3, 2));
+            a[v] = _mm_add_epi64(a[v], _mm_add_epi64(prod, swapped));
+        }
+    }
+    for (int v = 0; v < 4; v++) _mm_storeu_si128((__m128i *)(acc + 2 * v), a[v]);
+}
+#else
+static void hash_stripes(uint64_t acc[8], const uint8_t *p, size_t n)
+{
+    for (size_t s = 0; s < n; s++, p += HASH_STRIPE_BYTES) {
+        uint64_t w[8];
+        for (int j = 0; j < 8; j++) w[j] = load_le64(p + 8 * j);
+        for (int j = 0; j < 8; j++) {
+            uint64_t k = w[j] ^ hash_keys[j];
+            acc[j] += (k & 0xffffffffu) * (k >> 32) + w[j ^ 1];
+        }
+    }
+}
+#endif
+
+void kv_hash_init(struct kv_hash *h)
+{
+    for (int j = 0; j < 8; j++) h->acc[j] = hash_keys[(j + 3) & 7];
+    h->total_bytes = 0;
+}
+
+void kv_hash_blocks(struct kv_hash *h, const void *data, size_t len)
+{
+    const uint8_t *p = data;
+    for (size_t left = len; left >= KV_HASH_BLOCK_BYTES; left -= KV_HASH_BLOCK_BYTES) {
+        hash_stripes(h->acc, p, HASH_STRIPES_PER_BLOCK);
+        for (int j = 0; j < 8; j++) { /* scramble: bijective, breaks linearity */
+            h->acc[j] ^= h->acc[j] >> 47;
+            h->acc[j] *= H_P1;
+        }
+        p += KV_HASH_BLOCK_BYTES;
+        h->total_bytes += KV_HASH_BLOCK_BYTES;
+    }
+}
+
+uint64_t kv_hash_final(struct kv_hash *h, const void *data, size_t len)
+{
+    const uint8_t *p = data;
+    size_t whole = len - len % KV_HASH_BLOCK_BYTES;
+    kv_hash_blocks(h, p, whole);
+    p += whole;
+    size_t left = len - whole;
+    h->total_bytes += left;
+    size_t stripes = left / HASH_STRIPE_BYTES;
+    hash_stripes(h->acc, p, stripes);
+    p += stripes * HASH_STRIPE_BYTES;
+    left -= stripes * HASH_STRIPE_BYTES;
+    uint64_t x = h->total_bytes * H_P1;
+    for (int j = 0; j < 8; j++) x = rotl64(x ^ mix_lane(0, h->acc[j]), 27) * H_P1 + H_P4;
+    while (left >= 8) {
+        x ^= mix_lane(0, load_le64(p));
+        x = rotl64(x, 27) * H_P1 + H_P4;
+        p += 8;
+        left -= 8;
+    }
+    while (left > 0) {
+        x ^= (uint64_t)*p * H_P3;
+        x = rotl64(x, 11) * H_P1;
+        p++;
+        left--;
+    }
+    /* Final avalanche: every input bit affects every output bit. */
+    x ^= x >> 33;
+    x *= H_P2;
+    x ^= x >> 29;
+    x *= H_P3;
+    x ^= x >> 32;
+    return x;
+}
+
+uint64_t kv_hash64(const void *data, size_t len)
+{
+    struct kv_hash h;
+    kv_hash_init(&h);
+    return kv_hash_final(&h, data, len);
+}
+
+static const uint8_t frame_magic[8] = {'S', 'I', 'R', 'E', 'N', 'K', 'V', '\n'};
+#define FRAME_VERSION 1u
+
+void kv_frame_header_hashed(size_t len, uint64_t payload_hash,
+                            uint8_t hdr[KV_FRAME_HEADER_BYTES])
+{
+    memcpy(hdr, frame_magic, 8);
+    store_le32(hdr + 8, FRAME_VERSION);
+    store_le32(hdr + 12, KV_FRAME_HEADER_BYTES);
+    store_le64(hdr + 16, (uint64_t)len);
+    store_le64(hdr + 24, payload_hash);
+    store_le64(hdr + 32, kv_hash64(hdr, 32));
+}
+
+void kv_frame_header(const void *data, size_t len, uint8_t hdr[KV_FRAME_HEADER_BYTES])
+{
+    kv_frame_header_hashed(len, kv_hash64(data, len), hdr);
+}
+
+int kv_frame_check_header(const uint8_t *hdr, size_t total_len, const char *key,
+                          uint64_t *payload_len, struct err *e)
+{
+    if (total_len >= 8 && memcmp(hdr, frame_magic, 8) != 0)
+        return err_set(e, SIREN_EFORMAT, "key '%s': not a siren KV object (no SIRENKV magic)",
+                       key);
+    if (total_len < KV_FRAME_HEADER_BYTES)
+        return err_set(e, SIREN_ECHECKSUM,
+                       "key '%s': checksum mismatch: truncated object (%zu bytes, shorter than "
+                       "the %d-byte header)",
+                       key, total_len, KV_FRAME_HEADER_BYTES);
+    if (load_le64(hdr + 32) != kv_hash64(hdr, 32))
+        return err_set(e, SIREN_ECHECKSUM, "key '%s': checksum mismatch: corrupt header", key);
+    uint32_t version = load_le32(hdr + 8), hdr_len = load_le32(hdr + 12);
+    if (version != FRAME_VERSION || hdr_len != KV_FRAME_HEADER_BYTES)
+        return err_set(e, SIREN_EFORMAT,
+                       "key '%s': object format version %u (header %u bytes), expected "
+                       "version %u",
+                       key, version, hdr_len, FRAME_VERSION);
+    uint64_t plen = load_le64(hdr + 16);
+    if (plen != (uint64_t)(total_len - KV_FRAME_HEADER_BYTES))
+        return err_set(e, SIREN_ECHECKSUM,
+                       "key '%s': checksum mismatch: %zu payload bytes stored, header says "
+                       "%llu (truncated or torn object)",
+                       key, total_len - KV_FRAME_HEADER_BYTES, (unsigned long long)plen);
+    *payload_len = plen;
+    return SIREN_OK;
+}
+
+int kv_frame_check_payload(const uint8_t *hdr, const void *payload, size_t len, const char *key,
+                           struct err *e)
+{
+    return kv_frame_check_hash(hdr, kv_hash64(payload, len), key, e);
+}
+
+int kv_frame_check_hash(const uint8_t *hdr, uint64_t payload_hash, const char *key,
+                        struct err *e)
+{
+    if (load_le64(hdr + 24) != payload_hash)
+        return err_set(e, SIREN_ECHECKSUM,
+                       "key '%s': checksum mismatch (torn or corrupt object)", key);
+    return SIREN_OK;
+}
+
+/* ----------------------------------------------------------------------- the store */
+
+int kv_open(const char *url, struct kv **out, struct err *e)
+{
+    *out = NULL;
+    if (!url || !url[0]) return err_set(e, SIREN_EINVAL, "KV URL is empty");
+    /* "scheme:" where scheme is letters, digits, '+', '-', '.' starting with a letter; anything
+     * else (a bare path such as "/tmp/kv" or "results/kv") is a file store. */
+    const struct kv_ops *ops = &kv_file_ops;
+    size_t n = strspn(url, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+-.");
+    if (n > 0 && url[n] == ':' && ((url[0] >= 'a' && url[0] <= 'z') ||
+                                   (url[0] >= 'A' && url[0] <= 'Z'))) {
+        ops = find_backend(url, n);
+        if (!ops) {
+            char names[256] = "file, redis";
+            for (size_t i = 0; i < n_registered; i++) {
+                size_t used = strlen(names);
+                snprintf(names + used, sizeof names - used, ", %s", registered[i]->scheme);
+            }
+            return err_set(e, SIREN_EINVAL, "%s: unknown KV scheme '%.*s' (known: %s)", url,
+                           (int)n, url, names);
+        }
+    }
+    struct kv *kv = calloc(1, sizeof *kv);
+    char *copy = strdup(url);
+    if (!kv || !copy) {
+        free(kv);
+        free(copy);
+        return err_set(e, SIREN_ENOMEM, "%s: out of memory", url);
+    }
+    kv->ops = ops;
+    kv->url = copy;
+    int rc = ops->open(url, &kv->state, e);
+    if (rc) {
+        free(copy);
+        free(kv);
+        return rc;
+    }
+    *out = kv;
+    return SIREN_OK;
+}
+
+void kv_close(struct kv *kv)
+{
+    if (!kv) return;
+    kv->ops->close(kv->state);
+    free(kv->url);
+    free(kv);
+}
+
+const char *kv_url(const struct kv *kv) { return kv->url; }
+const char *kv_errmsg(const struct kv *kv) { return kv->err.msg; }
+int kv_errcode(const struct kv *kv) { return kv->err.code; }
+
+void kv_stats_get(const struct kv *kv, struct kv_stats *out) { *out = kv->stats; }
+void kv_stats_reset(struct kv *kv) { memset(&kv->stats, 0, sizeof kv->stats); }
+
+/* Finishes a call: on failure the message gets the store's URL in front. */
+static int finish(struct kv *kv, int rc)
+{
+    if (rc) {
+        if (!kv->err.msg[0]) err_set(&kv->err, rc, "%s", err_str(rc));
+        kv->err.code = rc;
+        err_prefix(&kv->err, "%s", kv->url);
+    } else {
+        err_clear(&kv->err);
+    }
+    return rc;
+}
+
+int kv_put(struct kv *kv, const char *key, const void *data, size_t len)
+{
+    err_clear(&kv->err);
+    int rc = kv_key_check(key, key ? strlen(key) : 0, &kv->err);
+    if (rc) return finish(kv, rc);
+    if (!data && len > 0)
+        return finish(kv, err_set(&kv->err, SIREN_EINVAL, "key '%s': data is NULL", key));
+    kv->stats.puts++;
+    rc = kv->ops->put(kv->state, key, data ? data : "", len, &kv->err);
+    if (!rc) kv->stats.bytes_in += len;
+    return finish(kv, rc);
+}
+
+int kv_get(struct kv *kv, const char *key, struct kv_value *out)
+{
+    out->data = NULL;
+    out->len = 0;
+    err_clear(&kv->err);
+    int rc = kv_key_check(key, key ? strlen(key) : 0, &kv->err);
+    if (rc) return finish(kv, rc);
+    kv->stats.gets++;
+    rc = kv->ops->get(kv->state, key, out, &kv->err);
+    if (rc) {
+        kv_value_free(out);
+    } else {
+        kv->stats.bytes_out += out->len;
+    }
+    return finish(kv, rc);
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int kv_list(struct kv *kv, const char *prefix, struct kv_keys *out)
+{
+    out->keys = NULL;
+    out->count = 0;
+    err_clear(&kv->err);
+    if (!prefix) prefix = "";
+    int rc = kv_prefix_check(prefix, &kv->err);
+    if (rc) return finish(kv, rc);
+    kv->stats.lists++;
+    rc = kv->ops->list(kv->state, prefix, out, &kv->err);
+    if (rc) {
+        kv_keys_free(out);
+        return finish(kv, rc);
+    }
+    if (out->count > 1) {
+        qsort(out->keys, out->count, sizeof *out->keys, cmp_str);
+        size_t w = 1; /* SCAN may return a key twice: keep the first */
+        for (size_t i = 1; i < out->count; i++) {
+            if (strcmp(out->keys[i], out->keys[w - 1]) == 0)
+                free(out->keys[i]);
+            else
+                out->keys[w++] = out->keys[i];
+        }
+        out->count = w;
+    }
+    return finish(kv, SIREN_OK);
+}
+
+int kv_delete(struct kv *kv, const char *key)
+{
+    err_clear(&kv->err);
+    int rc = kv_key_check(key, key ? strlen(key) : 0, &kv->err);
+    if (rc) return finish(kv, rc);
+    kv->stats.deletes++;
+    return finish(kv, kv->ops->del(kv->state, key, &kv->err));
+}
+
+void kv_value_free(struct kv_value *v)
+{
+    if (!v) return;
+    free(v->data);
+    v->data = NULL;
+    v->len = 0;
+}
+
+void kv_keys_free(struct kv_keys *k)
+{
+    if (!k) return;
+    for (size_t i = 0; i < k->count; i++) free(k->keys[i]);
+    free(k->keys);
+    k->keys = NULL;
+    k->count = 0;
+}

@@ -1,0 +1,183 @@
+/*
+ * kv: the object store functions talk to (the S3 stand-in). Whole objects addressed by keys;
+ * last writer wins; a put is atomic (a reader sees the old or the new object, never a part);
+ * a get after a completed put sees that put (read-after-write). Backends are tables of
+ * function pointers (struct kv_ops): "file:DIR" and "redis://host:port[/db]" are built in,
+ * lambda_port adds "s3://" through kv_register(). Every stored value carries a header with a
+ * checksum, so a torn, truncated or foreign object is an error that names the key, never data.
+ * A struct kv is not thread-safe: open one per thread. Counters in the kv object record every
+ * request and its bytes for the cost model.
+ */
+#ifndef SIREN_KV_H
+#define SIREN_KV_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core.h"
+
+/* Keys: 1..KV_KEY_MAX_BYTES bytes from [A-Za-z0-9] and "-_.=+,@", segments separated by '/';
+ * no leading or trailing '/', no empty segment, no segment that starts with '.' (so "." and
+ * ".." are impossible and the file backend's temporary files can never be keys), and each
+ * segment at most KV_KEY_SEGMENT_MAX_BYTES (a file name limit). A key can never name a path
+ * outside the store's directory. */
+#define KV_KEY_MAX_BYTES 1024
+#define KV_KEY_SEGMENT_MAX_BYTES 255
+
+/* The default store of the command line when neither --kv nor $SIREN_KV is given. */
+#define KV_DEFAULT_URL "file:.siren/kv"
+
+struct kv; /* opaque; kv_open() / kv_close() */
+
+/* An object read by kv_get(). Caller owns data; release with kv_value_free(). data is never
+ * NULL after a successful get (even for 0 bytes) and has a NUL after the last byte, not
+ * counted in len, so text objects can be used as strings. */
+struct kv_value {
+    uint8_t *data;
+    size_t len;
+};
+
+/* Keys returned by kv_list(): sorted by byte value (strcmp), no duplicates. Caller owns them;
+ * release with kv_keys_free(). */
+struct kv_keys {
+    char **keys;
+    size_t count;
+};
+
+/* Request counters, for the cost model: one count per request that reached the backend
+ * (a get of a missing key is a billed request, as on S3); bytes count payload bytes only
+ * (headers excluded) of successful requests. bytes_in: written to the store by puts;
+ * bytes_out: read from the store by gets. */
+struct kv_stats {
+    uint64_t gets;
+    uint64_t puts;
+    uint64_t lists;
+    uint64_t deletes;
+    uint64_t bytes_in;
+    uint64_t bytes_out;
+};
+
+/* A backend. Keys and prefixes reaching these functions are already validated. Each function
+ * returns SIREN_OK or an error code with the detail in e; list may return keys unsorted and
+ * with duplicates (kv_list sorts and removes them). get fills out with a buffer of len + 1
+ * bytes from malloc() whose last byte is NUL, after verifying the framing with
+ * kv_frame_check_header() and kv_frame_check_payload(). A backend may be called from several
+ * processes at once on the same store and must keep puts atomic across them. */
+struct kv_ops {
+    const char *scheme; /* the URL scheme before ':' ("file", "redis", "s3") */
+    int (*open)(const char *url, void **state, struct err *e);
+    int (*put)(void *state, const char *key, const void *data, size_t len, struct err *e);
+    int (*get)(void *state, const char *key, struct kv_value *out, struct err *e);
+    int (*list)(void *state, const char *prefix, struct kv_keys *out, struct err *e);
+    int (*del)(void *state, const char *key, struct err *e);
+    void (*close)(void *state);
+};
+
+/* Adds a backend for ops->scheme (ops is borrowed and must outlive every kv opened with it).
+ * Not thread-safe: call before opening stores. SIREN_EEXISTS if the scheme is taken,
+ * SIREN_ELIMIT if the table (16 entries) is full, SIREN_EINVAL for an incomplete table. */
+int kv_register(const struct kv_ops *ops) SIREN_WUR;
+
+/* Opens a store: "file:DIR" or a bare path (DIR is created with mode 0755 if missing),
+ * "redis://host:port[/db]" (connect timeout 2 s, command timeout 30 s), or a registered
+ * scheme. Caller owns *out; release with kv_close(). Errors: SIREN_EINVAL (bad URL, unknown
+ * scheme), SIREN_EIO (directory missing and not creatable, not a directory, not writable),
+ * SIREN_EBACKEND or SIREN_ENETWORK (server down: "redis://127.0.0.1:6390: connection
+ * refused"), SIREN_ENOMEM. */
+int kv_open(const char *url, struct kv **out, struct err *e) SIREN_WUR;
+/* Closes the store; NULL is ignored. */
+void kv_close(struct kv *kv);
+/* The URL the store was opened with. Borrowed; valid until kv_close(). */
+const char *kv_url(const struct kv *kv);
+
+/* Stores len bytes of data (len may be 0) under key, replacing any previous object. Atomic.
+ * Blocks until the object is durable in the backend (file: fsync'ed and renamed).
+ * Errors: SIREN_EINVAL (bad key), SIREN_EEXISTS (file backend: a key segment names an
+ * existing object, e.g. putting "a/b" while "a" is an object), SIREN_EIO, SIREN_EBACKEND,
+ * SIREN_ENETWORK, SIREN_ENOMEM. */
+int kv_put(struct kv *kv, const char *key, const void *data, size_t len) SIREN_WUR;
+/* Reads the whole object into *out (see struct kv_value for ownership). Errors: SIREN_EINVAL
+ * (bad key), SIREN_ENOTFOUND (no such key), SIREN_ECHECKSUM (torn, truncated or corrupt
+ * object), SIREN_EFORMAT (not a siren object: foreign file or value), SIREN_EIO,
+ * SIREN_EBACKEND, SIREN_ENETWORK, SIREN_ENOMEM. On failure *out is {NULL, 0}. */
+int kv_get(struct kv *kv, const char *key, struct kv_value *out) SIREN_WUR;
+/* All keys that start with prefix ("" for all), sorted (see struct kv_keys). The prefix
+ * follows the key rules except that it may be empty, may end in '/' and its last segment may
+ * be partial. Errors: SIREN_EINVAL, SIREN_EIO, SIREN_EBACKEND, SIREN_ENETWORK, SIREN_ENOMEM. */
+int kv_list(struct kv *kv, const char *prefix, struct kv_keys *out) SIREN_WUR;
+/* Removes the object. Errors: SIREN_EINVAL, SIREN_ENOTFOUND (no such key), SIREN_EIO,
+ * SIREN_EBACKEND, SIREN_ENETWORK. */
+int kv_delete(struct kv *kv, const char *key) SIREN_WUR;
+
+/* The detail of the last failure on this store ("file:/x: key 'a/b': checksum mismatch
+ * (torn or corrupt object)"), or "" after a success. Borrowed; valid until the next call on
+ * kv. */
+const char *kv_errmsg(const struct kv *kv);
+/* The code of the last failure (SIREN_OK after a success). */
+int kv_errcode(const struct kv *kv);
+
+/* Counters since open or the last reset. */
+void kv_stats_get(const struct kv *kv, struct kv_stats *out);
+void kv_stats_reset(struct kv *kv);
+
+void kv_value_free(struct kv_value *v);
+void kv_keys_free(struct kv_keys *k);
+
+/* Checks a key of key_len bytes (an embedded NUL is an error, so keys from sources that carry
+ * a length, like JSON or the network, must be checked with their real length). SIREN_EINVAL
+ * with the reason in e. */
+int kv_key_check(const char *key, size_t key_len, struct err *e) SIREN_WUR;
+/* Checks a list prefix (see kv_list). */
+int kv_prefix_check(const char *prefix, struct err *e) SIREN_WUR;
+
+/* ------------------------------------------------------------ framing (for backends) */
+
+/* Every stored value is a 40-byte header followed by the payload:
+ *   bytes 0-7   magic "SIRENKV\n"
+ *   bytes 8-11  format version (1), little-endian
+ *   bytes 12-15 header length (40), little-endian
+ *   bytes 16-23 payload length in bytes, little-endian
+ *   bytes 24-31 kv_hash64 of the payload, little-endian
+ *   bytes 32-39 kv_hash64 of bytes 0-31, little-endian
+ * The hash is a 64-bit non-cryptographic hash, not SHA-256: it guards against torn, truncated
+ * and foreign objects (a random corruption passes with probability 2^-64), not against an
+ * attacker, and it runs at memory speed where SHA-256 would add milliseconds to every 4 MB
+ * gradient read and write. */
+#define KV_FRAME_HEADER_BYTES 40
+
+uint64_t kv_hash64(const void *data, size_t len);
+
+/* kv_hash64 in pieces, for backends that hash while they read or write (the chunk is still in
+ * cache): kv_hash_blocks() takes a multiple of KV_HASH_BLOCK_BYTES (other bytes are ignored),
+ * kv_hash_final() any number of last bytes. Same result as one kv_hash64() over the whole. */
+#define KV_HASH_BLOCK_BYTES 1024
+struct kv_hash {
+    uint64_t acc[8];
+    uint64_t total_bytes;
+};
+void kv_hash_init(struct kv_hash *h);
+void kv_hash_blocks(struct kv_hash *h, const void *data, size_t len);
+uint64_t kv_hash_final(struct kv_hash *h, const void *data, size_t len);
+/* Writes the header for payload (data, len) into hdr. */
+void kv_frame_header(const void *data, size_t len, uint8_t hdr[KV_FRAME_HEADER_BYTES]);
+/* The same, for a payload of len bytes whose kv_hash64 is already known. */
+void kv_frame_header_hashed(size_t len, uint64_t payload_hash,
+                            uint8_t hdr[KV_FRAME_HEADER_BYTES]);
+/* Checks a header read from a stored value of total_len bytes; on success *payload_len is the
+ * payload length. SIREN_EFORMAT (no magic: not a siren object, or an unknown version) or
+ * SIREN_ECHECKSUM (header corrupt, or total_len disagrees with it: truncated or torn). The
+ * message names key. */
+int kv_frame_check_header(const uint8_t *hdr, size_t total_len, const char *key,
+                          uint64_t *payload_len, struct err *e) SIREN_WUR;
+/* Checks the payload against a checked header: SIREN_ECHECKSUM naming key on mismatch. */
+int kv_frame_check_payload(const uint8_t *hdr, const void *payload, size_t len, const char *key,
+                           struct err *e) SIREN_WUR;
+/* The same, with the payload's kv_hash64 already computed. */
+int kv_frame_check_hash(const uint8_t *hdr, uint64_t payload_hash, const char *key,
+                        struct err *e) SIREN_WUR;
+
+/* The built-in backends (kv_file.c, kv_redis.c). */
+extern const struct kv_ops kv_file_ops;
+extern const struct kv_ops kv_redis_ops;
+
+#endif

@@ -1,0 +1,295 @@
+/*
+ * kv_redis: the "redis://host:port[/db]" backend (the ElastiCache option), through hiredis.
+ * Values are binary-safe (%b) and carry the same framing as files (header + checksum): Redis
+ * already makes a SET atomic, but the header lets a get tell a foreign value or one damaged
+ * outside siren from a gradient. SET/GET/DEL per object; LIST is SCAN with MATCH on the
+ * prefix with glob characters escaped. Connect timeout 2 s, command timeout 30 s; a lost
+ * connection is re-established on the next call.
+ */
+#define _GNU_SOURCE
+#include "kv.h"
+
+#include <ctype.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+
+#include <hiredis/hiredis.h>
+
+#define REDIS_CONNECT_TIMEOUT_S 2
+#define REDIS_COMMAND_TIMEOUT_S 30
+
+struct redis_kv {
+    redisContext *c;
+    char *url;
+    char host[256];
+    int port;
+    int db;
+};
+
+/* hiredis messages start with a capital ("Connection refused"); ours are lower case. */
+static const char *lower_first(const char *msg, char *buf, size_t len)
+{
+    snprintf(buf, len, "%s", msg);
+    if (buf[0] && !(buf[0] >= 'A' && buf[0] <= 'Z' && buf[1] >= 'A' && buf[1] <= 'Z'))
+        buf[0] = (char)tolower((unsigned char)buf[0]);
+    return buf;
+}
+
+static int redis_connect(struct redis_kv *s, struct err *e)
+{
+    struct timeval ct = {REDIS_CONNECT_TIMEOUT_S, 0}, cmd = {REDIS_COMMAND_TIMEOUT_S, 0};
+    char msg[256];
+    if (s->c) redisFree(s->c);
+    s->c = redisConnectWithTimeout(s->host, s->port, ct);
+    if (!s->c) return err_set(e, SIREN_ENOMEM, "%s: cannot allocate a connection", s->url);
+    if (s->c->err) {
+        int rc = err_set(e, SIREN_ENETWORK, "%s: %s", s->url,
+                         lower_first(s->c->errstr, msg, sizeof msg));
+        redisFree(s->c);
+        s->c = NULL;
+        return rc;
+    }
+    if (redisSetTimeout(s->c, cmd) != REDIS_OK) {
+        redisFree(s->c);
+        s->c = NULL;
+        return err_set(e, SIREN_ENETWORK, "%s: cannot set the command timeout", s->url);
+    }
+    if (s->db != 0) {
+        redisReply *r = redisCommand(s->c, "SELECT %d", s->db);
+        int bad = !r || r->type == REDIS_REPLY_ERROR;
+        int rc = SIREN_OK;
+        if (bad)
+            rc = err_set(e, SIREN_EBACKEND, "%s: SELECT %d failed: %s", s->url, s->db,
+                         r ? r->str : s->c->errstr);
+        if (r) freeReplyObject(r);
+        if (bad) {
+            redisFree(s->c);
+            s->c = NULL;
+            return rc;
+        }
+    }
+    return SIREN_OK;
+}
+
+static int redis_open(const char *url, void **state, struct err *e)
+{
+    const char *p = url + strlen("redis:");
+    if (strncmp(p, "//", 2) != 0)
+        return err_set(e, SIREN_EINVAL, "%s: expected redis://host:port[/db]", url);
+    p += 2;
+    struct redis_kv *s = calloc(1, sizeof *s);
+    if (!s || !(s->url = strdup(url))) {
+        free(s);
+        return err_set(e, SIREN_ENOMEM, "%s: out of memory", url);
+    }
+    size_t hlen = strcspn(p, ":/");
+    if (hlen == 0 || hlen >= sizeof s->host) {
+        free(s->url);
+        free(s);
+        return err_set(e, SIREN_EINVAL, "%s: expected redis://host:port[/db]", url);
+    }
+    memcpy(s->host, p, hlen);
+    s->host[hlen] = '\0';
+    p += hlen;
+    s->port = 6379;
+    char *end;
+    if (*p == ':') {
+        long port = strtol(p + 1, &end, 10);
+        if (end == p + 1 || port < 1 || port > 65535 || (*end && *end != '/')) {
+            free(s->url);
+            free(s);
+            return err_set(e, SIREN_EINVAL, "%s: bad port", url);
+        }
+        s->port = (int)port;
+        p = end;
+    }
+    if (*p == '/' && p[1]) {
+        long db = strtol(p + 1, &end, 10);
+        if (end == p + 1 || *end || db < 0 || db > 1000000) {
+            free(s->url);
+            free(s);
+            return err_set(e, SIREN_EINVAL, "%s: bad database number", url);
+        }
+        s->db = (int)db;
+    }
+    int rc = redis_connect(s, e);
+    if (rc) {
+        free(s->url);
+        free(s);
+        return rc;
+    }
+    *state = s;
+    return SIREN_OK;
+}
+
+static void redis_close(void *state)
+{
+    struct redis_kv *s = state;
+    if (!s) return;
+    if (s->c) redisFree(s->c);
+    free(s->url);
+    free(s);
+}
+
+/* Runs one command; on success *out is a non-error reply the caller frees. A dropped
+ * connection is re-opened once before the command is sent. */
+static int run(struct redis_kv *s, const char *key, redisReply **out, struct err *e,
+               const char *fmt, ...)
+{
+    *out = NULL;
+    if (!s->c || s->c->err) {
+        int rc = redis_connect(s, e);
+        if (rc) return rc;
+    }
+    va_list ap;
+    va_start(ap, fmt);
+    redisReply *r = redisvCommand(s->c, fmt, ap);
+    va_end(ap);
+    if (!r) {
+        char msg[256];
+        int rc = err_set(e, SIREN_ENETWORK, "key '%s': %s", key,
+                         lower_first(s->c->errstr[0] ? s->c->errstr : "connection lost", msg,
+                                     sizeof msg));
+        redisFree(s->c);
+        s->c = NULL;
+        return rc;
+    }
+    if (r->type == REDIS_REPLY_ERROR) {
+        int rc = err_set(e, SIREN_EBACKEND, "key '%s': redis error: %s", key, r->str);
+        freeReplyObject(r);
+        return rc;
+    }
+    *out = r;
+    return SIREN_OK;
+}
+
+static int redis_put(void *state, const char *key, const void *data, size_t len, struct err *e)
+{
+    struct redis_kv *s = state;
+    /* SET takes one value argument, so header and payload are joined in one buffer. */
+    uint8_t *buf = malloc(KV_FRAME_HEADER_BYTES + len);
+    if (!buf) return err_set(e, SIREN_ENOMEM, "key '%s': cannot allocate %zu bytes", key, len);
+    kv_frame_header(data, len, buf);
+    memcpy(buf + KV_FRAME_HEADER_BYTES, data, len);
+    redisReply *r;
+    int rc = run(s, key, &r, e, "SET %b %b", key, strlen(key), buf,
+                 (size_t)KV_FRAME_HEADER_BYTES + len);
+    free(buf);
+    if (rc) return rc;
+    freeReplyObject(r);
+    return SIREN_OK;
+}
+
+static int redis_get(void *state, const char *key, struct kv_value *out, struct err *e)
+{
+    struct redis_kv *s = state;
+    redisReply *r;
+    int rc = run(s, key, &r, e, "GET %b", key, strlen(key));
+    if (rc) return rc;
+    uint64_t plen = 0;
+    if (r->type == REDIS_REPLY_NIL) {
+        rc = err_set(e, SIREN_ENOTFOUND, "key '%s': not found", key);
+        goto out;
+    }
+    if (r->type != REDIS_REPLY_STRING) {
+        rc = err_set(e, SIREN_EFORMAT, "key '%s': not a string value (reply type %d)", key,
+                     r->type);
+        goto out;
+    }
+    const uint8_t *raw = (const uint8_t *)r->str;
+    rc = kv_frame_check_header(raw, r->len, key, &plen, e);
+    if (rc) goto out;
+    rc = kv_frame_check_payload(raw, raw + KV_FRAME_HEADER_BYTES, (size_t)plen, key, e);
+    if (rc) goto out;
+    out->data = malloc((size_t)plen + 1);
+    if (!out->data) {
+        rc = err_set(e, SIREN_ENOMEM, "key '%s': cannot allocate %llu bytes", key,
+                     (unsigned long long)plen);
+        goto out;
+    }
+    memcpy(out->data, raw + KV_FRAME_HEADER_BYTES, (size_t)plen);
+    out->data[plen] = '\0';
+    out->len = (size_t)plen;
+out:
+    freeReplyObject(r);
+    return rc;
+}
+
+static int redis_list(void *state, const char *prefix, struct kv_keys *out, struct err *e)
+{
+    struct redis_kv *s = state;
+    /* MATCH pattern: the prefix with glob characters escaped, then '*'. */
+    size_t plen = strlen(prefix);
+    char *pattern = malloc(2 * plen + 2);
+    if (!pattern) return err_set(e, SIREN_ENOMEM, "out of memory while listing");
+    size_t o = 0;
+    for (size_t i = 0; i < plen; i++) {
+        if (strchr("*?[]\\^", prefix[i])) pattern[o++] = '\\';
+        pattern[o++] = prefix[i];
+    }
+    pattern[o++] = '*';
+    pattern[o] = '\0';
+    char cursor[32] = "0";
+    size_t cap = 0;
+    int rc = SIREN_OK;
+    do {
+        redisReply *r;
+        rc = run(s, prefix, &r, e, "SCAN %s MATCH %s COUNT 1000", cursor, pattern);
+        if (rc) break;
+        if (r->type != REDIS_REPLY_ARRAY || r->elements != 2 ||
+            r->element[0]->type != REDIS_REPLY_STRING ||
+            r->element[1]->type != REDIS_REPLY_ARRAY) {
+            freeReplyObject(r);
+            rc = err_set(e, SIREN_EBACKEND, "prefix '%s': unexpected SCAN reply", prefix);
+            break;
+        }
+        snprintf(cursor, sizeof cursor, "%s", r->element[0]->str);
+        redisReply *keys = r->element[1];
+        for (size_t i = 0; i < keys->elements && !rc; i++) {
+            redisReply *k = keys->element[i];
+            if (k->type != REDIS_REPLY_STRING || kv_key_check(k->str, k->len, NULL) != 0)
+                continue; /* not a key siren could have written */
+            if (out->count == cap) {
+                size_t ncap = cap ? cap * 2 : 64;
+                char **grown = realloc(out->keys, ncap * sizeof *grown);
+                if (!grown) {
+                    rc = err_set(e, SIREN_ENOMEM, "out of memory while listing");
+                    break;
+                }
+                out->keys = grown;
+                cap = ncap;
+            }
+            if (!(out->keys[out->count] = strndup(k->str, k->len)))
+                rc = err_set(e, SIREN_ENOMEM, "out of memory while listing");
+            else
+                out->count++;
+        }
+        freeReplyObject(r);
+    } while (!rc && strcmp(cursor, "0") != 0);
+    free(pattern);
+    return rc;
+}
+
+static int redis_del(void *state, const char *key, struct err *e)
+{
+    struct redis_kv *s = state;
+    redisReply *r;
+    int rc = run(s, key, &r, e, "DEL %b", key, strlen(key));
+    if (rc) return rc;
+    if (r->type == REDIS_REPLY_INTEGER && r->integer == 0)
+        rc = err_set(e, SIREN_ENOTFOUND, "key '%s': not found", key);
+    freeReplyObject(r);
+    return rc;
+}
+
+const struct kv_ops kv_redis_ops = {
+    .scheme = "redis",
+    .open = redis_open,
+    .put = redis_put,
+    .get = redis_get,
+    .list = redis_list,
+    .del = redis_del,
+    .close = redis_close,
+};

@@ -1,0 +1,98 @@
+/*
+ * platform: the serverless platform as data. A JSON preset (emu/platforms/<name>.json) gives
+ * the function limits (memory grid, vCPU share, timeout, payloads, /tmp, concurrency), start
+ * latencies, prices and billing rules, the object store's latency, bandwidth, request-rate
+ * limits and request prices, and the VM instance types of the baseline. Every number in a
+ * preset is an object {"value", "unit", "source"}; a preset without a source, with a wrong
+ * unit or type, or with inconsistent ranges is rejected naming the file and the key.
+ * struct platform is plain caller storage (no pointers): copy it freely, nothing to free.
+ */
+#ifndef SIREN_PLATFORM_H
+#define SIREN_PLATFORM_H
+
+#include <stddef.h>
+
+#include "core.h"
+
+#define PLATFORM_MAX_VMS 16
+
+/* A VM type of the baseline cluster. */
+struct vm_instance {
+    char name[32];
+    int vcpus;
+    double memory_gib;
+    double network_gbit_s;
+    double price_usd_per_hour;
+};
+
+struct platform {
+    char name[64];
+    char path[1024]; /* the preset file it was loaded from */
+
+    /* Functions. Valid memory sizes: memory_mb_min + k * memory_mb_step <= memory_mb_max. */
+    int memory_mb_min, memory_mb_max, memory_mb_step;
+    double vcpu_full_at_mb; /* memory size that gets one full vCPU; the share is linear in MB */
+    double vcpu_max;        /* cap on the vCPU share */
+    double timeout_s;
+    long long payload_sync_bytes;  /* request and response of a synchronous invoke */
+    long long payload_async_bytes; /* event of an asynchronous invoke */
+    int tmp_mb_default, tmp_mb_max;
+    int concurrency_limit;        /* concurrent executions per account and region */
+    int concurrency_burst;        /* environments available at once from zero */
+    int concurrency_scale_step;   /* environments added per interval after the burst */
+    double concurrency_scale_interval_s;
+    double cold_start_ms, warm_start_ms;
+
+    /* Billing of functions. */
+    double price_usd_per_gb_s;    /* GB = 1,024 MB, as AWS bills */
+    double price_usd_per_request;
+    double billing_granularity_ms; /* durations are rounded up to a multiple of this */
+    int init_billed;               /* start-up (init) time is part of the billed duration */
+
+    /* Object store (S3). MB = 10^6 bytes. */
+    double store_first_byte_ms;
+    double store_mb_per_s_per_connection;
+    double store_mb_per_s_per_function;
+    double store_puts_per_s_per_prefix;
+    double store_gets_per_s_per_prefix;
+    double store_usd_per_1000_get, store_usd_per_1000_put, store_usd_per_1000_list;
+
+    /* VM baseline: per-second billing with a minimum. */
+    double vm_billing_granularity_s;
+    double vm_billing_min_s;
+    size_t n_vms;
+    struct vm_instance vms[PLATFORM_MAX_VMS];
+};
+
+/* Loads a preset. name_or_path is a preset name ("lambda-2019": the compiled-in emu/platforms
+ * directory, or $SIREN_PLATFORM_DIR when set) or a path to a JSON file (contains '/' or ends
+ * in ".json"). Errors: SIREN_ENOTFOUND (no such preset: the message lists the directory),
+ * SIREN_EFORMAT ("lambda-2019.json: key 'memory_mb.max': missing", a wrong type or unit, a
+ * number without its source, min > max), SIREN_EIO. *out is written only on success. */
+int platform_load(const char *name_or_path, struct platform *out, struct err *e) SIREN_WUR;
+
+/* The valid memory size for a request of memory_mb: clamped to [min, max], then rounded UP to
+ * the grid (a function gets at least what was asked, where the platform allows it). */
+int platform_memory_clip_mb(const struct platform *p, double memory_mb);
+/* 1 if memory_mb is on the grid and in range. */
+int platform_memory_valid(const struct platform *p, int memory_mb);
+/* The vCPU share of a function of memory_mb: memory_mb / vcpu_full_at_mb, at most vcpu_max. */
+double platform_vcpu_share(const struct platform *p, int memory_mb);
+/* Billed duration in ms of a run of duration_ms after init_ms of start-up: (duration_ms, plus
+ * init_ms where init is billed) rounded UP to the billing granularity, at least one unit. */
+double platform_billed_ms(const struct platform *p, double duration_ms, double init_ms);
+/* Cost in USD of one invocation: billed seconds x memory in GB x price per GB-s + the request
+ * fee. */
+double platform_invocation_cost_usd(const struct platform *p, int memory_mb, double duration_ms,
+                                    double init_ms);
+/* Time in ms of one object-store transfer of bytes on one connection: first-byte latency +
+ * bytes / the lower of the per-connection and per-function bandwidths. */
+double platform_store_transfer_ms(const struct platform *p, double bytes);
+/* The VM type called name, or NULL. Borrowed from p. */
+const struct vm_instance *platform_vm_find(const struct platform *p, const char *name);
+/* Cost in USD of count instances of vm for seconds each: per-second billing (seconds rounded
+ * up to the granularity), at least the minimum billed time. */
+double platform_vm_cost_usd(const struct platform *p, const struct vm_instance *vm, int count,
+                            double seconds);
+
+#endif

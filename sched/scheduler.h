@@ -1,0 +1,36 @@
+/*
+ * sched: the scheduler seam. After every epoch a policy receives the state (struct
+ * epoch_report: the paper's s_t) and returns the next action a_t = (number of functions,
+ * memory size). The emulator (`siren run`) and the simulator call the same interface.
+ * (The header is not called sched.h so that it never hides the system <sched.h>.)
+ * Specs: "static:n=N,m=MB" and "schedule:FILE" (one line per epoch: n m; '#' comments; the
+ * last line repeats when the run is longer than the file).
+ */
+#ifndef SIREN_SCHED_H
+#define SIREN_SCHED_H
+
+#include "core.h"
+#include "job.h"
+
+struct sched_action {
+    int n;         /* functions */
+    int memory_mb; /* memory size of each */
+};
+
+struct sched_policy;
+
+/* Parses spec and builds the policy. Caller owns *out; release with sched_close().
+ * Errors: SIREN_EFORMAT naming the spec, or the file and line, and what was expected. */
+int sched_open(const char *spec, struct sched_policy **out, struct err *e) SIREN_WUR;
+/* The action for the next epoch. state is NULL before the first epoch. */
+int sched_next(struct sched_policy *p, const struct epoch_report *state, struct sched_action *out,
+               struct err *e) SIREN_WUR;
+const char *sched_spec(const struct sched_policy *p);
+/* Rank 0's loop over epochs: ask the policy, run the epoch, stop at the target loss, when the
+ * cost reaches budget_usd (> 0), or after max_epochs. *last (may be NULL) gets the last
+ * epoch's report. Errors: from the policy and the job. */
+int sched_drive(struct sched_policy *p, struct job *j, int max_epochs, double budget_usd,
+                struct epoch_report *last, struct err *e) SIREN_WUR;
+void sched_close(struct sched_policy *p);
+
+#endif

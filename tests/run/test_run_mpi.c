@@ -1,0 +1,127 @@
+/*
+ * `siren run` under mpirun with real ranks and sandboxes: the same job on 1, 2 and 3 ranks
+ * gives byte-identical summary.json and epochs.csv, its held-out loss decreases, and a job
+ * whose functions run out of memory finishes with the failure recorded, not a crash.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core.h"
+#include "testutil.h"
+#include "trace.h"
+
+static char *dir;
+
+static int setup(void **state)
+{
+    (void)state;
+    dir = tu_mkdtemp();
+    setenv("OMPI_ALLOW_RUN_AS_ROOT", "1", 1);
+    setenv("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1", 1);
+    return dir ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    tu_rm_rf(dir);
+    free(dir);
+    return 0;
+}
+
+/* Runs a small lr-synthetic job on `ranks` ranks into dir/name; returns the exit status. */
+static int run_job(int ranks, const char *name, const char *extra)
+{
+    char *cmd = NULL;
+    const char *bin = getenv("SIREN_BIN");
+    assert_non_null(bin);
+    int n = asprintf(&cmd,
+                     "mpirun -n %d --oversubscribe %s run --workload lr-synthetic --rows 6000 "
+                     "--hash-bits 14 --batch 200 --max-epochs 3 --quiet --out %s/%s %s "
+                     ">%s/%s.log 2>&1",
+                     ranks, bin, dir, name, extra, dir, name);
+    assert_true(n > 0);
+    int rc = system(cmd);
+    free(cmd);
+    return rc;
+}
+
+static char *slurp(const char *name, const char *file)
+{
+    char *path = NULL, *text = NULL;
+    size_t len;
+    struct err e;
+    assert_true(asprintf(&path, "%s/%s/%s", dir, name, file) > 0);
+    if (fs_read_all(path, &text, &len, &e)) fail_msg("%s", e.msg);
+    free(path);
+    return text;
+}
+
+static void test_run_is_identical_on_1_2_and_3_ranks_and_learns(void **state)
+{
+    (void)state;
+    const char *job = "--scheduler static:n=3,m=1024";
+    assert_int_equal(run_job(1, "r1", job), 0);
+    assert_int_equal(run_job(2, "r2", job), 0);
+    assert_int_equal(run_job(3, "r3", job), 0);
+    char *s1 = slurp("r1", "summary.json"), *s2 = slurp("r2", "summary.json"),
+         *s3 = slurp("r3", "summary.json");
+    char *e1 = slurp("r1", "epochs.csv"), *e2 = slurp("r2", "epochs.csv"),
+         *e3 = slurp("r3", "epochs.csv");
+    assert_string_equal(s1, s2);
+    assert_string_equal(s1, s3);
+    assert_string_equal(e1, e2);
+    assert_string_equal(e1, e3);
+    /* The held-out loss (column 11) falls every epoch. */
+    double loss[3];
+    char *line = strchr(e1, '\n') + 1;
+    for (int i = 0; i < 3; i++) {
+        char *p = line;
+        for (int c = 0; c < 10; c++) p = strchr(p, ',') + 1;
+        loss[i] = strtod(p, NULL);
+        line = strchr(line, '\n') + 1;
+    }
+    assert_true(loss[1] < loss[0]);
+    assert_true(loss[2] < loss[1]);
+    assert_non_null(strstr(s1, "\"failed_invocations\":\t0"));
+    assert_non_null(strstr(s1, "\"invocations\":\t9"));
+    free(s1), free(s2), free(s3), free(e1), free(e2), free(e3);
+}
+
+static void test_run_with_functions_out_of_memory_records_the_failure(void **state)
+{
+    (void)state;
+    /* 2^24 weights: 64 MB of parameters alone, which a 128 MB function cannot hold. */
+    assert_int_equal(run_job(2, "oom", "--scheduler static:n=2,m=128 --hash-bits 24 "
+                                       "--max-epochs 1 --rows 2000 --batch 500"),
+                     0);
+    char *s = slurp("oom", "summary.json");
+    assert_non_null(strstr(s, "\"failed_invocations\":\t2"));
+    char *path = NULL;
+    assert_true(asprintf(&path, "%s/oom/trace.h5", dir) > 0);
+    struct trace t;
+    struct err e;
+    if (trace_read_h5(path, &t, &e)) fail_msg("%s", e.msg);
+    assert_int_equal(t.n_inv, 2);
+    for (size_t i = 0; i < t.n_inv; i++) {
+        assert_int_equal(t.inv[i].status, TRACE_FAILED);
+        assert_string_equal(t.inv[i].error,
+                            "Runtime.ExitError: Runtime exited with error: signal: killed");
+    }
+    trace_free(&t);
+    free(path);
+    free(s);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_run_is_identical_on_1_2_and_3_ranks_and_learns),
+        cmocka_unit_test(test_run_with_functions_out_of_memory_records_the_failure),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
