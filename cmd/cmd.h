@@ -15,6 +15,9 @@ int cmd_kv(int argc, char **argv);
 int cmd_invoke(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 int cmd_calibrate(int argc, char **argv);
+int cmd_sim(int argc, char **argv);
+int cmd_sched(int argc, char **argv);
+int cmd_ps(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
 
 /* Prints "siren <cmd>: <message>" and the hint to use --help; returns 2. */

@@ -15,6 +15,9 @@ static const struct suite suites[] = {
     {"kernels", bench_kernels_main, "training samples/s per workload, 1 thread, vs PyTorch"},
     {"functions", bench_functions_main, "sandbox invocation round trips and KV throughput"},
     {"toy", bench_toy_main, "the paper's toy example: LR with 20, 150 and X functions"},
+    {"emu", bench_emu_main, "emulator wall time per invocation and KV operation; overhead"},
+    {"sim", bench_sim_main, "simulated epochs per second; simulator against emulator"},
+    {"ps", bench_ps_main, "parameter-server baseline: wall clock against the virtual model"},
 };
 
 static void usage(FILE *f)

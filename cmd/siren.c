@@ -17,6 +17,9 @@ static const struct subcommand subcommands[] = {
     {"invoke", cmd_invoke, "one function in a sandbox, with Lambda's REPORT line"},
     {"calibrate", cmd_calibrate, "seconds per sample of a workload on this host"},
     {"run", cmd_run, "an emulated training job (under mpirun)"},
+    {"sim", cmd_sim, "the same job in the fast simulator (and `sim fit`)"},
+    {"sched", cmd_sched, "train the DRL scheduling policy; compare policies"},
+    {"ps", cmd_ps, "the EC2 MXNet-style parameter-server baseline (under mpirun)"},
     {"bench", cmd_bench, "benchmark suites: tables and figures"},
 };
 

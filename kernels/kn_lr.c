@@ -12,7 +12,7 @@
 #include <string.h>
 
 #define LR_IDX_CHUNK 256 /* indices per flush of the lazy optimiser update */
-#define LR_PREFETCH_ROWS 8 /* rows ahead whose weights are prefetched */
+#define LR_PREFETCH_ROWS 4 /* rows ahead whose weights are prefetched */
 
 struct lr_act {
     float *p;        /* (B) sigmoid(z) */

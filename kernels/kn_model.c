@@ -9,6 +9,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 static const struct kn_model_ops *ops_of(enum kn_model_kind kind)
 {
@@ -92,9 +93,19 @@ double kn_model_train_flops(const struct kn_model_config *cfg)
     return ops && ops->flops ? ops->flops(cfg) : 0.0;
 }
 
+/* Cache-line aligned; blocks of 2 MiB and more are aligned to 2 MiB and marked for
+ * transparent huge pages, so random access into a 4 MiB hashed weight table does not miss
+ * the TLB (a measurable share of logistic regression's step time). */
 static void *alloc64(size_t bytes)
 {
-    return aligned_alloc(64, kn_align64(bytes ? bytes : 64));
+    const size_t huge = (size_t)2 << 20;
+    if (bytes < huge) return aligned_alloc(64, kn_align64(bytes ? bytes : 64));
+    size_t n = (bytes + huge - 1) / huge * huge;
+    void *p = aligned_alloc(huge, n);
+#ifdef MADV_HUGEPAGE
+    if (p) (void)madvise(p, n, MADV_HUGEPAGE); /* a hint; failure changes nothing */
+#endif
+    return p;
 }
 
 int kn_model_create(const struct kn_model_config *cfg, struct kn_model **out, struct err *e)
