@@ -25,8 +25,8 @@ static void usage(FILE *f)
             "then Lambda's REPORT line with the cost. A failed function prints Lambda's\n"
             "{errorType, errorMessage} and exits 1. FILE '-' reads the event from stdin.\n"
             "--memory and --kv override the event's; --timeout defaults to the platform's.\n\n"
-            "--example W puts K mini-batches of workload W (batch B; default 1024 images, or\n"
-            "the workload's batch) and the initial parameters into the KV store and prints an\n"
+            "--example W puts K mini-batches of workload W (batch B; default 8,192 images, which\n"
+            "need about 260 MB resident, or the workload's batch) and the initial parameters into the KV store and prints an\n"
             "event that trains on them. Default KV: $SIREN_KV or %s; platform lambda-2019.\n",
             KV_DEFAULT_URL);
 }
@@ -44,7 +44,7 @@ static int make_example(const char *name, const char *url, int batch, int steps,
     struct workload_opts wo = {.seed = seed, .load_train = 1};
     const struct workload_info *info = workload_find(name);
     if (!info) return err_set(e, SIREN_ENOTFOUND, "unknown workload '%s'", name);
-    wo.batch = batch > 0 ? batch : (strstr(name, "lenet") ? 1024 : info->batch);
+    wo.batch = batch > 0 ? batch : (strstr(name, "lenet") ? 8192 : info->batch);
     if (!strcmp(name, "lr-synthetic")) wo.synthetic_rows = (size_t)wo.batch * (size_t)steps;
     struct workload *w = NULL;
     struct kv *kv = NULL;
@@ -257,7 +257,13 @@ int cmd_invoke(int argc, char **argv)
     char report[2048];
     sandbox_result_report(&res, (int)memory_mb, (int)p.billing_granularity_ms, report, sizeof report);
     double cost = platform_invocation_cost_usd(&p, (int)memory_mb, res.duration_ms, res.init_ms);
-    printf("%s\tCost: $%.10f (%s)\n", report, cost, p.name);
+    /* The cost goes on the REPORT line itself, before any "Error:" lines that follow it. */
+    char *nl = strchr(report, '\n');
+    if (nl) *nl = '\0';
+    const char *rest = nl ? nl + 1 : "";
+    size_t rest_len = strlen(rest);
+    printf("%s\tCost: $%.10f (%s)\n%s%s", report, cost, p.name, rest,
+           rest_len && rest[rest_len - 1] != '\n' ? "\n" : "");
     int ok = res.status == SANDBOX_OK;
     sandbox_result_free(&res);
     return ok ? 0 : 1;

@@ -13,7 +13,7 @@
 
 #include <cblas.h>
 
-#if defined(__x86_64__) && !defined(__SANITIZE_ADDRESS__)
+#if defined(__x86_64__)
 #define KN_SIMD __attribute__((target_clones("avx512f", "avx2", "default")))
 #else
 #define KN_SIMD
