@@ -52,7 +52,7 @@ static void bk_data_free(struct bk_data *d)
     memset(d, 0, sizeof *d);
 }
 
-#define CTR_NNZ 39     /* Criteo: 13 integer + 26 categorical fields per row */
+#define CTR_NNZ 39 /* Criteo: 13 integer + 26 categorical fields per row */
 #define CTR_NUMERIC 13
 
 static int bk_data_make(const struct kn_model_config *cfg, int rows, uint64_t seed,
@@ -97,8 +97,7 @@ static struct kn_batch bk_batch(const struct kn_model_config *cfg, const struct 
                                 int first, int n, uint64_t seed)
 {
     struct kn_batch b = {.n = n, .labels = d->labels + first, .seed = seed};
-    if (d->images)
-        b.images = d->images + (size_t)first * cfg->channels * cfg->height * cfg->width;
+    if (d->images) b.images = d->images + (size_t)first * cfg->channels * cfg->height * cfg->width;
     if (d->tokens) b.tokens = d->tokens + (size_t)first * cfg->seq_len;
     if (d->row_ptr) {
         /* Row offsets stay absolute: the model reads col[row_ptr[i]]. */
@@ -152,12 +151,12 @@ static int bk_run(const char *name, int batch, const struct bk_opts *o, struct b
     int nb = rows / batch, cursor = 0;
     uint64_t step = 0;
     float loss = 0.0f;
-#define BK_STEP()                                                                          \
-    do {                                                                                   \
-        struct kn_batch b_ = bk_batch(&cfg, &d, (cursor % nb) * batch, batch, step++);     \
-        cursor++;                                                                          \
-        rc = kn_model_train_step(m, &b_, &opt, &loss, e);                                  \
-        if (rc) goto out;                                                                  \
+#define BK_STEP()                                                                                  \
+    do {                                                                                           \
+        struct kn_batch b_ = bk_batch(&cfg, &d, (cursor % nb) * batch, batch, step++);             \
+        cursor++;                                                                                  \
+        rc = kn_model_train_step(m, &b_, &opt, &loss, e);                                          \
+        if (rc) goto out;                                                                          \
     } while (0)
     /* Validate: a step runs and gives a finite loss. */
     BK_STEP();
@@ -183,8 +182,8 @@ static int bk_run(const char *name, int batch, const struct bk_opts *o, struct b
     qsort(rates, (size_t)o->reps, sizeof(double), cmp_double);
     res->sps_min = rates[0];
     res->sps_max = rates[o->reps - 1];
-    res->sps_med = (o->reps % 2) ? rates[o->reps / 2]
-                                 : 0.5 * (rates[o->reps / 2 - 1] + rates[o->reps / 2]);
+    res->sps_med =
+        (o->reps % 2) ? rates[o->reps / 2] : 0.5 * (rates[o->reps / 2 - 1] + rates[o->reps / 2]);
     res->gflops_med = kn_model_train_flops(&cfg) * res->sps_med / 1e9;
     res->mem_mb = (double)mem.total_bytes / (1024.0 * 1024.0);
     res->steps_per_rep = steps;
@@ -272,12 +271,11 @@ static double bk_torch_sps(const struct bk_torch *t, const char *model, int batc
 
 static void bk_usage(FILE *f)
 {
-    fprintf(f,
-            "usage: siren bench kernels [--out DIR] [--quick] [--no-torch]\n\n"
-            "Training samples/s of lenet5, textcnn and lr (2^20 hashed weights, 39 features\n"
-            "per row) on one thread at batch 64 and 256, with PyTorch's figures when\n"
-            "/usr/bin/python3 imports torch. Writes table.md and table.csv into DIR (default\n"
-            "$SIREN_SOURCE_DIR/results/kernels, else ./results/kernels).\n");
+    fprintf(f, "usage: siren bench kernels [--out DIR] [--quick] [--no-torch]\n\n"
+               "Training samples/s of lenet5, textcnn and lr (2^20 hashed weights, 39 features\n"
+               "per row) on one thread at batch 64 and 256, with PyTorch's figures when\n"
+               "/usr/bin/python3 imports torch. Writes table.md and table.csv into DIR (default\n"
+               "$SIREN_SOURCE_DIR/results/kernels, else ./results/kernels).\n");
 }
 
 int bench_kernels_main(int argc, char **argv)
@@ -315,9 +313,15 @@ int bench_kernels_main(int argc, char **argv)
 
     static const char *const models[] = {"lenet5", "textcnn", "lr"};
     static const int batches[] = {64, 256};
-    static const char *const cols[] = {
-        "model", "batch", "samples_per_s_min", "samples_per_s_median", "samples_per_s_max",
-        "gflop_per_s_median", "mem_mib", "torch_samples_per_s_median", "ratio_siren_over_torch"};
+    static const char *const cols[] = {"model",
+                                       "batch",
+                                       "samples_per_s_min",
+                                       "samples_per_s_median",
+                                       "samples_per_s_max",
+                                       "gflop_per_s_median",
+                                       "mem_mib",
+                                       "torch_samples_per_s_median",
+                                       "ratio_siren_over_torch"};
     struct bk_result res[3][2];
     for (int mi = 0; mi < 3; mi++)
         for (int bi = 0; bi < 2; bi++) {

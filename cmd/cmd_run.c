@@ -23,7 +23,8 @@ static void usage(FILE *f)
             "  --sync MODE          hsp (default) | ssp:S (at most S steps ahead of the slowest)\n"
             "  --update RULE        overwrite (default: PUT the local copy, lock-free) | apply\n"
             "                       (re-read the newest version and apply the step's change)\n"
-            "  --clock virtual      the only clock so far\n"
+            "  --clock CLOCK        virtual (default: planned, deterministic) | wall (every\n"
+            "                       function at once, real timers; faithful with a core each)\n"
             "  --platform P         lambda-2019 (default) | lambda-2024 | a preset file\n"
             "  --budget USD         stop when the cost reaches it\n"
             "  --target-loss L      stop when the held-out loss reaches it (default: workload's)\n"
@@ -90,8 +91,9 @@ int cmd_run(int argc, char **argv)
             else return cmd_usage_error("run", "--update: expected overwrite or apply, got '%s'", optarg);
             break;
         case 'c':
-            if (strcmp(optarg, "virtual"))
-                return cmd_usage_error("run", "--clock: only 'virtual' is available so far, got '%s'", optarg);
+            if (!strcmp(optarg, "wall")) cfg.wall_clock = 1;
+            else if (strcmp(optarg, "virtual"))
+                return cmd_usage_error("run", "--clock: expected virtual or wall, got '%s'", optarg);
             break;
         case 'p': cfg.platform = optarg; break;
         case 'B':

@@ -20,6 +20,7 @@ void fn_context_free(struct fn_context *ctx)
     kv_close(ctx->kv);
     kn_model_free(ctx->model);
     kn_optim_free(&ctx->optim);
+    free(ctx->obj);
     memset(ctx, 0, sizeof *ctx);
 }
 
@@ -162,7 +163,8 @@ struct step_keys {
 
 void fn_version_key(const char *prefix, int64_t version, int failed, char *buf, size_t buflen)
 {
-    snprintf(buf, buflen, "%sv%08lld%s", prefix, (long long)version, failed ? "-failed" : "");
+    if (version < 0) snprintf(buf, buflen, "%scurrent", prefix);
+    else snprintf(buf, buflen, "%sv%08lld%s", prefix, (long long)version, failed ? "-failed" : "");
 }
 
 static double now_ms(void) { return clock_mono_s() * 1e3; }
@@ -186,7 +188,7 @@ static int get_version(struct kv *kv, const char *prefix, int64_t v, double wait
     for (;; retried = 1) {
         fn_version_key(prefix, v, 0, key, keylen);
         int rc = kv_get(kv, key, out);
-        if (rc != SIREN_ENOTFOUND) {
+        if (rc != SIREN_ENOTFOUND || v == FN_CURRENT) {
             if (retried) *waited_ms += now_ms() - start;
             *got = v;
             return rc ? err_set(e, rc, "%s", kv_errmsg(kv)) : SIREN_OK;
@@ -233,7 +235,10 @@ static int parse_steps(const cJSON *event, int apply, struct step_keys **out, in
             (apply && (rc = json_get_int(s, "base", where, &base, e))) ||
             (rc = json_get_int(s, "seed", where, &seed, e)))
             break;
-        if (rd < 0 || wr <= rd || (apply && (base < rd || base >= wr))) {
+        /* Planned versions satisfy read <= base < write; -1 everywhere is the wall clock's
+         * single lock-free object, read and overwritten in place. */
+        int current = rd == FN_CURRENT && wr == FN_CURRENT && (!apply || base == FN_CURRENT);
+        if (!current && (rd < 0 || wr <= rd || (apply && (base < rd || base >= wr)))) {
             rc = err_set(e, SIREN_EFORMAT, "%s: versions read %lld, base %lld, write %lld: "
                          "expected 0 <= read <= base < write", where, rd, base, wr);
             break;
@@ -317,7 +322,6 @@ int fn_handle(const cJSON *event, struct fn_context *ctx, cJSON *response, struc
     float *images = NULL, *read_copy = NULL, *base = NULL;
     size_t images_cap = 0;
     struct kv_value v = {0};
-    uint8_t *obj = NULL;
     int n_steps = 0, rc;
 
     if (!cJSON_IsObject(event)) return err_set(e, SIREN_EFORMAT, "event: expected a JSON object");
@@ -367,6 +371,7 @@ int fn_handle(const cJSON *event, struct fn_context *ctx, cJSON *response, struc
             goto out;
         }
         if ((rc = shard_decode(v.data, v.len, k->data, &sv, e))) goto out;
+        double t_data = now_ms();
         struct kv_value pv = {0};
         char key[1100];
         int64_t read_got, base_got = -1;
@@ -386,7 +391,7 @@ int fn_handle(const cJSON *event, struct fn_context *ctx, cJSON *response, struc
             goto out;
         }
         kv_value_free(&v);
-        double t2 = now_ms();
+        double t2 = now_ms(), t_base = t2;
         if (apply) {
             /* Apply this step's change to the newest version instead of overwriting it. */
             if ((rc = get_version(ctx->kv, prefix, k->base, wait_ms, &pv, &base_got,
@@ -396,16 +401,15 @@ int fn_handle(const cJSON *event, struct fn_context *ctx, cJSON *response, struc
             kv_value_free(&pv);
             if (rc) goto out;
             for (size_t j = 0; j < np; j++) params[j] = base[j] + (params[j] - read_copy[j]);
+            t_base = now_ms();
         }
         size_t len;
-        if ((rc = params_encode(params, np, opt, &obj, &len, e))) goto out;
+        if ((rc = params_encode_into(params, np, opt, &ctx->obj, &ctx->obj_cap, &len, e))) goto out;
         fn_version_key(prefix, k->write, 0, key, sizeof key);
-        if ((rc = kv_put(ctx->kv, key, obj, len))) {
+        if ((rc = kv_put(ctx->kv, key, ctx->obj, len))) {
             rc = err_set(e, rc, "%s", kv_errmsg(ctx->kv));
             goto out;
         }
-        free(obj);
-        obj = NULL;
         double t3 = now_ms();
         fetch_ms += t1 - t0;
         compute_ms += t2 - t1;
@@ -416,6 +420,12 @@ int fn_handle(const cJSON *event, struct fn_context *ctx, cJSON *response, struc
         cJSON_AddNumberToObject(s, "write", (double)k->write);
         cJSON_AddNumberToObject(s, "rows", b.n);
         cJSON_AddNumberToObject(s, "loss", loss);
+        /* Real durations of the step's operations, for checking the virtual clock. */
+        cJSON_AddNumberToObject(s, "data_get_ms", t_data - t0);
+        cJSON_AddNumberToObject(s, "param_get_ms", t1 - t_data);
+        cJSON_AddNumberToObject(s, "compute_ms", t2 - t1);
+        cJSON_AddNumberToObject(s, "base_get_ms", t_base - t2);
+        cJSON_AddNumberToObject(s, "put_ms", t3 - t_base);
         cJSON_AddItemToArray(out_steps, s);
     }
     struct kv_stats after;
@@ -435,7 +445,6 @@ int fn_handle(const cJSON *event, struct fn_context *ctx, cJSON *response, struc
     cJSON_AddNumberToObject(response, "max_rss_mb", (double)ru.ru_maxrss / 1024.0);
 out:
     kv_value_free(&v);
-    free(obj);
     free(images);
     free(read_copy);
     free(base);

@@ -11,7 +11,9 @@
  *    "model": {kernel model configuration}, "optimizer": {kind, lr, momentum, ...},
  *    "params": "jobs/J/params/e0003/",
  *    "steps": [{"data": KEY, "read": 5, "base": 7, "write": 9, "seed": N}, ...]}
- * Parameter version v lives under the key params + "v%08d" (fn_version_key). "base" (apply
+ * Parameter version v lives under the key params + "v%08d" (fn_version_key). Under the wall
+ * clock nothing is planned: read, base and write are all -1 (FN_CURRENT), and every step
+ * reads and overwrites the one object params + "current", as a lock-free S3 job does. "base" (apply
  * only) is the newest version at PUT time, onto which the step's change is applied. A version
  * whose writer failed is marked by an object under its key + "-failed"; a reader waiting for
  * it then reads the newest earlier version instead, so a dead function never blocks the
@@ -37,6 +39,8 @@ struct fn_context {
     struct kn_model_config model_cfg;
     struct kn_optim optim;
     struct kn_optim_config optim_cfg;
+    uint8_t *obj;   /* the last parameter object encoded, reused as the buffer of the next */
+    size_t obj_cap;
 };
 
 void fn_context_free(struct fn_context *ctx);
@@ -48,8 +52,10 @@ void fn_context_free(struct fn_context *ctx);
 int fn_handle(const cJSON *event, struct fn_context *ctx, cJSON *response,
               struct err *e) SIREN_WUR;
 
+#define FN_CURRENT (-1)
+
 /* The key of version v under prefix ("jobs/J/params/e0003/" -> ".../v00000009"), and of its
- * failure marker (failed != 0). */
+ * failure marker (failed != 0); FN_CURRENT gives ".../current". */
 void fn_version_key(const char *prefix, int64_t version, int failed, char *buf, size_t buflen);
 
 /* The model and optimiser configurations as event JSON, and back (every field named in the

@@ -50,9 +50,9 @@ struct job {
     struct epoch_report last;
     FILE *epochs_csv;
 
-    /* Every rank: its sandboxes, one pool per slot. */
+    /* Every rank: its sandboxes, one pool per thread that runs functions at once. */
     struct sandbox_pool **pools;
-    int slots;
+    int n_pools, slots;
 };
 
 int job_rank(const struct job *j) { return j->rank; }
@@ -114,15 +114,25 @@ static int recv_text(int src, int *tag, int *from, char **out, struct err *e)
 
 /* ------------------------------------------------------------------- running tasks */
 
-/* One step of one function, as an invoker runs it. */
+/* What one step of a task gave. */
+struct step_result {
+    double loss;
+    double op_ms[5]; /* data GET, parameter GET, compute, base GET, PUT (measured inside) */
+    int64_t read_got, base_got;
+};
+
+/* One invocation of one function, as an invoker runs it: one step under the virtual clock
+ * (steps run in the plan's order), all of the function's steps under the wall clock. */
 struct task {
-    int fn, step, prev; /* prev: index of the same function's previous task here, or -1 */
-    cJSON *event;       /* the whole event (template + function + one step) */
-    int64_t write;      /* version its PUT creates */
+    int fn, first_step, n_steps;
+    int prev;           /* index of the same function's previous task here, or -1 */
+    cJSON *event;       /* the whole event (template + function + steps) */
+    int64_t write;      /* version its (first) PUT creates, for failure markers */
     /* Filled when it ran: */
     int done, ok, cold;
-    double loss, wall_ms, peak_mb;
-    int64_t read_got, base_got;
+    double wall_ms, peak_mb, init_ms;
+    double start_ms, end_ms; /* from the rank's receipt of the epoch (wall clock) */
+    struct step_result *steps; /* (n_steps) */
     char error[96];
 };
 
@@ -131,7 +141,8 @@ struct task_run {
     struct task *tasks;
     int n;
     int next;
-    int memory_mb, timeout_ms, mem_method;
+    int memory_mb, timeout_ms, mem_method, wall;
+    double t0; /* when the rank received the epoch */
     const char *params_prefix;
     pthread_mutex_t mu;
     pthread_cond_t cv;
@@ -147,6 +158,9 @@ static void mark_failed(struct task_run *r, int64_t v)
         LOG_ERROR("job", "cannot mark version %lld failed: %s", (long long)v, kv_errmsg(r->kv));
 }
 
+static const char *const op_names[5] = {"data_get_ms", "param_get_ms", "compute_ms",
+                                         "base_get_ms", "put_ms"};
+
 static void run_one(struct task_run *r, struct sandbox_pool *pool, struct task *t)
 {
     struct sandbox_opts so;
@@ -156,56 +170,86 @@ static void run_one(struct task_run *r, struct sandbox_pool *pool, struct task *
     so.mem_method = (enum sandbox_mem_method)r->mem_method;
     struct sandbox_result res;
     struct err e;
-    double t0 = clock_mono_s();
+    t->start_ms = (clock_mono_s() - r->t0) * 1e3;
     int rc = sandbox_pool_invoke(pool, &so, "train", t->event, &res, &e);
-    t->wall_ms = (clock_mono_s() - t0) * 1e3;
+    t->end_ms = (clock_mono_s() - r->t0) * 1e3;
+    t->wall_ms = t->end_ms - t->start_ms;
     if (rc) {
         snprintf(t->error, sizeof t->error, "Sandbox.Error: %s", e.msg);
     } else if (res.status != SANDBOX_OK) {
         snprintf(t->error, sizeof t->error, "%s: %s", res.error_type, res.error_msg);
     } else {
         const cJSON *steps = cJSON_GetObjectItemCaseSensitive(res.response, "steps");
-        const cJSON *s0 = cJSON_GetArrayItem(steps, 0);
-        const cJSON *loss = cJSON_GetObjectItemCaseSensitive(s0, "loss");
-        const cJSON *rd = cJSON_GetObjectItemCaseSensitive(s0, "read");
-        const cJSON *bs = cJSON_GetObjectItemCaseSensitive(s0, "base");
-        if (cJSON_IsNumber(loss) && cJSON_IsNumber(rd)) {
-            t->ok = 1;
-            t->loss = loss->valuedouble;
-            t->read_got = (int64_t)rd->valuedouble;
-            t->base_got = cJSON_IsNumber(bs) ? (int64_t)bs->valuedouble : -1;
-        } else {
-            snprintf(t->error, sizeof t->error, "Runtime.InvalidResponse: no step result");
+        int ok = cJSON_GetArraySize(steps) == t->n_steps;
+        for (int k = 0; ok && k < t->n_steps; k++) {
+            const cJSON *s = cJSON_GetArrayItem(steps, k);
+            const cJSON *loss = cJSON_GetObjectItemCaseSensitive(s, "loss");
+            const cJSON *rd = cJSON_GetObjectItemCaseSensitive(s, "read");
+            const cJSON *bs = cJSON_GetObjectItemCaseSensitive(s, "base");
+            struct step_result *sr = &t->steps[k];
+            for (int q = 0; q < 5; q++) {
+                const cJSON *ms = cJSON_GetObjectItemCaseSensitive(s, op_names[q]);
+                sr->op_ms[q] = cJSON_IsNumber(ms) ? ms->valuedouble : 0.0;
+            }
+            ok = cJSON_IsNumber(loss) && cJSON_IsNumber(rd);
+            if (!ok) break;
+            sr->loss = loss->valuedouble;
+            sr->read_got = (int64_t)rd->valuedouble;
+            sr->base_got = cJSON_IsNumber(bs) ? (int64_t)bs->valuedouble : -1;
         }
+        t->ok = ok;
+        if (!ok) snprintf(t->error, sizeof t->error, "Runtime.InvalidResponse: no step results");
     }
     t->cold = res.cold;
+    t->init_ms = res.init_ms;
     t->peak_mb = res.peak_mb;
     sandbox_result_free(&res);
 }
 
+struct worker_arg {
+    struct task_run *r;
+    struct sandbox_pool *pool;
+    int only; /* wall clock: the one task this thread runs; else -1 (take them in order) */
+};
+
 static void *task_worker(void *arg)
 {
-    struct task_run *r = ((void **)arg)[0];
-    struct sandbox_pool *pool = ((void **)arg)[1];
+    struct worker_arg *a = arg;
+    struct task_run *r = a->r;
     for (;;) {
         pthread_mutex_lock(&r->mu);
-        if (r->next >= r->n) {
+        if (a->only < 0 ? r->next >= r->n : a->only >= r->n) {
             pthread_mutex_unlock(&r->mu);
             return NULL;
         }
-        struct task *t = &r->tasks[r->next++];
+        struct task *t = a->only < 0 ? &r->tasks[r->next++] : &r->tasks[a->only];
+        a->only = a->only < 0 ? -1 : r->n; /* a wall-clock thread runs one task */
         /* A function's steps run one after another, as in its container. */
         while (t->prev >= 0 && !r->tasks[t->prev].done) pthread_cond_wait(&r->cv, &r->mu);
         int dead = t->prev >= 0 && !r->tasks[t->prev].ok;
         pthread_mutex_unlock(&r->mu);
         if (dead) snprintf(t->error, sizeof t->error, "Skipped: the function died earlier");
-        else run_one(r, pool, t);
+        else run_one(r, a->pool, t);
         pthread_mutex_lock(&r->mu);
-        if (!t->ok) mark_failed(r, t->write);
+        if (!t->ok && !r->wall) mark_failed(r, t->write);
         t->done = 1;
         pthread_cond_broadcast(&r->cv);
         pthread_mutex_unlock(&r->mu);
     }
+}
+
+/* One pool of warm sandboxes per thread that may run at once; grown on demand. */
+static int ensure_pools(struct job *j, int want, struct err *e)
+{
+    if (want <= j->n_pools) return SIREN_OK;
+    struct sandbox_pool **p = realloc(j->pools, (size_t)want * sizeof *p);
+    if (!p) return err_set(e, SIREN_ENOMEM, "out of memory");
+    j->pools = p;
+    for (; j->n_pools < want; j->n_pools++) {
+        int rc = sandbox_pool_open(4, &j->pools[j->n_pools], e);
+        if (rc) return rc;
+    }
+    return SIREN_OK;
 }
 
 /* Runs the tasks of one epoch message; returns the results message. Caller owns *out. */
@@ -213,15 +257,17 @@ static int run_tasks(struct job *j, const char *msg, char **out, struct err *e)
 {
     cJSON *root = NULL, *res = NULL;
     struct task_run r = {0};
+    r.t0 = clock_mono_s();
     int rc = json_parse(msg, strlen(msg), "epoch message", &root, e);
     if (rc) return rc;
     const cJSON *tmpl = cJSON_GetObjectItemCaseSensitive(root, "template");
     const cJSON *tasks = cJSON_GetObjectItemCaseSensitive(root, "tasks");
     const cJSON *pref = cJSON_GetObjectItemCaseSensitive(tmpl, "params");
     const cJSON *kvu = cJSON_GetObjectItemCaseSensitive(tmpl, "kv");
-    long long mem, tmo;
+    long long mem, tmo, wall;
     if ((rc = json_get_int(root, "memory_mb", "epoch message", &mem, e)) ||
-        (rc = json_get_int(root, "timeout_ms", "epoch message", &tmo, e)))
+        (rc = json_get_int(root, "timeout_ms", "epoch message", &tmo, e)) ||
+        (rc = json_get_int(root, "wall", "epoch message", &wall, e)))
         goto out;
     if (!cJSON_IsObject(tmpl) || !cJSON_IsArray(tasks) || !cJSON_IsString(pref) ||
         !cJSON_IsString(kvu)) {
@@ -232,6 +278,7 @@ static int run_tasks(struct job *j, const char *msg, char **out, struct err *e)
     r.n = cJSON_GetArraySize(tasks);
     r.memory_mb = (int)mem;
     r.timeout_ms = (int)tmo;
+    r.wall = (int)wall;
     r.params_prefix = pref->valuestring;
     r.mem_method = fn_memory_method_for(kvu->valuestring);
     r.tasks = calloc((size_t)(r.n ? r.n : 1), sizeof *r.tasks);
@@ -244,19 +291,25 @@ static int run_tasks(struct job *j, const char *msg, char **out, struct err *e)
     const cJSON *tk;
     cJSON_ArrayForEach(tk, tasks)
     {
-        /* [fn, step, data key, read, base, write, seed] */
+        /* [fn, first step, [[data key, read, base, write, seed], ...]] */
         struct task *t = &r.tasks[i];
-        const cJSON *a[7];
-        for (int k = 0; k < 7; k++) a[k] = cJSON_GetArrayItem(tk, k);
-        if (!cJSON_IsNumber(a[0]) || !cJSON_IsString(a[2])) {
+        const cJSON *fn = cJSON_GetArrayItem(tk, 0), *first = cJSON_GetArrayItem(tk, 1);
+        const cJSON *list = cJSON_GetArrayItem(tk, 2);
+        if (!cJSON_IsNumber(fn) || !cJSON_IsNumber(first) || !cJSON_IsArray(list) ||
+            cJSON_GetArraySize(list) < 1) {
             rc = err_set(e, SIREN_EFORMAT, "epoch message: task %d is malformed", i);
             goto out;
         }
-        t->fn = (int)a[0]->valuedouble;
-        t->step = (int)a[1]->valuedouble;
-        t->write = (int64_t)a[5]->valuedouble;
+        t->fn = (int)fn->valuedouble;
+        t->first_step = (int)first->valuedouble;
+        t->n_steps = cJSON_GetArraySize(list);
+        t->steps = calloc((size_t)t->n_steps, sizeof *t->steps);
+        if (!t->steps) {
+            rc = err_set(e, SIREN_ENOMEM, "out of memory");
+            goto out;
+        }
         t->prev = -1;
-        for (int k = i - 1; k >= 0; k--)
+        for (int k = i - 1; k >= 0 && !r.wall; k--)
             if (r.tasks[k].fn == t->fn) {
                 t->prev = k;
                 break;
@@ -264,26 +317,42 @@ static int run_tasks(struct job *j, const char *msg, char **out, struct err *e)
         t->event = cJSON_Duplicate(tmpl, 1);
         cJSON_AddNumberToObject(t->event, "function", t->fn);
         cJSON *steps = cJSON_AddArrayToObject(t->event, "steps");
-        cJSON *s = cJSON_CreateObject();
-        cJSON_AddStringToObject(s, "data", a[2]->valuestring);
-        cJSON_AddNumberToObject(s, "read", a[3]->valuedouble);
-        if (a[4]->valuedouble >= 0) cJSON_AddNumberToObject(s, "base", a[4]->valuedouble);
-        cJSON_AddNumberToObject(s, "write", a[5]->valuedouble);
-        cJSON_AddNumberToObject(s, "seed", a[6]->valuedouble);
-        cJSON_AddItemToArray(steps, s);
+        const cJSON *a;
+        cJSON_ArrayForEach(a, list)
+        {
+            cJSON *s = cJSON_CreateObject();
+            cJSON_AddStringToObject(s, "data", cJSON_GetArrayItem(a, 0)->valuestring);
+            cJSON_AddNumberToObject(s, "read", cJSON_GetArrayItem(a, 1)->valuedouble);
+            if (cJSON_GetArrayItem(a, 2)->valuedouble >= 0 || r.wall)
+                cJSON_AddNumberToObject(s, "base", cJSON_GetArrayItem(a, 2)->valuedouble);
+            cJSON_AddNumberToObject(s, "write", cJSON_GetArrayItem(a, 3)->valuedouble);
+            cJSON_AddNumberToObject(s, "seed", cJSON_GetArrayItem(a, 4)->valuedouble);
+            cJSON_AddItemToArray(steps, s);
+        }
+        t->write = (int64_t)cJSON_GetArrayItem(cJSON_GetArrayItem(list, 0), 3)->valuedouble;
         i++;
     }
+    /* Virtual clock: `slots` threads take the tasks in the plan's order. Wall clock: every
+     * function runs at once, one thread and one sandbox each. */
+    int nth = r.wall ? r.n : j->slots;
+    if ((rc = ensure_pools(j, nth, e))) goto out;
     pthread_mutex_init(&r.mu, NULL);
     pthread_cond_init(&r.cv, NULL);
-    pthread_t th[64];
-    void *args[64][2];
-    int nth = j->slots < 64 ? j->slots : 64;
+    pthread_t *th = calloc((size_t)(nth ? nth : 1), sizeof *th);
+    struct worker_arg *args = calloc((size_t)(nth ? nth : 1), sizeof *args);
+    if (!th || !args) {
+        free(th);
+        free(args);
+        rc = err_set(e, SIREN_ENOMEM, "out of memory");
+        goto out;
+    }
     for (int k = 0; k < nth; k++) {
-        args[k][0] = &r;
-        args[k][1] = j->pools[k];
-        pthread_create(&th[k], NULL, task_worker, args[k]);
+        args[k] = (struct worker_arg){&r, j->pools[k], r.wall ? k : -1};
+        pthread_create(&th[k], NULL, task_worker, &args[k]);
     }
     for (int k = 0; k < nth; k++) pthread_join(th[k], NULL);
+    free(th);
+    free(args);
     pthread_mutex_destroy(&r.mu);
     pthread_cond_destroy(&r.cv);
 
@@ -291,17 +360,27 @@ static int run_tasks(struct job *j, const char *msg, char **out, struct err *e)
     cJSON *arr = cJSON_AddArrayToObject(res, "results");
     for (int k = 0; k < r.n; k++) {
         const struct task *t = &r.tasks[k];
-        cJSON *o = cJSON_CreateArray();
-        double v[] = {t->fn, t->step, t->ok, (double)t->read_got, (double)t->base_got,
-                      t->loss, t->wall_ms, t->peak_mb, t->cold};
-        for (size_t q = 0; q < sizeof v / sizeof *v; q++) cJSON_AddItemToArray(o, cJSON_CreateNumber(v[q]));
-        cJSON_AddItemToArray(o, cJSON_CreateString(t->error));
-        cJSON_AddItemToArray(arr, o);
+        for (int q = 0; q < t->n_steps; q++) {
+            const struct step_result *sr = &t->steps[q];
+            cJSON *o = cJSON_CreateArray();
+            double v[] = {t->fn,         t->first_step + q, t->ok,           (double)sr->read_got,
+                          (double)sr->base_got, sr->loss,   t->wall_ms,      t->peak_mb,
+                          t->cold,       sr->op_ms[0],      sr->op_ms[1],    sr->op_ms[2],
+                          sr->op_ms[3],  sr->op_ms[4],      t->start_ms,     t->end_ms,
+                          t->init_ms};
+            for (size_t z = 0; z < sizeof v / sizeof *v; z++)
+                cJSON_AddItemToArray(o, cJSON_CreateNumber(v[z]));
+            cJSON_AddItemToArray(o, cJSON_CreateString(t->error));
+            cJSON_AddItemToArray(arr, o);
+        }
     }
     *out = cJSON_PrintUnformatted(res);
     if (!*out) rc = err_set(e, SIREN_ENOMEM, "out of memory");
 out:
-    for (int k = 0; k < r.n && r.tasks; k++) cJSON_Delete(r.tasks[k].event);
+    for (int k = 0; k < r.n && r.tasks; k++) {
+        cJSON_Delete(r.tasks[k].event);
+        free(r.tasks[k].steps);
+    }
     free(r.tasks);
     kv_close(r.kv);
     cJSON_Delete(root);
@@ -315,13 +394,7 @@ static int open_pools(struct job *j, struct err *e)
 {
     j->slots = j->cfg.slots > 0 ? j->cfg.slots : 1;
     if (j->slots > 64) j->slots = 64;
-    j->pools = calloc((size_t)j->slots, sizeof *j->pools);
-    if (!j->pools) return err_set(e, SIREN_ENOMEM, "out of memory");
-    for (int k = 0; k < j->slots; k++) {
-        int rc = sandbox_pool_open(4, &j->pools[k], e);
-        if (rc) return rc;
-    }
-    return SIREN_OK;
+    return ensure_pools(j, j->slots, e);
 }
 
 static void data_key(char *buf, size_t len, size_t batch)
@@ -389,7 +462,7 @@ static int stage(struct job *j, struct err *e)
     j->param_bytes = (double)len;
     char prefix[64], key[128];
     params_prefix(prefix, sizeof prefix, 1);
-    fn_version_key(prefix, 0, 0, key, sizeof key);
+    fn_version_key(prefix, j->cfg.wall_clock ? FN_CURRENT : 0, 0, key, sizeof key);
     if (kv_put(j->kv, key, obj, len)) rc = err_set(e, kv_errcode(j->kv), "%s", kv_errmsg(j->kv));
     free(obj);
     return rc;
@@ -516,6 +589,7 @@ static int build_messages(struct job *j, const struct plan_epoch *p, const uint3
         cJSON_AddNumberToObject(roots[r], "epoch", j->epoch);
         cJSON_AddNumberToObject(roots[r], "memory_mb", memory_mb);
         cJSON_AddNumberToObject(roots[r], "timeout_ms", j->platform.timeout_s * 1e3);
+        cJSON_AddNumberToObject(roots[r], "wall", j->cfg.wall_clock);
         cJSON *t = cJSON_AddObjectToObject(roots[r], "template");
         cJSON_AddStringToObject(t, "job", "job");
         cJSON_AddStringToObject(t, "workload", j->w->info.name);
@@ -529,23 +603,36 @@ static int build_messages(struct job *j, const struct plan_epoch *p, const uint3
         cJSON_AddItemToObject(t, "optimizer", fn_optim_config_to_json(&j->w->optim_cfg));
         tasks[r] = cJSON_AddArrayToObject(roots[r], "tasks");
     }
+    /* Under the virtual clock a task is one step, in run order; under the wall clock a task
+     * is a whole function, every step reading and overwriting the current object. */
+    cJSON *fn_task = NULL;
+    int fn_of_task = -1;
     for (size_t i = 0; i < p->n_steps; i++) {
-        const struct plan_step *st = &p->steps[order[i]];
+        const struct plan_step *st = &p->steps[j->cfg.wall_clock ? i : order[i]];
         if (st->failed) continue; /* planned past the timeout: never runs */
         char key[64];
         data_key(key, sizeof key, perm[st->batch]);
         /* Seeds of the step's random masks: fixed by (seed, epoch, batch). */
         uint64_t seed = (j->w->opts.seed * 0x9e3779b97f4a7c15ULL) ^ ((uint64_t)j->epoch << 32) ^ st->batch;
+        int apply = j->cfg.update == PLAN_UPDATE_APPLY;
+        double rd = (double)st->read_version, wr = (double)st->write_version;
+        double base = apply ? (double)st->base_version : -1.0;
+        if (j->cfg.wall_clock) rd = wr = base = FN_CURRENT;
         cJSON *a = cJSON_CreateArray();
-        cJSON_AddItemToArray(a, cJSON_CreateNumber(st->fn));
-        cJSON_AddItemToArray(a, cJSON_CreateNumber(st->step));
         cJSON_AddItemToArray(a, cJSON_CreateString(key));
-        cJSON_AddItemToArray(a, cJSON_CreateNumber((double)st->read_version));
-        cJSON_AddItemToArray(a, cJSON_CreateNumber(
-                                    j->cfg.update == PLAN_UPDATE_APPLY ? (double)st->base_version : -1.0));
-        cJSON_AddItemToArray(a, cJSON_CreateNumber((double)st->write_version));
+        cJSON_AddItemToArray(a, cJSON_CreateNumber(rd));
+        cJSON_AddItemToArray(a, cJSON_CreateNumber(base));
+        cJSON_AddItemToArray(a, cJSON_CreateNumber(wr));
         cJSON_AddItemToArray(a, cJSON_CreateNumber((double)(seed & ((1ULL << 52) - 1))));
-        cJSON_AddItemToArray(tasks[invoker_of(j, st->fn)], a);
+        if (!j->cfg.wall_clock || st->fn != fn_of_task) {
+            fn_task = cJSON_CreateArray();
+            cJSON_AddItemToArray(fn_task, cJSON_CreateNumber(st->fn));
+            cJSON_AddItemToArray(fn_task, cJSON_CreateNumber(st->step));
+            cJSON_AddItemToArray(fn_task, cJSON_CreateArray());
+            cJSON_AddItemToArray(tasks[invoker_of(j, st->fn)], fn_task);
+            fn_of_task = st->fn;
+        }
+        cJSON_AddItemToArray(cJSON_GetArrayItem(fn_task, 2), a);
     }
     int rc = SIREN_OK;
     for (int r = 0; r < j->size; r++) {
@@ -563,6 +650,8 @@ struct step_outcome {
     int ran, ok, cold;
     int64_t read_got, base_got;
     double loss, wall_ms, peak_mb;
+    double op_ms[5]; /* data GET, parameter GET, compute, base GET, PUT */
+    double start_ms, end_ms, init_ms; /* its invocation, from the rank's receipt (wall clock) */
     char error[96];
 };
 
@@ -591,7 +680,11 @@ static int absorb_results(const char *msg, const struct plan_epoch *p,
         o->wall_ms = cJSON_GetArrayItem(r, 6)->valuedouble;
         o->peak_mb = cJSON_GetArrayItem(r, 7)->valuedouble;
         o->cold = (int)cJSON_GetArrayItem(r, 8)->valuedouble;
-        const cJSON *err = cJSON_GetArrayItem(r, 9);
+        for (int q = 0; q < 5; q++) o->op_ms[q] = cJSON_GetArrayItem(r, 9 + q)->valuedouble;
+        o->start_ms = cJSON_GetArrayItem(r, 14)->valuedouble;
+        o->end_ms = cJSON_GetArrayItem(r, 15)->valuedouble;
+        o->init_ms = cJSON_GetArrayItem(r, 16)->valuedouble;
+        const cJSON *err = cJSON_GetArrayItem(r, 17);
         snprintf(o->error, sizeof o->error, "%s", cJSON_IsString(err) ? err->valuestring : "");
     }
     cJSON_Delete(root);
@@ -602,12 +695,14 @@ static int absorb_results(const char *msg, const struct plan_epoch *p,
 static int load_version(struct job *j, const char *prefix, int64_t v, int64_t *got,
                         struct err *e)
 {
-    for (; v >= 0; v--) {
+    if (j->cfg.wall_clock) v = FN_CURRENT;
+    for (; v >= FN_CURRENT; v--) {
         char key[128];
         struct kv_value val;
         fn_version_key(prefix, v, 0, key, sizeof key);
         int rc = kv_get(j->kv, key, &val);
-        if (rc == SIREN_ENOTFOUND) continue;
+        if (rc == SIREN_ENOTFOUND && v >= 0) continue;
+        if (rc == SIREN_ENOTFOUND) break;
         if (rc) return err_set(e, rc, "%s", kv_errmsg(j->kv));
         rc = params_decode(val.data, val.len, key, kn_model_params(j->eval_model),
                            kn_model_num_params(j->eval_model), NULL, e);
@@ -615,7 +710,7 @@ static int load_version(struct job *j, const char *prefix, int64_t v, int64_t *g
             /* The next epoch starts from these bytes, optimiser state included. */
             char next[64], nkey[128];
             params_prefix(next, sizeof next, j->epoch + 1);
-            fn_version_key(next, 0, 0, nkey, sizeof nkey);
+            fn_version_key(next, j->cfg.wall_clock ? FN_CURRENT : 0, 0, nkey, sizeof nkey);
             if (kv_put(j->kv, nkey, val.data, val.len))
                 rc = err_set(e, kv_errcode(j->kv), "%s", kv_errmsg(j->kv));
         }
@@ -729,13 +824,13 @@ static int record_epoch(struct job *j, const struct plan_epoch *p, const struct 
         }
         struct trace_kv_op ops[4] = {
             {j->epoch, st->fn, st->step, TRACE_DATA_GET, -1, -1, t0 + st->t_data_get,
-             t0 + st->t_param_get, j->shard_bytes_per_sample * st->n_samples, 0},
+             t0 + st->t_param_get, j->shard_bytes_per_sample * st->n_samples, o->op_ms[0]},
             {j->epoch, st->fn, st->step, TRACE_PARAM_GET, st->read_version, o->read_got,
-             t0 + st->t_param_get, t0 + st->t_compute, j->param_bytes, 0},
+             t0 + st->t_param_get, t0 + st->t_compute, j->param_bytes, o->op_ms[1]},
             {j->epoch, st->fn, st->step, TRACE_BASE_GET, st->base_version, o->base_got,
-             t0 + st->t_put, t0 + st->t_end, j->param_bytes, 0},
+             t0 + st->t_put, t0 + st->t_end, j->param_bytes, o->op_ms[3]},
             {j->epoch, st->fn, st->step, TRACE_PARAM_PUT, st->write_version, -1, t0 + st->t_put,
-             t0 + st->t_end, j->param_bytes, o->wall_ms},
+             t0 + st->t_end, j->param_bytes, o->op_ms[4]},
         };
         for (int q = 0; q < 4 && !rc; q++) {
             if (q == 2 && j->cfg.update != PLAN_UPDATE_APPLY) continue;
@@ -756,6 +851,79 @@ static int record_epoch(struct job *j, const struct plan_epoch *p, const struct 
     rep->cpu_util = billed_total > 0 ? p->compute_s / billed_total : 0.0;
     rep->train_loss = train_loss_n ? train_loss_sum / train_loss_n : (double)NAN;
     rep->versions = p->n_versions;
+    return SIREN_OK;
+}
+
+/* The wall clock's epoch: times and costs as measured, one invocation per function. */
+static int record_epoch_wall(struct job *j, const struct plan_epoch *p,
+                             const struct step_outcome *so, int memory_mb,
+                             struct epoch_report *rep, struct err *e)
+{
+    const struct platform *pf = &j->platform;
+    double t0 = j->total_time_s, billed_total = 0, loss_sum = 0;
+    int loss_n = 0, rc = SIREN_OK;
+    uint64_t gets = 0, puts = 0;
+    for (int i = 0; i < p->n_functions && !rc; i++) {
+        const struct plan_fn *f = &p->fns[i];
+        const struct step_outcome *o0 = &so[f->first_step];
+        if (!o0->ran) continue;
+        double dur_ms = o0->end_ms - o0->start_ms, init_ms = o0->cold ? o0->init_ms : 0.0;
+        double cost, run_ms = dur_ms - init_ms > 0 ? dur_ms - init_ms : 0.0;
+        if ((rc = ledger_add_invocation(&j->ledger, memory_mb, run_ms, init_ms, &cost, e))) break;
+        billed_total += platform_billed_ms(pf, run_ms, init_ms) / 1e3;
+        if (o0->end_ms / 1e3 > rep->time_s) rep->time_s = o0->end_ms / 1e3;
+        struct trace_invocation ti = {0};
+        ti.epoch = j->epoch;
+        ti.fn = i;
+        ti.rank = invoker_of(j, i);
+        ti.memory_mb = memory_mb;
+        ti.cold = o0->cold;
+        ti.status = o0->ok ? TRACE_OK : TRACE_FAILED;
+        ti.v_start_s = t0 + o0->start_ms / 1e3;
+        ti.v_end_s = t0 + o0->end_ms / 1e3;
+        ti.billed_ms = platform_billed_ms(pf, run_ms, init_ms);
+        ti.cost_usd = cost;
+        ti.wall_ms = dur_ms;
+        ti.peak_mb = o0->peak_mb;
+        snprintf(ti.error, sizeof ti.error, "%s", o0->error);
+        if (trace_add_invocation(&j->trace, &ti)) rc = err_set(e, SIREN_ENOMEM, "out of memory");
+        rep->invocations++;
+        if (!o0->ok) rep->failed_invocations++;
+        /* Operations laid end to end from the function's start, as measured inside it. */
+        double at = t0 + (o0->start_ms + init_ms) / 1e3;
+        for (int k = 0; k < f->n_steps && o0->ok && !rc; k++) {
+            const struct plan_step *st = &p->steps[f->first_step + k];
+            const struct step_outcome *o = &so[f->first_step + k];
+            static const int ops[4] = {TRACE_DATA_GET, TRACE_PARAM_GET, TRACE_BASE_GET, TRACE_PARAM_PUT};
+            static const int op_ix[4] = {0, 1, 3, 4};
+            double bytes[4] = {j->shard_bytes_per_sample * st->n_samples, j->param_bytes,
+                               j->param_bytes, j->param_bytes};
+            for (int q = 0; q < 4 && !rc; q++) {
+                double ms = o->op_ms[op_ix[q]];
+                if (q == 2 && j->cfg.update != PLAN_UPDATE_APPLY) continue;
+                struct trace_kv_op op = {j->epoch, i, k, ops[q], FN_CURRENT, FN_CURRENT, at,
+                                         at + ms / 1e3, bytes[q], ms};
+                if (q == 1) at += o->op_ms[2] / 1e3; /* compute sits between GET and PUT */
+                at += ms / 1e3;
+                if (trace_add_kv_op(&j->trace, &op)) rc = err_set(e, SIREN_ENOMEM, "out of memory");
+            }
+            rep->fetch_s += (o->op_ms[0] + o->op_ms[1]) / 1e3;
+            rep->compute_s += o->op_ms[2] / 1e3;
+            rep->update_s += (o->op_ms[3] + o->op_ms[4]) / 1e3;
+            gets += 2 + (j->cfg.update == PLAN_UPDATE_APPLY);
+            puts++;
+            loss_sum += o->loss;
+            loss_n++;
+        }
+    }
+    if (rc) return rc;
+    ledger_add_kv(&j->ledger, gets, puts, 0, 0);
+    struct ledger_totals tot;
+    ledger_end_epoch(&j->ledger, &tot);
+    rep->cost_usd = tot.total_usd;
+    rep->cpu_util = billed_total > 0 ? rep->compute_s / billed_total : 0.0;
+    rep->train_loss = loss_n ? loss_sum / loss_n : (double)NAN;
+    rep->versions = puts;
     return SIREN_OK;
 }
 
@@ -825,7 +993,9 @@ int job_epoch(struct job *j, int n, int memory_mb, struct epoch_report *rep, str
     rep->n = n;
     rep->memory_mb = memory_mb;
     rep->warm = pc.n_warm;
-    if ((rc = record_epoch(j, &p, so, memory_mb, rep, e))) goto out;
+    rc = j->cfg.wall_clock ? record_epoch_wall(j, &p, so, memory_mb, rep, e)
+                           : record_epoch(j, &p, so, memory_mb, rep, e);
+    if (rc) goto out;
     int64_t got;
     if ((rc = load_version(j, prefix, p.n_versions, &got, e))) goto out;
     drop_versions(j, prefix);
@@ -922,7 +1092,7 @@ int job_finish(struct job *j, struct err *e)
     else snprintf(sync, sizeof sync, "%s", sync_name(j->cfg.sync));
     cJSON_AddStringToObject(s, "sync", sync);
     cJSON_AddStringToObject(s, "update", j->cfg.update == PLAN_UPDATE_APPLY ? "apply" : "overwrite");
-    cJSON_AddStringToObject(s, "clock", "virtual");
+    cJSON_AddStringToObject(s, "clock", j->cfg.wall_clock ? "wall" : "virtual");
     cJSON_AddStringToObject(s, "platform", j->platform.name);
     cJSON_AddNumberToObject(s, "seed", (double)j->w->opts.seed);
     cJSON_AddNumberToObject(s, "batch", j->w->opts.batch);
@@ -951,7 +1121,7 @@ void job_close(struct job *j)
 {
     if (!j) return;
     if (j->epochs_csv) fclose(j->epochs_csv);
-    for (int k = 0; k < j->slots && j->pools; k++) sandbox_pool_close(j->pools[k]);
+    for (int k = 0; k < j->n_pools; k++) sandbox_pool_close(j->pools[k]);
     free(j->pools);
     kn_model_free(j->eval_model);
     kv_close(j->kv);

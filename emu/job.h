@@ -7,7 +7,9 @@
  * summary.json at the end). Every other rank is an invoker: it runs each step as an event of
  * the training handler in a siren-fn sandbox of the epoch's memory size (warm where it can).
  * With one rank, rank 0 hosts the functions itself. Results depend on the seed, the
- * calibration and the configuration only, never on the number of ranks.
+ * calibration and the configuration only, never on the number of ranks. Under the wall clock
+ * (cfg.wall_clock) nothing is planned: every function runs at once against one lock-free
+ * parameter object, and times and costs are what was measured.
  * Collective calls are marked; the rest are rank 0's.
  */
 #ifndef SIREN_JOB_H
@@ -32,7 +34,10 @@ struct job_config {
     double budget_usd;         /* <= 0: no budget */
     double target_loss;        /* <= 0: the workload's default */
     size_t eval_rows;          /* held-out rows evaluated after each epoch; 0 = all */
-    int slots;                 /* sandboxes run at once per rank; <= 0 = 1 */
+    int slots;                 /* sandboxes run at once per rank; <= 0 = 1 (virtual clock) */
+    int wall_clock;            /* run every function at once and measure real time, instead of
+                                  planning the virtual clock (needs as many cores as functions
+                                  to be faithful; for checking the model) */
     int quiet;                 /* no progress line per epoch */
 };
 

@@ -167,10 +167,23 @@ static uint32_t state_arrays(const struct kn_optim *o)
 int params_encode(const float *params, size_t n, const struct kn_optim *o, uint8_t **out,
                   size_t *len, struct err *e)
 {
+    size_t cap = 0;
+    *out = NULL;
+    return params_encode_into(params, n, o, out, &cap, len, e);
+}
+
+int params_encode_into(const float *params, size_t n, const struct kn_optim *o, uint8_t **bufp,
+                       size_t *cap, size_t *len, struct err *e)
+{
     uint32_t arrays = state_arrays(o);
     size_t total = PARAMS_HEADER + n * 4 * (1 + (size_t)arrays);
-    uint8_t *buf = malloc(total);
-    if (!buf) return err_set(e, SIREN_ENOMEM, "params: out of memory");
+    if (total > *cap) {
+        uint8_t *grown = realloc(*bufp, total);
+        if (!grown) return err_set(e, SIREN_ENOMEM, "params: out of memory");
+        *bufp = grown;
+        *cap = total;
+    }
+    uint8_t *buf = *bufp;
     memcpy(buf, PARAMS_MAGIC, 8);
     put_u64(buf + 8, n);
     put_u32(buf + 16, arrays ? (uint32_t)o->cfg.kind : 0);
@@ -179,7 +192,6 @@ int params_encode(const float *params, size_t n, const struct kn_optim *o, uint8
     memcpy(buf + PARAMS_HEADER, params, n * 4);
     if (arrays >= 1) memcpy(buf + PARAMS_HEADER + n * 4, o->m, n * 4);
     if (arrays >= 2) memcpy(buf + PARAMS_HEADER + n * 8, o->v, n * 4);
-    *out = buf;
     *len = total;
     return SIREN_OK;
 }

@@ -47,6 +47,10 @@ int shard_decode(const uint8_t *buf, size_t len, const char *key, struct shard_v
  * state). Caller owns *out (free()). Errors: SIREN_ENOMEM. */
 int params_encode(const float *params, size_t n, const struct kn_optim *o, uint8_t **out,
                   size_t *len, struct err *e) SIREN_WUR;
+/* The same into a caller-kept buffer *buf of *cap bytes, grown with realloc() when too small
+ * (a warm function reuses one buffer instead of faulting in fresh pages every step). */
+int params_encode_into(const float *params, size_t n, const struct kn_optim *o, uint8_t **buf,
+                       size_t *cap, size_t *len, struct err *e) SIREN_WUR;
 /* Reads an object into params (n floats) and, when o is not NULL and the object carries state
  * of o's kind, into o's state (otherwise o's state is zeroed). Errors: SIREN_EFORMAT naming
  * key, with the expected and found parameter counts for an object of the wrong size. */

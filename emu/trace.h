@@ -23,7 +23,7 @@ struct trace_invocation {
     int32_t epoch, fn, invocation, rank, memory_mb, cold, status;
     double v_start_s, v_end_s; /* virtual: invoke and end */
     double billed_ms, cost_usd;
-    double wall_ms;            /* real time its steps took on the host */
+    double wall_ms;            /* real time its steps took on the host, round trips included */
     double peak_mb;            /* measured peak resident memory */
     char error[96];            /* Lambda's errorType: errorMessage, or "" */
 };
@@ -36,7 +36,7 @@ struct trace_kv_op {
     int64_t version_got;       /* version actually read (differs after a failure), or -1 */
     double v_start_s, v_end_s;
     double bytes;
-    double wall_ms;            /* real duration of the whole step on the host (on its PUT) */
+    double wall_ms;            /* real duration of the operation inside the function */
 };
 
 struct trace {

@@ -21,8 +21,8 @@
 
 /* Dense: out (B,O) = in (B,I) . w^T + b, w (O,I), b (O); relu != 0 applies ReLU in place
  * (fused, one pass). */
-void kn_dense_forward(float *out, const float *in, const float *w, const float *b, int B,
-                      int NI, int NO, int relu);
+void kn_dense_forward(float *out, const float *in, const float *w, const float *b, int B, int NI,
+                      int NO, int relu);
 /* dout (B,O) is the gradient at the dense output (after ReLU masking, see kn_relu_backward).
  * dw (O,I) += dout^T . in; db (O) += column sums of dout; din (B,I) = dout . w (skipped when
  * din is NULL, e.g. for a first layer). */
@@ -65,8 +65,7 @@ void kn_conv2d_backward(float *din, float *dw, float *db, const float *dout, con
  * H/2, W/2) keeps the index of the maximum inside its plane, for backward. Backward: din
  * (P,H,W) = 0 except din[arg] = dout. */
 void kn_maxpool2_forward(float *out, int32_t *arg, const float *in, int P, int H, int W);
-void kn_maxpool2_backward(float *din, const float *dout, const int32_t *arg, int P, int H,
-                          int W);
+void kn_maxpool2_backward(float *din, const float *dout, const int32_t *arg, int P, int H, int W);
 
 /* Embedding lookup: out (B,L,D) = table[tokens (B,L)] (table (V,D)). Token 0 is padding:
  * its row reads as zeros and gets no gradient. Ids outside [0,V) are treated as padding. */
@@ -74,26 +73,24 @@ void kn_embedding_forward(float *out, const int32_t *tokens, const float *table,
                           int D, int V);
 /* Sparse gradient: dtable[tok] (D) += dout[b,t] for every non-padding token; touched rows are
  * those ids (the caller zeroes them afterwards, see the text CNN). */
-void kn_embedding_backward(float *dtable, const float *dout, const int32_t *tokens, int B,
-                           int L, int D, int V);
+void kn_embedding_backward(float *dtable, const float *dout, const int32_t *tokens, int B, int L,
+                           int D, int V);
 
 /* Conv1d over time, valid: in (B,L,D), w (F,KW,D), b (F) -> out (B,T,F), T = L-KW+1:
  * out[b,t,f] = b[f] + sum_{k,d} in[b,t+k,d] w[f,k,d] (Kim 2014, eq. 2, before the ReLU). */
-void kn_conv1d_forward(float *out, const float *in, const float *w, const float *b, int B,
-                       int L, int D, int F, int KW);
+void kn_conv1d_forward(float *out, const float *in, const float *w, const float *b, int B, int L,
+                       int D, int F, int KW);
 /* dw (F,KW,D) += , db (F) += , din (B,L,D) = (skipped when NULL), from dout (B,T,F). */
 void kn_conv1d_backward(float *din, float *dw, float *db, const float *dout, const float *in,
                         const float *w, int B, int L, int D, int F, int KW);
 /* Max over time: in (B,T,F) -> out (B,F), arg (B,F) = the t of the maximum. Backward:
  * din (B,T,F) = 0 except din[b, arg, f] = dout[b,f]. */
 void kn_maxtime_forward(float *out, int32_t *arg, const float *in, int B, int T, int F);
-void kn_maxtime_backward(float *din, const float *dout, const int32_t *arg, int B, int T,
-                         int F);
+void kn_maxtime_backward(float *din, const float *dout, const int32_t *arg, int B, int T, int F);
 
 /* Inverted dropout with rate p in [0,1): mask (n) is 0 or 1/(1-p), drawn from r;
  * out = in * mask. Backward: din = dout * mask. */
-void kn_dropout_forward(float *out, float *mask, const float *in, size_t n, float p,
-                        struct rng *r);
+void kn_dropout_forward(float *out, float *mask, const float *in, size_t n, float p, struct rng *r);
 void kn_dropout_backward(float *din, const float *dout, const float *mask, size_t n);
 
 /* Softmax cross-entropy: logits (B,C), labels (B) in [0,C) -> probs (B,C); returns the mean
@@ -127,8 +124,8 @@ struct kn_optim_config kn_optim_config_default(enum kn_optim_kind kind);
 struct kn_optim {
     struct kn_optim_config cfg;
     size_t n;
-    float *m, *v;  /* (n) each; NULL when unused */
-    long long t;   /* Adam steps taken (dense and sparse steps both count) */
+    float *m, *v; /* (n) each; NULL when unused */
+    long long t;  /* Adam steps taken (dense and sparse steps both count) */
 };
 
 /* Bytes of state kn_optim_init allocates for n parameters (for memory reports). */
@@ -151,22 +148,22 @@ void kn_optim_step_sparse(struct kn_optim *o, float *params, const float *grads,
 /* One mini-batch as the trainer hands it over (kernels do not see datasets.h). Pointers are
  * borrowed for the call. Only the fields of the model's input layout are read. */
 struct kn_batch {
-    int n;                  /* rows */
-    const float *images;    /* (n,C,H,W) in [0,1]; LeNet */
-    const int32_t *tokens;  /* (n,seq_len), 0 = padding; text CNN */
+    int n;                   /* rows */
+    const float *images;     /* (n,C,H,W) in [0,1]; LeNet */
+    const int32_t *tokens;   /* (n,seq_len), 0 = padding; text CNN */
     const uint64_t *row_ptr; /* (n+1) offsets into col/val; LR */
-    const uint32_t *col;    /* (nnz) feature ids, taken modulo the model's 2^k weights */
-    const float *val;       /* (nnz) values; NULL means all 1 */
-    const int32_t *labels;  /* (n) classes */
-    uint64_t seed;          /* seed of this batch's random masks (dropout) */
+    const uint32_t *col;     /* (nnz) feature ids, taken modulo the model's 2^k weights */
+    const float *val;        /* (nnz) values; NULL means all 1 */
+    const int32_t *labels;   /* (n) classes */
+    uint64_t seed;           /* seed of this batch's random masks (dropout) */
 };
 
 enum kn_model_kind { KN_MODEL_LR = 1, KN_MODEL_LENET5 = 2, KN_MODEL_TEXTCNN = 3 };
 
 struct kn_model_config {
     enum kn_model_kind kind;
-    int max_batch;  /* largest batch.n the model will see (sizes the activation arena) */
-    int classes;    /* LR: 2 (binary); LeNet: 10; text CNN: 2 */
+    int max_batch; /* largest batch.n the model will see (sizes the activation arena) */
+    int classes;   /* LR: 2 (binary); LeNet: 10; text CNN: 2 */
     /* LR */
     int lr_log2_weights; /* 2^k weights + 1 bias (default 20) */
     float lr_l2;         /* L2 coefficient added to the loss: l2/2 |w|^2 over touched weights */
@@ -221,8 +218,8 @@ struct kn_eval {
 };
 /* Evaluation mode (no dropout): fills *out; prob1 (n) gets P(class 1) per row for binary
  * models (LR, text CNN) and may be NULL. Errors: as kn_model_loss_grad. */
-int kn_model_eval(struct kn_model *m, const struct kn_batch *b, struct kn_eval *out,
-                  float *prob1, struct err *e) SIREN_WUR;
+int kn_model_eval(struct kn_model *m, const struct kn_batch *b, struct kn_eval *out, float *prob1,
+                  struct err *e) SIREN_WUR;
 
 /* Memory a model needs, in bytes, at a batch size (the emulator decides from this whether a
  * function of a memory size can run it). */

@@ -22,16 +22,16 @@
 /* Per-model functions behind the uniform interface of kernels.h. */
 struct kn_model_ops {
     /* Sizes for cfg at batch rows: parameter floats and activation-arena bytes. */
-    int (*sizes)(const struct kn_model_config *cfg, int batch, size_t *n_params,
-                 size_t *act_bytes, struct err *e);
+    int (*sizes)(const struct kn_model_config *cfg, int batch, size_t *n_params, size_t *act_bytes,
+                 struct err *e);
     void (*init)(struct kn_model *m, uint64_t seed);
     /* Forward (+ backward when grads != NULL, which then is overwritten). Returns the mean
      * loss in *loss; eval fills the optional outputs. */
     int (*loss_grad)(struct kn_model *m, const struct kn_batch *b, float *loss, struct err *e);
-    int (*train_step)(struct kn_model *m, const struct kn_batch *b, struct kn_optim *o,
-                      float *loss, struct err *e);
-    int (*eval)(struct kn_model *m, const struct kn_batch *b, struct kn_eval *out,
-                float *prob1, struct err *e);
+    int (*train_step)(struct kn_model *m, const struct kn_batch *b, struct kn_optim *o, float *loss,
+                      struct err *e);
+    int (*eval)(struct kn_model *m, const struct kn_batch *b, struct kn_eval *out, float *prob1,
+                struct err *e);
     double (*flops)(const struct kn_model_config *cfg);
 };
 
@@ -43,7 +43,7 @@ struct kn_model {
     float *grads;  /* (n_params), one allocation */
     void *act;     /* activation arena for cfg.max_batch rows, one allocation */
     size_t act_bytes;
-    void *priv;    /* model-specific layout (pointers into params, grads and act) */
+    void *priv; /* model-specific layout (pointers into params, grads and act) */
 };
 
 extern const struct kn_model_ops kn_lr_ops;

@@ -15,8 +15,8 @@
 /* ------------------------------------------------------------------ dense */
 
 /* out (B,O) = in (B,I) . w (O,I)^T + b (O), optional ReLU. */
-void kn_dense_forward(float *out, const float *in, const float *w, const float *b, int B,
-                      int NI, int NO, int relu)
+void kn_dense_forward(float *out, const float *in, const float *w, const float *b, int B, int NI,
+                      int NO, int relu)
 {
     for (int r = 0; r < B; r++) memcpy(out + (size_t)r * NO, b, sizeof(float) * (size_t)NO);
     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, B, NO, NI, 1.0f, in, NI, w, NI, 1.0f, out,
@@ -74,8 +74,7 @@ size_t kn_conv2d_col_floats(const struct kn_conv2d_shape *s)
 }
 
 /* col (C*K*K, OH*OW) with row stride ld <- img (C,H,W). */
-KN_SIMD void kn_im2col(float *col, const float *img, int C, int H, int W, int K, int pad,
-                       size_t ld)
+KN_SIMD void kn_im2col(float *col, const float *img, int C, int H, int W, int K, int pad, size_t ld)
 {
     int OH = H + 2 * pad - K + 1, OW = W + 2 * pad - K + 1;
     for (int c = 0; c < C; c++)
@@ -101,8 +100,7 @@ KN_SIMD void kn_im2col(float *col, const float *img, int C, int H, int W, int K,
 }
 
 /* img (C,H,W) += col (C*K*K, OH*OW) scattered back (adjoint of im2col). */
-KN_SIMD void kn_col2im(float *img, const float *col, int C, int H, int W, int K, int pad,
-                       size_t ld)
+KN_SIMD void kn_col2im(float *img, const float *col, int C, int H, int W, int K, int pad, size_t ld)
 {
     int OH = H + 2 * pad - K + 1, OW = W + 2 * pad - K + 1;
     for (int c = 0; c < C; c++)
@@ -133,8 +131,8 @@ void kn_conv2d_forward(float *out, const float *in, const float *w, const float 
         kn_im2col(col, img, s->C, s->H, s->W, s->K, s->pad, (size_t)P);
         for (int oc = 0; oc < s->OC; oc++)
             for (int p = 0; p < P; p++) o[(size_t)oc * P + p] = b[oc];
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, s->OC, P, CKK, 1.0f, w, CKK, col,
-                    P, 1.0f, o, P);
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, s->OC, P, CKK, 1.0f, w, CKK, col, P,
+                    1.0f, o, P);
     }
 }
 
@@ -156,8 +154,8 @@ void kn_conv2d_backward(float *din, float *dw, float *db, const float *dout, con
             db[oc] += acc;
         }
         if (din) {
-            cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, CKK, P, s->OC, 1.0f, w, CKK, d,
-                        P, 0.0f, col, P);
+            cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, CKK, P, s->OC, 1.0f, w, CKK, d, P,
+                        0.0f, col, P);
             float *di = din + (size_t)n * img_floats;
             memset(di, 0, sizeof(float) * img_floats);
             kn_col2im(di, col, s->C, s->H, s->W, s->K, s->pad, (size_t)P);
@@ -187,8 +185,7 @@ void kn_maxpool2_forward(float *out, int32_t *arg, const float *in, int P, int H
 }
 
 /* din (P,H,W) = scatter of dout (P,H/2,W/2) to the arg positions. */
-void kn_maxpool2_backward(float *din, const float *dout, const int32_t *arg, int P, int H,
-                          int W)
+void kn_maxpool2_backward(float *din, const float *dout, const int32_t *arg, int P, int H, int W)
 {
     size_t q = (size_t)(H / 2) * (W / 2);
     memset(din, 0, sizeof(float) * (size_t)P * H * W);
@@ -214,8 +211,8 @@ void kn_embedding_forward(float *out, const int32_t *tokens, const float *table,
 }
 
 /* dtable[tokens] (D) += dout (B,L,D) rows. */
-KN_SIMD void kn_embedding_backward(float *dtable, const float *dout, const int32_t *tokens,
-                                   int B, int L, int D, int V)
+KN_SIMD void kn_embedding_backward(float *dtable, const float *dout, const int32_t *tokens, int B,
+                                   int L, int D, int V)
 {
     for (size_t i = 0; i < (size_t)B * L; i++) {
         int32_t t = tokens[i];
@@ -229,8 +226,8 @@ KN_SIMD void kn_embedding_backward(float *dtable, const float *dout, const int32
 /* ----------------------------------------------------------------- conv1d */
 
 /* out (B,T,F) = b + sum_k in (B, t+k, D) . w[:,k,:]^T ; one GEMM per (image, k). */
-void kn_conv1d_forward(float *out, const float *in, const float *w, const float *b, int B,
-                       int L, int D, int F, int KW)
+void kn_conv1d_forward(float *out, const float *in, const float *w, const float *b, int B, int L,
+                       int D, int F, int KW)
 {
     int T = L - KW + 1;
     for (int n = 0; n < B; n++) {
@@ -284,8 +281,7 @@ void kn_maxtime_forward(float *out, int32_t *arg, const float *in, int B, int T,
 }
 
 /* din (B,T,F) = dout (B,F) at the arg positions, 0 elsewhere. */
-void kn_maxtime_backward(float *din, const float *dout, const int32_t *arg, int B, int T,
-                         int F)
+void kn_maxtime_backward(float *din, const float *dout, const int32_t *arg, int B, int T, int F)
 {
     memset(din, 0, sizeof(float) * (size_t)B * T * F);
     for (int n = 0; n < B; n++)
@@ -296,8 +292,7 @@ void kn_maxtime_backward(float *din, const float *dout, const int32_t *arg, int 
 /* ---------------------------------------------------------------- dropout */
 
 /* mask (n) in {0, 1/(1-p)}; out = in * mask. */
-void kn_dropout_forward(float *out, float *mask, const float *in, size_t n, float p,
-                        struct rng *r)
+void kn_dropout_forward(float *out, float *mask, const float *in, size_t n, float p, struct rng *r)
 {
     float keep = 1.0f / (1.0f - p);
     for (size_t i = 0; i < n; i++) {

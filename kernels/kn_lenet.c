@@ -14,28 +14,30 @@
 #include <math.h>
 #include <string.h>
 
-#define C1 6    /* conv1 maps */
-#define C2 16   /* conv2 maps */
-#define KS 5    /* kernel size of both convolutions */
-#define F1 120  /* fc1 outputs */
-#define F2 84   /* fc2 outputs */
-#define CH 32   /* x-chunk of the direct conv1 loops (two AVX-512 vectors) */
+#define C1 6              /* conv1 maps */
+#define C2 16             /* conv2 maps */
+#define KS 5              /* kernel size of both convolutions */
+#define F1 120            /* fc1 outputs */
+#define F2 84             /* fc2 outputs */
+#define CH 32             /* x-chunk of the direct conv1 loops (two AVX-512 vectors) */
 #define P2 (KS * KS * C1) /* conv2 patch length: (ky, kx, c) = 150 */
-#define LCHUNK 16 /* images per conv2 GEMM: the im2row block (16 x 100 x 150 floats) stays in L2 */
+#define LCHUNK 16 /* images per conv2 GEMM: the im2row block (16 x 100 x 150 floats) stays in L2   \
+                   */
 
 /* 16 floats, loaded and stored unaligned (GCC vector extension; the AVX-512 clone keeps it in
  * one register, the others split it). */
 typedef float v16 __attribute__((vector_size(64), aligned(4)));
 typedef int32_t v16i __attribute__((vector_size(64)));
+typedef uint8_t v16u8 __attribute__((vector_size(16), aligned(1)));
 #define PR 32 /* padded length of one conv2 patch row: KS * C1 = 30 floats, rounded to 2 x 16 */
 
 struct lenet_dims {
-    int C, H, W;     /* input */
-    int XS;          /* row stride of the padded input and of dy1 (>= W + 4, chunk slack) */
-    int Q1h, Q1w;    /* pool1 output */
-    int H2, W2;      /* conv2 output */
-    int Q2h, Q2w;    /* pool2 output */
-    int feat;        /* C2 * Q2h * Q2w */
+    int C, H, W;  /* input */
+    int XS;       /* row stride of the padded input and of dy1 (>= W + 4, chunk slack) */
+    int Q1h, Q1w; /* pool1 output */
+    int H2, W2;   /* conv2 output */
+    int Q2h, Q2w; /* pool2 output */
+    int feat;     /* C2 * Q2h * Q2w */
     int classes;
 };
 
@@ -48,22 +50,22 @@ struct lenet_params {
 };
 
 struct lenet_act {
-    float *xpad;    /* (B, C, H+4, XS) zero-padded input */
-    float *y1;      /* (C1, H, W) conv1 output of one image (scratch) */
-    float *a1;      /* (B, Q1h, Q1w, C1) pool1 + bias + ReLU, NHWC (+ PR floats slack) */
-    uint8_t *arg1;  /* (B, C1, Q1h, Q1w) arg-max code dy*2+dx, planar */
-    float *rows2;   /* (LCHUNK*H2*W2, 150) im2row of a1 for one chunk of images */
-    float *y2;      /* (B*H2*W2, C2) conv2 output, no bias */
-    float *h0;      /* (B, feat) pool2 + bias + ReLU */
-    uint8_t *arg2;  /* (B, feat) */
-    float *h1, *h2; /* (B, F1), (B, F2) after ReLU */
+    float *xpad;     /* (B, C, H+4, XS) zero-padded input */
+    float *y1;       /* (C1, H, W) conv1 output of one image (scratch) */
+    float *a1;       /* (B, Q1h, Q1w, C1) pool1 + bias + ReLU, NHWC (+ PR floats slack) */
+    uint8_t *arg1;   /* (B, C1, Q1h, Q1w) arg-max code dy*2+dx, planar */
+    float *rows2;    /* (LCHUNK*H2*W2, 150) im2row of a1 for one chunk of images */
+    float *y2;       /* (B*H2*W2, C2) conv2 output, no bias */
+    float *h0;       /* (B, feat) pool2 + bias + ReLU */
+    uint8_t *arg2;   /* (B, feat) */
+    float *h1, *h2;  /* (B, F1), (B, F2) after ReLU */
     float *z, *prob; /* (B, classes) logits, softmax */
     float *dz, *dh2, *dh1, *dh0; /* gradients of the above */
-    float *da1;     /* (B, Q1h, Q1w, C1) (+ PR floats of slack for padded patch rows) */
-    float *w2p;     /* (C2, KS, PR) w2 with each patch row zero-padded to PR floats */
-    float *dw2p;    /* (C2, KS, PR) conv2 weight gradient in the padded layout */
-    float *p1;      /* (C1, Q1h, Q1w) pool1 maxima of one image, planar (scratch) */
-    float *dy1;     /* (C1, H, XS) conv1 output gradient of one image (scratch) */
+    float *da1;  /* (B, Q1h, Q1w, C1) (+ PR floats of slack for padded patch rows) */
+    float *w2p;  /* (C2, KS, PR) w2 with each patch row zero-padded to PR floats */
+    float *dw2p; /* (C2, KS, PR) conv2 weight gradient in the padded layout */
+    float *p1;   /* (C1, Q1h, Q1w) pool1 maxima of one image, planar (scratch) */
+    float *dy1;  /* (C1, H, XS) conv1 output gradient of one image (scratch) */
 };
 
 static void lenet_dims_of(const struct kn_model_config *cfg, struct lenet_dims *d)
@@ -86,10 +88,10 @@ static void lenet_dims_of(const struct kn_model_config *cfg, struct lenet_dims *
 static size_t lenet_params_of(const struct lenet_dims *d, float *base, struct lenet_params *p)
 {
     size_t off = 0;
-#define LP(field, count)                          \
-    do {                                          \
-        if (base) p->field = base + off;          \
-        off += (size_t)(count);                   \
+#define LP(field, count)                                                                           \
+    do {                                                                                           \
+        if (base) p->field = base + off;                                                           \
+        off += (size_t)(count);                                                                    \
     } while (0)
     LP(w1, C1 * d->C * KS * KS);
     LP(b1, C1);
@@ -110,31 +112,31 @@ static size_t lenet_act_of(const struct lenet_dims *d, int B, void *base, struct
     size_t off = 0;
     char *p = base;
     size_t n1 = (size_t)B * d->Q1h * d->Q1w * C1, n2 = (size_t)B * d->H2 * d->W2;
-#define LA(field, type, count)                                      \
-    do {                                                            \
-        if (p) a->field = (type *)(void *)(p + off);                \
-        off += kn_align64(sizeof(type) * (size_t)(count));          \
+#define LA(field, type, count)                                                                     \
+    do {                                                                                           \
+        if (p) a->field = (type *)(void *)(p + off);                                               \
+        off += kn_align64(sizeof(type) * (size_t)(count));                                         \
     } while (0)
     LA(xpad, float, (size_t)B * d->C * (d->H + 4) * d->XS);
     LA(y1, float, (size_t)C1 * d->H * d->W + 2 * CH); /* + slack for pool1_plane reads */
     LA(a1, float, n1 + PR);
-    LA(arg1, uint8_t, n1);
+    LA(arg1, uint8_t, n1 + 16);
     LA(rows2, float, (size_t)(B < LCHUNK ? B : LCHUNK) * d->H2 * d->W2 * P2);
-    LA(y2, float, n2 * C2);
+    LA(y2, float, n2 *C2);
     LA(h0, float, (size_t)B * d->feat);
     LA(arg2, uint8_t, (size_t)B * d->feat);
-    LA(h1, float, (size_t)B * F1);
-    LA(h2, float, (size_t)B * F2);
+    LA(h1, float, (size_t)B *F1);
+    LA(h2, float, (size_t)B *F2);
     LA(z, float, (size_t)B * d->classes);
     LA(prob, float, (size_t)B * d->classes);
     LA(dz, float, (size_t)B * d->classes);
-    LA(dh2, float, (size_t)B * F2);
-    LA(dh1, float, (size_t)B * F1);
+    LA(dh2, float, (size_t)B *F2);
+    LA(dh1, float, (size_t)B *F1);
     LA(dh0, float, (size_t)B * d->feat);
     LA(da1, float, n1 + PR);
-    LA(w2p, float, C2 * KS * PR);
-    LA(dw2p, float, C2 * KS * PR);
-    LA(p1, float, (size_t)C1 * d->Q1h * d->Q1w);
+    LA(w2p, float, C2 *KS *PR);
+    LA(dw2p, float, C2 *KS *PR);
+    LA(p1, float, (size_t)C1 * d->Q1h * d->Q1w + 16);
     LA(dy1, float, (size_t)C1 * d->H * d->XS);
 #undef LA
     return off;
@@ -145,8 +147,8 @@ static int lenet_sizes(const struct kn_model_config *cfg, int batch, size_t *n_p
 {
     struct lenet_dims d;
     lenet_dims_of(cfg, &d);
-    if (d.C < 1 || d.H < 1 || d.W < 1 || d.H % 2 || d.W % 2 || d.H2 < 2 || d.W2 < 2 ||
-        d.H2 % 2 || d.W2 % 2 || d.H > 1024 || d.W > 1024)
+    if (d.C < 1 || d.H < 1 || d.W < 1 || d.H % 2 || d.W % 2 || d.H2 < 2 || d.W2 < 2 || d.H2 % 2 ||
+        d.W2 % 2 || d.H > 1024 || d.W > 1024)
         return err_set(e, SIREN_EINVAL,
                        "lenet5: input %dx%dx%d: height and width must be even, and half of "
                        "them minus 4 even and >= 2 (28x28 works)",
@@ -251,9 +253,10 @@ KN_SIMD static void conv1_dweight(float *restrict dw, const float *restrict dy,
 
 /* Max-pool 2x2 of one plane y (H, W) -> m (H/2, W/2) and arg codes, 16 outputs per step
  * from 32 inputs split into even and odd columns; ties keep the first position in (0,0),
- * (0,1), (1,0), (1,1) order. Reads up to 32 floats past a row (the caller's slack). */
-KN_SIMD static void pool1_plane(float *restrict m, uint8_t *restrict code,
-                                const float *restrict y, int H, int W)
+ * (0,1), (1,0), (1,1) order. Reads up to 32 floats past a row and writes up to 16 past the
+ * plane (the callers' slack). */
+KN_SIMD static void pool1_plane(float *restrict m, uint8_t *restrict code, const float *restrict y,
+                                int H, int W)
 {
     const v16i even = {0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30};
     const v16i odd = even + 1;
@@ -271,11 +274,10 @@ KN_SIMD static void pool1_plane(float *restrict m, uint8_t *restrict code,
             v16i g = m23 > m01;
             v16 mx = (v16)(((v16i)m23 & g) | ((v16i)m01 & ~g));
             v16i k = ((2 + (g23 & 1)) & g) | ((g01 & 1) & ~g);
-            int n = OW - px < 16 ? OW - px : 16;
-            float mt[16];
-            *(v16 *)mt = mx;
-            memcpy(m + (size_t)py * OW + px, mt, sizeof(float) * (size_t)n);
-            for (int i = 0; i < n; i++) code[(size_t)py * OW + px + i] = (uint8_t)k[i];
+            /* Whole-vector stores: lanes past the row end land in the next row (rewritten
+             * later) or in the callers' 16-element slack. */
+            *(v16 *)(m + (size_t)py * OW + px) = mx;
+            *(v16u8 *)(code + (size_t)py * OW + px) = __builtin_convertvector(k, v16u8);
         }
     }
 }
@@ -322,9 +324,18 @@ KN_SIMD static void pool2_fused(float *h, uint8_t *arg, const float *y2, const f
             for (int c = 0; c < C2; c++) {
                 float best = q0[c];
                 uint8_t code = 0;
-                if (q1[c] > best) { best = q1[c]; code = 1; }
-                if (q2[c] > best) { best = q2[c]; code = 2; }
-                if (q3[c] > best) { best = q3[c]; code = 3; }
+                if (q1[c] > best) {
+                    best = q1[c];
+                    code = 1;
+                }
+                if (q2[c] > best) {
+                    best = q2[c];
+                    code = 2;
+                }
+                if (q3[c] > best) {
+                    best = q3[c];
+                    code = 3;
+                }
                 float v = best + b2[c];
                 o[c] = v > 0.0f ? v : 0.0f;
                 g[c] = code;
@@ -339,9 +350,8 @@ static int lenet_check_input(const struct kn_batch *b, struct err *e)
 }
 
 /* Forward of B rows up to the logits z and probabilities; returns the mean loss. */
-static float lenet_forward(struct kn_model *m, const struct kn_batch *b,
-                           const struct lenet_dims *d, const struct lenet_params *p,
-                           const struct lenet_act *a)
+static float lenet_forward(struct kn_model *m, const struct kn_batch *b, const struct lenet_dims *d,
+                           const struct lenet_params *p, const struct lenet_act *a)
 {
     int B = b->n;
     size_t img = (size_t)d->C * d->H * d->W, padimg = (size_t)d->C * (d->H + 4) * d->XS;
@@ -382,29 +392,41 @@ static float lenet_forward(struct kn_model *m, const struct kn_batch *b,
 KN_SIMD static void conv2_backward_sparse(float *restrict dw2p, float *restrict db2,
                                           float *restrict da1, const float *restrict dh0,
                                           const float *restrict h0, const uint8_t *arg2,
-                                          const float *restrict a1,
-                                          const float *restrict w2p, const struct lenet_dims *d)
+                                          const float *restrict a1, const float *restrict w2p,
+                                          const struct lenet_dims *d)
 {
-    for (int py = 0; py < d->Q2h; py++)
-        for (int px = 0; px < d->Q2w; px++)
-            for (int c = 0; c < C2; c++) {
+    /* Map-major order: the weight gradient row of map c (10 vectors) and its weights stay
+     * in registers across the pooled positions; only da1 is read-modify-written per unit. */
+    for (int c = 0; c < C2; c++) {
+        v16 acc[2 * KS], wv[2 * KS];
+        const float *wr = w2p + (size_t)c * KS * PR;
+        float *dwc = dw2p + (size_t)c * KS * PR;
+#pragma GCC unroll 10
+        for (int j = 0; j < 2 * KS; j++) {
+            acc[j] = *(const v16 *)(dwc + 16 * j);
+            wv[j] = *(const v16 *)(wr + 16 * j);
+        }
+        float gb = 0.0f;
+        for (int py = 0; py < d->Q2h; py++)
+            for (int px = 0; px < d->Q2w; px++) {
                 size_t i = ((size_t)py * d->Q2w + px) * C2 + c;
                 if (h0[i] <= 0.0f) continue;
                 float g = dh0[i];
                 int y = 2 * py + (arg2[i] >> 1), x = 2 * px + (arg2[i] & 1);
-                db2[c] += g;
+                gb += g;
 #pragma GCC unroll 5
                 for (int ky = 0; ky < KS; ky++) {
                     size_t at = ((size_t)(y + ky) * d->Q1w + x) * C1;
-                    float *dwc = dw2p + ((size_t)c * KS + ky) * PR;
-                    const float *wr = w2p + ((size_t)c * KS + ky) * PR;
-                    v16 s0 = *(const v16 *)(a1 + at), s1 = *(const v16 *)(a1 + at + 16);
-                    *(v16 *)dwc += g * s0;
-                    *(v16 *)(dwc + 16) += g * s1;
-                    *(v16 *)(da1 + at) += g * *(const v16 *)wr;
-                    *(v16 *)(da1 + at + 16) += g * *(const v16 *)(wr + 16);
+                    acc[2 * ky] += g * *(const v16 *)(a1 + at);
+                    acc[2 * ky + 1] += g * *(const v16 *)(a1 + at + 16);
+                    *(v16 *)(da1 + at) += g * wv[2 * ky];
+                    *(v16 *)(da1 + at + 16) += g * wv[2 * ky + 1];
                 }
             }
+#pragma GCC unroll 10
+        for (int j = 0; j < 2 * KS; j++) *(v16 *)(dwc + 16 * j) = acc[j];
+        db2[c] += gb;
+    }
 }
 
 /* Pool1 backward, one image: dy1 (C1, H, XS) = da1 scattered to the arg-max positions of
@@ -427,9 +449,8 @@ static void pool1_backward(float *dy1, float *db1, const float *da1, const float
 }
 
 /* Backward of the batch after lenet_forward; m->grads is overwritten. */
-static void lenet_backward(struct kn_model *m, const struct kn_batch *b,
-                           const struct lenet_dims *d, const struct lenet_params *p,
-                           const struct lenet_act *a)
+static void lenet_backward(struct kn_model *m, const struct kn_batch *b, const struct lenet_dims *d,
+                           const struct lenet_params *p, const struct lenet_act *a)
 {
     int B = b->n;
     struct lenet_params g = {0};
@@ -463,8 +484,7 @@ static void lenet_backward(struct kn_model *m, const struct kn_batch *b,
                    sizeof(float) * KS * C1);
 }
 
-static int lenet_loss_grad(struct kn_model *m, const struct kn_batch *b, float *loss,
-                           struct err *e)
+static int lenet_loss_grad(struct kn_model *m, const struct kn_batch *b, float *loss, struct err *e)
 {
     int rc = lenet_check_input(b, e);
     if (rc) return rc;

@@ -11,14 +11,14 @@
 #include <math.h>
 #include <string.h>
 
-#define LR_IDX_CHUNK 256 /* indices per flush of the lazy optimiser update */
+#define LR_IDX_CHUNK 256   /* indices per flush of the lazy optimiser update */
 #define LR_PREFETCH_ROWS 6 /* rows ahead whose weights are prefetched */
 
 struct lr_act {
-    float *p;        /* (B) sigmoid(z) */
-    float *g;        /* (B) d loss / d z */
-    uint64_t *bits;  /* (2^k / 64) touched-weight map, all 0 between calls */
-    uint32_t *idx;   /* (LR_IDX_CHUNK) indices of a lazy update */
+    float *p;       /* (B) sigmoid(z) */
+    float *g;       /* (B) d loss / d z */
+    uint64_t *bits; /* (2^k / 64) touched-weight map, all 0 between calls */
+    uint32_t *idx;  /* (LR_IDX_CHUNK) indices of a lazy update */
 };
 
 /* Carves the arena (base NULL: only sizes) for B rows; returns the bytes. */
@@ -26,10 +26,10 @@ static size_t lr_layout(const struct kn_model_config *cfg, int B, void *base, st
 {
     size_t off = 0, nw = (size_t)1 << cfg->lr_log2_weights;
     char *p = base;
-#define LR_TAKE(field, type, count)                                    \
-    do {                                                               \
-        if (p) a->field = (type *)(void *)(p + off);                   \
-        off += kn_align64(sizeof(type) * (size_t)(count));             \
+#define LR_TAKE(field, type, count)                                                                \
+    do {                                                                                           \
+        if (p) a->field = (type *)(void *)(p + off);                                               \
+        off += kn_align64(sizeof(type) * (size_t)(count));                                         \
     } while (0)
     LR_TAKE(p, float, B);
     LR_TAKE(g, float, B);
@@ -43,8 +43,7 @@ static int lr_sizes(const struct kn_model_config *cfg, int batch, size_t *n_para
                     size_t *act_bytes, struct err *e)
 {
     if (cfg->lr_log2_weights < 1 || cfg->lr_log2_weights > 30)
-        return err_set(e, SIREN_EINVAL, "lr: log2 weights %d outside 1..30",
-                       cfg->lr_log2_weights);
+        return err_set(e, SIREN_EINVAL, "lr: log2 weights %d outside 1..30", cfg->lr_log2_weights);
     if (cfg->classes != 2)
         return err_set(e, SIREN_EINVAL, "lr: %d classes, expected 2", cfg->classes);
     if (cfg->lr_l2 < 0.0f) return err_set(e, SIREN_EINVAL, "lr: l2 %g < 0", (double)cfg->lr_l2);
@@ -63,8 +62,8 @@ static void lr_init(struct kn_model *m, uint64_t seed)
  * partial sums break the dependency chain of the gather. */
 /* Scalar on purpose: GCC's vectorised form of this gather (index arithmetic in SSE registers,
  * extracted lane by lane) measured 25% slower. */
-__attribute__((optimize("no-tree-vectorize"))) static double lr_forward(const struct kn_model *m, const struct kn_batch *b, float *p,
-                         float *z_out)
+__attribute__((optimize("no-tree-vectorize"))) static double
+lr_forward(const struct kn_model *m, const struct kn_batch *b, float *p, float *z_out)
 {
     const float *w = m->params;
     uint32_t mask = (uint32_t)((1u << m->cfg.lr_log2_weights) - 1);
@@ -159,7 +158,8 @@ static int lr_loss_grad(struct kn_model *m, const struct kn_batch *b, float *los
         }
     }
     if (l2 > 0.0f)
-        for (uint64_t k = b->row_ptr[0]; k < b->row_ptr[b->n]; k++) bit_clear(a.bits, b->col[k] & mask);
+        for (uint64_t k = b->row_ptr[0]; k < b->row_ptr[b->n]; k++)
+            bit_clear(a.bits, b->col[k] & mask);
     gw[mask + 1] = gb;
     *loss = (float)(total / b->n + reg);
     return SIREN_OK;
@@ -168,8 +168,8 @@ static int lr_loss_grad(struct kn_model *m, const struct kn_batch *b, float *los
 /* Plain SGD: every touched weight moves in place while scattering, w_j -= lr (sum_i g_i x_ij +
  * l2 w_j); the decay is applied at the first touch, before any data term, so it uses the old
  * w_j exactly as the dense step would. */
-__attribute__((optimize("no-tree-vectorize"))) static double lr_sgd_inplace(struct kn_model *m, const struct kn_batch *b, const struct lr_act *a,
-                             float lr)
+__attribute__((optimize("no-tree-vectorize"))) static double
+lr_sgd_inplace(struct kn_model *m, const struct kn_batch *b, const struct lr_act *a, float lr)
 {
     float *w = m->params;
     uint32_t mask = (uint32_t)((1u << m->cfg.lr_log2_weights) - 1);
@@ -261,8 +261,8 @@ static int lr_train_step(struct kn_model *m, const struct kn_batch *b, struct kn
     return SIREN_OK;
 }
 
-static int lr_eval(struct kn_model *m, const struct kn_batch *b, struct kn_eval *out,
-                   float *prob1, struct err *e)
+static int lr_eval(struct kn_model *m, const struct kn_batch *b, struct kn_eval *out, float *prob1,
+                   struct err *e)
 {
     int rc = lr_check_input(m, b, e);
     if (rc) return rc;

@@ -14,9 +14,12 @@
 static const struct kn_model_ops *ops_of(enum kn_model_kind kind)
 {
     switch (kind) {
-    case KN_MODEL_LR: return &kn_lr_ops;
-    case KN_MODEL_LENET5: return &kn_lenet_ops;
-    case KN_MODEL_TEXTCNN: return &kn_textcnn_ops;
+    case KN_MODEL_LR:
+        return &kn_lr_ops;
+    case KN_MODEL_LENET5:
+        return &kn_lenet_ops;
+    case KN_MODEL_TEXTCNN:
+        return &kn_textcnn_ops;
     }
     return NULL;
 }
@@ -24,9 +27,12 @@ static const struct kn_model_ops *ops_of(enum kn_model_kind kind)
 const char *kn_model_kind_name(enum kn_model_kind kind)
 {
     switch (kind) {
-    case KN_MODEL_LR: return "lr";
-    case KN_MODEL_LENET5: return "lenet5";
-    case KN_MODEL_TEXTCNN: return "textcnn";
+    case KN_MODEL_LR:
+        return "lr";
+    case KN_MODEL_LENET5:
+        return "lenet5";
+    case KN_MODEL_TEXTCNN:
+        return "textcnn";
     }
     return "unknown";
 }
@@ -44,8 +50,7 @@ int kn_model_config_from_name(const char *name, int max_batch, struct kn_model_c
         out->lr_log2_weights = !strcmp(name, "lr-a9a") ? 7 : 20;
         return SIREN_OK;
     }
-    if (!strcmp(name, "lenet5") || !strcmp(name, "lenet-mnist") ||
-        !strcmp(name, "lenet-fashion")) {
+    if (!strcmp(name, "lenet5") || !strcmp(name, "lenet-mnist") || !strcmp(name, "lenet-fashion")) {
         out->kind = KN_MODEL_LENET5;
         out->classes = 10;
         out->channels = 1;
@@ -69,8 +74,7 @@ int kn_model_config_from_name(const char *name, int max_batch, struct kn_model_c
 }
 
 int kn_model_memory(const struct kn_model_config *cfg, int batch,
-                    const struct kn_optim_config *ocfg, struct kn_mem_report *out,
-                    struct err *e)
+                    const struct kn_optim_config *ocfg, struct kn_mem_report *out, struct err *e)
 {
     memset(out, 0, sizeof *out);
     const struct kn_model_ops *ops = ops_of(cfg->kind);
@@ -187,8 +191,8 @@ int kn_model_train_step(struct kn_model *m, const struct kn_batch *b, struct kn_
     return m->ops->train_step(m, b, o, loss, e);
 }
 
-int kn_model_eval(struct kn_model *m, const struct kn_batch *b, struct kn_eval *out,
-                  float *prob1, struct err *e)
+int kn_model_eval(struct kn_model *m, const struct kn_batch *b, struct kn_eval *out, float *prob1,
+                  struct err *e)
 {
     memset(out, 0, sizeof *out);
     int rc = kn_batch_check(m, b, e);

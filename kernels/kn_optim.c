@@ -12,8 +12,8 @@
 
 struct kn_optim_config kn_optim_config_default(enum kn_optim_kind kind)
 {
-    struct kn_optim_config c = {.kind = kind, .lr = 0.01f, .beta1 = 0.9f, .beta2 = 0.999f,
-                                .eps = 1e-8f};
+    struct kn_optim_config c = {
+        .kind = kind, .lr = 0.01f, .beta1 = 0.9f, .beta2 = 0.999f, .eps = 1e-8f};
     if (kind == KN_OPTIM_ADAM) c.lr = 0.001f;
     return c;
 }
@@ -29,8 +29,7 @@ size_t kn_optim_state_bytes(const struct kn_optim_config *cfg, size_t n)
     return state_floats(cfg, n) * sizeof(float);
 }
 
-int kn_optim_init(struct kn_optim *o, const struct kn_optim_config *cfg, size_t n,
-                  struct err *e)
+int kn_optim_init(struct kn_optim *o, const struct kn_optim_config *cfg, size_t n, struct err *e)
 {
     memset(o, 0, sizeof *o);
     if (cfg->kind != KN_OPTIM_SGD && cfg->kind != KN_OPTIM_ADAM)
@@ -73,8 +72,8 @@ static inline void sgd_one(const struct kn_optim_config *c, float *m, float *p, 
     *p -= c->lr * g;
 }
 
-static inline void adam_one(const struct kn_optim_config *c, float *m, float *v, float *p,
-                            float g, float lr_t, float eps_t)
+static inline void adam_one(const struct kn_optim_config *c, float *m, float *v, float *p, float g,
+                            float lr_t, float eps_t)
 {
     g += c->weight_decay * *p;
     *m = c->beta1 * *m + (1.0f - c->beta1) * g;
@@ -96,8 +95,8 @@ void kn_optim_begin(struct kn_optim *o, struct kn_optim_rates *r)
     r->eps_t = (float)((double)o->cfg.eps * c2);
 }
 
-KN_SIMD void kn_optim_apply_range(struct kn_optim *o, const struct kn_optim_rates *r,
-                                  float *params, const float *grads, size_t i0, size_t i1)
+KN_SIMD void kn_optim_apply_range(struct kn_optim *o, const struct kn_optim_rates *r, float *params,
+                                  const float *grads, size_t i0, size_t i1)
 {
     const struct kn_optim_config *c = &o->cfg;
     if (c->kind == KN_OPTIM_SGD) {

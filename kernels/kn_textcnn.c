@@ -2,10 +2,10 @@
  * Text CNN, Kim (2014) "Convolutional Neural Networks for Sentence Classification", CNN-rand:
  * a learned embedding (V, D), convolutions over time of widths 3, 4, 5 with n_maps each,
  * ReLU, max-over-time pooling (eq. 3), dropout (seeded by the batch), fc to the classes.
- * Speed: all widths' convolutions are ONE GEMM per chunk of sentences, Y = E (rows, D) .
- * Wall^T (D, 12 maps), followed by shifted sums over the taps; backward uses the sparsity of
- * max-over-time (one position per map and sentence has a gradient), so the convolution and
- * embedding gradients are D-long axpys, not GEMMs. Token 0 is padding (a zero row, no
+ * Speed: all widths' convolutions are ONE GEMM per group of sentences, Y = E (rows, D) .
+ * Wall^T (D, 12 maps) over the non-padding rows only, followed by shifted sums over the
+ * taps; backward uses the sparsity of max-over-time (one position per map and sentence has
+ * a gradient), so the convolution and embedding gradients are D-long axpys, not GEMMs. Token 0 is padding (a zero row, no
  * gradient). The training step updates only the embedding rows of the batch's tokens.
  */
 #include "kernels_internal.h"
@@ -13,9 +13,9 @@
 #include <math.h>
 #include <string.h>
 
-#define NW 3         /* filter widths */
-#define WSUM 12      /* 3 + 4 + 5: rows of Wall per map */
-#define CHUNK 8      /* sentences per forward GEMM (keeps Y near L2 size) */
+#define NW 3    /* filter widths */
+#define WSUM 12 /* 3 + 4 + 5: rows of Wall per map */
+#define CHUNK 8 /* sentences (of full length) per forward GEMM: Y stays near L2 size */
 static const int tc_width[NW] = {3, 4, 5};
 static const int tc_off[NW] = {0, 3, 7}; /* first tap row block of each width in Wall */
 
@@ -33,17 +33,19 @@ struct tc_params {
 };
 
 struct tc_act {
-    float *e;       /* (B, L, D) gathered embeddings */
-    float *y;       /* (CHUNK * L, WSUM * F) per-tap responses of one chunk */
-    float *s;       /* (F) one time step's sums (scratch) */
-    float *pooled;  /* (B, P) relu(max_t + b) */
-    int32_t *arg;   /* (B, P) arg-max time */
-    float *mask;    /* (B, P) dropout mask */
-    float *drop;    /* (B, P) pooled * mask */
+    float *e;             /* (B, L, D) gathered embeddings */
+    float *ec;            /* (CHUNK * L, D) non-padding rows of one group of sentences */
+    float *y;             /* (CHUNK * L, WSUM * F) per-tap responses of those rows */
+    int32_t *len;         /* (B) rows up to the last non-padding token */
+    float *s;             /* (F) one time step's sums (scratch) */
+    float *pooled;        /* (B, P) relu(max_t + b) */
+    int32_t *arg;         /* (B, P) arg-max time */
+    float *mask;          /* (B, P) dropout mask */
+    float *drop;          /* (B, P) pooled * mask */
     float *z, *prob, *dz; /* (B, classes) */
-    float *ddrop;   /* (B, P) */
-    uint8_t *mark;  /* (V) rows touched in this step, all 0 between calls */
-    uint32_t *rows; /* (B * L) list of touched rows */
+    float *ddrop;         /* (B, P) */
+    uint8_t *mark;        /* (V) rows touched in this step, all 0 between calls */
+    uint32_t *rows;       /* (B * L) list of touched rows */
 };
 
 static void tc_dims_of(const struct kn_model_config *cfg, struct tc_dims *d)
@@ -59,10 +61,10 @@ static void tc_dims_of(const struct kn_model_config *cfg, struct tc_dims *d)
 static size_t tc_params_of(const struct tc_dims *d, float *base, struct tc_params *p)
 {
     size_t off = 0;
-#define TP(field, count)                     \
-    do {                                     \
-        if (base) p->field = base + off;     \
-        off += (size_t)(count);              \
+#define TP(field, count)                                                                           \
+    do {                                                                                           \
+        if (base) p->field = base + off;                                                           \
+        off += (size_t)(count);                                                                    \
     } while (0)
     TP(emb, (size_t)d->V * d->D);
     TP(wall, (size_t)WSUM * d->F * d->D);
@@ -77,13 +79,15 @@ static size_t tc_act_of(const struct tc_dims *d, int B, void *base, struct tc_ac
 {
     size_t off = 0;
     char *p = base;
-#define TA(field, type, count)                                     \
-    do {                                                           \
-        if (p) a->field = (type *)(void *)(p + off);               \
-        off += kn_align64(sizeof(type) * (size_t)(count));         \
+#define TA(field, type, count)                                                                     \
+    do {                                                                                           \
+        if (p) a->field = (type *)(void *)(p + off);                                               \
+        off += kn_align64(sizeof(type) * (size_t)(count));                                         \
     } while (0)
     TA(e, float, (size_t)B * d->L * d->D);
+    TA(ec, float, (size_t)CHUNK * d->L * d->D);
     TA(y, float, (size_t)CHUNK * d->L * WSUM * d->F);
+    TA(len, int32_t, B);
     TA(s, float, d->F);
     TA(pooled, float, (size_t)B * d->P);
     TA(arg, int32_t, (size_t)B * d->P);
@@ -110,8 +114,7 @@ static int tc_sizes(const struct kn_model_config *cfg, int batch, size_t *n_para
                        "filter), embedding %d, maps %d, classes %d (>= 2)",
                        d.V, d.L, d.D, d.F, d.classes);
     if (!(cfg->dropout >= 0.0f && cfg->dropout < 1.0f))
-        return err_set(e, SIREN_EINVAL, "textcnn: dropout %g outside [0, 1)",
-                       (double)cfg->dropout);
+        return err_set(e, SIREN_EINVAL, "textcnn: dropout %g outside [0, 1)", (double)cfg->dropout);
     *n_params = tc_params_of(&d, NULL, NULL);
     *act_bytes = tc_act_of(&d, batch, NULL, NULL);
     return SIREN_OK;
@@ -135,10 +138,11 @@ static void tc_init(struct kn_model *m, uint64_t seed)
     kn_fill_uniform(p.wfc, (size_t)d.classes * d.P, sqrtf(6.0f / (float)(d.P + d.classes)), &r);
 }
 
-/* For sentence rows y (L, WSUM*F) of one chunk: pooled (P) = relu(max_t sum_k y[t+k, tap k]
- * + b), arg (P) = arg-max t (Kim eq. 2-3). */
+/* For the rows y (len, WSUM*F) of one sentence: pooled (P) = relu(max_t sum_k y[t+k, tap k]
+ * + b), arg (P) = arg-max t (Kim eq. 2-3). Rows from len to L are padding, whose responses
+ * are exactly 0: they are skipped, not computed, with the same result. */
 KN_SIMD static void tc_pool_sentence(float *restrict pooled, int32_t *restrict arg,
-                                     float *restrict s, const float *restrict y,
+                                     float *restrict s, const float *restrict y, int len,
                                      const float *restrict bc, const struct tc_dims *d)
 {
     int F = d->F;
@@ -148,9 +152,8 @@ KN_SIMD static void tc_pool_sentence(float *restrict pooled, int32_t *restrict a
         float *best = pooled + w * F;
         int32_t *bt = arg + w * F;
         for (int t = 0; t < T; t++) {
-            const float *r0 = y + (size_t)t * ld + (size_t)tc_off[w] * F;
-            for (int f = 0; f < F; f++) s[f] = r0[f];
-            for (int k = 1; k < tc_width[w]; k++) {
+            for (int f = 0; f < F; f++) s[f] = 0.0f;
+            for (int k = 0; k < tc_width[w] && t + k < len; k++) {
                 const float *rk = y + (size_t)(t + k) * ld + (size_t)(tc_off[w] + k) * F;
                 for (int f = 0; f < F; f++) s[f] += rk[f];
             }
@@ -174,6 +177,8 @@ KN_SIMD static void tc_pool_sentence(float *restrict pooled, int32_t *restrict a
     }
 }
 
+static inline int tc_token_ok(int32_t t, int V) { return t > 0 && t < V; }
+
 static int tc_check_input(const struct kn_batch *b, struct err *e)
 {
     if (!b->tokens) return err_set(e, SIREN_EINVAL, "textcnn: batch has no tokens");
@@ -183,18 +188,30 @@ static int tc_check_input(const struct kn_batch *b, struct err *e)
 /* Forward to probabilities; train != 0 applies dropout from the batch seed. Returns the mean
  * loss. */
 static float tc_forward(const struct kn_batch *b, const struct tc_dims *d,
-                        const struct tc_params *p, const struct tc_act *a, float dropout,
-                        int train)
+                        const struct tc_params *p, const struct tc_act *a, float dropout, int train)
 {
     int B = b->n, L = d->L, D = d->D, N = WSUM * d->F;
     kn_embedding_forward(a->e, b->tokens, p->emb, B, L, D, d->V);
-    for (int c0 = 0; c0 < B; c0 += CHUNK) {
-        int cs = B - c0 < CHUNK ? B - c0 : CHUNK;
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, cs * L, N, D, 1.0f,
-                    a->e + (size_t)c0 * L * D, D, p->wall, D, 0.0f, a->y, N);
-        for (int s = 0; s < cs; s++)
-            tc_pool_sentence(a->pooled + (size_t)(c0 + s) * d->P, a->arg + (size_t)(c0 + s) * d->P,
-                             a->s, a->y + (size_t)s * L * N, p->bc, d);
+    for (int n = 0; n < B; n++) {
+        int len = L;
+        while (len > 1 && !tc_token_ok(b->tokens[(size_t)n * L + len - 1], d->V)) len--;
+        a->len[n] = len;
+    }
+    /* Groups of sentences whose non-padding rows fill up to CHUNK * L rows: one GEMM each,
+     * so short (padded) sentences cost in proportion to their length. */
+    for (int n0 = 0; n0 < B;) {
+        int rows = 0, n1 = n0;
+        while (n1 < B && rows + a->len[n1] <= CHUNK * L) {
+            memcpy(a->ec + (size_t)rows * D, a->e + (size_t)n1 * L * D,
+                   sizeof(float) * (size_t)a->len[n1] * D);
+            rows += a->len[n1++];
+        }
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, rows, N, D, 1.0f, a->ec, D, p->wall, D,
+                    0.0f, a->y, N);
+        for (int n = n0, r = 0; n < n1; r += a->len[n++])
+            tc_pool_sentence(a->pooled + (size_t)n * d->P, a->arg + (size_t)n * d->P, a->s,
+                             a->y + (size_t)r * N, a->len[n], p->bc, d);
+        n0 = n1;
     }
     size_t np = (size_t)B * d->P;
     if (train && dropout > 0.0f) {
@@ -209,7 +226,6 @@ static float tc_forward(const struct kn_batch *b, const struct tc_dims *d,
     return kn_softmax_xent_forward(a->prob, a->z, b->labels, B, d->classes);
 }
 
-static inline int tc_token_ok(int32_t t, int V) { return t > 0 && t < V; }
 
 /* g * x (n) added to y (n). */
 KN_SIMD static void tc_axpy(float *restrict y, const float *restrict x, float g, int n)
@@ -250,7 +266,7 @@ static void tc_backward(struct kn_model *m, const struct kn_batch *b, const stru
             float gj = a->ddrop[i] * a->mask[i];
             int w = j / F, f = j % F, t0 = a->arg[i];
             g.bc[j] += gj;
-            for (int k = 0; k < tc_width[w]; k++) {
+            for (int k = 0; k < tc_width[w] && t0 + k < a->len[n]; k++) {
                 size_t r = (size_t)n * L + t0 + k;
                 size_t wrow = ((size_t)(tc_off[w] + k) * F + f) * D;
                 tc_axpy(g.wall + wrow, a->e + r * D, gj, D);
@@ -260,16 +276,14 @@ static void tc_backward(struct kn_model *m, const struct kn_batch *b, const stru
         }
 }
 
-static void tc_setup(struct kn_model *m, struct tc_dims *d, struct tc_params *p,
-                     struct tc_act *a)
+static void tc_setup(struct kn_model *m, struct tc_dims *d, struct tc_params *p, struct tc_act *a)
 {
     tc_dims_of(&m->cfg, d);
     tc_params_of(d, m->params, p);
     tc_act_of(d, m->cfg.max_batch, m->act, a);
 }
 
-static int tc_loss_grad(struct kn_model *m, const struct kn_batch *b, float *loss,
-                        struct err *e)
+static int tc_loss_grad(struct kn_model *m, const struct kn_batch *b, float *loss, struct err *e)
 {
     int rc = tc_check_input(b, e);
     if (rc) return rc;
@@ -307,8 +321,8 @@ static int tc_train_step(struct kn_model *m, const struct kn_batch *b, struct kn
     return SIREN_OK;
 }
 
-static int tc_eval(struct kn_model *m, const struct kn_batch *b, struct kn_eval *out,
-                   float *prob1, struct err *e)
+static int tc_eval(struct kn_model *m, const struct kn_batch *b, struct kn_eval *out, float *prob1,
+                   struct err *e)
 {
     int rc = tc_check_input(b, e);
     if (rc) return rc;

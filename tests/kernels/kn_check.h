@@ -26,10 +26,10 @@ static inline void kc_fill(float *x, size_t n, float lo, float hi, struct rng *r
 }
 
 struct kc_result {
-    double max_rel;  /* worst per-element relative error */
-    double l2_rel;   /* normalised L2 error */
+    double max_rel; /* worst per-element relative error */
+    double l2_rel;  /* normalised L2 error */
     size_t checked;
-    size_t over;    /* checked entries with relative error > 5e-2 */
+    size_t over; /* checked entries with relative error > 5e-2 */
 };
 
 /* Checks analytic gradient g (n) of f with respect to x (n), every `stride`-th entry starting
@@ -81,8 +81,7 @@ static inline struct kc_result kc_gradcheck_k(float *x, const float *g, size_t n
 }
 
 static inline struct kc_result kc_gradcheck(float *x, const float *g, size_t n, size_t first,
-                                            size_t stride, float h, double (*f)(void *),
-                                            void *ctx)
+                                            size_t stride, float h, double (*f)(void *), void *ctx)
 {
     return kc_gradcheck_k(x, g, n, first, stride, h, f, ctx, 0);
 }
@@ -112,8 +111,7 @@ static inline double kc_model_loss(void *p)
 /* Analytic gradient of the model on b versus central differences over the parameters
  * [begin, end), every stride-th one (three step sizes, see above). */
 static inline struct kc_result kc_model_gradcheck(struct kn_model *m, const struct kn_batch *b,
-                                                  size_t begin, size_t end, size_t stride,
-                                                  float h)
+                                                  size_t begin, size_t end, size_t stride, float h)
 {
     size_t n = kn_model_num_params(m);
     float loss;
@@ -132,11 +130,11 @@ static inline struct kc_result kc_model_gradcheck(struct kn_model *m, const stru
 
 /* The model criterion: normalised L2 error <= 1e-2 and at most 5% of the checked entries
  * with a relative error above 5e-2. Fails the test with the numbers otherwise. */
-#define kc_assert_model(r, what)                                                            \
-    do {                                                                                   \
-        struct kc_result r_ = (r);                                                         \
-        print_message("%s: l2 %.2g, max %.2g, %zu checked, %zu over 5e-2\n", what,         \
-                      r_.l2_rel, r_.max_rel, r_.checked, r_.over);                         \
-        if (!(r_.checked > 0 && r_.l2_rel <= 1e-2 && r_.over * 20 <= r_.checked))           \
-            fail_msg("%s: gradient check failed", what);                                   \
+#define kc_assert_model(r, what)                                                                   \
+    do {                                                                                           \
+        struct kc_result r_ = (r);                                                                 \
+        print_message("%s: l2 %.2g, max %.2g, %zu checked, %zu over 5e-2\n", what, r_.l2_rel,      \
+                      r_.max_rel, r_.checked, r_.over);                                            \
+        if (!(r_.checked > 0 && r_.l2_rel <= 1e-2 && r_.over * 20 <= r_.checked))                  \
+            fail_msg("%s: gradient check failed", what);                                           \
     } while (0)

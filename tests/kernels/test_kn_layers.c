@@ -2,8 +2,9 @@
  * Layer tests: every layer's backward against central finite differences of its forward
  * (loss = sum(out * R) for a fixed random R, so d loss / d out = R), and the convolutions'
  * forward against naive loops. Tolerances: linear layers (dense, conv2d, conv1d, embedding)
- * max relative error <= 1e-3 at h = 0.1 (exact for linear maps up to rounding); non-linear ones (ReLU, tanh, pools, dropout,
- * losses) <= 1e-2 at h = 1e-3, with inputs kept away from kinks and ties.
+ * max relative error <= 1e-3 at h = 0.1 (exact for linear maps up to rounding); non-linear ones
+ * (ReLU, tanh, pools, dropout, losses) <= 1e-2 at h = 1e-3, with inputs kept away from kinks and
+ * ties.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -28,7 +29,9 @@ static double dot_d(const float *a, const float *b, size_t n)
 
 static void assert_check(struct kc_result r, double tol, const char *what)
 {
-    if (r.max_rel > tol) fail_msg("%s: max relative error %.3g > %.3g (%zu checked)", what, r.max_rel, tol, r.checked);
+    if (r.max_rel > tol)
+        fail_msg("%s: max relative error %.3g > %.3g (%zu checked)", what, r.max_rel, tol,
+                 r.checked);
     assert_true(r.checked > 0);
 }
 
@@ -132,7 +135,8 @@ static void test_tanh_gradient_matches_finite_differences(void **state)
 
 /* ----------------------------------------------------------------- conv2d */
 
-static const struct kn_conv2d_shape CS = {.B = 2, .C = 2, .H = 6, .W = 5, .OC = 3, .K = 3, .pad = 1};
+static const struct kn_conv2d_shape CS = {
+    .B = 2, .C = 2, .H = 6, .W = 5, .OC = 3, .K = 3, .pad = 1};
 #define C_IN (2 * 2 * 6 * 5)
 #define C_W (3 * 2 * 3 * 3)
 #define C_OUT (2 * 3 * 6 * 5)
@@ -319,8 +323,10 @@ static void test_conv1d_matches_naive_loops_and_finite_differences(void **state)
             }
     float dx[TB * TL * TD], dw[TF * TK * TD] = {0}, db[TF] = {0};
     kn_conv1d_backward(dx, dw, db, c.R, c.x, c.w, TB, TL, TD, TF, TK);
-    assert_check(kc_gradcheck(c.x, dx, TB * TL * TD, 0, 1, 1e-1f, c1_f, &c), TOL_LINEAR, "conv1d dx");
-    assert_check(kc_gradcheck(c.w, dw, TF * TK * TD, 0, 1, 1e-1f, c1_f, &c), TOL_LINEAR, "conv1d dw");
+    assert_check(kc_gradcheck(c.x, dx, TB * TL * TD, 0, 1, 1e-1f, c1_f, &c), TOL_LINEAR,
+                 "conv1d dx");
+    assert_check(kc_gradcheck(c.w, dw, TF * TK * TD, 0, 1, 1e-1f, c1_f, &c), TOL_LINEAR,
+                 "conv1d dw");
     assert_check(kc_gradcheck(c.b, db, TF, 0, 1, 1e-1f, c1_f, &c), TOL_LINEAR, "conv1d db");
 }
 
@@ -427,7 +433,8 @@ static void test_softmax_xent_gradient_matches_finite_differences(void **state)
     assert_float_equal(loss, ref / LB, 1e-5);
     float dz[LB * LC];
     kn_softmax_xent_backward(dz, c.p, c.y, LB, LC);
-    assert_check(kc_gradcheck(c.z, dz, LB * LC, 0, 1, 1e-3f, xent_f, &c), TOL_SMOOTH, "softmax xent");
+    assert_check(kc_gradcheck(c.z, dz, LB * LC, 0, 1, 1e-3f, xent_f, &c), TOL_SMOOTH,
+                 "softmax xent");
 }
 
 static void test_softmax_xent_is_finite_for_huge_logits(void **state)

@@ -46,7 +46,7 @@ static void test_lenet_gradient_matches_finite_differences(void **state)
     struct kn_batch b = {.n = 3, .images = x, .labels = y};
     /* Every parameter of the small tensors, a strided sample of the fc weights. */
     static const char *names[10] = {"conv1 w", "conv1 b", "conv2 w", "conv2 b", "fc1 w",
-                                    "fc1 b", "fc2 w", "fc2 b", "fc3 w", "fc3 b"};
+                                    "fc1 b",   "fc2 w",   "fc2 b",   "fc3 w",   "fc3 b"};
     size_t len[10] = {150, 6, 2400, 16, 120 * 144, 120, 84 * 120, 84, 840, 10};
     size_t off = 0;
     for (int g = 0; g < 10; g++) {
@@ -105,7 +105,8 @@ static void test_lenet_same_seed_gives_same_bits(void **state)
         n = kn_model_num_params(m);
         assert_int_equal(kn_optim_init(&o, &oc, n, &e), SIREN_OK);
         float loss;
-        for (int s = 0; s < 4; s++) assert_int_equal(kn_model_train_step(m, &b, &o, &loss, &e), SIREN_OK);
+        for (int s = 0; s < 4; s++)
+            assert_int_equal(kn_model_train_step(m, &b, &o, &loss, &e), SIREN_OK);
         run[k] = malloc(n * sizeof(float));
         memcpy(run[k], kn_model_params(m), n * sizeof(float));
         kn_optim_free(&o);

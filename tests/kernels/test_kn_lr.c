@@ -129,7 +129,8 @@ static void test_lr_learns_a_separable_problem(void **state)
     struct err e;
     assert_int_equal(kn_optim_init(&o, &oc, kn_model_num_params(m), &e), SIREN_OK);
     float loss = 0.0f;
-    for (int s = 0; s < 200; s++) assert_int_equal(kn_model_train_step(m, &b, &o, &loss, &e), SIREN_OK);
+    for (int s = 0; s < 200; s++)
+        assert_int_equal(kn_model_train_step(m, &b, &o, &loss, &e), SIREN_OK);
     assert_true(loss < 0.05f);
     struct kn_eval ev;
     float p1[8];
@@ -157,7 +158,8 @@ static void test_lr_same_seed_gives_same_bits(void **state)
         n = kn_model_num_params(m);
         assert_int_equal(kn_optim_init(&o, &oc, n, &e), SIREN_OK);
         float loss;
-        for (int s = 0; s < 5; s++) assert_int_equal(kn_model_train_step(m, &b, &o, &loss, &e), SIREN_OK);
+        for (int s = 0; s < 5; s++)
+            assert_int_equal(kn_model_train_step(m, &b, &o, &loss, &e), SIREN_OK);
         run[k] = malloc(n * sizeof(float));
         memcpy(run[k], kn_model_params(m), n * sizeof(float));
         kn_optim_free(&o);

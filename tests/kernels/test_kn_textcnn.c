@@ -39,7 +39,8 @@ static void random_tokens(int32_t *tok, int32_t *lab, int n, uint64_t seed)
     rng_seed(&r, seed);
     for (int i = 0; i < n; i++) {
         int len = 5 + (int)rng_below(&r, L - 4);
-        for (int t = 0; t < L; t++) tok[i * L + t] = t < len ? 1 + (int32_t)rng_below(&r, V - 1) : 0;
+        for (int t = 0; t < L; t++)
+            tok[i * L + t] = t < len ? 1 + (int32_t)rng_below(&r, V - 1) : 0;
         lab[i] = (int32_t)rng_below(&r, 2);
     }
 }

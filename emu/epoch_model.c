@@ -1,0 +1,109 @@
+/*
+ * epoch_model (see epoch_model.h): the billing window of every invocation and the epoch's
+ * bill, in the ledger's order of floating-point operations (per invocation compute + request
+ * fee, then the object-store fees), so that the emulator's ledger and the simulator agree to
+ * the last bit.
+ */
+#include "epoch_model.h"
+
+#include <string.h>
+
+void epoch_model_costs(const struct platform *pf, double s_per_sample,
+                       double shard_bytes_per_sample, double param_bytes, int memory_mb,
+                       struct plan_costs *k)
+{
+    double share = platform_vcpu_share(pf, memory_mb);
+    double speed = share < 1.0 ? share : 1.0;
+    double bw = pf->store_mb_per_s_per_connection < pf->store_mb_per_s_per_function
+                    ? pf->store_mb_per_s_per_connection
+                    : pf->store_mb_per_s_per_function;
+    memset(k, 0, sizeof *k);
+    k->start_cold_s = pf->cold_start_ms / 1e3;
+    k->start_warm_s = pf->warm_start_ms / 1e3;
+    k->kv_get_latency_s = k->kv_put_latency_s = pf->store_first_byte_ms / 1e3;
+    k->kv_bandwidth_bytes_per_s = bw * 1e6;
+    k->compute_s_per_sample = s_per_sample / speed;
+    k->data_bytes_per_sample = shard_bytes_per_sample;
+    k->param_bytes = param_bytes;
+    k->timeout_s = pf->timeout_s;
+}
+
+void epoch_model_invocation(const struct platform *pf, const struct plan_epoch *p, int fn,
+                            int inv, int dead_at, int memory_mb, struct epoch_invocation *out)
+{
+    const struct plan_fn *f = &p->fns[fn];
+    double start = -1, stop = -1;
+    memset(out, 0, sizeof *out);
+    out->status = 0;
+    out->dead_step = -1;
+    for (int k = 0; k < f->n_steps; k++) {
+        const struct plan_step *st = &p->steps[f->first_step + k];
+        if (st->invocation != inv) continue;
+        if (start < 0) start = inv == 0 ? f->t_start : st->t_data_get;
+        if (st->failed) {
+            out->status = 2;
+            stop = f->t_invoke + pf->timeout_s;
+            break;
+        }
+        if (dead_at >= 0 && k >= dead_at) {
+            out->status = 1;
+            out->dead_step = dead_at;
+            stop = st->t_compute;
+            break;
+        }
+        stop = st->t_end;
+    }
+    if (start < 0) return;
+    out->ran = 1;
+    if (inv + 1 < f->invocations && out->status == 0) out->status = 3;
+    out->cold = inv == 0 && f->cold;
+    out->init_ms = out->cold ? pf->cold_start_ms : 0.0;
+    out->start_s = start;
+    out->stop_s = stop;
+    double dur_ms = (stop - start) * 1e3;
+    out->billed_ms = platform_billed_ms(pf, dur_ms, out->init_ms);
+    /* As ledger_add_invocation: billed s x GB x price, plus the request fee. */
+    double gb_s = out->billed_ms / 1000.0 * (memory_mb / 1024.0);
+    out->cost_usd = gb_s * pf->price_usd_per_gb_s + pf->price_usd_per_request;
+}
+
+void epoch_model_bill(const struct platform *pf, const struct plan_epoch *p, int memory_mb,
+                      enum plan_update update, const int *dead_at, const int *step_ok,
+                      struct epoch_bill *out)
+{
+    memset(out, 0, sizeof *out);
+    double total = 0.0;
+    for (int i = 0; i < p->n_functions; i++) {
+        const struct plan_fn *f = &p->fns[i];
+        int dead = dead_at ? dead_at[i] : -1;
+        double end = dead >= 0 ? p->steps[f->first_step + dead].t_compute : f->t_end;
+        if (end > out->time_s) out->time_s = end;
+        for (int inv = 0; inv < f->invocations; inv++) {
+            struct epoch_invocation ei;
+            epoch_model_invocation(pf, p, i, inv, dead, memory_mb, &ei);
+            if (!ei.ran) continue;
+            double gb_s = ei.billed_ms / 1000.0 * (memory_mb / 1024.0);
+            double compute = gb_s * pf->price_usd_per_gb_s;
+            total += compute + pf->price_usd_per_request;
+            out->invocation_usd += compute + pf->price_usd_per_request;
+            out->billed_s += ei.billed_ms / 1e3;
+            out->invocations++;
+            if (ei.status == 1 || ei.status == 2) out->failed_invocations++;
+        }
+    }
+    for (size_t s = 0; s < p->n_steps; s++) {
+        const struct plan_step *st = &p->steps[s];
+        if (st->failed) continue;
+        int fn_dead = dead_at ? dead_at[st->fn] : -1;
+        /* The emulator reports the steps after a death as run (skipped, failed): their GETs
+         * are charged, as the ledger does. */
+        out->kv_gets += 2 + (update == PLAN_UPDATE_APPLY);
+        int ok = step_ok ? step_ok[s] : (fn_dead < 0 || st->step < fn_dead);
+        if (ok) out->kv_puts++;
+    }
+    out->kv_usd = ((double)out->kv_gets * pf->store_usd_per_1000_get +
+                   (double)out->kv_puts * pf->store_usd_per_1000_put +
+                   (double)0 * pf->store_usd_per_1000_list) / 1000.0;
+    total += out->kv_usd;
+    out->cost_usd = total;
+}

@@ -1,0 +1,20 @@
+#!/bin/sh
+# Emulator runs whose traces the loss-progress models of `siren sim` are fitted to
+# (`siren sim fit`). One rank each (the virtual clock makes results independent of -n).
+set -e
+cd "$(dirname "$0")/../.."
+SIREN=${SIREN:-build-sched/siren}
+CAL=results/sched/calibration.json
+OUT=results/sched/runs
+export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
+run() { # name workload-options...
+    name=$1; shift
+    rm -rf "$OUT/$name" "/dev/shm/siren-sched-$name"
+    mpirun -n 1 "$SIREN" run "$@" --calibration $CAL --target-loss 0.01 --quiet \
+        --out "$OUT/$name" --kv "file:/dev/shm/siren-sched-$name" >/dev/null
+    rm -rf "/dev/shm/siren-sched-$name"
+}
+LR="--workload lr-ctr --batch 16 --hash-bits 16"
+for n in 1 4 16 64 256; do run lr-ctr-n$n $LR --scheduler static:n=$n,m=1024 --max-epochs 12; done
+LE="--workload lenet-fashion --batch 256 --eval-rows 2000"
+for n in 2 16 64 200; do run lenet-fashion-n$n $LE --scheduler static:n=$n,m=1792 --max-epochs 6; done

@@ -1,0 +1,139 @@
+/*
+ * sim: `siren sim`, the in-process environment the scheduler is trained and judged in. An
+ * epoch's time and cost come from the emulator's own arithmetic (planner.h, epoch_model.h,
+ * the platform preset and the calibration), with a closed-form fast path for HSP that gives
+ * the planner's numbers without building the plan; the loss comes from a loss-progress model
+ * fitted to emulator runs (`siren sim fit`). No MPI, no sandboxes, no training.
+ * Loss model (documented in sched/README.md): an epoch of n functions over S samples adds
+ * S / (1 + gamma (n - 1)) effective samples (the staleness the schedule causes: with n
+ * functions each GET misses the n - 1 other functions' in-flight updates), and the held-out
+ * loss after E effective samples is loss_inf + (loss0 - loss_inf) (1 + E / tau)^-kappa.
+ * Ownership: struct sim is opaque (sim_open / sim_close); the other structs are caller storage.
+ */
+#ifndef SIREN_SIM_H
+#define SIREN_SIM_H
+
+#include "core.h"
+#include "job.h"
+#include "planner.h"
+#include "platform.h"
+#include "scheduler.h"
+#include "workload.h"
+
+#define SIM_MAX_EPOCHS 256
+
+/* The constants of a job, exactly as the emulator stages it. */
+struct sim_job {
+    char workload[64];
+    int batch;
+    size_t rows, n_batches;
+    uint32_t last_batch_rows;      /* rows of the last staged mini-batch (<= batch) */
+    double shard_bytes_per_sample; /* staged bytes / rows */
+    double param_bytes;            /* size of a parameter object (optimiser state included) */
+    double s_per_sample;           /* calibration: seconds per sample at one vCPU */
+    double model_bytes;            /* kn_model_memory total at the batch size */
+    double default_target_loss;
+    uint64_t seed;
+};
+
+/* Loads the training split and stages it in memory as the emulator does (same shuffle, same
+ * encoding) to measure the object sizes; nothing is trained. calibration NULL = the reference.
+ * Errors: from workload_open, calibration_load, the encoders. */
+int sim_job_load(const char *workload, const struct workload_opts *opts, const char *calibration,
+                 struct sim_job *out, struct err *e) SIREN_WUR;
+
+struct sim_loss_model {
+    char workload[64];
+    double loss0, loss_inf, tau_samples, kappa, gamma;
+    double rmse;     /* of the fit, in loss units */
+    int points, runs;
+};
+
+/* Effective samples of an epoch of n functions over samples samples. */
+double sim_loss_effective(const struct sim_loss_model *m, double samples, int n);
+/* Loss after eff effective samples. */
+double sim_loss_at(const struct sim_loss_model *m, double eff);
+/* Effective samples needed to reach loss target (INFINITY when target <= loss_inf). */
+double sim_loss_needed(const struct sim_loss_model *m, double target);
+/* Fits the model to the epochs.csv and summary.json of `siren run` directories (grid search
+ * over gamma, kappa and tau; least squares for loss0 and loss_inf). Errors: SIREN_ENOTFOUND /
+ * SIREN_EFORMAT naming the file and line; SIREN_EINVAL when the runs are of several workloads
+ * or have fewer than 3 epochs in all. */
+int sim_loss_model_fit(const char *const *run_dirs, int n_dirs, struct sim_loss_model *out,
+                       struct err *e) SIREN_WUR;
+int sim_loss_model_save(const char *path, const struct sim_loss_model *m, struct err *e) SIREN_WUR;
+/* Errors: SIREN_ENOTFOUND, SIREN_EFORMAT naming the file and key. */
+int sim_loss_model_load(const char *path, struct sim_loss_model *out, struct err *e) SIREN_WUR;
+/* The shipped model of a workload: results/sched/models/<workload>.json in the source tree. */
+int sim_loss_model_default_path(const char *workload, char *buf, size_t len);
+
+struct sim_config {
+    struct platform platform;
+    struct sim_job job;
+    struct sim_loss_model loss;
+    enum plan_sync sync;
+    int staleness;
+    enum plan_update update;
+    enum plan_timeout on_timeout;
+    double budget_usd;   /* <= 0: none */
+    double target_loss;  /* <= 0: the workload's default */
+    int max_epochs;      /* 1..SIM_MAX_EPOCHS */
+    int exact;           /* build every epoch's plan with the planner (no fast path) */
+};
+
+/* Why an episode ended. */
+enum sim_stop { SIM_RUNNING = 0, SIM_TARGET, SIM_BUDGET, SIM_EPOCHS };
+
+struct sim_result {
+    int epochs;
+    double jct_s, cost_usd, final_loss;
+    int reached_target, within_budget;
+    enum sim_stop stop;
+    struct sched_action actions[SIM_MAX_EPOCHS];
+};
+
+struct sim;
+
+/* Caller owns *out; release with sim_close(). Errors: SIREN_EINVAL (max_epochs, loss model of
+ * another workload), SIREN_ENOMEM. */
+int sim_open(const struct sim_config *cfg, struct sim **out, struct err *e) SIREN_WUR;
+void sim_close(struct sim *s);
+const struct sim_config *sim_config_of(const struct sim *s);
+/* The action space: n in 1..sim_max_functions, memory on the preset's grid from
+ * sim_min_memory_mb (the smallest size that holds the model with room for the runtime). */
+int sim_max_functions(const struct sim *s);
+int sim_min_memory_mb(const struct sim *s);
+/* Clips an action onto the action space. */
+struct sched_action sim_clip(const struct sim *s, struct sched_action a);
+/* Starts a new episode (epoch 0, nothing spent, no warm containers). */
+void sim_reset(struct sim *s);
+/* Runs one epoch of the current episode with action a (clipped first). *out gets the state
+ * the scheduler sees, as job_epoch would. Errors: SIREN_EINVAL from the planner. */
+int sim_step(struct sim *s, struct sched_action a, struct epoch_report *out, struct err *e) SIREN_WUR;
+/* SIM_RUNNING while the episode goes on (as sched_drive: stop at the target, when the cost
+ * reaches the budget, or at max_epochs). */
+enum sim_stop sim_stopped(const struct sim *s);
+/* Runs a whole episode under policy p (its state is not reset: open a fresh policy per
+ * episode for stateful ones). */
+int sim_run_policy(struct sim *s, struct sched_policy *p, struct sim_result *out,
+                   struct err *e) SIREN_WUR;
+/* Runs a whole episode of a fixed action list (the last repeats). */
+int sim_run_actions(struct sim *s, const struct sched_action *a, int n_actions,
+                    struct sim_result *out, struct err *e) SIREN_WUR;
+
+/* Baselines that search the simulator (sched_search.c). The candidate grid: n on a geometric
+ * ladder 1, 2, 3, 4, 6, 8, 12, ... up to sim_max_functions, every memory size on the preset's
+ * grid from sim_min_memory_mb. Caller owns *actions (free()). */
+int sim_action_grid(const struct sim *s, struct sched_action **actions, int *count,
+                    struct err *e) SIREN_WUR;
+/* grid: every static action, keeping the fastest (JCT) that reaches the target within budget
+ * (when none does: the lowest final loss within budget). */
+int sim_grid_search(struct sim *s, struct sim_result *best, struct err *e) SIREN_WUR;
+/* oracle: the best per-epoch schedule. Exhaustive over all sequences when the grid and epoch
+ * cap are small (|A|^T <= exhaustive_limit), else dynamic programming over (cost, effective
+ * samples) on the per-epoch costs (cost rounded up, progress rounded down, so every schedule it
+ * returns is feasible), re-simulated exactly; never worse than grid. */
+int sim_oracle_search(struct sim *s, const struct sched_action *grid, int n_grid,
+                      double exhaustive_limit, struct sim_result *best, struct err *e) SIREN_WUR;
+
+#endif
