@@ -21,6 +21,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 enum { TAG_TASKS = 71, TAG_RESULTS = 72, TAG_STOP = 73 };
 
@@ -93,11 +94,20 @@ static int send_text(const char *text, int dest, int tag, struct err *e)
 static int recv_text(int src, int *tag, int *from, char **out, struct err *e)
 {
     MPI_Status st;
-    int count;
+    int count, ready = 0;
     *out = NULL;
-    if (MPI_Probe(src, MPI_ANY_TAG, MPI_COMM_WORLD, &st) != MPI_SUCCESS ||
-        MPI_Get_count(&st, MPI_CHAR, &count) != MPI_SUCCESS)
-        return err_set(e, SIREN_EMPI, "MPI_Probe failed");
+    /* Poll politely: a blocking MPI_Probe spins on a core that the functions need (a waiting
+     * rank shares the host with the sandboxes). Back off from 50 us to 2 ms between probes. */
+    for (long pause_ns = 50000; !ready;) {
+        if (MPI_Iprobe(src, MPI_ANY_TAG, MPI_COMM_WORLD, &ready, &st) != MPI_SUCCESS)
+            return err_set(e, SIREN_EMPI, "MPI_Iprobe failed");
+        if (ready) break;
+        struct timespec ts = {0, pause_ns};
+        nanosleep(&ts, NULL);
+        if (pause_ns < 2000000) pause_ns *= 2;
+    }
+    if (MPI_Get_count(&st, MPI_CHAR, &count) != MPI_SUCCESS)
+        return err_set(e, SIREN_EMPI, "MPI_Get_count failed");
     char *buf = malloc((size_t)count + 1);
     if (!buf) return err_set(e, SIREN_ENOMEM, "out of memory for a %d-byte message", count);
     if (MPI_Recv(buf, count, MPI_CHAR, st.MPI_SOURCE, st.MPI_TAG, MPI_COMM_WORLD,

@@ -21,14 +21,14 @@
 #define F2 84             /* fc2 outputs */
 #define CH 32             /* x-chunk of the direct conv1 loops (two AVX-512 vectors) */
 #define P2 (KS * KS * C1) /* conv2 patch length: (ky, kx, c) = 150 */
-#define LCHUNK 16 /* images per conv2 GEMM: the im2row block (16 x 100 x 150 floats) stays in L2   \
-                   */
+#define LCHUNK                                                                                     \
+    16 /* images per conv2 GEMM: the im2row block (16 x 100 x 150 floats) stays in L2              \
+        */
 
 /* 16 floats, loaded and stored unaligned (GCC vector extension; the AVX-512 clone keeps it in
  * one register, the others split it). */
 typedef float v16 __attribute__((vector_size(64), aligned(4)));
-typedef int32_t v16i __attribute__((vector_size(64)));
-typedef uint8_t v16u8 __attribute__((vector_size(16), aligned(1)));
+typedef int32_t v16i __attribute__((vector_size(64), aligned(4)));
 #define PR 32 /* padded length of one conv2 patch row: KS * C1 = 30 floats, rounded to 2 x 16 */
 
 struct lenet_dims {
@@ -53,7 +53,7 @@ struct lenet_act {
     float *xpad;     /* (B, C, H+4, XS) zero-padded input */
     float *y1;       /* (C1, H, W) conv1 output of one image (scratch) */
     float *a1;       /* (B, Q1h, Q1w, C1) pool1 + bias + ReLU, NHWC (+ PR floats slack) */
-    uint8_t *arg1;   /* (B, C1, Q1h, Q1w) arg-max code dy*2+dx, planar */
+    int32_t *arg1;   /* (B, C1, Q1h, Q1w) arg-max code dy*2+dx, planar */
     float *rows2;    /* (LCHUNK*H2*W2, 150) im2row of a1 for one chunk of images */
     float *y2;       /* (B*H2*W2, C2) conv2 output, no bias */
     float *h0;       /* (B, feat) pool2 + bias + ReLU */
@@ -120,7 +120,7 @@ static size_t lenet_act_of(const struct lenet_dims *d, int B, void *base, struct
     LA(xpad, float, (size_t)B * d->C * (d->H + 4) * d->XS);
     LA(y1, float, (size_t)C1 * d->H * d->W + 2 * CH); /* + slack for pool1_plane reads */
     LA(a1, float, n1 + PR);
-    LA(arg1, uint8_t, n1 + 16);
+    LA(arg1, int32_t, n1 + 16);
     LA(rows2, float, (size_t)(B < LCHUNK ? B : LCHUNK) * d->H2 * d->W2 * P2);
     LA(y2, float, n2 *C2);
     LA(h0, float, (size_t)B * d->feat);
@@ -255,7 +255,7 @@ KN_SIMD static void conv1_dweight(float *restrict dw, const float *restrict dy,
  * from 32 inputs split into even and odd columns; ties keep the first position in (0,0),
  * (0,1), (1,0), (1,1) order. Reads up to 32 floats past a row and writes up to 16 past the
  * plane (the callers' slack). */
-KN_SIMD static void pool1_plane(float *restrict m, uint8_t *restrict code, const float *restrict y,
+KN_SIMD static void pool1_plane(float *restrict m, int32_t *restrict code, const float *restrict y,
                                 int H, int W)
 {
     const v16i even = {0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30};
@@ -277,14 +277,14 @@ KN_SIMD static void pool1_plane(float *restrict m, uint8_t *restrict code, const
             /* Whole-vector stores: lanes past the row end land in the next row (rewritten
              * later) or in the callers' 16-element slack. */
             *(v16 *)(m + (size_t)py * OW + px) = mx;
-            *(v16u8 *)(code + (size_t)py * OW + px) = __builtin_convertvector(k, v16u8);
+            *(v16i *)(code + (size_t)py * OW + px) = k;
         }
     }
 }
 
 /* Pool1 of one image: y (C1, H, W) -> a (Q1h, Q1w, C1) NHWC = relu(max + b1), codes planar
  * (C1, Q1h, Q1w); m is a planar scratch. */
-static void pool1_fused(float *a, uint8_t *arg, float *m, const float *y, const float *b1,
+static void pool1_fused(float *a, int32_t *arg, float *m, const float *y, const float *b1,
                         const struct lenet_dims *d)
 {
     size_t q = (size_t)d->Q1h * d->Q1w;
@@ -432,7 +432,7 @@ KN_SIMD static void conv2_backward_sparse(float *restrict dw2p, float *restrict 
 /* Pool1 backward, one image: dy1 (C1, H, XS) = da1 scattered to the arg-max positions of
  * active units; db1 += . */
 static void pool1_backward(float *dy1, float *db1, const float *da1, const float *a1,
-                           const uint8_t *arg1, const struct lenet_dims *d)
+                           const int32_t *arg1, const struct lenet_dims *d)
 {
     memset(dy1, 0, sizeof(float) * (size_t)C1 * d->H * d->XS);
     for (int py = 0; py < d->Q1h; py++)
@@ -442,7 +442,7 @@ static void pool1_backward(float *dy1, float *db1, const float *da1, const float
                 if (a1[i] <= 0.0f) continue;
                 float g = da1[i];
                 db1[c] += g;
-                uint8_t k = arg1[((size_t)c * d->Q1h + py) * d->Q1w + px];
+                int32_t k = arg1[((size_t)c * d->Q1h + py) * d->Q1w + px];
                 int y = 2 * py + (k >> 1), x = 2 * px + (k & 1);
                 dy1[((size_t)c * d->H + y) * d->XS + x] = g;
             }

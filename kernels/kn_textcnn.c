@@ -5,8 +5,9 @@
  * Speed: all widths' convolutions are ONE GEMM per group of sentences, Y = E (rows, D) .
  * Wall^T (D, 12 maps) over the non-padding rows only, followed by shifted sums over the
  * taps; backward uses the sparsity of max-over-time (one position per map and sentence has
- * a gradient), so the convolution and embedding gradients are D-long axpys, not GEMMs. Token 0 is padding (a zero row, no
- * gradient). The training step updates only the embedding rows of the batch's tokens.
+ * a gradient), so the convolution and embedding gradients are D-long axpys, not GEMMs. Token 0 is
+ * padding (a zero row, no gradient). The training step updates only the embedding rows of the
+ * batch's tokens.
  */
 #include "kernels_internal.h"
 
@@ -225,7 +226,6 @@ static float tc_forward(const struct kn_batch *b, const struct tc_dims *d,
     kn_dense_forward(a->z, a->drop, p->wfc, p->bfc, B, d->P, d->classes, 0);
     return kn_softmax_xent_forward(a->prob, a->z, b->labels, B, d->classes);
 }
-
 
 /* g * x (n) added to y (n). */
 KN_SIMD static void tc_axpy(float *restrict y, const float *restrict x, float g, int n)

@@ -1,17 +1,28 @@
-/* Policies behind the scheduler seam (see sched.h). */
+/*
+ * Policies behind the scheduler seam (see scheduler.h): static, schedule (from a file or an
+ * action list), heuristic and drl. Heuristic and drl actions are clipped onto the job's grid
+ * by sched_drive (the policy does not know the platform); static and schedule actions are
+ * taken as given, so that a bad one is an error.
+ */
 #include "scheduler.h"
 
+#include "sched_internal.h"
+
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-enum policy_kind { POLICY_STATIC = 1, POLICY_SCHEDULE };
+enum policy_kind { POLICY_STATIC = 1, POLICY_SCHEDULE, POLICY_HEURISTIC, POLICY_DRL };
 
 struct sched_policy {
     enum policy_kind kind;
     char spec[1024];
-    struct sched_action fixed;    /* static */
+    struct sched_action fixed;    /* static; heuristic: (n0, m) */
     struct sched_action *actions; /* schedule */
     size_t n_actions, next;
+    int heur_n1;                  /* heuristic: floor on n */
+    double heur_decay;            /* heuristic: n_t = max(n1, round(n0 decay^t)) */
+    struct drl_policy drl;        /* drl */
 };
 
 const char *sched_spec(const struct sched_policy *p) { return p->spec; }
@@ -20,6 +31,7 @@ void sched_close(struct sched_policy *p)
 {
     if (!p) return;
     free(p->actions);
+    drl_policy_free(&p->drl);
     free(p);
 }
 
@@ -82,6 +94,51 @@ static int parse_schedule(const char *path, struct sched_policy *p, struct err *
     return rc;
 }
 
+/* "n0=64,n1=4,decay=0.5,m=1024" (any subset; these are the defaults). */
+static int parse_heuristic(const char *args, struct sched_policy *p, struct err *e)
+{
+    p->fixed = (struct sched_action){64, 1024};
+    p->heur_n1 = 4;
+    p->heur_decay = 0.5;
+    char buf[256];
+    snprintf(buf, sizeof buf, "%s", args);
+    for (char *save, *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+        char *eq = strchr(tok, '=');
+        if (!eq) return err_set(e, SIREN_EFORMAT, "heuristic:%s: '%s' is not key=value", args, tok);
+        *eq = '\0';
+        double v;
+        if (parse_double(eq + 1, tok, &v, e) || !(v > 0))
+            return err_set(e, SIREN_EFORMAT, "heuristic:%s: %s must be a number > 0", args, tok);
+        if (!strcmp(tok, "n0")) p->fixed.n = (int)v;
+        else if (!strcmp(tok, "n1")) p->heur_n1 = (int)v;
+        else if (!strcmp(tok, "m")) p->fixed.memory_mb = (int)v;
+        else if (!strcmp(tok, "decay") && v <= 1) p->heur_decay = v;
+        else return err_set(e, SIREN_EFORMAT, "heuristic:%s: unknown key or value '%s' (expected "
+                            "n0, n1, decay <= 1, m)", args, tok);
+    }
+    if (p->fixed.n < 1 || p->heur_n1 < 1 || p->fixed.memory_mb < 1)
+        return err_set(e, SIREN_EFORMAT, "heuristic:%s: n0, n1 and m must be >= 1", args);
+    return SIREN_OK;
+}
+
+int sched_open_actions(const struct sched_action *a, int n, const char *spec,
+                       struct sched_policy **out, struct err *e)
+{
+    *out = NULL;
+    if (n < 1) return err_set(e, SIREN_EINVAL, "%s: an empty schedule", spec);
+    struct sched_policy *p = calloc(1, sizeof *p);
+    if (!p || !(p->actions = malloc((size_t)n * sizeof *a))) {
+        free(p);
+        return err_set(e, SIREN_ENOMEM, "out of memory");
+    }
+    p->kind = POLICY_SCHEDULE;
+    snprintf(p->spec, sizeof p->spec, "%s", spec);
+    memcpy(p->actions, a, (size_t)n * sizeof *a);
+    p->n_actions = (size_t)n;
+    *out = p;
+    return SIREN_OK;
+}
+
 int sched_open(const char *spec, struct sched_policy **out, struct err *e)
 {
     *out = NULL;
@@ -95,9 +152,19 @@ int sched_open(const char *spec, struct sched_policy **out, struct err *e)
     } else if (!strncmp(spec, "schedule:", 9)) {
         p->kind = POLICY_SCHEDULE;
         rc = parse_schedule(spec + 9, p, e);
+    } else if (!strcmp(spec, "heuristic") || !strncmp(spec, "heuristic:", 10)) {
+        p->kind = POLICY_HEURISTIC;
+        rc = parse_heuristic(spec[9] ? spec + 10 : "", p, e);
+    } else if (!strncmp(spec, "drl:", 4)) {
+        p->kind = POLICY_DRL;
+        rc = drl_policy_load(spec + 4, &p->drl, e);
+    } else if (!strcmp(spec, "grid") || !strcmp(spec, "oracle")) {
+        rc = err_set(e, SIREN_EFORMAT, "scheduler '%s' searches the simulator: use it with `siren "
+                     "sim` or `siren sched eval`, then pass the schedule it writes as "
+                     "schedule:FILE", spec);
     } else {
-        rc = err_set(e, SIREN_EFORMAT, "scheduler '%s': expected static:n=N,m=MB or schedule:FILE",
-                     spec);
+        rc = err_set(e, SIREN_EFORMAT, "scheduler '%s': expected static:n=N,m=MB, schedule:FILE, "
+                     "heuristic[:n0=,n1=,decay=,m=] or drl:POLICY", spec);
     }
     if (rc) {
         sched_close(p);
@@ -110,10 +177,23 @@ int sched_open(const char *spec, struct sched_policy **out, struct err *e)
 int sched_next(struct sched_policy *p, const struct epoch_report *state, struct sched_action *out,
                struct err *e)
 {
-    (void)state;
     (void)e;
     if (p->kind == POLICY_STATIC) {
         *out = p->fixed;
+        return SIREN_OK;
+    }
+    if (p->kind == POLICY_HEURISTIC) {
+        double n = p->fixed.n * pow(p->heur_decay, (double)p->next++);
+        out->n = n < p->heur_n1 ? p->heur_n1 : (int)lround(n);
+        out->memory_mb = p->fixed.memory_mb;
+        return SIREN_OK;
+    }
+    if (p->kind == POLICY_DRL) {
+        double x[DRL_IN];
+        struct drl_cache c;
+        drl_features(&p->drl.meta, state, x);
+        drl_mlp_forward(&p->drl.net, x, &c);
+        *out = drl_action_map(&p->drl.meta, c.y[0], c.y[1]);
         return SIREN_OK;
     }
     size_t i = p->next < p->n_actions ? p->next : p->n_actions - 1;
@@ -130,6 +210,11 @@ int sched_drive(struct sched_policy *p, struct job *j, int max_epochs, double bu
         struct sched_action a;
         int rc = sched_next(p, state, &a, e);
         if (rc) return rc;
+        if (p->kind == POLICY_HEURISTIC || p->kind == POLICY_DRL) {
+            int nmax = job_max_functions(j);
+            a.n = a.n < 1 ? 1 : a.n > nmax ? nmax : a.n;
+            a.memory_mb = job_memory_clip_mb(j, a.memory_mb);
+        }
         if ((rc = job_epoch(j, a.n, a.memory_mb, &rep, e))) return rc;
         state = &rep;
         if (last) *last = rep;

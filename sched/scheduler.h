@@ -3,8 +3,12 @@
  * epoch_report: the paper's s_t) and returns the next action a_t = (number of functions,
  * memory size). The emulator (`siren run`) and the simulator call the same interface.
  * (The header is not called sched.h so that it never hides the system <sched.h>.)
- * Specs: "static:n=N,m=MB" and "schedule:FILE" (one line per epoch: n m; '#' comments; the
- * last line repeats when the run is longer than the file).
+ * Specs: "static:n=N,m=MB"; "schedule:FILE" (one line per epoch: n m; '#' comments; the
+ * last line repeats when the run is longer than the file); "heuristic[:n0=,n1=,decay=,m=]"
+ * (n0 functions, times decay each epoch, at least n1, memory m); "drl:POLICY" (a trained
+ * agent's file, sched_internal.h). "grid" and "oracle" search the simulator (sim.h): `siren
+ * sim` and `siren sched eval` resolve them; `siren run` takes the schedule they write.
+ * Heuristic and drl actions are clipped to the job's grid by sched_drive.
  */
 #ifndef SIREN_SCHED_H
 #define SIREN_SCHED_H
@@ -32,5 +36,9 @@ const char *sched_spec(const struct sched_policy *p);
 int sched_drive(struct sched_policy *p, struct job *j, int max_epochs, double budget_usd,
                 struct epoch_report *last, struct err *e) SIREN_WUR;
 void sched_close(struct sched_policy *p);
+/* A policy replaying an action list (the last repeats), named spec (e.g. "oracle"); a copy of
+ * a is kept. Errors: SIREN_EINVAL (n < 1), SIREN_ENOMEM. */
+int sched_open_actions(const struct sched_action *a, int n, const char *spec,
+                       struct sched_policy **out, struct err *e) SIREN_WUR;
 
 #endif

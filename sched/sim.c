@@ -634,3 +634,205 @@ int sim_run_actions(struct sim *s, const struct sched_action *a, int n_actions,
     result_finish(s, out);
     return SIREN_OK;
 }
+
+/* ------------------------------------------------------------- grid and oracle */
+
+int sim_action_grid(const struct sim *s, struct sched_action **actions, int *count, struct err *e)
+{
+    const struct platform *pf = &s->cfg.platform;
+    int ns = 0, n_vals[64];
+    for (double x = 1; ns < 64; x *= 1.5) {
+        int v = (int)lround(x);
+        if (ns && v <= n_vals[ns - 1]) v = n_vals[ns - 1] + 1;
+        if (v >= s->max_n) {
+            n_vals[ns++] = s->max_n;
+            break;
+        }
+        n_vals[ns++] = v;
+    }
+    int nm = 0;
+    for (int m = s->min_memory_mb; m <= pf->memory_mb_max; m += pf->memory_mb_step) nm++;
+    *actions = malloc((size_t)(ns * nm) * sizeof **actions);
+    if (!*actions) return err_set(e, SIREN_ENOMEM, "out of memory");
+    *count = 0;
+    for (int i = 0; i < ns; i++)
+        for (int m = s->min_memory_mb; m <= pf->memory_mb_max; m += pf->memory_mb_step)
+            (*actions)[(*count)++] = (struct sched_action){n_vals[i], m};
+    return SIREN_OK;
+}
+
+/* 1 if result a is better than b: reaching the target within budget first, then faster;
+ * failing both, the lower final loss within budget. */
+static int result_better(const struct sim_result *a, const struct sim_result *b)
+{
+    int ga = a->reached_target && a->within_budget, gb = b->reached_target && b->within_budget;
+    if (ga != gb) return ga > gb;
+    if (ga) return a->jct_s < b->jct_s;
+    if (a->within_budget != b->within_budget) return a->within_budget > b->within_budget;
+    return a->final_loss < b->final_loss;
+}
+
+int sim_grid_search(struct sim *s, struct sim_result *best, struct err *e)
+{
+    struct sched_action *grid;
+    int ng, rc = sim_action_grid(s, &grid, &ng, e);
+    if (rc) return rc;
+    struct sim_result r;
+    memset(best, 0, sizeof *best);
+    for (int i = 0; i < ng && !rc; i++) {
+        rc = sim_run_actions(s, &grid[i], 1, &r, e);
+        if (!rc && (i == 0 || result_better(&r, best))) *best = r;
+    }
+    free(grid);
+    return rc;
+}
+
+struct dfs_ctx {
+    const struct sched_action *grid;
+    int ng;
+    struct sched_action seq[SIM_MAX_EPOCHS];
+    struct sim_result best;
+    int found;
+};
+
+static int oracle_dfs(struct sim *s, struct dfs_ctx *c, struct err *e)
+{
+    for (int i = 0; i < c->ng; i++) {
+        struct sim saved = *s;
+        struct epoch_report rep;
+        int rc = sim_step(s, c->grid[i], &rep, e);
+        if (rc) return rc;
+        c->seq[s->epoch - 1] = sim_clip(s, c->grid[i]);
+        if (!c->found || s->total_time_s < c->best.jct_s) {
+            if (s->stop == SIM_RUNNING) {
+                if ((rc = oracle_dfs(s, c, e))) return rc;
+            } else {
+                struct sim_result r;
+                memset(&r, 0, sizeof r);
+                result_finish(s, &r);
+                if (r.reached_target && r.within_budget) {
+                    memcpy(r.actions, c->seq, sizeof r.actions);
+                    c->best = r;
+                    c->found = 1;
+                }
+            }
+        }
+        *s = saved;
+    }
+    return SIREN_OK;
+}
+
+/* The dynamic programme: dp[c][p] = least time to gain at least p progress units spending at
+ * most c cost units; actions at their steady (warm) epoch time and cost. */
+static int oracle_dp(struct sim *s, const struct sched_action *grid, int ng,
+                     struct sched_action *seq, int *n_seq, struct err *e)
+{
+    enum { CB = 400, PB = 400 };
+    const struct sim_config *cfg = &s->cfg;
+    double need = sim_loss_needed(&cfg->loss, s->target_loss);
+    *n_seq = 0;
+    if (!isfinite(need)) return SIREN_OK;
+    double *tau = malloc((size_t)ng * sizeof *tau), *cost = malloc((size_t)ng * sizeof *cost);
+    int *ca = malloc((size_t)ng * sizeof *ca), *pa = malloc((size_t)ng * sizeof *pa);
+    double *dp = malloc((size_t)(CB + 1) * (PB + 1) * sizeof *dp);
+    int *ep = malloc((size_t)(CB + 1) * (PB + 1) * sizeof *ep);
+    int *ch = malloc((size_t)(CB + 1) * (PB + 1) * sizeof *ch);
+    int rc = SIREN_OK;
+    if (!tau || !cost || !ca || !pa || !dp || !ep || !ch) {
+        rc = err_set(e, SIREN_ENOMEM, "out of memory");
+        goto out;
+    }
+    double max_cost = 0;
+    for (int i = 0; i < ng && !rc; i++) {
+        struct epoch_report rep;
+        sim_reset(s);
+        rc = sim_step(s, grid[i], &rep, e);
+        if (!rc) rc = sim_step(s, grid[i], &rep, e);
+        tau[i] = rep.time_s;
+        cost[i] = rep.cost_usd;
+        if (cost[i] > max_cost) max_cost = cost[i];
+    }
+    sim_reset(s);
+    if (rc) goto out;
+    double budget = cfg->budget_usd > 0 ? cfg->budget_usd : max_cost * cfg->max_epochs;
+    double dc = budget / CB, dpu = need / PB;
+    for (int i = 0; i < ng; i++) {
+        ca[i] = (int)ceil(cost[i] / dc);
+        if (ca[i] < 1) ca[i] = 1;
+        pa[i] = (int)floor(sim_loss_effective(&cfg->loss, s->samples_per_epoch, grid[i].n) / dpu);
+    }
+    for (int c = 0; c <= CB; c++)
+        for (int p = 0; p <= PB; p++) {
+            size_t at = (size_t)c * (PB + 1) + p;
+            dp[at] = p == 0 ? 0 : (double)INFINITY;
+            ep[at] = 0;
+            ch[at] = -1;
+            if (p == 0) continue;
+            for (int i = 0; i < ng; i++) {
+                if (ca[i] > c || pa[i] == 0) continue;
+                int pp = p - pa[i] > 0 ? p - pa[i] : 0;
+                size_t from = (size_t)(c - ca[i]) * (PB + 1) + pp;
+                if (!isfinite(dp[from]) || ep[from] + 1 > cfg->max_epochs) continue;
+                double t = dp[from] + tau[i];
+                if (t < dp[at]) {
+                    dp[at] = t;
+                    ep[at] = ep[from] + 1;
+                    ch[at] = i;
+                }
+            }
+        }
+    int c = CB, p = PB;
+    while (p > 0 && ch[(size_t)c * (PB + 1) + p] >= 0) {
+        int i = ch[(size_t)c * (PB + 1) + p];
+        seq[(*n_seq)++] = grid[i];
+        c -= ca[i];
+        p = p - pa[i] > 0 ? p - pa[i] : 0;
+    }
+    /* Many functions first, then fewer (the order does not change the model's loss, and equal
+     * actions side by side keep containers warm). */
+    for (int i = 1; i < *n_seq; i++)
+        for (int j = i; j > 0 && (seq[j].n > seq[j - 1].n ||
+                                  (seq[j].n == seq[j - 1].n && seq[j].memory_mb > seq[j - 1].memory_mb)); j--) {
+            struct sched_action t = seq[j];
+            seq[j] = seq[j - 1];
+            seq[j - 1] = t;
+        }
+out:
+    free(tau);
+    free(cost);
+    free(ca);
+    free(pa);
+    free(dp);
+    free(ep);
+    free(ch);
+    return rc;
+}
+
+int sim_oracle_search(struct sim *s, const struct sched_action *grid, int n_grid,
+                      double exhaustive_limit, struct sim_result *best, struct err *e)
+{
+    int rc = sim_grid_search(s, best, e);
+    if (rc) return rc;
+    double space = pow((double)n_grid, (double)s->cfg.max_epochs);
+    struct sim_result r;
+    if (space <= exhaustive_limit) {
+        struct dfs_ctx *c = calloc(1, sizeof *c);
+        if (!c) return err_set(e, SIREN_ENOMEM, "out of memory");
+        c->grid = grid;
+        c->ng = n_grid;
+        sim_reset(s);
+        rc = oracle_dfs(s, c, e);
+        if (!rc && c->found && result_better(&c->best, best)) *best = c->best;
+        free(c);
+        sim_reset(s);
+        return rc;
+    }
+    struct sched_action seq[SIM_MAX_EPOCHS];
+    int n_seq;
+    if ((rc = oracle_dp(s, grid, n_grid, seq, &n_seq, e))) return rc;
+    if (n_seq > 0) {
+        if ((rc = sim_run_actions(s, seq, n_seq, &r, e))) return rc;
+        if (result_better(&r, best)) *best = r;
+    }
+    return SIREN_OK;
+}

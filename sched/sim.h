@@ -136,4 +136,18 @@ int sim_grid_search(struct sim *s, struct sim_result *best, struct err *e) SIREN
 int sim_oracle_search(struct sim *s, const struct sched_action *grid, int n_grid,
                       double exhaustive_limit, struct sim_result *best, struct err *e) SIREN_WUR;
 
+/* The DRL agent's training (drl.c): REINFORCE with a learned value baseline and Adam, in
+ * this simulator, at its budget and target; deterministic for a seed (one thread). Prints a
+ * learning curve to o->curve; writes the policy file to out_path. Errors: from the simulator,
+ * SIREN_EIO. */
+struct sched_train_opts {
+    int episodes, batch_episodes;
+    double lr_policy, lr_value;
+    uint64_t seed;
+    int print_every; /* updates between learning-curve lines (0: none) */
+    FILE *curve;     /* may be NULL */
+};
+int sched_drl_train(struct sim *s, const struct sched_train_opts *o, const char *out_path,
+                    struct err *e) SIREN_WUR;
+
 #endif

@@ -1,0 +1,445 @@
+/*
+ * The DRL agent (sched_internal.h): a tanh MLP giving a diagonal Gaussian over two action
+ * coordinates (log n and log m, scaled to [-1, 1]), trained by REINFORCE with a learned value
+ * baseline (Williams 1992; Sutton and Barto, ch. 13.4) and Adam (Kingma and Ba 2015), in the
+ * simulator. One thread and one seeded stream: the same seed gives the same policy bits.
+ */
+#include "sched_internal.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+int drl_mlp_init(struct drl_mlp *m, int in, int hidden, int out, struct rng *r, double out_scale,
+                 struct err *e)
+{
+    m->in = in;
+    m->hidden = hidden;
+    m->out = out;
+    m->n_params = (size_t)(hidden * in + hidden + hidden * hidden + hidden + out * hidden + out);
+    m->params = calloc(m->n_params, sizeof *m->params);
+    if (!m->params) return err_set(e, SIREN_ENOMEM, "out of memory");
+    if (!r) return SIREN_OK;
+    double *w = m->params;
+    /* Xavier-style scales; the output layer small so the first policy is near its mean. */
+    for (int i = 0; i < hidden * in; i++) *w++ = rng_normal(r) / sqrt((double)in);
+    w += hidden;
+    for (int i = 0; i < hidden * hidden; i++) *w++ = rng_normal(r) / sqrt((double)hidden);
+    w += hidden;
+    for (int i = 0; i < out * hidden; i++) *w++ = out_scale * rng_normal(r) / sqrt((double)hidden);
+    return SIREN_OK;
+}
+
+void drl_mlp_free(struct drl_mlp *m)
+{
+    if (!m) return;
+    free(m->params);
+    m->params = NULL;
+}
+
+void drl_mlp_forward(const struct drl_mlp *m, const double *x, struct drl_cache *c)
+{
+    int I = m->in, H = m->hidden, O = m->out;
+    const double *W1 = m->params, *b1 = W1 + H * I, *W2 = b1 + H, *b2 = W2 + H * H,
+                 *W3 = b2 + H, *b3 = W3 + O * H;
+    memcpy(c->x, x, (size_t)I * sizeof *x);
+    for (int j = 0; j < H; j++) {
+        double s = b1[j];
+        for (int i = 0; i < I; i++) s += W1[j * I + i] * x[i];
+        c->h1[j] = tanh(s);
+    }
+    for (int j = 0; j < H; j++) {
+        double s = b2[j];
+        for (int i = 0; i < H; i++) s += W2[j * H + i] * c->h1[i];
+        c->h2[j] = tanh(s);
+    }
+    for (int o = 0; o < O; o++) {
+        double s = b3[o];
+        for (int i = 0; i < H; i++) s += W3[o * H + i] * c->h2[i];
+        c->y[o] = s;
+    }
+}
+
+void drl_mlp_backward(const struct drl_mlp *m, const struct drl_cache *c, const double *dy,
+                      double *grad)
+{
+    int I = m->in, H = m->hidden, O = m->out;
+    const double *W2 = m->params + H * I + H, *W3 = W2 + H * H + H;
+    double *gW1 = grad, *gb1 = gW1 + H * I, *gW2 = gb1 + H, *gb2 = gW2 + H * H, *gW3 = gb2 + H,
+           *gb3 = gW3 + O * H;
+    double d2[DRL_HIDDEN] = {0}, d1[DRL_HIDDEN] = {0};
+    for (int o = 0; o < O; o++) {
+        gb3[o] += dy[o];
+        for (int i = 0; i < H; i++) {
+            gW3[o * H + i] += dy[o] * c->h2[i];
+            d2[i] += dy[o] * W3[o * H + i];
+        }
+    }
+    for (int j = 0; j < H; j++) {
+        double d = d2[j] * (1 - c->h2[j] * c->h2[j]);
+        gb2[j] += d;
+        for (int i = 0; i < H; i++) {
+            gW2[j * H + i] += d * c->h1[i];
+            d1[i] += d * W2[j * H + i];
+        }
+    }
+    for (int j = 0; j < H; j++) {
+        double d = d1[j] * (1 - c->h1[j] * c->h1[j]);
+        gb1[j] += d;
+        for (int i = 0; i < I; i++) gW1[j * I + i] += d * c->x[i];
+    }
+}
+
+double drl_log_std(double y) { return -1.0 + 1.5 * tanh(y); }
+
+void drl_features(const struct drl_meta *m, const struct epoch_report *s, double *x)
+{
+    memset(x, 0, DRL_IN * sizeof *x);
+    x[1] = 1.0;
+    x[8] = 1.0;
+    if (!s) return;
+    double phases = s->fetch_s + s->compute_s + s->update_s;
+    x[0] = (double)s->epoch / m->max_epochs;
+    x[1] = s->test_loss / m->loss0;
+    x[2] = s->time_s / (s->time_s + m->epoch_time_ref_s);
+    if (phases > 0) {
+        x[3] = s->fetch_s / phases;
+        x[4] = s->compute_s / phases;
+        x[5] = s->update_s / phases;
+    }
+    x[6] = s->cpu_util;
+    x[7] = s->mem_util < 1 ? s->mem_util : 1;
+    double left = isfinite(s->budget_left_usd) ? s->budget_left_usd / m->budget_usd : 4.0;
+    x[8] = left < -1 ? -1 : left > 4 ? 4 : left;
+}
+
+struct sched_action drl_action_map(const struct drl_meta *m, double a_n, double a_m)
+{
+    a_n = a_n < -1 ? -1 : a_n > 1 ? 1 : a_n;
+    a_m = a_m < -1 ? -1 : a_m > 1 ? 1 : a_m;
+    double ln = 0.5 * (a_n + 1) * log((double)m->n_max);
+    double lm = log((double)m->m_min) + 0.5 * (a_m + 1) * (log((double)m->m_max) - log((double)m->m_min));
+    struct sched_action a;
+    a.n = (int)lround(exp(ln));
+    if (a.n < 1) a.n = 1;
+    if (a.n > m->n_max) a.n = m->n_max;
+    long k = lround((exp(lm) - m->m_min) / m->m_step);
+    a.memory_mb = (int)(m->m_min + k * m->m_step);
+    if (a.memory_mb > m->m_max) a.memory_mb = m->m_max;
+    if (a.memory_mb < m->m_min) a.memory_mb = m->m_min;
+    return a;
+}
+
+/* ------------------------------------------------------------------ policy file */
+
+void drl_policy_free(struct drl_policy *p)
+{
+    if (p) drl_mlp_free(&p->net);
+}
+
+int drl_policy_save(const char *path, const struct drl_policy *p, struct err *e)
+{
+    const struct drl_meta *m = &p->meta;
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "format", "siren-drl-1");
+    cJSON_AddStringToObject(o, "workload", m->workload);
+    cJSON_AddNumberToObject(o, "budget_usd", m->budget_usd);
+    cJSON_AddNumberToObject(o, "target_loss", m->target_loss);
+    cJSON_AddNumberToObject(o, "loss0", m->loss0);
+    cJSON_AddNumberToObject(o, "epoch_time_ref_s", m->epoch_time_ref_s);
+    cJSON_AddNumberToObject(o, "jct_ref_s", m->jct_ref_s);
+    cJSON_AddNumberToObject(o, "max_epochs", m->max_epochs);
+    cJSON_AddNumberToObject(o, "n_max", m->n_max);
+    cJSON_AddNumberToObject(o, "memory_mb_min", m->m_min);
+    cJSON_AddNumberToObject(o, "memory_mb_max", m->m_max);
+    cJSON_AddNumberToObject(o, "memory_mb_step", m->m_step);
+    cJSON_AddNumberToObject(o, "seed", (double)m->seed);
+    cJSON_AddNumberToObject(o, "episodes", m->episodes);
+    cJSON *layers = cJSON_AddArrayToObject(o, "layers");
+    int dims[4] = {p->net.in, p->net.hidden, p->net.hidden, p->net.out};
+    for (int i = 0; i < 4; i++) cJSON_AddItemToArray(layers, cJSON_CreateNumber(dims[i]));
+    cJSON *arr = cJSON_AddArrayToObject(o, "params");
+    for (size_t i = 0; i < p->net.n_params; i++)
+        cJSON_AddItemToArray(arr, cJSON_CreateNumber(p->net.params[i]));
+    int rc = json_write_file(path, o, e);
+    cJSON_Delete(o);
+    return rc;
+}
+
+int drl_policy_load(const char *path, struct drl_policy *out, struct err *e)
+{
+    memset(out, 0, sizeof *out);
+    cJSON *o;
+    int rc = json_load_file(path, &o, e);
+    if (rc) return rc;
+    struct drl_meta *m = &out->meta;
+    const char *fmt = NULL, *wl = NULL;
+    long long me, nm, m0, m1, ms;
+    double seed = 0;
+    if ((rc = json_get_string(o, "format", path, &fmt, e))) goto out;
+    if (strcmp(fmt, "siren-drl-1")) {
+        rc = err_set(e, SIREN_EFORMAT, "%s: key 'format': '%s', expected siren-drl-1", path, fmt);
+        goto out;
+    }
+    if ((rc = json_get_string(o, "workload", path, &wl, e)) ||
+        (rc = json_get_number(o, "budget_usd", path, &m->budget_usd, e)) ||
+        (rc = json_get_number(o, "target_loss", path, &m->target_loss, e)) ||
+        (rc = json_get_number(o, "loss0", path, &m->loss0, e)) ||
+        (rc = json_get_number(o, "epoch_time_ref_s", path, &m->epoch_time_ref_s, e)) ||
+        (rc = json_get_number(o, "jct_ref_s", path, &m->jct_ref_s, e)) ||
+        (rc = json_get_int(o, "max_epochs", path, &me, e)) ||
+        (rc = json_get_int(o, "n_max", path, &nm, e)) ||
+        (rc = json_get_int(o, "memory_mb_min", path, &m0, e)) ||
+        (rc = json_get_int(o, "memory_mb_max", path, &m1, e)) ||
+        (rc = json_get_int(o, "memory_mb_step", path, &ms, e)) ||
+        (rc = json_get_number(o, "seed", path, &seed, e)))
+        goto out;
+    if (!(m->budget_usd > 0) || !(m->loss0 > 0) || !(m->epoch_time_ref_s > 0) || me < 1 ||
+        nm < 1 || m0 < 1 || m1 < m0 || ms < 1) {
+        rc = err_set(e, SIREN_EFORMAT, "%s: budget_usd, loss0, epoch_time_ref_s must be > 0; "
+                     "max_epochs, n_max, memory_mb_* >= 1 with memory_mb_min <= memory_mb_max", path);
+        goto out;
+    }
+    snprintf(m->workload, sizeof m->workload, "%s", wl);
+    m->max_epochs = (int)me;
+    m->n_max = (int)nm;
+    m->m_min = (int)m0;
+    m->m_max = (int)m1;
+    m->m_step = (int)ms;
+    m->seed = (uint64_t)seed;
+    const cJSON *layers = cJSON_GetObjectItemCaseSensitive(o, "layers");
+    int dims[4] = {DRL_IN, DRL_HIDDEN, DRL_HIDDEN, DRL_OUT};
+    if (!cJSON_IsArray(layers) || cJSON_GetArraySize(layers) != 4) {
+        rc = err_set(e, SIREN_EFORMAT, "%s: key 'layers': expected [%d, %d, %d, %d]", path,
+                     dims[0], dims[1], dims[2], dims[3]);
+        goto out;
+    }
+    for (int i = 0; i < 4; i++) {
+        const cJSON *d = cJSON_GetArrayItem(layers, i);
+        if (!cJSON_IsNumber(d) || d->valueint != dims[i]) {
+            rc = err_set(e, SIREN_EFORMAT, "%s: key 'layers': expected [%d, %d, %d, %d]", path,
+                         dims[0], dims[1], dims[2], dims[3]);
+            goto out;
+        }
+    }
+    if ((rc = drl_mlp_init(&out->net, DRL_IN, DRL_HIDDEN, DRL_OUT, NULL, 0, e))) goto out;
+    const cJSON *arr = cJSON_GetObjectItemCaseSensitive(o, "params");
+    if (!cJSON_IsArray(arr) || (size_t)cJSON_GetArraySize(arr) != out->net.n_params) {
+        rc = err_set(e, SIREN_EFORMAT, "%s: key 'params': %d numbers, expected %zu", path,
+                     cJSON_IsArray(arr) ? cJSON_GetArraySize(arr) : -1, out->net.n_params);
+        goto out;
+    }
+    size_t i = 0;
+    const cJSON *v;
+    cJSON_ArrayForEach(v, arr)
+    {
+        if (!cJSON_IsNumber(v) || !isfinite(v->valuedouble)) {
+            rc = err_set(e, SIREN_EFORMAT, "%s: key 'params': element %zu is not a finite number",
+                         path, i);
+            goto out;
+        }
+        out->net.params[i++] = v->valuedouble;
+    }
+out:
+    cJSON_Delete(o);
+    if (rc) drl_policy_free(out);
+    return rc;
+}
+
+/* ------------------------------------------------------------------------ training */
+
+struct adam {
+    double *m, *v;
+    double lr, b1, b2, eps;
+    long t;
+};
+
+static int adam_init(struct adam *a, size_t n, double lr, struct err *e)
+{
+    a->m = calloc(n, sizeof *a->m);
+    a->v = calloc(n, sizeof *a->v);
+    a->lr = lr;
+    a->b1 = 0.9;
+    a->b2 = 0.999;
+    a->eps = 1e-8;
+    a->t = 0;
+    if (!a->m || !a->v) return err_set(e, SIREN_ENOMEM, "out of memory");
+    return SIREN_OK;
+}
+
+static void adam_free(struct adam *a)
+{
+    free(a->m);
+    free(a->v);
+}
+
+/* Descends along grad (Kingma and Ba 2015, Algorithm 1). */
+static void adam_step(struct adam *a, double *params, const double *grad, size_t n)
+{
+    a->t++;
+    double c1 = 1 - pow(a->b1, (double)a->t), c2 = 1 - pow(a->b2, (double)a->t);
+    for (size_t i = 0; i < n; i++) {
+        a->m[i] = a->b1 * a->m[i] + (1 - a->b1) * grad[i];
+        a->v[i] = a->b2 * a->v[i] + (1 - a->b2) * grad[i] * grad[i];
+        params[i] -= a->lr * (a->m[i] / c1) / (sqrt(a->v[i] / c2) + a->eps);
+    }
+}
+
+/* One step of an episode, kept for the update. */
+struct drl_sample {
+    double x[DRL_IN];
+    double a[2];  /* sampled coordinates (before clamping) */
+    double r, ret;
+};
+
+int drl_train(struct sim *s, const struct sched_train_opts *o, struct drl_policy *out,
+              struct err *e)
+{
+    memset(out, 0, sizeof *out);
+    const struct sim_config *cfg = sim_config_of(s);
+    struct drl_meta *m = &out->meta;
+    struct drl_mlp value = {0};
+    struct adam ap = {0}, av = {0};
+    struct drl_sample *buf = NULL;
+    double *gp = NULL, *gv = NULL;
+    int rc;
+    /* Normalisation and reward scale from the grid baseline at this budget. */
+    struct sim_result grid;
+    if ((rc = sim_grid_search(s, &grid, e))) return rc;
+    snprintf(m->workload, sizeof m->workload, "%s", cfg->job.workload);
+    m->budget_usd = cfg->budget_usd;
+    m->target_loss = cfg->target_loss > 0 ? cfg->target_loss : cfg->job.default_target_loss;
+    m->loss0 = cfg->loss.loss0;
+    m->jct_ref_s = grid.jct_s > 0 ? grid.jct_s : 1.0;
+    m->epoch_time_ref_s = grid.epochs ? grid.jct_s / grid.epochs : 1.0;
+    m->max_epochs = cfg->max_epochs;
+    m->n_max = sim_max_functions(s);
+    m->m_min = sim_min_memory_mb(s);
+    m->m_max = cfg->platform.memory_mb_max;
+    m->m_step = cfg->platform.memory_mb_step;
+    m->seed = o->seed;
+    m->episodes = o->episodes;
+    struct rng r;
+    rng_seed_stream(&r, o->seed, 0xd71);
+    if ((rc = drl_mlp_init(&out->net, DRL_IN, DRL_HIDDEN, DRL_OUT, &r, 0.1, e)) ||
+        (rc = drl_mlp_init(&value, DRL_IN, DRL_HIDDEN, 1, &r, 0.1, e)) ||
+        (rc = adam_init(&ap, out->net.n_params, o->lr_policy, e)) ||
+        (rc = adam_init(&av, value.n_params, o->lr_value, e)))
+        goto out;
+    int be = o->batch_episodes > 0 ? o->batch_episodes : 32;
+    size_t cap = (size_t)be * (size_t)cfg->max_epochs;
+    buf = malloc(cap * sizeof *buf);
+    gp = malloc(out->net.n_params * sizeof *gp);
+    gv = malloc(value.n_params * sizeof *gv);
+    if (!buf || !gp || !gv) {
+        rc = err_set(e, SIREN_ENOMEM, "out of memory");
+        goto out;
+    }
+    int updates = (o->episodes + be - 1) / be;
+    double curve_ret = 0, curve_succ = 0, curve_jct = 0;
+    int curve_n = 0, curve_ok = 0;
+    for (int u = 0; u < updates; u++) {
+        size_t ns = 0;
+        for (int ep = 0; ep < be; ep++) {
+            sim_reset(s);
+            struct epoch_report rep;
+            const struct epoch_report *state = NULL;
+            size_t first = ns;
+            while (sim_stopped(s) == SIM_RUNNING) {
+                struct drl_sample *d = &buf[ns++];
+                struct drl_cache c;
+                drl_features(m, state, d->x);
+                drl_mlp_forward(&out->net, d->x, &c);
+                for (int k = 0; k < 2; k++)
+                    d->a[k] = c.y[k] + exp(drl_log_std(c.y[2 + k])) * rng_normal(&r);
+                struct sched_action a = drl_action_map(m, d->a[0], d->a[1]);
+                if ((rc = sim_step(s, a, &rep, e))) goto out;
+                state = &rep;
+                d->r = -rep.time_s / m->jct_ref_s;
+            }
+            /* Terminal: a bonus for the target within budget, else a penalty that shrinks as
+             * the loss gets closer to the target. */
+            int ok = rep.reached_target && (cfg->budget_usd <= 0 || rep.total_cost_usd <= cfg->budget_usd);
+            double gap = (rep.test_loss - m->target_loss) / (m->loss0 - m->target_loss);
+            buf[ns - 1].r += ok ? 1.0 : -2.0 - 2.0 * (gap > 0 ? gap : 0);
+            double g = 0, total = 0;
+            for (size_t k = ns; k-- > first;) {
+                g += buf[k].r;
+                buf[k].ret = g;
+                total += buf[k].r;
+            }
+            curve_ret += total;
+            curve_succ += ok;
+            if (ok) {
+                curve_jct += rep.total_time_s;
+                curve_ok++;
+            }
+            curve_n++;
+        }
+        /* Advantages against the value baseline, normalised over the batch. */
+        double mean = 0, var = 0;
+        double *adv = malloc(ns * sizeof *adv);
+        if (!adv) {
+            rc = err_set(e, SIREN_ENOMEM, "out of memory");
+            goto out;
+        }
+        memset(gv, 0, value.n_params * sizeof *gv);
+        for (size_t k = 0; k < ns; k++) {
+            struct drl_cache c;
+            drl_mlp_forward(&value, buf[k].x, &c);
+            adv[k] = buf[k].ret - c.y[0];
+            double dy = (c.y[0] - buf[k].ret) / (double)ns; /* d/dV of mean squared error / 2 */
+            drl_mlp_backward(&value, &c, &dy, gv);
+            mean += adv[k];
+        }
+        mean /= (double)ns;
+        for (size_t k = 0; k < ns; k++) var += (adv[k] - mean) * (adv[k] - mean);
+        double sd = sqrt(var / (double)ns) + 1e-8;
+        memset(gp, 0, out->net.n_params * sizeof *gp);
+        for (size_t k = 0; k < ns; k++) {
+            struct drl_cache c;
+            drl_mlp_forward(&out->net, buf[k].x, &c);
+            double A = (adv[k] - mean) / sd, dy[DRL_OUT];
+            /* Gradient of -A log N(a; mu, sigma) w.r.t. mu and the log-std pre-activation. */
+            for (int q = 0; q < 2; q++) {
+                double ls = drl_log_std(c.y[2 + q]), sig = exp(ls), z = (buf[k].a[q] - c.y[q]) / sig;
+                dy[q] = -A * z / sig / (double)ns;
+                double dls = -A * (z * z - 1) / (double)ns;
+                double th = tanh(c.y[2 + q]);
+                dy[2 + q] = dls * 1.5 * (1 - th * th);
+            }
+            drl_mlp_backward(&out->net, &c, dy, gp);
+        }
+        free(adv);
+        adam_step(&ap, out->net.params, gp, out->net.n_params);
+        adam_step(&av, value.params, gv, value.n_params);
+        if (o->curve && o->print_every > 0 && ((u + 1) % o->print_every == 0 || u + 1 == updates)) {
+            fprintf(o->curve, "update %5d  episodes %7d  return %8.4f  success %5.3f  jct_s %10.3f\n",
+                    u + 1, (u + 1) * be, curve_ret / curve_n, curve_succ / curve_n,
+                    curve_ok ? curve_jct / curve_ok : (double)NAN);
+            fflush(o->curve);
+            curve_ret = curve_succ = curve_jct = 0;
+            curve_n = curve_ok = 0;
+        }
+    }
+out:
+    free(buf);
+    free(gp);
+    free(gv);
+    adam_free(&ap);
+    adam_free(&av);
+    drl_mlp_free(&value);
+    if (rc) drl_policy_free(out);
+    return rc;
+}
+
+int sched_drl_train(struct sim *s, const struct sched_train_opts *o, const char *out_path,
+                    struct err *e)
+{
+    struct drl_policy p;
+    int rc = drl_train(s, o, &p, e);
+    if (rc) return rc;
+    rc = drl_policy_save(out_path, &p, e);
+    drl_policy_free(&p);
+    return rc;
+}
