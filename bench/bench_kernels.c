@@ -380,9 +380,10 @@ int bench_kernels_main(int argc, char **argv)
 
     char notes[1024];
     snprintf(notes, sizeof notes,
-             "%s GFLOP/s counts dense-equivalent forward + backward FLOPs (siren's backward "
-             "skips the zeros of the max-pool and max-over-time gradients, so it does less "
-             "work than that); lr has no FLOP figure (it is memory-bound). samples/s are "
+             "%s GFLOP/s counts the FLOPs siren executes (its backward passes only the "
+             "max-pool and max-over-time arg-max positions, counted as all active, so the "
+             "figure is an upper bound; a dense backward, as PyTorch's, does 1.5-3x more "
+             "work per sample); lr has no FLOP figure (it is memory-bound). samples/s are "
              "training samples per second of wall time on one core.",
              torch_line);
     int rc = bench_write_table(&t, dir, "table", "kernels", config, &e);

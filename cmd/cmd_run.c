@@ -20,7 +20,9 @@ static void usage(FILE *f)
             "Rank 0 is the client; every other rank hosts function sandboxes (with -n 1, rank 0\n"
             "hosts them). Writes summary.json, epochs.csv and trace.h5 into --out.\n\n"
             "  --scheduler SPEC     static:n=N,m=MB | schedule:FILE (lines 'n m')\n"
-            "  --sync MODE          hsp (default) | ssp:S (at most S steps ahead of the slowest)\n"
+            "  --sync MODE          hsp (default) | bsp (barrier after every round of mini-batches,\n"
+            "                       the leader averages the gradients) | ssp:S (at most S steps\n"
+            "                       ahead of the slowest)\n"
             "  --update RULE        overwrite (default: PUT the local copy, lock-free) | apply\n"
             "                       (re-read the newest version and apply the step's change)\n"
             "  --clock CLOCK        virtual (default: planned, deterministic) | wall (every\n"
@@ -42,6 +44,7 @@ static void usage(FILE *f)
 static int parse_sync(const char *s, struct job_config *c)
 {
     if (!strcmp(s, "hsp")) c->sync = PLAN_SYNC_HSP;
+    else if (!strcmp(s, "bsp")) c->sync = PLAN_SYNC_BSP;
     else if (!strncmp(s, "ssp:", 4)) {
         char *end;
         long v = strtol(s + 4, &end, 10);
@@ -82,8 +85,8 @@ int cmd_run(int argc, char **argv)
         case 'S': spec = optarg; break;
         case 'y':
             if (parse_sync(optarg, &cfg))
-                return cmd_usage_error("run", "--sync: expected hsp or ssp:S, got '%s' (bsp and "
-                                       "asp are not available yet)", optarg);
+                return cmd_usage_error("run", "--sync: expected hsp, bsp or ssp:S, got '%s' (asp is "
+                                       "not available yet)", optarg);
             break;
         case 'u':
             if (!strcmp(optarg, "overwrite")) cfg.update = PLAN_UPDATE_OVERWRITE;
@@ -160,6 +163,8 @@ int cmd_run(int argc, char **argv)
     }
     if (optind < argc) return cmd_usage_error("run", "unexpected argument '%s'", argv[optind]);
     if (!spec) return cmd_usage_error("run", "--scheduler is required (e.g. static:n=10,m=1024)");
+    if (cfg.wall_clock && cfg.sync != PLAN_SYNC_HSP)
+        return cmd_usage_error("run", "--clock wall runs HSP only (no planned barriers)");
     if (!workload_find(cfg.workload)) return cmd_usage_error("run", "unknown workload '%s'", cfg.workload);
     if (!out) {
         static char buf[256];

@@ -1,9 +1,354 @@
-/* siren sched: not built yet. */
+/*
+ * siren sched: `train` (the DRL agent, in the simulator) and `eval` (every policy in the
+ * simulator at a budget, and with --emulate the schedule each took in the emulator, for the
+ * simulator-vs-emulator fidelity). Each workload has a default budget and target loss (the
+ * table below, documented in sched/README.md).
+ */
+#include "bench.h"
 #include "cmd.h"
+#include "sim.h"
+
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct wl_default {
+    const char *name;
+    int batch, hash_bits;
+    size_t eval_rows;
+    double budget_usd, target_loss;
+    int max_epochs;
+};
+
+/* Defaults: small jobs whose emulation takes seconds to minutes (see sched/README.md). */
+static const struct wl_default defaults[] = {
+    {"lr-ctr", 16, 16, 0, 0.03, 0.50, 30},
+    {"lenet-fashion", 256, 0, 2000, 0.01, 0.40, 20},
+    {"textcnn-polarity", 50, 0, 0, 0.02, 0.55, 20},
+    {NULL, 0, 0, 0, 0, 0, 0},
+};
+
+struct opts {
+    struct sim_setup su;
+    const char *policies, *out, *policy_out;
+    size_t eval_rows;
+    int episodes, emulate;
+    uint64_t seed;
+};
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+            "usage: siren sched train --workload W [--budget USD] [--episodes K] --out POLICY\n"
+            "       siren sched eval --workload W [--budget USD] [--policies LIST] [--emulate]\n"
+            "                        [--out DIR]\n\n"
+            "train: REINFORCE with a learned baseline in the simulator; prints a learning curve.\n"
+            "eval:  runs every policy (default drl:results/sched/W.policy.json,grid,heuristic,\n"
+            "       oracle) in the simulator; --emulate replays each one's schedule in the\n"
+            "       emulator (one rank) and reports the fidelity of the simulated JCT.\n\n"
+            "  --target-loss L --max-epochs E --seed S --batch B --hash-bits K --calibration F\n"
+            "  --platform P --loss-model FILE --eval-rows N (emulation)\n"
+            "Defaults: lr-ctr budget $0.03 target 0.50 batch 16 hash-bits 16 (30 epochs);\n"
+            "lenet-fashion budget $0.01 target 0.40 batch 256 (20 epochs).\n");
+}
+
+static int parse(int argc, char **argv, const char *cmd, struct opts *o)
+{
+    static const struct option longopts[] = {
+        {"workload", required_argument, 0, 'w'}, {"budget", required_argument, 0, 'B'},
+        {"target-loss", required_argument, 0, 'T'}, {"max-epochs", required_argument, 0, 'E'},
+        {"episodes", required_argument, 0, 'k'}, {"out", required_argument, 0, 'o'},
+        {"policies", required_argument, 0, 'P'}, {"emulate", no_argument, 0, 'm'},
+        {"seed", required_argument, 0, 's'},     {"batch", required_argument, 0, 'b'},
+        {"hash-bits", required_argument, 0, 'H'}, {"calibration", required_argument, 0, 'C'},
+        {"platform", required_argument, 0, 'p'}, {"loss-model", required_argument, 0, 'L'},
+        {"eval-rows", required_argument, 0, 'v'}, {"help", no_argument, 0, 'h'},
+        {0, 0, 0, 0},
+    };
+    memset(o, 0, sizeof *o);
+    o->su.workload = NULL;
+    o->episodes = 20000;
+    long long v;
+    double d;
+    struct err e;
+    int c, max_epochs = 0;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "w:B:T:E:k:o:P:ms:b:H:C:p:L:v:h", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'w': o->su.workload = optarg; break;
+        case 'B':
+            if (parse_double(optarg, "--budget", &d, &e) || !(d > 0))
+                return cmd_usage_error(cmd, "--budget: expected USD > 0, got '%s'", optarg);
+            o->su.budget_usd = d;
+            break;
+        case 'T':
+            if (parse_double(optarg, "--target-loss", &d, &e) || !(d > 0))
+                return cmd_usage_error(cmd, "--target-loss: expected > 0, got '%s'", optarg);
+            o->su.target_loss = d;
+            break;
+        case 'E':
+            if (parse_long(optarg, "--max-epochs", &v, &e) || v < 1 || v > SIM_MAX_EPOCHS)
+                return cmd_usage_error(cmd, "--max-epochs: expected 1..%d, got '%s'", SIM_MAX_EPOCHS, optarg);
+            max_epochs = (int)v;
+            break;
+        case 'k':
+            if (parse_long(optarg, "--episodes", &v, &e) || v < 1)
+                return cmd_usage_error(cmd, "--episodes: expected an integer >= 1, got '%s'", optarg);
+            o->episodes = (int)v;
+            break;
+        case 'o': o->out = optarg; break;
+        case 'P': o->policies = optarg; break;
+        case 'm': o->emulate = 1; break;
+        case 's':
+            if (parse_long(optarg, "--seed", &v, &e) || v < 0)
+                return cmd_usage_error(cmd, "--seed: expected an integer >= 0, got '%s'", optarg);
+            o->seed = (uint64_t)v;
+            break;
+        case 'b':
+            if (parse_long(optarg, "--batch", &v, &e) || v < 1)
+                return cmd_usage_error(cmd, "--batch: expected an integer >= 1, got '%s'", optarg);
+            o->su.wopts.batch = (int)v;
+            break;
+        case 'H':
+            if (parse_long(optarg, "--hash-bits", &v, &e) || v < 4 || v > 28)
+                return cmd_usage_error(cmd, "--hash-bits: expected 4..28, got '%s'", optarg);
+            o->su.wopts.hash_bits = (int)v;
+            break;
+        case 'C': o->su.calibration = optarg; break;
+        case 'p': o->su.platform = optarg; break;
+        case 'L': o->su.loss_model = optarg; break;
+        case 'v':
+            if (parse_long(optarg, "--eval-rows", &v, &e) || v < 1)
+                return cmd_usage_error(cmd, "--eval-rows: expected an integer >= 1, got '%s'", optarg);
+            o->eval_rows = (size_t)v;
+            break;
+        case 'h': usage(stdout); return -1;
+        default: return cmd_usage_error(cmd, "unknown option");
+        }
+    }
+    if (optind < argc) return cmd_usage_error(cmd, "unexpected argument '%s'", argv[optind]);
+    if (!o->su.workload) return cmd_usage_error(cmd, "--workload is required");
+    const struct wl_default *df = NULL;
+    for (const struct wl_default *x = defaults; x->name; x++)
+        if (!strcmp(x->name, o->su.workload)) df = x;
+    if (df) {
+        if (!o->su.wopts.batch) o->su.wopts.batch = df->batch;
+        if (!o->su.wopts.hash_bits) o->su.wopts.hash_bits = df->hash_bits;
+        if (!o->eval_rows) o->eval_rows = df->eval_rows;
+        if (!(o->su.budget_usd > 0)) o->su.budget_usd = df->budget_usd;
+        if (!(o->su.target_loss > 0)) o->su.target_loss = df->target_loss;
+        if (!max_epochs) max_epochs = df->max_epochs;
+    } else if (!(o->su.budget_usd > 0)) {
+        return cmd_usage_error(cmd, "%s has no default budget: give --budget", o->su.workload);
+    }
+    if (!o->su.calibration) o->su.calibration = "results/sched/calibration.json";
+    o->su.max_epochs = max_epochs ? max_epochs : 20;
+    o->su.wopts.seed = o->seed;
+    return 0;
+}
+
+static int cmd_sched_train(int argc, char **argv)
+{
+    struct opts o;
+    int rc = parse(argc, argv, "sched train", &o);
+    if (rc) return rc < 0 ? 0 : rc;
+    if (!o.out) return cmd_usage_error("sched train", "--out POLICY is required");
+    struct sim *s;
+    struct err e;
+    if (sim_open_setup(&o.su, &s, &e)) return cmd_fail("sched train", &e);
+    struct sched_train_opts t = {o.episodes, 32, 1e-3, 3e-3, o.seed, 25, stdout};
+    double t0 = clock_mono_s();
+    rc = sched_drl_train(s, &t, o.out, &e);
+    sim_close(s);
+    if (rc) return cmd_fail("sched train", &e);
+    printf("trained %d episodes in %.1f s -> %s\n", o.episodes, clock_mono_s() - t0, o.out);
+    return 0;
+}
+
+struct row {
+    char policy[1100];
+    struct sim_result r;
+    double ratio, emu_jct_s, emu_cost_usd, emu_loss;
+    int emu_reached, emulated;
+};
+
+/* Runs the schedule r took in the emulator (one rank). */
+static int emulate_row(const struct opts *o, const char *dir, struct row *w, int idx, struct err *e)
+{
+    char sched_path[1300], run_dir[1300], kv[1300];
+    snprintf(sched_path, sizeof sched_path, "%s/schedule-%d.txt", dir, idx);
+    snprintf(run_dir, sizeof run_dir, "%s/emulated-%d", dir, idx);
+    snprintf(kv, sizeof kv, "file:%s/kv", run_dir);
+    FILE *f = fopen(sched_path, "w");
+    if (!f) return err_set(e, SIREN_EIO, "cannot create %s", sched_path);
+    fprintf(f, "# %s\n", w->policy);
+    for (int k = 0; k < w->r.epochs; k++) fprintf(f, "%d %d\n", w->r.actions[k].n, w->r.actions[k].memory_mb);
+    fclose(f);
+    char spec[1400];
+    snprintf(spec, sizeof spec, "schedule:%s", sched_path);
+    struct job_config jc = {0};
+    jc.workload = o->su.workload;
+    jc.wopts = o->su.wopts;
+    jc.platform = o->su.platform;
+    jc.calibration = o->su.calibration;
+    jc.out_dir = run_dir;
+    jc.kv_url = kv;
+    jc.scheduler = spec;
+    jc.budget_usd = o->su.budget_usd;
+    jc.target_loss = o->su.target_loss;
+    jc.eval_rows = o->eval_rows;
+    jc.quiet = 1;
+    struct epoch_report *reps = NULL;
+    int nrep = 0;
+    int rc = bench_job(&jc, spec, w->r.epochs, &reps, &nrep, e);
+    if (!rc && nrep > 0) {
+        w->emulated = 1;
+        w->emu_jct_s = reps[nrep - 1].total_time_s;
+        w->emu_cost_usd = reps[nrep - 1].total_cost_usd;
+        w->emu_loss = reps[nrep - 1].test_loss;
+        w->emu_reached = reps[nrep - 1].reached_target;
+    }
+    free(reps);
+    struct err ig;
+    char kvdir[1300];
+    snprintf(kvdir, sizeof kvdir, "%s/kv", run_dir);
+    if (fs_remove_tree(kvdir, &ig)) LOG_WARN("sched", "cannot remove %s", kvdir);
+    return rc;
+}
+
+static int cmd_sched_eval(int argc, char **argv)
+{
+    struct opts o;
+    int rc = parse(argc, argv, "sched eval", &o);
+    if (rc) return rc < 0 ? 0 : rc;
+    char deflist[1200];
+    if (!o.policies) {
+        snprintf(deflist, sizeof deflist, "drl:results/sched/%s.policy.json,grid,heuristic,oracle",
+                 o.su.workload);
+        o.policies = deflist;
+    }
+    struct sim *s;
+    struct err e;
+    if (sim_open_setup(&o.su, &s, &e)) return cmd_fail("sched eval", &e);
+    struct row rows[16];
+    int nr = 0;
+    char list[2048];
+    snprintf(list, sizeof list, "%s", o.policies);
+    struct sched_action *grid = NULL;
+    int ng = 0;
+    rc = sim_action_grid(s, &grid, &ng, &e);
+    for (char *save, *p = strtok_r(list, ",", &save); p && !rc && nr < 16; p = strtok_r(NULL, ",", &save)) {
+        struct row *w = &rows[nr];
+        memset(w, 0, sizeof *w);
+        snprintf(w->policy, sizeof w->policy, "%s", p);
+        if (!strcmp(p, "grid")) rc = sim_grid_search(s, &w->r, &e);
+        else if (!strcmp(p, "oracle")) rc = sim_oracle_search(s, grid, ng, 1e6, &w->r, &e);
+        else {
+            struct sched_policy *pol;
+            rc = sched_open(p, &pol, &e);
+            if (!rc) rc = sim_run_policy(s, pol, &w->r, &e);
+            sched_close(pol);
+        }
+        nr++;
+    }
+    free(grid);
+    sim_close(s);
+    if (rc) return cmd_fail("sched eval", &e);
+    double oracle = NAN;
+    for (int i = 0; i < nr; i++)
+        if (!strcmp(rows[i].policy, "oracle")) oracle = rows[i].r.jct_s;
+    for (int i = 0; i < nr; i++) rows[i].ratio = rows[i].r.jct_s / oracle;
+    char dir[1200] = "";
+    if (o.out && (rc = fs_mkdir_p(o.out, &e))) return cmd_fail("sched eval", &e);
+    if (o.out) snprintf(dir, sizeof dir, "%s", o.out);
+    else snprintf(dir, sizeof dir, "/tmp");
+    if (o.emulate) {
+        int argc0 = 1;
+        char *argv0[] = {"siren", NULL}, **pargv = argv0;
+        bench_mpi_init(&argc0, &pargv);
+        for (int i = 0; i < nr && !rc; i++) rc = emulate_row(&o, dir, &rows[i], i, &e);
+        if (rc) return cmd_fail("sched eval", &e);
+    }
+    static const char *cols[] = {"policy", "budget_usd", "jct_s", "cost_usd", "final_loss",
+                                 "reached_target", "ratio_to_oracle", "epochs", "emu_jct_s",
+                                 "emu_cost_usd", "emu_final_loss", "jct_error_pct"};
+    struct table t;
+    if (table_init(&t, o.emulate ? 12 : 8, cols)) return 1;
+    cJSON *arr = cJSON_CreateArray();
+    for (int i = 0; i < nr; i++) {
+        const struct row *w = &rows[i];
+        if (table_add_row(&t)) return 1;
+        table_setf(&t, (size_t)i, 0, "%s", w->policy);
+        table_setf(&t, (size_t)i, 1, "%.4f", o.su.budget_usd);
+        table_setf(&t, (size_t)i, 2, "%.3f", w->r.jct_s);
+        table_setf(&t, (size_t)i, 3, "%.6f", w->r.cost_usd);
+        table_setf(&t, (size_t)i, 4, "%.4f", w->r.final_loss);
+        table_setf(&t, (size_t)i, 5, "%s", w->r.reached_target && w->r.within_budget ? "yes" :
+                                           w->r.reached_target ? "over budget" : "no");
+        table_setf(&t, (size_t)i, 6, "%.3f", w->ratio);
+        table_setf(&t, (size_t)i, 7, "%d", w->r.epochs);
+        cJSON *j = cJSON_CreateObject();
+        cJSON_AddStringToObject(j, "policy", w->policy);
+        cJSON_AddNumberToObject(j, "budget_usd", o.su.budget_usd);
+        cJSON_AddNumberToObject(j, "jct_s", w->r.jct_s);
+        cJSON_AddNumberToObject(j, "cost_usd", w->r.cost_usd);
+        cJSON_AddNumberToObject(j, "final_loss", w->r.final_loss);
+        cJSON_AddBoolToObject(j, "reached_target", w->r.reached_target && w->r.within_budget);
+        cJSON_AddNumberToObject(j, "ratio_to_oracle", w->ratio);
+        cJSON_AddNumberToObject(j, "epochs", w->r.epochs);
+        cJSON *sch = cJSON_AddArrayToObject(j, "schedule");
+        for (int k = 0; k < w->r.epochs; k++) {
+            cJSON *a = cJSON_CreateArray();
+            cJSON_AddItemToArray(a, cJSON_CreateNumber(w->r.actions[k].n));
+            cJSON_AddItemToArray(a, cJSON_CreateNumber(w->r.actions[k].memory_mb));
+            cJSON_AddItemToArray(sch, a);
+        }
+        if (o.emulate && w->emulated) {
+            double err_pct = 100.0 * (w->r.jct_s - w->emu_jct_s) / w->emu_jct_s;
+            table_setf(&t, (size_t)i, 8, "%.3f", w->emu_jct_s);
+            table_setf(&t, (size_t)i, 9, "%.6f", w->emu_cost_usd);
+            table_setf(&t, (size_t)i, 10, "%.4f", w->emu_loss);
+            table_setf(&t, (size_t)i, 11, "%+.2f", err_pct);
+            cJSON_AddNumberToObject(j, "emu_jct_s", w->emu_jct_s);
+            cJSON_AddNumberToObject(j, "emu_cost_usd", w->emu_cost_usd);
+            cJSON_AddNumberToObject(j, "emu_final_loss", w->emu_loss);
+            cJSON_AddBoolToObject(j, "emu_reached_target", w->emu_reached);
+            cJSON_AddNumberToObject(j, "jct_error_pct", err_pct);
+        }
+        cJSON_AddItemToArray(arr, j);
+    }
+    printf("<!-- siren sched eval: %s, budget $%g, target loss %g, max %d epochs, commit %s -->\n",
+           o.su.workload, o.su.budget_usd, o.su.target_loss, o.su.max_epochs, build_commit());
+    table_write_markdown(&t, stdout);
+    if (o.out) {
+        char path[1300];
+        snprintf(path, sizeof path, "%s/eval.json", o.out);
+        rc = json_write_file(path, arr, &e);
+        snprintf(path, sizeof path, "%s/eval.md", o.out);
+        FILE *f = fopen(path, "w");
+        if (f) {
+            bench_write_header(f, "sched eval", o.su.workload);
+            fprintf(f, "budget $%g, target loss %g, max %d epochs\n\n", o.su.budget_usd,
+                    o.su.target_loss, o.su.max_epochs);
+            table_write_markdown(&t, f);
+            fclose(f);
+        }
+    }
+    cJSON_Delete(arr);
+    table_free(&t);
+    if (o.emulate) bench_mpi_finalize();
+    return rc ? cmd_fail("sched eval", &e) : 0;
+}
 
 int cmd_sched(int argc, char **argv)
 {
-    (void)argc;
-    (void)argv;
-    return cmd_usage_error("sched", "this command is not available in this build");
+    if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+        usage(argc < 2 ? stderr : stdout);
+        return argc < 2 ? 2 : 0;
+    }
+    if (!strcmp(argv[1], "train")) return cmd_sched_train(argc - 1, argv + 1);
+    if (!strcmp(argv[1], "eval")) return cmd_sched_eval(argc - 1, argv + 1);
+    return cmd_usage_error("sched", "unknown subcommand '%s' (train, eval)", argv[1]);
 }

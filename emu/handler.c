@@ -155,8 +155,16 @@ int fn_optim_config_from_json(const cJSON *j, struct kn_optim_config *out, struc
 
 /* ------------------------------------------------------------------- the handler */
 
+/* A step of an event: a training step (read a version, step the optimiser, write the next),
+ * and for BSP a gradient step (write the gradient, no version) or the leader's aggregation
+ * (average the round's gradients into the next version). */
+enum step_kind { STEP_TRAIN = 0, STEP_GRADIENT, STEP_AGGREGATE };
+
 struct step_keys {
-    const char *data;
+    enum step_kind kind;
+    const char *data;          /* TRAIN, GRADIENT: the batch shard */
+    const char *grad;          /* GRADIENT: where the gradient goes */
+    const cJSON *grads;        /* AGGREGATE: the round's gradient keys (borrowed) */
     int64_t read, base, write; /* versions; base < 0 without apply */
     uint64_t seed;
 };
@@ -229,6 +237,48 @@ static int parse_steps(const cJSON *event, int apply, struct step_keys **out, in
         char where[48];
         snprintf(where, sizeof where, "event: steps[%d]", i);
         long long seed, rd, wr, base = -1;
+        const cJSON *agg = cJSON_GetObjectItemCaseSensitive(s, "aggregate");
+        if (agg) {
+            k[i].kind = STEP_AGGREGATE;
+            k[i].grads = agg;
+            if ((rc = json_get_int(s, "read", where, &rd, e)) ||
+                (rc = json_get_int(s, "write", where, &wr, e)))
+                break;
+            const cJSON *g;
+            int bad = !cJSON_IsArray(agg) || rd < 0 || wr != rd + 1;
+            cJSON_ArrayForEach(g, agg) bad |= !cJSON_IsString(g) ||
+                                             kv_key_check(g->valuestring, strlen(g->valuestring), NULL);
+            if (bad) {
+                rc = err_set(e, SIREN_EFORMAT, "%s: an aggregation needs 'aggregate' (gradient "
+                             "keys), 'read' r >= 0 and 'write' r + 1", where);
+                break;
+            }
+            k[i].read = rd;
+            k[i].write = wr;
+            k[i].base = -1;
+            i++;
+            continue;
+        }
+        const cJSON *grad = cJSON_GetObjectItemCaseSensitive(s, "grad");
+        if (grad) {
+            k[i].kind = STEP_GRADIENT;
+            if ((rc = json_get_string(s, "data", where, &k[i].data, e)) ||
+                (rc = json_get_string(s, "grad", where, &k[i].grad, e)) ||
+                (rc = json_get_int(s, "read", where, &rd, e)) ||
+                (rc = json_get_int(s, "seed", where, &seed, e)))
+                break;
+            if (rd < 0 || (rc = kv_key_check(k[i].grad, strlen(k[i].grad), e)) ||
+                (rc = kv_key_check(k[i].data, strlen(k[i].data), e))) {
+                rc = err_set(e, SIREN_EFORMAT, "%s: a gradient step needs 'read' >= 0 and valid "
+                             "'data' and 'grad' keys", where);
+                break;
+            }
+            k[i].read = rd;
+            k[i].write = k[i].base = -1;
+            k[i].seed = (uint64_t)seed;
+            i++;
+            continue;
+        }
         if ((rc = json_get_string(s, "data", where, &k[i].data, e)) ||
             (rc = json_get_int(s, "read", where, &rd, e)) ||
             (rc = json_get_int(s, "write", where, &wr, e)) ||
@@ -311,6 +361,81 @@ static int batch_from_shard(const struct shard_view *v, const struct kn_model_co
     return SIREN_OK;
 }
 
+/* GETs a gradient object, waiting while it does not exist yet; *present is 0 when its writer
+ * died (a failure marker "<key>-failed" exists instead). */
+static int get_gradient(struct kv *kv, const char *key, double wait_ms, struct kv_value *out,
+                        int *present, double *waited_ms, struct err *e)
+{
+    double start = now_ms(), pause = 0.1;
+    char failed[1100];
+    snprintf(failed, sizeof failed, "%s-failed", key);
+    for (int retried = 0;; retried = 1) {
+        int rc = kv_get(kv, key, out);
+        if (rc != SIREN_ENOTFOUND) {
+            if (retried) *waited_ms += now_ms() - start;
+            *present = rc == SIREN_OK;
+            return rc ? err_set(e, rc, "%s", kv_errmsg(kv)) : SIREN_OK;
+        }
+        struct kv_value marker;
+        if ((rc = kv_get(kv, failed, &marker)) == SIREN_OK) {
+            kv_value_free(&marker);
+            *present = 0;
+            return SIREN_OK;
+        }
+        if (rc != SIREN_ENOTFOUND) return err_set(e, rc, "%s", kv_errmsg(kv));
+        if (now_ms() - start > wait_ms)
+            return err_set(e, SIREN_ETIMEOUT, "gradient '%s' did not appear within %.0f ms", key,
+                           wait_ms);
+        sleep_ms(pause);
+        if (pause < 5.0) pause *= 2;
+    }
+}
+
+/* BSP's leader: version read + the optimiser step on the mean of the round's gradients ->
+ * version write. Gradients whose writers died are left out of the mean. sum is scratch of
+ * num_params floats. */
+static int aggregate_round(struct fn_context *ctx, const char *prefix, const struct step_keys *k,
+                           double wait_ms, float *sum, double *waited_ms, struct err *e)
+{
+    struct kn_model *m = ctx->model;
+    size_t np = kn_model_num_params(m);
+    float *params = kn_model_params(m), *grad = kn_model_grads(m);
+    char key[1100];
+    struct kv_value v;
+    int64_t got;
+    int rc = get_version(ctx->kv, prefix, k->read, wait_ms, &v, &got, waited_ms, key,
+                         sizeof key, e);
+    if (rc) return rc;
+    rc = params_decode(v.data, v.len, key, params, np, &ctx->optim, e);
+    kv_value_free(&v);
+    if (rc) return rc;
+    memset(sum, 0, np * sizeof *sum);
+    int count = 0;
+    const cJSON *g;
+    cJSON_ArrayForEach(g, k->grads)
+    {
+        int present = 0;
+        if ((rc = get_gradient(ctx->kv, g->valuestring, wait_ms, &v, &present, waited_ms, e)))
+            return rc;
+        if (!present) continue;
+        rc = params_decode(v.data, v.len, g->valuestring, grad, np, NULL, e);
+        kv_value_free(&v);
+        if (rc) return rc;
+        for (size_t j = 0; j < np; j++) sum[j] += grad[j];
+        count++;
+    }
+    if (count > 0) {
+        for (size_t j = 0; j < np; j++) grad[j] = sum[j] / (float)count;
+        kn_optim_step(&ctx->optim, params, grad);
+    }
+    size_t len;
+    if ((rc = params_encode_into(params, np, &ctx->optim, &ctx->obj, &ctx->obj_cap, &len, e)))
+        return rc;
+    fn_version_key(prefix, k->write, 0, key, sizeof key);
+    if ((rc = kv_put(ctx->kv, key, ctx->obj, len))) return err_set(e, rc, "%s", kv_errmsg(ctx->kv));
+    return SIREN_OK;
+}
+
 int fn_handle(const cJSON *event, struct fn_context *ctx, cJSON *response, struct err *e)
 {
     const char *url, *prefix, *update = "overwrite";
@@ -351,7 +476,7 @@ int fn_handle(const cJSON *event, struct fn_context *ctx, cJSON *response, struc
     struct kn_optim *opt = &ctx->optim;
     size_t np = kn_model_num_params(m);
     float *params = kn_model_params(m);
-    read_copy = malloc(np * sizeof *read_copy);
+    read_copy = malloc(np * sizeof *read_copy); /* also the aggregation's sum */
     base = apply ? malloc(np * sizeof *base) : NULL;
     if (!read_copy || (apply && !base)) {
         rc = err_set(e, SIREN_ENOMEM, "function: out of memory");
@@ -365,6 +490,19 @@ int fn_handle(const cJSON *event, struct fn_context *ctx, cJSON *response, struc
     for (int i = 0; i < n_steps; i++) {
         const struct step_keys *k = &steps[i];
         double t0 = now_ms();
+        if (k->kind == STEP_AGGREGATE) {
+            if ((rc = aggregate_round(ctx, prefix, k, wait_ms, read_copy, &wait_total_ms, e)))
+                goto out;
+            double t_agg = now_ms();
+            update_ms += t_agg - t0;
+            cJSON *s = cJSON_CreateObject();
+            cJSON_AddNumberToObject(s, "read", (double)k->read);
+            cJSON_AddNumberToObject(s, "write", (double)k->write);
+            cJSON_AddNumberToObject(s, "loss", 0);
+            cJSON_AddNumberToObject(s, "put_ms", t_agg - t0);
+            cJSON_AddItemToArray(out_steps, s);
+            continue;
+        }
         struct shard_view sv;
         if ((rc = kv_get(ctx->kv, k->data, &v))) {
             rc = err_set(e, rc, "%s", kv_errmsg(ctx->kv));
@@ -386,7 +524,8 @@ int fn_handle(const cJSON *event, struct fn_context *ctx, cJSON *response, struc
         struct kn_batch b;
         float loss;
         if ((rc = batch_from_shard(&sv, &mcfg, k->seed, &images, &images_cap, &b, e)) ||
-            (rc = kn_model_train_step(m, &b, opt, &loss, e))) {
+            (rc = k->kind == STEP_GRADIENT ? kn_model_loss_grad(m, &b, &loss, e)
+                                           : kn_model_train_step(m, &b, opt, &loss, e))) {
             err_prefix(e, "%s", k->data);
             goto out;
         }
@@ -404,8 +543,17 @@ int fn_handle(const cJSON *event, struct fn_context *ctx, cJSON *response, struc
             t_base = now_ms();
         }
         size_t len;
-        if ((rc = params_encode_into(params, np, opt, &ctx->obj, &ctx->obj_cap, &len, e))) goto out;
-        fn_version_key(prefix, k->write, 0, key, sizeof key);
+        if (k->kind == STEP_GRADIENT) {
+            /* BSP: the gradient goes to the leader, which applies the round's average. */
+            if ((rc = params_encode_into(kn_model_grads(m), np, NULL, &ctx->obj, &ctx->obj_cap,
+                                         &len, e)))
+                goto out;
+            snprintf(key, sizeof key, "%s", k->grad);
+        } else {
+            if ((rc = params_encode_into(params, np, opt, &ctx->obj, &ctx->obj_cap, &len, e)))
+                goto out;
+            fn_version_key(prefix, k->write, 0, key, sizeof key);
+        }
         if ((rc = kv_put(ctx->kv, key, ctx->obj, len))) {
             rc = err_set(e, rc, "%s", kv_errmsg(ctx->kv));
             goto out;

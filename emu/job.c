@@ -137,7 +137,7 @@ struct task {
     int fn, first_step, n_steps;
     int prev;           /* index of the same function's previous task here, or -1 */
     cJSON *event;       /* the whole event (template + function + steps) */
-    int64_t write;      /* version its (first) PUT creates, for failure markers */
+    char fail_key[256]; /* what its failure marks failed: its (first) version or gradient */
     /* Filled when it ran: */
     int done, ok, cold;
     double wall_ms, peak_mb, init_ms;
@@ -159,13 +159,14 @@ struct task_run {
     struct kv *kv; /* for failure markers; guarded by mu */
 };
 
-/* Marks version v failed so that readers fall back to the newest earlier version. */
-static void mark_failed(struct task_run *r, int64_t v)
+/* Marks a version (or a BSP gradient) failed so that readers fall back to the newest earlier
+ * version (or leave the gradient out) instead of waiting for it. */
+static void mark_failed(struct task_run *r, const char *what)
 {
     char key[1200];
-    fn_version_key(r->params_prefix, v, 1, key, sizeof key);
+    snprintf(key, sizeof key, "%s-failed", what);
     if (kv_put(r->kv, key, "failed", 6))
-        LOG_ERROR("job", "cannot mark version %lld failed: %s", (long long)v, kv_errmsg(r->kv));
+        LOG_ERROR("job", "cannot mark %s failed: %s", what, kv_errmsg(r->kv));
 }
 
 static const char *const op_names[5] = {"data_get_ms", "param_get_ms", "compute_ms",
@@ -241,7 +242,7 @@ static void *task_worker(void *arg)
         if (dead) snprintf(t->error, sizeof t->error, "Skipped: the function died earlier");
         else run_one(r, a->pool, t);
         pthread_mutex_lock(&r->mu);
-        if (!t->ok && !r->wall) mark_failed(r, t->write);
+        if (!t->ok && !r->wall) mark_failed(r, t->fail_key);
         t->done = 1;
         pthread_cond_broadcast(&r->cv);
         pthread_mutex_unlock(&r->mu);
@@ -330,16 +331,28 @@ static int run_tasks(struct job *j, const char *msg, char **out, struct err *e)
         const cJSON *a;
         cJSON_ArrayForEach(a, list)
         {
+            /* [data, read, base, write, seed] and, for BSP, a gradient key (a gradient step)
+             * or the round's gradient keys (the leader's aggregation). */
             cJSON *s = cJSON_CreateObject();
-            cJSON_AddStringToObject(s, "data", cJSON_GetArrayItem(a, 0)->valuestring);
+            const cJSON *extra = cJSON_GetArrayItem(a, 5);
             cJSON_AddNumberToObject(s, "read", cJSON_GetArrayItem(a, 1)->valuedouble);
-            if (cJSON_GetArrayItem(a, 2)->valuedouble >= 0 || r.wall)
-                cJSON_AddNumberToObject(s, "base", cJSON_GetArrayItem(a, 2)->valuedouble);
-            cJSON_AddNumberToObject(s, "write", cJSON_GetArrayItem(a, 3)->valuedouble);
-            cJSON_AddNumberToObject(s, "seed", cJSON_GetArrayItem(a, 4)->valuedouble);
+            if (cJSON_IsArray(extra)) {
+                cJSON_AddItemToObject(s, "aggregate", cJSON_Duplicate(extra, 1));
+                cJSON_AddNumberToObject(s, "write", cJSON_GetArrayItem(a, 3)->valuedouble);
+            } else {
+                cJSON_AddStringToObject(s, "data", cJSON_GetArrayItem(a, 0)->valuestring);
+                if (cJSON_IsString(extra)) cJSON_AddStringToObject(s, "grad", extra->valuestring);
+                else cJSON_AddNumberToObject(s, "write", cJSON_GetArrayItem(a, 3)->valuedouble);
+                if (cJSON_GetArrayItem(a, 2)->valuedouble >= 0 || r.wall)
+                    cJSON_AddNumberToObject(s, "base", cJSON_GetArrayItem(a, 2)->valuedouble);
+                cJSON_AddNumberToObject(s, "seed", cJSON_GetArrayItem(a, 4)->valuedouble);
+            }
             cJSON_AddItemToArray(steps, s);
         }
-        t->write = (int64_t)cJSON_GetArrayItem(cJSON_GetArrayItem(list, 0), 3)->valuedouble;
+        const cJSON *a0 = cJSON_GetArrayItem(list, 0), *x0 = cJSON_GetArrayItem(a0, 5);
+        if (cJSON_IsString(x0)) snprintf(t->fail_key, sizeof t->fail_key, "%s", x0->valuestring);
+        else fn_version_key(r.params_prefix, (int64_t)cJSON_GetArrayItem(a0, 3)->valuedouble, 0,
+                            t->fail_key, sizeof t->fail_key);
         i++;
     }
     /* Virtual clock: `slots` threads take the tasks in the plan's order. Wall clock: every
@@ -582,6 +595,41 @@ static int check_action(const struct job *j, int n, int memory_mb, struct err *e
     return SIREN_OK;
 }
 
+/* Where function fn's gradient of BSP round r goes. */
+static void grad_key(char *buf, size_t len, const char *prefix, int round, int fn)
+{
+    snprintf(buf, len, "%sg%06d/f%06d", prefix, round, fn);
+}
+
+/* The leader's aggregation of BSP round r (a task of function 0 with step -1 - r): the mean of
+ * the round's gradients applied to version r gives version r + 1. */
+static void add_aggregation(const struct job *j, const struct plan_epoch *p, const char *prefix,
+                            int round, cJSON *rank_tasks)
+{
+    (void)j;
+    cJSON *keys = cJSON_CreateArray();
+    for (int i = 0; i < p->n_functions; i++) {
+        if (round >= p->fns[i].n_steps) continue;
+        char gkey[128];
+        grad_key(gkey, sizeof gkey, prefix, round, i);
+        cJSON_AddItemToArray(keys, cJSON_CreateString(gkey));
+    }
+    cJSON *a = cJSON_CreateArray();
+    cJSON_AddItemToArray(a, cJSON_CreateString(""));
+    cJSON_AddItemToArray(a, cJSON_CreateNumber(round));
+    cJSON_AddItemToArray(a, cJSON_CreateNumber(-1));
+    cJSON_AddItemToArray(a, cJSON_CreateNumber(round + 1));
+    cJSON_AddItemToArray(a, cJSON_CreateNumber(0));
+    cJSON_AddItemToArray(a, keys);
+    cJSON *task = cJSON_CreateArray();
+    cJSON_AddItemToArray(task, cJSON_CreateNumber(0));
+    cJSON_AddItemToArray(task, cJSON_CreateNumber(-1 - round));
+    cJSON *list = cJSON_CreateArray();
+    cJSON_AddItemToArray(list, a);
+    cJSON_AddItemToArray(task, list);
+    cJSON_AddItemToArray(rank_tasks, task);
+}
+
 /* Builds each rank's task message in run order. msgs[r] is owned by the caller. */
 static int build_messages(struct job *j, const struct plan_epoch *p, const uint32_t *order,
                           const uint32_t *perm, int memory_mb, const char *prefix, char **msgs,
@@ -614,10 +662,17 @@ static int build_messages(struct job *j, const struct plan_epoch *p, const uint3
         tasks[r] = cJSON_AddArrayToObject(roots[r], "tasks");
     }
     /* Under the virtual clock a task is one step, in run order; under the wall clock a task
-     * is a whole function, every step reading and overwriting the current object. */
+     * is a whole function, every step reading and overwriting the current object. Under BSP
+     * each round of gradient steps is followed by the leader's aggregation. */
     cJSON *fn_task = NULL;
-    int fn_of_task = -1;
-    for (size_t i = 0; i < p->n_steps; i++) {
+    int fn_of_task = -1, bsp = j->cfg.sync == PLAN_SYNC_BSP, round = 0;
+    for (size_t i = 0; i <= p->n_steps; i++) {
+        if (bsp && (i == p->n_steps || p->steps[order[i]].step != round)) {
+            add_aggregation(j, p, prefix, round, tasks[invoker_of(j, 0)]);
+            if (i == p->n_steps) break;
+            round = p->steps[order[i]].step;
+        }
+        if (i == p->n_steps) break;
         const struct plan_step *st = &p->steps[j->cfg.wall_clock ? i : order[i]];
         if (st->failed) continue; /* planned past the timeout: never runs */
         char key[64];
@@ -634,6 +689,12 @@ static int build_messages(struct job *j, const struct plan_epoch *p, const uint3
         cJSON_AddItemToArray(a, cJSON_CreateNumber(base));
         cJSON_AddItemToArray(a, cJSON_CreateNumber(wr));
         cJSON_AddItemToArray(a, cJSON_CreateNumber((double)(seed & ((1ULL << 52) - 1))));
+        if (bsp) {
+            char gkey[128];
+            grad_key(gkey, sizeof gkey, prefix, st->step, st->fn);
+            cJSON_ReplaceItemInArray(a, 3, cJSON_CreateNumber(-1));
+            cJSON_AddItemToArray(a, cJSON_CreateString(gkey));
+        }
         if (!j->cfg.wall_clock || st->fn != fn_of_task) {
             fn_task = cJSON_CreateArray();
             cJSON_AddItemToArray(fn_task, cJSON_CreateNumber(st->fn));
@@ -666,7 +727,7 @@ struct step_outcome {
 };
 
 static int absorb_results(const char *msg, const struct plan_epoch *p,
-                          struct step_outcome *out, struct err *e)
+                          struct step_outcome *out, int *failed_aggregations, struct err *e)
 {
     cJSON *root;
     int rc = json_parse(msg, strlen(msg), "results message", &root, e);
@@ -676,6 +737,10 @@ static int absorb_results(const char *msg, const struct plan_epoch *p,
     {
         int fn = (int)cJSON_GetArrayItem(r, 0)->valuedouble;
         int step = (int)cJSON_GetArrayItem(r, 1)->valuedouble;
+        if (step < 0) { /* a BSP aggregation: a failed one shows as a missing version */
+            if (!(int)cJSON_GetArrayItem(r, 2)->valuedouble) (*failed_aggregations)++;
+            continue;
+        }
         if (fn < 0 || fn >= p->n_functions || step < 0 || step >= p->fns[fn].n_steps) {
             cJSON_Delete(root);
             return err_set(e, SIREN_EFORMAT, "results message: step %d of function %d is unknown",
@@ -849,6 +914,29 @@ static int record_epoch(struct job *j, const struct plan_epoch *p, const struct 
         }
     }
     if (rc) return rc;
+    if (j->cfg.sync == PLAN_SYNC_BSP) {
+        /* The leader's aggregation per round, as planned: the other members' gradients GET,
+         * the averaged parameters PUT. */
+        for (int64_t r = 0; r < p->n_versions && !rc; r++) {
+            int members = 0;
+            double barrier = 0;
+            for (int i = 0; i < p->n_functions; i++) {
+                if (r >= p->fns[i].n_steps) continue;
+                members++;
+                const struct plan_step *st = &p->steps[p->fns[i].first_step + r];
+                if (st->t_end > barrier) barrier = st->t_end;
+            }
+            gets += (uint64_t)(members - 1);
+            puts++;
+            double agg_s = (members - 1) * (pf->store_first_byte_ms / 1e3 +
+                                            j->param_bytes / 1e6 / pf->store_mb_per_s_per_connection);
+            struct trace_kv_op op = {j->epoch, 0, (int32_t)(-1 - r), TRACE_PARAM_PUT, r + 1, -1,
+                                     t0 + barrier + agg_s, t0 + barrier + agg_s +
+                                     pf->store_first_byte_ms / 1e3, j->param_bytes, 0};
+            if (trace_add_kv_op(&j->trace, &op)) rc = err_set(e, SIREN_ENOMEM, "out of memory");
+        }
+        if (rc) return rc;
+    }
     ledger_add_kv(&j->ledger, gets, puts, 0, 0);
     struct ledger_totals tot;
     ledger_end_epoch(&j->ledger, &tot);
@@ -958,6 +1046,7 @@ int job_epoch(struct job *j, int n, int memory_mb, struct epoch_report *rep, str
     char **msgs = calloc((size_t)j->size, sizeof *msgs);
     struct step_outcome *so = NULL;
     struct plan_epoch p = {0};
+    int failed_aggregations = 0;
     if (!perm || !rows || !msgs) {
         rc = err_set(e, SIREN_ENOMEM, "out of memory");
         goto out;
@@ -982,7 +1071,7 @@ int job_epoch(struct job *j, int n, int memory_mb, struct epoch_report *rep, str
     if (j->size == 1) {
         char *res;
         if ((rc = run_tasks(j, msgs[0], &res, e))) goto out;
-        rc = absorb_results(res, &p, so, e);
+        rc = absorb_results(res, &p, so, &failed_aggregations, e);
         free(res);
         if (rc) goto out;
     } else {
@@ -992,7 +1081,7 @@ int job_epoch(struct job *j, int n, int memory_mb, struct epoch_report *rep, str
             char *res;
             int tag, from;
             if ((rc = recv_text(MPI_ANY_SOURCE, &tag, &from, &res, e))) goto out;
-            rc = tag == TAG_RESULTS ? absorb_results(res, &p, so, e)
+            rc = tag == TAG_RESULTS ? absorb_results(res, &p, so, &failed_aggregations, e)
                                     : err_set(e, SIREN_EMPI, "rank %d sent tag %d", from, tag);
             free(res);
             if (rc) goto out;

@@ -158,6 +158,9 @@ struct kn_batch {
     uint64_t seed;           /* seed of this batch's random masks (dropout) */
 };
 
+/* The trainer's conversion of dataset pixels: out (n) = px (n) / 255, in [0, 1]. */
+void kn_images_from_u8(float *out, const uint8_t *px, size_t n);
+
 enum kn_model_kind { KN_MODEL_LR = 1, KN_MODEL_LENET5 = 2, KN_MODEL_TEXTCNN = 3 };
 
 struct kn_model_config {
@@ -230,8 +233,9 @@ struct kn_mem_report {
 int kn_model_memory(const struct kn_model_config *cfg, int batch,
                     const struct kn_optim_config *ocfg, struct kn_mem_report *out,
                     struct err *e) SIREN_WUR;
-/* Forward + backward floating-point operations per sample of a training step (0 if not
- * defined, e.g. for LR whose cost is memory traffic). */
+/* Floating-point operations a training step executes per sample (forward + backward, 2 per
+ * multiply-add; sparse backward parts at their upper bound); 0 where not defined (LR, whose
+ * cost is memory traffic). */
 double kn_model_train_flops(const struct kn_model_config *cfg);
 const char *kn_model_kind_name(enum kn_model_kind kind);
 

@@ -204,3 +204,9 @@ void kn_fill_uniform(float *x, size_t n, float a, struct rng *r)
 {
     for (size_t i = 0; i < n; i++) x[i] = (2.0f * rng_uniform_f(r) - 1.0f) * a;
 }
+
+KN_SIMD void kn_images_from_u8(float *out, const uint8_t *px, size_t n)
+{
+    const float scale = 1.0f / 255.0f;
+    for (size_t i = 0; i < n; i++) out[i] = (float)px[i] * scale;
+}

@@ -344,16 +344,19 @@ static int tc_eval(struct kn_model *m, const struct kn_batch *b, struct kn_eval 
     return SIREN_OK;
 }
 
-/* Dense-equivalent FLOPs per sentence: the convolutions and fc forward, times 3 for a
- * training step (forward + input and weight gradients), as frameworks count them. */
+/* FLOPs (2 per multiply-add) a training step executes per full-length sentence: the forward
+ * GEMM over all L rows and 12 taps per map, the fc layer, and the backward axpys of the one
+ * arg-max window per pooled feature (weights and embedding: 2 * width * D each, counted as if
+ * every feature were active: an upper bound). */
 static double tc_flops(const struct kn_model_config *cfg)
 {
     struct tc_dims d;
     tc_dims_of(cfg, &d);
-    double conv = 0.0;
-    for (int w = 0; w < NW; w++) conv += (double)(d.L - tc_width[w] + 1) * d.F * tc_width[w] * d.D;
+    double gemm = (double)d.L * WSUM * d.F * d.D;
+    double back = 0.0;
+    for (int w = 0; w < NW; w++) back += 2.0 * tc_width[w] * d.F * d.D;
     double fc = (double)d.P * d.classes;
-    return 2.0 * 3.0 * (conv + fc);
+    return 2.0 * (gemm + fc + back + 2.0 * fc);
 }
 
 const struct kn_model_ops kn_textcnn_ops = {

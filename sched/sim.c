@@ -836,3 +836,39 @@ int sim_oracle_search(struct sim *s, const struct sched_action *grid, int n_grid
     }
     return SIREN_OK;
 }
+
+int sim_open_setup(const struct sim_setup *su, struct sim **out, struct err *e)
+{
+    *out = NULL;
+    struct sim_config *c = calloc(1, sizeof *c);
+    if (!c) return err_set(e, SIREN_ENOMEM, "out of memory");
+    char path[1200];
+    const char *lm = su->loss_model;
+    if (!lm) {
+        if (sim_loss_model_default_path(su->workload, path, sizeof path)) {
+            free(c);
+            return err_set(e, SIREN_EINVAL, "source path too long");
+        }
+        lm = path;
+    }
+    int rc = platform_load(su->platform ? su->platform : "lambda-2019", &c->platform, e);
+    if (!rc) rc = sim_loss_model_load(lm, &c->loss, e);
+    if (rc == SIREN_ENOTFOUND && !su->loss_model)
+        err_prefix(e, "no loss model for %s (fit one with `siren sim fit`): ", su->workload);
+    if (!rc) rc = sim_job_load(su->workload, &su->wopts, su->calibration, &c->job, e);
+    if (!rc) {
+        c->sync = su->sync;
+        c->staleness = su->staleness;
+        c->update = su->update;
+        c->on_timeout = su->on_timeout;
+        c->budget_usd = su->budget_usd;
+        c->target_loss = su->target_loss;
+        c->max_epochs = su->max_epochs;
+        c->exact = su->exact;
+        rc = sim_open(c, out, e);
+    }
+    free(c);
+    return rc;
+}
+
+double sim_target_loss(const struct sim *s) { return s->target_loss; }

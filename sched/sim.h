@@ -136,6 +136,26 @@ int sim_grid_search(struct sim *s, struct sim_result *best, struct err *e) SIREN
 int sim_oracle_search(struct sim *s, const struct sched_action *grid, int n_grid,
                       double exhaustive_limit, struct sim_result *best, struct err *e) SIREN_WUR;
 
+/* Everything a command needs to build a simulator. */
+struct sim_setup {
+    const char *workload;
+    struct workload_opts wopts;
+    const char *platform;    /* NULL = lambda-2019 */
+    const char *calibration; /* NULL = the reference */
+    const char *loss_model;  /* NULL = the shipped model of the workload */
+    enum plan_sync sync;
+    int staleness;
+    enum plan_update update;
+    enum plan_timeout on_timeout;
+    double budget_usd, target_loss;
+    int max_epochs, exact;
+};
+/* Loads the job's constants, the platform and the loss model, and opens the simulator.
+ * Errors: from sim_job_load, platform_load, sim_loss_model_load, sim_open. */
+int sim_open_setup(const struct sim_setup *su, struct sim **out, struct err *e) SIREN_WUR;
+/* The target loss the episode stops at. */
+double sim_target_loss(const struct sim *s);
+
 /* The DRL agent's training (drl.c): REINFORCE with a learned value baseline and Adam, in
  * this simulator, at its budget and target; deterministic for a seed (one thread). Prints a
  * learning curve to o->curve; writes the policy file to out_path. Errors: from the simulator,

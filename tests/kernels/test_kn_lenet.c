@@ -132,6 +132,16 @@ static void test_lenet_has_61706_parameters_and_reports_memory(void **state)
     kn_model_free(m);
 }
 
+static void test_images_from_u8_scale_to_unit_interval(void **state)
+{
+    (void)state;
+    uint8_t px[4] = {0, 1, 128, 255};
+    float out[4];
+    kn_images_from_u8(out, px, 4);
+    assert_true(out[0] == 0.0f && out[3] == 1.0f);
+    assert_float_equal(out[2], 0.50196078, 1e-7); /* 128 / 255 */
+}
+
 static void test_lenet_rejects_bad_shapes_and_inputs(void **state)
 {
     (void)state;
@@ -157,6 +167,7 @@ int main(void)
         cmocka_unit_test(test_lenet_overfits_a_tiny_batch),
         cmocka_unit_test(test_lenet_same_seed_gives_same_bits),
         cmocka_unit_test(test_lenet_has_61706_parameters_and_reports_memory),
+        cmocka_unit_test(test_images_from_u8_scale_to_unit_interval),
         cmocka_unit_test(test_lenet_rejects_bad_shapes_and_inputs),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
