@@ -79,21 +79,13 @@ int bench_write_table(const struct table *t, const char *dir, const char *name,
 
 int bench_mpi_init(int *argc, char ***argv)
 {
-    int inited, provided, rank;
-    MPI_Initialized(&inited);
-    if (!inited) MPI_Init_thread(argc, argv, MPI_THREAD_FUNNELED, &provided);
-    MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+    int rank = job_mpi_init(argc, argv);
     log_set_rank(rank);
     if (rank != 0) log_set_level(LOG_LEVEL_WARN);
     return rank;
 }
 
-void bench_mpi_finalize(void)
-{
-    int fin;
-    MPI_Finalized(&fin);
-    if (!fin) MPI_Finalize();
-}
+void bench_mpi_finalize(void) { job_mpi_finalize(); }
 
 int bench_job(const struct job_config *cfg, const char *spec, int max_epochs,
               struct epoch_report **reports, int *n_reports, struct err *e)

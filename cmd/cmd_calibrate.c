@@ -1,4 +1,5 @@
-/* siren calibrate: seconds per training sample of a workload on this host (one thread). */
+/* siren calibrate: seconds per training sample of a workload on this host (one thread, or T
+ * OpenBLAS threads with --threads T, stored under the key "W@Tt"). */
 #define _GNU_SOURCE
 #include "calibration.h"
 #include "cmd.h"
@@ -16,7 +17,9 @@ static void usage(FILE *f)
                "Times real training steps of W at one thread (three warm-up steps, then N timed\n"
                "ones, default 21) and stores the median seconds per sample in FILE (default\n"
                "results/calibration/local.json), the compute term of the virtual clock. The\n"
-               "committed results/calibration/reference.json makes runs identical anywhere.\n");
+               "committed results/calibration/reference.json makes runs identical anywhere.\n"
+               "With --threads T (> 1) the step runs on T OpenBLAS threads and is stored as\n"
+               "\"W@Tt\": the measured multi-thread speed-up `siren ps` scales VM compute with.\n");
 }
 
 int cmd_calibrate(int argc, char **argv)
@@ -25,15 +28,16 @@ int cmd_calibrate(int argc, char **argv)
         {"workload", required_argument, 0, 'w'}, {"out", required_argument, 0, 'o'},
         {"reps", required_argument, 0, 'n'},     {"batch", required_argument, 0, 'b'},
         {"rows", required_argument, 0, 'r'},     {"seed", required_argument, 0, 's'},
-        {"help", no_argument, 0, 'h'},           {0, 0, 0, 0},
+        {"threads", required_argument, 0, 't'},  {"help", no_argument, 0, 'h'},
+        {0, 0, 0, 0},
     };
     const char *name = NULL, *out = "results/calibration/local.json";
-    long long reps = 21, v;
+    long long reps = 21, threads = 1, v;
     struct workload_opts wo = {.load_train = 1};
     struct err e;
     int c;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "w:o:n:b:r:s:h", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "w:o:n:b:r:s:t:h", longopts, NULL)) != -1) {
         switch (c) {
         case 'w': name = optarg; break;
         case 'o': out = optarg; break;
@@ -56,13 +60,20 @@ int cmd_calibrate(int argc, char **argv)
                 return cmd_usage_error("calibrate", "--seed: expected an integer >= 0, got '%s'", optarg);
             wo.seed = (uint64_t)v;
             break;
+        case 't':
+            if (parse_long(optarg, "--threads", &threads, &e) || threads < 1 || threads > 256)
+                return cmd_usage_error("calibrate", "--threads: expected 1..256, got '%s'", optarg);
+            break;
         case 'h': usage(stdout); return 0;
         default: return cmd_usage_error("calibrate", "unknown option");
         }
     }
     if (!name) return cmd_usage_error("calibrate", "--workload is required");
     if (!workload_find(name)) return cmd_usage_error("calibrate", "unknown workload '%s'", name);
-    openblas_set_num_threads(1);
+    openblas_set_num_threads((int)threads);
+    char key[160];
+    if (threads > 1) snprintf(key, sizeof key, "%s@%lldt", name, threads);
+    else snprintf(key, sizeof key, "%s", name);
     struct workload *w;
     if (workload_open(name, &wo, &w, &e)) return cmd_fail("calibrate", &e);
     struct calibration_entry cal;
@@ -76,8 +87,8 @@ int cmd_calibrate(int argc, char **argv)
         *slash = '\0';
         if (fs_mkdir_p(dir, &e)) return cmd_fail("calibrate", &e);
     }
-    if (calibration_store(out, name, &cal, &e)) return cmd_fail("calibrate", &e);
-    printf("%s: %.3e s per sample (min %.3e, max %.3e) at batch %d, %d reps -> %s\n", name,
+    if (calibration_store(out, key, &cal, &e)) return cmd_fail("calibrate", &e);
+    printf("%s: %.3e s per sample (min %.3e, max %.3e) at batch %d, %d reps -> %s\n", key,
            cal.s_per_sample, cal.min_s_per_sample, cal.max_s_per_sample, cal.batch, cal.reps, out);
     return 0;
 }

@@ -179,10 +179,7 @@ int cmd_run(int argc, char **argv)
     struct sched_policy *pol = NULL;
     if (sched_open(spec, &pol, &e)) return cmd_usage_error("run", "%s", e.msg);
 
-    int provided;
-    MPI_Init_thread(&argc, &argv, MPI_THREAD_FUNNELED, &provided);
-    int rank;
-    MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+    int rank = job_mpi_init(&argc, &argv);
     log_set_rank(rank);
     if (rank != 0) log_set_level(LOG_LEVEL_WARN);
     struct job *j = NULL;
@@ -205,6 +202,6 @@ int cmd_run(int argc, char **argv)
     job_close(j);
     sched_close(pol);
     if (rc && rank == 0) MPI_Abort(MPI_COMM_WORLD, 1);
-    MPI_Finalize();
+    job_mpi_finalize();
     return rc ? 1 : 0;
 }

@@ -218,6 +218,38 @@ static int emulate_row(const struct opts *o, const char *dir, struct row *w, int
     return rc;
 }
 
+/* "heuristic": the best of the heuristic's parameter grid (n0 functions first, times decay
+ * per epoch, at least n1; memory m) in the simulator, named by its spec. */
+static int tune_heuristic(struct sim *s, struct row *w, struct err *e)
+{
+    static const double decays[] = {0.25, 0.5, 0.75};
+    const struct sim_config *cfg = sim_config_of(s);
+    int ms[4] = {sim_min_memory_mb(s), 1024, 1792, cfg->platform.memory_mb_max};
+    int first = 1, rc = SIREN_OK;
+    for (double n0 = 2; n0 <= sim_max_functions(s) && !rc; n0 *= 2)
+        for (double n1 = 1; n1 < n0 && !rc; n1 *= 2)
+            for (int di = 0; di < 3 && !rc; di++)
+                for (int mi = 0; mi < 4 && !rc; mi++) {
+                    char spec[128];
+                    snprintf(spec, sizeof spec, "heuristic:n0=%d,n1=%d,decay=%g,m=%d", (int)n0,
+                             (int)n1, decays[di], ms[mi]);
+                    struct sched_policy *pol;
+                    struct sim_result r;
+                    if ((rc = sched_open(spec, &pol, e))) break;
+                    rc = sim_run_policy(s, pol, &r, e);
+                    sched_close(pol);
+                    int good = r.reached_target && r.within_budget;
+                    int best_good = w->r.reached_target && w->r.within_budget;
+                    if (!rc && (first || (good && (!best_good || r.jct_s < w->r.jct_s)) ||
+                                (!good && !best_good && r.final_loss < w->r.final_loss))) {
+                        w->r = r;
+                        snprintf(w->policy, sizeof w->policy, "%s", spec);
+                        first = 0;
+                    }
+                }
+    return rc;
+}
+
 static int cmd_sched_eval(int argc, char **argv)
 {
     struct opts o;
@@ -244,6 +276,7 @@ static int cmd_sched_eval(int argc, char **argv)
         memset(w, 0, sizeof *w);
         snprintf(w->policy, sizeof w->policy, "%s", p);
         if (!strcmp(p, "grid")) rc = sim_grid_search(s, &w->r, &e);
+        else if (!strcmp(p, "heuristic")) rc = tune_heuristic(s, w, &e);
         else if (!strcmp(p, "oracle")) rc = sim_oracle_search(s, grid, ng, 1e6, &w->r, &e);
         else {
             struct sched_policy *pol;

@@ -295,7 +295,7 @@ static int frame_read(struct frame_reader *r, char **payload, size_t *plen, stru
     size_t need = 0, hdr = 0;
     for (;;) {
         if (!need) {
-            char *nl = memchr(r->buf, '\n', r->len);
+            char *nl = r->len ? memchr(r->buf, '\n', r->len) : NULL; /* buf is NULL until the first read */
             if (nl) {
                 hdr = (size_t)(nl - r->buf) + 1;
                 if (hdr < 2 || hdr > FN_FRAME_HEADER_MAX)

@@ -56,6 +56,22 @@ struct job {
     int n_pools, slots;
 };
 
+int job_mpi_init(int *argc, char ***argv)
+{
+    int inited, provided, rank;
+    MPI_Initialized(&inited);
+    if (!inited) MPI_Init_thread(argc, argv, MPI_THREAD_FUNNELED, &provided);
+    MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+    return rank;
+}
+
+void job_mpi_finalize(void)
+{
+    int fin;
+    MPI_Finalized(&fin);
+    if (!fin) MPI_Finalize();
+}
+
 int job_rank(const struct job *j) { return j->rank; }
 int job_memory_clip_mb(const struct job *j, int memory_mb)
 {

@@ -58,6 +58,11 @@ struct epoch_report {
 
 struct job;
 
+/* MPI_Init_thread (funnelled: only the main thread calls MPI) and MPI_Finalize, for the
+ * commands that run jobs; each a no-op when already done. job_mpi_init returns the rank. */
+int job_mpi_init(int *argc, char ***argv);
+void job_mpi_finalize(void);
+
 /* Collective. Rank 0 loads the workload, platform and calibration and stages the data and the
  * initial parameters; all ranks open their side. Caller owns *out; release with job_close().
  * Errors (rank 0's detail; other ranks get SIREN_EMPI with a pointer to rank 0's message). */

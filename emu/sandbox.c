@@ -608,7 +608,7 @@ enum wait_end {
 static int frame_check(const struct sandbox *sb, size_t *off, size_t *len, char *why,
                        size_t whylen)
 {
-    char *nl = memchr(sb->rbuf, '\n', sb->rlen);
+    char *nl = sb->rlen ? memchr(sb->rbuf, '\n', sb->rlen) : NULL; /* rbuf may be NULL yet */
     if (!nl) {
         if (sb->rlen >= FN_FRAME_HEADER_MAX) goto bad_header;
         for (size_t i = 0; i < sb->rlen; i++)

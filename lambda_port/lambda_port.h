@@ -8,5 +8,6 @@
 #define SIREN_LAMBDA_PORT_H
 
 #include "core.h"
+#include "ps.h"
 
 #endif

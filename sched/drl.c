@@ -90,7 +90,7 @@ void drl_mlp_backward(const struct drl_mlp *m, const struct drl_cache *c, const 
     }
 }
 
-double drl_log_std(double y) { return -1.0 + 1.5 * tanh(y); }
+double drl_log_std(double y) { return -1.0 + 1.5 * tanh(y + 0.35); }
 
 void drl_features(const struct drl_meta *m, const struct epoch_report *s, double *x)
 {
@@ -159,8 +159,12 @@ int drl_policy_save(const char *path, const struct drl_policy *p, struct err *e)
     int dims[4] = {p->net.in, p->net.hidden, p->net.hidden, p->net.out};
     for (int i = 0; i < 4; i++) cJSON_AddItemToArray(layers, cJSON_CreateNumber(dims[i]));
     cJSON *arr = cJSON_AddArrayToObject(o, "params");
-    for (size_t i = 0; i < p->net.n_params; i++)
-        cJSON_AddItemToArray(arr, cJSON_CreateNumber(p->net.params[i]));
+    /* %.17g round-trips every double exactly (cJSON's own printing may not). */
+    for (size_t i = 0; i < p->net.n_params; i++) {
+        char num[40];
+        snprintf(num, sizeof num, "%.17g", p->net.params[i]);
+        cJSON_AddItemToArray(arr, cJSON_CreateRaw(num));
+    }
     int rc = json_write_file(path, o, e);
     cJSON_Delete(o);
     return rc;
@@ -292,6 +296,32 @@ struct drl_sample {
     double r, ret;
 };
 
+/* One episode of the mean action. */
+static int greedy_episode(struct sim *s, const struct drl_policy *p, struct sim_result *out,
+                          struct err *e)
+{
+    struct sim_result r;
+    struct sched_action acts[SIM_MAX_EPOCHS];
+    const struct epoch_report *state = NULL;
+    struct epoch_report rep;
+    int n = 0;
+    sim_reset(s);
+    while (sim_stopped(s) == SIM_RUNNING) {
+        double x[DRL_IN];
+        struct drl_cache c;
+        drl_features(&p->meta, state, x);
+        drl_mlp_forward(&p->net, x, &c);
+        acts[n] = drl_action_map(&p->meta, c.y[0], c.y[1]);
+        int rc = sim_step(s, acts[n++], &rep, e);
+        if (rc) return rc;
+        state = &rep;
+    }
+    /* Replaying the same actions gives the episode's result record. */
+    int rc = sim_run_actions(s, acts, n, &r, e);
+    *out = r;
+    return rc;
+}
+
 int drl_train(struct sim *s, const struct sched_train_opts *o, struct drl_policy *out,
               struct err *e)
 {
@@ -301,8 +331,8 @@ int drl_train(struct sim *s, const struct sched_train_opts *o, struct drl_policy
     struct drl_mlp value = {0};
     struct adam ap = {0}, av = {0};
     struct drl_sample *buf = NULL;
-    double *gp = NULL, *gv = NULL;
-    int rc;
+    double *gp = NULL, *gv = NULL, *best = NULL, best_jct = 0;
+    int rc, have_best = 0;
     /* Normalisation and reward scale from the grid baseline at this budget. */
     struct sim_result grid;
     if ((rc = sim_grid_search(s, &grid, e))) return rc;
@@ -331,7 +361,8 @@ int drl_train(struct sim *s, const struct sched_train_opts *o, struct drl_policy
     buf = malloc(cap * sizeof *buf);
     gp = malloc(out->net.n_params * sizeof *gp);
     gv = malloc(value.n_params * sizeof *gv);
-    if (!buf || !gp || !gv) {
+    best = malloc(out->net.n_params * sizeof *best);
+    if (!buf || !gp || !gv || !best) {
         rc = err_set(e, SIREN_ENOMEM, "out of memory");
         goto out;
     }
@@ -358,10 +389,11 @@ int drl_train(struct sim *s, const struct sched_train_opts *o, struct drl_policy
                 d->r = -rep.time_s / m->jct_ref_s;
             }
             /* Terminal: a bonus for the target within budget, else a penalty that shrinks as
-             * the loss gets closer to the target. */
+             * the loss gets closer to the target: -2 - 10 log(loss / target), at most -7. */
             int ok = rep.reached_target && (cfg->budget_usd <= 0 || rep.total_cost_usd <= cfg->budget_usd);
-            double gap = (rep.test_loss - m->target_loss) / (m->loss0 - m->target_loss);
-            buf[ns - 1].r += ok ? 1.0 : -2.0 - 2.0 * (gap > 0 ? gap : 0);
+            double gap = 10.0 * log(rep.test_loss / m->target_loss);
+            gap = gap < 0 ? 0 : gap > 5 ? 5 : gap;
+            buf[ns - 1].r += ok ? 1.0 : -2.0 - gap;
             double g = 0, total = 0;
             for (size_t k = ns; k-- > first;) {
                 g += buf[k].r;
@@ -411,18 +443,38 @@ int drl_train(struct sim *s, const struct sched_train_opts *o, struct drl_policy
             drl_mlp_backward(&out->net, &c, dy, gp);
         }
         free(adv);
+        /* Learning rates decay linearly to a tenth over the run. */
+        double frac = 1.0 - 0.9 * (double)u / updates;
+        ap.lr = o->lr_policy * frac;
+        av.lr = o->lr_value * frac;
         adam_step(&ap, out->net.params, gp, out->net.n_params);
         adam_step(&av, value.params, gv, value.n_params);
+        /* Every 5 updates, the greedy (mean-action) policy is run once; the best one that
+         * reaches the target within budget is kept (a checkpoint, not a change to the
+         * gradient). */
+        if ((u + 1) % 5 == 0 || u + 1 == updates) {
+            struct sim_result g;
+            if ((rc = greedy_episode(s, out, &g, e))) goto out;
+            int ok = g.reached_target && g.within_budget;
+            if (ok && (!have_best || g.jct_s < best_jct)) {
+                memcpy(best, out->net.params, out->net.n_params * sizeof *best);
+                best_jct = g.jct_s;
+                have_best = 1;
+            }
+        }
         if (o->curve && o->print_every > 0 && ((u + 1) % o->print_every == 0 || u + 1 == updates)) {
-            fprintf(o->curve, "update %5d  episodes %7d  return %8.4f  success %5.3f  jct_s %10.3f\n",
+            fprintf(o->curve, "update %5d  episodes %7d  return %8.4f  success %5.3f  jct_s %10.3f"
+                    "  best_greedy_jct_s %10.3f\n",
                     u + 1, (u + 1) * be, curve_ret / curve_n, curve_succ / curve_n,
-                    curve_ok ? curve_jct / curve_ok : (double)NAN);
+                    curve_ok ? curve_jct / curve_ok : (double)NAN, have_best ? best_jct : (double)NAN);
             fflush(o->curve);
             curve_ret = curve_succ = curve_jct = 0;
             curve_n = curve_ok = 0;
         }
     }
+    if (have_best) memcpy(out->net.params, best, out->net.n_params * sizeof *best);
 out:
+    free(best);
     free(buf);
     free(gp);
     free(gv);

@@ -56,7 +56,7 @@ void drl_features(const struct drl_meta *m, const struct epoch_report *state, do
 /* Action coordinates in [-1, 1] (clamped) -> (n, m): log-uniform between 1 and n_max, and
  * between m_min and m_max, rounded to the memory grid. */
 struct sched_action drl_action_map(const struct drl_meta *m, double a_n, double a_m);
-/* log-std of output y[2 + i]: -1 + 1.5 tanh(y), in [-2.5, 0.5]. */
+/* log-std of output y[2 + i]: -1 + 1.5 tanh(y + 0.35), in [-2.5, 0.5] (about -0.5 at y = 0). */
 double drl_log_std(double y);
 
 /* Policy file: JSON {"format": "siren-drl-1", meta..., "layers": [9, 32, 4], "params": [...]}.

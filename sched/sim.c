@@ -640,8 +640,8 @@ int sim_run_actions(struct sim *s, const struct sched_action *a, int n_actions,
 int sim_action_grid(const struct sim *s, struct sched_action **actions, int *count, struct err *e)
 {
     const struct platform *pf = &s->cfg.platform;
-    int ns = 0, n_vals[64];
-    for (double x = 1; ns < 64; x *= 1.5) {
+    int ns = 0, n_vals[128];
+    for (double x = 1; ns < 128; x = x < 64 ? x + 1 : x * 1.25) {
         int v = (int)lround(x);
         if (ns && v <= n_vals[ns - 1]) v = n_vals[ns - 1] + 1;
         if (v >= s->max_n) {
@@ -808,13 +808,51 @@ out:
     return rc;
 }
 
+/* Coordinate descent off the grid: each epoch's n and memory moved a little at a time while
+ * the whole schedule, re-simulated, gets better. */
+static int oracle_refine(struct sim *s, struct sim_result *best, struct err *e)
+{
+    const int step = s->cfg.platform.memory_mb_step;
+    for (int pass = 0; pass < 6; pass++) {
+        int improved = 0;
+        for (int i = 0; i < best->epochs; i++)
+            for (int dn = -4; dn <= 4; dn++)
+                for (int dm = -3; dm <= 3; dm++) {
+                    if (!dn && !dm) continue;
+                    struct sched_action seq[SIM_MAX_EPOCHS];
+                    int len = best->epochs;
+                    memcpy(seq, best->actions, (size_t)len * sizeof *seq);
+                    int n = seq[i].n, dnn = abs(dn) <= 2 ? dn : (dn > 0 ? 1 : -1) * (n / 4 + 1);
+                    seq[i].n = n + dnn;
+                    seq[i].memory_mb += dm * step;
+                    if (seq[i].n < 1 || seq[i].n > s->max_n || seq[i].memory_mb < s->min_memory_mb ||
+                        seq[i].memory_mb > s->cfg.platform.memory_mb_max)
+                        continue;
+                    struct sim_result r;
+                    int rc = sim_run_actions(s, seq, len, &r, e);
+                    if (rc) return rc;
+                    if (result_better(&r, best)) {
+                        *best = r;
+                        improved = 1;
+                    }
+                }
+        if (!improved) break;
+    }
+    return SIREN_OK;
+}
+
 int sim_oracle_search(struct sim *s, const struct sched_action *grid, int n_grid,
                       double exhaustive_limit, struct sim_result *best, struct err *e)
 {
-    int rc = sim_grid_search(s, best, e);
+    /* The best static action of the grid first: the oracle is never worse than grid. */
+    int rc = SIREN_OK;
+    struct sim_result r;
+    for (int i = 0; i < n_grid && !rc; i++) {
+        rc = sim_run_actions(s, &grid[i], 1, &r, e);
+        if (!rc && (i == 0 || result_better(&r, best))) *best = r;
+    }
     if (rc) return rc;
     double space = pow((double)n_grid, (double)s->cfg.max_epochs);
-    struct sim_result r;
     if (space <= exhaustive_limit) {
         struct dfs_ctx *c = calloc(1, sizeof *c);
         if (!c) return err_set(e, SIREN_ENOMEM, "out of memory");
@@ -834,7 +872,7 @@ int sim_oracle_search(struct sim *s, const struct sched_action *grid, int n_grid
         if ((rc = sim_run_actions(s, seq, n_seq, &r, e))) return rc;
         if (result_better(&r, best)) *best = r;
     }
-    return SIREN_OK;
+    return oracle_refine(s, best, e);
 }
 
 int sim_open_setup(const struct sim_setup *su, struct sim **out, struct err *e)

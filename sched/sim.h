@@ -121,9 +121,9 @@ int sim_run_policy(struct sim *s, struct sched_policy *p, struct sim_result *out
 int sim_run_actions(struct sim *s, const struct sched_action *a, int n_actions,
                     struct sim_result *out, struct err *e) SIREN_WUR;
 
-/* Baselines that search the simulator (sched_search.c). The candidate grid: n on a geometric
- * ladder 1, 2, 3, 4, 6, 8, 12, ... up to sim_max_functions, every memory size on the preset's
- * grid from sim_min_memory_mb. Caller owns *actions (free()). */
+/* Baselines that search the simulator. The candidate grid: every n from 1 to 64, then a ladder of x1.25 steps up to
+ * sim_max_functions; every memory size on the preset's grid from sim_min_memory_mb.
+ * Caller owns *actions (free()). */
 int sim_action_grid(const struct sim *s, struct sched_action **actions, int *count,
                     struct err *e) SIREN_WUR;
 /* grid: every static action, keeping the fastest (JCT) that reaches the target within budget
@@ -132,7 +132,8 @@ int sim_grid_search(struct sim *s, struct sim_result *best, struct err *e) SIREN
 /* oracle: the best per-epoch schedule. Exhaustive over all sequences when the grid and epoch
  * cap are small (|A|^T <= exhaustive_limit), else dynamic programming over (cost, effective
  * samples) on the per-epoch costs (cost rounded up, progress rounded down, so every schedule it
- * returns is feasible), re-simulated exactly; never worse than grid. */
+ * returns is feasible), re-simulated exactly, then improved by coordinate descent off the grid
+ * (n and memory moved a step at a time). Never worse than the best static action of grid. */
 int sim_oracle_search(struct sim *s, const struct sched_action *grid, int n_grid,
                       double exhaustive_limit, struct sim_result *best, struct err *e) SIREN_WUR;
 

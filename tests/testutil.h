@@ -31,7 +31,7 @@ static inline char *tu_mkdtemp(void)
 static inline char *tu_path(const char *dir, const char *name)
 {
     char *p = NULL;
-    if (asprintf(&p, "%s/%s", dir, name) < 0) return NULL;
+    if (!dir || !name || asprintf(&p, "%s/%s", dir, name) < 0) return NULL;
     return p;
 }
 

@@ -1,0 +1,261 @@
+/*
+ * bootstrap: the Lambda custom runtime (provided.al2023) around fn_handle(). It loops on the
+ * Runtime API at $AWS_LAMBDA_RUNTIME_API ("host:port" on Lambda, "http://host:port/prefix" in
+ * local emulators): GET the next invocation, run the training handler on its event with the
+ * KV store the event names (s3://... on Lambda), POST the response, or POST the error as
+ * {"errorMessage","errorType","stackTrace":[]}. A failure before the loop is posted to
+ * /runtime/init/error. One fn_context lives as long as the process, so a warm container keeps
+ * its S3 connection and allocations, as siren-fn does. Logs go to stderr (CloudWatch).
+ */
+#define _GNU_SOURCE
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <curl/curl.h>
+
+#include "core.h"
+#include "handler.h"
+#include "s3.h"
+
+#define RUNTIME_API_VERSION "2018-06-01"
+
+struct rt {
+    CURL *curl;
+    char base[1024]; /* "http://host:port[/prefix]/2018-06-01/runtime" */
+};
+
+struct reply {
+    char *body;
+    size_t len, cap;
+    int oom;
+    char request_id[128];
+    char deadline_ms[32];
+};
+
+static size_t on_body(char *ptr, size_t size, size_t nmemb, void *userdata)
+{
+    struct reply *r = userdata;
+    size_t n = size * nmemb;
+    if (r->len + n + 1 > r->cap) {
+        size_t ncap = r->cap ? r->cap : 1 << 14;
+        while (ncap < r->len + n + 1) ncap *= 2;
+        char *grown = realloc(r->body, ncap);
+        if (!grown) {
+            r->oom = 1;
+            return 0;
+        }
+        r->body = grown;
+        r->cap = ncap;
+    }
+    memcpy(r->body + r->len, ptr, n);
+    r->len += n;
+    r->body[r->len] = '\0';
+    return n;
+}
+
+static void copy_header(const char *ptr, size_t n, size_t name_len, char *dst, size_t cap)
+{
+    const char *v = ptr + name_len;
+    size_t vn = n - name_len;
+    while (vn && *v == ' ') v++, vn--;
+    while (vn && (v[vn - 1] == '\r' || v[vn - 1] == '\n' || v[vn - 1] == ' ')) vn--;
+    if (vn >= cap) vn = cap - 1;
+    memcpy(dst, v, vn);
+    dst[vn] = '\0';
+}
+
+static size_t on_header(char *ptr, size_t size, size_t nmemb, void *userdata)
+{
+    struct reply *r = userdata;
+    size_t n = size * nmemb;
+    static const char id[] = "lambda-runtime-aws-request-id:",
+                      dl[] = "lambda-runtime-deadline-ms:";
+    if (n > sizeof id - 1 && !strncasecmp(ptr, id, sizeof id - 1))
+        copy_header(ptr, n, sizeof id - 1, r->request_id, sizeof r->request_id);
+    else if (n > sizeof dl - 1 && !strncasecmp(ptr, dl, sizeof dl - 1))
+        copy_header(ptr, n, sizeof dl - 1, r->deadline_ms, sizeof r->deadline_ms);
+    return n;
+}
+
+/* The runtime base URL from $AWS_LAMBDA_RUNTIME_API, either form. */
+static int rt_base(const char *api, char *buf, size_t cap, struct err *e)
+{
+    if (!api || !*api)
+        return err_set(e, SIREN_EINVAL, "AWS_LAMBDA_RUNTIME_API is not set (bootstrap runs "
+                                        "inside Lambda or a Runtime API emulator)");
+    size_t n = strlen(api);
+    while (n && api[n - 1] == '/') n--;
+    int has_scheme = !strncmp(api, "http://", 7) || !strncmp(api, "https://", 8);
+    int w = snprintf(buf, cap, "%s%.*s/%s/runtime", has_scheme ? "" : "http://", (int)n, api,
+                     RUNTIME_API_VERSION);
+    if (w < 0 || (size_t)w >= cap)
+        return err_set(e, SIREN_EINVAL, "AWS_LAMBDA_RUNTIME_API is too long");
+    return SIREN_OK;
+}
+
+/* One request to the Runtime API: GET when body is NULL, else POST of body. On success
+ * *status is the HTTP status and reply holds the answer. */
+static int rt_call(struct rt *rt, const char *path, const char *body, const char *error_type,
+                   long *status, struct reply *reply, struct err *e)
+{
+    char url[2048], type_hdr[256];
+    snprintf(url, sizeof url, "%s%s", rt->base, path);
+    struct curl_slist *hdrs = NULL, *h;
+    if (body && (h = curl_slist_append(hdrs, "Content-Type: application/json"))) hdrs = h;
+    if (error_type) {
+        snprintf(type_hdr, sizeof type_hdr, "Lambda-Runtime-Function-Error-Type: %s",
+                 error_type);
+        if ((h = curl_slist_append(hdrs, type_hdr))) hdrs = h;
+    }
+    char errbuf[CURL_ERROR_SIZE] = "";
+    CURL *c = rt->curl;
+    curl_easy_reset(c);
+    curl_easy_setopt(c, CURLOPT_URL, url);
+    curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, reply);
+    curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
+    curl_easy_setopt(c, CURLOPT_HEADERDATA, reply);
+    curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
+    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, 0L); /* /next waits as long as there is no work */
+    curl_easy_setopt(c, CURLOPT_EXPECT_100_TIMEOUT_MS, 0L);
+    if (body) {
+        curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
+        curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)strlen(body));
+    } else {
+        curl_easy_setopt(c, CURLOPT_HTTPGET, 1L);
+    }
+    CURLcode cc = curl_easy_perform(c);
+    curl_slist_free_all(hdrs);
+    *status = 0;
+    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, status);
+    if (reply->oom) return err_set(e, SIREN_ENOMEM, "%s: out of memory", path);
+    if (cc != CURLE_OK)
+        return err_set(e, SIREN_ENETWORK, "runtime API %s: %s", path,
+                       errbuf[0] ? errbuf : curl_easy_strerror(cc));
+    return SIREN_OK;
+}
+
+/* The Runtime API's error document: {"errorMessage","errorType","stackTrace":[]}. */
+static char *error_doc(const char *type, const char *message)
+{
+    cJSON *j = cJSON_CreateObject();
+    cJSON_AddStringToObject(j, "errorMessage", message);
+    cJSON_AddStringToObject(j, "errorType", type);
+    cJSON_AddArrayToObject(j, "stackTrace");
+    char *s = cJSON_PrintUnformatted(j);
+    cJSON_Delete(j);
+    return s;
+}
+
+static int post(struct rt *rt, const char *path, const char *body, const char *error_type,
+                struct err *e)
+{
+    struct reply r = {0};
+    long status;
+    int rc = rt_call(rt, path, body, error_type, &status, &r, e);
+    free(r.body);
+    if (rc) return rc;
+    if (status != 202 && status != 200)
+        return err_set(e, SIREN_EBACKEND, "runtime API %s: HTTP %ld", path, status);
+    return SIREN_OK;
+}
+
+/* Runs one event; fills *type and *out (response JSON or error document). */
+static int run_event(const char *body, size_t len, struct fn_context *ctx, char **out,
+                     struct err *e)
+{
+    cJSON *event = NULL, *resp = NULL;
+    int rc = json_parse(body, len, "event", &event, e);
+    if (rc) return rc;
+    if (!cJSON_IsObject(event)) {
+        cJSON_Delete(event);
+        return err_set(e, SIREN_EFORMAT, "event: expected a JSON object");
+    }
+    resp = cJSON_CreateObject();
+    if (!resp) {
+        cJSON_Delete(event);
+        return err_set(e, SIREN_ENOMEM, "out of memory");
+    }
+    rc = fn_handle(event, ctx, resp, e);
+    if (!rc && !(*out = cJSON_PrintUnformatted(resp)))
+        rc = err_set(e, SIREN_ENOMEM, "out of memory printing the response");
+    cJSON_Delete(resp);
+    cJSON_Delete(event);
+    return rc;
+}
+
+int main(void)
+{
+    log_init_from_env();
+    s3_kv_register();
+    struct rt rt = {0};
+    struct err e;
+    if (rt_base(getenv("AWS_LAMBDA_RUNTIME_API"), rt.base, sizeof rt.base, &e)) {
+        fprintf(stderr, "bootstrap: %s\n", e.msg);
+        return 1;
+    }
+    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK || !(rt.curl = curl_easy_init())) {
+        fprintf(stderr, "bootstrap: cannot initialise libcurl\n");
+        return 1;
+    }
+    const char *init_fail = getenv("SIREN_BOOTSTRAP_FAIL_INIT"); /* tests the init/error path */
+    if (init_fail && *init_fail) {
+        char *doc = error_doc("Runtime.InitError", init_fail);
+        int rc = doc ? post(&rt, "/init/error", doc, "Runtime.InitError", &e) : SIREN_ENOMEM;
+        if (rc) fprintf(stderr, "bootstrap: init/error: %s\n", e.msg);
+        free(doc);
+        curl_easy_cleanup(rt.curl);
+        return 1;
+    }
+    struct fn_context ctx = {0};
+    int status = 0;
+    for (;;) {
+        struct reply next = {0};
+        long http;
+        if (rt_call(&rt, "/invocation/next", NULL, NULL, &http, &next, &e)) {
+            fprintf(stderr, "bootstrap: %s\n", e.msg);
+            free(next.body);
+            status = 1;
+            break;
+        }
+        if (http != 200 || !next.request_id[0]) {
+            fprintf(stderr, "bootstrap: runtime API /invocation/next: HTTP %ld%s\n", http,
+                    next.request_id[0] ? "" : " without Lambda-Runtime-Aws-Request-Id");
+            free(next.body);
+            status = 1;
+            break;
+        }
+        char path[256];
+        char *out = NULL;
+        double t0 = clock_mono_s();
+        int rc = run_event(next.body ? next.body : "", next.len, &ctx, &out, &e);
+        int prc;
+        if (rc == SIREN_OK) {
+            snprintf(path, sizeof path, "/invocation/%s/response", next.request_id);
+            prc = post(&rt, path, out, NULL, &e);
+        } else {
+            LOG_ERROR("bootstrap", "request %s: %s: %s", next.request_id, err_name(rc), e.msg);
+            free(out);
+            out = error_doc(err_name(rc), e.msg);
+            snprintf(path, sizeof path, "/invocation/%s/error", next.request_id);
+            prc = out ? post(&rt, path, out, err_name(rc), &e) : SIREN_ENOMEM;
+        }
+        LOG_DEBUG("bootstrap", "request %s: %s in %.1f ms", next.request_id,
+                  rc ? "failed" : "done", (clock_mono_s() - t0) * 1e3);
+        free(out);
+        free(next.body);
+        if (prc) {
+            fprintf(stderr, "bootstrap: %s\n", e.msg);
+            status = 1;
+            break;
+        }
+    }
+    fn_context_free(&ctx);
+    curl_easy_cleanup(rt.curl);
+    curl_global_cleanup();
+    return status;
+}

@@ -1,0 +1,457 @@
+/*
+ * lambda_invoke: the Invoke API over libcurl. The request is a POST of the payload with
+ * X-Amz-Invocation-Type (and X-Amz-Log-Type: Tail), signed by libcurl (CURLOPT_AWS_SIGV4
+ * "aws:amz:REGION:lambda"); the function name is restricted to characters that need no
+ * encoding, so the path libcurl signs is already canonical. The response headers give the
+ * function error, the executed version, the request id and the base64 log tail; the REPORT
+ * line in that tail gives the billing figures.
+ */
+#define _GNU_SOURCE
+#include "lambda_invoke.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <curl/curl.h>
+
+#include "s3.h"
+
+struct lambda_client {
+    CURL *curl;
+    char *endpoint; /* no trailing '/' */
+    char region[64];
+    char sigv4[128];
+    long timeout_ms;
+    struct aws_credentials cred;
+    uint64_t jitter;
+};
+
+/* Response headers and body of one call. */
+struct call {
+    char *body;
+    size_t len, cap;
+    int oom;
+    char function_error[32];
+    char request_id[64];
+    char executed_version[32];
+    char error_type_hdr[128]; /* x-amzn-ErrorType of a refused call */
+    char *log_b64;
+};
+
+void lambda_result_free(struct lambda_result *r)
+{
+    if (!r) return;
+    free(r->payload);
+    free(r->log_tail);
+    memset(r, 0, sizeof *r);
+}
+
+void lambda_client_close(struct lambda_client *c)
+{
+    if (!c) return;
+    if (c->curl) curl_easy_cleanup(c->curl);
+    aws_credentials_clear(&c->cred);
+    free(c->endpoint);
+    free(c);
+}
+
+int lambda_client_open(const struct lambda_client_config *cfg, struct lambda_client **out,
+                       struct err *e)
+{
+    static int curl_ready;
+    *out = NULL;
+    if (!curl_ready) {
+        if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+            return err_set(e, SIREN_EBACKEND, "cannot initialise libcurl");
+        curl_ready = 1;
+    }
+    struct lambda_client *c = calloc(1, sizeof *c);
+    if (!c) return err_set(e, SIREN_ENOMEM, "out of memory");
+    int rc = SIREN_OK;
+    const char *region = cfg && cfg->region ? cfg->region : aws_region();
+    if (!*region || strlen(region) >= sizeof c->region ||
+        strspn(region, "abcdefghijklmnopqrstuvwxyz0123456789-") != strlen(region)) {
+        rc = err_set(e, SIREN_EINVAL, "bad region '%.64s'", region);
+        goto out;
+    }
+    snprintf(c->region, sizeof c->region, "%s", region);
+    snprintf(c->sigv4, sizeof c->sigv4, "aws:amz:%s:lambda", c->region);
+    const char *ep = cfg ? cfg->endpoint : NULL;
+    if (!ep || !*ep) ep = getenv("AWS_ENDPOINT_URL_LAMBDA");
+    if (!ep || !*ep) ep = getenv("AWS_ENDPOINT_URL");
+    if (ep && *ep) {
+        if (strncmp(ep, "http://", 7) && strncmp(ep, "https://", 8)) {
+            rc = err_set(e, SIREN_EINVAL, "endpoint '%.200s': expected http(s)://HOST[:PORT]", ep);
+            goto out;
+        }
+        c->endpoint = strdup(ep);
+    } else if (asprintf(&c->endpoint, "https://lambda.%s.amazonaws.com", c->region) < 0) {
+        c->endpoint = NULL;
+    }
+    if (!c->endpoint) {
+        rc = err_set(e, SIREN_ENOMEM, "out of memory");
+        goto out;
+    }
+    size_t n = strlen(c->endpoint);
+    while (n && c->endpoint[n - 1] == '/') c->endpoint[--n] = '\0';
+    c->timeout_ms = cfg && cfg->timeout_ms > 0 ? cfg->timeout_ms : 960000;
+    if ((rc = aws_credentials_load(&c->cred, e))) goto out;
+    if (!(c->curl = curl_easy_init())) {
+        rc = err_set(e, SIREN_EBACKEND, "cannot create a curl handle");
+        goto out;
+    }
+    c->jitter = ((uint64_t)getpid() << 32) ^ (uint64_t)time(NULL) ^ 0xD1B54A32D192ED03ULL;
+out:
+    if (rc) {
+        lambda_client_close(c);
+        return rc;
+    }
+    *out = c;
+    return SIREN_OK;
+}
+
+/* ------------------------------------------------------------------------ helpers */
+
+static int b64_value(unsigned char ch)
+{
+    if (ch >= 'A' && ch <= 'Z') return ch - 'A';
+    if (ch >= 'a' && ch <= 'z') return ch - 'a' + 26;
+    if (ch >= '0' && ch <= '9') return ch - '0' + 52;
+    if (ch == '+') return 62;
+    if (ch == '/') return 63;
+    return -1;
+}
+
+int lambda_base64_decode(const char *in, char **out, size_t *len, struct err *e)
+{
+    size_t n = strlen(in);
+    char *buf = malloc(n / 4 * 3 + 4);
+    if (!buf) return err_set(e, SIREN_ENOMEM, "out of memory decoding base64");
+    uint32_t acc = 0;
+    int bits = 0, pad = 0;
+    size_t o = 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char ch = (unsigned char)in[i];
+        if (ch == ' ' || ch == '\t' || ch == '\r' || ch == '\n') continue;
+        if (ch == '=') {
+            pad++;
+            continue;
+        }
+        int v = b64_value(ch);
+        if (v < 0 || pad) {
+            free(buf);
+            return err_set(e, SIREN_EFORMAT, "not base64: byte 0x%02x at offset %zu", ch, i);
+        }
+        acc = (acc << 6) | (uint32_t)v;
+        bits += 6;
+        if (bits >= 8) {
+            bits -= 8;
+            buf[o++] = (char)((acc >> bits) & 0xff);
+        }
+    }
+    if (pad > 2 || bits >= 6) {
+        free(buf);
+        return err_set(e, SIREN_EFORMAT, "not base64: bad length or padding");
+    }
+    buf[o] = '\0';
+    *out = buf;
+    *len = o;
+    return SIREN_OK;
+}
+
+/* The number after label in line (NULL-safe); -1 when absent. */
+static double field_after(const char *line, const char *end, const char *label)
+{
+    const char *p = strstr(line, label);
+    if (!p || p >= end) return -1;
+    char *stop;
+    double v = strtod(p + strlen(label), &stop);
+    return stop == p + strlen(label) ? -1 : v;
+}
+
+void lambda_report_parse(const char *log, struct lambda_report *out)
+{
+    memset(out, 0, sizeof *out);
+    out->duration_ms = out->billed_duration_ms = out->init_duration_ms = -1;
+    out->memory_size_mb = out->max_memory_used_mb = -1;
+    if (!log) return;
+    const char *line = NULL;
+    for (const char *p = log; (p = strstr(p, "REPORT RequestId:")); p++)
+        if (p == log || p[-1] == '\n') line = p;
+    if (!line) return;
+    const char *end = strchr(line, '\n');
+    if (!end) end = line + strlen(line);
+    out->found = 1;
+    const char *id = line + strlen("REPORT RequestId:");
+    while (*id == ' ') id++;
+    size_t idn = strcspn(id, " \t\n");
+    if (idn >= sizeof out->request_id) idn = sizeof out->request_id - 1;
+    memcpy(out->request_id, id, idn);
+    out->request_id[idn] = '\0';
+    /* "Billed Duration:" contains "Duration:", so the plain one is searched after the id. */
+    out->duration_ms = field_after(id + idn, end, " Duration:");
+    out->billed_duration_ms = field_after(line, end, "Billed Duration:");
+    out->memory_size_mb = (int)field_after(line, end, "Memory Size:");
+    out->max_memory_used_mb = (int)field_after(line, end, "Max Memory Used:");
+    out->init_duration_ms = field_after(line, end, "Init Duration:");
+}
+
+/* Copies a header value (after "Name:") into dst, trimmed. */
+static void header_value(const char *line, size_t n, size_t name_len, char *dst, size_t cap)
+{
+    const char *v = line + name_len;
+    size_t vn = n - name_len;
+    while (vn && (*v == ' ' || *v == '\t')) v++, vn--;
+    while (vn && (v[vn - 1] == '\r' || v[vn - 1] == '\n' || v[vn - 1] == ' ')) vn--;
+    if (vn >= cap) vn = cap - 1;
+    memcpy(dst, v, vn);
+    dst[vn] = '\0';
+}
+
+static size_t on_header(char *ptr, size_t size, size_t nmemb, void *userdata)
+{
+    struct call *k = userdata;
+    size_t n = size * nmemb;
+    static const char fe[] = "x-amz-function-error:", rid[] = "x-amzn-requestid:",
+                      ver[] = "x-amz-executed-version:", et[] = "x-amzn-errortype:",
+                      lr[] = "x-amz-log-result:";
+    if (n > sizeof fe - 1 && !strncasecmp(ptr, fe, sizeof fe - 1))
+        header_value(ptr, n, sizeof fe - 1, k->function_error, sizeof k->function_error);
+    else if (n > sizeof rid - 1 && !strncasecmp(ptr, rid, sizeof rid - 1))
+        header_value(ptr, n, sizeof rid - 1, k->request_id, sizeof k->request_id);
+    else if (n > sizeof ver - 1 && !strncasecmp(ptr, ver, sizeof ver - 1))
+        header_value(ptr, n, sizeof ver - 1, k->executed_version, sizeof k->executed_version);
+    else if (n > sizeof et - 1 && !strncasecmp(ptr, et, sizeof et - 1))
+        header_value(ptr, n, sizeof et - 1, k->error_type_hdr, sizeof k->error_type_hdr);
+    else if (n > sizeof lr - 1 && !strncasecmp(ptr, lr, sizeof lr - 1)) {
+        free(k->log_b64);
+        if ((k->log_b64 = malloc(n + 1)))
+            header_value(ptr, n, sizeof lr - 1, k->log_b64, n + 1);
+        else
+            k->oom = 1;
+    }
+    return n;
+}
+
+static size_t on_body(char *ptr, size_t size, size_t nmemb, void *userdata)
+{
+    struct call *k = userdata;
+    size_t n = size * nmemb;
+    if (k->len + n + 1 > k->cap) {
+        size_t ncap = k->cap ? k->cap : 4096;
+        while (ncap < k->len + n + 1) ncap *= 2;
+        char *grown = realloc(k->body, ncap);
+        if (!grown) {
+            k->oom = 1;
+            return 0;
+        }
+        k->body = grown;
+        k->cap = ncap;
+    }
+    memcpy(k->body + k->len, ptr, n);
+    k->len += n;
+    k->body[k->len] = '\0';
+    return n;
+}
+
+static void call_reset(struct call *k)
+{
+    free(k->body);
+    free(k->log_b64);
+    memset(k, 0, sizeof *k);
+}
+
+static void backoff(struct lambda_client *c, int attempt)
+{
+    long ms = LAMBDA_RETRY_BASE_MS << attempt;
+    if (ms > LAMBDA_RETRY_MAX_MS) ms = LAMBDA_RETRY_MAX_MS;
+    c->jitter ^= c->jitter << 13;
+    c->jitter ^= c->jitter >> 7;
+    c->jitter ^= c->jitter << 17;
+    ms = ms / 2 + (long)(c->jitter % (uint64_t)(ms / 2 + 1));
+    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+    while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {
+    }
+}
+
+static int name_ok(const char *s, size_t max)
+{
+    size_t n = strlen(s);
+    return n >= 1 && n <= max &&
+           strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_$") == n;
+}
+
+/* errorType / errorMessage of a failed function's payload ({"errorType","errorMessage"}). */
+static void parse_function_error(const char *payload, size_t len, struct lambda_result *out)
+{
+    cJSON *j = cJSON_ParseWithLength(payload, len);
+    const cJSON *t = j ? cJSON_GetObjectItemCaseSensitive(j, "errorType") : NULL;
+    const cJSON *m = j ? cJSON_GetObjectItemCaseSensitive(j, "errorMessage") : NULL;
+    if (cJSON_IsString(t)) snprintf(out->error_type, sizeof out->error_type, "%s", t->valuestring);
+    if (cJSON_IsString(m))
+        snprintf(out->error_message, sizeof out->error_message, "%s", m->valuestring);
+    if (!out->error_type[0])
+        snprintf(out->error_type, sizeof out->error_type, "%s",
+                 out->function_error[0] ? out->function_error : "Unhandled");
+    if (!out->error_message[0])
+        snprintf(out->error_message, sizeof out->error_message, "%.*s",
+                 (int)(len > 512 ? 512 : len), payload ? payload : "");
+    cJSON_Delete(j);
+}
+
+/* ------------------------------------------------------------------------- invoke */
+
+int lambda_invoke(struct lambda_client *c, const char *function_name, const char *qualifier,
+                  enum lambda_invocation_type type, const char *payload, size_t len,
+                  int want_log, struct lambda_result *out, struct err *e)
+{
+    memset(out, 0, sizeof *out);
+    lambda_report_parse(NULL, &out->report);
+    if (!function_name || !name_ok(function_name, 64) || strchr(function_name, '$'))
+        return err_set(e, SIREN_EINVAL,
+                       "function name '%.80s': expected 1-64 characters from A-Z a-z 0-9 - _ "
+                       "(give the version or alias as the qualifier)",
+                       function_name ? function_name : "(null)");
+    if (qualifier && !name_ok(qualifier, 128))
+        return err_set(e, SIREN_EINVAL, "qualifier '%.80s': expected a version or an alias",
+                       qualifier);
+    int is_event = type == LAMBDA_EVENT;
+    char *url = NULL, *enc_q = NULL;
+    if (qualifier) {
+        size_t n = aws_uri_encode(qualifier, 0, NULL, 0);
+        if ((enc_q = malloc(n + 1))) aws_uri_encode(qualifier, 0, enc_q, n + 1);
+    }
+    if ((qualifier && !enc_q) ||
+        asprintf(&url, "%s/2015-03-31/functions/%s/invocations%s%s", c->endpoint, function_name,
+                 enc_q ? "?Qualifier=" : "", enc_q ? enc_q : "") < 0) {
+        free(enc_q);
+        return err_set(e, SIREN_ENOMEM, "out of memory");
+    }
+    free(enc_q);
+    char hash[65], hash_hdr[96], type_hdr[64];
+    sha256_hex(payload ? payload : "", payload ? len : 0, hash);
+    snprintf(hash_hdr, sizeof hash_hdr, "x-amz-content-sha256: %s", hash);
+    snprintf(type_hdr, sizeof type_hdr, "X-Amz-Invocation-Type: %s",
+             is_event ? "Event" : "RequestResponse");
+    struct curl_slist *hdrs = NULL, *h;
+    char *tok_hdr = NULL;
+    int rc = SIREN_OK;
+    const char *fixed[] = {"Content-Type: application/json", type_hdr, hash_hdr,
+                           want_log && !is_event ? "X-Amz-Log-Type: Tail" : NULL};
+    for (size_t i = 0; i < sizeof fixed / sizeof *fixed; i++) {
+        if (!fixed[i]) continue;
+        if (!(h = curl_slist_append(hdrs, fixed[i]))) goto oom;
+        hdrs = h;
+    }
+    if (c->cred.session_token[0]) {
+        if (asprintf(&tok_hdr, "X-Amz-Security-Token: %s", c->cred.session_token) < 0) {
+            tok_hdr = NULL;
+            goto oom;
+        }
+        h = curl_slist_append(hdrs, tok_hdr);
+        explicit_bzero(tok_hdr, strlen(tok_hdr));
+        if (!h) goto oom;
+        hdrs = h;
+    }
+    struct call k = {0};
+    char errbuf[CURL_ERROR_SIZE];
+    for (int attempt = 0;; attempt++) {
+        call_reset(&k);
+        curl_easy_reset(c->curl);
+        errbuf[0] = '\0';
+        curl_easy_setopt(c->curl, CURLOPT_URL, url);
+        curl_easy_setopt(c->curl, CURLOPT_HTTPHEADER, hdrs);
+        curl_easy_setopt(c->curl, CURLOPT_AWS_SIGV4, c->sigv4);
+        curl_easy_setopt(c->curl, CURLOPT_USERNAME, c->cred.access_key_id);
+        curl_easy_setopt(c->curl, CURLOPT_PASSWORD, c->cred.secret_access_key);
+        curl_easy_setopt(c->curl, CURLOPT_POSTFIELDS, payload ? payload : "");
+        curl_easy_setopt(c->curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)(payload ? len : 0));
+        curl_easy_setopt(c->curl, CURLOPT_HEADERFUNCTION, on_header);
+        curl_easy_setopt(c->curl, CURLOPT_HEADERDATA, &k);
+        curl_easy_setopt(c->curl, CURLOPT_WRITEFUNCTION, on_body);
+        curl_easy_setopt(c->curl, CURLOPT_WRITEDATA, &k);
+        curl_easy_setopt(c->curl, CURLOPT_ERRORBUFFER, errbuf);
+        curl_easy_setopt(c->curl, CURLOPT_NOSIGNAL, 1L);
+        curl_easy_setopt(c->curl, CURLOPT_TIMEOUT_MS, c->timeout_ms);
+        curl_easy_setopt(c->curl, CURLOPT_CONNECTTIMEOUT_MS, 10000L);
+        curl_easy_setopt(c->curl, CURLOPT_EXPECT_100_TIMEOUT_MS, 0L);
+        CURLcode cc = curl_easy_perform(c->curl);
+        long status = 0;
+        curl_easy_getinfo(c->curl, CURLINFO_RESPONSE_CODE, &status);
+        out->http_status = status;
+        if (k.oom) {
+            rc = err_set(e, SIREN_ENOMEM, "invoke %s: out of memory", function_name);
+            break;
+        }
+        if (cc != CURLE_OK) {
+            /* A synchronous call that broke off may have run the function: not retried. */
+            rc = err_set(e, SIREN_ENETWORK, "invoke %s: %s", function_name,
+                         errbuf[0] ? errbuf : curl_easy_strerror(cc));
+            break;
+        }
+        if ((status == 429 || status == 500 || status == 502 || status == 503 ||
+             status == 504) &&
+            attempt + 1 < LAMBDA_MAX_ATTEMPTS) {
+            LOG_DEBUG("lambda", "invoke %s: HTTP %ld %s, retrying", function_name, status,
+                      k.error_type_hdr);
+            backoff(c, attempt);
+            continue;
+        }
+        if (status == 200 || status == 202 || status == 204) {
+            out->payload = k.body ? k.body : strdup("");
+            out->payload_len = k.body ? k.len : 0;
+            k.body = NULL;
+            if (!out->payload) goto oom_call;
+            snprintf(out->function_error, sizeof out->function_error, "%s", k.function_error);
+            snprintf(out->request_id, sizeof out->request_id, "%s", k.request_id);
+            snprintf(out->executed_version, sizeof out->executed_version, "%s",
+                     k.executed_version);
+            out->ok = k.function_error[0] == '\0';
+            if (!out->ok) parse_function_error(out->payload, out->payload_len, out);
+            if (k.log_b64 && k.log_b64[0]) {
+                size_t n;
+                struct err e2;
+                if (lambda_base64_decode(k.log_b64, &out->log_tail, &n, &e2) == SIREN_OK)
+                    lambda_report_parse(out->log_tail, &out->report);
+                else
+                    LOG_WARN("lambda", "invoke %s: X-Amz-Log-Result: %s", function_name,
+                             e2.msg);
+            }
+            break;
+        }
+        /* The service refused the call: {"Type": "...", "message": "..."} and x-amzn-ErrorType. */
+        char msg[512] = "";
+        cJSON *j = k.body ? cJSON_ParseWithLength(k.body, k.len) : NULL;
+        const cJSON *m = j ? cJSON_GetObjectItemCaseSensitive(j, "message") : NULL;
+        if (!cJSON_IsString(m) && j) m = cJSON_GetObjectItemCaseSensitive(j, "Message");
+        if (cJSON_IsString(m)) snprintf(msg, sizeof msg, "%s", m->valuestring);
+        cJSON_Delete(j);
+        char etype[128];
+        snprintf(etype, sizeof etype, "%.*s", (int)strcspn(k.error_type_hdr, ":"),
+                 k.error_type_hdr);
+        int code = status == 404                   ? SIREN_ENOTFOUND
+                   : status == 401 || status == 403 ? SIREN_EAUTH
+                   : status == 413 || status == 429 ? SIREN_ELIMIT
+                                                    : SIREN_EBACKEND;
+        rc = err_set(e, code, "invoke %s: HTTP %ld%s%s%s%s%s", function_name, status,
+                     etype[0] ? " " : "", etype, msg[0] ? " (" : "", msg, msg[0] ? ")" : "");
+        break;
+    oom_call:
+        rc = err_set(e, SIREN_ENOMEM, "invoke %s: out of memory", function_name);
+        break;
+    }
+    call_reset(&k);
+    goto done;
+oom:
+    rc = err_set(e, SIREN_ENOMEM, "invoke %s: out of memory", function_name);
+done:
+    free(tok_hdr);
+    for (struct curl_slist *i = hdrs; i; i = i->next) explicit_bzero(i->data, strlen(i->data));
+    curl_slist_free_all(hdrs);
+    free(url);
+    return rc;
+}

@@ -1,0 +1,333 @@
+/*
+ * ps_worker: one worker rank (one emulated instance) of the parameter-server baseline. Per
+ * epoch it walks the same shuffled order as the reference trainer (emu/trainer.c: the shuffle
+ * stream (epoch << 8) | 1, the batch seed of global batch j); worker k takes global batches
+ * k, k+K, k+2K, ... (round r holds batches rK .. rK+K-1). Per batch: pull the parameters it
+ * needs from every server (the whole shard, or for logistic regression only the rows of the
+ * batch's features, as MXNet's row_sparse_pull), compute the mean gradient, push it. With one
+ * worker this is `siren train` step for step. The clock is virtual (calibrated compute, the
+ * instance's bandwidth and latency) or the wall clock.
+ */
+#define _GNU_SOURCE
+#include "ps_internal.h"
+
+#include <sched.h> /* cpu_set_t, used by cblas.h */
+#include <cblas.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* The reference trainer's stream ids (emu/trainer.c): shuffling and per-batch seeds. */
+enum { STREAM_SHUFFLE = 1, STREAM_DROPOUT = 2 };
+
+struct ps_worker {
+    struct ps_ctx *c;
+    int k;
+    struct kn_model *m;
+    float *params, *grads;   /* the model's flat vectors (borrowed) */
+    size_t *lo;              /* (S + 1) shard bounds */
+    uint32_t *order;         /* (train rows) */
+    uint8_t *mark;           /* (n_params) sparse: touched map, zero between steps */
+    uint32_t *touched;       /* (n_params) sparse: sorted touched indices */
+    size_t n_touched;
+    size_t *cut;             /* (S + 1) sparse: touched[cut[s] .. cut[s+1]) lie in shard s */
+    struct ps_outbox out;
+    struct trace_kv_op *ops;
+    size_t n_ops, cap_ops;
+    int64_t round;           /* rounds taken since the start of the job */
+    int64_t version;         /* oldest shard version of the last pull */
+    double t_s;              /* the worker's virtual clock */
+};
+
+static int cmp_u32(const void *a, const void *b)
+{
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    return (x > y) - (x < y);
+}
+
+static int worker_add_op(struct ps_worker *k, const struct trace_kv_op *op, struct err *e)
+{
+    if (k->n_ops == k->cap_ops) {
+        size_t cap = k->cap_ops ? 2 * k->cap_ops : 256;
+        struct trace_kv_op *p = realloc(k->ops, cap * sizeof *p);
+        if (!p) return err_set(e, SIREN_ENOMEM, "ps worker %d: out of memory", k->k);
+        k->ops = p;
+        k->cap_ops = cap;
+    }
+    k->ops[k->n_ops++] = *op;
+    return SIREN_OK;
+}
+
+/* Sparse: the sorted distinct weights the batch touches plus the bias, cut by shard. */
+static void worker_touched(struct ps_worker *k, const struct kn_batch *b)
+{
+    const struct ps_ctx *c = k->c;
+    size_t n = 0;
+    for (uint64_t i = b->row_ptr[0]; i < b->row_ptr[b->n]; i++) {
+        uint32_t j = b->col[i] & c->lr_mask;
+        if (!k->mark[j]) {
+            k->mark[j] = 1;
+            k->touched[n++] = j;
+        }
+    }
+    k->touched[n++] = c->lr_mask + 1;
+    for (size_t i = 0; i < n; i++) k->mark[k->touched[i]] = 0;
+    qsort(k->touched, n, sizeof *k->touched, cmp_u32);
+    k->n_touched = n;
+    size_t at = 0;
+    for (int s = 0; s <= c->S; s++) {
+        while (at < n && k->touched[at] < k->lo[s]) at++;
+        k->cut[s] = at;
+    }
+    k->cut[c->S] = n;
+}
+
+/* Is server s on this worker's instance (server s runs on instance s mod K)? */
+static int worker_local(const struct ps_worker *k, int s) { return s % k->c->K == k->k; }
+
+static size_t worker_count(const struct ps_worker *k, int s)
+{
+    return k->c->sparse ? k->cut[s + 1] - k->cut[s] : k->lo[s + 1] - k->lo[s];
+}
+
+/* Pulls what the next batch needs; advances the clock. */
+static int worker_pull(struct ps_worker *k, int epoch, int step, double *phase_s, struct err *e)
+{
+    const struct ps_ctx *c = k->c;
+    double w0 = clock_mono_s(), t0 = k->t_s, sent = 0.0;
+    for (int s = 0; s < c->S; s++) {
+        size_t cnt = worker_count(k, s);
+        size_t len = sizeof(struct ps_req) + (c->sparse ? cnt * sizeof(uint32_t) : 0);
+        char *buf = malloc(len);
+        if (!buf) return err_set(e, SIREN_ENOMEM, "ps worker %d: out of memory", k->k);
+        struct ps_req q = {.kind = PS_REQ_PULL, .worker = k->k,
+                           .n = c->sparse ? (int32_t)cnt : -1, .round = k->round};
+        if (worker_local(k, s)) {
+            q.t_arrive_s = t0;
+        } else {
+            sent += (double)(len - sizeof q);
+            q.t_arrive_s = t0 + ps_net_s(c, sent);
+        }
+        memcpy(buf, &q, sizeof q);
+        if (c->sparse) {
+            uint32_t *idx = (uint32_t *)(buf + sizeof q);
+            for (size_t i = 0; i < cnt; i++)
+                idx[i] = k->touched[k->cut[s] + i] - (uint32_t)k->lo[s];
+        }
+        int rc = ps_outbox_send(&k->out, buf, len, ps_server_rank(s), PS_TAG_REQ, e);
+        if (rc) return rc;
+    }
+    double done = t0, first_remote = INFINITY, remote_bytes = 0.0, bytes = 0.0;
+    int64_t version = INT64_MAX;
+    for (int got = 0; got < c->S; got++) {
+        void *buf;
+        size_t len;
+        MPI_Status st;
+        int rc = ps_recv_any(MPI_ANY_SOURCE, PS_TAG_REPLY, &k->out, &buf, &len, &st, e);
+        if (rc) return rc;
+        int s = st.MPI_SOURCE - 1;
+        size_t cnt = worker_count(k, s);
+        if (s < 0 || s >= c->S || len != sizeof(struct ps_reply) + cnt * sizeof(float)) {
+            free(buf);
+            return err_set(e, SIREN_EFORMAT, "ps worker %d: bad reply from rank %d", k->k,
+                           st.MPI_SOURCE);
+        }
+        struct ps_reply r;
+        memcpy(&r, buf, sizeof r);
+        const float *vals = (const float *)((char *)buf + sizeof r);
+        if (c->sparse) {
+            const uint32_t *idx = k->touched + k->cut[s];
+            for (size_t i = 0; i < cnt; i++) k->params[idx[i]] = vals[i];
+        } else {
+            memcpy(k->params + k->lo[s], vals, cnt * sizeof(float));
+        }
+        free(buf);
+        if (r.version < version) version = r.version;
+        double b = (double)(cnt * sizeof(float));
+        bytes += b;
+        if (worker_local(k, s)) {
+            done = fmax(done, r.t_served_s);
+        } else {
+            done = fmax(done, r.t_served_s + ps_net_s(c, b));
+            first_remote = fmin(first_remote, r.t_served_s);
+            remote_bytes += b;
+        }
+    }
+    /* The replies share the instance's interface: all their bytes take their time. */
+    if (remote_bytes > 0) done = fmax(done, first_remote + ps_net_s(c, remote_bytes));
+    k->version = version;
+    double wall_ms = (clock_mono_s() - w0) * 1e3;
+    k->t_s = c->cfg.wall_clock ? k->t_s + wall_ms * 1e-3 : done;
+    *phase_s += k->t_s - t0;
+    struct trace_kv_op op = {.epoch = epoch, .fn = k->k, .step = step, .op = TRACE_PARAM_GET,
+                             .version = version, .version_got = version, .v_start_s = t0,
+                             .v_end_s = k->t_s, .bytes = bytes, .wall_ms = wall_ms};
+    return worker_add_op(k, &op, e);
+}
+
+/* Pushes the gradient of a batch of rows (0: an empty push that only closes the round). */
+static int worker_push(struct ps_worker *k, int epoch, int step, int rows, double *phase_s,
+                       struct err *e)
+{
+    const struct ps_ctx *c = k->c;
+    double w0 = clock_mono_s(), t0 = k->t_s, sent = 0.0, last = t0, bytes = 0.0;
+    for (int s = 0; s < c->S; s++) {
+        size_t cnt = rows > 0 ? worker_count(k, s) : 0;
+        size_t payload = c->sparse ? cnt * (sizeof(uint32_t) + sizeof(float)) : cnt * sizeof(float);
+        size_t len = sizeof(struct ps_req) + payload;
+        char *buf = malloc(len);
+        if (!buf) return err_set(e, SIREN_ENOMEM, "ps worker %d: out of memory", k->k);
+        struct ps_req q = {.kind = PS_REQ_PUSH, .worker = k->k, .rows = rows,
+                           .n = (c->sparse || rows == 0) ? (int32_t)cnt : -1, .round = k->round};
+        if (rows == 0 || worker_local(k, s)) {
+            q.t_arrive_s = t0;
+        } else {
+            sent += (double)payload;
+            q.t_arrive_s = t0 + ps_net_s(c, sent);
+            last = fmax(last, q.t_arrive_s);
+        }
+        bytes += (double)payload;
+        memcpy(buf, &q, sizeof q);
+        if (c->sparse) {
+            uint32_t *idx = (uint32_t *)(buf + sizeof q);
+            float *vals = (float *)(idx + cnt);
+            for (size_t i = 0; i < cnt; i++) {
+                uint32_t j = k->touched[k->cut[s] + i];
+                idx[i] = j - (uint32_t)k->lo[s];
+                vals[i] = k->grads[j];
+            }
+        } else if (cnt) {
+            memcpy(buf + sizeof q, k->grads + k->lo[s], cnt * sizeof(float));
+        }
+        int rc = ps_outbox_send(&k->out, buf, len, ps_server_rank(s), PS_TAG_REQ, e);
+        if (rc) return rc;
+    }
+    /* A push is complete when the servers have it (MXNet's push then pull of the same key). */
+    int rc = c->cfg.wall_clock ? ps_outbox_flush(&k->out, e) : SIREN_OK;
+    if (rc) return rc;
+    double wall_ms = (clock_mono_s() - w0) * 1e3;
+    k->t_s = c->cfg.wall_clock ? k->t_s + wall_ms * 1e-3 : last;
+    *phase_s += k->t_s - t0;
+    if (rows == 0) return SIREN_OK;
+    struct trace_kv_op op = {.epoch = epoch, .fn = k->k, .step = step, .op = TRACE_PARAM_PUT,
+                             .version = k->version, .version_got = -1, .v_start_s = t0,
+                             .v_end_s = k->t_s, .bytes = bytes, .wall_ms = wall_ms};
+    return worker_add_op(k, &op, e);
+}
+
+static int worker_epoch(struct ps_worker *k, int epoch, struct ps_report *rep, struct err *e)
+{
+    struct ps_ctx *c = k->c;
+    struct workload *w = c->w;
+    size_t rows = w->train.rows;
+    int B = w->opts.batch;
+    struct rng r;
+    rng_seed_stream(&r, w->opts.seed, ((uint64_t)epoch << 8) | STREAM_SHUFFLE);
+    for (size_t i = 0; i < rows; i++) k->order[i] = (uint32_t)i;
+    rng_shuffle_u32(&r, k->order, rows);
+    size_t nb = (rows + (size_t)B - 1) / (size_t)B;
+    size_t rounds = (nb + (size_t)c->K - 1) / (size_t)c->K;
+    *rep = (struct ps_report){.worker = k->k, .epoch = epoch};
+    k->n_ops = 0;
+    double w0 = clock_mono_s();
+    int rc = SIREN_OK;
+    for (size_t rd = 0; rd < rounds && !rc; rd++, k->round++) {
+        size_t j = rd * (size_t)c->K + (size_t)k->k;
+        if (j >= nb) {
+            /* No batch left for this worker: dist_sync still needs its (empty) push. */
+            if (c->cfg.mode == PS_MODE_SYNC) rc = worker_push(k, epoch, (int)j, 0, &rep->push_s, e);
+            continue;
+        }
+        size_t at = j * (size_t)B;
+        int n = (int)(rows - at < (size_t)B ? rows - at : (size_t)B);
+        uint64_t mask_seed = ((uint64_t)epoch << 40) ^ ((uint64_t)j << 8) ^ STREAM_DROPOUT;
+        struct kn_batch b;
+        float loss;
+        if ((rc = workload_batch(w, 0, k->order + at, n, w->opts.seed ^ mask_seed, &b, e))) break;
+        if (c->sparse) worker_touched(k, &b);
+        if ((rc = worker_pull(k, epoch, (int)j, &rep->pull_s, e))) break;
+        double c0 = clock_mono_s();
+        if ((rc = kn_model_loss_grad(k->m, &b, &loss, e))) break;
+        double dt = c->cfg.wall_clock ? clock_mono_s() - c0
+                                      : (double)n * c->s_per_sample / c->speedup;
+        k->t_s += dt;
+        rep->compute_s += dt;
+        rep->loss_sum += (double)loss;
+        rep->steps++;
+        rc = worker_push(k, epoch, (int)j, n, &rep->push_s, e);
+    }
+    if (rc) return rc;
+    for (int s = 0; s < c->S && !rc; s++) {
+        struct ps_req *q = malloc(sizeof *q);
+        if (!q) return err_set(e, SIREN_ENOMEM, "ps worker %d: out of memory", k->k);
+        *q = (struct ps_req){.kind = PS_REQ_DONE, .worker = k->k, .round = k->round,
+                             .t_arrive_s = INFINITY};
+        rc = ps_outbox_send(&k->out, q, sizeof *q, ps_server_rank(s), PS_TAG_REQ, e);
+    }
+    if (!rc) rc = ps_outbox_flush(&k->out, e);
+    rep->wall_s = clock_mono_s() - w0;
+    rep->t_end_s = k->t_s;
+    rep->n_ops = (int32_t)k->n_ops;
+    return rc;
+}
+
+int ps_worker_main(struct ps_ctx *c, struct err *e)
+{
+    struct ps_worker k = {.c = c, .k = c->rank - 1 - c->S};
+    ps_outbox_init(&k.out);
+    openblas_set_num_threads(c->blas_threads);
+    int rc = kn_model_create(&c->w->model_cfg, &k.m, e);
+    if (rc) return rc;
+    kn_model_init(k.m, c->w->opts.seed);
+    k.params = kn_model_params(k.m);
+    k.grads = kn_model_grads(k.m);
+    k.lo = malloc(((size_t)c->S + 1) * sizeof *k.lo);
+    k.cut = malloc(((size_t)c->S + 1) * sizeof *k.cut);
+    k.order = malloc((c->w->train.rows ? c->w->train.rows : 1) * sizeof *k.order);
+    if (c->sparse) {
+        k.mark = calloc(c->n_params, 1);
+        k.touched = malloc(c->n_params * sizeof *k.touched);
+    }
+    if (!k.lo || !k.cut || !k.order || (c->sparse && (!k.mark || !k.touched))) {
+        rc = err_set(e, SIREN_ENOMEM, "ps worker %d: out of memory", k.k);
+        goto out;
+    }
+    for (int s = 0; s <= c->S; s++) k.lo[s] = ps_shard_lo(c->n_params, c->S, s);
+    for (int epoch = 1;; epoch++) {
+        struct ps_report rep;
+        if ((rc = worker_epoch(&k, epoch, &rep, e))) break;
+        size_t len = sizeof rep + k.n_ops * sizeof *k.ops;
+        char *buf = malloc(len);
+        if (!buf) {
+            rc = err_set(e, SIREN_ENOMEM, "ps worker %d: out of memory", k.k);
+            break;
+        }
+        memcpy(buf, &rep, sizeof rep);
+        if (k.n_ops) memcpy(buf + sizeof rep, k.ops, k.n_ops * sizeof *k.ops);
+        int mrc = MPI_Send(buf, (int)len, MPI_BYTE, 0, PS_TAG_REPORT, MPI_COMM_WORLD);
+        free(buf);
+        if (mrc != MPI_SUCCESS) {
+            rc = err_set(e, SIREN_EMPI, "ps worker %d: report send failed", k.k);
+            break;
+        }
+        void *cb;
+        size_t cl;
+        MPI_Status st;
+        if ((rc = ps_recv_any(0, PS_TAG_CMD, NULL, &cb, &cl, &st, e))) break;
+        struct ps_cmd cmd = {0};
+        if (cl >= sizeof cmd) memcpy(&cmd, cb, sizeof cmd);
+        free(cb);
+        if (cmd.kind != PS_CMD_GO) break;
+        k.t_s = cmd.t_start_s;
+    }
+out:
+    ps_outbox_free(&k.out);
+    kn_model_free(k.m);
+    free(k.lo);
+    free(k.cut);
+    free(k.order);
+    free(k.mark);
+    free(k.touched);
+    free(k.ops);
+    return rc;
+}

@@ -1,0 +1,157 @@
+/*
+ * The DRL agent: the policy gradient improves the return on a toy environment whose optimum is
+ * known (found by the exhaustive oracle); the same seed gives the same policy bits; bad policy
+ * files and bad specs are errors that name the file (and line) or the spec.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sched_internal.h"
+#include "testutil.h"
+#include "toy.h"
+
+static struct sim *toy_sim(void)
+{
+    struct sim_config c;
+    assert_int_equal(toy_config(&c, 600, 10, 0.02), 0);
+    c.target_loss = 0.5;
+    struct sim *s;
+    struct err e;
+    assert_int_equal(sim_open(&c, &s, &e), 0);
+    return s;
+}
+
+static double greedy_jct(struct sim *s, const char *path)
+{
+    char spec[1200];
+    snprintf(spec, sizeof spec, "drl:%s", path);
+    struct sched_policy *p;
+    struct err e;
+    assert_int_equal(sched_open(spec, &p, &e), 0);
+    struct sim_result r;
+    assert_int_equal(sim_run_policy(s, p, &r, &e), 0);
+    sched_close(p);
+    return r.reached_target && r.within_budget ? r.jct_s : (double)INFINITY;
+}
+
+static void test_drl_improves_return_toward_known_optimum(void **state)
+{
+    (void)state;
+    char *dir = tu_mkdtemp();
+    char *p0 = tu_path(dir, "p0.json"), *p1 = tu_path(dir, "p1.json");
+    struct sim *s = toy_sim();
+    struct err e;
+    struct sched_train_opts before = {32, 32, 1e-3, 3e-3, 5, 0, NULL};
+    struct sched_train_opts after = {40000, 32, 1e-3, 3e-3, 5, 0, NULL};
+    assert_int_equal(sched_drl_train(s, &before, p0, &e), 0);
+    assert_int_equal(sched_drl_train(s, &after, p1, &e), 0);
+    struct sched_action *grid;
+    int ng;
+    assert_int_equal(sim_action_grid(s, &grid, &ng, &e), 0);
+    struct sim_result best;
+    assert_int_equal(sim_oracle_search(s, grid, ng, 0, &best, &e), 0);
+    double j0 = greedy_jct(s, p0), j1 = greedy_jct(s, p1);
+    print_message("greedy JCT untrained %.3f s, trained %.3f s, oracle %.3f s\n", j0, j1, best.jct_s);
+    assert_true(isfinite(j1));
+    assert_true(j1 < j0);
+    assert_true(j1 <= best.jct_s * 1.25);
+    free(grid);
+    sim_close(s);
+    tu_rm_rf(dir);
+    free(p0);
+    free(p1);
+    free(dir);
+}
+
+static void test_drl_same_seed_same_bits(void **state)
+{
+    (void)state;
+    struct sim *s = toy_sim();
+    struct sched_train_opts o = {2000, 32, 1e-3, 3e-3, 11, 0, NULL};
+    struct drl_policy a, b, c;
+    struct err e;
+    assert_int_equal(drl_train(s, &o, &a, &e), 0);
+    assert_int_equal(drl_train(s, &o, &b, &e), 0);
+    o.seed = 12;
+    assert_int_equal(drl_train(s, &o, &c, &e), 0);
+    assert_int_equal(a.net.n_params, b.net.n_params);
+    assert_memory_equal(a.net.params, b.net.params, a.net.n_params * sizeof *a.net.params);
+    assert_memory_not_equal(a.net.params, c.net.params, a.net.n_params * sizeof *a.net.params);
+    /* And the file round-trips bit for bit. */
+    char *dir = tu_mkdtemp(), *path = tu_path(dir, "p.json");
+    assert_int_equal(drl_policy_save(path, &a, &e), 0);
+    struct drl_policy d;
+    assert_int_equal(drl_policy_load(path, &d, &e), 0);
+    assert_memory_equal(a.net.params, d.net.params, a.net.n_params * sizeof *a.net.params);
+    drl_policy_free(&a);
+    drl_policy_free(&b);
+    drl_policy_free(&c);
+    drl_policy_free(&d);
+    sim_close(s);
+    tu_rm_rf(dir);
+    free(path);
+    free(dir);
+}
+
+static void expect_open_error(const char *spec, const char *needle)
+{
+    struct sched_policy *p = (struct sched_policy *)1;
+    struct err e;
+    int rc = sched_open(spec, &p, &e);
+    assert_int_equal(rc, SIREN_EFORMAT == rc ? SIREN_EFORMAT : rc);
+    assert_true(rc != 0);
+    assert_null(p);
+    if (!strstr(e.msg, needle)) {
+        print_error("'%s' does not contain '%s'\n", e.msg, needle);
+        fail();
+    }
+}
+
+static void test_bad_policy_files_and_specs_name_the_input(void **state)
+{
+    (void)state;
+    char *dir = tu_mkdtemp();
+    char *bad_json = tu_path(dir, "bad.json"), *bad_key = tu_path(dir, "key.json"),
+         *bad_sched = tu_path(dir, "s.txt");
+    const char *j = "{\n  \"format\": \"siren-drl-1\",\n  \"workload\": oops\n}\n";
+    assert_int_equal(tu_write_file(bad_json, j, strlen(j)), 0);
+    const char *k = "{\"format\": \"siren-drl-2\"}";
+    assert_int_equal(tu_write_file(bad_key, k, strlen(k)), 0);
+    const char *s = "4 1024\n# fine\n4 lots\n";
+    assert_int_equal(tu_write_file(bad_sched, s, strlen(s)), 0);
+    char spec[1200];
+    snprintf(spec, sizeof spec, "drl:%s", bad_json);
+    expect_open_error(spec, "bad.json");
+    expect_open_error(spec, "line 3");
+    snprintf(spec, sizeof spec, "drl:%s", bad_key);
+    expect_open_error(spec, "siren-drl-1");
+    snprintf(spec, sizeof spec, "schedule:%s", bad_sched);
+    expect_open_error(spec, "s.txt line 3");
+    expect_open_error("heuristic:n0=abc", "heuristic:n0=abc");
+    expect_open_error("heuristic:decay=2", "decay");
+    expect_open_error("static:n=0,m=1024", "static:n=0,m=1024");
+    expect_open_error("sometimes", "sometimes");
+    expect_open_error("grid", "schedule:FILE");
+    tu_rm_rf(dir);
+    free(bad_json);
+    free(bad_key);
+    free(bad_sched);
+    free(dir);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_drl_improves_return_toward_known_optimum),
+        cmocka_unit_test(test_drl_same_seed_same_bits),
+        cmocka_unit_test(test_bad_policy_files_and_specs_name_the_input),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,145 @@
+/*
+ * The simulator gives the planner's and the ledger's numbers: the closed-form HSP epoch
+ * equals the planner-built one, and epoch_model_bill equals charging the ledger invocation by
+ * invocation, for several schedules (warm and cold functions, a short last batch, apply).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+#include <math.h>
+#include <stdlib.h>
+
+#include "epoch_model.h"
+#include "ledger.h"
+#include "toy.h"
+
+static void assert_close(double a, double b, double rel)
+{
+    if (fabs(a - b) > rel * fmax(fabs(a), fabs(b)) + 1e-15) {
+        print_error("%.17g != %.17g\n", a, b);
+        fail();
+    }
+}
+
+static void run_schedule(enum plan_update update, int rows)
+{
+    static const struct sched_action sched[] = {{7, 1024}, {7, 1024}, {3, 1024}, {12, 1024},
+                                                {12, 512}, {1, 3008}, {99, 128}, {5, 1792}};
+    struct sim_config c;
+    assert_int_equal(toy_config(&c, rows, 8, 0), 0);
+    c.update = update;
+    struct sim *fast, *exact;
+    struct err e;
+    assert_int_equal(sim_open(&c, &fast, &e), 0);
+    c.exact = 1;
+    assert_int_equal(sim_open(&c, &exact, &e), 0);
+    for (size_t i = 0; i < sizeof sched / sizeof *sched; i++) {
+        struct epoch_report a, b;
+        assert_int_equal(sim_step(fast, sched[i], &a, &e), 0);
+        assert_int_equal(sim_step(exact, sched[i], &b, &e), 0);
+        assert_int_equal(a.warm, b.warm);
+        assert_close(a.time_s, b.time_s, 1e-9);
+        assert_close(a.cost_usd, b.cost_usd, 1e-9);
+        assert_close(a.fetch_s, b.fetch_s, 1e-9);
+        assert_close(a.compute_s, b.compute_s, 1e-9);
+        assert_close(a.update_s, b.update_s, 1e-9);
+        assert_close(a.cpu_util, b.cpu_util, 1e-9);
+        assert_true(a.time_s > 0 && a.cost_usd > 0);
+    }
+    sim_close(fast);
+    sim_close(exact);
+}
+
+static void test_sim_fast_path_equals_planner(void **state)
+{
+    (void)state;
+    run_schedule(PLAN_UPDATE_OVERWRITE, 1000);
+    run_schedule(PLAN_UPDATE_OVERWRITE, 995); /* a short last batch */
+    run_schedule(PLAN_UPDATE_APPLY, 997);
+}
+
+static void test_sim_bill_equals_ledger(void **state)
+{
+    (void)state;
+    struct sim_config c;
+    assert_int_equal(toy_config(&c, 995, 4, 0), 0);
+    const struct platform *pf = &c.platform;
+    int ns[] = {1, 4, 13, 99}, mems[] = {128, 1024, 1792, 3008};
+    uint32_t rows[100];
+    for (int b = 0; b < 100; b++) rows[b] = b == 42 ? 5 : 10;
+    for (int k = 0; k < 4; k++) {
+        struct plan_config pc = {0};
+        pc.n_functions = ns[k];
+        pc.n_warm = ns[k] / 2;
+        pc.batch_rows = rows;
+        pc.n_batches = 100;
+        epoch_model_costs(pf, c.job.s_per_sample, c.job.shard_bytes_per_sample, c.job.param_bytes,
+                          mems[k], &pc.costs);
+        struct plan_epoch p;
+        struct err e;
+        assert_int_equal(plan_epoch_build(&pc, &p, &e), 0);
+        struct epoch_bill bill;
+        epoch_model_bill(pf, &p, mems[k], PLAN_UPDATE_OVERWRITE, NULL, NULL, &bill);
+        /* The ledger, charged as job.c's record_epoch does. */
+        struct ledger l;
+        ledger_init(&l, pf);
+        for (int i = 0; i < p.n_functions; i++) {
+            const struct plan_fn *f = &p.fns[i];
+            double stop = p.steps[f->first_step + f->n_steps - 1].t_end;
+            assert_int_equal(ledger_add_invocation(&l, mems[k], (stop - f->t_start) * 1e3,
+                                                   f->cold ? pf->cold_start_ms : 0, NULL, &e), 0);
+        }
+        ledger_add_kv(&l, 2 * p.n_steps, p.n_steps, 0, 0);
+        struct ledger_totals t;
+        ledger_end_epoch(&l, &t);
+        assert_true(bill.cost_usd == t.total_usd); /* the same doubles, bit for bit */
+        assert_true(bill.time_s == p.t_end);
+        assert_int_equal(bill.invocations, ns[k]);
+        assert_int_equal((int)bill.kv_gets, 200);
+        /* And the simulator's epoch agrees with the plan. */
+        plan_epoch_free(&p);
+    }
+}
+
+static void test_sim_loss_model_inverts(void **state)
+{
+    (void)state;
+    struct sim_config c;
+    assert_int_equal(toy_config(&c, 1000, 4, 0), 0);
+    double need = sim_loss_needed(&c.loss, 0.5);
+    assert_close(sim_loss_at(&c.loss, need), 0.5, 1e-12);
+    assert_true(isinf(sim_loss_needed(&c.loss, 0.2)));
+    assert_close(sim_loss_effective(&c.loss, 1000, 11), 1000 / 4.0, 1e-12);
+}
+
+static void test_sim_stops_at_budget_and_epochs(void **state)
+{
+    (void)state;
+    struct sim_config c;
+    assert_int_equal(toy_config(&c, 1000, 3, 0.002), 0);
+    c.target_loss = 0.31;
+    struct sim *s;
+    struct err e;
+    assert_int_equal(sim_open(&c, &s, &e), 0);
+    struct sched_action a = {50, 3008};
+    struct sim_result r;
+    assert_int_equal(sim_run_actions(s, &a, 1, &r, &e), 0);
+    assert_int_equal(r.stop, SIM_BUDGET);
+    assert_true(r.cost_usd >= 0.002);
+    assert_false(r.within_budget);
+    sim_close(s);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_sim_fast_path_equals_planner),
+        cmocka_unit_test(test_sim_bill_equals_ledger),
+        cmocka_unit_test(test_sim_loss_model_inverts),
+        cmocka_unit_test(test_sim_stops_at_budget_and_epochs),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
