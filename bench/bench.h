@@ -21,6 +21,7 @@ int bench_toy_main(int argc, char **argv);
 int bench_emu_main(int argc, char **argv);
 int bench_sim_main(int argc, char **argv);
 int bench_ps_main(int argc, char **argv);
+int bench_lr_main(int argc, char **argv);
 
 /* The results folder of a suite: --out when given, else results/SUITE under $SIREN_SOURCE_DIR
  * (or the current directory). Created. Writes into buf. */

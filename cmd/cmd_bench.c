@@ -14,6 +14,7 @@ struct suite {
 static const struct suite suites[] = {
     {"kernels", bench_kernels_main, "training samples/s per workload, 1 thread, vs PyTorch"},
     {"functions", bench_functions_main, "sandbox invocation round trips and KV throughput"},
+    {"lr", bench_lr_main, "siren's logistic regression against liblinear's, same features"},
     {"toy", bench_toy_main, "the paper's toy example: LR with 20, 150 and X functions"},
     {"emu", bench_emu_main, "emulator wall time per invocation and KV operation; overhead"},
     {"sim", bench_sim_main, "simulated epochs per second; simulator against emulator"},

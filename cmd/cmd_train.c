@@ -23,8 +23,8 @@ static void usage(FILE *f)
             "--rows and --hash-bits apply to lr-synthetic (and --hash-bits to lr-ctr).\n\n"
             "workloads:\n");
     for (const struct workload_info *w = workload_list(); w->name; w++)
-        fprintf(f, "  %-17s %s (batch %d, %s lr %g, %d epochs)\n", w->name, w->about, w->batch,
-                w->optimizer, w->lr, w->epochs);
+        fprintf(f, "  %-17s %s (batch %d, %s lr %g x %g per epoch, %d epochs)\n", w->name,
+                w->about, w->batch, w->optimizer, w->lr, w->lr_decay, w->epochs);
 }
 
 static void print_memory(const struct workload *w)
@@ -50,6 +50,7 @@ static void print_json(const struct workload *w, const struct train_result *r, i
     cJSON_AddNumberToObject(o, "epochs", r->epochs);
     cJSON_AddNumberToObject(o, "batch", w->opts.batch);
     cJSON_AddNumberToObject(o, "lr", w->info.lr);
+    cJSON_AddNumberToObject(o, "lr_decay", w->info.lr_decay);
     cJSON_AddStringToObject(o, "optimizer", w->info.optimizer);
     cJSON_AddNumberToObject(o, "seed", (double)w->opts.seed);
     cJSON_AddNumberToObject(o, "threads", threads);

@@ -674,7 +674,9 @@ static int build_messages(struct job *j, const struct plan_epoch *p, const uint3
         cJSON_AddNumberToObject(t, "wait_ms", JOB_WAIT_MS);
         cJSON_AddStringToObject(t, "params", prefix);
         cJSON_AddItemToObject(t, "model", fn_model_config_to_json(&j->w->model_cfg));
-        cJSON_AddItemToObject(t, "optimizer", fn_optim_config_to_json(&j->w->optim_cfg));
+        struct kn_optim_config oc = j->w->optim_cfg;
+        oc.lr = (float)workload_lr_at(j->w, j->epoch); /* the workload's per-epoch decay */
+        cJSON_AddItemToObject(t, "optimizer", fn_optim_config_to_json(&oc));
         tasks[r] = cJSON_AddArrayToObject(roots[r], "tasks");
     }
     /* Under the virtual clock a task is one step, in run order; under the wall clock a task

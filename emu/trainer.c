@@ -28,6 +28,7 @@ int train_run(struct workload *w, const struct train_opts *o, struct train_resul
     out->params = kn_model_num_params(m);
     int B = w->opts.batch;
     for (int epoch = 1; epoch <= o->epochs; epoch++) {
+        opt.cfg.lr = (float)workload_lr_at(w, epoch);
         struct rng r;
         rng_seed_stream(&r, w->opts.seed, ((uint64_t)epoch << 8) | STREAM_SHUFFLE);
         for (size_t i = 0; i < rows; i++) order[i] = (uint32_t)i;

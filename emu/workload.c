@@ -10,19 +10,19 @@
 #include <string.h>
 
 static const struct workload_info workloads[] = {
-    {"lenet-mnist", "mnist", "adam", 64, 0.001, 15, 0.05, 0,
+    {"lenet-mnist", "mnist", "adam", 64, 0.001, 0.75, 15, 0.05, 0,
      "LeNet-5 on MNIST digits (60,000 train / 10,000 test images)"},
-    {"lenet-fashion", "fashion-mnist", "adam", 64, 0.001, 15, 0.35, 0,
+    {"lenet-fashion", "fashion-mnist", "adam", 64, 0.001, 0.75, 15, 0.35, 0,
      "LeNet-5 on Fashion-MNIST (60,000 train / 10,000 test images)"},
-    {"textcnn-polarity", "polarity", "adam", 50, 0.001, 10, 0.55, 1,
+    {"textcnn-polarity", "polarity", "adam", 50, 0.001, 1.0, 10, 0.55, 1,
      "Kim's CNN-rand on movie-review sentence polarity (seeded 90/10 split)"},
-    {"lr-ctr", "criteo", "adam", 64, 0.001, 5, 0.50, 1,
+    {"lr-ctr", "criteo", "adam", 64, 0.001, 1.0, 5, 0.50, 1,
      "logistic regression on hashed Criteo click-through rows"},
-    {"lr-a9a", "a9a", "adam", 64, 0.01, 10, 0.33, 1,
+    {"lr-a9a", "a9a", "adam", 1024, 0.01, 1.0, 50, 0.33, 1,
      "logistic regression on LIBSVM a9a (UCI Adult income)"},
-    {"lr-synthetic", "synthetic", "sgd", 64, 0.1, 3, 0.45, 1,
+    {"lr-synthetic", "synthetic", "sgd", 64, 0.1, 1.0, 3, 0.45, 1,
      "logistic regression on seeded CTR-shaped hashed rows from a planted model (--rows N)"},
-    {NULL, NULL, NULL, 0, 0, 0, 0, 0, NULL},
+    {NULL, NULL, NULL, 0, 0, 0, 0, 0, 0, NULL},
 };
 
 const struct workload_info *workload_list(void) { return workloads; }
@@ -231,6 +231,11 @@ static int cmp_scored(const void *a, const void *b)
 {
     float x = ((const struct scored *)a)->score, y = ((const struct scored *)b)->score;
     return (x > y) - (x < y);
+}
+
+double workload_lr_at(const struct workload *w, int epoch)
+{
+    return w->info.lr * pow(w->info.lr_decay, epoch - 1);
 }
 
 double workload_auc(const float *score, const int32_t *labels, size_t n)

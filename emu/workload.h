@@ -32,6 +32,7 @@ struct workload_info {
     const char *optimizer;   /* "sgd", "sgd-momentum" or "adam" */
     int batch;               /* default mini-batch size */
     double lr;               /* default learning rate */
+    double lr_decay;         /* per epoch: epoch e (from 1) trains at lr * lr_decay^(e-1) */
     int epochs;              /* default epochs for `siren train` */
     double target_loss;      /* default target (test) loss for runs that stop at a loss */
     int binary;              /* two classes: AUC and log-loss are reported */
@@ -82,6 +83,9 @@ struct workload_eval {
  * Errors: as kn_model_eval. */
 int workload_evaluate(struct workload *w, struct kn_model *m, int test, size_t max_rows,
                       struct workload_eval *out, struct err *e) SIREN_WUR;
+
+/* The learning rate of epoch e (from 1): lr * lr_decay^(e-1). */
+double workload_lr_at(const struct workload *w, int epoch);
 
 /* Area under the ROC curve of scores against 0/1 labels (ties count one half), or NAN when
  * one class is absent. Allocates scratch. */
