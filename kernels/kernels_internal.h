@@ -74,4 +74,10 @@ void kn_optim_apply_idx(struct kn_optim *o, const struct kn_optim_rates *r, floa
 /* Stable log(1 + e^z). */
 float kn_softplus(float z);
 
+/* Evaluation bookkeeping shared by the classifiers: from prob (n, classes) counts the rows
+ * whose arg-max is the label into out->correct, and copies P(class 1) into prob1 (n) when
+ * prob1 is not NULL. */
+void kn_eval_tally(const float *prob, int n, int classes, const int32_t *labels,
+                   struct kn_eval *out, float *prob1);
+
 #endif

@@ -191,6 +191,19 @@ int kn_model_train_step(struct kn_model *m, const struct kn_batch *b, struct kn_
     return m->ops->train_step(m, b, o, loss, e);
 }
 
+void kn_eval_tally(const float *prob, int n, int classes, const int32_t *labels,
+                   struct kn_eval *out, float *prob1)
+{
+    for (int i = 0; i < n; i++) {
+        const float *pr = prob + (size_t)i * classes;
+        int best = 0;
+        for (int c = 1; c < classes; c++)
+            if (pr[c] > pr[best]) best = c;
+        out->correct += best == labels[i];
+        if (prob1) prob1[i] = pr[1];
+    }
+}
+
 int kn_model_eval(struct kn_model *m, const struct kn_batch *b, struct kn_eval *out, float *prob1,
                   struct err *e)
 {

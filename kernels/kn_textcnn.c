@@ -333,14 +333,7 @@ static int tc_eval(struct kn_model *m, const struct kn_batch *b, struct kn_eval 
     float mean = tc_forward(b, &d, &p, &a, 0.0f, 0);
     out->loss_sum = (double)mean * b->n;
     out->n = b->n;
-    for (int n = 0; n < b->n; n++) {
-        const float *pr = a.prob + (size_t)n * d.classes;
-        int best = 0;
-        for (int c = 1; c < d.classes; c++)
-            if (pr[c] > pr[best]) best = c;
-        out->correct += best == b->labels[n];
-        if (prob1) prob1[n] = pr[1];
-    }
+    kn_eval_tally(a.prob, b->n, d.classes, b->labels, out, prob1);
     return SIREN_OK;
 }
 
