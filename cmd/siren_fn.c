@@ -6,6 +6,7 @@
  */
 #include "fn_runtime.h"
 #include "handler.h"
+#include "s3.h"
 
 #include <malloc.h>
 #include <unistd.h>
@@ -21,6 +22,7 @@ int main(void)
     mallopt(M_MMAP_THRESHOLD, 32 << 20);
     mallopt(M_TRIM_THRESHOLD, 32 << 20);
     fn_runtime_register_builtins();
+    s3_kv_register(); /* a function's store may be S3, as on Lambda */
     struct err e;
     err_clear(&e);
     if (fn_runtime_register("train", fn_handler_train, &train_ctx)) {
