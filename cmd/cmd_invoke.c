@@ -4,6 +4,7 @@
 #include "handler.h"
 #include "ledger.h"
 #include "platform.h"
+#include "s3.h"
 #include "sandbox.h"
 #include "shard.h"
 #include "workload.h"
@@ -154,6 +155,7 @@ int cmd_invoke(int argc, char **argv)
     double timeout_s = 0;
     struct err e;
     int c;
+    s3_kv_register();
     optind = 1;
     while ((c = getopt_long(argc, argv, "e:x:m:t:k:p:H:b:s:S:h", longopts, NULL)) != -1) {
         switch (c) {

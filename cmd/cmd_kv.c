@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "kv.h"
+#include "s3.h"
 
 static void usage(FILE *f)
 {
@@ -183,6 +184,7 @@ int cmd_kv(int argc, char **argv)
                                                      : "one KEY");
     struct kv *kv;
     struct err e;
+    s3_kv_register();
     if (kv_open(url, &kv, &e) != SIREN_OK) return cmd_fail("kv", &e);
     int status;
     if (!strcmp(verb, "put"))

@@ -26,7 +26,7 @@ struct wl_default {
 static const struct wl_default defaults[] = {
     {"lr-ctr", 16, 16, 0, 0.03, 0.50, 30},
     {"lenet-fashion", 256, 0, 2000, 0.01, 0.40, 20},
-    {"textcnn-polarity", 50, 0, 0, 0.02, 0.55, 20},
+    {"textcnn-polarity", 50, 0, 0, 0.05, 0.55, 20},
     {NULL, 0, 0, 0, 0, 0, 0},
 };
 
@@ -35,6 +35,7 @@ struct opts {
     const char *policies, *out, *policy_out;
     size_t eval_rows;
     int episodes, emulate;
+    double budget_spread;
     uint64_t seed;
 };
 
@@ -50,6 +51,7 @@ static void usage(FILE *f)
             "       emulator (one rank) and reports the fidelity of the simulated JCT.\n\n"
             "  --target-loss L --max-epochs E --seed S --batch B --hash-bits K --calibration F\n"
             "  --platform P --loss-model FILE --eval-rows N (emulation)\n"
+            "  --budget-spread X    train at budgets log-uniform in [B/X, B*X] (default 1)\n"
             "Defaults: lr-ctr budget $0.03 target 0.50 batch 16 hash-bits 16 (30 epochs);\n"
             "lenet-fashion budget $0.01 target 0.40 batch 256 (20 epochs).\n");
 }
@@ -64,7 +66,8 @@ static int parse(int argc, char **argv, const char *cmd, struct opts *o)
         {"seed", required_argument, 0, 's'},     {"batch", required_argument, 0, 'b'},
         {"hash-bits", required_argument, 0, 'H'}, {"calibration", required_argument, 0, 'C'},
         {"platform", required_argument, 0, 'p'}, {"loss-model", required_argument, 0, 'L'},
-        {"eval-rows", required_argument, 0, 'v'}, {"help", no_argument, 0, 'h'},
+        {"eval-rows", required_argument, 0, 'v'}, {"budget-spread", required_argument, 0, 'x'},
+        {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0},
     };
     memset(o, 0, sizeof *o);
@@ -75,7 +78,7 @@ static int parse(int argc, char **argv, const char *cmd, struct opts *o)
     struct err e;
     int c, max_epochs = 0;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "w:B:T:E:k:o:P:ms:b:H:C:p:L:v:h", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "w:B:T:E:k:o:P:ms:b:H:C:p:L:v:x:h", longopts, NULL)) != -1) {
         switch (c) {
         case 'w': o->su.workload = optarg; break;
         case 'B':
@@ -124,6 +127,11 @@ static int parse(int argc, char **argv, const char *cmd, struct opts *o)
                 return cmd_usage_error(cmd, "--eval-rows: expected an integer >= 1, got '%s'", optarg);
             o->eval_rows = (size_t)v;
             break;
+        case 'x':
+            if (parse_double(optarg, "--budget-spread", &d, &e) || !(d >= 1))
+                return cmd_usage_error(cmd, "--budget-spread: expected a factor >= 1, got '%s'", optarg);
+            o->budget_spread = d;
+            break;
         case 'h': usage(stdout); return -1;
         default: return cmd_usage_error(cmd, "unknown option");
         }
@@ -145,7 +153,9 @@ static int parse(int argc, char **argv, const char *cmd, struct opts *o)
     }
     if (!o->su.calibration) o->su.calibration = "results/sched/calibration.json";
     o->su.max_epochs = max_epochs ? max_epochs : 20;
-    o->su.wopts.seed = o->seed;
+    /* --seed is the job's seed in eval (data order, as in siren run) and the agent's seed in
+     * train, where the job keeps seed 0 so that training and evaluation see the same job. */
+    if (!strcmp(cmd, "sched eval")) o->su.wopts.seed = o->seed;
     return 0;
 }
 
@@ -158,7 +168,7 @@ static int cmd_sched_train(int argc, char **argv)
     struct sim *s;
     struct err e;
     if (sim_open_setup(&o.su, &s, &e)) return cmd_fail("sched train", &e);
-    struct sched_train_opts t = {o.episodes, 32, 1e-3, 3e-3, o.seed, 25, stdout};
+    struct sched_train_opts t = {o.episodes, 32, 1e-3, 3e-3, o.seed, 25, stdout, o.budget_spread, 0};
     double t0 = clock_mono_s();
     rc = sched_drl_train(s, &t, o.out, &e);
     sim_close(s);
@@ -255,6 +265,7 @@ static int cmd_sched_eval(int argc, char **argv)
     struct opts o;
     int rc = parse(argc, argv, "sched eval", &o);
     if (rc) return rc < 0 ? 0 : rc;
+    if (o.emulate && !o.out) return cmd_usage_error("sched eval", "--emulate needs --out DIR (for the runs)");
     char deflist[1200];
     if (!o.policies) {
         snprintf(deflist, sizeof deflist, "drl:results/sched/%s.policy.json,grid,heuristic,oracle",
@@ -293,10 +304,8 @@ static int cmd_sched_eval(int argc, char **argv)
     for (int i = 0; i < nr; i++)
         if (!strcmp(rows[i].policy, "oracle")) oracle = rows[i].r.jct_s;
     for (int i = 0; i < nr; i++) rows[i].ratio = rows[i].r.jct_s / oracle;
-    char dir[1200] = "";
+    const char *dir = o.out;
     if (o.out && (rc = fs_mkdir_p(o.out, &e))) return cmd_fail("sched eval", &e);
-    if (o.out) snprintf(dir, sizeof dir, "%s", o.out);
-    else snprintf(dir, sizeof dir, "/tmp");
     if (o.emulate) {
         int argc0 = 1;
         char *argv0[] = {"siren", NULL}, **pargv = argv0;
@@ -306,9 +315,10 @@ static int cmd_sched_eval(int argc, char **argv)
     }
     static const char *cols[] = {"policy", "budget_usd", "jct_s", "cost_usd", "final_loss",
                                  "reached_target", "ratio_to_oracle", "epochs", "emu_jct_s",
-                                 "emu_cost_usd", "emu_final_loss", "jct_error_pct"};
+                                 "emu_cost_usd", "emu_final_loss", "emu_reached_target",
+                                 "jct_error_pct", "cost_error_pct"};
     struct table t;
-    if (table_init(&t, o.emulate ? 12 : 8, cols)) return 1;
+    if (table_init(&t, o.emulate ? 14 : 8, cols)) return 1;
     cJSON *arr = cJSON_CreateArray();
     for (int i = 0; i < nr; i++) {
         const struct row *w = &rows[i];
@@ -343,7 +353,11 @@ static int cmd_sched_eval(int argc, char **argv)
             table_setf(&t, (size_t)i, 8, "%.3f", w->emu_jct_s);
             table_setf(&t, (size_t)i, 9, "%.6f", w->emu_cost_usd);
             table_setf(&t, (size_t)i, 10, "%.4f", w->emu_loss);
-            table_setf(&t, (size_t)i, 11, "%+.2f", err_pct);
+            double cost_pct = 100.0 * (w->r.cost_usd - w->emu_cost_usd) / w->emu_cost_usd;
+            table_setf(&t, (size_t)i, 11, "%s", w->emu_reached ? "yes" : "no");
+            table_setf(&t, (size_t)i, 12, "%+.3f", err_pct);
+            table_setf(&t, (size_t)i, 13, "%+.3f", cost_pct);
+            cJSON_AddNumberToObject(j, "cost_error_pct", cost_pct);
             cJSON_AddNumberToObject(j, "emu_jct_s", w->emu_jct_s);
             cJSON_AddNumberToObject(j, "emu_cost_usd", w->emu_cost_usd);
             cJSON_AddNumberToObject(j, "emu_final_loss", w->emu_loss);

@@ -192,8 +192,16 @@ void lambda_report_parse(const char *log, struct lambda_report *out)
     if (idn >= sizeof out->request_id) idn = sizeof out->request_id - 1;
     memcpy(out->request_id, id, idn);
     out->request_id[idn] = '\0';
-    /* "Billed Duration:" contains "Duration:", so the plain one is searched after the id. */
-    out->duration_ms = field_after(id + idn, end, " Duration:");
+    /* Fields are separated by tabs (spaces accepted too); "Billed Duration:" and "Init
+     * Duration:" contain "Duration:", so the plain one is the first occurrence that is not
+     * preceded by either word. */
+    for (const char *d = id + idn; (d = strstr(d, "Duration:")) && d < end; d++) {
+        if ((d - line >= 7 && !strncmp(d - 7, "Billed ", 7)) ||
+            (d - line >= 5 && !strncmp(d - 5, "Init ", 5)))
+            continue;
+        out->duration_ms = field_after(d, end, "Duration:");
+        break;
+    }
     out->billed_duration_ms = field_after(line, end, "Billed Duration:");
     out->memory_size_mb = (int)field_after(line, end, "Memory Size:");
     out->max_memory_used_mb = (int)field_after(line, end, "Max Memory Used:");
@@ -378,6 +386,8 @@ int lambda_invoke(struct lambda_client *c, const char *function_name, const char
         curl_easy_setopt(c->curl, CURLOPT_NOSIGNAL, 1L);
         curl_easy_setopt(c->curl, CURLOPT_TIMEOUT_MS, c->timeout_ms);
         curl_easy_setopt(c->curl, CURLOPT_CONNECTTIMEOUT_MS, 10000L);
+        const char *ca = getenv("SSL_CERT_FILE"); /* see s3.c */
+        if (ca && *ca) curl_easy_setopt(c->curl, CURLOPT_CAINFO, ca);
         curl_easy_setopt(c->curl, CURLOPT_EXPECT_100_TIMEOUT_MS, 0L);
         CURLcode cc = curl_easy_perform(c->curl);
         long status = 0;

@@ -68,10 +68,11 @@ struct ps_result {
  * the caller should MPI_Abort: ranks may be blocked on each other. */
 int ps_run(const struct ps_config *cfg, struct ps_result *out, struct err *e) SIREN_WUR;
 
-/* Compute speed-up of `vcpus` threads over one, from measured calibration entries: the entry
- * "W@Tt" for T = vcpus when present, else Amdahl's law fitted to the largest measured T below
- * vcpus. s1 = seconds per sample at one thread; t_s[i] = seconds per sample at threads[i].
- * Returns 1 for vcpus <= 1; SIREN_ENOTFOUND in *rc (and 0) when no T >= 2 was measured. */
+/* Compute speed-up of an instance of `vcpus` over one thread, from measured calibration
+ * entries: the best measured s1 / t_s[i] over threads[i] <= vcpus (at least 1: a worker that
+ * gains nothing from threads runs one), and, when the largest measured T is below vcpus and
+ * gains, Amdahl's law fitted to it. s1 = seconds per sample at one thread. Returns 1 for
+ * vcpus <= 1; *rc = SIREN_ENOTFOUND (and 0) when no T in 2..vcpus was measured. */
 double ps_speedup(int vcpus, double s1, const int *threads, const double *t_s, int n, int *rc);
 
 #endif

@@ -39,6 +39,7 @@ struct ps_req {
     int32_t rows;     /* push: rows of the batch the gradient is the mean over (0 = empty) */
     int64_t round;    /* the worker's round counter, from 0 over the whole job */
     double t_arrive_s; /* virtual time the request reaches the server (+inf for DONE) */
+    double t_next_s;   /* the worker's next request to this server arrives no earlier */
 };
 
 /* Header of a reply. Payload: the pulled floats. */

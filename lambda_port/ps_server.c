@@ -37,11 +37,13 @@ struct ps_server {
     uint8_t *mark;       /* (n) union of sparse indices */
     uint32_t *uni;       /* (n) */
     int64_t *pulled_version; /* (K) version of the worker's last pull */
+    double *floor_s;         /* (K) virtual time before which the worker sends nothing */
     int64_t epoch_updates, epoch_stale;
     double ready_s;      /* virtual time of the newest update */
     /* Virtual clock: per-worker FIFO queues. */
     struct ps_msg **head, **tail;
     struct ps_msg *deferred; /* sync pulls waiting for their round */
+    struct ps_msg *early;    /* sync pushes of a round that is not open yet */
     int done;            /* workers that finished the epoch */
     int epoch_complete;
     struct ps_outbox out;
@@ -60,6 +62,7 @@ static void server_free(struct ps_server *v)
     free(v->mark);
     free(v->uni);
     free(v->pulled_version);
+    free(v->floor_s);
     free(v->params);
     kn_optim_free(&v->opt);
     for (int k = 0; v->head && k < K; k++) {
@@ -70,6 +73,11 @@ static void server_free(struct ps_server *v)
         }
     }
     for (struct ps_msg *m = v->deferred, *nx; m; m = nx) {
+        nx = m->next;
+        free(m->req);
+        free(m);
+    }
+    for (struct ps_msg *m = v->early, *nx; m; m = nx) {
         nx = m->next;
         free(m->req);
         free(m);
@@ -102,10 +110,11 @@ static int server_open(struct ps_ctx *c, struct ps_server *v, struct err *e)
     v->mark = calloc(n1, 1);
     v->uni = malloc(n1 * sizeof *v->uni);
     v->pulled_version = calloc((size_t)K, sizeof *v->pulled_version);
+    v->floor_s = calloc((size_t)K, sizeof *v->floor_s);
     v->head = calloc((size_t)K, sizeof *v->head);
     v->tail = calloc((size_t)K, sizeof *v->tail);
     if (!v->params || !v->acc || !v->acc_idx || !v->acc_cnt || !v->acc_rows || !v->gsum ||
-        !v->mark || !v->uni || !v->pulled_version || !v->head || !v->tail)
+        !v->mark || !v->uni || !v->pulled_version || !v->floor_s || !v->head || !v->tail)
         return err_set(e, SIREN_ENOMEM, "ps server %d: out of memory", v->s);
     if (c->cfg.mode == PS_MODE_SYNC) {
         for (int k = 0; k < K; k++) {
@@ -258,6 +267,12 @@ static int server_handle(struct ps_server *v, struct ps_msg *m, struct err *e)
 {
     struct ps_req *q = m->req;
     int rc = SIREN_OK;
+    if (q->worker < 0 || q->worker >= v->c->K) {
+        free(q);
+        free(m);
+        return err_set(e, SIREN_EFORMAT, "ps server %d: bad worker index", v->s);
+    }
+    v->floor_s[q->worker] = q->t_next_s;
     if (q->kind == PS_REQ_PULL) {
         if (v->c->cfg.mode == PS_MODE_SYNC && q->round > v->applied) {
             /* Deferred, appended at the tail so replies keep the arrival order. */
@@ -269,7 +284,28 @@ static int server_handle(struct ps_server *v, struct ps_msg *m, struct err *e)
         }
         rc = server_reply(v, q, e);
     } else if (q->kind == PS_REQ_PUSH) {
+        if (v->c->cfg.mode == PS_MODE_SYNC && q->round > v->applied) {
+            /* A worker without a batch in a round pushes (empty) without pulling first, so
+             * its push may come before the previous round is complete: keep it for later. */
+            m->next = v->early;
+            v->early = m;
+            return SIREN_OK;
+        }
         rc = server_push(v, q, e);
+        /* Pushes kept for the round that just opened are handled now. */
+        for (int again = 1; !rc && again;) {
+            again = 0;
+            for (struct ps_msg **pp = &v->early; *pp; pp = &(*pp)->next) {
+                if ((*pp)->req->round != v->applied) continue;
+                struct ps_msg *x = *pp;
+                *pp = x->next;
+                rc = server_push(v, x->req, e);
+                free(x->req);
+                free(x);
+                again = 1;
+                break;
+            }
+        }
     } else if (q->kind == PS_REQ_DONE) {
         if (++v->done == v->c->K) {
             v->done = 0;
@@ -289,10 +325,17 @@ static int server_drain(struct ps_server *v, struct err *e)
     int K = v->c->K;
     for (;;) {
         int best = -1;
-        for (int k = 0; k < K; k++) {
-            if (!v->head[k]) return SIREN_OK; /* an earlier request may still come from k */
-            if (best < 0 || v->head[k]->req->t_arrive_s < v->head[best]->req->t_arrive_s)
+        for (int k = 0; k < K; k++)
+            if (v->head[k] && (best < 0 || v->head[k]->req->t_arrive_s <
+                                               v->head[best]->req->t_arrive_s))
                 best = k;
+        if (best < 0) return SIREN_OK;
+        /* A worker with nothing queued sends its next request no earlier than floor[k]
+         * (strictly later when k is the lower index): only then is `best` safe to handle. */
+        double t = v->head[best]->req->t_arrive_s;
+        for (int k = 0; k < K; k++) {
+            if (v->head[k]) continue;
+            if (!(t < v->floor_s[k] || (t == v->floor_s[k] && best < k))) return SIREN_OK;
         }
         /* Only DONE markers (at +inf) are left: the epoch's requests are all handled. */
         if (v->head[best]->req->kind == PS_REQ_DONE) return SIREN_OK;
@@ -348,7 +391,10 @@ int ps_server_main(struct ps_ctx *c, struct err *e)
             }
             m->next = NULL;
             m->req = buf;
-            if (c->cfg.wall_clock) {
+            /* dist_sync's values and times do not depend on the order requests are handled
+             * in (pushes are summed in worker order; a pull waits for its round), so only
+             * dist_async on the virtual clock needs the virtual-time order. */
+            if (c->cfg.wall_clock || c->cfg.mode == PS_MODE_SYNC) {
                 rc = server_handle(&v, m, e);
             } else {
                 int k = m->req->worker;

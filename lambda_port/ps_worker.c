@@ -37,6 +37,7 @@ struct ps_worker {
     int64_t round;           /* rounds taken since the start of the job */
     int64_t version;         /* oldest shard version of the last pull */
     double t_s;              /* the worker's virtual clock */
+    double *scratch;         /* (4 S) byte counts and times */
 };
 
 static int cmp_u32(const void *a, const void *b)
@@ -90,24 +91,77 @@ static size_t worker_count(const struct ps_worker *k, int s)
     return k->c->sparse ? k->cut[s + 1] - k->cut[s] : k->lo[s + 1] - k->lo[s];
 }
 
-/* Pulls what the next batch needs; advances the clock. */
-static int worker_pull(struct ps_worker *k, int epoch, int step, double *phase_s, struct err *e)
+/* Virtual arrival times arr (S) of messages of payload bytes[s] sent to every server from t0:
+ * the instance's interface sends them one after the other; a local server gets them at once,
+ * and so does any server an empty message goes to. */
+static void worker_send_times(const struct ps_worker *k, double t0, const double *bytes,
+                              double *arr)
 {
     const struct ps_ctx *c = k->c;
-    double w0 = clock_mono_s(), t0 = k->t_s, sent = 0.0;
+    double sent = 0.0;
+    for (int s = 0; s < c->S; s++) {
+        if (worker_local(k, s) || bytes[s] < 0) {
+            arr[s] = t0;
+        } else {
+            sent += bytes[s];
+            arr[s] = t0 + ps_net_s(c, sent);
+        }
+    }
+}
+
+/* Virtual time all replies are in: server s sent bytes[s] at served[s]; the replies share the
+ * instance's interface, so all their bytes take their time after the first one starts. */
+static double worker_reply_done(const struct ps_worker *k, double t0, const double *served,
+                                const double *bytes)
+{
+    const struct ps_ctx *c = k->c;
+    double done = t0, first_remote = INFINITY, remote_bytes = 0.0;
+    for (int s = 0; s < c->S; s++) {
+        if (worker_local(k, s)) {
+            done = fmax(done, served[s]);
+        } else {
+            done = fmax(done, served[s] + ps_net_s(c, bytes[s]));
+            first_remote = fmin(first_remote, served[s]);
+            remote_bytes += bytes[s];
+        }
+    }
+    if (remote_bytes > 0) done = fmax(done, first_remote + ps_net_s(c, remote_bytes));
+    return done;
+}
+
+static double worker_push_bytes(const struct ps_worker *k, int s, int rows)
+{
+    if (rows <= 0) return -1.0; /* empty: no payload, no transfer */
+    size_t cnt = worker_count(k, s);
+    return (double)(k->c->sparse ? cnt * (sizeof(uint32_t) + sizeof(float)) : cnt * sizeof(float));
+}
+
+/* Pulls what the next batch needs; advances the clock. compute_s is the batch's virtual
+ * compute time: with it the worker tells each server when its push will arrive, which the
+ * servers' virtual-time ordering needs (dist_async serves at arrival, so it is exact). */
+static int worker_pull(struct ps_worker *k, int epoch, int step, int rows, double compute_s,
+                       double *phase_s, struct err *e)
+{
+    const struct ps_ctx *c = k->c;
+    double w0 = clock_mono_s(), t0 = k->t_s;
+    double *req_b = k->scratch, *rep_b = req_b + c->S, *arr = rep_b + c->S, *parr = arr + c->S;
+    for (int s = 0; s < c->S; s++) {
+        size_t cnt = worker_count(k, s);
+        req_b[s] = c->sparse ? (double)(cnt * sizeof(uint32_t)) : 0.0;
+        rep_b[s] = (double)(cnt * sizeof(float));
+    }
+    worker_send_times(k, t0, req_b, arr);
+    double push_t0 = worker_reply_done(k, t0, arr, rep_b) + compute_s;
+    for (int s = 0; s < c->S; s++) req_b[s] = worker_push_bytes(k, s, rows);
+    worker_send_times(k, push_t0, req_b, parr);
     for (int s = 0; s < c->S; s++) {
         size_t cnt = worker_count(k, s);
         size_t len = sizeof(struct ps_req) + (c->sparse ? cnt * sizeof(uint32_t) : 0);
         char *buf = malloc(len);
         if (!buf) return err_set(e, SIREN_ENOMEM, "ps worker %d: out of memory", k->k);
         struct ps_req q = {.kind = PS_REQ_PULL, .worker = k->k,
-                           .n = c->sparse ? (int32_t)cnt : -1, .round = k->round};
-        if (worker_local(k, s)) {
-            q.t_arrive_s = t0;
-        } else {
-            sent += (double)(len - sizeof q);
-            q.t_arrive_s = t0 + ps_net_s(c, sent);
-        }
+                           .n = c->sparse ? (int32_t)cnt : -1, .round = k->round,
+                           .t_arrive_s = arr[s], .t_next_s = parr[s]};
         memcpy(buf, &q, sizeof q);
         if (c->sparse) {
             uint32_t *idx = (uint32_t *)(buf + sizeof q);
@@ -117,7 +171,7 @@ static int worker_pull(struct ps_worker *k, int epoch, int step, double *phase_s
         int rc = ps_outbox_send(&k->out, buf, len, ps_server_rank(s), PS_TAG_REQ, e);
         if (rc) return rc;
     }
-    double done = t0, first_remote = INFINITY, remote_bytes = 0.0, bytes = 0.0;
+    double bytes = 0.0;
     int64_t version = INT64_MAX;
     for (int got = 0; got < c->S; got++) {
         void *buf;
@@ -143,18 +197,10 @@ static int worker_pull(struct ps_worker *k, int epoch, int step, double *phase_s
         }
         free(buf);
         if (r.version < version) version = r.version;
-        double b = (double)(cnt * sizeof(float));
-        bytes += b;
-        if (worker_local(k, s)) {
-            done = fmax(done, r.t_served_s);
-        } else {
-            done = fmax(done, r.t_served_s + ps_net_s(c, b));
-            first_remote = fmin(first_remote, r.t_served_s);
-            remote_bytes += b;
-        }
+        bytes += rep_b[s];
+        arr[s] = r.t_served_s;
     }
-    /* The replies share the instance's interface: all their bytes take their time. */
-    if (remote_bytes > 0) done = fmax(done, first_remote + ps_net_s(c, remote_bytes));
+    double done = worker_reply_done(k, t0, arr, rep_b);
     k->version = version;
     double wall_ms = (clock_mono_s() - w0) * 1e3;
     k->t_s = c->cfg.wall_clock ? k->t_s + wall_ms * 1e-3 : done;
@@ -170,22 +216,22 @@ static int worker_push(struct ps_worker *k, int epoch, int step, int rows, doubl
                        struct err *e)
 {
     const struct ps_ctx *c = k->c;
-    double w0 = clock_mono_s(), t0 = k->t_s, sent = 0.0, last = t0, bytes = 0.0;
+    double w0 = clock_mono_s(), t0 = k->t_s, last = t0, bytes = 0.0;
+    double *pb = k->scratch, *arr = pb + c->S;
+    for (int s = 0; s < c->S; s++) pb[s] = worker_push_bytes(k, s, rows);
+    worker_send_times(k, t0, pb, arr);
+    for (int s = 0; s < c->S; s++) last = fmax(last, arr[s]);
     for (int s = 0; s < c->S; s++) {
         size_t cnt = rows > 0 ? worker_count(k, s) : 0;
         size_t payload = c->sparse ? cnt * (sizeof(uint32_t) + sizeof(float)) : cnt * sizeof(float);
         size_t len = sizeof(struct ps_req) + payload;
         char *buf = malloc(len);
         if (!buf) return err_set(e, SIREN_ENOMEM, "ps worker %d: out of memory", k->k);
+        /* The next request (a pull, or DONE) leaves after the push: no earlier than t_next. */
         struct ps_req q = {.kind = PS_REQ_PUSH, .worker = k->k, .rows = rows,
-                           .n = (c->sparse || rows == 0) ? (int32_t)cnt : -1, .round = k->round};
-        if (rows == 0 || worker_local(k, s)) {
-            q.t_arrive_s = t0;
-        } else {
-            sent += (double)payload;
-            q.t_arrive_s = t0 + ps_net_s(c, sent);
-            last = fmax(last, q.t_arrive_s);
-        }
+                           .n = (c->sparse || rows == 0) ? (int32_t)cnt : -1, .round = k->round,
+                           .t_arrive_s = arr[s],
+                           .t_next_s = last + (worker_local(k, s) ? 0.0 : k->c->latency_s)};
         bytes += (double)payload;
         memcpy(buf, &q, sizeof q);
         if (c->sparse) {
@@ -245,11 +291,11 @@ static int worker_epoch(struct ps_worker *k, int epoch, struct ps_report *rep, s
         float loss;
         if ((rc = workload_batch(w, 0, k->order + at, n, w->opts.seed ^ mask_seed, &b, e))) break;
         if (c->sparse) worker_touched(k, &b);
-        if ((rc = worker_pull(k, epoch, (int)j, &rep->pull_s, e))) break;
+        double vc = (double)n * c->s_per_sample / c->speedup;
+        if ((rc = worker_pull(k, epoch, (int)j, n, vc, &rep->pull_s, e))) break;
         double c0 = clock_mono_s();
         if ((rc = kn_model_loss_grad(k->m, &b, &loss, e))) break;
-        double dt = c->cfg.wall_clock ? clock_mono_s() - c0
-                                      : (double)n * c->s_per_sample / c->speedup;
+        double dt = c->cfg.wall_clock ? clock_mono_s() - c0 : vc;
         k->t_s += dt;
         rep->compute_s += dt;
         rep->loss_sum += (double)loss;
@@ -261,7 +307,7 @@ static int worker_epoch(struct ps_worker *k, int epoch, struct ps_report *rep, s
         struct ps_req *q = malloc(sizeof *q);
         if (!q) return err_set(e, SIREN_ENOMEM, "ps worker %d: out of memory", k->k);
         *q = (struct ps_req){.kind = PS_REQ_DONE, .worker = k->k, .round = k->round,
-                             .t_arrive_s = INFINITY};
+                             .t_arrive_s = INFINITY, .t_next_s = k->t_s};
         rc = ps_outbox_send(&k->out, q, sizeof *q, ps_server_rank(s), PS_TAG_REQ, e);
     }
     if (!rc) rc = ps_outbox_flush(&k->out, e);
@@ -283,12 +329,13 @@ int ps_worker_main(struct ps_ctx *c, struct err *e)
     k.grads = kn_model_grads(k.m);
     k.lo = malloc(((size_t)c->S + 1) * sizeof *k.lo);
     k.cut = malloc(((size_t)c->S + 1) * sizeof *k.cut);
+    k.scratch = malloc(4 * (size_t)c->S * sizeof *k.scratch);
     k.order = malloc((c->w->train.rows ? c->w->train.rows : 1) * sizeof *k.order);
     if (c->sparse) {
         k.mark = calloc(c->n_params, 1);
         k.touched = malloc(c->n_params * sizeof *k.touched);
     }
-    if (!k.lo || !k.cut || !k.order || (c->sparse && (!k.mark || !k.touched))) {
+    if (!k.lo || !k.cut || !k.scratch || !k.order || (c->sparse && (!k.mark || !k.touched))) {
         rc = err_set(e, SIREN_ENOMEM, "ps worker %d: out of memory", k.k);
         goto out;
     }
@@ -325,6 +372,7 @@ out:
     kn_model_free(k.m);
     free(k.lo);
     free(k.cut);
+    free(k.scratch);
     free(k.order);
     free(k.mark);
     free(k.touched);

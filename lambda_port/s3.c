@@ -161,24 +161,25 @@ const char *aws_region(void)
 size_t aws_uri_encode(const char *s, int keep_slash, char *buf, size_t buflen)
 {
     static const char hex[] = "0123456789ABCDEF";
-    size_t o = 0;
+    size_t o = 0, w = 0; /* o: bytes needed; w: bytes written (whole characters only) */
     for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
         unsigned char c = *p;
         int keep = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
                    c == '-' || c == '_' || c == '.' || c == '~' || (keep_slash && c == '/');
-        if (keep) {
-            if (o + 1 < buflen) buf[o] = (char)c;
-            o++;
-        } else {
-            if (o + 3 < buflen) {
+        size_t need = keep ? 1 : 3;
+        if (w == o && o + need < buflen) {
+            if (keep) {
+                buf[o] = (char)c;
+            } else {
                 buf[o] = '%';
                 buf[o + 1] = hex[c >> 4];
                 buf[o + 2] = hex[c & 15];
             }
-            o += 3;
+            w += need;
         }
+        o += need;
     }
-    if (buflen) buf[o < buflen ? o : buflen - 1] = '\0';
+    if (buflen) buf[w] = '\0';
     return o;
 }
 
@@ -431,6 +432,10 @@ static int s3_request(struct s3_store *s, const char *method, const char *path,
         curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
         curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, (long)S3_REQUEST_TIMEOUT_MS);
         curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, (long)S3_CONNECT_TIMEOUT_MS);
+        /* Debian's libcurl looks for Debian's CA bundle; on Amazon Linux the launcher of the
+         * Lambda package points SSL_CERT_FILE at the system's one. */
+        const char *ca = getenv("SSL_CERT_FILE");
+        if (ca && *ca) curl_easy_setopt(c, CURLOPT_CAINFO, ca);
         /* A 100-continue round trip per PUT would only add latency. */
         curl_easy_setopt(c, CURLOPT_EXPECT_100_TIMEOUT_MS, 0L);
         if (!strcmp(method, "GET")) {
@@ -542,7 +547,7 @@ static int s3_open(const char *url, void **state, struct err *e)
             return err_set(e, SIREN_EBACKEND, "cannot initialise libcurl");
         curl_ready = 1;
     }
-    struct s3_store *s;
+    struct s3_store *s = NULL;
     int rc = parse_url(url, &s, e);
     if (rc) return rc;
     if ((rc = aws_credentials_load(&s->cred, e))) {
@@ -739,7 +744,7 @@ void s3_kv_register(void)
 
 int s3_bucket_create(const char *url, struct err *e)
 {
-    void *state;
+    void *state = NULL;
     int rc = s3_open(url, &state, e);
     if (rc) return rc;
     struct s3_store *s = state;

@@ -130,11 +130,27 @@ struct sched_action drl_action_map(const struct drl_meta *m, double a_n, double 
     return a;
 }
 
+void drl_action_unmap(const struct drl_meta *m, struct sched_action a, double *a_n, double *a_m)
+{
+    *a_n = m->n_max > 1 ? 2.0 * log((double)a.n) / log((double)m->n_max) - 1.0 : 0.0;
+    *a_m = m->m_max > m->m_min ? 2.0 * (log((double)a.memory_mb) - log((double)m->m_min)) /
+                                         (log((double)m->m_max) - log((double)m->m_min)) - 1.0
+                               : 0.0;
+}
+
 /* ------------------------------------------------------------------ policy file */
 
 void drl_policy_free(struct drl_policy *p)
 {
     if (p) drl_mlp_free(&p->net);
+}
+
+/* A number printed with %.17g, which reads back as the same double. */
+static void add_exact(cJSON *o, const char *key, double v)
+{
+    char num[40];
+    snprintf(num, sizeof num, "%.17g", v);
+    cJSON_AddRawToObject(o, key, num);
 }
 
 int drl_policy_save(const char *path, const struct drl_policy *p, struct err *e)
@@ -143,11 +159,11 @@ int drl_policy_save(const char *path, const struct drl_policy *p, struct err *e)
     cJSON *o = cJSON_CreateObject();
     cJSON_AddStringToObject(o, "format", "siren-drl-1");
     cJSON_AddStringToObject(o, "workload", m->workload);
-    cJSON_AddNumberToObject(o, "budget_usd", m->budget_usd);
-    cJSON_AddNumberToObject(o, "target_loss", m->target_loss);
-    cJSON_AddNumberToObject(o, "loss0", m->loss0);
-    cJSON_AddNumberToObject(o, "epoch_time_ref_s", m->epoch_time_ref_s);
-    cJSON_AddNumberToObject(o, "jct_ref_s", m->jct_ref_s);
+    add_exact(o, "budget_usd", m->budget_usd);
+    add_exact(o, "target_loss", m->target_loss);
+    add_exact(o, "loss0", m->loss0);
+    add_exact(o, "epoch_time_ref_s", m->epoch_time_ref_s);
+    add_exact(o, "jct_ref_s", m->jct_ref_s);
     cJSON_AddNumberToObject(o, "max_epochs", m->max_epochs);
     cJSON_AddNumberToObject(o, "n_max", m->n_max);
     cJSON_AddNumberToObject(o, "memory_mb_min", m->m_min);
@@ -333,6 +349,8 @@ int drl_train(struct sim *s, const struct sched_train_opts *o, struct drl_policy
     struct drl_sample *buf = NULL;
     double *gp = NULL, *gv = NULL, *best = NULL, best_jct = 0;
     int rc, have_best = 0;
+    /* cfg is the simulator's live configuration: its budget moves with the spread. */
+    const double budget = cfg->budget_usd, spread = o->budget_spread > 1 ? o->budget_spread : 1;
     /* Normalisation and reward scale from the grid baseline at this budget. */
     struct sim_result grid;
     if ((rc = sim_grid_search(s, &grid, e))) return rc;
@@ -356,6 +374,17 @@ int drl_train(struct sim *s, const struct sched_train_opts *o, struct drl_policy
         (rc = adam_init(&ap, out->net.n_params, o->lr_policy, e)) ||
         (rc = adam_init(&av, value.n_params, o->lr_value, e)))
         goto out;
+    /* The first policy is the grid baseline: the output layer's weights start at zero and its
+     * mean biases at the grid's static action, so the search starts from (and, through the
+     * greedy checkpoint below, never ends worse than) the best static schedule. */
+    if (!o->cold_start) {
+        double *W3 = out->net.params + DRL_HIDDEN * DRL_IN + DRL_HIDDEN + DRL_HIDDEN * DRL_HIDDEN +
+                     DRL_HIDDEN,
+               *b3 = W3 + DRL_OUT * DRL_HIDDEN;
+        memset(W3, 0, (size_t)(DRL_OUT * DRL_HIDDEN) * sizeof *W3);
+        drl_action_unmap(m, grid.actions[0], &b3[0], &b3[1]);
+        b3[2] = b3[3] = 0;
+    }
     int be = o->batch_episodes > 0 ? o->batch_episodes : 32;
     size_t cap = (size_t)be * (size_t)cfg->max_epochs;
     buf = malloc(cap * sizeof *buf);
@@ -367,11 +396,23 @@ int drl_train(struct sim *s, const struct sched_train_opts *o, struct drl_policy
         goto out;
     }
     int updates = (o->episodes + be - 1) / be;
+    /* The starting (grid) policy is the first checkpoint (without a budget spread). */
+    {
+        struct sim_result g;
+        if ((rc = greedy_episode(s, out, &g, e))) goto out;
+        if (g.reached_target && g.within_budget && spread <= 1) {
+            memcpy(best, out->net.params, out->net.n_params * sizeof *best);
+            best_jct = g.jct_s;
+            have_best = 1;
+        }
+    }
+
     double curve_ret = 0, curve_succ = 0, curve_jct = 0;
     int curve_n = 0, curve_ok = 0;
     for (int u = 0; u < updates; u++) {
         size_t ns = 0;
         for (int ep = 0; ep < be; ep++) {
+            if (spread > 1) sim_set_budget(s, budget * exp(log(spread) * (2 * rng_uniform(&r) - 1)));
             sim_reset(s);
             struct epoch_report rep;
             const struct epoch_report *state = NULL;
@@ -390,7 +431,8 @@ int drl_train(struct sim *s, const struct sched_train_opts *o, struct drl_policy
             }
             /* Terminal: a bonus for the target within budget, else a penalty that shrinks as
              * the loss gets closer to the target: -2 - 10 log(loss / target), at most -7. */
-            int ok = rep.reached_target && (cfg->budget_usd <= 0 || rep.total_cost_usd <= cfg->budget_usd);
+            double bud = sim_config_of(s)->budget_usd;
+            int ok = rep.reached_target && (bud <= 0 || rep.total_cost_usd <= bud);
             double gap = 10.0 * log(rep.test_loss / m->target_loss);
             gap = gap < 0 ? 0 : gap > 5 ? 5 : gap;
             buf[ns - 1].r += ok ? 1.0 : -2.0 - gap;
@@ -454,11 +496,18 @@ int drl_train(struct sim *s, const struct sched_train_opts *o, struct drl_policy
          * gradient). */
         if ((u + 1) % 5 == 0 || u + 1 == updates) {
             struct sim_result g;
-            if ((rc = greedy_episode(s, out, &g, e))) goto out;
-            int ok = g.reached_target && g.within_budget;
-            if (ok && (!have_best || g.jct_s < best_jct)) {
+            double score = 0;
+            int ok = 1;
+            for (int b = spread > 1 ? -1 : 0; b <= (spread > 1 ? 1 : 0) && ok; b++) {
+                sim_set_budget(s, budget * pow(spread, b));
+                if ((rc = greedy_episode(s, out, &g, e))) goto out;
+                ok = g.reached_target && g.within_budget;
+                score += g.jct_s;
+            }
+            sim_set_budget(s, budget);
+            if (ok && (!have_best || score < best_jct)) {
                 memcpy(best, out->net.params, out->net.n_params * sizeof *best);
-                best_jct = g.jct_s;
+                best_jct = score;
                 have_best = 1;
             }
         }
@@ -467,6 +516,7 @@ int drl_train(struct sim *s, const struct sched_train_opts *o, struct drl_policy
                     "  best_greedy_jct_s %10.3f\n",
                     u + 1, (u + 1) * be, curve_ret / curve_n, curve_succ / curve_n,
                     curve_ok ? curve_jct / curve_ok : (double)NAN, have_best ? best_jct : (double)NAN);
+            /* (with a budget spread, best_greedy_jct_s is the sum over the three budgets) */
             fflush(o->curve);
             curve_ret = curve_succ = curve_jct = 0;
             curve_n = curve_ok = 0;
@@ -474,6 +524,7 @@ int drl_train(struct sim *s, const struct sched_train_opts *o, struct drl_policy
     }
     if (have_best) memcpy(out->net.params, best, out->net.n_params * sizeof *best);
 out:
+    sim_set_budget(s, budget);
     free(best);
     free(buf);
     free(gp);

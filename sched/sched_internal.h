@@ -56,6 +56,8 @@ void drl_features(const struct drl_meta *m, const struct epoch_report *state, do
 /* Action coordinates in [-1, 1] (clamped) -> (n, m): log-uniform between 1 and n_max, and
  * between m_min and m_max, rounded to the memory grid. */
 struct sched_action drl_action_map(const struct drl_meta *m, double a_n, double a_m);
+/* The inverse of drl_action_map for an action on the grid. */
+void drl_action_unmap(const struct drl_meta *m, struct sched_action a, double *a_n, double *a_m);
 /* log-std of output y[2 + i]: -1 + 1.5 tanh(y + 0.35), in [-2.5, 0.5] (about -0.5 at y = 0). */
 double drl_log_std(double y);
 

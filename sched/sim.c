@@ -394,6 +394,8 @@ struct sched_action sim_clip(const struct sim *s, struct sched_action a)
     return a;
 }
 
+void sim_set_budget(struct sim *s, double budget_usd) { s->cfg.budget_usd = budget_usd; }
+
 void sim_reset(struct sim *s)
 {
     s->epoch = 0;

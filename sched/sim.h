@@ -105,6 +105,8 @@ int sim_max_functions(const struct sim *s);
 int sim_min_memory_mb(const struct sim *s);
 /* Clips an action onto the action space. */
 struct sched_action sim_clip(const struct sim *s, struct sched_action a);
+/* Changes the budget of the following episodes (<= 0: none). */
+void sim_set_budget(struct sim *s, double budget_usd);
 /* Starts a new episode (epoch 0, nothing spent, no warm containers). */
 void sim_reset(struct sim *s);
 /* Runs one epoch of the current episode with action a (clipped first). *out gets the state
@@ -167,6 +169,12 @@ struct sched_train_opts {
     uint64_t seed;
     int print_every; /* updates between learning-curve lines (0: none) */
     FILE *curve;     /* may be NULL */
+    /* > 1: each episode's budget is drawn log-uniformly from [B / spread, B x spread] (B the
+     * simulator's budget), and the kept checkpoint is the best over B / spread, B and
+     * B x spread; 1 or less: every episode at B. */
+    double budget_spread;
+    /* 1: start from the random initial network instead of the grid baseline's action. */
+    int cold_start;
 };
 int sched_drl_train(struct sim *s, const struct sched_train_opts *o, const char *out_path,
                     struct err *e) SIREN_WUR;

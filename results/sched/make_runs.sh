@@ -18,3 +18,5 @@ LR="--workload lr-ctr --batch 16 --hash-bits 16"
 for n in 1 4 16 64 256; do run lr-ctr-n$n $LR --scheduler static:n=$n,m=1024 --max-epochs 12; done
 LE="--workload lenet-fashion --batch 256 --eval-rows 2000"
 for n in 2 16 64 200; do run lenet-fashion-n$n $LE --scheduler static:n=$n,m=1792 --max-epochs 6; done
+TC="--workload textcnn-polarity"
+for n in 2 8 32 128; do run textcnn-polarity-n$n $TC --scheduler static:n=$n,m=1792 --max-epochs 6; done

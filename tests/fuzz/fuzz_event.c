@@ -88,7 +88,8 @@ static void put_shards(void)
     free(buf);
 }
 
-/* Version 0, the wall clock's "current" and a failure marker for version 1 of each model. */
+/* Version 0, the wall clock's "current" and a failure marker for version 1 of each model;
+ * for the LR model also a BSP round: gradient g/r0/f0 and a dead writer's marker for f1. */
 static void put_params(void)
 {
     for (int i = 0; i < 3; i++) {
@@ -112,6 +113,10 @@ static void put_params(void)
         put_or_die(key, buf, len);
         fn_version_key(base_models[i][0], 1, 1, key, sizeof key);
         put_or_die(key, "", 0);
+        if (i == 0) {
+            put_or_die("g/r0/f0", buf, len);
+            put_or_die("g/r0/f1-failed", "", 0);
+        }
         free(buf);
         kn_model_free(m);
     }

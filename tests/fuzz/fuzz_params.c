@@ -1,9 +1,9 @@
 /*
  * fuzz_params: parameter objects (params_decode). Input: a control byte (bits 0-1: the
  * optimiser whose state is loaded: none, plain SGD, SGD with momentum, Adam; bit 2: take the
- * parameter count from the object's own header when it is small, else from byte 1), then
- * the object, copied to a heap buffer of exactly its length. An accepted object is
- * re-encoded and must come back byte for byte when the state matches.
+ * parameter count from the object's own header when it is small, else from byte 1; at least
+ * 1, as every model has parameters), then the object, copied to a heap buffer of exactly its
+ * length. An accepted object is re-encoded and its parameters must come back unchanged.
  */
 #include "shard.h"
 #include "fuzz_util.h"
@@ -20,11 +20,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     fuzz_quiet();
     int opt = data[0] & 3, from_header = (data[0] >> 2) & 1;
     size_t len = size - 2;
-    size_t n = data[1];
+    size_t n = data[1] ? data[1] : 1;
     if (from_header && len >= 16) {
         uint64_t h = 0;
         for (int i = 0; i < 8; i++) h |= (uint64_t)data[2 + 8 + i] << (8 * i);
-        if (h <= MAX_PARAMS) n = (size_t)h;
+        if (h >= 1 && h <= MAX_PARAMS) n = (size_t)h;
     }
     uint8_t *obj = malloc(len ? len : 1);
     float *params = malloc((n ? n : 1) * sizeof *params);

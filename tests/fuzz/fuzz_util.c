@@ -1,7 +1,8 @@
 /*
  * fuzz_util: the per-process scratch directory and file writing of the fuzz targets (see
- * fuzz_util.h). The directory is removed by an atexit handler when libFuzzer exits normally;
- * after a crash it stays behind for inspection (it is small: a few input files).
+ * fuzz_util.h). The directory is made under $SIREN_FUZZ_TMPDIR when set (scripts/fuzz sets it
+ * and removes it), else /dev/shm or $TMPDIR; an atexit handler removes it when libFuzzer
+ * exits through exit(). After a crash it stays behind for inspection (a few small files).
  */
 #include "fuzz_util.h"
 
@@ -24,7 +25,10 @@ static void remove_dir(void)
 const char *fuzz_dir(void)
 {
     if (dir_path[0]) return dir_path;
-    const char *base = fs_is_dir("/dev/shm") ? "/dev/shm" : getenv("TMPDIR");
+    /* scripts/fuzz names a directory it removes afterwards: libFuzzer ends timed runs with
+     * _Exit(), which skips the atexit handler. */
+    const char *base = getenv("SIREN_FUZZ_TMPDIR");
+    if (!base || !base[0]) base = fs_is_dir("/dev/shm") ? "/dev/shm" : getenv("TMPDIR");
     if (!base || !base[0]) base = "/tmp";
     snprintf(dir_path, sizeof dir_path, "%s/siren-fuzz-XXXXXX", base);
     if (!mkdtemp(dir_path)) {

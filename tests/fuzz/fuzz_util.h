@@ -10,7 +10,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* The scratch directory ("/dev/shm/siren-fuzz-XXXXXX"); aborts when it cannot be made, since
+/* The scratch directory ("$SIREN_FUZZ_TMPDIR/siren-fuzz-XXXXXX", else under /dev/shm or
+ * $TMPDIR); aborts when it cannot be made, since
  * a target without it would test nothing. Borrowed; valid until exit. */
 const char *fuzz_dir(void);
 

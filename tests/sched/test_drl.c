@@ -1,6 +1,6 @@
 /*
- * The DRL agent: the policy gradient improves the return on a toy environment whose optimum is
- * known (found by the exhaustive oracle); the same seed gives the same policy bits; bad policy
+ * The DRL agent: the policy gradient, from a random network (cold start), improves the return
+ * on a toy environment whose optimum is known (the oracle's); the same seed gives the same policy bits; bad policy
  * files and bad specs are errors that name the file (and line) or the spec.
  */
 #include <setjmp.h>
@@ -48,8 +48,8 @@ static void test_drl_improves_return_toward_known_optimum(void **state)
     char *p0 = tu_path(dir, "p0.json"), *p1 = tu_path(dir, "p1.json");
     struct sim *s = toy_sim();
     struct err e;
-    struct sched_train_opts before = {32, 32, 1e-3, 3e-3, 5, 0, NULL};
-    struct sched_train_opts after = {40000, 32, 1e-3, 3e-3, 5, 0, NULL};
+    struct sched_train_opts before = {32, 32, 1e-3, 3e-3, 5, 0, NULL, 1, 1};
+    struct sched_train_opts after = {40000, 32, 1e-3, 3e-3, 5, 0, NULL, 1, 1};
     assert_int_equal(sched_drl_train(s, &before, p0, &e), 0);
     assert_int_equal(sched_drl_train(s, &after, p1, &e), 0);
     struct sched_action *grid;
@@ -74,7 +74,7 @@ static void test_drl_same_seed_same_bits(void **state)
 {
     (void)state;
     struct sim *s = toy_sim();
-    struct sched_train_opts o = {2000, 32, 1e-3, 3e-3, 11, 0, NULL};
+    struct sched_train_opts o = {2000, 32, 1e-3, 3e-3, 11, 0, NULL, 1, 0};
     struct drl_policy a, b, c;
     struct err e;
     assert_int_equal(drl_train(s, &o, &a, &e), 0);
@@ -90,6 +90,9 @@ static void test_drl_same_seed_same_bits(void **state)
     struct drl_policy d;
     assert_int_equal(drl_policy_load(path, &d, &e), 0);
     assert_memory_equal(a.net.params, d.net.params, a.net.n_params * sizeof *a.net.params);
+    assert_memory_equal(&a.meta.epoch_time_ref_s, &d.meta.epoch_time_ref_s, sizeof(double));
+    assert_memory_equal(&a.meta.loss0, &d.meta.loss0, sizeof(double));
+    assert_memory_equal(&a.meta.budget_usd, &d.meta.budget_usd, sizeof(double));
     drl_policy_free(&a);
     drl_policy_free(&b);
     drl_policy_free(&c);
