@@ -1,0 +1,660 @@
+/*
+ * The KV interface suite, run once per backend: file: in a mkdtemp directory, and redis://
+ * against a redis-server this test starts on a free loopback port (no persistence) and stops
+ * at the end; the Redis group is skipped, with a message, only when redis-server is not
+ * installed. Includes the torn-write test: a child puts two large objects alternately while
+ * the parent reads and kill -9s it at random moments; every read must be one whole version.
+ * SIREN_KV_TORN_ITERATIONS sets the number of kills (default 200).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <hiredis/hiredis.h>
+
+#include "kv.h"
+#include "testutil.h"
+
+extern char **environ;
+
+struct fixture {
+    const char *backend; /* "file" or "redis" */
+    char url[4200];
+    char *dir;      /* file: the store directory */
+    int redis_port; /* redis: the server's port */
+    struct kv *kv;
+};
+
+static struct fixture file_fx = {.backend = "file"};
+static struct fixture redis_fx = {.backend = "redis"};
+static pid_t redis_pid = -1;
+
+/* ------------------------------------------------------------------ redis-server */
+
+static int free_port(void)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = 0};
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof a;
+    if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof a) != 0 ||
+        getsockname(fd, (struct sockaddr *)&a, &len) != 0) {
+        if (fd >= 0) close(fd);
+        return -1;
+    }
+    close(fd);
+    return ntohs(a.sin_port);
+}
+
+static int redis_ping(int port)
+{
+    struct timeval tv = {0, 200000};
+    redisContext *c = redisConnectWithTimeout("127.0.0.1", port, tv);
+    int ok = 0;
+    if (c && !c->err) {
+        redisReply *r = redisCommand(c, "PING");
+        ok = r && r->type == REDIS_REPLY_STATUS && !strcmp(r->str, "PONG");
+        if (r) freeReplyObject(r);
+    }
+    if (c) redisFree(c);
+    return ok;
+}
+
+/* 0: started; 1: redis-server not installed; -1: failed. */
+static int redis_start(int *port_out)
+{
+    int port = free_port();
+    if (port < 0) return -1;
+    char port_s[16];
+    snprintf(port_s, sizeof port_s, "%d", port);
+    char *argv[] = {"redis-server", "--port",      port_s, "--bind",      "127.0.0.1",
+                    "--save",       "",            "--appendonly", "no", "--daemonize",
+                    "no",           NULL};
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
+    posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
+    int rc = posix_spawnp(&redis_pid, "redis-server", &fa, NULL, argv, environ);
+    posix_spawn_file_actions_destroy(&fa);
+    if (rc == ENOENT) return 1;
+    if (rc != 0) return -1;
+    for (int i = 0; i < 250; i++) { /* up to 5 s for the server to answer */
+        if (redis_ping(port)) {
+            *port_out = port;
+            return 0;
+        }
+        int status;
+        if (waitpid(redis_pid, &status, WNOHANG) == redis_pid) {
+            redis_pid = -1;
+            return -1;
+        }
+        usleep(20000);
+    }
+    return -1;
+}
+
+static void redis_stop(void)
+{
+    if (redis_pid > 0) {
+        kill(redis_pid, SIGTERM);
+        waitpid(redis_pid, NULL, 0);
+        redis_pid = -1;
+    }
+}
+
+static redisContext *redis_raw(const struct fixture *fx)
+{
+    redisContext *c = redisConnect("127.0.0.1", fx->redis_port);
+    assert_non_null(c);
+    assert_int_equal(c->err, 0);
+    return c;
+}
+
+/* ---------------------------------------------------------------------- fixtures */
+
+static int setup_each(void **state)
+{
+    struct fixture *fx = *state;
+    struct err e;
+    if (!strcmp(fx->backend, "file")) {
+        fx->dir = tu_mkdtemp();
+        if (!fx->dir) return -1;
+        snprintf(fx->url, sizeof fx->url, "file:%s/store", fx->dir);
+    } else {
+        snprintf(fx->url, sizeof fx->url, "redis://127.0.0.1:%d", fx->redis_port);
+        redisContext *c = redis_raw(fx);
+        redisReply *r = redisCommand(c, "FLUSHALL");
+        if (r) freeReplyObject(r);
+        redisFree(c);
+    }
+    if (kv_open(fx->url, &fx->kv, &e) != SIREN_OK) {
+        fprintf(stderr, "kv_open: %s\n", e.msg);
+        return -1;
+    }
+    return 0;
+}
+
+static int teardown_each(void **state)
+{
+    struct fixture *fx = *state;
+    kv_close(fx->kv);
+    fx->kv = NULL;
+    if (fx->dir) {
+        tu_rm_rf(fx->dir);
+        free(fx->dir);
+        fx->dir = NULL;
+    }
+    return 0;
+}
+
+static void fill_pattern(uint8_t *buf, size_t len, uint64_t seed)
+{
+    uint64_t x = seed * 0x9E3779B97F4A7C15ULL + 1;
+    for (size_t i = 0; i < len; i++) {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        buf[i] = (uint8_t)x;
+    }
+}
+
+static void assert_get_equals(struct kv *kv, const char *key, const void *data, size_t len)
+{
+    struct kv_value v;
+    int rc = kv_get(kv, key, &v);
+    if (rc) fprintf(stderr, "kv_get %s: %s\n", key, kv_errmsg(kv));
+    assert_int_equal(rc, SIREN_OK);
+    assert_int_equal(v.len, len);
+    assert_non_null(v.data);
+    assert_int_equal(v.data[len], 0);
+    if (len) assert_memory_equal(v.data, data, len);
+    kv_value_free(&v);
+}
+
+/* ------------------------------------------------------------------------- tests */
+
+static void test_kv_put_get_round_trips_binary_empty_and_large(void **state)
+{
+    struct fixture *fx = *state;
+    const uint8_t nuls[] = {0, 1, 0, 0, 255, 0, 'a', 0};
+    size_t big_len = 4u << 20;
+    uint8_t *big = malloc(big_len);
+    assert_non_null(big);
+    fill_pattern(big, big_len, 7);
+    assert_int_equal(kv_put(fx->kv, "bin/nuls", nuls, sizeof nuls), SIREN_OK);
+    assert_int_equal(kv_put(fx->kv, "bin/empty", NULL, 0), SIREN_OK);
+    assert_int_equal(kv_put(fx->kv, "bin/big-4MiB", big, big_len), SIREN_OK);
+    assert_get_equals(fx->kv, "bin/nuls", nuls, sizeof nuls);
+    assert_get_equals(fx->kv, "bin/empty", "", 0);
+    assert_get_equals(fx->kv, "bin/big-4MiB", big, big_len);
+    struct kv_stats st;
+    kv_stats_get(fx->kv, &st);
+    assert_int_equal(st.puts, 3);
+    assert_int_equal(st.gets, 3);
+    assert_int_equal(st.bytes_in, sizeof nuls + big_len);
+    assert_int_equal(st.bytes_out, sizeof nuls + big_len);
+    assert_int_equal(st.lists, 0);
+    assert_int_equal(st.deletes, 0);
+    assert_string_equal(kv_errmsg(fx->kv), "");
+    free(big);
+}
+
+static void test_kv_put_overwrites_last_writer_wins(void **state)
+{
+    struct fixture *fx = *state;
+    assert_int_equal(kv_put(fx->kv, "p/v", "first version", 13), SIREN_OK);
+    assert_int_equal(kv_put(fx->kv, "p/v", "second", 6), SIREN_OK);
+    assert_get_equals(fx->kv, "p/v", "second", 6);
+}
+
+static void test_kv_get_missing_key_returns_not_found(void **state)
+{
+    struct fixture *fx = *state;
+    struct kv_value v = {(uint8_t *)1, 5};
+    assert_int_equal(kv_get(fx->kv, "no/such-key", &v), SIREN_ENOTFOUND);
+    assert_null(v.data);
+    assert_int_equal(v.len, 0);
+    assert_int_equal(kv_errcode(fx->kv), SIREN_ENOTFOUND);
+    assert_non_null(strstr(kv_errmsg(fx->kv), "no/such-key"));
+    assert_non_null(strstr(kv_errmsg(fx->kv), fx->url));
+    struct kv_stats st;
+    kv_stats_get(fx->kv, &st);
+    assert_int_equal(st.gets, 1); /* a missing key is still a request */
+    assert_int_equal(st.bytes_out, 0);
+}
+
+static void test_kv_list_returns_sorted_keys_under_prefix(void **state)
+{
+    struct fixture *fx = *state;
+    const char *keys[] = {"job/b", "job/a", "job/a2/x", "jobx", "other/k", "job/a2/y/z"};
+    for (size_t i = 0; i < 6; i++) assert_int_equal(kv_put(fx->kv, keys[i], "x", 1), SIREN_OK);
+    struct kv_keys k;
+    assert_int_equal(kv_list(fx->kv, "job/", &k), SIREN_OK);
+    assert_int_equal(k.count, 4);
+    assert_string_equal(k.keys[0], "job/a");
+    assert_string_equal(k.keys[1], "job/a2/x");
+    assert_string_equal(k.keys[2], "job/a2/y/z");
+    assert_string_equal(k.keys[3], "job/b");
+    kv_keys_free(&k);
+    assert_int_equal(kv_list(fx->kv, "job", &k), SIREN_OK);
+    assert_int_equal(k.count, 5);
+    assert_string_equal(k.keys[4], "jobx");
+    kv_keys_free(&k);
+    assert_int_equal(kv_list(fx->kv, "job/a", &k), SIREN_OK);
+    assert_int_equal(k.count, 3);
+    kv_keys_free(&k);
+    assert_int_equal(kv_list(fx->kv, "", &k), SIREN_OK);
+    assert_int_equal(k.count, 6);
+    assert_string_equal(k.keys[0], "job/a");
+    assert_string_equal(k.keys[5], "other/k");
+    kv_keys_free(&k);
+    assert_int_equal(kv_list(fx->kv, "nothing/", &k), SIREN_OK);
+    assert_int_equal(k.count, 0);
+    kv_keys_free(&k);
+    assert_int_equal(kv_list(fx->kv, "../", &k), SIREN_EINVAL);
+    struct kv_stats st;
+    kv_stats_get(fx->kv, &st);
+    assert_int_equal(st.lists, 5); /* the rejected prefix never reached the backend */
+}
+
+static void test_kv_delete_removes_and_second_delete_is_not_found(void **state)
+{
+    struct fixture *fx = *state;
+    assert_int_equal(kv_put(fx->kv, "d/k", "abc", 3), SIREN_OK);
+    assert_int_equal(kv_delete(fx->kv, "d/k"), SIREN_OK);
+    struct kv_value v;
+    assert_int_equal(kv_get(fx->kv, "d/k", &v), SIREN_ENOTFOUND);
+    assert_int_equal(kv_delete(fx->kv, "d/k"), SIREN_ENOTFOUND);
+    struct kv_keys k;
+    assert_int_equal(kv_list(fx->kv, "d/", &k), SIREN_OK);
+    assert_int_equal(k.count, 0);
+    kv_keys_free(&k);
+}
+
+static void test_kv_bad_keys_are_rejected_everywhere(void **state)
+{
+    struct fixture *fx = *state;
+    char longkey[KV_KEY_MAX_BYTES + 2];
+    memset(longkey, 'k', sizeof longkey - 1);
+    longkey[sizeof longkey - 1] = '\0';
+    for (size_t i = 200; i < KV_KEY_MAX_BYTES; i += 201) longkey[i] = '/';
+    const char *bad[] = {"",     "/abs",  "a/../b", "..",    "../escape", "a//b",     "a/",
+                         "a b",  "a\\b",  "a/./b",  ".hid",  "a/.tmp.1",  "x*y",      "q?",
+                         "tab\t", longkey};
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        struct kv_value v;
+        assert_int_equal(kv_put(fx->kv, bad[i], "x", 1), SIREN_EINVAL);
+        assert_int_equal(kv_get(fx->kv, bad[i], &v), SIREN_EINVAL);
+        assert_int_equal(kv_delete(fx->kv, bad[i]), SIREN_EINVAL);
+        assert_int_equal(kv_errcode(fx->kv), SIREN_EINVAL);
+    }
+    struct err e;
+    assert_int_equal(kv_key_check("a\0b", 3, &e), SIREN_EINVAL);
+    assert_non_null(strstr(e.msg, "NUL"));
+    assert_int_equal(kv_key_check("segment/" "x", 9, &e), SIREN_OK);
+    /* Exactly the limit is fine: 1,024 bytes in segments of at most 255. */
+    longkey[KV_KEY_MAX_BYTES] = '\0';
+    assert_int_equal(kv_key_check(longkey, strlen(longkey), &e), SIREN_OK);
+    assert_int_equal(kv_put(fx->kv, longkey, "ok", 2), SIREN_OK);
+    assert_get_equals(fx->kv, longkey, "ok", 2);
+    struct kv_stats st;
+    kv_stats_get(fx->kv, &st);
+    assert_int_equal(st.puts, 1);
+    if (fx->dir) { /* nothing escaped the store directory */
+        char *esc = tu_path(fx->dir, "escape");
+        assert_false(fs_exists(esc));
+        free(esc);
+    }
+}
+
+/* Damages the stored value of key: mode 0 flips a payload byte, 1 truncates it, 2 replaces it
+ * with foreign bytes, 3 flips a header byte (after the magic). */
+static void corrupt(struct fixture *fx, const char *key, int mode)
+{
+    if (fx->dir) {
+        char path[4300];
+        snprintf(path, sizeof path, "%s/store/%s", fx->dir, key);
+        char *data;
+        size_t len;
+        struct err e;
+        assert_int_equal(fs_read_all(path, &data, &len, &e), SIREN_OK);
+        if (mode == 0) data[len - 10] ^= 0x01;
+        if (mode == 1) len -= 100;
+        if (mode == 3) data[20] ^= 0x40;
+        if (mode == 2) {
+            len = 11;
+            memcpy(data, "hello world", 11);
+        }
+        assert_int_equal(tu_write_file(path, data, len), 0);
+        free(data);
+        return;
+    }
+    redisContext *c = redis_raw(fx);
+    redisReply *r = redisCommand(c, "GET %s", key);
+    assert_non_null(r);
+    assert_int_equal(r->type, REDIS_REPLY_STRING);
+    size_t len = r->len;
+    char *data = malloc(len);
+    memcpy(data, r->str, len);
+    freeReplyObject(r);
+    if (mode == 0) data[len - 10] ^= 0x01;
+    if (mode == 1) len -= 100;
+    if (mode == 3) data[20] ^= 0x40;
+    if (mode == 2) {
+        len = 11;
+        memcpy(data, "hello world", 11);
+    }
+    r = redisCommand(c, "SET %s %b", key, data, len);
+    assert_non_null(r);
+    freeReplyObject(r);
+    free(data);
+    redisFree(c);
+}
+
+static void test_kv_corrupt_object_is_checksum_error_naming_key(void **state)
+{
+    struct fixture *fx = *state;
+    uint8_t buf[1000];
+    fill_pattern(buf, sizeof buf, 3);
+    const int modes[] = {0, 1, 3, 2};
+    const int want[] = {SIREN_ECHECKSUM, SIREN_ECHECKSUM, SIREN_ECHECKSUM, SIREN_EFORMAT};
+    for (int i = 0; i < 4; i++) {
+        assert_int_equal(kv_put(fx->kv, "grad/w17", buf, sizeof buf), SIREN_OK);
+        corrupt(fx, "grad/w17", modes[i]);
+        struct kv_value v;
+        assert_int_equal(kv_get(fx->kv, "grad/w17", &v), want[i]);
+        assert_null(v.data);
+        assert_non_null(strstr(kv_errmsg(fx->kv), "key 'grad/w17'"));
+    }
+    /* The store stays usable: a new put repairs the object. */
+    assert_int_equal(kv_put(fx->kv, "grad/w17", buf, sizeof buf), SIREN_OK);
+    assert_get_equals(fx->kv, "grad/w17", buf, sizeof buf);
+}
+
+/* The torn-write test. */
+static void test_kv_killed_writer_never_leaves_a_torn_object(void **state)
+{
+    struct fixture *fx = *state;
+    const char *env = getenv("SIREN_KV_TORN_ITERATIONS");
+    int iterations = env && atoi(env) > 0 ? atoi(env) : 200;
+    size_t len = 2u << 20;
+    uint8_t *a = malloc(len), *b = malloc(len);
+    assert_non_null(a);
+    assert_non_null(b);
+    fill_pattern(a, len, 11);
+    fill_pattern(b, len, 12);
+    uint64_t x = 0x5eed;
+    long reads = 0, found_a = 0, found_b = 0;
+    /* The object exists from the start: an overwrite must never make it disappear. */
+    assert_int_equal(kv_put(fx->kv, "torn/obj", a, len), SIREN_OK);
+    for (int it = 0; it < iterations; it++) {
+        pid_t child = fork();
+        assert_true(child >= 0);
+        if (child == 0) {
+            struct kv *kv;
+            struct err e;
+            if (kv_open(fx->url, &kv, &e) != SIREN_OK) _exit(3);
+            for (unsigned n = 0;; n++)
+                if (kv_put(kv, "torn/obj", n % 2 ? b : a, len) != SIREN_OK) _exit(4);
+        }
+        /* Read while the writer runs, for a random 0-20 ms, then kill it mid-whatever. */
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        double until = clock_mono_s() + (double)(x % 20000) / 1e6;
+        do {
+            struct kv_value v;
+            int rc = kv_get(fx->kv, "torn/obj", &v);
+            if (rc) fprintf(stderr, "iteration %d: %s\n", it, kv_errmsg(fx->kv));
+            assert_int_equal(rc, SIREN_OK);
+            assert_int_equal(v.len, len);
+            int is_a = !memcmp(v.data, a, len), is_b = !memcmp(v.data, b, len);
+            assert_true(is_a || is_b);
+            found_a += is_a;
+            found_b += is_b;
+            reads++;
+            kv_value_free(&v);
+        } while (clock_mono_s() < until);
+        kill(child, SIGKILL);
+        int status;
+        assert_int_equal(waitpid(child, &status, 0), child);
+        assert_true(WIFSIGNALED(status)); /* killed, not failed */
+        struct kv_value v;
+        assert_int_equal(kv_get(fx->kv, "torn/obj", &v), SIREN_OK);
+        assert_true(v.len == len && (!memcmp(v.data, a, len) || !memcmp(v.data, b, len)));
+        kv_value_free(&v);
+    }
+    struct kv_keys k;
+    assert_int_equal(kv_list(fx->kv, "", &k), SIREN_OK);
+    assert_int_equal(k.count, 1); /* temporary files of killed writers are not objects */
+    assert_string_equal(k.keys[0], "torn/obj");
+    kv_keys_free(&k);
+    fprintf(stderr, "[ torn ] %s: %d kills, %ld concurrent reads (%ld of A, %ld of B), none torn\n",
+            fx->backend, iterations, reads, found_a, found_b);
+    free(a);
+    free(b);
+}
+
+/* ------------------------------------------------------- backend-specific behaviour */
+
+static void test_kv_redis_down_is_a_clear_error(void **state)
+{
+    (void)state;
+    int port = free_port();
+    assert_true(port > 0);
+    char url[64];
+    snprintf(url, sizeof url, "redis://127.0.0.1:%d", port);
+    struct kv *kv = NULL;
+    struct err e;
+    assert_int_equal(kv_open(url, &kv, &e), SIREN_ENETWORK);
+    assert_null(kv);
+    char want[96];
+    snprintf(want, sizeof want, "%s: connection refused", url);
+    assert_string_equal(e.msg, want);
+}
+
+static void test_kv_open_rejects_bad_urls(void **state)
+{
+    (void)state;
+    struct kv *kv = NULL;
+    struct err e;
+    assert_int_equal(kv_open("ftp://x/y", &kv, &e), SIREN_EINVAL);
+    assert_non_null(strstr(e.msg, "unknown KV scheme 'ftp'"));
+    assert_int_equal(kv_open("redis://127.0.0.1:99999", &kv, &e), SIREN_EINVAL);
+    assert_int_equal(kv_open("", &kv, &e), SIREN_EINVAL);
+    assert_int_equal(kv_open("file:", &kv, &e), SIREN_EINVAL);
+    assert_null(kv);
+}
+
+static void test_kv_file_bare_path_and_unwritable_dir(void **state)
+{
+    (void)state;
+    char *dir = tu_mkdtemp();
+    if (!dir) {
+        fail_msg("mkdtemp failed");
+        return;
+    }
+    struct kv *kv;
+    struct err e;
+    /* A bare path is a file store; files are 0644 or stricter, dirs 0755 or stricter. */
+    assert_int_equal(kv_open(dir, &kv, &e), SIREN_OK);
+    assert_int_equal(kv_put(kv, "sub/obj", "1", 1), SIREN_OK);
+    struct stat st;
+    char *obj = tu_path(dir, "sub/obj"), *sub = tu_path(dir, "sub");
+    assert_int_equal(stat(obj, &st), 0);
+    assert_int_equal(st.st_mode & 0133, 0);
+    assert_int_equal(stat(sub, &st), 0);
+    assert_int_equal(st.st_mode & 0022, 0);
+    /* An object cannot also be a directory in a file store: a clear error, not a crash. */
+    assert_int_equal(kv_put(kv, "sub/obj/deeper", "1", 1), SIREN_EEXISTS);
+    assert_int_equal(kv_put(kv, "sub", "1", 1), SIREN_EEXISTS);
+    kv_close(kv);
+    /* A store that cannot be created is a clear error, even for root: under a regular file,
+     * and on a filesystem that takes no new directories. */
+    char bad_url[4200];
+    snprintf(bad_url, sizeof bad_url, "file:%s/sub/obj/store", dir);
+    assert_int_equal(kv_open(bad_url, &kv, &e), SIREN_EIO);
+    assert_non_null(strstr(e.msg, "cannot create the store directory"));
+    assert_int_equal(kv_open("file:/proc/siren-kv-store", &kv, &e), SIREN_EIO);
+    assert_non_null(strstr(e.msg, "file:/proc/siren-kv-store: cannot create the store directory"));
+    if (geteuid() == 0) {
+        fprintf(stderr, "[ skip ] unwritable directory: running as root, permissions do not "
+                        "apply\n");
+    } else {
+        char *ro = tu_path(dir, "ro");
+        assert_int_equal(mkdir(ro, 0555), 0);
+        char url[4200];
+        snprintf(url, sizeof url, "file:%s", ro);
+        assert_int_equal(kv_open(url, &kv, &e), SIREN_EIO);
+        assert_non_null(strstr(e.msg, "not writable"));
+        chmod(ro, 0755);
+        free(ro);
+    }
+    free(obj);
+    free(sub);
+    tu_rm_rf(dir);
+    free(dir);
+}
+
+static int register_open(const char *url, void **st, struct err *e)
+{
+    (void)url;
+    (void)e;
+    *st = NULL;
+    return SIREN_OK;
+}
+static int register_put(void *st, const char *k, const void *d, size_t n, struct err *e)
+{
+    (void)st, (void)k, (void)d, (void)n;
+    return err_set(e, SIREN_EUNSUPPORTED, "read-only test backend");
+}
+static int register_get(void *st, const char *k, struct kv_value *o, struct err *e)
+{
+    (void)st, (void)o;
+    return err_set(e, SIREN_ENOTFOUND, "key '%s': not found", k);
+}
+static int register_list(void *st, const char *p, struct kv_keys *o, struct err *e)
+{
+    (void)st, (void)p, (void)o, (void)e;
+    return SIREN_OK;
+}
+static int register_del(void *st, const char *k, struct err *e)
+{
+    (void)st;
+    return err_set(e, SIREN_ENOTFOUND, "key '%s': not found", k);
+}
+static void register_close(void *st) { (void)st; }
+
+static void test_kv_register_adds_a_scheme(void **state)
+{
+    (void)state;
+    static const struct kv_ops ops = {"mem", register_open, register_put, register_get,
+                                      register_list, register_del, register_close};
+    assert_int_equal(kv_register(&ops), SIREN_OK);
+    assert_int_equal(kv_register(&ops), SIREN_EEXISTS);
+    assert_int_equal(kv_register(&kv_file_ops), SIREN_EEXISTS);
+    struct kv *kv;
+    struct err e;
+    assert_int_equal(kv_open("mem://anything", &kv, &e), SIREN_OK);
+    assert_int_equal(kv_put(kv, "a", "b", 1), SIREN_EUNSUPPORTED);
+    assert_string_equal(kv_errmsg(kv), "mem://anything: read-only test backend");
+    kv_close(kv);
+}
+
+static void test_kv_hash_detects_single_bit_flips(void **state)
+{
+    (void)state;
+    uint8_t buf[257];
+    fill_pattern(buf, sizeof buf, 5);
+    for (size_t len = 0; len <= sizeof buf; len += 37) {
+        uint64_t h = kv_hash64(buf, len);
+        for (size_t i = 0; i < len; i++) {
+            buf[i] ^= 0x10;
+            assert_true(kv_hash64(buf, len) != h);
+            buf[i] ^= 0x10;
+        }
+        assert_true(kv_hash64(buf, len) == h);
+    }
+    assert_true(kv_hash64("", 0) != kv_hash64("\0", 1));
+    /* In pieces: the same value whatever the split. */
+    size_t big = 5 * KV_HASH_BLOCK_BYTES + 77;
+    uint8_t *data = malloc(big);
+    assert_non_null(data);
+    fill_pattern(data, big, 9);
+    uint64_t whole = kv_hash64(data, big);
+    for (size_t blocks = 0; blocks <= 5; blocks++) {
+        struct kv_hash h;
+        kv_hash_init(&h);
+        size_t cut = blocks * KV_HASH_BLOCK_BYTES;
+        kv_hash_blocks(&h, data, cut);
+        assert_true(kv_hash_final(&h, data + cut, big - cut) == whole);
+    }
+    free(data);
+}
+
+#define KV_SUITE(fx)                                                                        \
+    {                                                                                       \
+        cmocka_unit_test_prestate_setup_teardown(                                           \
+            test_kv_put_get_round_trips_binary_empty_and_large, setup_each, teardown_each,  \
+            &fx),                                                                           \
+            cmocka_unit_test_prestate_setup_teardown(test_kv_put_overwrites_last_writer_wins, \
+                                                     setup_each, teardown_each, &fx),       \
+            cmocka_unit_test_prestate_setup_teardown(                                       \
+                test_kv_get_missing_key_returns_not_found, setup_each, teardown_each, &fx), \
+            cmocka_unit_test_prestate_setup_teardown(                                       \
+                test_kv_list_returns_sorted_keys_under_prefix, setup_each, teardown_each,   \
+                &fx),                                                                       \
+            cmocka_unit_test_prestate_setup_teardown(                                       \
+                test_kv_delete_removes_and_second_delete_is_not_found, setup_each,          \
+                teardown_each, &fx),                                                        \
+            cmocka_unit_test_prestate_setup_teardown(test_kv_bad_keys_are_rejected_everywhere, \
+                                                     setup_each, teardown_each, &fx),       \
+            cmocka_unit_test_prestate_setup_teardown(                                       \
+                test_kv_corrupt_object_is_checksum_error_naming_key, setup_each,            \
+                teardown_each, &fx),                                                        \
+            cmocka_unit_test_prestate_setup_teardown(                                       \
+                test_kv_killed_writer_never_leaves_a_torn_object, setup_each, teardown_each, \
+                &fx),                                                                       \
+    }
+
+int main(void)
+{
+    const struct CMUnitTest common[] = {
+        cmocka_unit_test(test_kv_redis_down_is_a_clear_error),
+        cmocka_unit_test(test_kv_open_rejects_bad_urls),
+        cmocka_unit_test(test_kv_file_bare_path_and_unwritable_dir),
+        cmocka_unit_test(test_kv_register_adds_a_scheme),
+        cmocka_unit_test(test_kv_hash_detects_single_bit_flips),
+    };
+    const struct CMUnitTest file_suite[] = KV_SUITE(file_fx);
+    const struct CMUnitTest redis_suite[] = KV_SUITE(redis_fx);
+    int failed = cmocka_run_group_tests_name("kv common", common, NULL, NULL);
+    failed += cmocka_run_group_tests_name("kv file:", file_suite, NULL, NULL);
+    int rs = redis_start(&redis_fx.redis_port);
+    if (rs == 1) {
+        fprintf(stderr, "[ SKIPPED ] kv redis://: redis-server is not installed (apt-get "
+                        "install redis-server)\n");
+    } else if (rs < 0) {
+        fprintf(stderr, "[ FAILED ] kv redis://: redis-server is installed but did not start\n");
+        redis_stop();
+        failed++;
+    } else {
+        failed += cmocka_run_group_tests_name("kv redis://", redis_suite, NULL, NULL);
+        redis_stop();
+    }
+    return failed;
+}
