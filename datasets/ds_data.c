@@ -125,7 +125,7 @@ int ds_csr_add_row(struct ds_csr_builder *b, int32_t label, uint32_t *cols, cons
     }
     /* Hashed rows come unsorted, with the odd collision: sort, then merge equal columns.
      * Values are given (LIBSVM, already sorted and unique) or all 1 (hashed rows). */
-    if (!vals) qsort(cols, n, sizeof *cols, cmp_u32);
+    if (!vals && n > 1) qsort(cols, n, sizeof *cols, cmp_u32); /* qsort must not see NULL */
     size_t out = b->nnz;
     for (size_t i = 0; i < n; i++) {
         float v = vals ? vals[i] : 1.0f;

@@ -97,6 +97,37 @@ static int idx_expect_end(struct idx_file *f, struct err *e)
     return SIREN_OK;
 }
 
+/* Reads `bytes` bytes into a buffer that grows with the data actually read, so a header that
+ * claims more than the file holds fails with the truncation error (naming the byte offset)
+ * instead of allocating what it claims. Caller owns *out (free()). */
+static int idx_read_alloc(struct idx_file *f, size_t bytes, const char *what, uint8_t **out,
+                          struct err *e)
+{
+    size_t cap = bytes < ((size_t)1 << 20) ? bytes : ((size_t)1 << 20), got = 0;
+    uint8_t *buf = malloc(cap ? cap : 1);
+    while (buf && got < bytes) {
+        if (got == cap) {
+            size_t want = cap * 2 < bytes ? cap * 2 : bytes;
+            uint8_t *grown = realloc(buf, want);
+            if (!grown) break;
+            buf = grown;
+            cap = want;
+        }
+        int rc = idx_read(f, buf + got, cap - got, what, e);
+        if (rc) {
+            free(buf);
+            return rc;
+        }
+        got = cap;
+    }
+    if (!buf || got < bytes) {
+        free(buf);
+        return err_set(e, SIREN_ENOMEM, "out of memory for %zu bytes of %s", bytes, what);
+    }
+    *out = buf;
+    return SIREN_OK;
+}
+
 static int idx_read_images(const char *path, struct ds_data *out, struct err *e)
 {
     struct idx_file f;
@@ -111,12 +142,7 @@ static int idx_read_images(const char *path, struct ds_data *out, struct err *e)
         goto out;
     }
     size_t bytes = (size_t)dims[0] * dims[1] * dims[2];
-    out->pixels = malloc(bytes ? bytes : 1);
-    if (!out->pixels) {
-        rc = err_set(e, SIREN_ENOMEM, "%s: out of memory for %zu bytes", path, bytes);
-        goto out;
-    }
-    rc = idx_read(&f, out->pixels, bytes, "pixel data", e);
+    rc = idx_read_alloc(&f, bytes, "pixel data", &out->pixels, e);
     if (rc) goto out;
     rc = idx_expect_end(&f, e);
     if (rc) goto out;
@@ -138,14 +164,13 @@ static int idx_read_labels(const char *path, size_t *rows, int32_t **labels, str
     uint32_t n;
     rc = idx_header(&f, IDX_MAGIC_LABELS, 1, &n, e);
     if (rc) goto out;
-    raw = malloc(n ? n : 1);
+    rc = idx_read_alloc(&f, n, "label data", &raw, e);
+    if (rc) goto out;
     *labels = malloc((n ? n : 1) * sizeof **labels);
-    if (!raw || !*labels) {
+    if (!*labels) {
         rc = err_set(e, SIREN_ENOMEM, "%s: out of memory for %u labels", path, n);
         goto out;
     }
-    rc = idx_read(&f, raw, n, "label data", e);
-    if (rc) goto out;
     rc = idx_expect_end(&f, e);
     if (rc) goto out;
     for (uint32_t i = 0; i < n; i++) {

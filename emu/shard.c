@@ -112,22 +112,32 @@ int shard_decode(const uint8_t *buf, size_t len, const char *key, struct shard_v
     memset(out, 0, sizeof *out);
     if (len < SHARD_HEADER || memcmp(buf, SHARD_MAGIC, 8))
         return err_set(e, SIREN_EFORMAT, "%s: not a batch shard (bad magic or too short)", key);
-    out->layout = (enum ds_layout)get_u32(buf + 8);
-    out->n = get_u32(buf + 12);
-    out->classes = (int)get_u32(buf + 16);
-    out->channels = (int)get_u32(buf + 20);
-    out->height = (int)get_u32(buf + 24);
-    out->width = (int)get_u32(buf + 28);
-    out->seq_len = (int)get_u32(buf + 32);
-    out->nnz = get_u64(buf + 40);
-    if (out->layout != DS_IMAGES_U8 && out->layout != DS_TOKENS_I32 && out->layout != DS_SPARSE_CSR)
-        return err_set(e, SIREN_EFORMAT, "%s: batch shard layout %d is unknown", key,
-                       (int)out->layout);
-    if (out->n == 0 || out->nnz > ((uint64_t)1 << 40) || out->channels > 4096 ||
-        out->height > 65536 || out->width > 65536 || out->seq_len > (1 << 20))
+    /* Every size is checked as the unsigned number it is stored as, before any arithmetic, and
+     * every product is bounded by the object's own length, so no header can make the sizes
+     * wrap around and pass the length check. */
+    uint32_t layout = get_u32(buf + 8), n = get_u32(buf + 12), classes = get_u32(buf + 16);
+    uint32_t channels = get_u32(buf + 20), height = get_u32(buf + 24), width = get_u32(buf + 28);
+    uint32_t seq_len = get_u32(buf + 32);
+    uint64_t nnz = get_u64(buf + 40);
+    if (layout != DS_IMAGES_U8 && layout != DS_TOKENS_I32 && layout != DS_SPARSE_CSR)
+        return err_set(e, SIREN_EFORMAT, "%s: batch shard layout %u is unknown", key, layout);
+    if (n == 0 || n > (1u << 24) || classes < 1 || classes > 65536 || channels > 4096 ||
+        height > 65536 || width > 65536 || seq_len > (1u << 20) || nnz > len)
         return err_set(e, SIREN_EFORMAT, "%s: batch shard sizes out of range", key);
-    size_t px = (size_t)out->channels * (size_t)out->height * (size_t)out->width;
-    struct shard_sizes s = sizes_of(out->layout, out->n, px, (size_t)out->seq_len, out->nnz);
+    uint64_t px = (uint64_t)channels * height * width; /* < 2^44 */
+    uint64_t per_row = layout == DS_IMAGES_U8 ? px : layout == DS_TOKENS_I32 ? (uint64_t)seq_len * 4 : 8;
+    if (per_row && n > len / per_row)
+        return err_set(e, SIREN_EFORMAT, "%s: batch shard of %zu bytes cannot hold %u rows", key,
+                       len, n);
+    out->layout = (enum ds_layout)layout;
+    out->n = n;
+    out->classes = (int)classes;
+    out->channels = (int)channels;
+    out->height = (int)height;
+    out->width = (int)width;
+    out->seq_len = (int)seq_len;
+    out->nnz = nnz;
+    struct shard_sizes s = sizes_of(out->layout, out->n, (size_t)px, (size_t)out->seq_len, out->nnz);
     if (s.total != len)
         return err_set(e, SIREN_EFORMAT, "%s: batch shard of %zu bytes, its header says %zu", key,
                        len, s.total);
@@ -189,9 +199,11 @@ int params_encode_into(const float *params, size_t n, const struct kn_optim *o, 
     put_u32(buf + 16, arrays ? (uint32_t)o->cfg.kind : 0);
     put_u32(buf + 20, arrays);
     put_u64(buf + 24, (uint64_t)(o ? o->t : 0));
-    memcpy(buf + PARAMS_HEADER, params, n * 4);
-    if (arrays >= 1) memcpy(buf + PARAMS_HEADER + n * 4, o->m, n * 4);
-    if (arrays >= 2) memcpy(buf + PARAMS_HEADER + n * 8, o->v, n * 4);
+    if (n) { /* with no parameters the vectors may be NULL, and memcpy must not see them */
+        memcpy(buf + PARAMS_HEADER, params, n * 4);
+        if (arrays >= 1) memcpy(buf + PARAMS_HEADER + n * 4, o->m, n * 4);
+        if (arrays >= 2) memcpy(buf + PARAMS_HEADER + n * 8, o->v, n * 4);
+    }
     *len = total;
     return SIREN_OK;
 }
