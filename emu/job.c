@@ -7,6 +7,7 @@
 #include "job.h"
 
 #include "calibration.h"
+#include "epoch_model.h"
 #include "handler.h"
 #include "kv.h"
 #include "ledger.h"
@@ -576,24 +577,12 @@ static int invoker_of(const struct job *j, int fn)
     return j->size == 1 ? 0 : 1 + fn % (j->size - 1);
 }
 
-/* The plan's costs for memory_mb on this platform and calibration. */
+/* The plan's costs for memory_mb on this platform and calibration (shared with the
+ * simulator, so both plan the same timelines). */
 static void plan_costs_for(const struct job *j, int memory_mb, struct plan_costs *k)
 {
-    const struct platform *p = &j->platform;
-    double share = platform_vcpu_share(p, memory_mb);
-    /* The kernels run one thread: a share above one vCPU does not make them faster. */
-    double speed = share < 1.0 ? share : 1.0;
-    double bw = p->store_mb_per_s_per_connection < p->store_mb_per_s_per_function
-                    ? p->store_mb_per_s_per_connection
-                    : p->store_mb_per_s_per_function;
-    k->start_cold_s = p->cold_start_ms / 1e3;
-    k->start_warm_s = p->warm_start_ms / 1e3;
-    k->kv_get_latency_s = k->kv_put_latency_s = p->store_first_byte_ms / 1e3;
-    k->kv_bandwidth_bytes_per_s = bw * 1e6;
-    k->compute_s_per_sample = j->cal.s_per_sample / speed;
-    k->data_bytes_per_sample = j->shard_bytes_per_sample;
-    k->param_bytes = j->param_bytes;
-    k->timeout_s = p->timeout_s;
+    epoch_model_costs(&j->platform, j->cal.s_per_sample, j->shard_bytes_per_sample,
+                      j->param_bytes, memory_mb, k);
 }
 
 static int check_action(const struct job *j, int n, int memory_mb, struct err *e)
@@ -844,56 +833,44 @@ static int record_epoch(struct job *j, const struct plan_epoch *p, const struct 
         }
         double end = dead_at >= 0 ? p->steps[f->first_step + dead_at].t_compute : f->t_end;
         if (end > epoch_end) epoch_end = end;
-        /* One ledger entry per invocation (continuations are invocations of their own). */
+        /* One ledger entry per invocation (continuations are invocations of their own); its
+         * billing window comes from the epoch model the simulator uses too. */
         for (int inv = 0; inv < f->invocations; inv++) {
-            double start = -1, stop = -1, wall = 0, peak = 0;
-            int status = TRACE_OK;
-            const char *error = "";
+            struct epoch_invocation ei;
+            epoch_model_invocation(pf, p, i, inv, dead_at, memory_mb, &ei);
+            if (!ei.ran) continue;
+            double wall = 0, peak = 0, cost;
             for (int k = 0; k < f->n_steps; k++) {
                 const struct plan_step *st = &p->steps[f->first_step + k];
                 const struct step_outcome *o = &so[f->first_step + k];
-                if (st->invocation != inv) continue;
-                if (start < 0) start = inv == 0 ? f->t_start : st->t_data_get;
-                if (st->failed) {
-                    status = TRACE_TIMED_OUT;
-                    stop = f->t_invoke + pf->timeout_s;
-                    error = "Sandbox.Timedout: Task timed out";
-                    break;
-                }
-                if (dead_at >= 0 && k >= dead_at) {
-                    status = TRACE_FAILED;
-                    stop = st->t_compute;
-                    error = so[f->first_step + dead_at].error;
-                    break;
-                }
-                stop = st->t_end;
+                if (st->invocation != inv || st->failed || (dead_at >= 0 && k >= dead_at)) continue;
                 wall += o->wall_ms;
                 if (o->peak_mb > peak) peak = o->peak_mb;
             }
-            if (start < 0) continue; /* nothing of it ran */
-            if (inv + 1 < f->invocations && status == TRACE_OK) status = TRACE_CONTINUED;
-            int cold = inv == 0 && f->cold;
-            double init_ms = cold ? pf->cold_start_ms : 0.0, cost;
-            double dur_ms = (stop - start) * 1e3;
-            rc = ledger_add_invocation(&j->ledger, memory_mb, dur_ms, init_ms, &cost, e);
+            const char *error = ei.status == TRACE_FAILED ? so[f->first_step + ei.dead_step].error
+                                : ei.status == TRACE_TIMED_OUT ? "Sandbox.Timedout: Task timed out"
+                                                               : "";
+            double dur_ms = (ei.stop_s - ei.start_s) * 1e3;
+            rc = ledger_add_invocation(&j->ledger, memory_mb, dur_ms, ei.init_ms, &cost, e);
             if (rc) break;
-            billed_total += platform_billed_ms(pf, dur_ms, init_ms) / 1e3;
+            billed_total += ei.billed_ms / 1e3;
             struct trace_invocation ti = {0};
             ti.epoch = j->epoch;
             ti.fn = i;
             ti.invocation = inv;
             ti.rank = invoker_of(j, i);
             ti.memory_mb = memory_mb;
-            ti.cold = cold;
-            ti.status = status;
-            ti.v_start_s = t0 + (inv == 0 ? f->t_invoke : start - pf->warm_start_ms / 1e3);
-            ti.v_end_s = t0 + stop;
-            ti.billed_ms = platform_billed_ms(pf, dur_ms, init_ms);
+            ti.cold = ei.cold;
+            ti.status = ei.status;
+            ti.v_start_s = t0 + (inv == 0 ? f->t_invoke : ei.start_s - pf->warm_start_ms / 1e3);
+            ti.v_end_s = t0 + ei.stop_s;
+            ti.billed_ms = ei.billed_ms;
             ti.cost_usd = cost;
             ti.wall_ms = wall;
             ti.peak_mb = peak;
             snprintf(ti.error, sizeof ti.error, "%s", error);
             if (trace_add_invocation(&j->trace, &ti)) rc = err_set(e, SIREN_ENOMEM, "out of memory");
+            int status = ei.status;
             rep->invocations++;
             if (status == TRACE_FAILED || status == TRACE_TIMED_OUT) rep->failed_invocations++;
         }

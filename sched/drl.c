@@ -226,6 +226,12 @@ int drl_policy_load(const char *path, struct drl_policy *out, struct err *e)
     m->m_min = (int)m0;
     m->m_max = (int)m1;
     m->m_step = (int)ms;
+    /* A seed that is not a whole number a double holds exactly cannot be cast (and would not
+     * reproduce a policy anyway). */
+    if (!(seed >= 0 && seed <= 9007199254740992.0 && seed == floor(seed))) {
+        rc = err_set(e, SIREN_EFORMAT, "%s: key 'seed': expected a whole number in 0..2^53", path);
+        goto out;
+    }
     m->seed = (uint64_t)seed;
     const cJSON *layers = cJSON_GetObjectItemCaseSensitive(o, "layers");
     int dims[4] = {DRL_IN, DRL_HIDDEN, DRL_HIDDEN, DRL_OUT};
