@@ -231,6 +231,12 @@ int cmd_invoke(int argc, char **argv)
     so.mem_limit_mb = (int)memory_mb;
     so.timeout_ms = (int)((timeout_s > 0 ? timeout_s : p.timeout_s) * 1000.0);
     const cJSON *kvj = cJSON_GetObjectItemCaseSensitive(ev, "kv");
+    if (cJSON_IsString(kvj) && !strncmp(kvj->valuestring, "s3://", 5)) {
+        cJSON_Delete(ev);
+        return cmd_usage_error("invoke", "the sandbox's stores are file: and redis://; an event "
+                               "on an s3:// store runs in lambda_port's bootstrap (the Lambda "
+                               "runtime), see lambda_port/README.md");
+    }
     if (cJSON_IsString(kvj)) so.mem_method = (enum sandbox_mem_method)fn_memory_method_for(kvj->valuestring);
     struct sandbox *sb;
     struct sandbox_result res;

@@ -1,12 +1,13 @@
 /*
  * siren-fn: the sandboxed function process. Started by its host (sandbox.c) with posix_spawn;
  * reads framed events on stdin and writes framed responses on stdout until stdin ends (see
- * emu/fn_runtime.h). Links no MPI. Start-up registers handlers and nothing else, so a cold
- * start costs little more than exec and the dynamic loader.
+ * emu/fn_runtime.h). Links no MPI and no libcurl (which alone loads some thirty libraries):
+ * its stores are file: and redis://; s3:// functions run in bootstrap, the Lambda runtime.
+ * Start-up registers handlers and nothing else, so a cold start costs little more than exec
+ * and the dynamic loader.
  */
 #include "fn_runtime.h"
 #include "handler.h"
-#include "s3.h"
 
 #include <malloc.h>
 #include <unistd.h>
@@ -22,7 +23,6 @@ int main(void)
     mallopt(M_MMAP_THRESHOLD, 32 << 20);
     mallopt(M_TRIM_THRESHOLD, 32 << 20);
     fn_runtime_register_builtins();
-    s3_kv_register(); /* a function's store may be S3, as on Lambda */
     struct err e;
     err_clear(&e);
     if (fn_runtime_register("train", fn_handler_train, &train_ctx)) {
