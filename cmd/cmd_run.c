@@ -1,6 +1,8 @@
 /* siren run: an emulated training job under mpirun (rank 0 client, other ranks invokers). */
 #include "cmd.h"
 #include "job.h"
+#include "lambda_backend.h"
+#include "s3.h"
 #include "scheduler.h"
 
 #include <getopt.h>
@@ -37,6 +39,11 @@ static void usage(FILE *f)
             "  --kv URL             file:DIR | redis://host:port (default file:OUT/kv)\n"
             "  --calibration FILE   seconds per sample (default: the committed reference)\n"
             "  --slots K            sandboxes run at once per rank (default 1)\n"
+            "  --backend lambda --function F\n"
+            "                       run the functions on AWS Lambda instead of local sandboxes\n"
+            "                       (with --clock wall and an s3:// --kv): F is a function name\n"
+            "                       (\"%%d\" becomes the memory size), or the http:// URL of a\n"
+            "                       local Runtime API emulator (scripts/peers/lambda-up.sh)\n"
             "  --out DIR            (default results/runs/<time>-<workload>)\n"
             "  --quiet              no progress line per epoch\n");
 }
@@ -69,6 +76,7 @@ int cmd_run(int argc, char **argv)
         {"hash-bits", required_argument, 0, 'H'}, {"eval-rows", required_argument, 0, 'v'},
         {"slots", required_argument, 0, 'K'},    {"on-timeout", required_argument, 0, 'O'},
         {"quiet", no_argument, 0, 'q'},          {"help", no_argument, 0, 'h'},
+        {"backend", required_argument, 0, 'A'}, {"function", required_argument, 0, 'F'},
         {0, 0, 0, 0},
     };
     struct job_config cfg = {0};
@@ -79,7 +87,7 @@ int cmd_run(int argc, char **argv)
     int c;
     cfg.workload = "lenet-fashion";
     optind = 1;
-    while ((c = getopt_long(argc, argv, "w:S:y:u:c:p:B:T:E:b:l:k:C:s:o:r:H:v:K:O:qh", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "w:S:y:u:c:p:B:T:E:b:l:k:C:s:o:r:H:v:K:O:qhA:F:", longopts, NULL)) != -1) {
         switch (c) {
         case 'w': cfg.workload = optarg; break;
         case 'S': spec = optarg; break;
@@ -157,12 +165,26 @@ int cmd_run(int argc, char **argv)
             else return cmd_usage_error("run", "--on-timeout: expected continue or fail, got '%s'", optarg);
             break;
         case 'q': cfg.quiet = 1; break;
+        case 'A':
+            if (strcmp(optarg, "lambda") && strcmp(optarg, "sandbox"))
+                return cmd_usage_error("run", "--backend: expected sandbox or lambda, got '%s'", optarg);
+            cfg.backend = optarg;
+            break;
+        case 'F': cfg.backend_target = optarg; break;
         case 'h': usage(stdout); return 0;
         default: return cmd_usage_error("run", "unknown option");
         }
     }
     if (optind < argc) return cmd_usage_error("run", "unexpected argument '%s'", argv[optind]);
     if (!spec) return cmd_usage_error("run", "--scheduler is required (e.g. static:n=10,m=1024)");
+    if (cfg.backend && !strcmp(cfg.backend, "lambda")) {
+        /* Real functions cannot be held to a planned timeline: the wall clock measures them. */
+        if (!cfg.wall_clock || !cfg.backend_target || !cfg.kv_url || strncmp(cfg.kv_url, "s3://", 5))
+            return cmd_usage_error("run", "--backend lambda needs --clock wall, --function F and "
+                                   "an s3:// --kv that the functions can reach");
+        lambda_backend_register();
+    }
+    s3_kv_register(); /* rank 0 stages data in, and evaluates from, an s3:// store too */
     if (cfg.wall_clock && cfg.sync != PLAN_SYNC_HSP)
         return cmd_usage_error("run", "--clock wall runs HSP only (no planned barriers)");
     if (!workload_find(cfg.workload)) return cmd_usage_error("run", "unknown workload '%s'", cfg.workload);

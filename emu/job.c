@@ -33,6 +33,7 @@ struct job {
     struct job_config cfg;
     int rank, size;
     char out_dir[1024], kv_url[1100], platform_name[1100], calibration_path[1100];
+    char backend[64], backend_target[1024];
     char scheduler[256];
     struct platform platform;
 
@@ -56,6 +57,25 @@ struct job {
     struct sandbox_pool **pools;
     int n_pools, slots;
 };
+
+static const struct job_backend *backends[8];
+static int n_backends;
+
+int job_backend_register(const struct job_backend *b)
+{
+    for (int i = 0; i < n_backends; i++)
+        if (!strcmp(backends[i]->name, b->name)) return SIREN_OK;
+    if (n_backends == 8) return SIREN_ELIMIT;
+    backends[n_backends++] = b;
+    return SIREN_OK;
+}
+
+static const struct job_backend *backend_find(const char *name)
+{
+    for (int i = 0; i < n_backends; i++)
+        if (!strcmp(backends[i]->name, name)) return backends[i];
+    return NULL;
+}
 
 int job_mpi_init(int *argc, char ***argv)
 {
@@ -158,6 +178,7 @@ struct task {
     /* Filled when it ran: */
     int done, ok, cold;
     double wall_ms, peak_mb, init_ms;
+    double run_ms;           /* the function's own duration (Lambda's REPORT, or the sandbox's) */
     double start_ms, end_ms; /* from the rank's receipt of the epoch (wall clock) */
     struct step_result *steps; /* (n_steps) */
     char error[96];
@@ -169,6 +190,8 @@ struct task_run {
     int n;
     int next;
     int memory_mb, timeout_ms, mem_method, wall;
+    const struct job_backend *backend; /* NULL: local sandboxes */
+    const char *backend_target;
     double t0; /* when the rank received the epoch */
     const char *params_prefix;
     pthread_mutex_t mu;
@@ -199,7 +222,9 @@ static void run_one(struct task_run *r, struct sandbox_pool *pool, struct task *
     struct sandbox_result res;
     struct err e;
     t->start_ms = (clock_mono_s() - r->t0) * 1e3;
-    int rc = sandbox_pool_invoke(pool, &so, "train", t->event, &res, &e);
+    int rc = r->backend ? r->backend->invoke(r->backend_target, r->memory_mb, r->timeout_ms,
+                                             t->event, &res, &e)
+                        : sandbox_pool_invoke(pool, &so, "train", t->event, &res, &e);
     t->end_ms = (clock_mono_s() - r->t0) * 1e3;
     t->wall_ms = t->end_ms - t->start_ms;
     if (rc) {
@@ -230,6 +255,7 @@ static void run_one(struct task_run *r, struct sandbox_pool *pool, struct task *
     }
     t->cold = res.cold;
     t->init_ms = res.init_ms;
+    t->run_ms = res.duration_ms;
     t->peak_mb = res.peak_mb;
     sandbox_result_free(&res);
 }
@@ -309,6 +335,14 @@ static int run_tasks(struct job *j, const char *msg, char **out, struct err *e)
     r.wall = (int)wall;
     r.params_prefix = pref->valuestring;
     r.mem_method = fn_memory_method_for(kvu->valuestring);
+    if (j->cfg.backend && strcmp(j->cfg.backend, "sandbox")) {
+        r.backend = backend_find(j->cfg.backend);
+        r.backend_target = j->backend_target;
+        if (!r.backend) {
+            rc = err_set(e, SIREN_ENOTFOUND, "no function backend '%s'", j->cfg.backend);
+            goto out;
+        }
+    }
     r.tasks = calloc((size_t)(r.n ? r.n : 1), sizeof *r.tasks);
     if (!r.tasks) {
         rc = err_set(e, SIREN_ENOMEM, "out of memory");
@@ -407,7 +441,7 @@ static int run_tasks(struct job *j, const char *msg, char **out, struct err *e)
                           (double)sr->base_got, sr->loss,   t->wall_ms,      t->peak_mb,
                           t->cold,       sr->op_ms[0],      sr->op_ms[1],    sr->op_ms[2],
                           sr->op_ms[3],  sr->op_ms[4],      t->start_ms,     t->end_ms,
-                          t->init_ms};
+                          t->init_ms,    t->run_ms};
             for (size_t z = 0; z < sizeof v / sizeof *v; z++)
                 cJSON_AddItemToArray(o, cJSON_CreateNumber(v[z]));
             cJSON_AddItemToArray(o, cJSON_CreateString(t->error));
@@ -549,6 +583,11 @@ int job_open(const struct job_config *cfg, struct job **out, struct err *e)
     snprintf(j->calibration_path, sizeof j->calibration_path, "%s",
              cfg->calibration ? cfg->calibration : calibration_reference_path());
     snprintf(j->scheduler, sizeof j->scheduler, "%s", cfg->scheduler ? cfg->scheduler : "?");
+    snprintf(j->backend, sizeof j->backend, "%s", cfg->backend ? cfg->backend : "sandbox");
+    snprintf(j->backend_target, sizeof j->backend_target, "%s",
+             cfg->backend_target ? cfg->backend_target : "");
+    j->cfg.backend = j->backend;
+    j->cfg.backend_target = j->backend_target;
     j->cfg.out_dir = j->out_dir;
     j->cfg.kv_url = j->kv_url;
     j->cfg.platform = j->platform_name;
@@ -730,6 +769,7 @@ struct step_outcome {
     double loss, wall_ms, peak_mb;
     double op_ms[5]; /* data GET, parameter GET, compute, base GET, PUT */
     double start_ms, end_ms, init_ms; /* its invocation, from the rank's receipt (wall clock) */
+    double run_ms;                    /* the function's own duration, as it reported it */
     char error[96];
 };
 
@@ -766,7 +806,8 @@ static int absorb_results(const char *msg, const struct plan_epoch *p,
         o->start_ms = cJSON_GetArrayItem(r, 14)->valuedouble;
         o->end_ms = cJSON_GetArrayItem(r, 15)->valuedouble;
         o->init_ms = cJSON_GetArrayItem(r, 16)->valuedouble;
-        const cJSON *err = cJSON_GetArrayItem(r, 17);
+        o->run_ms = cJSON_GetArrayItem(r, 17)->valuedouble;
+        const cJSON *err = cJSON_GetArrayItem(r, 18);
         snprintf(o->error, sizeof o->error, "%s", cJSON_IsString(err) ? err->valuestring : "");
     }
     cJSON_Delete(root);
@@ -960,8 +1001,10 @@ static int record_epoch_wall(struct job *j, const struct plan_epoch *p,
         const struct plan_fn *f = &p->fns[i];
         const struct step_outcome *o0 = &so[f->first_step];
         if (!o0->ran) continue;
+        /* Billed as the platform bills: the function's own duration (Lambda's REPORT figures,
+         * or the sandbox's event-to-response time), not the round trip the rank saw. */
         double dur_ms = o0->end_ms - o0->start_ms, init_ms = o0->cold ? o0->init_ms : 0.0;
-        double cost, run_ms = dur_ms - init_ms > 0 ? dur_ms - init_ms : 0.0;
+        double cost, run_ms = o0->run_ms;
         if ((rc = ledger_add_invocation(&j->ledger, memory_mb, run_ms, init_ms, &cost, e))) break;
         billed_total += platform_billed_ms(pf, run_ms, init_ms) / 1e3;
         if (o0->end_ms / 1e3 > rep->time_s) rep->time_s = o0->end_ms / 1e3;
@@ -1187,6 +1230,7 @@ int job_finish(struct job *j, struct err *e)
     cJSON_AddStringToObject(s, "sync", sync);
     cJSON_AddStringToObject(s, "update", j->cfg.update == PLAN_UPDATE_APPLY ? "apply" : "overwrite");
     cJSON_AddStringToObject(s, "clock", j->cfg.wall_clock ? "wall" : "virtual");
+    cJSON_AddStringToObject(s, "backend", j->backend);
     cJSON_AddStringToObject(s, "platform", j->platform.name);
     cJSON_AddNumberToObject(s, "seed", (double)j->w->opts.seed);
     cJSON_AddNumberToObject(s, "batch", j->w->opts.batch);

@@ -19,6 +19,20 @@
 #include "planner.h"
 #include "workload.h"
 
+/* Where functions run when not in local siren-fn sandboxes: a table registered by name (the
+ * backend seam; lambda_port registers "lambda": real AWS Lambda, or a local Runtime API
+ * emulator). One blocking call per invocation that fills a sandbox_result exactly as a
+ * sandbox does (status, response, Lambda's errorType/errorMessage, durations, peak memory), so
+ * the job needs no other change. Called from several threads at once. */
+struct sandbox_result;
+struct job_backend {
+    const char *name;
+    int (*invoke)(const char *target, int memory_mb, int timeout_ms, const cJSON *event,
+                  struct sandbox_result *res, struct err *e);
+};
+/* Registers b (borrowed: it must outlive every job). SIREN_ELIMIT when 8 are registered. */
+int job_backend_register(const struct job_backend *b) SIREN_WUR;
+
 struct job_config {
     const char *workload;
     struct workload_opts wopts;
@@ -35,6 +49,9 @@ struct job_config {
     double target_loss;        /* <= 0: the workload's default */
     size_t eval_rows;          /* held-out rows evaluated after each epoch; 0 = all */
     int slots;                 /* sandboxes run at once per rank; <= 0 = 1 (virtual clock) */
+    const char *backend;       /* NULL or "sandbox": local siren-fn sandboxes; else the name of a
+                                  registered job_backend (wall clock only) */
+    const char *backend_target; /* the backend's function: a name, or a URL */
     int wall_clock;            /* run every function at once and measure real time, instead of
                                   planning the virtual clock (needs as many cores as functions
                                   to be faithful; for checking the model) */
