@@ -27,16 +27,16 @@
 #include <hiredis/hiredis.h>
 
 #include "kv.h"
+#include "kv_suite.h"
 #include "testutil.h"
 
 extern char **environ;
 
 struct fixture {
-    const char *backend; /* "file" or "redis" */
-    char url[4200];
-    char *dir;      /* file: the store directory */
-    int redis_port; /* redis: the server's port */
-    struct kv *kv;
+    struct kv_suite_fx base; /* first: the shared suite sees only this */
+    const char *backend;     /* "file" or "redis" */
+    char *dir;               /* file: the store directory */
+    int redis_port;          /* redis: the server's port */
 };
 
 static struct fixture file_fx = {.backend = "file"};
@@ -133,15 +133,15 @@ static int setup_each(void **state)
     if (!strcmp(fx->backend, "file")) {
         fx->dir = tu_mkdtemp();
         if (!fx->dir) return -1;
-        snprintf(fx->url, sizeof fx->url, "file:%s/store", fx->dir);
+        snprintf(fx->base.url, sizeof fx->base.url, "file:%s/store", fx->dir);
     } else {
-        snprintf(fx->url, sizeof fx->url, "redis://127.0.0.1:%d", fx->redis_port);
+        snprintf(fx->base.url, sizeof fx->base.url, "redis://127.0.0.1:%d", fx->redis_port);
         redisContext *c = redis_raw(fx);
         redisReply *r = redisCommand(c, "FLUSHALL");
         if (r) freeReplyObject(r);
         redisFree(c);
     }
-    if (kv_open(fx->url, &fx->kv, &e) != SIREN_OK) {
+    if (kv_open(fx->base.url, &fx->base.kv, &e) != SIREN_OK) {
         fprintf(stderr, "kv_open: %s\n", e.msg);
         return -1;
     }
@@ -151,138 +151,14 @@ static int setup_each(void **state)
 static int teardown_each(void **state)
 {
     struct fixture *fx = *state;
-    kv_close(fx->kv);
-    fx->kv = NULL;
+    kv_close(fx->base.kv);
+    fx->base.kv = NULL;
     if (fx->dir) {
         tu_rm_rf(fx->dir);
         free(fx->dir);
         fx->dir = NULL;
     }
     return 0;
-}
-
-static void fill_pattern(uint8_t *buf, size_t len, uint64_t seed)
-{
-    uint64_t x = seed * 0x9E3779B97F4A7C15ULL + 1;
-    for (size_t i = 0; i < len; i++) {
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        buf[i] = (uint8_t)x;
-    }
-}
-
-static void assert_get_equals(struct kv *kv, const char *key, const void *data, size_t len)
-{
-    struct kv_value v;
-    int rc = kv_get(kv, key, &v);
-    if (rc) fprintf(stderr, "kv_get %s: %s\n", key, kv_errmsg(kv));
-    assert_int_equal(rc, SIREN_OK);
-    assert_int_equal(v.len, len);
-    assert_non_null(v.data);
-    assert_int_equal(v.data[len], 0);
-    if (len) assert_memory_equal(v.data, data, len);
-    kv_value_free(&v);
-}
-
-/* ------------------------------------------------------------------------- tests */
-
-static void test_kv_put_get_round_trips_binary_empty_and_large(void **state)
-{
-    struct fixture *fx = *state;
-    const uint8_t nuls[] = {0, 1, 0, 0, 255, 0, 'a', 0};
-    size_t big_len = 4u << 20;
-    uint8_t *big = malloc(big_len);
-    assert_non_null(big);
-    fill_pattern(big, big_len, 7);
-    assert_int_equal(kv_put(fx->kv, "bin/nuls", nuls, sizeof nuls), SIREN_OK);
-    assert_int_equal(kv_put(fx->kv, "bin/empty", NULL, 0), SIREN_OK);
-    assert_int_equal(kv_put(fx->kv, "bin/big-4MiB", big, big_len), SIREN_OK);
-    assert_get_equals(fx->kv, "bin/nuls", nuls, sizeof nuls);
-    assert_get_equals(fx->kv, "bin/empty", "", 0);
-    assert_get_equals(fx->kv, "bin/big-4MiB", big, big_len);
-    struct kv_stats st;
-    kv_stats_get(fx->kv, &st);
-    assert_int_equal(st.puts, 3);
-    assert_int_equal(st.gets, 3);
-    assert_int_equal(st.bytes_in, sizeof nuls + big_len);
-    assert_int_equal(st.bytes_out, sizeof nuls + big_len);
-    assert_int_equal(st.lists, 0);
-    assert_int_equal(st.deletes, 0);
-    assert_string_equal(kv_errmsg(fx->kv), "");
-    free(big);
-}
-
-static void test_kv_put_overwrites_last_writer_wins(void **state)
-{
-    struct fixture *fx = *state;
-    assert_int_equal(kv_put(fx->kv, "p/v", "first version", 13), SIREN_OK);
-    assert_int_equal(kv_put(fx->kv, "p/v", "second", 6), SIREN_OK);
-    assert_get_equals(fx->kv, "p/v", "second", 6);
-}
-
-static void test_kv_get_missing_key_returns_not_found(void **state)
-{
-    struct fixture *fx = *state;
-    struct kv_value v = {(uint8_t *)1, 5};
-    assert_int_equal(kv_get(fx->kv, "no/such-key", &v), SIREN_ENOTFOUND);
-    assert_null(v.data);
-    assert_int_equal(v.len, 0);
-    assert_int_equal(kv_errcode(fx->kv), SIREN_ENOTFOUND);
-    assert_non_null(strstr(kv_errmsg(fx->kv), "no/such-key"));
-    assert_non_null(strstr(kv_errmsg(fx->kv), fx->url));
-    struct kv_stats st;
-    kv_stats_get(fx->kv, &st);
-    assert_int_equal(st.gets, 1); /* a missing key is still a request */
-    assert_int_equal(st.bytes_out, 0);
-}
-
-static void test_kv_list_returns_sorted_keys_under_prefix(void **state)
-{
-    struct fixture *fx = *state;
-    const char *keys[] = {"job/b", "job/a", "job/a2/x", "jobx", "other/k", "job/a2/y/z"};
-    for (size_t i = 0; i < 6; i++) assert_int_equal(kv_put(fx->kv, keys[i], "x", 1), SIREN_OK);
-    struct kv_keys k;
-    assert_int_equal(kv_list(fx->kv, "job/", &k), SIREN_OK);
-    assert_int_equal(k.count, 4);
-    assert_string_equal(k.keys[0], "job/a");
-    assert_string_equal(k.keys[1], "job/a2/x");
-    assert_string_equal(k.keys[2], "job/a2/y/z");
-    assert_string_equal(k.keys[3], "job/b");
-    kv_keys_free(&k);
-    assert_int_equal(kv_list(fx->kv, "job", &k), SIREN_OK);
-    assert_int_equal(k.count, 5);
-    assert_string_equal(k.keys[4], "jobx");
-    kv_keys_free(&k);
-    assert_int_equal(kv_list(fx->kv, "job/a", &k), SIREN_OK);
-    assert_int_equal(k.count, 3);
-    kv_keys_free(&k);
-    assert_int_equal(kv_list(fx->kv, "", &k), SIREN_OK);
-    assert_int_equal(k.count, 6);
-    assert_string_equal(k.keys[0], "job/a");
-    assert_string_equal(k.keys[5], "other/k");
-    kv_keys_free(&k);
-    assert_int_equal(kv_list(fx->kv, "nothing/", &k), SIREN_OK);
-    assert_int_equal(k.count, 0);
-    kv_keys_free(&k);
-    assert_int_equal(kv_list(fx->kv, "../", &k), SIREN_EINVAL);
-    struct kv_stats st;
-    kv_stats_get(fx->kv, &st);
-    assert_int_equal(st.lists, 5); /* the rejected prefix never reached the backend */
-}
-
-static void test_kv_delete_removes_and_second_delete_is_not_found(void **state)
-{
-    struct fixture *fx = *state;
-    assert_int_equal(kv_put(fx->kv, "d/k", "abc", 3), SIREN_OK);
-    assert_int_equal(kv_delete(fx->kv, "d/k"), SIREN_OK);
-    struct kv_value v;
-    assert_int_equal(kv_get(fx->kv, "d/k", &v), SIREN_ENOTFOUND);
-    assert_int_equal(kv_delete(fx->kv, "d/k"), SIREN_ENOTFOUND);
-    struct kv_keys k;
-    assert_int_equal(kv_list(fx->kv, "d/", &k), SIREN_OK);
-    assert_int_equal(k.count, 0);
-    kv_keys_free(&k);
 }
 
 static void test_kv_bad_keys_are_rejected_everywhere(void **state)
@@ -297,10 +173,10 @@ static void test_kv_bad_keys_are_rejected_everywhere(void **state)
                          "tab\t", longkey};
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
         struct kv_value v;
-        assert_int_equal(kv_put(fx->kv, bad[i], "x", 1), SIREN_EINVAL);
-        assert_int_equal(kv_get(fx->kv, bad[i], &v), SIREN_EINVAL);
-        assert_int_equal(kv_delete(fx->kv, bad[i]), SIREN_EINVAL);
-        assert_int_equal(kv_errcode(fx->kv), SIREN_EINVAL);
+        assert_int_equal(kv_put(fx->base.kv, bad[i], "x", 1), SIREN_EINVAL);
+        assert_int_equal(kv_get(fx->base.kv, bad[i], &v), SIREN_EINVAL);
+        assert_int_equal(kv_delete(fx->base.kv, bad[i]), SIREN_EINVAL);
+        assert_int_equal(kv_errcode(fx->base.kv), SIREN_EINVAL);
     }
     struct err e;
     assert_int_equal(kv_key_check("a\0b", 3, &e), SIREN_EINVAL);
@@ -309,10 +185,10 @@ static void test_kv_bad_keys_are_rejected_everywhere(void **state)
     /* Exactly the limit is fine: 1,024 bytes in segments of at most 255. */
     longkey[KV_KEY_MAX_BYTES] = '\0';
     assert_int_equal(kv_key_check(longkey, strlen(longkey), &e), SIREN_OK);
-    assert_int_equal(kv_put(fx->kv, longkey, "ok", 2), SIREN_OK);
-    assert_get_equals(fx->kv, longkey, "ok", 2);
+    assert_int_equal(kv_put(fx->base.kv, longkey, "ok", 2), SIREN_OK);
+    assert_get_equals(fx->base.kv, longkey, "ok", 2);
     struct kv_stats st;
-    kv_stats_get(fx->kv, &st);
+    kv_stats_get(fx->base.kv, &st);
     assert_int_equal(st.puts, 1);
     if (fx->dir) { /* nothing escaped the store directory */
         char *esc = tu_path(fx->dir, "escape");
@@ -373,16 +249,16 @@ static void test_kv_corrupt_object_is_checksum_error_naming_key(void **state)
     const int modes[] = {0, 1, 3, 2};
     const int want[] = {SIREN_ECHECKSUM, SIREN_ECHECKSUM, SIREN_ECHECKSUM, SIREN_EFORMAT};
     for (int i = 0; i < 4; i++) {
-        assert_int_equal(kv_put(fx->kv, "grad/w17", buf, sizeof buf), SIREN_OK);
+        assert_int_equal(kv_put(fx->base.kv, "grad/w17", buf, sizeof buf), SIREN_OK);
         corrupt(fx, "grad/w17", modes[i]);
         struct kv_value v;
-        assert_int_equal(kv_get(fx->kv, "grad/w17", &v), want[i]);
+        assert_int_equal(kv_get(fx->base.kv, "grad/w17", &v), want[i]);
         assert_null(v.data);
-        assert_non_null(strstr(kv_errmsg(fx->kv), "key 'grad/w17'"));
+        assert_non_null(strstr(kv_errmsg(fx->base.kv), "key 'grad/w17'"));
     }
     /* The store stays usable: a new put repairs the object. */
-    assert_int_equal(kv_put(fx->kv, "grad/w17", buf, sizeof buf), SIREN_OK);
-    assert_get_equals(fx->kv, "grad/w17", buf, sizeof buf);
+    assert_int_equal(kv_put(fx->base.kv, "grad/w17", buf, sizeof buf), SIREN_OK);
+    assert_get_equals(fx->base.kv, "grad/w17", buf, sizeof buf);
 }
 
 /* The torn-write test. */
@@ -400,14 +276,14 @@ static void test_kv_killed_writer_never_leaves_a_torn_object(void **state)
     uint64_t x = 0x5eed;
     long reads = 0, found_a = 0, found_b = 0;
     /* The object exists from the start: an overwrite must never make it disappear. */
-    assert_int_equal(kv_put(fx->kv, "torn/obj", a, len), SIREN_OK);
+    assert_int_equal(kv_put(fx->base.kv, "torn/obj", a, len), SIREN_OK);
     for (int it = 0; it < iterations; it++) {
         pid_t child = fork();
         assert_true(child >= 0);
         if (child == 0) {
             struct kv *kv;
             struct err e;
-            if (kv_open(fx->url, &kv, &e) != SIREN_OK) _exit(3);
+            if (kv_open(fx->base.url, &kv, &e) != SIREN_OK) _exit(3);
             for (unsigned n = 0;; n++)
                 if (kv_put(kv, "torn/obj", n % 2 ? b : a, len) != SIREN_OK) _exit(4);
         }
@@ -418,8 +294,8 @@ static void test_kv_killed_writer_never_leaves_a_torn_object(void **state)
         double until = clock_mono_s() + (double)(x % 20000) / 1e6;
         do {
             struct kv_value v;
-            int rc = kv_get(fx->kv, "torn/obj", &v);
-            if (rc) fprintf(stderr, "iteration %d: %s\n", it, kv_errmsg(fx->kv));
+            int rc = kv_get(fx->base.kv, "torn/obj", &v);
+            if (rc) fprintf(stderr, "iteration %d: %s\n", it, kv_errmsg(fx->base.kv));
             assert_int_equal(rc, SIREN_OK);
             assert_int_equal(v.len, len);
             int is_a = !memcmp(v.data, a, len), is_b = !memcmp(v.data, b, len);
@@ -434,12 +310,12 @@ static void test_kv_killed_writer_never_leaves_a_torn_object(void **state)
         assert_int_equal(waitpid(child, &status, 0), child);
         assert_true(WIFSIGNALED(status)); /* killed, not failed */
         struct kv_value v;
-        assert_int_equal(kv_get(fx->kv, "torn/obj", &v), SIREN_OK);
+        assert_int_equal(kv_get(fx->base.kv, "torn/obj", &v), SIREN_OK);
         assert_true(v.len == len && (!memcmp(v.data, a, len) || !memcmp(v.data, b, len)));
         kv_value_free(&v);
     }
     struct kv_keys k;
-    assert_int_equal(kv_list(fx->kv, "", &k), SIREN_OK);
+    assert_int_equal(kv_list(fx->base.kv, "", &k), SIREN_OK);
     assert_int_equal(k.count, 1); /* temporary files of killed writers are not objects */
     assert_string_equal(k.keys[0], "torn/obj");
     kv_keys_free(&k);
@@ -606,29 +482,18 @@ static void test_kv_hash_detects_single_bit_flips(void **state)
     free(data);
 }
 
-#define KV_SUITE(fx)                                                                        \
-    {                                                                                       \
-        cmocka_unit_test_prestate_setup_teardown(                                           \
-            test_kv_put_get_round_trips_binary_empty_and_large, setup_each, teardown_each,  \
-            &fx),                                                                           \
-            cmocka_unit_test_prestate_setup_teardown(test_kv_put_overwrites_last_writer_wins, \
-                                                     setup_each, teardown_each, &fx),       \
-            cmocka_unit_test_prestate_setup_teardown(                                       \
-                test_kv_get_missing_key_returns_not_found, setup_each, teardown_each, &fx), \
-            cmocka_unit_test_prestate_setup_teardown(                                       \
-                test_kv_list_returns_sorted_keys_under_prefix, setup_each, teardown_each,   \
-                &fx),                                                                       \
-            cmocka_unit_test_prestate_setup_teardown(                                       \
-                test_kv_delete_removes_and_second_delete_is_not_found, setup_each,          \
-                teardown_each, &fx),                                                        \
+/* The shared interface suite, then this file's backend-specific tests, on one fixture. */
+#define KV_SUITE(fx)                                                                         \
+    {                                                                                        \
+        KV_SUITE_TESTS(setup_each, teardown_each, &fx),                                      \
             cmocka_unit_test_prestate_setup_teardown(test_kv_bad_keys_are_rejected_everywhere, \
-                                                     setup_each, teardown_each, &fx),       \
-            cmocka_unit_test_prestate_setup_teardown(                                       \
-                test_kv_corrupt_object_is_checksum_error_naming_key, setup_each,            \
-                teardown_each, &fx),                                                        \
-            cmocka_unit_test_prestate_setup_teardown(                                       \
+                                                     setup_each, teardown_each, &fx),        \
+            cmocka_unit_test_prestate_setup_teardown(                                        \
+                test_kv_corrupt_object_is_checksum_error_naming_key, setup_each,             \
+                teardown_each, &fx),                                                         \
+            cmocka_unit_test_prestate_setup_teardown(                                        \
                 test_kv_killed_writer_never_leaves_a_torn_object, setup_each, teardown_each, \
-                &fx),                                                                       \
+                &fx),                                                                        \
     }
 
 int main(void)

@@ -24,6 +24,7 @@
 
 #include "../lambda/http_stub.h"
 #include "kv.h"
+#include "../kv/kv_suite.h"
 #include "s3.h"
 #include "s3_peer.h"
 #include "testutil.h"
@@ -34,9 +35,8 @@ static struct s3_peer peer;
 static int prefix_counter;
 
 struct fixture {
+    struct kv_suite_fx base; /* first: the shared suite sees only this */
     char prefix[64];
-    char url[512];
-    struct kv *kv;
 };
 
 static struct fixture fx_store;
@@ -52,8 +52,8 @@ static int setup_each(void **state)
     struct err e;
     /* A fresh prefix per test: the bucket is shared, the store is not. */
     snprintf(fx->prefix, sizeof fx->prefix, "t%d-%d", (int)getpid(), ++prefix_counter);
-    make_url(fx->url, sizeof fx->url, BUCKET, fx->prefix);
-    if (kv_open(fx->url, &fx->kv, &e) != SIREN_OK) {
+    make_url(fx->base.url, sizeof fx->base.url, BUCKET, fx->prefix);
+    if (kv_open(fx->base.url, &fx->base.kv, &e) != SIREN_OK) {
         fprintf(stderr, "kv_open: %s\n", e.msg);
         return -1;
     }
@@ -63,37 +63,11 @@ static int setup_each(void **state)
 static int teardown_each(void **state)
 {
     struct fixture *fx = *state;
-    kv_close(fx->kv);
-    fx->kv = NULL;
+    kv_close(fx->base.kv);
+    fx->base.kv = NULL;
     return 0;
 }
 
-static void fill_pattern(uint8_t *buf, size_t len, uint64_t seed)
-{
-    uint64_t x = seed * 0x9E3779B97F4A7C15ULL + 1;
-    for (size_t i = 0; i < len; i++) {
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        buf[i] = (uint8_t)x;
-    }
-}
-
-static void assert_get_equals(struct kv *kv, const char *key, const void *data, size_t len)
-{
-    struct kv_value v;
-    int rc = kv_get(kv, key, &v);
-    if (rc) fprintf(stderr, "kv_get %s: %s\n", key, kv_errmsg(kv));
-    assert_int_equal(rc, SIREN_OK);
-    assert_int_equal(v.len, len);
-    assert_non_null(v.data);
-    assert_int_equal(v.data[len], 0);
-    if (len) assert_memory_equal(v.data, data, len);
-    kv_value_free(&v);
-}
-
-/* A raw signed request outside the backend (to damage objects behind its back). Returns the
- * HTTP status. */
 static long raw_request(const char *method, const char *path, const void *body, size_t len,
                         struct curl_slist *extra, char *resp, size_t resp_cap);
 
@@ -152,105 +126,16 @@ static long raw_request(const char *method, const char *path, const void *body, 
 
 /* ------------------------------------------------------------ the interface suite */
 
-static void test_s3_put_get_round_trips_binary_empty_and_large(void **state)
+/* Beyond the shared suite: objects sit under the store's prefix, framed (magic first). */
+static void test_s3_objects_are_framed_under_the_prefix(void **state)
 {
     struct fixture *fx = *state;
     const uint8_t nuls[] = {0, 1, 0, 0, 255, 0, 'a', 0};
-    size_t big_len = 4u << 20;
-    uint8_t *big = malloc(big_len);
-    assert_non_null(big);
-    fill_pattern(big, big_len, 7);
-    assert_int_equal(kv_put(fx->kv, "bin/nuls", nuls, sizeof nuls), SIREN_OK);
-    assert_int_equal(kv_put(fx->kv, "bin/empty", NULL, 0), SIREN_OK);
-    assert_int_equal(kv_put(fx->kv, "bin/big-4MiB", big, big_len), SIREN_OK);
-    assert_get_equals(fx->kv, "bin/nuls", nuls, sizeof nuls);
-    assert_get_equals(fx->kv, "bin/empty", "", 0);
-    assert_get_equals(fx->kv, "bin/big-4MiB", big, big_len);
-    struct kv_stats st;
-    kv_stats_get(fx->kv, &st);
-    assert_int_equal(st.puts, 3);
-    assert_int_equal(st.gets, 3);
-    assert_int_equal(st.bytes_in, sizeof nuls + big_len);
-    assert_int_equal(st.bytes_out, sizeof nuls + big_len);
-    assert_string_equal(kv_errmsg(fx->kv), "");
-    /* Stored under the prefix, framed: 40 header bytes + payload. */
+    assert_int_equal(kv_put(fx->base.kv, "bin/nuls", nuls, sizeof nuls), SIREN_OK);
     char path[256], resp[64];
     snprintf(path, sizeof path, "%s/bin/nuls", fx->prefix);
     assert_int_equal(raw_request("GET", path, NULL, 0, NULL, resp, sizeof resp), 200);
     assert_memory_equal(resp, "SIRENKV\n", 8);
-    free(big);
-}
-
-static void test_s3_put_overwrites_last_writer_wins(void **state)
-{
-    struct fixture *fx = *state;
-    assert_int_equal(kv_put(fx->kv, "p/v", "first version", 13), SIREN_OK);
-    assert_int_equal(kv_put(fx->kv, "p/v", "second", 6), SIREN_OK);
-    assert_get_equals(fx->kv, "p/v", "second", 6);
-}
-
-static void test_s3_get_missing_key_returns_not_found(void **state)
-{
-    struct fixture *fx = *state;
-    struct kv_value v = {(uint8_t *)1, 5};
-    assert_int_equal(kv_get(fx->kv, "no/such-key", &v), SIREN_ENOTFOUND);
-    assert_null(v.data);
-    assert_int_equal(v.len, 0);
-    assert_int_equal(kv_errcode(fx->kv), SIREN_ENOTFOUND);
-    assert_non_null(strstr(kv_errmsg(fx->kv), "no/such-key"));
-    assert_non_null(strstr(kv_errmsg(fx->kv), fx->url));
-    struct kv_stats st;
-    kv_stats_get(fx->kv, &st);
-    assert_int_equal(st.gets, 1);
-    assert_int_equal(st.bytes_out, 0);
-}
-
-static void test_s3_list_returns_sorted_keys_under_prefix(void **state)
-{
-    struct fixture *fx = *state;
-    const char *keys[] = {"job/b", "job/a", "job/a2/x", "jobx", "other/k", "job/a2/y/z"};
-    for (size_t i = 0; i < 6; i++) assert_int_equal(kv_put(fx->kv, keys[i], "x", 1), SIREN_OK);
-    struct kv_keys k;
-    assert_int_equal(kv_list(fx->kv, "job/", &k), SIREN_OK);
-    assert_int_equal(k.count, 4);
-    assert_string_equal(k.keys[0], "job/a");
-    assert_string_equal(k.keys[1], "job/a2/x");
-    assert_string_equal(k.keys[2], "job/a2/y/z");
-    assert_string_equal(k.keys[3], "job/b");
-    kv_keys_free(&k);
-    assert_int_equal(kv_list(fx->kv, "job", &k), SIREN_OK);
-    assert_int_equal(k.count, 5);
-    assert_string_equal(k.keys[4], "jobx");
-    kv_keys_free(&k);
-    assert_int_equal(kv_list(fx->kv, "job/a", &k), SIREN_OK);
-    assert_int_equal(k.count, 3);
-    kv_keys_free(&k);
-    assert_int_equal(kv_list(fx->kv, "", &k), SIREN_OK);
-    assert_int_equal(k.count, 6); /* only this store's prefix, not the whole bucket */
-    assert_string_equal(k.keys[0], "job/a");
-    assert_string_equal(k.keys[5], "other/k");
-    kv_keys_free(&k);
-    assert_int_equal(kv_list(fx->kv, "nothing/", &k), SIREN_OK);
-    assert_int_equal(k.count, 0);
-    kv_keys_free(&k);
-    assert_int_equal(kv_list(fx->kv, "../", &k), SIREN_EINVAL);
-    struct kv_stats st;
-    kv_stats_get(fx->kv, &st);
-    assert_int_equal(st.lists, 5);
-}
-
-static void test_s3_delete_removes_and_second_delete_is_not_found(void **state)
-{
-    struct fixture *fx = *state;
-    assert_int_equal(kv_put(fx->kv, "d/k", "abc", 3), SIREN_OK);
-    assert_int_equal(kv_delete(fx->kv, "d/k"), SIREN_OK);
-    struct kv_value v;
-    assert_int_equal(kv_get(fx->kv, "d/k", &v), SIREN_ENOTFOUND);
-    assert_int_equal(kv_delete(fx->kv, "d/k"), SIREN_ENOTFOUND);
-    struct kv_keys k;
-    assert_int_equal(kv_list(fx->kv, "d/", &k), SIREN_OK);
-    assert_int_equal(k.count, 0);
-    kv_keys_free(&k);
 }
 
 static void test_s3_bad_keys_are_rejected_and_odd_characters_round_trip(void **state)
@@ -259,16 +144,16 @@ static void test_s3_bad_keys_are_rejected_and_odd_characters_round_trip(void **s
     const char *bad[] = {"", "/abs", "a/../b", "..", "a//b", "a/", "a b", ".hid", "x*y", "q?"};
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
         struct kv_value v;
-        assert_int_equal(kv_put(fx->kv, bad[i], "x", 1), SIREN_EINVAL);
-        assert_int_equal(kv_get(fx->kv, bad[i], &v), SIREN_EINVAL);
-        assert_int_equal(kv_delete(fx->kv, bad[i]), SIREN_EINVAL);
+        assert_int_equal(kv_put(fx->base.kv, bad[i], "x", 1), SIREN_EINVAL);
+        assert_int_equal(kv_get(fx->base.kv, bad[i], &v), SIREN_EINVAL);
+        assert_int_equal(kv_delete(fx->base.kv, bad[i]), SIREN_EINVAL);
     }
     /* Every allowed punctuation character is percent-encoded in the signed path. */
     const char *odd = "a=b/c+d,e@f/g-h_i.j";
-    assert_int_equal(kv_put(fx->kv, odd, "ok", 2), SIREN_OK);
-    assert_get_equals(fx->kv, odd, "ok", 2);
+    assert_int_equal(kv_put(fx->base.kv, odd, "ok", 2), SIREN_OK);
+    assert_get_equals(fx->base.kv, odd, "ok", 2);
     struct kv_keys k;
-    assert_int_equal(kv_list(fx->kv, "a=b/c+", &k), SIREN_OK);
+    assert_int_equal(kv_list(fx->base.kv, "a=b/c+", &k), SIREN_OK);
     assert_int_equal(k.count, 1);
     assert_string_equal(k.keys[0], odd);
     kv_keys_free(&k);
@@ -277,10 +162,10 @@ static void test_s3_bad_keys_are_rejected_and_odd_characters_round_trip(void **s
     longkey[KV_KEY_MAX_BYTES] = '\0';
     for (size_t i = 200; i < KV_KEY_MAX_BYTES; i += 201) longkey[i] = '/';
     /* The prefix adds bytes: S3 keys may have 1,024, so this one is refused by S3 or fits. */
-    int rc = kv_put(fx->kv, longkey, "ok", 2);
+    int rc = kv_put(fx->base.kv, longkey, "ok", 2);
     assert_true(rc == SIREN_OK || rc == SIREN_EBACKEND);
-    assert_int_equal(kv_delete(fx->kv, odd), SIREN_OK);
-    assert_int_equal(kv_delete(fx->kv, odd), SIREN_ENOTFOUND);
+    assert_int_equal(kv_delete(fx->base.kv, odd), SIREN_OK);
+    assert_int_equal(kv_delete(fx->base.kv, odd), SIREN_ENOTFOUND);
 }
 
 /* Damages the stored object behind the backend's back: mode 0 flips a payload byte, 1
@@ -314,15 +199,15 @@ static void test_s3_corrupt_object_is_checksum_error_naming_key(void **state)
     const int modes[] = {0, 1, 3, 2};
     const int want[] = {SIREN_ECHECKSUM, SIREN_ECHECKSUM, SIREN_ECHECKSUM, SIREN_EFORMAT};
     for (int i = 0; i < 4; i++) {
-        assert_int_equal(kv_put(fx->kv, "grad/w17", buf, sizeof buf), SIREN_OK);
+        assert_int_equal(kv_put(fx->base.kv, "grad/w17", buf, sizeof buf), SIREN_OK);
         corrupt(fx, "grad/w17", modes[i], buf, sizeof buf);
         struct kv_value v;
-        assert_int_equal(kv_get(fx->kv, "grad/w17", &v), want[i]);
+        assert_int_equal(kv_get(fx->base.kv, "grad/w17", &v), want[i]);
         assert_null(v.data);
-        assert_non_null(strstr(kv_errmsg(fx->kv), "key 'grad/w17'"));
+        assert_non_null(strstr(kv_errmsg(fx->base.kv), "key 'grad/w17'"));
     }
-    assert_int_equal(kv_put(fx->kv, "grad/w17", buf, sizeof buf), SIREN_OK);
-    assert_get_equals(fx->kv, "grad/w17", buf, sizeof buf);
+    assert_int_equal(kv_put(fx->base.kv, "grad/w17", buf, sizeof buf), SIREN_OK);
+    assert_get_equals(fx->base.kv, "grad/w17", buf, sizeof buf);
 }
 
 static void test_s3_killed_writer_never_leaves_a_torn_object(void **state)
@@ -339,14 +224,14 @@ static void test_s3_killed_writer_never_leaves_a_torn_object(void **state)
     fill_pattern(b, len, 12);
     uint64_t x = 0x5eed;
     long reads = 0, found_a = 0, found_b = 0;
-    assert_int_equal(kv_put(fx->kv, "torn/obj", a, len), SIREN_OK);
+    assert_int_equal(kv_put(fx->base.kv, "torn/obj", a, len), SIREN_OK);
     for (int it = 0; it < iterations; it++) {
         pid_t child = fork();
         assert_true(child >= 0);
         if (child == 0) {
             struct kv *kv;
             struct err e;
-            if (kv_open(fx->url, &kv, &e) != SIREN_OK) _exit(3);
+            if (kv_open(fx->base.url, &kv, &e) != SIREN_OK) _exit(3);
             for (unsigned n = 0;; n++)
                 if (kv_put(kv, "torn/obj", n % 2 ? b : a, len) != SIREN_OK) _exit(4);
         }
@@ -356,8 +241,8 @@ static void test_s3_killed_writer_never_leaves_a_torn_object(void **state)
         double until = clock_mono_s() + (double)(x % 200000) / 1e6;
         do {
             struct kv_value v;
-            int rc = kv_get(fx->kv, "torn/obj", &v);
-            if (rc) fprintf(stderr, "iteration %d: %s\n", it, kv_errmsg(fx->kv));
+            int rc = kv_get(fx->base.kv, "torn/obj", &v);
+            if (rc) fprintf(stderr, "iteration %d: %s\n", it, kv_errmsg(fx->base.kv));
             assert_int_equal(rc, SIREN_OK);
             assert_int_equal(v.len, len);
             int is_a = !memcmp(v.data, a, len), is_b = !memcmp(v.data, b, len);
@@ -373,7 +258,7 @@ static void test_s3_killed_writer_never_leaves_a_torn_object(void **state)
         assert_true(WIFSIGNALED(status));
     }
     struct kv_keys k;
-    assert_int_equal(kv_list(fx->kv, "", &k), SIREN_OK);
+    assert_int_equal(kv_list(fx->base.kv, "", &k), SIREN_OK);
     assert_int_equal(k.count, 1);
     assert_string_equal(k.keys[0], "torn/obj");
     kv_keys_free(&k);
@@ -431,10 +316,10 @@ static void test_s3_list_follows_continuation_tokens_past_1000_keys(void **state
     char key[64];
     for (int i = 0; i < n; i++) {
         snprintf(key, sizeof key, "many/k%05d", i);
-        assert_int_equal(kv_put(fx->kv, key, "", 0), SIREN_OK);
+        assert_int_equal(kv_put(fx->base.kv, key, "", 0), SIREN_OK);
     }
     struct kv_keys k;
-    assert_int_equal(kv_list(fx->kv, "many/", &k), SIREN_OK);
+    assert_int_equal(kv_list(fx->base.kv, "many/", &k), SIREN_OK);
     assert_int_equal(k.count, (size_t)n);
     for (int i = 0; i < n; i++) {
         snprintf(key, sizeof key, "many/k%05d", i);
@@ -586,11 +471,8 @@ int main(void)
         return 1;
     }
     const struct CMUnitTest tests[] = {
-        S3_TEST(test_s3_put_get_round_trips_binary_empty_and_large),
-        S3_TEST(test_s3_put_overwrites_last_writer_wins),
-        S3_TEST(test_s3_get_missing_key_returns_not_found),
-        S3_TEST(test_s3_list_returns_sorted_keys_under_prefix),
-        S3_TEST(test_s3_delete_removes_and_second_delete_is_not_found),
+        KV_SUITE_TESTS(setup_each, teardown_each, &fx_store),
+        S3_TEST(test_s3_objects_are_framed_under_the_prefix),
         S3_TEST(test_s3_bad_keys_are_rejected_and_odd_characters_round_trip),
         S3_TEST(test_s3_corrupt_object_is_checksum_error_naming_key),
         S3_TEST(test_s3_killed_writer_never_leaves_a_torn_object),
