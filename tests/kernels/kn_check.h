@@ -86,6 +86,30 @@ static inline struct kc_result kc_gradcheck(float *x, const float *g, size_t n, 
     return kc_gradcheck_k(x, g, n, first, stride, h, f, ctx, 0);
 }
 
+/* Takes `steps` Adam steps of the initialised model m on b (the batch's mask seed advancing
+ * by one per step from b.seed), frees m, and returns a malloc'ed copy of the parameters (n in
+ * *n): run twice from the same seed, the copies must be equal bit for bit. */
+static inline float *kc_train_copy(struct kn_model *m, struct kn_batch b, int steps, size_t *n)
+{
+    struct kn_optim_config oc = kn_optim_config_default(KN_OPTIM_ADAM);
+    struct kn_optim o;
+    struct err e;
+    *n = kn_model_num_params(m);
+    assert_int_equal(kn_optim_init(&o, &oc, *n, &e), SIREN_OK);
+    uint64_t seed0 = b.seed;
+    float loss;
+    for (int s = 0; s < steps; s++) {
+        b.seed = seed0 + (uint64_t)s;
+        assert_int_equal(kn_model_train_step(m, &b, &o, &loss, &e), SIREN_OK);
+    }
+    float *copy = malloc(*n * sizeof *copy);
+    assert_non_null(copy);
+    memcpy(copy, kn_model_params(m), *n * sizeof *copy);
+    kn_optim_free(&o);
+    kn_model_free(m);
+    return copy;
+}
+
 #endif
 
 /* ------------------------------------------------ model gradient checks */

@@ -90,27 +90,16 @@ static void test_lenet_overfits_a_tiny_batch(void **state)
 static void test_lenet_same_seed_gives_same_bits(void **state)
 {
     (void)state;
-    float *run[2];
-    size_t n = 0;
     static float x[8 * 784];
     int32_t y[8];
     random_images(x, y, 8, 28, 6);
     struct kn_batch b = {.n = 8, .images = x, .labels = y};
+    float *run[2];
+    size_t n = 0;
     for (int k = 0; k < 2; k++) {
         struct kn_model *m = make_lenet(28, 8);
         kn_model_init(m, 7);
-        struct kn_optim_config oc = kn_optim_config_default(KN_OPTIM_ADAM);
-        struct kn_optim o;
-        struct err e;
-        n = kn_model_num_params(m);
-        assert_int_equal(kn_optim_init(&o, &oc, n, &e), SIREN_OK);
-        float loss;
-        for (int s = 0; s < 4; s++)
-            assert_int_equal(kn_model_train_step(m, &b, &o, &loss, &e), SIREN_OK);
-        run[k] = malloc(n * sizeof(float));
-        memcpy(run[k], kn_model_params(m), n * sizeof(float));
-        kn_optim_free(&o);
-        kn_model_free(m);
+        run[k] = kc_train_copy(m, b, 4, &n);
     }
     assert_memory_equal(run[0], run[1], n * sizeof(float));
     free(run[0]);

@@ -151,19 +151,7 @@ static void test_lr_same_seed_gives_same_bits(void **state)
     for (int k = 0; k < 2; k++) {
         struct kn_model *m = make_lr(6, 0.01f);
         kn_model_init(m, 9);
-        struct kn_batch b = tiny_batch();
-        struct kn_optim_config oc = kn_optim_config_default(KN_OPTIM_ADAM);
-        struct kn_optim o;
-        struct err e;
-        n = kn_model_num_params(m);
-        assert_int_equal(kn_optim_init(&o, &oc, n, &e), SIREN_OK);
-        float loss;
-        for (int s = 0; s < 5; s++)
-            assert_int_equal(kn_model_train_step(m, &b, &o, &loss, &e), SIREN_OK);
-        run[k] = malloc(n * sizeof(float));
-        memcpy(run[k], kn_model_params(m), n * sizeof(float));
-        kn_optim_free(&o);
-        kn_model_free(m);
+        run[k] = kc_train_copy(m, tiny_batch(), 5, &n);
     }
     assert_memory_equal(run[0], run[1], n * sizeof(float));
     free(run[0]);
