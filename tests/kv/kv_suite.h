@@ -1,22 +1,29 @@
 /*
  * The KV interface suite every backend passes (tests/kv for file: and redis://, tests/s3 for
  * s3://): round trips of binary, empty and 4 MiB objects, last writer wins, missing keys, sorted
- * listing under a prefix, deletion, and the request counters of each. An includer's fixture
+ * listing under a prefix, deletion, the request counters of each, and kill -9 during puts. An includer's fixture
  * starts with a struct kv_suite_fx, and its set-up opens fx->kv on a fresh, empty store.
- * Backend-specific checks (corruption, kill -9 during puts, key encodings) stay beside it.
+ * Backend-specific checks (corruption, key encodings, failures) stay beside it.
  */
 #ifndef SIREN_KV_SUITE_H
 #define SIREN_KV_SUITE_H
 
+#include <signal.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "kv.h"
 
 struct kv_suite_fx {
     struct kv *kv;
     char url[4200];
+    const char *name;    /* backend, for messages */
+    int torn_kills;      /* kill -9s in the torn-write test */
+    double torn_window_s; /* longest a writer runs before it is killed */
 };
 
 static void fill_pattern(uint8_t *buf, size_t len, uint64_t seed)
@@ -141,6 +148,73 @@ static void kv_suite_delete_removes_and_second_delete_is_not_found(void **state)
     kv_keys_free(&k);
 }
 
+/* The torn-write test: a child process overwrites one object with two alternating contents
+ * while this process reads it, then is killed at a random moment, fx->torn_kills times
+ * ($SIREN_KV_TORN_ITERATIONS overrides); every read, during and after, is one whole version, and
+ * no temporary object of a killed writer ever shows in a listing. */
+static void kv_suite_killed_writer_never_leaves_a_torn_object(void **state)
+{
+    struct kv_suite_fx *fx = *state;
+    const char *env = getenv("SIREN_KV_TORN_ITERATIONS");
+    int iterations = env && atoi(env) > 0 ? atoi(env) : fx->torn_kills;
+    size_t len = 2u << 20;
+    uint8_t *a = malloc(len), *b = malloc(len);
+    assert_non_null(a);
+    assert_non_null(b);
+    fill_pattern(a, len, 11);
+    fill_pattern(b, len, 12);
+    uint64_t x = 0x5eed;
+    long reads = 0, found_a = 0, found_b = 0;
+    /* The object exists from the start: an overwrite must never make it disappear. */
+    assert_int_equal(kv_put(fx->kv, "torn/obj", a, len), SIREN_OK);
+    for (int it = 0; it < iterations; it++) {
+        pid_t child = fork();
+        assert_true(child >= 0);
+        if (child == 0) {
+            struct kv *kv;
+            struct err e;
+            if (kv_open(fx->url, &kv, &e) != SIREN_OK) _exit(3);
+            for (unsigned n = 0;; n++)
+                if (kv_put(kv, "torn/obj", n % 2 ? b : a, len) != SIREN_OK) _exit(4);
+        }
+        /* Read while the writer runs for a random part of the window, then kill it. */
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        double until = clock_mono_s() + fx->torn_window_s * (double)(x % 1000) / 1000.0;
+        do {
+            struct kv_value v;
+            int rc = kv_get(fx->kv, "torn/obj", &v);
+            if (rc) fprintf(stderr, "iteration %d: %s\n", it, kv_errmsg(fx->kv));
+            assert_int_equal(rc, SIREN_OK);
+            assert_int_equal(v.len, len);
+            int is_a = !memcmp(v.data, a, len), is_b = !memcmp(v.data, b, len);
+            assert_true(is_a || is_b);
+            found_a += is_a;
+            found_b += is_b;
+            reads++;
+            kv_value_free(&v);
+        } while (clock_mono_s() < until);
+        kill(child, SIGKILL);
+        int status;
+        assert_int_equal(waitpid(child, &status, 0), child);
+        assert_true(WIFSIGNALED(status)); /* killed, not failed */
+        struct kv_value v;
+        assert_int_equal(kv_get(fx->kv, "torn/obj", &v), SIREN_OK);
+        assert_true(v.len == len && (!memcmp(v.data, a, len) || !memcmp(v.data, b, len)));
+        kv_value_free(&v);
+    }
+    struct kv_keys k;
+    assert_int_equal(kv_list(fx->kv, "", &k), SIREN_OK);
+    assert_int_equal(k.count, 1); /* temporary files of killed writers are not objects */
+    assert_string_equal(k.keys[0], "torn/obj");
+    kv_keys_free(&k);
+    fprintf(stderr, "[ torn ] %s: %d kills, %ld concurrent reads (%ld of A, %ld of B), none torn\n",
+            fx->name, iterations, reads, found_a, found_b);
+    free(a);
+    free(b);
+}
+
 #define KV_SUITE_TESTS(setup, teardown, fx)                                                      \
     cmocka_unit_test_prestate_setup_teardown(kv_suite_put_get_round_trips_binary_empty_and_large, \
                                              setup, teardown, fx),                                \
@@ -151,6 +225,8 @@ static void kv_suite_delete_removes_and_second_delete_is_not_found(void **state)
         cmocka_unit_test_prestate_setup_teardown(kv_suite_list_returns_sorted_keys_under_prefix,  \
                                                  setup, teardown, fx),                            \
         cmocka_unit_test_prestate_setup_teardown(                                                 \
-            kv_suite_delete_removes_and_second_delete_is_not_found, setup, teardown, fx)
+            kv_suite_delete_removes_and_second_delete_is_not_found, setup, teardown, fx),         \
+        cmocka_unit_test_prestate_setup_teardown(                                                 \
+            kv_suite_killed_writer_never_leaves_a_torn_object, setup, teardown, fx)
 
 #endif
