@@ -1,4 +1,5 @@
-/* siren bench SUITE: runs one benchmark suite (see bench/bench.h). */
+/* siren bench SUITE: runs one benchmark suite: a built-in one (see bench/bench.h) or one defined
+ * as a file in bench/suites/ (bench/suite.c); and siren plot. */
 #include "bench.h"
 #include "cmd.h"
 
@@ -21,11 +22,27 @@ static const struct suite suites[] = {
     {"ps", bench_ps_main, "parameter-server baseline: wall clock against the virtual model"},
 };
 
+/* Suite files shipped in bench/suites/, listed in the usage with their description. */
+static const char *const suite_files[] = {"paper", "ci"};
+
 static void usage(FILE *f)
 {
     fprintf(f, "usage: siren bench SUITE [options]   (siren bench SUITE --help)\n\nsuites:\n");
+    for (size_t i = 0; i < sizeof suite_files / sizeof *suite_files; i++) {
+        char path[1200];
+        const char *what = "(suite file missing)";
+        cJSON *root = NULL;
+        struct err e;
+        if (!bench_suite_path(suite_files[i], path, sizeof path) && !json_load_file(path, &root, &e)) {
+            const cJSON *d = cJSON_GetObjectItemCaseSensitive(root, "summary");
+            if (cJSON_IsString(d)) what = d->valuestring;
+        }
+        fprintf(f, "  %-10s %s\n", suite_files[i], what);
+        cJSON_Delete(root);
+    }
     for (size_t i = 0; i < sizeof suites / sizeof *suites; i++)
         fprintf(f, "  %-10s %s\n", suites[i].name, suites[i].summary);
+    fprintf(f, "\nAny bench/suites/NAME.json is a suite too.\n");
 }
 
 int cmd_bench(int argc, char **argv)
@@ -40,5 +57,11 @@ int cmd_bench(int argc, char **argv)
     }
     for (size_t i = 0; i < sizeof suites / sizeof *suites; i++)
         if (!strcmp(argv[1], suites[i].name)) return suites[i].run(argc - 1, argv + 1);
-    return cmd_usage_error("bench", "unknown suite '%s'", argv[1]);
+    char path[1200] = "bench/suites/NAME.json";
+    if (!strchr(argv[1], '/') && !bench_suite_path(argv[1], path, sizeof path))
+        return bench_suite_main(argv[1], argc - 1, argv + 1);
+    return cmd_usage_error("bench", "unknown suite '%s' (no built-in suite and no %s)", argv[1],
+                           path);
 }
+
+int cmd_plot(int argc, char **argv) { return bench_plot_main(argc, argv); }

@@ -21,6 +21,7 @@ static const struct subcommand subcommands[] = {
     {"sched", cmd_sched, "train the DRL scheduling policy; compare policies"},
     {"ps", cmd_ps, "the EC2 MXNet-style parameter-server baseline (under mpirun)"},
     {"bench", cmd_bench, "benchmark suites: tables and figures"},
+    {"plot", cmd_plot, "the suites' figures (gnuplot PNGs) for any run directories"},
 };
 
 static void usage(FILE *f)
@@ -52,6 +53,8 @@ int cmd_fail(const char *cmd, const struct err *e)
 
 int main(int argc, char **argv)
 {
+    /* Run outputs, traces and KV objects are never world-writable, whatever the umask. */
+    fs_umask_no_world_write();
     log_init_from_env();
     if (argc < 2) {
         usage(stderr);

@@ -1,0 +1,78 @@
+/*
+ * The suite runner's pieces, private to bench/. A suite file (bench/suites/NAME.json) lists
+ * sections; each runs the same runs for each of its workloads by launching siren's own
+ * commands (`siren run`, `mpirun siren ps`, `siren sched eval`) and reading back what they wrote.
+ * Every run becomes one or more suite_rows: the one result model, written as markdown, CSV and
+ * JSON (suite_report.c), drawn by gnuplot (suite_plot.c) and compared with expected values
+ * (suite_check.c). Rows own their curves; release a list with suite_rows_free().
+ */
+#ifndef SIREN_BENCH_SUITE_INTERNAL_H
+#define SIREN_BENCH_SUITE_INTERNAL_H
+
+#include "core.h"
+
+/* One point of a run's loss curve: after an epoch, the run's cumulative virtual time and cost
+ * and the held-out loss. */
+struct suite_point {
+    double time_s, cost_usd, loss;
+};
+
+/* One configuration's result. NAN marks a figure that does not apply (no budget, target not
+ * reached, not simulated, no EC2 run to compare with). */
+struct suite_row {
+    char section[48], workload[48], platform[48];
+    char label[160];      /* the configuration, e.g. "20 functions", "m4.large x 2", "drl" */
+    char kind[16];        /* "emulator", "simulator" or "ec2-ps" */
+    char same_cost_as[64]; /* label of the EC2 run whose cost was this run's budget, or "" */
+    char run_dir[1024];   /* where the run's own outputs are; "" for simulator rows */
+    int epochs, reached_target;
+    double budget_usd, time_to_target_s, total_time_s, cost_usd, final_loss, test_accuracy;
+    double ratio_to_oracle;   /* simulator rows: JCT / the oracle's JCT at the same budget */
+    double time_reduction_pct; /* same-cost rows: 100 * (1 - JCT / the EC2 run's JCT) */
+    struct suite_point *curve;
+    int n_curve;
+};
+
+struct suite_rows {
+    struct suite_row *v;
+    size_t n, cap;
+};
+
+/* Appends a zeroed row with every NAN-able figure set to NAN; returns it or NULL (no memory). */
+struct suite_row *suite_rows_add(struct suite_rows *rows);
+void suite_rows_free(struct suite_rows *rows);
+/* "section/workload/platform/label": how expected values find their row. */
+void suite_row_id(const struct suite_row *r, char *buf, size_t len);
+
+/* Fills r's figures and curve from a run directory written by `siren run` or `siren ps`
+ * (summary.json, epochs.csv). Errors: SIREN_ENOTFOUND, SIREN_EFORMAT naming the file. */
+int suite_row_read_run(struct suite_row *r, const char *run_dir, struct err *e) SIREN_WUR;
+
+/* The three tables of a result directory: table.md (with the header lines: machine, commit,
+ * date, calibration, presets), table.csv and table.json. header: markdown lines written above
+ * the tables (may be NULL); sections: the suite file's "sections" array, whose titles head the
+ * tables (may be NULL). The markdown is also printed on stdout when print is set. */
+int suite_write_tables(const struct suite_rows *rows, const char *dir, const char *suite,
+                       const char *header, const cJSON *sections, int print,
+                       struct err *e) SIREN_WUR;
+/* Reads table.json back (for `siren bench ci --check DIR`). Curves are not read. */
+int suite_read_table_json(const char *path, struct suite_rows *rows, struct err *e) SIREN_WUR;
+
+/* Draws, per (section, workload, platform) group of rows, loss vs time and loss vs cost (rows
+ * with a curve) and time vs cost (one point per configuration) as PNGs in dir with gnuplot;
+ * the .gp scripts stay beside them. Files: SECTION-WORKLOAD-PLATFORM-loss-time.png (and
+ * loss-cost, time-cost; no SECTION- for rows without a section). Errors: SIREN_ENOTFOUND when
+ * gnuplot is missing, SIREN_EIO when it fails (naming the script). */
+int suite_plot(const struct suite_rows *rows, const char *dir, struct err *e) SIREN_WUR;
+
+/* Compares rows with an expected-values file (results/ci/expected.json). Every figure out of
+ * its tolerance is printed on stderr, named ("ci/lr-synthetic/lambda-2019/hsp: cost_usd
+ * 0.0123 expected 0.0122 (tolerance rel 1e-09)"); *failures gets their count. Errors: the
+ * file's own (SIREN_EFORMAT naming key). */
+int suite_check_expected(const struct suite_rows *rows, const char *expected_path,
+                         int *failures, struct err *e) SIREN_WUR;
+/* Writes an expected-values file from rows, with the default tolerances. */
+int suite_write_expected(const struct suite_rows *rows, const char *path,
+                         struct err *e) SIREN_WUR;
+
+#endif
