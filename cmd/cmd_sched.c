@@ -34,8 +34,8 @@ struct opts {
     struct sim_setup su;
     const char *policies, *out, *policy_out;
     size_t eval_rows;
-    int episodes, emulate;
-    double budget_spread;
+    int episodes, emulate, reinforce, cold_start;
+    double budget_spread, sigma_start, sigma_end;
     uint64_t seed;
 };
 
@@ -45,13 +45,16 @@ static void usage(FILE *f)
             "usage: siren sched train --workload W [--budget USD] [--episodes K] --out POLICY\n"
             "       siren sched eval --workload W [--budget USD] [--policies LIST] [--emulate]\n"
             "                        [--out DIR]\n\n"
-            "train: REINFORCE with a learned baseline in the simulator; prints a learning curve.\n"
+            "train: PPO (or --algo reinforce) in the simulator; prints a learning curve.\n"
             "eval:  runs every policy (default drl:results/sched/W.policy.json,grid,heuristic,\n"
             "       oracle) in the simulator; --emulate replays each one's schedule in the\n"
             "       emulator (one rank) and reports the fidelity of the simulated JCT.\n\n"
             "  --target-loss L --max-epochs E --seed S --batch B --hash-bits K --calibration F\n"
             "  --platform P --loss-model FILE --eval-rows N (emulation)\n"
             "  --budget-spread X    train at budgets log-uniform in [B/X, B*X] (default 1)\n"
+            "  --algo ppo|reinforce the policy-gradient method (default ppo)\n"
+            "  --sigma START,END    exploration ceiling, annealed (default 0.5,0.02)\n"
+            "  --cold-start         start from a random network, not the grid's action\n"
             "Defaults: lr-ctr budget $0.03 target 0.50 batch 16 hash-bits 16 (30 epochs);\n"
             "lenet-fashion budget $0.01 target 0.40 batch 256 (20 epochs).\n");
 }
@@ -67,7 +70,8 @@ static int parse(int argc, char **argv, const char *cmd, struct opts *o)
         {"hash-bits", required_argument, 0, 'H'}, {"calibration", required_argument, 0, 'C'},
         {"platform", required_argument, 0, 'p'}, {"loss-model", required_argument, 0, 'L'},
         {"eval-rows", required_argument, 0, 'v'}, {"budget-spread", required_argument, 0, 'x'},
-        {"help", no_argument, 0, 'h'},
+        {"algo", required_argument, 0, 'a'},     {"sigma", required_argument, 0, 'g'},
+        {"cold-start", no_argument, 0, 'c'},     {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0},
     };
     memset(o, 0, sizeof *o);
@@ -78,7 +82,7 @@ static int parse(int argc, char **argv, const char *cmd, struct opts *o)
     struct err e;
     int c, max_epochs = 0;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "w:B:T:E:k:o:P:ms:b:H:C:p:L:v:x:h", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "w:B:T:E:k:o:P:ms:b:H:C:p:L:v:x:a:g:ch", longopts, NULL)) != -1) {
         switch (c) {
         case 'w': o->su.workload = optarg; break;
         case 'B':
@@ -132,6 +136,20 @@ static int parse(int argc, char **argv, const char *cmd, struct opts *o)
                 return cmd_usage_error(cmd, "--budget-spread: expected a factor >= 1, got '%s'", optarg);
             o->budget_spread = d;
             break;
+        case 'a':
+            if (!strcmp(optarg, "ppo")) o->reinforce = 0;
+            else if (!strcmp(optarg, "reinforce")) o->reinforce = 1;
+            else return cmd_usage_error(cmd, "--algo: expected ppo or reinforce, got '%s'", optarg);
+            break;
+        case 'g': {
+            char *end;
+            o->sigma_start = strtod(optarg, &end);
+            o->sigma_end = *end == ',' ? strtod(end + 1, &end) : -1;
+            if (*end || !(o->sigma_start > 0) || !(o->sigma_end > 0))
+                return cmd_usage_error(cmd, "--sigma: expected START,END > 0, got '%s'", optarg);
+            break;
+        }
+        case 'c': o->cold_start = 1; break;
         case 'h': usage(stdout); return -1;
         default: return cmd_usage_error(cmd, "unknown option");
         }
@@ -168,7 +186,30 @@ static int cmd_sched_train(int argc, char **argv)
     struct sim *s;
     struct err e;
     if (sim_open_setup(&o.su, &s, &e)) return cmd_fail("sched train", &e);
-    struct sched_train_opts t = {o.episodes, 32, 1e-3, 3e-3, o.seed, 25, stdout, o.budget_spread, 0};
+    struct sched_train_opts t;
+    sched_train_opts_default(&t);
+    t.episodes = o.episodes;
+    t.seed = o.seed;
+    t.print_every = 25;
+    t.curve = stdout;
+    t.budget_spread = o.budget_spread;
+    t.cold_start = o.cold_start;
+    if (o.sigma_start > 0) {
+        t.sigma_start = o.sigma_start;
+        t.sigma_end = o.sigma_end;
+    }
+    if (o.reinforce) {
+        /* One whole-batch step per batch: the rates of the REINFORCE runs of sched/README.md. */
+        t.algo = SCHED_TRAIN_REINFORCE;
+        t.batch_episodes = 32;
+        t.lr_policy = 1e-3;
+        t.lr_value = 3e-3;
+    }
+    printf("# %s: %s, %d episodes in batches of %d, Adam lr %g (value %g), sigma %g -> %g, "
+           "seed %llu\n", o.su.workload, o.reinforce ? "REINFORCE with a value baseline" :
+           "PPO (clip 0.2, GAE 0.95, 4 passes of minibatches of 256 steps)", t.episodes,
+           t.batch_episodes, t.lr_policy, t.lr_value, t.sigma_start, t.sigma_end,
+           (unsigned long long)t.seed);
     double t0 = clock_mono_s();
     rc = sched_drl_train(s, &t, o.out, &e);
     sim_close(s);

@@ -18,7 +18,8 @@ static void usage(FILE *f)
 {
     fprintf(f,
             "usage: siren sim --workload W --scheduler SPEC [options]\n"
-            "       siren sim fit --out MODEL.json RUN_DIR...\n\n"
+            "       siren sim fit [--form rounds|discount] [--per-run] --out MODEL.json RUN_DIR...\n"
+            "       siren sim fit --model MODEL.json RUN_DIR...   (how MODEL predicts the runs)\n\n"
             "Runs W epoch by epoch in the simulator: epoch time and cost from the emulator's\n"
             "planner, platform preset and calibration (the same numbers as `siren run` for the\n"
             "same schedule), loss from a loss-progress model fitted to emulator runs.\n\n"
@@ -33,34 +34,77 @@ static void usage(FILE *f)
             "  --schedule-out FILE  write the actions taken as a schedule file\n");
 }
 
+/* Prints how model m predicts each run (the fit's own runs, or held-out ones). */
+static int print_check(const struct sim_loss_model *m, const char **dirs, int nd, struct err *e)
+{
+    struct sim_loss_check *c = calloc((size_t)nd, sizeof *c);
+    double rmse;
+    int points;
+    if (!c) return err_set(e, SIREN_ENOMEM, "out of memory");
+    int rc = sim_loss_model_check(m, dirs, nd, c, &rmse, &points, e);
+    if (!rc) {
+        printf("%-48s %6s %8s %9s %10s\n", "run", "epochs", "rmse", "last_loss", "last_error");
+        for (int i = 0; i < nd; i++)
+            printf("%-48s %6d %8.4f %9.4f %+10.4f\n", dirs[i], c[i].epochs, c[i].rmse,
+                   c[i].last_loss, c[i].last_error);
+        printf("%s (%s form): rmse %.4f over %d epochs of %d runs\n", m->workload,
+               sim_progress_name(m->progress), rmse, points, nd);
+    }
+    free(c);
+    return rc;
+}
+
 static int cmd_sim_fit(int argc, char **argv)
 {
-    const char *out = NULL;
+    const char *out = NULL, *model = NULL;
+    enum sim_progress form = SIM_PROGRESS_ROUNDS;
+    int verbose = 0;
     const char **dirs = calloc((size_t)argc, sizeof *dirs);
     int nd = 0;
     if (!dirs) return 1;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--out") && i + 1 < argc) out = argv[++i];
+        else if (!strcmp(argv[i], "--model") && i + 1 < argc) model = argv[++i];
+        else if (!strcmp(argv[i], "--form") && i + 1 < argc) {
+            i++;
+            if (!strcmp(argv[i], "rounds")) form = SIM_PROGRESS_ROUNDS;
+            else if (!strcmp(argv[i], "discount")) form = SIM_PROGRESS_DISCOUNT;
+            else {
+                free(dirs);
+                return cmd_usage_error("sim fit", "--form: expected rounds or discount, got '%s'",
+                                       argv[i]);
+            }
+        } else if (!strcmp(argv[i], "--per-run")) verbose = 1;
         else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
             usage(stdout);
             free(dirs);
             return 0;
         } else dirs[nd++] = argv[i];
     }
-    if (!out || nd == 0) {
+    if ((!out && !model) || (out && model) || nd == 0) {
         free(dirs);
-        return cmd_usage_error("sim fit", "expected --out MODEL.json and at least one RUN_DIR");
+        return cmd_usage_error("sim fit", "expected --out MODEL.json (fit) or --model MODEL.json "
+                               "(check), and at least one RUN_DIR");
     }
     struct sim_loss_model m;
     struct err e;
-    int rc = sim_loss_model_fit(dirs, nd, &m, &e);
-    free(dirs);
+    int rc;
+    if (model) {
+        rc = sim_loss_model_load(model, &m, &e);
+        if (!rc) rc = print_check(&m, dirs, nd, &e);
+        free(dirs);
+        return rc ? cmd_fail("sim fit", &e) : 0;
+    }
+    rc = sim_loss_model_fit(dirs, nd, form, &m, &e);
     if (!rc) rc = sim_loss_model_save(out, &m, &e);
+    if (!rc && verbose) rc = print_check(&m, dirs, nd, &e);
+    free(dirs);
     if (rc) return cmd_fail("sim fit", &e);
-    printf("%s: loss0 %.4f loss_inf %.4f tau_samples %.1f kappa %.3f gamma %.3f rmse %.4f "
-           "(%d epochs of %d runs) -> %s\n",
-           m.workload, m.loss0, m.loss_inf, m.tau_samples, m.kappa, m.gamma, m.rmse, m.points,
-           m.runs, out);
+    printf("%s: %s form: loss0 %.4f loss_inf %.4f tau_samples %.1f kappa %.3f beta %.3f "
+           "%s %.3f rmse %.4f (%d epochs of %d runs) -> %s\n",
+           m.workload, sim_progress_name(m.progress), m.loss0, m.loss_inf, m.tau_samples,
+           m.kappa, m.beta, m.progress == SIM_PROGRESS_ROUNDS ? "psi" : "gamma",
+           m.progress == SIM_PROGRESS_ROUNDS ? m.psi : m.gamma, m.rmse, m.points, m.runs, out);
     return 0;
 }
 

@@ -90,13 +90,36 @@ void drl_mlp_backward(const struct drl_mlp *m, const struct drl_cache *c, const 
     }
 }
 
-double drl_log_std(double y) { return -1.0 + 1.5 * tanh(y + 0.35); }
+/* log sigma in [hi - log DRL_SIGMA_RANGE, hi]: a tanh squashing under the annealed ceiling
+ * hi, so that the policy can narrow its exploration by a bounded factor but not collapse it
+ * early (which, unbounded, it did within a few thousand episodes, stuck in the first schedule
+ * that reached the target). */
+double drl_log_std(double y, double hi)
+{
+    return hi - log(DRL_SIGMA_RANGE) * 0.5 * (1.0 - tanh(y));
+}
+
+double drl_log_std_slope(double y, double hi)
+{
+    (void)hi;
+    double t = tanh(y);
+    return log(DRL_SIGMA_RANGE) * 0.5 * (1.0 - t * t);
+}
+
+/* log(loss / target), clipped to [-0.5, 2]: l / loss0 barely moves near the target (0.41 and
+ * 0.40 of 2.3 differ by 0.4 %), where the last epochs are decided. */
+static double loss_gap(const struct drl_meta *m, double loss)
+{
+    double g = m->target_loss > 0 && loss > 0 ? log(loss / m->target_loss) : 0.0;
+    return g < -0.5 ? -0.5 : g > 2 ? 2 : g;
+}
 
 void drl_features(const struct drl_meta *m, const struct epoch_report *s, double *x)
 {
     memset(x, 0, DRL_IN * sizeof *x);
     x[1] = 1.0;
     x[8] = 1.0;
+    x[9] = loss_gap(m, m->loss0);
     if (!s) return;
     double phases = s->fetch_s + s->compute_s + s->update_s;
     x[0] = (double)s->epoch / m->max_epochs;
@@ -111,6 +134,7 @@ void drl_features(const struct drl_meta *m, const struct epoch_report *s, double
     x[7] = s->mem_util < 1 ? s->mem_util : 1;
     double left = isfinite(s->budget_left_usd) ? s->budget_left_usd / m->budget_usd : 4.0;
     x[8] = left < -1 ? -1 : left > 4 ? 4 : left;
+    x[9] = loss_gap(m, s->test_loss);
 }
 
 struct sched_action drl_action_map(const struct drl_meta *m, double a_n, double a_m)
@@ -157,7 +181,7 @@ int drl_policy_save(const char *path, const struct drl_policy *p, struct err *e)
 {
     const struct drl_meta *m = &p->meta;
     cJSON *o = cJSON_CreateObject();
-    cJSON_AddStringToObject(o, "format", "siren-drl-1");
+    cJSON_AddStringToObject(o, "format", "siren-drl-2");
     cJSON_AddStringToObject(o, "workload", m->workload);
     add_exact(o, "budget_usd", m->budget_usd);
     add_exact(o, "target_loss", m->target_loss);
@@ -197,8 +221,8 @@ int drl_policy_load(const char *path, struct drl_policy *out, struct err *e)
     long long me, nm, m0, m1, ms;
     double seed = 0;
     if ((rc = json_get_string(o, "format", path, &fmt, e))) goto out;
-    if (strcmp(fmt, "siren-drl-1")) {
-        rc = err_set(e, SIREN_EFORMAT, "%s: key 'format': '%s', expected siren-drl-1", path, fmt);
+    if (strcmp(fmt, "siren-drl-2")) {
+        rc = err_set(e, SIREN_EFORMAT, "%s: key 'format': '%s', expected siren-drl-2", path, fmt);
         goto out;
     }
     if ((rc = json_get_string(o, "workload", path, &wl, e)) ||
@@ -314,15 +338,19 @@ static void adam_step(struct adam *a, double *params, const double *grad, size_t
 /* One step of an episode, kept for the update. */
 struct drl_sample {
     double x[DRL_IN];
-    double a[2];  /* sampled coordinates (before clamping) */
-    double r, ret;
+    double a[2];   /* sampled coordinates (before clamping) */
+    double logp;   /* log-density of a under the policy that sampled it */
+    double r;      /* reward */
+    double v;      /* value estimate V(x) when sampled */
+    double adv;    /* advantage */
+    double ret;    /* value target */
+    int last;      /* the episode's last step */
 };
 
 /* One episode of the mean action. */
 static int greedy_episode(struct sim *s, const struct drl_policy *p, struct sim_result *out,
                           struct err *e)
 {
-    struct sim_result r;
     struct sched_action acts[SIM_MAX_EPOCHS];
     const struct epoch_report *state = NULL;
     struct epoch_report rep;
@@ -339,9 +367,32 @@ static int greedy_episode(struct sim *s, const struct drl_policy *p, struct sim_
         state = &rep;
     }
     /* Replaying the same actions gives the episode's result record. */
-    int rc = sim_run_actions(s, acts, n, &r, e);
-    *out = r;
-    return rc;
+    return sim_run_actions(s, acts, n, out, e);
+}
+
+/* log N(a; mu, sigma) summed over the two coordinates, without the constant. */
+static double gauss_logp(const struct drl_cache *c, const double *a, double hi, double *ls_out)
+{
+    double lp = 0;
+    for (int k = 0; k < 2; k++) {
+        double ls = drl_log_std(c->y[2 + k], hi), z = (a[k] - c->y[k]) / exp(ls);
+        lp += -0.5 * z * z - ls;
+        if (ls_out) ls_out[k] = ls;
+    }
+    return lp;
+}
+
+/* d(loss)/dy for loss = -w log pi(a|x) - ent * entropy, through the log-std squashing. */
+static void logp_grad(const struct drl_cache *c, const double *a, double hi, double w, double ent,
+                      double *dy)
+{
+    for (int k = 0; k < 2; k++) {
+        double ls = drl_log_std(c->y[2 + k], hi), sig = exp(ls), z = (a[k] - c->y[k]) / sig;
+        dy[k] = -w * z / sig;
+        /* d log pi / d ls = z^2 - 1; d entropy / d ls = 1 */
+        double dls = -w * (z * z - 1) - ent;
+        dy[2 + k] = dls * drl_log_std_slope(c->y[2 + k], hi);
+    }
 }
 
 int drl_train(struct sim *s, const struct sched_train_opts *o, struct drl_policy *out,
@@ -354,9 +405,13 @@ int drl_train(struct sim *s, const struct sched_train_opts *o, struct drl_policy
     struct adam ap = {0}, av = {0};
     struct drl_sample *buf = NULL;
     double *gp = NULL, *gv = NULL, *best = NULL, best_jct = 0;
+    size_t *order = NULL;
     int rc, have_best = 0;
+    const int ppo = o->algo == SCHED_TRAIN_PPO;
     /* cfg is the simulator's live configuration: its budget moves with the spread. */
     const double budget = cfg->budget_usd, spread = o->budget_spread > 1 ? o->budget_spread : 1;
+    const double sig0 = o->sigma_start > 0 ? o->sigma_start : 0.5,
+                 sig1 = o->sigma_end > 0 ? o->sigma_end : 0.02;
     /* Normalisation and reward scale from the grid baseline at this budget. */
     struct sim_result grid;
     if ((rc = sim_grid_search(s, &grid, e))) return rc;
@@ -380,24 +435,26 @@ int drl_train(struct sim *s, const struct sched_train_opts *o, struct drl_policy
         (rc = adam_init(&ap, out->net.n_params, o->lr_policy, e)) ||
         (rc = adam_init(&av, value.n_params, o->lr_value, e)))
         goto out;
+    double *W3 = out->net.params + DRL_HIDDEN * DRL_IN + DRL_HIDDEN + DRL_HIDDEN * DRL_HIDDEN +
+                 DRL_HIDDEN,
+           *b3 = W3 + DRL_OUT * DRL_HIDDEN;
+    /* The log-std starts near the top of its (annealed) range: wide exploration first. */
+    b3[2] = b3[3] = 1.0;
     /* The first policy is the grid baseline: the output layer's weights start at zero and its
      * mean biases at the grid's static action, so the search starts from (and, through the
      * greedy checkpoint below, never ends worse than) the best static schedule. */
     if (!o->cold_start) {
-        double *W3 = out->net.params + DRL_HIDDEN * DRL_IN + DRL_HIDDEN + DRL_HIDDEN * DRL_HIDDEN +
-                     DRL_HIDDEN,
-               *b3 = W3 + DRL_OUT * DRL_HIDDEN;
         memset(W3, 0, (size_t)(DRL_OUT * DRL_HIDDEN) * sizeof *W3);
         drl_action_unmap(m, grid.actions[0], &b3[0], &b3[1]);
-        b3[2] = b3[3] = 0;
     }
     int be = o->batch_episodes > 0 ? o->batch_episodes : 32;
     size_t cap = (size_t)be * (size_t)cfg->max_epochs;
     buf = malloc(cap * sizeof *buf);
+    order = malloc(cap * sizeof *order);
     gp = malloc(out->net.n_params * sizeof *gp);
     gv = malloc(value.n_params * sizeof *gv);
     best = malloc(out->net.n_params * sizeof *best);
-    if (!buf || !gp || !gv || !best) {
+    if (!buf || !order || !gp || !gv || !best) {
         rc = err_set(e, SIREN_ENOMEM, "out of memory");
         goto out;
     }
@@ -416,6 +473,10 @@ int drl_train(struct sim *s, const struct sched_train_opts *o, struct drl_policy
     double curve_ret = 0, curve_succ = 0, curve_jct = 0;
     int curve_n = 0, curve_ok = 0;
     for (int u = 0; u < updates; u++) {
+        const double frac = updates > 1 ? (double)u / (updates - 1) : 1.0;
+        /* Entropy annealing by the exploration ceiling: sigma <= sig0 (sig1/sig0)^frac, so
+         * late updates search finely around the mean, where the budget's edge is. */
+        const double hi = log(sig0) + frac * (log(sig1) - log(sig0));
         size_t ns = 0;
         for (int ep = 0; ep < be; ep++) {
             if (spread > 1) sim_set_budget(s, budget * exp(log(spread) * (2 * rng_uniform(&r) - 1)));
@@ -425,16 +486,21 @@ int drl_train(struct sim *s, const struct sched_train_opts *o, struct drl_policy
             size_t first = ns;
             while (sim_stopped(s) == SIM_RUNNING) {
                 struct drl_sample *d = &buf[ns++];
-                struct drl_cache c;
+                struct drl_cache c, cv;
                 drl_features(m, state, d->x);
                 drl_mlp_forward(&out->net, d->x, &c);
+                drl_mlp_forward(&value, d->x, &cv);
                 for (int k = 0; k < 2; k++)
-                    d->a[k] = c.y[k] + exp(drl_log_std(c.y[2 + k])) * rng_normal(&r);
+                    d->a[k] = c.y[k] + exp(drl_log_std(c.y[2 + k], hi)) * rng_normal(&r);
+                d->logp = gauss_logp(&c, d->a, hi, NULL);
+                d->v = cv.y[0];
+                d->last = 0;
                 struct sched_action a = drl_action_map(m, d->a[0], d->a[1]);
                 if ((rc = sim_step(s, a, &rep, e))) goto out;
                 state = &rep;
                 d->r = -rep.time_s / m->jct_ref_s;
             }
+            buf[ns - 1].last = 1;
             /* Terminal: a bonus for the target within budget, else a penalty that shrinks as
              * the loss gets closer to the target: -2 - 10 log(loss / target), at most -7. */
             double bud = sim_config_of(s)->budget_usd;
@@ -442,10 +508,15 @@ int drl_train(struct sim *s, const struct sched_train_opts *o, struct drl_policy
             double gap = 10.0 * log(rep.test_loss / m->target_loss);
             gap = gap < 0 ? 0 : gap > 5 ? 5 : gap;
             buf[ns - 1].r += ok ? 1.0 : -2.0 - gap;
-            double g = 0, total = 0;
+            /* Advantages: GAE (Schulman et al. 2016), no discount (episodes are short and the
+             * objective is the whole JCT); lambda = 1 is REINFORCE's G_t - V(s_t). */
+            double lam = ppo ? o->gae_lambda : 1.0, gae = 0, total = 0;
             for (size_t k = ns; k-- > first;) {
-                g += buf[k].r;
-                buf[k].ret = g;
+                double vnext = buf[k].last ? 0.0 : buf[k + 1].v;
+                double delta = buf[k].r + vnext - buf[k].v;
+                gae = delta + lam * (buf[k].last ? 0.0 : gae);
+                buf[k].adv = gae;
+                buf[k].ret = gae + buf[k].v;
                 total += buf[k].r;
             }
             curve_ret += total;
@@ -456,51 +527,70 @@ int drl_train(struct sim *s, const struct sched_train_opts *o, struct drl_policy
             }
             curve_n++;
         }
-        /* Advantages against the value baseline, normalised over the batch. */
+        /* Advantages normalised over the batch. */
         double mean = 0, var = 0;
-        double *adv = malloc(ns * sizeof *adv);
-        if (!adv) {
-            rc = err_set(e, SIREN_ENOMEM, "out of memory");
-            goto out;
-        }
-        memset(gv, 0, value.n_params * sizeof *gv);
-        for (size_t k = 0; k < ns; k++) {
-            struct drl_cache c;
-            drl_mlp_forward(&value, buf[k].x, &c);
-            adv[k] = buf[k].ret - c.y[0];
-            double dy = (c.y[0] - buf[k].ret) / (double)ns; /* d/dV of mean squared error / 2 */
-            drl_mlp_backward(&value, &c, &dy, gv);
-            mean += adv[k];
-        }
+        for (size_t k = 0; k < ns; k++) mean += buf[k].adv;
         mean /= (double)ns;
-        for (size_t k = 0; k < ns; k++) var += (adv[k] - mean) * (adv[k] - mean);
+        for (size_t k = 0; k < ns; k++) var += (buf[k].adv - mean) * (buf[k].adv - mean);
         double sd = sqrt(var / (double)ns) + 1e-8;
-        memset(gp, 0, out->net.n_params * sizeof *gp);
-        for (size_t k = 0; k < ns; k++) {
-            struct drl_cache c;
-            drl_mlp_forward(&out->net, buf[k].x, &c);
-            double A = (adv[k] - mean) / sd, dy[DRL_OUT];
-            /* Gradient of -A log N(a; mu, sigma) w.r.t. mu and the log-std pre-activation. */
-            for (int q = 0; q < 2; q++) {
-                double ls = drl_log_std(c.y[2 + q]), sig = exp(ls), z = (buf[k].a[q] - c.y[q]) / sig;
-                dy[q] = -A * z / sig / (double)ns;
-                double dls = -A * (z * z - 1) / (double)ns;
-                double th = tanh(c.y[2 + q]);
-                dy[2 + q] = dls * 1.5 * (1 - th * th);
+        for (size_t k = 0; k < ns; k++) buf[k].adv = (buf[k].adv - mean) / sd;
+        /* Learning rates decay linearly to a tenth over the run; so does the entropy bonus,
+         * to nothing. */
+        double lrf = 1.0 - 0.9 * frac, ent = o->entropy_coef * (1.0 - frac);
+        ap.lr = o->lr_policy * lrf;
+        av.lr = o->lr_value * lrf;
+        /* REINFORCE: one gradient step on the whole batch. PPO (Schulman et al. 2017): several
+         * passes of minibatch steps on the clipped surrogate, which keeps each new policy near
+         * the one that sampled the batch (ratio within 1 +- clip). */
+        int passes = ppo ? (o->ppo_epochs > 0 ? o->ppo_epochs : 4) : 1;
+        size_t mb = ppo ? (size_t)(o->minibatch > 0 ? o->minibatch : 256) : ns;
+        for (size_t k = 0; k < ns; k++) order[k] = k;
+        for (int pass = 0; pass < passes; pass++) {
+            if (ppo)
+                for (size_t k = ns; k > 1; k--) {
+                    size_t j = (size_t)rng_below(&r, (uint64_t)k), t = order[k - 1];
+                    order[k - 1] = order[j];
+                    order[j] = t;
+                }
+            for (size_t lo = 0; lo < ns; lo += mb) {
+                size_t hi_k = lo + mb < ns ? lo + mb : ns, cnt = hi_k - lo;
+                /* A short tail minibatch is folded into the previous one. */
+                if (ppo && ns - hi_k < mb / 2) {
+                    hi_k = ns;
+                    cnt = hi_k - lo;
+                }
+                memset(gp, 0, out->net.n_params * sizeof *gp);
+                memset(gv, 0, value.n_params * sizeof *gv);
+                for (size_t q = lo; q < hi_k; q++) {
+                    const struct drl_sample *d = &buf[order[q]];
+                    struct drl_cache c, cv;
+                    drl_mlp_forward(&out->net, d->x, &c);
+                    double w = d->adv;
+                    if (ppo) {
+                        double ratio = exp(gauss_logp(&c, d->a, hi, NULL) - d->logp);
+                        /* The clipped side has no gradient. */
+                        if ((d->adv > 0 && ratio > 1 + o->ppo_clip) ||
+                            (d->adv < 0 && ratio < 1 - o->ppo_clip))
+                            w = 0;
+                        else w = d->adv * ratio;
+                    }
+                    double dy[DRL_OUT];
+                    logp_grad(&c, d->a, hi, w / (double)cnt, ent / (double)cnt, dy);
+                    drl_mlp_backward(&out->net, &c, dy, gp);
+                    drl_mlp_forward(&value, d->x, &cv);
+                    double dv = (cv.y[0] - d->ret) / (double)cnt; /* d/dV of squared error / 2 */
+                    drl_mlp_backward(&value, &cv, &dv, gv);
+                }
+                adam_step(&ap, out->net.params, gp, out->net.n_params);
+                adam_step(&av, value.params, gv, value.n_params);
+                if (hi_k == ns) break;
             }
-            drl_mlp_backward(&out->net, &c, dy, gp);
         }
-        free(adv);
-        /* Learning rates decay linearly to a tenth over the run. */
-        double frac = 1.0 - 0.9 * (double)u / updates;
-        ap.lr = o->lr_policy * frac;
-        av.lr = o->lr_value * frac;
-        adam_step(&ap, out->net.params, gp, out->net.n_params);
-        adam_step(&av, value.params, gv, value.n_params);
-        /* Every 5 updates, the greedy (mean-action) policy is run once; the best one that
+        /* Every few updates, the greedy (mean-action) policy is run; the best one that
          * reaches the target within budget is kept (a checkpoint, not a change to the
          * gradient). */
-        if ((u + 1) % 5 == 0 || u + 1 == updates) {
+        int every = o->greedy_every > 0 ? o->greedy_every : 5;
+        if ((u + 1) % every == 0 || u + 1 == updates) {
             struct sim_result g;
             double score = 0;
             int ok = 1;
@@ -518,9 +608,9 @@ int drl_train(struct sim *s, const struct sched_train_opts *o, struct drl_policy
             }
         }
         if (o->curve && o->print_every > 0 && ((u + 1) % o->print_every == 0 || u + 1 == updates)) {
-            fprintf(o->curve, "update %5d  episodes %7d  return %8.4f  success %5.3f  jct_s %10.3f"
-                    "  best_greedy_jct_s %10.3f\n",
-                    u + 1, (u + 1) * be, curve_ret / curve_n, curve_succ / curve_n,
+            fprintf(o->curve, "update %5d  episodes %7d  sigma_max %6.4f  return %8.4f  success "
+                    "%5.3f  jct_s %10.3f  best_greedy_jct_s %10.3f\n",
+                    u + 1, (u + 1) * be, exp(hi), curve_ret / curve_n, curve_succ / curve_n,
                     curve_ok ? curve_jct / curve_ok : (double)NAN, have_best ? best_jct : (double)NAN);
             /* (with a budget spread, best_greedy_jct_s is the sum over the three budgets) */
             fflush(o->curve);
@@ -533,6 +623,7 @@ out:
     sim_set_budget(s, budget);
     free(best);
     free(buf);
+    free(order);
     free(gp);
     free(gv);
     adam_free(&ap);
@@ -551,4 +642,24 @@ int sched_drl_train(struct sim *s, const struct sched_train_opts *o, const char 
     rc = drl_policy_save(out_path, &p, e);
     drl_policy_free(&p);
     return rc;
+}
+
+void sched_train_opts_default(struct sched_train_opts *o)
+{
+    memset(o, 0, sizeof *o);
+    o->episodes = 20000;
+    o->batch_episodes = 64;
+    o->lr_policy = 3e-4;
+    o->lr_value = 1e-3;
+    o->seed = 0;
+    o->budget_spread = 1;
+    o->algo = SCHED_TRAIN_PPO;
+    o->gae_lambda = 0.95;
+    o->ppo_clip = 0.2;
+    o->ppo_epochs = 4;
+    o->minibatch = 256;
+    o->entropy_coef = 0.0;
+    o->sigma_start = 0.5;
+    o->sigma_end = 0.02;
+    o->greedy_every = 5;
 }

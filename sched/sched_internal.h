@@ -9,9 +9,9 @@
 #include "scheduler.h"
 #include "sim.h"
 
-/* Network sizes: 9 state features -> 32 tanh -> 32 tanh -> 4 outputs (mean of the two action
- * coordinates, then their log-std). The value baseline: 9 -> 32 tanh -> 32 tanh -> 1. */
-#define DRL_IN 9
+/* Network sizes: 10 state features -> 32 tanh -> 32 tanh -> 4 outputs (mean of the two action
+ * coordinates, then their log-std). The value baseline: 10 -> 32 tanh -> 32 tanh -> 1. */
+#define DRL_IN 10
 #define DRL_HIDDEN 32
 #define DRL_OUT 4
 
@@ -58,16 +58,21 @@ void drl_features(const struct drl_meta *m, const struct epoch_report *state, do
 struct sched_action drl_action_map(const struct drl_meta *m, double a_n, double a_m);
 /* The inverse of drl_action_map for an action on the grid. */
 void drl_action_unmap(const struct drl_meta *m, struct sched_action a, double *a_n, double *a_m);
-/* log-std of output y[2 + i]: -1 + 1.5 tanh(y + 0.35), in [-2.5, 0.5] (about -0.5 at y = 0). */
-double drl_log_std(double y);
+/* How far below its (annealed) ceiling the policy may narrow its exploration. */
+#define DRL_SIGMA_RANGE 4.0
+/* log-std of output y[2 + i] (action coordinates, [-1, 1]) under the ceiling hi (log sigma,
+ * annealed during training): hi - log(DRL_SIGMA_RANGE) (1 - tanh y) / 2; and its derivative
+ * in y. */
+double drl_log_std(double y, double hi);
+double drl_log_std_slope(double y, double hi);
 
-/* Policy file: JSON {"format": "siren-drl-1", meta..., "layers": [9, 32, 4], "params": [...]}.
+/* Policy file: JSON {"format": "siren-drl-2", meta..., "layers": [10, 32, 32, 4], "params": [...]}.
  * Errors: SIREN_ENOTFOUND, SIREN_EFORMAT naming the file (and line for JSON syntax) and key. */
 int drl_policy_load(const char *path, struct drl_policy *out, struct err *e) SIREN_WUR;
 int drl_policy_save(const char *path, const struct drl_policy *p, struct err *e) SIREN_WUR;
 void drl_policy_free(struct drl_policy *p);
 
-/* Trains into out (REINFORCE with a learned value baseline, Adam); see sched_drl_train. */
+/* Trains into out (PPO or REINFORCE with a learned value baseline, Adam); see sched_drl_train. */
 int drl_train(struct sim *s, const struct sched_train_opts *o, struct drl_policy *out,
               struct err *e) SIREN_WUR;
 

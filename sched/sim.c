@@ -16,7 +16,7 @@
 
 struct sim {
     struct sim_config cfg;
-    double target_loss, samples_per_epoch;
+    double target_loss;
     int max_n, min_memory_mb;
     /* Position, in each epoch's batch order, of the short last staged batch (-1: none). */
     int64_t short_pos[SIM_MAX_EPOCHS + 1];
@@ -96,14 +96,31 @@ out:
 
 /* ------------------------------------------------------------------- loss model */
 
-double sim_loss_effective(const struct sim_loss_model *m, double samples, int n)
+double sim_loss_lr_weight(const struct sim_loss_model *m, int epoch)
 {
-    return samples / (1.0 + m->gamma * (double)(n - 1));
+    return m->lr_decay > 0 && m->lr_decay != 1.0 && epoch > 1 ? pow(m->lr_decay, epoch - 1) : 1.0;
+}
+
+double sim_loss_effective(const struct sim_loss_model *m, size_t n_batches, int batch, int n,
+                          int epoch)
+{
+    if (n < 1) n = 1;
+    if (m->progress == SIM_PROGRESS_DISCOUNT)
+        return (double)n_batches * batch / (1.0 + m->gamma * (double)(n - 1));
+    /* Under HSP with overwrite, the n functions of an epoch step in rounds: each round every
+     * function reads (nearly) the same version and the last writer's step survives, so the
+     * model advances one step per round, ceil(n_batches / n) rounds (the emulator's fresh,
+     * non-stale reads count exactly these). psi discounts a round by its stale fraction, and
+     * a step counts in proportion to its epoch's learning rate (Adam's step scales with it). */
+    size_t rounds = (n_batches + (size_t)n - 1) / (size_t)n;
+    return (double)rounds * batch * (1.0 - m->psi * (1.0 - 1.0 / n)) * sim_loss_lr_weight(m, epoch);
 }
 
 double sim_loss_at(const struct sim_loss_model *m, double eff)
 {
-    return m->loss_inf + (m->loss0 - m->loss_inf) * pow(1.0 + eff / m->tau_samples, -m->kappa);
+    double x = eff > 0 ? eff / m->tau_samples : 0.0;
+    if (m->beta != 1.0) x = pow(x, m->beta);
+    return m->loss_inf + (m->loss0 - m->loss_inf) * pow(1.0 + x, -m->kappa);
 }
 
 double sim_loss_needed(const struct sim_loss_model *m, double target)
@@ -111,7 +128,8 @@ double sim_loss_needed(const struct sim_loss_model *m, double target)
     if (target >= m->loss0) return 0.0;
     if (target <= m->loss_inf) return (double)INFINITY;
     double g = (target - m->loss_inf) / (m->loss0 - m->loss_inf);
-    return m->tau_samples * (pow(g, -1.0 / m->kappa) - 1.0);
+    double x = pow(g, -1.0 / m->kappa) - 1.0;
+    return m->tau_samples * (m->beta != 1.0 ? pow(x, 1.0 / m->beta) : x);
 }
 
 int sim_loss_model_default_path(const char *workload, char *buf, size_t len)
@@ -124,18 +142,32 @@ int sim_loss_model_default_path(const char *workload, char *buf, size_t len)
                     workload) >= (int)len ? -1 : 0;
 }
 
+const char *sim_progress_name(enum sim_progress p)
+{
+    return p == SIM_PROGRESS_ROUNDS ? "rounds" : "discount";
+}
+
 int sim_loss_model_save(const char *path, const struct sim_loss_model *m, struct err *e)
 {
     cJSON *o = cJSON_CreateObject();
-    cJSON_AddStringToObject(o, "format", "siren-loss-model-1");
+    cJSON_AddStringToObject(o, "format", "siren-loss-model-2");
     cJSON_AddStringToObject(o, "workload", m->workload);
-    cJSON_AddStringToObject(o, "model", "loss = loss_inf + (loss0 - loss_inf) * (1 + E/tau)^-kappa; "
-                                        "E += samples / (1 + gamma*(n-1)) per epoch");
+    cJSON_AddStringToObject(o, "progress", sim_progress_name(m->progress));
+    cJSON_AddStringToObject(
+        o, "model",
+        m->progress == SIM_PROGRESS_ROUNDS
+            ? "loss = loss_inf + (loss0 - loss_inf) * (1 + (E/tau)^beta)^-kappa; E += batch * "
+              "ceil(n_batches/n) * (1 - psi*(1 - 1/n)) * lr_decay^(epoch-1) per epoch"
+            : "loss = loss_inf + (loss0 - loss_inf) * (1 + (E/tau)^beta)^-kappa; E += samples / "
+              "(1 + gamma*(n-1)) per epoch");
     cJSON_AddNumberToObject(o, "loss0", m->loss0);
     cJSON_AddNumberToObject(o, "loss_inf", m->loss_inf);
     cJSON_AddNumberToObject(o, "tau_samples", m->tau_samples);
     cJSON_AddNumberToObject(o, "kappa", m->kappa);
+    cJSON_AddNumberToObject(o, "beta", m->beta);
     cJSON_AddNumberToObject(o, "gamma", m->gamma);
+    cJSON_AddNumberToObject(o, "psi", m->psi);
+    cJSON_AddNumberToObject(o, "lr_decay", m->lr_decay);
     cJSON_AddNumberToObject(o, "rmse", m->rmse);
     cJSON_AddNumberToObject(o, "points", m->points);
     cJSON_AddNumberToObject(o, "runs", m->runs);
@@ -150,20 +182,38 @@ int sim_loss_model_load(const char *path, struct sim_loss_model *out, struct err
     memset(out, 0, sizeof *out);
     int rc = json_load_file(path, &o, e);
     if (rc) return rc;
-    const char *fmt, *wl;
+    const char *fmt, *wl, *prog = "discount";
     double v[5];
     const char *keys[5] = {"loss0", "loss_inf", "tau_samples", "kappa", "gamma"};
     if ((rc = json_get_string(o, "format", path, &fmt, e))) goto out;
-    if (strcmp(fmt, "siren-loss-model-1")) {
-        rc = err_set(e, SIREN_EFORMAT, "%s: format '%s', expected siren-loss-model-1", path, fmt);
+    /* Version 1 is the discount form with beta = 1 (files fitted before the rounds form). */
+    int v2 = !strcmp(fmt, "siren-loss-model-2");
+    if (!v2 && strcmp(fmt, "siren-loss-model-1")) {
+        rc = err_set(e, SIREN_EFORMAT, "%s: format '%s', expected siren-loss-model-2 (or -1)",
+                     path, fmt);
         goto out;
     }
     if ((rc = json_get_string(o, "workload", path, &wl, e))) goto out;
     for (int i = 0; i < 5; i++)
         if ((rc = json_get_number(o, keys[i], path, &v[i], e))) goto out;
-    if (!(v[2] > 0) || !(v[3] > 0) || v[4] < 0 || !(v[0] >= v[1])) {
-        rc = err_set(e, SIREN_EFORMAT, "%s: expected tau_samples > 0, kappa > 0, gamma >= 0 and "
-                     "loss0 >= loss_inf", path);
+    out->beta = 1.0;
+    out->lr_decay = 1.0;
+    if (v2 && ((rc = json_get_string(o, "progress", path, &prog, e)) ||
+               (rc = json_get_number(o, "beta", path, &out->beta, e)) ||
+               (rc = json_get_number(o, "psi", path, &out->psi, e)) ||
+               (rc = json_get_number(o, "lr_decay", path, &out->lr_decay, e))))
+        goto out;
+    if (!strcmp(prog, "rounds")) out->progress = SIM_PROGRESS_ROUNDS;
+    else if (!strcmp(prog, "discount")) out->progress = SIM_PROGRESS_DISCOUNT;
+    else {
+        rc = err_set(e, SIREN_EFORMAT, "%s: key 'progress': '%s', expected rounds or discount",
+                     path, prog);
+        goto out;
+    }
+    if (!(v[2] > 0) || !(v[3] > 0) || !(v[4] >= 0) || !(v[0] >= v[1]) || !(out->beta > 0) ||
+        !(out->psi >= 0 && out->psi < 1) || !(out->lr_decay > 0 && out->lr_decay <= 1)) {
+        rc = err_set(e, SIREN_EFORMAT, "%s: expected tau_samples > 0, kappa > 0, beta > 0, "
+                     "gamma >= 0, 0 <= psi < 1, 0 < lr_decay <= 1 and loss0 >= loss_inf", path);
         goto out;
     }
     snprintf(out->workload, sizeof out->workload, "%s", wl);
@@ -180,9 +230,9 @@ out:
 }
 
 struct fit_point {
-    int run;
-    double samples; /* of this epoch */
-    int n;
+    int run, epoch;
+    int n, batch;
+    size_t steps; /* completed mini-batch steps of this epoch (the emulator's versions) */
     double loss;
 };
 
@@ -205,6 +255,11 @@ static int fit_read_run(const char *dir, int run, char *workload, size_t wlen,
     if (*workload && strcmp(workload, wl)) {
         rc = err_set(e, SIREN_EINVAL, "%s: workload %s, but the other runs are of %s", path, wl,
                      workload);
+        cJSON_Delete(s);
+        return rc;
+    }
+    if (batch < 1 || batch > INT32_MAX) {
+        rc = err_set(e, SIREN_EFORMAT, "%s: key 'batch': %lld, expected >= 1", path, batch);
         cJSON_Delete(s);
         return rc;
     }
@@ -232,7 +287,8 @@ static int fit_read_run(const char *dir, int run, char *workload, size_t wlen,
             if (end == p) break;
             p = *end == ',' ? end + 1 : end;
         }
-        if (k < 17 || !(f[1] >= 1) || !(f[10] >= 0)) {
+        if (k < 17 || !(f[0] >= 1 && f[0] <= SIM_MAX_EPOCHS) || !(f[1] >= 1 && f[1] <= INT32_MAX) || !(f[10] >= 0) ||
+            !(f[15] >= 0 && f[15] <= 1e15)) {
             rc = err_set(e, SIREN_EFORMAT, "%s line %d: expected 17 numeric fields (epoch .. "
                          "stale_reads)", path, line);
             break;
@@ -246,90 +302,246 @@ static int fit_read_run(const char *dir, int run, char *workload, size_t wlen,
             }
             *pts = q;
         }
-        /* Samples of the epoch: versions (completed steps) x batch. */
-        (*pts)[(*np)++] = (struct fit_point){run, f[15] * (double)batch, (int)f[1], f[10]};
+        (*pts)[(*np)++] = (struct fit_point){run, (int)f[0], (int)f[1], (int)batch, (size_t)f[15],
+                                             f[10]};
     }
     free(text);
     return rc;
 }
 
-/* Sum of squared errors for (gamma, kappa, tau), with loss0 and loss_inf solved by least
- * squares (loss = loss_inf (1 - g) + loss0 g, g = (1 + E/tau)^-kappa). */
-static double fit_sse(const struct fit_point *p, int n, double gamma, double kappa, double tau,
-                      double *loss0, double *loss_inf)
+static int fit_read_runs(const char *const *run_dirs, int n_dirs, char *workload, size_t wlen,
+                         struct fit_point **pts, int *np, struct err *e)
 {
-    double sxx = 0, sxy = 0, syy = 0, sx = 0, sy = 0, sl = 0, sxl = 0, syl = 0, eff = 0;
-    int run = -1;
+    int cap = 0, rc = SIREN_OK;
+    *pts = NULL;
+    *np = 0;
+    workload[0] = '\0';
+    for (int i = 0; i < n_dirs && !rc; i++)
+        rc = fit_read_run(run_dirs[i], i, workload, wlen, pts, np, &cap, e);
+    if (!rc && *np < 3) rc = err_set(e, SIREN_EINVAL, "%d epochs in all: at least 3 are needed", *np);
+    if (rc) {
+        free(*pts);
+        *pts = NULL;
+    }
+    return rc;
+}
+
+/* g_i = (1 + (E_i/tau)^beta)^-kappa for every point, E_i accumulated per run. */
+static void fit_shape(const struct sim_loss_model *m, const struct fit_point *p, int n, double *g)
+{
+    double eff = 0;
     for (int i = 0; i < n; i++) {
-        if (p[i].run != run) {
-            run = p[i].run;
-            eff = 0;
-        }
-        eff += p[i].samples / (1.0 + gamma * (p[i].n - 1));
-        double g = pow(1.0 + eff / tau, -kappa);
-        double x = 1 - g, y = g; /* coefficients of loss_inf and loss0 */
+        if (i == 0 || p[i].run != p[i - 1].run) eff = 0;
+        eff += sim_loss_effective(m, p[i].steps, p[i].batch, p[i].n, p[i].epoch);
+        double x = eff / m->tau_samples;
+        g[i] = pow(1.0 + (m->beta != 1.0 ? pow(x, m->beta) : x), -m->kappa);
+    }
+}
+
+/* Sum of squared errors of m's progress and shape parameters, with loss0 and loss_inf solved
+ * by least squares (loss = loss_inf (1 - g) + loss0 g) under 0 <= loss_inf <= loss0; both
+ * written into m. g is scratch (n). */
+static double fit_sse(struct sim_loss_model *m, const struct fit_point *p, int n, double *g)
+{
+    fit_shape(m, p, n, g);
+    double sxx = 0, sxy = 0, syy = 0, sxl = 0, syl = 0, sl = 0;
+    for (int i = 0; i < n; i++) {
+        double x = 1 - g[i], y = g[i]; /* coefficients of loss_inf and loss0 */
         sxx += x * x;
         sxy += x * y;
         syy += y * y;
         sxl += x * p[i].loss;
         syl += y * p[i].loss;
-        sx += x;
-        sy += y;
         sl += p[i].loss * p[i].loss;
     }
-    double det = sxx * syy - sxy * sxy;
-    double a = 0, b = 0;
+    double det = sxx * syy - sxy * sxy, a = 0, b = 0;
     if (fabs(det) > 1e-300) {
         a = (sxl * syy - syl * sxy) / det;
         b = (syl * sxx - sxl * sxy) / det;
     }
-    if (a < 0) a = 0;
-    if (b < a) b = a;
-    *loss_inf = a;
-    *loss0 = b;
-    (void)sx;
-    (void)sy;
-    return sl - 2 * a * sxl - 2 * b * syl + a * a * sxx + 2 * a * b * sxy + b * b * syy;
+    /* On the boundary: loss_inf = 0 (loss0 alone), or loss0 = loss_inf (a constant). */
+    if (a < 0) {
+        a = 0;
+        b = syy > 0 ? syl / syy : 0;
+    }
+    if (b < a) a = b = (sxl + syl) / (sxx + 2 * sxy + syy);
+    m->loss_inf = a;
+    m->loss0 = b;
+    /* The expanded form can round below zero on an exact fit. */
+    double sse = sl - 2 * a * sxl - 2 * b * syl + a * a * sxx + 2 * a * b * sxy + b * b * syy;
+    return sse > 0 ? sse : 0.0;
 }
 
-int sim_loss_model_fit(const char *const *run_dirs, int n_dirs, struct sim_loss_model *out,
-                       struct err *e)
+/* The free parameters of the form as a vector (progress, ln kappa, ln tau, ln beta) and back;
+ * out-of-range vectors are rejected (a penalty for the simplex). */
+static int fit_unpack(struct sim_loss_model *m, const double *x, int fit_beta)
 {
-    memset(out, 0, sizeof *out);
-    struct fit_point *pts = NULL;
-    int np = 0, cap = 0, rc = SIREN_OK;
-    char workload[64] = "";
-    for (int i = 0; i < n_dirs && !rc; i++)
-        rc = fit_read_run(run_dirs[i], i, workload, sizeof workload, &pts, &np, &cap, e);
-    if (!rc && np < 3) rc = err_set(e, SIREN_EINVAL, "%d epochs in all: at least 3 are needed", np);
-    if (rc) {
-        free(pts);
-        return rc;
+    double hi = m->progress == SIM_PROGRESS_ROUNDS ? 0.95 : 1.0;
+    if (!(x[0] >= 0 && x[0] <= hi) || !(x[1] >= log(0.02) && x[1] <= log(5.0)) ||
+        !(x[3] >= log(0.3) && x[3] <= log(4.0)))
+        return 0;
+    if (m->progress == SIM_PROGRESS_ROUNDS) m->psi = x[0];
+    else m->gamma = x[0];
+    m->kappa = exp(x[1]);
+    m->tau_samples = exp(x[2]);
+    m->beta = fit_beta ? exp(x[3]) : 1.0;
+    return 1;
+}
+
+static double fit_eval(struct sim_loss_model *m, const double *x, int fit_beta,
+                       const struct fit_point *p, int n, double *g)
+{
+    return fit_unpack(m, x, fit_beta) ? fit_sse(m, p, n, g) : (double)INFINITY;
+}
+
+/* Nelder-Mead (Nelder and Mead 1965) from x over the 4 (or 3 without beta) parameters: the
+ * grid's best point is refined off the grid. Deterministic. */
+static void fit_refine(struct sim_loss_model *m, double *x, int fit_beta, const struct fit_point *p,
+                       int n, double *g)
+{
+    enum { D = 4 };
+    int d = fit_beta ? 4 : 3;
+    double s[D + 1][D], f[D + 1];
+    static const double step[D] = {0.05, 0.2, 0.3, 0.15};
+    for (int i = 0; i <= d; i++) {
+        memcpy(s[i], x, sizeof s[i]);
+        if (i) s[i][i - 1] += step[i - 1];
+        if (i && !(fit_eval(m, s[i], fit_beta, p, n, g) < (double)INFINITY)) s[i][i - 1] -= 2 * step[i - 1];
+        f[i] = fit_eval(m, s[i], fit_beta, p, n, g);
     }
-    double samples = pts[0].samples, best = INFINITY;
-    for (int gi = 0; gi <= 40; gi++) {
-        double gamma = gi / 40.0;
-        for (int ki = 0; ki < 40; ki++) {
-            double kappa = 0.05 * pow(3.0 / 0.05, ki / 39.0);
-            for (int ti = 0; ti < 60; ti++) {
-                double tau = samples * 1e-3 * pow(1e5, ti / 59.0);
-                double l0, li;
-                double sse = fit_sse(pts, np, gamma, kappa, tau, &l0, &li);
-                if (sse < best) {
-                    best = sse;
-                    out->gamma = gamma;
-                    out->kappa = kappa;
-                    out->tau_samples = tau;
-                    out->loss0 = l0;
-                    out->loss_inf = li;
+    for (int it = 0; it < 600; it++) {
+        /* order: best first */
+        for (int i = 1; i <= d; i++)
+            for (int j = i; j > 0 && f[j] < f[j - 1]; j--) {
+                double t = f[j];
+                f[j] = f[j - 1];
+                f[j - 1] = t;
+                double tv[D];
+                memcpy(tv, s[j], sizeof tv);
+                memcpy(s[j], s[j - 1], sizeof tv);
+                memcpy(s[j - 1], tv, sizeof tv);
+            }
+        if (f[d] - f[0] <= 1e-12 * (f[0] + 1e-12)) break;
+        double c[D] = {0}, xr[D], xe[D], xc[D];
+        for (int i = 0; i < d; i++)
+            for (int k = 0; k < d; k++) c[k] += s[i][k] / d;
+        for (int k = 0; k < D; k++) xr[k] = xe[k] = xc[k] = s[0][k];
+        for (int k = 0; k < d; k++) xr[k] = 2 * c[k] - s[d][k];
+        double fr = fit_eval(m, xr, fit_beta, p, n, g);
+        if (fr < f[0]) {
+            for (int k = 0; k < d; k++) xe[k] = 3 * c[k] - 2 * s[d][k];
+            double fe = fit_eval(m, xe, fit_beta, p, n, g);
+            memcpy(s[d], fe < fr ? xe : xr, sizeof s[d]);
+            f[d] = fe < fr ? fe : fr;
+        } else if (fr < f[d - 1]) {
+            memcpy(s[d], xr, sizeof s[d]);
+            f[d] = fr;
+        } else {
+            for (int k = 0; k < d; k++) xc[k] = 0.5 * (c[k] + s[d][k]);
+            double fc = fit_eval(m, xc, fit_beta, p, n, g);
+            if (fc < f[d]) {
+                memcpy(s[d], xc, sizeof s[d]);
+                f[d] = fc;
+            } else {
+                for (int i = 1; i <= d; i++) {
+                    for (int k = 0; k < d; k++) s[i][k] = 0.5 * (s[0][k] + s[i][k]);
+                    f[i] = fit_eval(m, s[i], fit_beta, p, n, g);
                 }
             }
         }
     }
-    snprintf(out->workload, sizeof out->workload, "%s", workload);
-    out->rmse = sqrt(best / np);
-    out->points = np;
-    out->runs = n_dirs;
+    int b = 0;
+    for (int i = 1; i <= d; i++)
+        if (f[i] < f[b]) b = i;
+    memcpy(x, s[b], sizeof s[b]);
+}
+
+int sim_loss_model_fit(const char *const *run_dirs, int n_dirs, enum sim_progress form,
+                       struct sim_loss_model *out, struct err *e)
+{
+    memset(out, 0, sizeof *out);
+    struct fit_point *pts;
+    int np;
+    char workload[64];
+    int rc = fit_read_runs(run_dirs, n_dirs, workload, sizeof workload, &pts, &np, e);
+    if (rc) return rc;
+    double *g = malloc((size_t)np * sizeof *g);
+    if (!g) {
+        free(pts);
+        return err_set(e, SIREN_ENOMEM, "out of memory");
+    }
+    /* The discount form keeps its original shape (beta = 1); the rounds form fits beta, the
+     * sharpness of the bend from the first, nearly linear, descent into the slow tail. */
+    int fit_beta = form == SIM_PROGRESS_ROUNDS;
+    struct sim_loss_model m = {0};
+    m.progress = form;
+    m.lr_decay = 1.0;
+    /* The rounds form weighs steps by their epoch's learning rate: the workload's decay. */
+    const struct workload_info *wi = workload_find(workload);
+    if (form == SIM_PROGRESS_ROUNDS && wi && wi->lr_decay > 0 && wi->lr_decay <= 1)
+        m.lr_decay = wi->lr_decay;
+    double samples = (double)pts[0].steps * pts[0].batch, best = INFINITY, bx[4] = {0};
+    int np_grid = form == SIM_PROGRESS_ROUNDS ? 20 : 41;
+    static const double betas[] = {0.5, 0.75, 1.0, 1.5, 2.0, 3.0};
+    for (int pi = 0; pi < np_grid; pi++)
+        for (int bi = 0; bi < (fit_beta ? 6 : 1); bi++)
+            for (int ki = 0; ki < 40; ki++)
+                for (int ti = 0; ti < 60; ti++) {
+                    double x[4] = {form == SIM_PROGRESS_ROUNDS ? pi * 0.05 : pi / 40.0,
+                                   log(0.05) + ki / 39.0 * log(3.0 / 0.05),
+                                   log(samples * 1e-3) + ti / 59.0 * log(1e5),
+                                   fit_beta ? log(betas[bi]) : 0.0};
+                    double sse = fit_eval(&m, x, fit_beta, pts, np, g);
+                    if (sse < best) {
+                        best = sse;
+                        memcpy(bx, x, sizeof bx);
+                    }
+                }
+    fit_refine(&m, bx, fit_beta, pts, np, g);
+    best = fit_eval(&m, bx, fit_beta, pts, np, g);
+    snprintf(m.workload, sizeof m.workload, "%s", workload);
+    m.rmse = sqrt(best / np);
+    m.points = np;
+    m.runs = n_dirs;
+    *out = m;
+    free(g);
+    free(pts);
+    return SIREN_OK;
+}
+
+int sim_loss_model_check(const struct sim_loss_model *m, const char *const *run_dirs,
+                         int n_dirs, struct sim_loss_check *per_run, double *rmse, int *points,
+                         struct err *e)
+{
+    struct fit_point *pts;
+    int np;
+    char workload[64];
+    int rc = fit_read_runs(run_dirs, n_dirs, workload, sizeof workload, &pts, &np, e);
+    if (rc) return rc;
+    if (strcmp(workload, m->workload)) {
+        free(pts);
+        return err_set(e, SIREN_EINVAL, "the runs are of %s, the model of %s", workload,
+                       m->workload);
+    }
+    double sse = 0, eff = 0;
+    if (per_run) memset(per_run, 0, (size_t)n_dirs * sizeof *per_run);
+    for (int i = 0; i < np; i++) {
+        if (i == 0 || pts[i].run != pts[i - 1].run) eff = 0;
+        eff += sim_loss_effective(m, pts[i].steps, pts[i].batch, pts[i].n, pts[i].epoch);
+        double d = sim_loss_at(m, eff) - pts[i].loss;
+        sse += d * d;
+        if (per_run) {
+            struct sim_loss_check *c = &per_run[pts[i].run];
+            c->rmse += d * d; /* a sum of squares until the end */
+            c->epochs++;
+            c->last_error = d;
+            c->last_loss = pts[i].loss;
+        }
+    }
+    for (int r = 0; per_run && r < n_dirs; r++)
+        if (per_run[r].epochs) per_run[r].rmse = sqrt(per_run[r].rmse / per_run[r].epochs);
+    *rmse = sqrt(sse / np);
+    *points = np;
     free(pts);
     return SIREN_OK;
 }
@@ -345,13 +557,17 @@ int sim_open(const struct sim_config *cfg, struct sim **out, struct err *e)
     if (strcmp(cfg->loss.workload, cfg->job.workload))
         return err_set(e, SIREN_EINVAL, "sim: the loss model is of %s, the job of %s",
                        cfg->loss.workload, cfg->job.workload);
+    const struct sim_loss_model *lm = &cfg->loss;
+    if (!(lm->tau_samples > 0) || !(lm->kappa > 0) || !(lm->beta > 0) || !(lm->psi >= 0) ||
+        !(lm->psi < 1) || !(lm->gamma >= 0) || !(lm->lr_decay > 0 && lm->lr_decay <= 1))
+        return err_set(e, SIREN_EINVAL, "sim: loss model of %s: expected tau_samples, kappa, "
+                       "beta > 0, gamma >= 0, 0 <= psi < 1 and 0 < lr_decay <= 1", lm->workload);
     if (cfg->job.n_batches < 1 || cfg->job.n_batches > UINT32_MAX)
         return err_set(e, SIREN_EINVAL, "sim: %zu mini-batches", cfg->job.n_batches);
     struct sim *s = calloc(1, sizeof *s);
     if (!s) return err_set(e, SIREN_ENOMEM, "out of memory");
     s->cfg = *cfg;
     s->target_loss = cfg->target_loss > 0 ? cfg->target_loss : cfg->job.default_target_loss;
-    s->samples_per_epoch = (double)cfg->job.n_batches * cfg->job.batch;
     size_t lim = (size_t)cfg->platform.concurrency_limit;
     s->max_n = (int)(cfg->job.n_batches < lim ? cfg->job.n_batches : lim);
     /* Room for the model and the runtime's own resident memory (64 MB). */
@@ -570,7 +786,7 @@ int sim_step(struct sim *s, struct sched_action a, struct epoch_report *rep, str
     rep->cost_usd = fe.cost_usd;
     rep->cpu_util = fe.billed_s > 0 ? fe.compute_s / fe.billed_s : 0.0;
     rep->mem_util = jb->model_bytes / (a.memory_mb * 1048576.0);
-    s->eff += sim_loss_effective(&s->cfg.loss, s->samples_per_epoch, a.n);
+    s->eff += sim_loss_effective(&s->cfg.loss, jb->n_batches, jb->batch, a.n, s->epoch);
     rep->test_loss = rep->train_loss = sim_loss_at(&s->cfg.loss, s->eff);
     rep->test_accuracy = rep->test_auc = (double)NAN;
     rep->invocations = fe.invocations;
@@ -761,7 +977,8 @@ static int oracle_dp(struct sim *s, const struct sched_action *grid, int ng,
     for (int i = 0; i < ng; i++) {
         ca[i] = (int)ceil(cost[i] / dc);
         if (ca[i] < 1) ca[i] = 1;
-        pa[i] = (int)floor(sim_loss_effective(&cfg->loss, s->samples_per_epoch, grid[i].n) / dpu);
+        pa[i] = (int)floor(sim_loss_effective(&cfg->loss, cfg->job.n_batches, cfg->job.batch,
+                                                grid[i].n, 1) / dpu);
     }
     for (int c = 0; c <= CB; c++)
         for (int p = 0; p <= PB; p++) {
@@ -807,6 +1024,115 @@ out:
     free(dp);
     free(ep);
     free(ch);
+    return rc;
+}
+
+/* The dynamic programme when progress depends on the epoch (a learning-rate decay): state
+ * (epoch t, cost units c, progress units p), value the least time; forward over t, each
+ * action's progress at epoch t weighted by the learning rate. Actions dominated in (time,
+ * cost, progress) are dropped first; states no faster than the best finished schedule are not
+ * expanded. Cost rounded up and progress down, as in oracle_dp. */
+static int oracle_dp_epochs(struct sim *s, const struct sched_action *grid, int ng,
+                            struct sched_action *seq, int *n_seq, struct err *e)
+{
+    enum { CB = 300, PB = 300 };
+    const size_t cells = (size_t)(CB + 1) * (PB + 1);
+    const struct sim_config *cfg = &s->cfg;
+    const int T = cfg->max_epochs;
+    double need = sim_loss_needed(&cfg->loss, s->target_loss);
+    *n_seq = 0;
+    if (!isfinite(need)) return SIREN_OK;
+    double *tau = malloc((size_t)ng * sizeof *tau), *cost = malloc((size_t)ng * sizeof *cost),
+           *prog = malloc((size_t)ng * sizeof *prog);
+    int *keep = malloc((size_t)ng * sizeof *keep), *ca = malloc((size_t)ng * sizeof *ca);
+    double *dp = malloc((size_t)(T + 1) * cells * sizeof *dp);
+    int *ch = malloc((size_t)(T + 1) * cells * sizeof *ch);
+    short *pp = malloc((size_t)(T + 1) * cells * sizeof *pp);
+    int rc = SIREN_OK, nk = 0;
+    if (!tau || !cost || !prog || !keep || !ca || !dp || !ch || !pp) {
+        rc = err_set(e, SIREN_ENOMEM, "out of memory");
+        goto out;
+    }
+    double max_cost = 0;
+    for (int i = 0; i < ng && !rc; i++) {
+        struct epoch_report rep;
+        sim_reset(s);
+        rc = sim_step(s, grid[i], &rep, e);
+        if (!rc) rc = sim_step(s, grid[i], &rep, e);
+        tau[i] = rep.time_s;
+        cost[i] = rep.cost_usd;
+        prog[i] = sim_loss_effective(&cfg->loss, cfg->job.n_batches, cfg->job.batch, grid[i].n, 1);
+        if (cost[i] > max_cost) max_cost = cost[i];
+    }
+    sim_reset(s);
+    if (rc) goto out;
+    for (int i = 0; i < ng; i++) {
+        int dominated = 0;
+        for (int j = 0; j < ng && !dominated; j++)
+            dominated = j != i && tau[j] <= tau[i] && cost[j] <= cost[i] && prog[j] >= prog[i] &&
+                        (tau[j] < tau[i] || cost[j] < cost[i] || prog[j] > prog[i] || j < i);
+        if (!dominated) keep[nk++] = i;
+    }
+    double budget = cfg->budget_usd > 0 ? cfg->budget_usd : max_cost * T;
+    double dc = budget / CB, dpu = need / PB;
+    for (int k = 0; k < nk; k++) {
+        ca[k] = (int)ceil(cost[keep[k]] / dc);
+        if (ca[k] < 1) ca[k] = 1;
+    }
+    for (size_t i = 0; i < (size_t)(T + 1) * cells; i++) dp[i] = (double)INFINITY;
+    dp[0] = 0;
+    double best = INFINITY;
+    int best_t = -1, best_c = -1;
+    for (int t = 0; t < T; t++) {
+        double w = sim_loss_lr_weight(&cfg->loss, t + 1);
+        const double *cur = dp + (size_t)t * cells;
+        double *nxt = dp + (size_t)(t + 1) * cells;
+        int *nch = ch + (size_t)(t + 1) * cells;
+        short *npp = pp + (size_t)(t + 1) * cells;
+        for (int c = 0; c <= CB; c++)
+            for (int p = 0; p < PB; p++) {
+                double t0 = cur[(size_t)c * (PB + 1) + p];
+                if (!(t0 < best)) continue;
+                for (int k = 0; k < nk; k++) {
+                    int c2 = c + ca[k];
+                    if (c2 > CB) continue;
+                    int i = keep[k], p2 = p + (int)floor(prog[i] * w / dpu);
+                    if (p2 > PB) p2 = PB;
+                    double t2 = t0 + tau[i];
+                    size_t at = (size_t)c2 * (PB + 1) + p2;
+                    if (t2 < nxt[at]) {
+                        nxt[at] = t2;
+                        nch[at] = k;
+                        npp[at] = (short)p;
+                        if (p2 == PB && t2 < best) {
+                            best = t2;
+                            best_t = t + 1;
+                            best_c = c2;
+                        }
+                    }
+                }
+            }
+    }
+    if (best_t > 0) {
+        int c = best_c, p = PB;
+        for (int t = best_t; t > 0; t--) {
+            size_t at = (size_t)t * cells + (size_t)c * (PB + 1) + p;
+            int k = ch[at];
+            seq[t - 1] = grid[keep[k]];
+            p = pp[at];
+            c -= ca[k];
+        }
+        *n_seq = best_t;
+    }
+out:
+    free(tau);
+    free(cost);
+    free(prog);
+    free(keep);
+    free(ca);
+    free(dp);
+    free(ch);
+    free(pp);
     return rc;
 }
 
@@ -869,7 +1195,11 @@ int sim_oracle_search(struct sim *s, const struct sched_action *grid, int n_grid
     }
     struct sched_action seq[SIM_MAX_EPOCHS];
     int n_seq;
-    if ((rc = oracle_dp(s, grid, n_grid, seq, &n_seq, e))) return rc;
+    int order_free = s->cfg.loss.progress == SIM_PROGRESS_DISCOUNT ||
+                     sim_loss_lr_weight(&s->cfg.loss, 2) == 1.0;
+    if ((rc = order_free ? oracle_dp(s, grid, n_grid, seq, &n_seq, e)
+                         : oracle_dp_epochs(s, grid, n_grid, seq, &n_seq, e)))
+        return rc;
     if (n_seq > 0) {
         if ((rc = sim_run_actions(s, seq, n_seq, &r, e))) return rc;
         if (result_better(&r, best)) *best = r;

@@ -4,10 +4,12 @@
  * the platform preset and the calibration), with a closed-form fast path for HSP that gives
  * the planner's numbers without building the plan; the loss comes from a loss-progress model
  * fitted to emulator runs (`siren sim fit`). No MPI, no sandboxes, no training.
- * Loss model (documented in sched/README.md): an epoch of n functions over S samples adds
- * S / (1 + gamma (n - 1)) effective samples (the staleness the schedule causes: with n
- * functions each GET misses the n - 1 other functions' in-flight updates), and the held-out
- * loss after E effective samples is loss_inf + (loss0 - loss_inf) (1 + E / tau)^-kappa.
+ * Loss model (documented in sched/README.md): under HSP with overwrite the n functions of an
+ * epoch step in rounds and only the last writer's step of a round survives, so an epoch adds
+ * E += batch x ceil(n_batches / n) x (1 - psi (1 - 1/n)) x lr_decay^(epoch - 1) effective
+ * samples (the "rounds" form; the older "discount" form, S / (1 + gamma (n - 1)), still
+ * loads), and the held-out loss
+ * after E effective samples is loss_inf + (loss0 - loss_inf) (1 + (E / tau)^beta)^-kappa.
  * Ownership: struct sim is opaque (sim_open / sim_close); the other structs are caller storage.
  */
 #ifndef SIREN_SIM_H
@@ -42,27 +44,59 @@ struct sim_job {
 int sim_job_load(const char *workload, const struct workload_opts *opts, const char *calibration,
                  struct sim_job *out, struct err *e) SIREN_WUR;
 
+/* How an epoch of n functions turns into effective samples E (sched/README.md). */
+enum sim_progress {
+    SIM_PROGRESS_DISCOUNT = 0, /* E += n_batches x batch / (1 + gamma (n - 1)) */
+    SIM_PROGRESS_ROUNDS = 1,   /* E += batch x ceil(n_batches / n) x (1 - psi (1 - 1/n))
+                                * x lr_decay^(epoch - 1) */
+};
+const char *sim_progress_name(enum sim_progress p);
+
 struct sim_loss_model {
     char workload[64];
-    double loss0, loss_inf, tau_samples, kappa, gamma;
-    double rmse;     /* of the fit, in loss units */
+    enum sim_progress progress;
+    double loss0, loss_inf, tau_samples, kappa;
+    double beta;  /* shape: loss_inf + (loss0 - loss_inf) (1 + (E/tau)^beta)^-kappa */
+    double gamma; /* discount form */
+    double psi;   /* rounds form: the worth lost by a round's stale reads, in [0, 1) */
+    double lr_decay; /* rounds form: epoch t's steps count lr_decay^(t-1) (the workload's
+                      * per-epoch learning-rate decay; 1: none) */
+    double rmse;  /* of the fit, in loss units */
     int points, runs;
 };
 
-/* Effective samples of an epoch of n functions over samples samples. */
-double sim_loss_effective(const struct sim_loss_model *m, double samples, int n);
+/* Effective samples of epoch `epoch` (from 1) of n functions over n_batches mini-batches of
+ * batch rows; and the learning-rate weight of that epoch alone. */
+double sim_loss_effective(const struct sim_loss_model *m, size_t n_batches, int batch, int n,
+                          int epoch);
+double sim_loss_lr_weight(const struct sim_loss_model *m, int epoch);
 /* Loss after eff effective samples. */
 double sim_loss_at(const struct sim_loss_model *m, double eff);
 /* Effective samples needed to reach loss target (INFINITY when target <= loss_inf). */
 double sim_loss_needed(const struct sim_loss_model *m, double target);
-/* Fits the model to the epochs.csv and summary.json of `siren run` directories (grid search
- * over gamma, kappa and tau; least squares for loss0 and loss_inf). Errors: SIREN_ENOTFOUND /
- * SIREN_EFORMAT naming the file and line; SIREN_EINVAL when the runs are of several workloads
- * or have fewer than 3 epochs in all. */
-int sim_loss_model_fit(const char *const *run_dirs, int n_dirs, struct sim_loss_model *out,
-                       struct err *e) SIREN_WUR;
+/* Fits a model of the given progress form to the epochs.csv and summary.json of `siren run`
+ * directories: a grid over the progress parameter (gamma or psi), kappa, tau and (rounds
+ * form) beta, refined by Nelder-Mead; loss0 and loss_inf by least squares with
+ * 0 <= loss_inf <= loss0. Deterministic. Errors: SIREN_ENOTFOUND / SIREN_EFORMAT naming the
+ * file and line; SIREN_EINVAL when the runs are of several workloads or have fewer than 3
+ * epochs in all. */
+int sim_loss_model_fit(const char *const *run_dirs, int n_dirs, enum sim_progress form,
+                       struct sim_loss_model *out, struct err *e) SIREN_WUR;
+/* How a model predicts runs it may not have been fitted to. */
+struct sim_loss_check {
+    int epochs;
+    double rmse;       /* over the run's epochs */
+    double last_loss;  /* the run's loss after its last epoch */
+    double last_error; /* model - run, after the last epoch */
+};
+/* per_run (n_dirs entries) may be NULL. Errors: as sim_loss_model_fit; SIREN_EINVAL when the
+ * runs are not of the model's workload. */
+int sim_loss_model_check(const struct sim_loss_model *m, const char *const *run_dirs, int n_dirs,
+                         struct sim_loss_check *per_run, double *rmse, int *points,
+                         struct err *e) SIREN_WUR;
 int sim_loss_model_save(const char *path, const struct sim_loss_model *m, struct err *e) SIREN_WUR;
-/* Errors: SIREN_ENOTFOUND, SIREN_EFORMAT naming the file and key. */
+/* Reads format siren-loss-model-2, or -1 (the discount form, beta = 1). Errors:
+ * SIREN_ENOTFOUND, SIREN_EFORMAT naming the file and key. */
 int sim_loss_model_load(const char *path, struct sim_loss_model *out, struct err *e) SIREN_WUR;
 /* The shipped model of a workload: results/sched/models/<workload>.json in the source tree. */
 int sim_loss_model_default_path(const char *workload, char *buf, size_t len);
@@ -159,10 +193,11 @@ int sim_open_setup(const struct sim_setup *su, struct sim **out, struct err *e) 
 /* The target loss the episode stops at. */
 double sim_target_loss(const struct sim *s);
 
-/* The DRL agent's training (drl.c): REINFORCE with a learned value baseline and Adam, in
- * this simulator, at its budget and target; deterministic for a seed (one thread). Prints a
- * learning curve to o->curve; writes the policy file to out_path. Errors: from the simulator,
- * SIREN_EIO. */
+/* The DRL agent's training (drl.c): PPO (clipped surrogate, GAE) or REINFORCE with a learned
+ * value baseline, Adam, in this simulator, at its budget and target; deterministic for a seed
+ * (one thread). Prints a learning curve to o->curve; writes the policy file to out_path.
+ * Errors: from the simulator, SIREN_EIO. */
+enum sched_train_algo { SCHED_TRAIN_PPO = 0, SCHED_TRAIN_REINFORCE = 1 };
 struct sched_train_opts {
     int episodes, batch_episodes;
     double lr_policy, lr_value;
@@ -175,7 +210,19 @@ struct sched_train_opts {
     double budget_spread;
     /* 1: start from the random initial network instead of the grid baseline's action. */
     int cold_start;
+    enum sched_train_algo algo;
+    double gae_lambda;  /* PPO: GAE lambda (REINFORCE uses 1) */
+    double ppo_clip;    /* PPO: ratio clip epsilon */
+    int ppo_epochs;     /* PPO: passes over each batch (0: 4) */
+    int minibatch;      /* PPO: steps per minibatch (0: 256) */
+    double entropy_coef; /* entropy bonus, annealed linearly to 0 */
+    /* The exploration ceiling sigma_max (action coordinates), annealed geometrically from
+     * sigma_start to sigma_end over the run (0: 0.5 and 0.02). */
+    double sigma_start, sigma_end;
+    int greedy_every;   /* updates between greedy checkpoints (0: 5) */
 };
+/* The defaults of `siren sched train` (PPO; see sched/README.md). */
+void sched_train_opts_default(struct sched_train_opts *o);
 int sched_drl_train(struct sim *s, const struct sched_train_opts *o, const char *out_path,
                     struct err *e) SIREN_WUR;
 

@@ -1,7 +1,8 @@
 /*
- * The DRL agent: the policy gradient, from a random network (cold start), improves the return
- * on a toy environment whose optimum is known (the oracle's); the same seed gives the same policy bits; bad policy
- * files and bad specs are errors that name the file (and line) or the spec.
+ * The DRL agent: the policy gradient (REINFORCE and PPO), from a random network (cold start),
+ * improves the return on a toy environment whose optimum is known (the oracle's); the same
+ * seed gives the same policy bits; bad policy files and bad specs are errors that name the
+ * file (and line) or the spec.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -28,6 +29,20 @@ static struct sim *toy_sim(void)
     return s;
 }
 
+/* REINFORCE with a value baseline as `siren sched train --algo reinforce` runs it. */
+static struct sched_train_opts reinforce_opts(int episodes, uint64_t seed)
+{
+    struct sched_train_opts o;
+    sched_train_opts_default(&o);
+    o.algo = SCHED_TRAIN_REINFORCE;
+    o.episodes = episodes;
+    o.batch_episodes = 32;
+    o.lr_policy = 1e-3;
+    o.lr_value = 3e-3;
+    o.seed = seed;
+    return o;
+}
+
 static double greedy_jct(struct sim *s, const char *path)
 {
     char spec[1200];
@@ -48,8 +63,8 @@ static void test_drl_improves_return_toward_known_optimum(void **state)
     char *p0 = tu_path(dir, "p0.json"), *p1 = tu_path(dir, "p1.json");
     struct sim *s = toy_sim();
     struct err e;
-    struct sched_train_opts before = {32, 32, 1e-3, 3e-3, 5, 0, NULL, 1, 1};
-    struct sched_train_opts after = {40000, 32, 1e-3, 3e-3, 5, 0, NULL, 1, 1};
+    struct sched_train_opts before = reinforce_opts(32, 5), after = reinforce_opts(40000, 5);
+    before.cold_start = after.cold_start = 1;
     assert_int_equal(sched_drl_train(s, &before, p0, &e), 0);
     assert_int_equal(sched_drl_train(s, &after, p1, &e), 0);
     struct sched_action *grid;
@@ -70,11 +85,52 @@ static void test_drl_improves_return_toward_known_optimum(void **state)
     free(dir);
 }
 
+/* PPO (the default of `siren sched train`) from a random network reaches the oracle's
+ * neighbourhood on the toy job too. */
+static void test_ppo_improves_return_toward_known_optimum(void **state)
+{
+    (void)state;
+    char *dir = tu_mkdtemp();
+    char *p0 = tu_path(dir, "p0.json"), *p1 = tu_path(dir, "p1.json");
+    struct sim *s = toy_sim();
+    struct err e;
+    struct sched_train_opts before, after;
+    sched_train_opts_default(&before);
+    before.episodes = 64;
+    before.seed = 5;
+    before.cold_start = 1;
+    after = before;
+    after.episodes = 30000;
+    assert_int_equal(after.algo, SCHED_TRAIN_PPO);
+    assert_int_equal(sched_drl_train(s, &before, p0, &e), 0);
+    assert_int_equal(sched_drl_train(s, &after, p1, &e), 0);
+    struct sched_action *grid;
+    int ng;
+    assert_int_equal(sim_action_grid(s, &grid, &ng, &e), 0);
+    struct sim_result best;
+    assert_int_equal(sim_oracle_search(s, grid, ng, 0, &best, &e), 0);
+    double j0 = greedy_jct(s, p0), j1 = greedy_jct(s, p1);
+    print_message("PPO greedy JCT untrained %.3f s, trained %.3f s, oracle %.3f s\n", j0, j1,
+                  best.jct_s);
+    assert_true(isfinite(j1));
+    assert_true(j1 < j0);
+    assert_true(j1 <= best.jct_s * 1.05);
+    free(grid);
+    sim_close(s);
+    tu_rm_rf(dir);
+    free(p0);
+    free(p1);
+    free(dir);
+}
+
 static void test_drl_same_seed_same_bits(void **state)
 {
     (void)state;
     struct sim *s = toy_sim();
-    struct sched_train_opts o = {2000, 32, 1e-3, 3e-3, 11, 0, NULL, 1, 0};
+    struct sched_train_opts o;
+    sched_train_opts_default(&o);
+    o.episodes = 2000;
+    o.seed = 11;
     struct drl_policy a, b, c;
     struct err e;
     assert_int_equal(drl_train(s, &o, &a, &e), 0);
@@ -123,9 +179,9 @@ static void test_bad_policy_files_and_specs_name_the_input(void **state)
     char *dir = tu_mkdtemp();
     char *bad_json = tu_path(dir, "bad.json"), *bad_key = tu_path(dir, "key.json"),
          *bad_sched = tu_path(dir, "s.txt");
-    const char *j = "{\n  \"format\": \"siren-drl-1\",\n  \"workload\": oops\n}\n";
+    const char *j = "{\n  \"format\": \"siren-drl-2\",\n  \"workload\": oops\n}\n";
     assert_int_equal(tu_write_file(bad_json, j, strlen(j)), 0);
-    const char *k = "{\"format\": \"siren-drl-2\"}";
+    const char *k = "{\"format\": \"siren-drl-1\"}";
     assert_int_equal(tu_write_file(bad_key, k, strlen(k)), 0);
     const char *s = "4 1024\n# fine\n4 lots\n";
     assert_int_equal(tu_write_file(bad_sched, s, strlen(s)), 0);
@@ -134,7 +190,7 @@ static void test_bad_policy_files_and_specs_name_the_input(void **state)
     expect_open_error(spec, "bad.json");
     expect_open_error(spec, "line 3");
     snprintf(spec, sizeof spec, "drl:%s", bad_key);
-    expect_open_error(spec, "siren-drl-1");
+    expect_open_error(spec, "siren-drl-2");
     snprintf(spec, sizeof spec, "schedule:%s", bad_sched);
     expect_open_error(spec, "s.txt line 3");
     expect_open_error("heuristic:n0=abc", "heuristic:n0=abc");
@@ -153,6 +209,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_drl_improves_return_toward_known_optimum),
+        cmocka_unit_test(test_ppo_improves_return_toward_known_optimum),
         cmocka_unit_test(test_drl_same_seed_same_bits),
         cmocka_unit_test(test_bad_policy_files_and_specs_name_the_input),
     };

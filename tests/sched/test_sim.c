@@ -14,7 +14,10 @@
 
 #include "epoch_model.h"
 #include "ledger.h"
+#include "testutil.h"
 #include "toy.h"
+
+#include <sys/stat.h>
 
 static void assert_close(double a, double b, double rel)
 {
@@ -112,7 +115,93 @@ static void test_sim_loss_model_inverts(void **state)
     double need = sim_loss_needed(&c.loss, 0.5);
     assert_close(sim_loss_at(&c.loss, need), 0.5, 1e-12);
     assert_true(isinf(sim_loss_needed(&c.loss, 0.2)));
-    assert_close(sim_loss_effective(&c.loss, 1000, 11), 1000 / 4.0, 1e-12);
+    assert_close(sim_loss_effective(&c.loss, 100, 10, 11, 1), 1000 / 4.0, 1e-12);
+}
+
+/* Writes a run directory whose losses follow model m exactly for the schedule ns. */
+static void write_run(const char *dir, const struct sim_loss_model *m, const int *ns, int epochs,
+                      size_t n_batches, int batch)
+{
+    assert_int_equal(mkdir(dir, 0755), 0);
+    char *path = tu_path(dir, "summary.json");
+    char text[4096];
+    int len = snprintf(text, sizeof text, "{\"workload\": \"%s\", \"batch\": %d}\n", m->workload,
+                       batch);
+    assert_int_equal(tu_write_file(path, text, (size_t)len), 0);
+    free(path);
+    len = snprintf(text, sizeof text, "epoch,n,memory_mb,warm,time_s,fetch_s,compute_s,update_s,"
+                   "cost_usd,train_loss,test_loss,test_accuracy,budget_left_usd,invocations,"
+                   "failed_invocations,versions,stale_reads\n");
+    double eff = 0;
+    for (int t = 1; t <= epochs; t++) {
+        eff += sim_loss_effective(m, n_batches, batch, ns[t - 1], t);
+        len += snprintf(text + len, sizeof text - (size_t)len,
+                        "%d,%d,1024,0,1,1,1,1,0.001,0,%.9f,0,-1,%d,0,%zu,0\n", t, ns[t - 1],
+                        sim_loss_at(m, eff), ns[t - 1], n_batches);
+    }
+    path = tu_path(dir, "epochs.csv");
+    assert_int_equal(tu_write_file(path, text, (size_t)len), 0);
+    free(path);
+}
+
+/* sim fit recovers a rounds-form model (with lenet-fashion's learning-rate decay) from runs it
+ * generated, and the check of that model on the runs is exact; a model file round-trips. */
+static void test_sim_fit_recovers_rounds_model(void **state)
+{
+    (void)state;
+    struct sim_loss_model m = {0};
+    snprintf(m.workload, sizeof m.workload, "lenet-fashion");
+    m.progress = SIM_PROGRESS_ROUNDS;
+    m.loss0 = 2.3;
+    m.loss_inf = 0.35;
+    m.tau_samples = 1500;
+    m.kappa = 0.5;
+    m.beta = 2.0;
+    m.psi = 0.2;
+    m.lr_decay = 0.75; /* the workload's, which the fit takes from the workload table */
+    char *dir = tu_mkdtemp();
+    static const int s1[] = {2, 2, 2, 2, 2, 2}, s2[] = {16, 16, 16, 16, 16, 16},
+                     s3[] = {64, 8, 4, 1, 1, 1}, s4[] = {200, 200, 200, 200, 200, 200};
+    const int *sch[] = {s1, s2, s3, s4};
+    char *runs[4];
+    for (int i = 0; i < 4; i++) {
+        char name[16];
+        snprintf(name, sizeof name, "run%d", i);
+        runs[i] = tu_path(dir, name);
+        write_run(runs[i], &m, sch[i], 6, 235, 256);
+    }
+    struct sim_loss_model f;
+    struct err e;
+    assert_int_equal(sim_loss_model_fit((const char *const *)runs, 4, SIM_PROGRESS_ROUNDS, &f, &e), 0);
+    print_message("fit: psi %.4f kappa %.4f tau %.1f beta %.4f rmse %.2g\n", f.psi, f.kappa,
+                  f.tau_samples, f.beta, f.rmse);
+    assert_true(f.rmse < 2e-3);
+    assert_close(f.lr_decay, 0.75, 1e-12);
+    assert_true(fabs(f.psi - m.psi) < 0.05);
+    /* The discount form cannot follow these runs as closely. */
+    struct sim_loss_model d;
+    assert_int_equal(sim_loss_model_fit((const char *const *)runs, 4, SIM_PROGRESS_DISCOUNT, &d, &e), 0);
+    assert_true(d.rmse > 3 * f.rmse);
+    struct sim_loss_check c[4];
+    double rmse;
+    int points;
+    assert_int_equal(sim_loss_model_check(&m, (const char *const *)runs, 4, c, &rmse, &points, &e), 0);
+    assert_int_equal(points, 24);
+    assert_true(rmse < 1e-8);
+    assert_int_equal(c[2].epochs, 6);
+    char *path = tu_path(dir, "model.json");
+    assert_int_equal(sim_loss_model_save(path, &f, &e), 0);
+    struct sim_loss_model g;
+    assert_int_equal(sim_loss_model_load(path, &g, &e), 0);
+    assert_int_equal(g.progress, SIM_PROGRESS_ROUNDS);
+    assert_close(g.beta, f.beta, 1e-12);
+    assert_close(g.psi, f.psi, 1e-12);
+    double need = sim_loss_needed(&g, 0.5);
+    assert_close(sim_loss_at(&g, need), 0.5, 1e-9);
+    free(path);
+    for (int i = 0; i < 4; i++) free(runs[i]);
+    tu_rm_rf(dir);
+    free(dir);
 }
 
 static void test_sim_stops_at_budget_and_epochs(void **state)
@@ -139,6 +228,7 @@ int main(void)
         cmocka_unit_test(test_sim_fast_path_equals_planner),
         cmocka_unit_test(test_sim_bill_equals_ledger),
         cmocka_unit_test(test_sim_loss_model_inverts),
+        cmocka_unit_test(test_sim_fit_recovers_rounds_model),
         cmocka_unit_test(test_sim_stops_at_budget_and_epochs),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -31,6 +31,8 @@ static inline int toy_config(struct sim_config *c, int rows, int max_epochs, dou
     c->loss.tau_samples = 500;
     c->loss.kappa = 1.0;
     c->loss.gamma = 0.3;
+    c->loss.beta = 1.0;
+    c->loss.lr_decay = 1.0;
     c->budget_usd = budget_usd;
     c->max_epochs = max_epochs;
     return 0;
