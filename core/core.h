@@ -184,6 +184,11 @@ int fs_exists(const char *path);
  * Errors: SIREN_EIO naming the entry that could not be removed. */
 int fs_remove_tree(const char *path, struct err *e) SIREN_WUR;
 int fs_is_dir(const char *path);
+/* Adds "others may not write" (S_IWOTH) to the process umask and keeps the rest of it, so no
+ * file or directory siren creates (fopen, HDF5, mkdir) is world-writable even under umask 000;
+ * group write stays the user's choice. Call at the start of main(), before any thread exists
+ * (umask is per process). */
+void fs_umask_no_world_write(void);
 
 /* SHA-256 (OpenSSL) of a file or a buffer, as 64 lowercase hex digits and a NUL. */
 int sha256_file(const char *path, char hex[65], struct err *e) SIREN_WUR;

@@ -111,6 +111,13 @@ int fs_commit_tmp(const char *tmp_path, const char *final_path, struct err *e)
 
 void fs_abort_tmp(const char *tmp_path) { unlink(tmp_path); }
 
+void fs_umask_no_world_write(void)
+{
+    /* umask() only swaps: read the old mask by setting one, then put back old | S_IWOTH. */
+    mode_t old = umask(S_IWGRP | S_IWOTH);
+    umask(old | S_IWOTH);
+}
+
 int fs_write_atomic(const char *path, const void *data, size_t len, struct err *e)
 {
     char tmp[4200];
