@@ -34,6 +34,10 @@ static atomic_ulong tmp_counter;
 
 static int file_path(const struct file_kv *s, const char *key, char *buf, struct err *e)
 {
+    /* kv_put/get/delete checked the key already; the table is public, though, and this is
+     * where a key becomes a path, so a caller of kv_file_ops cannot reach outside DIR either. */
+    int rc = kv_key_check(key, strlen(key), e);
+    if (rc) return rc;
     int n = snprintf(buf, PATH_BYTES, "%s/%s", s->dir, key);
     if (n < 0 || n >= PATH_BYTES)
         return err_set(e, SIREN_EINVAL, "key '%s': path too long", key);

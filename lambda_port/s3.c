@@ -523,18 +523,23 @@ done:
     return rc;
 }
 
-/* "/<encoded prefix>/<encoded key>" for an object. */
-static char *object_path(const struct s3_store *s, const char *key)
+/* *out = "/<encoded prefix>/<encoded key>" for an object (caller frees). The key is checked
+ * here too: kv_put/get/delete did already, but s3_kv_ops is public and curl resolves a "/../"
+ * in a path, which would lead out of the prefix and even out of the bucket. SIREN_EINVAL or
+ * SIREN_ENOMEM. */
+static int object_path(const struct s3_store *s, const char *key, char **out, struct err *e)
 {
+    *out = NULL;
+    int rc = kv_key_check(key, strlen(key), e);
+    if (rc) return rc;
     char *full = NULL;
-    if (asprintf(&full, "%s%s%s", s->prefix, s->prefix[0] ? "/" : "", key) < 0) return NULL;
-    char *enc = uri_encode_dup(full, 1);
+    if (asprintf(&full, "%s%s%s", s->prefix, s->prefix[0] ? "/" : "", key) < 0) full = NULL;
+    char *enc = full ? uri_encode_dup(full, 1) : NULL;
     free(full);
-    if (!enc) return NULL;
-    char *path = NULL;
-    if (asprintf(&path, "/%s", enc) < 0) path = NULL;
+    if (enc && asprintf(out, "/%s", enc) < 0) *out = NULL;
     free(enc);
-    return path;
+    if (!*out) return err_set(e, SIREN_ENOMEM, "key '%s': out of memory", key);
+    return SIREN_OK;
 }
 
 /* ------------------------------------------------------------------------ backend */
@@ -570,10 +575,11 @@ static int s3_put(void *state, const char *key, const void *data, size_t len, st
     struct s3_store *s = state;
     char what[KV_KEY_MAX_BYTES + 16];
     snprintf(what, sizeof what, "key '%s'", key);
+    char *path = NULL;
+    int rc = object_path(s, key, &path, e);
+    if (rc) return rc;
     uint8_t *buf = malloc(KV_FRAME_HEADER_BYTES + len);
-    char *path = object_path(s, key);
-    int rc;
-    if (!buf || !path) {
+    if (!buf) {
         rc = err_set(e, SIREN_ENOMEM, "%s: cannot allocate %zu bytes", what, len);
         goto out;
     }
@@ -595,12 +601,13 @@ static int s3_get(void *state, const char *key, struct kv_value *out, struct err
     struct s3_store *s = state;
     char what[KV_KEY_MAX_BYTES + 16];
     snprintf(what, sizeof what, "key '%s'", key);
-    char *path = object_path(s, key);
-    if (!path) return err_set(e, SIREN_ENOMEM, "%s: out of memory", what);
+    char *path = NULL;
+    int rc = object_path(s, key, &path, e);
+    if (rc) return rc;
     struct s3_buf resp = {0};
     long status;
     uint64_t plen = 0;
-    int rc = s3_request(s, "GET", path, NULL, NULL, 0, what, &status, &resp, e);
+    rc = s3_request(s, "GET", path, NULL, NULL, 0, what, &status, &resp, e);
     free(path);
     if (rc) goto out;
     if (resp.len < KV_FRAME_HEADER_BYTES) {
@@ -711,11 +718,12 @@ static int s3_del(void *state, const char *key, struct err *e)
     struct s3_store *s = state;
     char what[KV_KEY_MAX_BYTES + 16];
     snprintf(what, sizeof what, "key '%s'", key);
-    char *path = object_path(s, key);
-    if (!path) return err_set(e, SIREN_ENOMEM, "%s: out of memory", what);
+    char *path = NULL;
+    int rc = object_path(s, key, &path, e);
+    if (rc) return rc;
     struct s3_buf resp = {0};
     long status;
-    int rc = s3_request(s, "HEAD", path, NULL, NULL, 0, what, &status, &resp, e);
+    rc = s3_request(s, "HEAD", path, NULL, NULL, 0, what, &status, &resp, e);
     if (!rc) rc = s3_request(s, "DELETE", path, NULL, NULL, 0, what, &status, &resp, e);
     free(resp.data);
     free(path);

@@ -1,7 +1,9 @@
 /*
  * The KV interface suite every backend passes (tests/kv for file: and redis://, tests/s3 for
  * s3://): round trips of binary, empty and 4 MiB objects, last writer wins, missing keys, sorted
- * listing under a prefix, deletion, the request counters of each, and kill -9 during puts. An includer's fixture
+ * listing under a prefix, deletion, the request counters of each, keys that must be rejected
+ * (path escapes, control characters, over-long keys: SIREN_EINVAL, no request, nothing created
+ * in or around the store), and kill -9 during puts. An includer's fixture
  * starts with a struct kv_suite_fx, and its set-up opens fx->kv on a fresh, empty store.
  * Backend-specific checks (corruption, key encodings, failures) stay beside it.
  */
@@ -24,7 +26,15 @@ struct kv_suite_fx {
     const char *name;    /* backend, for messages */
     int torn_kills;      /* kill -9s in the torn-write test */
     double torn_window_s; /* longest a writer runs before it is killed */
+    /* Optional (NULL: not checked): everything in the storage around the store, counted raw
+     * and behind the backend's back, including what no listing shows (hidden files, entries
+     * beside the store's directory, other prefixes of the bucket, every Redis key), plus any
+     * entry named KV_SUITE_MARKER where an escaping key would land; -1 if it cannot count. */
+    long (*raw_entries)(struct kv_suite_fx *fx);
 };
+
+/* The name every rejected key in the bad-key test tries to reach. */
+#define KV_SUITE_MARKER "siren-kv-escape-marker"
 
 static void fill_pattern(uint8_t *buf, size_t len, uint64_t seed)
 {
@@ -148,6 +158,100 @@ static void kv_suite_delete_removes_and_second_delete_is_not_found(void **state)
     kv_keys_free(&k);
 }
 
+/* Keys that must be rejected (SIREN_EINVAL) before any backend sees them: path escapes, absolute
+ * paths, '.' segments and hidden names, empty segments, control characters, bytes outside the
+ * key alphabet, and lengths past the limits. Each one aims at KV_SUITE_MARKER. */
+#define KV_SUITE_M KV_SUITE_MARKER
+static const char *const kv_suite_bad_keys[] = {
+    /* path escapes and absolute paths */
+    "../" KV_SUITE_M, "../../" KV_SUITE_M, "../../../../../../../../tmp/" KV_SUITE_M,
+    "/" KV_SUITE_M, "/tmp/" KV_SUITE_M, "a/../" KV_SUITE_M, "a/../../" KV_SUITE_M,
+    "a/b/../../../" KV_SUITE_M, "..", ".", "~/" KV_SUITE_M,
+    /* '.' segments, hidden names (the file backend's temporary files among them) */
+    "./" KV_SUITE_M, "a/./" KV_SUITE_M, "." KV_SUITE_M, "a/." KV_SUITE_M, "a/.tmp.1",
+    /* empty keys and segments */
+    "", "/", "a//" KV_SUITE_M, KV_SUITE_M "/",
+    /* other separators, control characters, bytes outside ASCII, shell and URL syntax */
+    "a\\..\\" KV_SUITE_M, "..\\" KV_SUITE_M, "a/" KV_SUITE_M "\n", KV_SUITE_M "\r",
+    "\t" KV_SUITE_M, KV_SUITE_M "\x01", KV_SUITE_M "\x1b[31m", KV_SUITE_M "\x7f",
+    KV_SUITE_M "\xc3\xa4", KV_SUITE_M "\xff", KV_SUITE_M " x", KV_SUITE_M "*",
+    KV_SUITE_M "?", KV_SUITE_M "[a]", KV_SUITE_M "%2e%2e", "%2e%2e/" KV_SUITE_M,
+    KV_SUITE_M ":x", KV_SUITE_M ";x", KV_SUITE_M "\"x",
+};
+#undef KV_SUITE_M
+
+static void kv_suite_bad_keys_are_einval_and_create_nothing(void **state)
+{
+    struct kv_suite_fx *fx = *state;
+    long raw_before = fx->raw_entries ? fx->raw_entries(fx) : -1;
+    /* Past the limits: 1,025 bytes in short segments, and one segment of 256 bytes. */
+    char too_long[KV_KEY_MAX_BYTES + 2], long_segment[KV_KEY_SEGMENT_MAX_BYTES + 8];
+    memset(too_long, 'k', sizeof too_long - 1);
+    too_long[sizeof too_long - 1] = '\0';
+    for (size_t i = 100; i < KV_KEY_MAX_BYTES; i += 101) too_long[i] = '/';
+    memcpy(long_segment, "a/", 2);
+    memset(long_segment + 2, 's', KV_KEY_SEGMENT_MAX_BYTES + 1);
+    long_segment[KV_KEY_SEGMENT_MAX_BYTES + 3] = '\0';
+    size_t n_listed = sizeof kv_suite_bad_keys / sizeof *kv_suite_bad_keys;
+    for (size_t i = 0; i < n_listed + 2; i++) {
+        const char *key = i < n_listed ? kv_suite_bad_keys[i] : i == n_listed ? too_long
+                                                                              : long_segment;
+        struct kv_value v = {(uint8_t *)1, 7};
+        int rc = kv_put(fx->kv, key, "escaped", 7);
+        if (rc != SIREN_EINVAL) fprintf(stderr, "%s: bad key #%zu accepted by put\n", fx->name, i);
+        assert_int_equal(rc, SIREN_EINVAL);
+        assert_int_equal(kv_errcode(fx->kv), SIREN_EINVAL);
+        /* The message names the store and the key (bytes outside ASCII shown escaped). */
+        assert_non_null(strstr(kv_errmsg(fx->kv), fx->url));
+        assert_non_null(strstr(kv_errmsg(fx->kv), "key"));
+        assert_int_equal(kv_get(fx->kv, key, &v), SIREN_EINVAL);
+        assert_null(v.data);
+        assert_int_equal(v.len, 0);
+        assert_int_equal(kv_delete(fx->kv, key), SIREN_EINVAL);
+        assert_int_equal(kv_errcode(fx->kv), SIREN_EINVAL);
+    }
+    /* A NUL inside a key that arrives with its length (JSON, the network) is rejected too. */
+    struct err e;
+    assert_int_equal(
+        kv_key_check("a\0/../" KV_SUITE_MARKER, sizeof("a\0/../" KV_SUITE_MARKER) - 1, &e),
+        SIREN_EINVAL);
+    assert_non_null(strstr(e.msg, "NUL byte at byte 1"));
+    /* Prefixes follow the same rules (a partial last segment and a trailing '/' aside). */
+    const char *bad_prefixes[] = {"../", "..", "/", "/tmp", "a//", "a/../", ".x", "a/.",
+                                  "a\n",  "a b", "a*"};
+    for (size_t i = 0; i < sizeof bad_prefixes / sizeof *bad_prefixes; i++) {
+        struct kv_keys k = {(char **)1, 3};
+        assert_int_equal(kv_list(fx->kv, bad_prefixes[i], &k), SIREN_EINVAL);
+        assert_int_equal(kv_errcode(fx->kv), SIREN_EINVAL);
+        assert_null(k.keys);
+        assert_int_equal(k.count, 0);
+    }
+    /* Not one request reached the backend... */
+    struct kv_stats st;
+    kv_stats_get(fx->kv, &st);
+    assert_int_equal(st.puts + st.gets + st.deletes + st.lists, 0);
+    assert_int_equal(st.bytes_in + st.bytes_out, 0);
+    /* ...so the store is as empty as it started, and so is everything around it. */
+    struct kv_keys k;
+    assert_int_equal(kv_list(fx->kv, "", &k), SIREN_OK);
+    assert_int_equal(k.count, 0);
+    kv_keys_free(&k);
+    if (fx->raw_entries) {
+        long raw_after = fx->raw_entries(fx);
+        assert_true(raw_before >= 0);
+        assert_int_equal(raw_after, raw_before);
+    }
+    /* The limits themselves are legal: the rules reject only what they must. A key of
+     * exactly KV_KEY_MAX_BYTES is only checked (an S3 store's prefix could push it past S3's
+     * own limit); the longest segment is stored. */
+    too_long[KV_KEY_MAX_BYTES] = '\0';
+    assert_int_equal(kv_key_check(too_long, KV_KEY_MAX_BYTES, &e), SIREN_OK);
+    long_segment[KV_KEY_SEGMENT_MAX_BYTES + 2] = '\0';
+    assert_int_equal(kv_put(fx->kv, long_segment, "ok", 2), SIREN_OK);
+    assert_get_equals(fx->kv, long_segment, "ok", 2);
+    assert_int_equal(kv_delete(fx->kv, long_segment), SIREN_OK);
+}
+
 /* The torn-write test: a child process overwrites one object with two alternating contents
  * while this process reads it, then is killed at a random moment, fx->torn_kills times
  * ($SIREN_KV_TORN_ITERATIONS overrides); every read, during and after, is one whole version, and
@@ -226,6 +330,8 @@ static void kv_suite_killed_writer_never_leaves_a_torn_object(void **state)
                                                  setup, teardown, fx),                            \
         cmocka_unit_test_prestate_setup_teardown(                                                 \
             kv_suite_delete_removes_and_second_delete_is_not_found, setup, teardown, fx),         \
+        cmocka_unit_test_prestate_setup_teardown(                                                 \
+            kv_suite_bad_keys_are_einval_and_create_nothing, setup, teardown, fx),                \
         cmocka_unit_test_prestate_setup_teardown(                                                 \
             kv_suite_killed_writer_never_leaves_a_torn_object, setup, teardown, fx)
 

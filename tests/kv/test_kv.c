@@ -39,10 +39,15 @@ struct fixture {
     int redis_port;          /* redis: the server's port */
 };
 
+static long file_raw_entries(struct kv_suite_fx *base);
+static long redis_raw_entries(struct kv_suite_fx *base);
+
 /* 200 writers killed within 20 ms each, per backend (the test reads 2 MiB objects meanwhile). */
-static struct fixture file_fx = {.base = {.name = "file", .torn_kills = 200, .torn_window_s = 0.02},
+static struct fixture file_fx = {.base = {.name = "file", .torn_kills = 200, .torn_window_s = 0.02,
+                                          .raw_entries = file_raw_entries},
                                  .backend = "file"};
-static struct fixture redis_fx = {.base = {.name = "redis", .torn_kills = 200, .torn_window_s = 0.02},
+static struct fixture redis_fx = {.base = {.name = "redis", .torn_kills = 200, .torn_window_s = 0.02,
+                                           .raw_entries = redis_raw_entries},
                                   .backend = "redis"};
 static pid_t redis_pid = -1;
 
@@ -125,6 +130,55 @@ static redisContext *redis_raw(const struct fixture *fx)
     assert_non_null(c);
     assert_int_equal(c->err, 0);
     return c;
+}
+
+/* ------------------------------------------------- raw counts for the bad-key test */
+
+static long raw_count;
+
+static int count_entry(const char *p, const struct stat *sb, int flag, struct FTW *ftw)
+{
+    (void)p, (void)sb, (void)flag, (void)ftw;
+    raw_count++;
+    return 0;
+}
+
+/* Every file and directory under the fixture's directory (the store is DIR/store, so DIR holds
+ * anything a key could put beside it), hidden ones included, plus a KV_SUITE_MARKER where an
+ * escaping key would land: DIR, its parent, /tmp and /. */
+static long file_raw_entries(struct kv_suite_fx *base)
+{
+    struct fixture *fx = (struct fixture *)base;
+    raw_count = 0;
+    if (nftw(fx->dir, count_entry, 16, FTW_PHYS) != 0) return -1;
+    char parent[4200];
+    snprintf(parent, sizeof parent, "%s", fx->dir);
+    char *slash = strrchr(parent, '/');
+    if (slash) *slash = '\0';
+    const char *places[] = {fx->dir, parent, "/tmp", ""};
+    for (size_t i = 0; i < sizeof places / sizeof *places; i++) {
+        char path[4300];
+        snprintf(path, sizeof path, "%s/" KV_SUITE_MARKER, places[i]);
+        struct stat st;
+        if (lstat(path, &st) == 0) raw_count++;
+    }
+    return raw_count;
+}
+
+/* Every key of the server's database (the store is the whole database). */
+static long redis_raw_entries(struct kv_suite_fx *base)
+{
+    struct fixture *fx = (struct fixture *)base;
+    redisContext *c = redisConnect("127.0.0.1", fx->redis_port);
+    if (!c || c->err) {
+        if (c) redisFree(c);
+        return -1;
+    }
+    redisReply *r = redisCommand(c, "DBSIZE");
+    long n = r && r->type == REDIS_REPLY_INTEGER ? (long)r->integer : -1;
+    if (r) freeReplyObject(r);
+    redisFree(c);
+    return n;
 }
 
 /* ---------------------------------------------------------------------- fixtures */
@@ -377,8 +431,13 @@ static void register_close(void *st) { (void)st; }
 static void test_kv_register_adds_a_scheme(void **state)
 {
     (void)state;
-    static const struct kv_ops ops = {"mem", register_open, register_put, register_get,
-                                      register_list, register_del, register_close};
+    static const struct kv_ops ops = {.scheme = "mem",
+                                      .open = register_open,
+                                      .put = register_put,
+                                      .get = register_get,
+                                      .list = register_list,
+                                      .del = register_del,
+                                      .close = register_close};
     assert_int_equal(kv_register(&ops), SIREN_OK);
     assert_int_equal(kv_register(&ops), SIREN_EEXISTS);
     assert_int_equal(kv_register(&kv_file_ops), SIREN_EEXISTS);
