@@ -89,6 +89,11 @@ static int check_run(const char *path, const char *where, const cJSON *run, cons
         return err_set(e, SIREN_EFORMAT, "%s: %s ('%s'): key 'ranks': a ps run needs its rank "
                                          "count (1 + servers + instances)", path, where,
                        label->valuestring);
+    const cJSON *only = get(run, "workloads");
+    if (only && (!is_string_array(only) || !cJSON_GetArraySize(only)))
+        return err_set(e, SIREN_EFORMAT, "%s: %s ('%s'): key 'workloads': expected a non-empty "
+                                         "array of workload names (the run is made for those of "
+                                         "the section only)", path, where, label->valuestring);
     if (quick && !cJSON_IsBool(quick))
         return err_set(e, SIREN_EFORMAT, "%s: %s ('%s'): key 'quick': expected true or false",
                        path, where, label->valuestring);
@@ -513,10 +518,15 @@ static int section_selected(const struct runner *R, const cJSON *s)
     return !R->quick || !q || cJSON_IsTrue(q);
 }
 
-static int run_selected(const struct runner *R, const cJSON *run)
+/* Whether run is made for workload: --quick drops runs marked "quick": false, and a run with
+ * its own "workloads" is made for those only. */
+static int run_selected(const struct runner *R, const cJSON *run, const char *workload)
 {
-    const cJSON *q = get(run, "quick");
-    return !R->quick || !q || cJSON_IsTrue(q);
+    const cJSON *q = get(run, "quick"), *only = get(run, "workloads"), *w;
+    if (R->quick && q && !cJSON_IsTrue(q)) return 0;
+    if (!only) return 1;
+    cJSON_ArrayForEach(w, only) if (!strcmp(w->valuestring, workload)) return 1;
+    return 0;
 }
 
 static int run_suite(struct runner *R, struct err *e)
@@ -527,7 +537,7 @@ static int run_suite(struct runner *R, struct err *e)
     {
         if (!section_selected(R, s)) continue;
         cJSON_ArrayForEach(w, section_workloads(R, s))
-        cJSON_ArrayForEach(run, get(s, "runs")) R->total += run_selected(R, run);
+        cJSON_ArrayForEach(run, get(s, "runs")) R->total += run_selected(R, run, w->valuestring);
     }
     cJSON_ArrayForEach(s, get(R->root, "sections"))
     {
@@ -538,7 +548,7 @@ static int run_suite(struct runner *R, struct err *e)
         {
             cJSON_ArrayForEach(run, get(s, "runs"))
             {
-                if (!run_selected(R, run)) continue;
+                if (!run_selected(R, run, w->valuestring)) continue;
                 int rc = run_one(R, s, run, w->valuestring, platform, e);
                 if (rc) return rc;
             }
