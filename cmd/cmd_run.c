@@ -5,13 +5,16 @@
 #include "s3.h"
 #include "scheduler.h"
 
+#include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <math.h>
 #include <mpi.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 static void usage(FILE *f)
 {
@@ -45,7 +48,97 @@ static void usage(FILE *f)
             "                       (\"%%d\" becomes the memory size), or the http:// URL of a\n"
             "                       local Runtime API emulator (scripts/peers/lambda-up.sh)\n"
             "  --out DIR            (default results/runs/<time>-<workload>)\n"
-            "  --quiet              no progress line per epoch\n");
+            "  --quiet              no progress line per epoch\n"
+            "  --faults SPEC        inject faults, drawn from --seed on the virtual clock:\n"
+            "                       crash=P (an invocation dies at a random point),\n"
+            "                       straggler=P:F (its compute runs F times slower),\n"
+            "                       kv-error=P (a KV request fails transiently; retried with\n"
+            "                       backoff), throttle=on (the preset's request rates enforced);\n"
+            "                       e.g. crash=0.1,straggler=0.1:3 (hsp and ssp only)\n"
+            "  --retries N          retries of a failed invocation, as Lambda retries an\n"
+            "                       asynchronous one (default 2; 0 allowed)\n"
+            "  --retry-delay S      wait before the first retry, doubled for each next one\n"
+            "                       (default 60 s, Lambda's)\n"
+            "  --resume DIR         continue the run whose --out was DIR from its last completed\n"
+            "                       epoch (after a kill: its arguments and KV store are the ones\n"
+            "                       it recorded in DIR/run.json); nothing else may be given\n");
+}
+
+/* FNV-1a over the run's arguments: what a checkpoint must have been written by. */
+static uint64_t args_hash(int argc, char **argv)
+{
+    uint64_t h = 0xcbf29ce484222325ULL;
+    for (int i = 0; i < argc; i++)
+        for (const char *c = argv[i];; c++) {
+            h = (h ^ (uint8_t)*c) * 0x100000001b3ULL;
+            if (!*c) break;
+        }
+    return h;
+}
+
+/* DIR/run.json: the arguments of the run (argv[1..]), its directory and --out, so that
+ * --resume DIR runs it again exactly. Written atomically before the job starts. */
+static int record_run(const char *out, int argc, char **argv, struct err *e)
+{
+    char cwd[PATH_MAX], path[PATH_MAX + 64];
+    if (!getcwd(cwd, sizeof cwd)) return err_errno(e, errno, "cannot read the working directory");
+    int rc = fs_mkdir_p(out, e);
+    if (rc) return rc;
+    cJSON *r = cJSON_CreateObject();
+    cJSON *a = cJSON_AddArrayToObject(r, "argv");
+    for (int i = 1; i < argc; i++) cJSON_AddItemToArray(a, cJSON_CreateString(argv[i]));
+    cJSON_AddStringToObject(r, "cwd", cwd);
+    cJSON_AddStringToObject(r, "out", out);
+    snprintf(path, sizeof path, "%s/run.json", out);
+    rc = json_write_file(path, r, e);
+    cJSON_Delete(r);
+    return rc;
+}
+
+/* Reads DIR/run.json back: *args gets {"run", recorded arguments...} (free the array and
+ * the strings with free_args), *cwd the run's directory and *out its --out. */
+static int load_run(const char *dir, int *argc, char ***args, char **cwd, char **out,
+                    struct err *e)
+{
+    char path[PATH_MAX + 64];
+    cJSON *r;
+    snprintf(path, sizeof path, "%s/run.json", dir);
+    int rc = json_load_file(path, &r, e);
+    if (rc) return rc;
+    const cJSON *a = cJSON_GetObjectItemCaseSensitive(r, "argv"), *it;
+    const char *c, *o;
+    if ((rc = json_get_string(r, "cwd", path, &c, e)) || (rc = json_get_string(r, "out", path, &o, e)))
+        goto out;
+    if (!cJSON_IsArray(a)) {
+        rc = err_set(e, SIREN_EFORMAT, "%s: key 'argv': expected an array of strings", path);
+        goto out;
+    }
+    int n = cJSON_GetArraySize(a);
+    char **v = calloc((size_t)n + 2, sizeof *v);
+    if (!v) {
+        rc = err_set(e, SIREN_ENOMEM, "out of memory");
+        goto out;
+    }
+    v[0] = strdup("run");
+    int k = 1;
+    cJSON_ArrayForEach(it, a)
+    {
+        if (!cJSON_IsString(it)) rc = err_set(e, SIREN_EFORMAT, "%s: key 'argv': expected strings", path);
+        v[k++] = strdup(cJSON_IsString(it) ? it->valuestring : "");
+    }
+    *argc = k;
+    *args = v;
+    *cwd = strdup(c);
+    *out = strdup(o);
+out:
+    cJSON_Delete(r);
+    return rc;
+}
+
+static void free_args(int argc, char **args)
+{
+    for (int i = 0; args && i < argc; i++) free(args[i]);
+    free(args);
 }
 
 static int parse_sync(const char *s, struct job_config *c)
@@ -62,7 +155,8 @@ static int parse_sync(const char *s, struct job_config *c)
     return 0;
 }
 
-int cmd_run(int argc, char **argv)
+/* The run itself: argv as given (or as recorded, when resume), out forced when resuming. */
+static int run_args(int argc, char **argv, int resume, const char *resume_out)
 {
     static const struct option longopts[] = {
         {"workload", required_argument, 0, 'w'}, {"scheduler", required_argument, 0, 'S'},
@@ -77,8 +171,13 @@ int cmd_run(int argc, char **argv)
         {"slots", required_argument, 0, 'K'},    {"on-timeout", required_argument, 0, 'O'},
         {"quiet", no_argument, 0, 'q'},          {"help", no_argument, 0, 'h'},
         {"backend", required_argument, 0, 'A'}, {"function", required_argument, 0, 'F'},
+        {"faults", required_argument, 0, 'X'},  {"retries", required_argument, 0, 'Y'},
+        {"retry-delay", required_argument, 0, 'Z'},
         {0, 0, 0, 0},
     };
+    static struct fault_config faults;
+    int faults_given = 0;
+    fault_config_init(&faults);
     struct job_config cfg = {0};
     const char *spec = NULL, *out = NULL;
     long long max_epochs = 10, v;
@@ -87,7 +186,7 @@ int cmd_run(int argc, char **argv)
     int c;
     cfg.workload = "lenet-fashion";
     optind = 1;
-    while ((c = getopt_long(argc, argv, "w:S:y:u:c:p:B:T:E:b:l:k:C:s:o:r:H:v:K:O:qhA:F:", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "w:S:y:u:c:p:B:T:E:b:l:k:C:s:o:r:H:v:K:O:qhA:F:X:Y:Z:", longopts, NULL)) != -1) {
         switch (c) {
         case 'w': cfg.workload = optarg; break;
         case 'S': spec = optarg; break;
@@ -171,6 +270,20 @@ int cmd_run(int argc, char **argv)
             cfg.backend = optarg;
             break;
         case 'F': cfg.backend_target = optarg; break;
+        case 'X':
+            if (fault_config_parse(optarg, &faults, &e)) return cmd_usage_error("run", "%s", e.msg);
+            faults_given = 1;
+            break;
+        case 'Y':
+            if (parse_long(optarg, "--retries", &v, &e) || v < 0 || v > 100)
+                return cmd_usage_error("run", "--retries: expected 0..100, got '%s'", optarg);
+            faults.retries = (int)v;
+            break;
+        case 'Z':
+            if (parse_double(optarg, "--retry-delay", &d, &e) || !(d >= 0) || !isfinite(d))
+                return cmd_usage_error("run", "--retry-delay: expected seconds >= 0, got '%s'", optarg);
+            faults.retry_delay_s = d;
+            break;
         case 'h': usage(stdout); return 0;
         default: return cmd_usage_error("run", "unknown option");
         }
@@ -187,7 +300,15 @@ int cmd_run(int argc, char **argv)
     s3_kv_register(); /* rank 0 stages data in, and evaluates from, an s3:// store too */
     if (cfg.wall_clock && cfg.sync != PLAN_SYNC_HSP)
         return cmd_usage_error("run", "--clock wall runs HSP only (no planned barriers)");
+    if (faults_given) {
+        /* Faults are laid into the planned timeline; the wall clock plans nothing, and BSP's
+         * rounds have no retry model. */
+        if (cfg.wall_clock || cfg.sync == PLAN_SYNC_BSP)
+            return cmd_usage_error("run", "--faults needs the virtual clock and --sync hsp or ssp");
+        cfg.faults = &faults;
+    }
     if (!workload_find(cfg.workload)) return cmd_usage_error("run", "unknown workload '%s'", cfg.workload);
+    if (resume) out = resume_out;
     if (!out) {
         static char buf[256];
         char stamp[32];
@@ -198,6 +319,8 @@ int cmd_run(int argc, char **argv)
     }
     cfg.out_dir = out;
     cfg.scheduler = spec;
+    cfg.resume = resume;
+    cfg.config_hash = args_hash(argc - 1, argv + 1);
     struct sched_policy *pol = NULL;
     if (sched_open(spec, &pol, &e)) return cmd_usage_error("run", "%s", e.msg);
 
@@ -205,7 +328,13 @@ int cmd_run(int argc, char **argv)
     log_set_rank(rank);
     if (rank != 0) log_set_level(LOG_LEVEL_WARN);
     struct job *j = NULL;
-    int rc = job_open(&cfg, &j, &e);
+    int rc = SIREN_OK;
+    /* Every rank waits for run.json: a rank that failed to record it takes the job down. */
+    if (rank == 0 && !resume) rc = record_run(out, argc, argv, &e);
+    int bad = rc != SIREN_OK, any = 0;
+    MPI_Allreduce(&bad, &any, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
+    if (any && !rc) rc = err_set(&e, SIREN_EMPI, "rank 0 could not record the run");
+    if (!rc) rc = job_open(&cfg, &j, &e);
     if (!rc) {
         if (rank == 0) {
             rc = sched_drive(pol, j, (int)max_epochs, cfg.budget_usd, NULL, &e);
@@ -226,4 +355,37 @@ int cmd_run(int argc, char **argv)
     if (rc && rank == 0) MPI_Abort(MPI_COMM_WORLD, 1);
     job_mpi_finalize();
     return rc ? 1 : 0;
+}
+
+int cmd_run(int argc, char **argv)
+{
+    /* --resume DIR alone: the recorded arguments, run from the recorded directory. */
+    const char *dir = NULL;
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--resume")) dir = i + 1 < argc ? argv[i + 1] : "";
+        else if (!strncmp(argv[i], "--resume=", 9)) dir = argv[i] + 9;
+        else continue;
+        int alone = (i == 1 && argc == 3 && !strcmp(argv[1], "--resume")) ||
+                    (i == 1 && argc == 2);
+        if (!alone || !*dir)
+            return cmd_usage_error("run", "--resume DIR takes nothing else: the run's arguments "
+                                   "come from DIR/run.json");
+        break;
+    }
+    if (!dir) return run_args(argc, argv, 0, NULL);
+    int rargc = 0, rc;
+    char **rargv = NULL, *cwd = NULL, *out = NULL;
+    struct err e;
+    if (load_run(dir, &rargc, &rargv, &cwd, &out, &e)) {
+        rc = cmd_usage_error("run", "--resume: %s", e.msg);
+    } else if (chdir(cwd)) {
+        rc = cmd_usage_error("run", "--resume: cannot enter the run's directory %s: %s", cwd,
+                             strerror(errno));
+    } else {
+        rc = run_args(rargc, rargv, 1, out);
+    }
+    free_args(rargc, rargv);
+    free(cwd);
+    free(out);
+    return rc;
 }

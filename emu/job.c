@@ -23,11 +23,17 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 enum { TAG_TASKS = 71, TAG_RESULTS = 72, TAG_STOP = 73 };
 
 /* How long a step may wait for a version another function writes, in real time. */
 #define JOB_WAIT_MS 600000.0
+
+/* The version a planned crash's event names as its write: no step ever reads it, so the
+ * failure marker its sandbox's failure leaves (run_tasks marks a failed task's version) stands
+ * in nobody's way. */
+#define JOB_FAULT_VERSION 99999999
 
 struct job {
     struct job_config cfg;
@@ -52,6 +58,11 @@ struct job {
     int reached_target, invocations, failed_invocations;
     struct epoch_report last;
     FILE *epochs_csv;
+    /* Faults (faults_on only) and their counts over the job, in the fault fields of ftot. */
+    struct fault_config faults;
+    int faults_on;
+    struct epoch_report ftot;
+    char owner[128]; /* this coordinator's token under CKPT_OWNER */
 
     /* Every rank: its sandboxes, one pool per thread that runs functions at once. */
     struct sandbox_pool **pools;
@@ -481,9 +492,9 @@ static void params_prefix(char *buf, size_t len, int epoch)
     snprintf(buf, len, "job/params/e%04d/", epoch);
 }
 
-/* Rank 0: puts the training split as mini-batch objects, and the initial parameters as
- * version 0 of epoch 1. */
-static int stage(struct job *j, struct err *e)
+/* Rank 0: puts the training split as mini-batch objects, and (put_params) the initial
+ * parameters as version 0 of epoch 1. */
+static int stage(struct job *j, int put_params, struct err *e)
 {
     struct workload *w = j->w;
     size_t B = (size_t)w->opts.batch, rows = w->train.rows;
@@ -537,9 +548,203 @@ static int stage(struct job *j, struct err *e)
     char prefix[64], key[128];
     params_prefix(prefix, sizeof prefix, 1);
     fn_version_key(prefix, j->cfg.wall_clock ? FN_CURRENT : 0, 0, key, sizeof key);
-    if (kv_put(j->kv, key, obj, len)) rc = err_set(e, kv_errcode(j->kv), "%s", kv_errmsg(j->kv));
+    if (put_params && kv_put(j->kv, key, obj, len))
+        rc = err_set(e, kv_errcode(j->kv), "%s", kv_errmsg(j->kv));
     free(obj);
     return rc;
+}
+
+/* ---------------------------------------------------------------------- checkpoints */
+
+#define CKPT_PREFIX "job/ckpt/"
+
+/* Rank 0's state after an epoch: the head of the epoch's checkpoint object, which goes on
+ * with the epoch's epochs.csv row and then its trace records. Raw structs: a checkpoint is
+ * read back by the build that wrote it, and the head names the sizes it was written with. */
+struct ckpt_head {
+    char magic[8]; /* "SIRENCK1" */
+    uint32_t head_bytes, report_bytes, inv_bytes, op_bytes;
+    uint64_t config_hash;
+    int32_t epoch, prev_n, prev_memory_mb, peak_functions;
+    int32_t reached_target, invocations, failed_invocations, ledger_epoch;
+    double total_time_s, total_cost_usd, time_to_target_s;
+    struct ledger_totals job_totals;
+    struct epoch_report last, ftot;
+    uint64_t row_bytes, n_inv, n_ops;
+};
+
+static const char ckpt_magic[8] = {'S', 'I', 'R', 'E', 'N', 'C', 'K', '1'};
+
+/* Which coordinator owns the run: each one that opens it puts a token of its own here, and
+ * checks it before it commits an epoch. A coordinator whose ranks outlived it (mpirun killed,
+ * its ranks not yet) stops at its next epoch boundary instead of writing over the run that
+ * resumed it. */
+#define CKPT_OWNER "job/owner"
+
+static int owner_claim(struct job *j, struct err *e)
+{
+    char host[64] = "";
+    struct timespec ts;
+    gethostname(host, sizeof host - 1);
+    clock_gettime(CLOCK_REALTIME, &ts);
+    snprintf(j->owner, sizeof j->owner, "%s:%ld:%lld.%09ld", host, (long)getpid(),
+             (long long)ts.tv_sec, ts.tv_nsec);
+    if (kv_put(j->kv, CKPT_OWNER, j->owner, strlen(j->owner)))
+        return err_set(e, kv_errcode(j->kv), "%s", kv_errmsg(j->kv));
+    return SIREN_OK;
+}
+
+static int owner_check(struct job *j, struct err *e)
+{
+    struct kv_value v;
+    if (kv_get(j->kv, CKPT_OWNER, &v))
+        return err_set(e, kv_errcode(j->kv), "%s", kv_errmsg(j->kv));
+    int mine = v.len == strlen(j->owner) && !memcmp(v.data, j->owner, v.len);
+    kv_value_free(&v);
+    return mine ? SIREN_OK
+                : err_set(e, SIREN_EINVAL, "epoch %d: another coordinator (%s) has taken this "
+                          "run over (resumed): this one stops", j->epoch, j->kv_url);
+}
+
+static void ckpt_key(char *buf, size_t len, int epoch)
+{
+    snprintf(buf, len, CKPT_PREFIX "e%06d", epoch);
+}
+
+/* Puts the checkpoint of the epoch just run: one object, and a put is atomic on every
+ * backend (file: a temporary file, fsync, rename; Redis: one SET; S3: one PUT), so a reader
+ * finds the whole checkpoint or none. inv0 and ops0: where the epoch's trace records start. */
+static int checkpoint_put(struct job *j, size_t inv0, size_t ops0, const char *row, struct err *e)
+{
+    struct ckpt_head h;
+    memset(&h, 0, sizeof h);
+    memcpy(h.magic, ckpt_magic, sizeof h.magic);
+    h.head_bytes = sizeof h;
+    h.report_bytes = sizeof(struct epoch_report);
+    h.inv_bytes = sizeof(struct trace_invocation);
+    h.op_bytes = sizeof(struct trace_kv_op);
+    h.config_hash = j->cfg.config_hash;
+    h.epoch = j->epoch;
+    h.prev_n = j->prev_n;
+    h.prev_memory_mb = j->prev_memory_mb;
+    h.peak_functions = j->peak_functions;
+    h.reached_target = j->reached_target;
+    h.invocations = j->invocations;
+    h.failed_invocations = j->failed_invocations;
+    h.ledger_epoch = j->ledger.epoch;
+    h.total_time_s = j->total_time_s;
+    h.total_cost_usd = j->total_cost_usd;
+    h.time_to_target_s = j->time_to_target_s;
+    h.job_totals = j->ledger.job_totals;
+    h.last = j->last;
+    h.ftot = j->ftot;
+    h.row_bytes = strlen(row);
+    h.n_inv = j->trace.n_inv - inv0;
+    h.n_ops = j->trace.n_ops - ops0;
+    size_t len = sizeof h + h.row_bytes + h.n_inv * sizeof(struct trace_invocation) +
+                 h.n_ops * sizeof(struct trace_kv_op);
+    uint8_t *buf = malloc(len), *at = buf;
+    if (!buf) return err_set(e, SIREN_ENOMEM, "checkpoint of epoch %d: out of memory", j->epoch);
+    memcpy(at, &h, sizeof h);
+    at += sizeof h;
+    memcpy(at, row, h.row_bytes);
+    at += h.row_bytes;
+    if (h.n_inv) memcpy(at, j->trace.inv + inv0, h.n_inv * sizeof(struct trace_invocation));
+    at += h.n_inv * sizeof(struct trace_invocation);
+    if (h.n_ops) memcpy(at, j->trace.ops + ops0, h.n_ops * sizeof(struct trace_kv_op));
+    char key[64];
+    ckpt_key(key, sizeof key, j->epoch);
+    int rc = SIREN_OK;
+    if (kv_put(j->kv, key, buf, len))
+        rc = err_set(e, kv_errcode(j->kv), "checkpoint: %s", kv_errmsg(j->kv));
+    free(buf);
+    return rc;
+}
+
+/* Deletes every key under prefix except keep (may be NULL). */
+static int delete_prefix(struct job *j, const char *prefix, const char *keep, struct err *e)
+{
+    struct kv_keys keys;
+    if (kv_list(j->kv, prefix, &keys))
+        return err_set(e, kv_errcode(j->kv), "%s", kv_errmsg(j->kv));
+    int rc = SIREN_OK;
+    for (size_t i = 0; i < keys.count && !rc; i++)
+        if ((!keep || strcmp(keys.keys[i], keep)) && kv_delete(j->kv, keys.keys[i]) &&
+            kv_errcode(j->kv) != SIREN_ENOTFOUND)
+            rc = err_set(e, kv_errcode(j->kv), "%s", kv_errmsg(j->kv));
+    kv_keys_free(&keys);
+    return rc;
+}
+
+/* Reads checkpoints e000001, e000002, ... while they exist, restoring rank 0's state after the
+ * newest and the trace records of all; *rows gets their epochs.csv rows (caller frees). */
+static int checkpoint_restore(struct job *j, char **rows, struct err *e)
+{
+    size_t rows_len = 0;
+    *rows = calloc(1, 1);
+    if (!*rows) return err_set(e, SIREN_ENOMEM, "out of memory");
+    for (int ep = 1;; ep++) {
+        char key[64];
+        struct kv_value v;
+        ckpt_key(key, sizeof key, ep);
+        int rc = kv_get(j->kv, key, &v);
+        if (rc == SIREN_ENOTFOUND) return SIREN_OK;
+        if (rc) return err_set(e, rc, "resume: %s", kv_errmsg(j->kv));
+        struct ckpt_head h;
+        if (v.len >= sizeof h) memcpy(&h, v.data, sizeof h);
+        if (v.len < sizeof h || memcmp(h.magic, ckpt_magic, sizeof h.magic) ||
+            h.head_bytes != sizeof h || h.report_bytes != sizeof(struct epoch_report) ||
+            h.inv_bytes != sizeof(struct trace_invocation) ||
+            h.op_bytes != sizeof(struct trace_kv_op) || h.epoch != ep ||
+            v.len != sizeof h + h.row_bytes + h.n_inv * sizeof(struct trace_invocation) +
+                         h.n_ops * sizeof(struct trace_kv_op)) {
+            kv_value_free(&v);
+            return err_set(e, SIREN_EFORMAT, "resume: %s in %s is not a checkpoint this build "
+                           "wrote (or is cut short)", key, j->kv_url);
+        }
+        if (j->cfg.config_hash && h.config_hash != j->cfg.config_hash) {
+            kv_value_free(&v);
+            return err_set(e, SIREN_EINVAL, "resume: %s in %s was written by a run of another "
+                           "configuration", key, j->kv_url);
+        }
+        const uint8_t *at = v.data + sizeof h;
+        char *r = realloc(*rows, rows_len + h.row_bytes + 1);
+        if (!r) rc = err_set(e, SIREN_ENOMEM, "out of memory");
+        if (!rc) {
+            *rows = r;
+            memcpy(r + rows_len, at, h.row_bytes);
+            rows_len += h.row_bytes;
+            r[rows_len] = '\0';
+        }
+        at += h.row_bytes;
+        for (uint64_t q = 0; q < h.n_inv && !rc; q++) {
+            struct trace_invocation ti;
+            memcpy(&ti, at + q * sizeof ti, sizeof ti);
+            if (trace_add_invocation(&j->trace, &ti)) rc = err_set(e, SIREN_ENOMEM, "out of memory");
+        }
+        at += h.n_inv * sizeof(struct trace_invocation);
+        for (uint64_t q = 0; q < h.n_ops && !rc; q++) {
+            struct trace_kv_op op;
+            memcpy(&op, at + q * sizeof op, sizeof op);
+            if (trace_add_kv_op(&j->trace, &op)) rc = err_set(e, SIREN_ENOMEM, "out of memory");
+        }
+        kv_value_free(&v);
+        if (rc) return rc;
+        j->epoch = h.epoch;
+        j->prev_n = h.prev_n;
+        j->prev_memory_mb = h.prev_memory_mb;
+        j->peak_functions = h.peak_functions;
+        j->reached_target = h.reached_target;
+        j->invocations = h.invocations;
+        j->failed_invocations = h.failed_invocations;
+        j->ledger.epoch = h.ledger_epoch;
+        j->total_time_s = h.total_time_s;
+        j->total_cost_usd = h.total_cost_usd;
+        j->time_to_target_s = h.time_to_target_s;
+        j->ledger.job_totals = h.job_totals;
+        j->last = h.last;
+        j->ftot = h.ftot;
+    }
 }
 
 static int open_rank0(struct job *j, struct err *e)
@@ -554,17 +759,53 @@ static int open_rank0(struct job *j, struct err *e)
     if ((rc = kn_model_create(&j->w->model_cfg, &j->eval_model, e))) return rc;
     ledger_init(&j->ledger, &j->platform);
     trace_init(&j->trace);
-    if ((rc = stage(j, e))) return rc;
+    j->time_to_target_s = (double)NAN;
+    j->faults.seed = j->w->opts.seed;
+    /* A fresh run forgets the checkpoints of an earlier run in the same store; a resumed one
+     * restores the newest. Either way the only parameters kept are the next epoch's version
+     * 0: versions of an epoch cut short are written again, bit for bit, when it reruns. */
+    char *rows = NULL, prefix[64], keep[128];
+    if ((rc = owner_claim(j, e))) return rc;
+    rc = j->cfg.resume ? checkpoint_restore(j, &rows, e) : delete_prefix(j, CKPT_PREFIX, NULL, e);
+    params_prefix(prefix, sizeof prefix, j->epoch + 1);
+    fn_version_key(prefix, j->cfg.wall_clock ? FN_CURRENT : 0, 0, keep, sizeof keep);
+    if (!rc) rc = delete_prefix(j, "job/params/", j->epoch > 0 ? keep : NULL, e);
+    if (!rc) rc = stage(j, j->epoch == 0, e);
+    if (!rc && j->epoch > 0) {
+        struct kv_value v;
+        if ((rc = kv_get(j->kv, keep, &v)))
+            rc = err_set(e, rc, "resume: the checkpoint of epoch %d is there but not the "
+                         "parameters epoch %d starts from: %s", j->epoch, j->epoch + 1,
+                         kv_errmsg(j->kv));
+        kv_value_free(&v);
+    }
     char path[1200];
     snprintf(path, sizeof path, "%s/epochs.csv", j->out_dir);
-    j->epochs_csv = fopen(path, "w");
-    if (!j->epochs_csv) return err_errno(e, errno, "cannot create %s", path);
+    if (!rc && !(j->epochs_csv = fopen(path, "w"))) rc = err_errno(e, errno, "cannot create %s", path);
+    if (rc) {
+        free(rows);
+        return rc;
+    }
     fprintf(j->epochs_csv,
             "epoch,n,memory_mb,warm,time_s,fetch_s,compute_s,update_s,cost_usd,train_loss,"
             "test_loss,test_accuracy,budget_left_usd,invocations,failed_invocations,versions,"
-            "stale_reads\n");
-    j->time_to_target_s = (double)NAN;
+            "stale_reads%s\n%s",
+            j->faults_on ? ",crashes,kv_failures,retries,stragglers,kv_errors,throttled,"
+                           "lost_functions,failed_steps"
+                         : "",
+            rows ? rows : "");
+    fflush(j->epochs_csv);
+    free(rows);
+    if (j->epoch > 0)
+        LOG_INFO("run", "resumed after epoch %d (total %.2f s, $%.6f)", j->epoch, j->total_time_s,
+                 j->total_cost_usd);
     return SIREN_OK;
+}
+
+int job_epochs_done(const struct job *j) { return j->epoch; }
+const struct epoch_report *job_last_report(const struct job *j)
+{
+    return j->epoch > 0 ? &j->last : NULL;
 }
 
 int job_open(const struct job_config *cfg, struct job **out, struct err *e)
@@ -588,6 +829,11 @@ int job_open(const struct job_config *cfg, struct job **out, struct err *e)
              cfg->backend_target ? cfg->backend_target : "");
     j->cfg.backend = j->backend;
     j->cfg.backend_target = j->backend_target;
+    if (cfg->faults) {
+        j->faults = *cfg->faults;
+        j->faults_on = 1;
+        j->cfg.faults = &j->faults;
+    }
     j->cfg.out_dir = j->out_dir;
     j->cfg.kv_url = j->kv_url;
     j->cfg.platform = j->platform_name;
@@ -674,6 +920,47 @@ static void add_aggregation(const struct job *j, const struct plan_epoch *p, con
     cJSON_AddItemToArray(rank_tasks, task);
 }
 
+/* The function number the invokers see for attempt generation gen of function fn (gen: failed
+ * attempts before it). A retry is a fresh invocation: as its own function, it does not wait for
+ * the tasks of the attempt that died, nor is it skipped because that attempt failed. Without
+ * faults gen is 0 and this is fn. */
+static int wire_fn(const struct plan_epoch *p, int fn, int gen)
+{
+    return fn + gen * p->n_functions;
+}
+
+/* Faults: every attempt planned to die gets one more task, the step it dies in, whose event
+ * names a data object that does not exist. Its handler fails at that GET, for real, in its
+ * sandbox; the attempt's later steps are not sent. Its write is JOB_FAULT_VERSION, so the
+ * failure marker lands where no reader looks. Appended after the attempt's other tasks, so
+ * it runs after them on its rank. */
+static void add_fault_tasks(const struct job *j, const struct plan_epoch *p, cJSON **tasks)
+{
+    for (size_t q = 0; q < p->n_attempts; q++) {
+        const struct plan_attempt *at = &p->attempts[q];
+        if (at->status != PLAN_ATTEMPT_CRASHED && at->status != PLAN_ATTEMPT_KV_FAILED) continue;
+        const struct plan_step *st = &p->steps[at->end_step];
+        char key[128];
+        snprintf(key, sizeof key, "job/faults/e%04d/f%06d-i%d-a%d-%s", j->epoch, at->fn,
+                 at->invocation, at->attempt,
+                 at->status == PLAN_ATTEMPT_CRASHED ? "crash" : "kv-error");
+        int apply = j->cfg.update == PLAN_UPDATE_APPLY;
+        cJSON *a = cJSON_CreateArray();
+        cJSON_AddItemToArray(a, cJSON_CreateString(key));
+        cJSON_AddItemToArray(a, cJSON_CreateNumber(0));
+        cJSON_AddItemToArray(a, cJSON_CreateNumber(apply ? 0 : -1));
+        cJSON_AddItemToArray(a, cJSON_CreateNumber(JOB_FAULT_VERSION));
+        cJSON_AddItemToArray(a, cJSON_CreateNumber(0));
+        cJSON *list = cJSON_CreateArray();
+        cJSON_AddItemToArray(list, a);
+        cJSON *task = cJSON_CreateArray();
+        cJSON_AddItemToArray(task, cJSON_CreateNumber(wire_fn(p, at->fn, at->gen)));
+        cJSON_AddItemToArray(task, cJSON_CreateNumber(st->step));
+        cJSON_AddItemToArray(task, list);
+        cJSON_AddItemToArray(tasks[invoker_of(j, at->fn)], task);
+    }
+}
+
 /* Builds each rank's task message in run order. msgs[r] is owned by the caller. */
 static int build_messages(struct job *j, const struct plan_epoch *p, const uint32_t *order,
                           const uint32_t *perm, int memory_mb, const char *prefix, char **msgs,
@@ -743,7 +1030,7 @@ static int build_messages(struct job *j, const struct plan_epoch *p, const uint3
         }
         if (!j->cfg.wall_clock || st->fn != fn_of_task) {
             fn_task = cJSON_CreateArray();
-            cJSON_AddItemToArray(fn_task, cJSON_CreateNumber(st->fn));
+            cJSON_AddItemToArray(fn_task, cJSON_CreateNumber(wire_fn(p, st->fn, st->gen)));
             cJSON_AddItemToArray(fn_task, cJSON_CreateNumber(st->step));
             cJSON_AddItemToArray(fn_task, cJSON_CreateArray());
             cJSON_AddItemToArray(tasks[invoker_of(j, st->fn)], fn_task);
@@ -751,6 +1038,7 @@ static int build_messages(struct job *j, const struct plan_epoch *p, const uint3
         }
         cJSON_AddItemToArray(cJSON_GetArrayItem(fn_task, 2), a);
     }
+    add_fault_tasks(j, p, tasks);
     int rc = SIREN_OK;
     for (int r = 0; r < j->size; r++) {
         msgs[r] = cJSON_PrintUnformatted(roots[r]);
@@ -773,8 +1061,34 @@ struct step_outcome {
     char error[96];
 };
 
+/* What came back from a planned crash's task (faults), indexed like plan.attempts. */
+struct attempt_outcome {
+    int ran, ok;
+    double wall_ms, peak_mb;
+    char error[96];
+};
+
+/* The attempt of function fn, generation gen, planned to die in step index s, or -1. */
+static long dying_attempt(const struct plan_epoch *p, int fn, int gen, size_t s)
+{
+    size_t lo = 0, hi = p->n_attempts;
+    while (lo < hi) { /* attempts are sorted by function */
+        size_t mid = lo + (hi - lo) / 2;
+        if (p->attempts[mid].fn < fn) lo = mid + 1;
+        else hi = mid;
+    }
+    for (size_t q = lo; q < p->n_attempts && p->attempts[q].fn == fn; q++) {
+        const struct plan_attempt *a = &p->attempts[q];
+        if (a->gen == gen && (size_t)a->end_step == s &&
+            (a->status == PLAN_ATTEMPT_CRASHED || a->status == PLAN_ATTEMPT_KV_FAILED))
+            return (long)q;
+    }
+    return -1;
+}
+
 static int absorb_results(const char *msg, const struct plan_epoch *p,
-                          struct step_outcome *out, int *failed_aggregations, struct err *e)
+                          struct step_outcome *out, struct attempt_outcome *ao,
+                          int *failed_aggregations, struct err *e)
 {
     cJSON *root;
     int rc = json_parse(msg, strlen(msg), "results message", &root, e);
@@ -782,18 +1096,38 @@ static int absorb_results(const char *msg, const struct plan_epoch *p,
     const cJSON *arr = cJSON_GetObjectItemCaseSensitive(root, "results"), *r;
     cJSON_ArrayForEach(r, arr)
     {
-        int fn = (int)cJSON_GetArrayItem(r, 0)->valuedouble;
+        int wire = (int)cJSON_GetArrayItem(r, 0)->valuedouble;
         int step = (int)cJSON_GetArrayItem(r, 1)->valuedouble;
         if (step < 0) { /* a BSP aggregation: a failed one shows as a missing version */
             if (!(int)cJSON_GetArrayItem(r, 2)->valuedouble) (*failed_aggregations)++;
             continue;
         }
-        if (fn < 0 || fn >= p->n_functions || step < 0 || step >= p->fns[fn].n_steps) {
+        /* wire_fn(): the function and its attempt generation. */
+        int fn = wire >= 0 ? wire % p->n_functions : -1, gen = wire / p->n_functions;
+        if (fn < 0 || step < 0 || step >= p->fns[fn].n_steps) {
             cJSON_Delete(root);
             return err_set(e, SIREN_EFORMAT, "results message: step %d of function %d is unknown",
-                           step, fn);
+                           step, wire);
         }
-        struct step_outcome *o = &out[p->fns[fn].first_step + step];
+        size_t s = (size_t)(p->fns[fn].first_step + step);
+        long qa = p->n_attempts ? dying_attempt(p, fn, gen, s) : -1;
+        if (qa >= 0 && ao) {
+            const cJSON *err = cJSON_GetArrayItem(r, 18);
+            struct attempt_outcome *a = &ao[qa];
+            a->ran = 1;
+            a->ok = (int)cJSON_GetArrayItem(r, 2)->valuedouble;
+            a->wall_ms = cJSON_GetArrayItem(r, 6)->valuedouble;
+            a->peak_mb = cJSON_GetArrayItem(r, 7)->valuedouble;
+            snprintf(a->error, sizeof a->error, "%s", cJSON_IsString(err) ? err->valuestring : "");
+            continue;
+        }
+        if (gen != p->steps[s].gen || p->steps[s].failed) {
+            /* No attempt was planned to run it: a retry must never redo a written step. */
+            cJSON_Delete(root);
+            return err_set(e, SIREN_EFORMAT, "results message: step %d of function %d came from "
+                           "attempt generation %d, which was not planned to run it", step, fn, gen);
+        }
+        struct step_outcome *o = &out[s];
         o->ran = 1;
         o->ok = (int)cJSON_GetArrayItem(r, 2)->valuedouble;
         o->read_got = (int64_t)cJSON_GetArrayItem(r, 3)->valuedouble;
@@ -909,6 +1243,7 @@ static int record_epoch(struct job *j, const struct plan_epoch *p, const struct 
             ti.cost_usd = cost;
             ti.wall_ms = wall;
             ti.peak_mb = peak;
+            ti.compute_factor = 1.0;
             snprintf(ti.error, sizeof ti.error, "%s", error);
             if (trace_add_invocation(&j->trace, &ti)) rc = err_set(e, SIREN_ENOMEM, "out of memory");
             int status = ei.status;
@@ -935,13 +1270,13 @@ static int record_epoch(struct job *j, const struct plan_epoch *p, const struct 
         }
         struct trace_kv_op ops[4] = {
             {j->epoch, st->fn, st->step, TRACE_DATA_GET, -1, -1, t0 + st->t_data_get,
-             t0 + st->t_param_get, j->shard_bytes_per_sample * st->n_samples, o->op_ms[0]},
+             t0 + st->t_param_get, j->shard_bytes_per_sample * st->n_samples, o->op_ms[0], 0, 0, 0},
             {j->epoch, st->fn, st->step, TRACE_PARAM_GET, st->read_version, o->read_got,
-             t0 + st->t_param_get, t0 + st->t_compute, j->param_bytes, o->op_ms[1]},
+             t0 + st->t_param_get, t0 + st->t_compute, j->param_bytes, o->op_ms[1], 0, 0, 0},
             {j->epoch, st->fn, st->step, TRACE_BASE_GET, st->base_version, o->base_got,
-             t0 + st->t_put, t0 + st->t_end, j->param_bytes, o->op_ms[3]},
+             t0 + st->t_put, t0 + st->t_end, j->param_bytes, o->op_ms[3], 0, 0, 0},
             {j->epoch, st->fn, st->step, TRACE_PARAM_PUT, st->write_version, -1, t0 + st->t_put,
-             t0 + st->t_end, j->param_bytes, o->op_ms[4]},
+             t0 + st->t_end, j->param_bytes, o->op_ms[4], 0, 0, 0},
         };
         for (int q = 0; q < 4 && !rc; q++) {
             if (q == 2 && j->cfg.update != PLAN_UPDATE_APPLY) continue;
@@ -968,7 +1303,7 @@ static int record_epoch(struct job *j, const struct plan_epoch *p, const struct 
                                             j->param_bytes / 1e6 / pf->store_mb_per_s_per_connection);
             struct trace_kv_op op = {j->epoch, 0, (int32_t)(-1 - r), TRACE_PARAM_PUT, r + 1, -1,
                                      t0 + barrier + agg_s, t0 + barrier + agg_s +
-                                     pf->store_first_byte_ms / 1e3, j->param_bytes, 0};
+                                     pf->store_first_byte_ms / 1e3, j->param_bytes, 0, 0, 0, 0};
             if (trace_add_kv_op(&j->trace, &op)) rc = err_set(e, SIREN_ENOMEM, "out of memory");
         }
         if (rc) return rc;
@@ -985,6 +1320,147 @@ static int record_epoch(struct job *j, const struct plan_epoch *p, const struct 
     rep->cpu_util = billed_total > 0 ? p->compute_s / billed_total : 0.0;
     rep->train_loss = train_loss_n ? train_loss_sum / train_loss_n : (double)NAN;
     rep->versions = p->n_versions;
+    return SIREN_OK;
+}
+
+/* Faults' epoch: one ledger entry and trace record per attempt (retries are billed), each
+ * planned attempt cut short where its step really failed; requests as in record_epoch, with
+ * each one's failed tries in the trace. */
+static int record_epoch_faults(struct job *j, const struct plan_epoch *p,
+                               const struct step_outcome *so, const struct attempt_outcome *ao,
+                               int memory_mb, struct epoch_report *rep, int *survivors,
+                               struct err *e)
+{
+    const struct platform *pf = &j->platform;
+    double t0 = j->total_time_s, epoch_end = 0.0, billed_total = 0.0;
+    int rc = SIREN_OK, apply = j->cfg.update == PLAN_UPDATE_APPLY;
+    uint64_t gets = 0, puts = 0;
+    int *ends_ok = calloc((size_t)p->n_functions, sizeof *ends_ok);
+    if (!ends_ok) return err_set(e, SIREN_ENOMEM, "out of memory");
+    for (size_t q = 0; q < p->n_attempts && !rc; q++) {
+        const struct plan_attempt *a = &p->attempts[q];
+        /* The first of its steps that really failed (out of memory, a handler error): the
+         * attempt died there, and the rest of its steps were skipped. */
+        int dead = -1;
+        for (int s = a->first_step; s < a->end_step && dead < 0; s++)
+            if (!so[s].ok) dead = s;
+        double stop = dead >= 0 ? p->steps[dead].t_compute : a->t_stop;
+        int status = a->status == PLAN_ATTEMPT_OK          ? TRACE_OK
+                     : a->status == PLAN_ATTEMPT_CONTINUED ? TRACE_CONTINUED
+                     : a->status == PLAN_ATTEMPT_TIMED_OUT ? TRACE_TIMED_OUT
+                                                           : TRACE_FAILED;
+        if (dead >= 0) status = TRACE_FAILED;
+        if (stop < a->t_start) stop = a->t_start;
+        if (stop > epoch_end) epoch_end = stop;
+        ends_ok[a->fn] = status == TRACE_OK;
+        double init_ms = a->cold ? pf->cold_start_ms : 0.0, cost;
+        if ((rc = ledger_add_invocation(&j->ledger, memory_mb, (stop - a->t_start) * 1e3, init_ms,
+                                        &cost, e)))
+            break;
+        double billed_ms = platform_billed_ms(pf, (stop - a->t_start) * 1e3, init_ms);
+        billed_total += billed_ms / 1e3;
+        struct trace_invocation ti = {0};
+        ti.epoch = j->epoch;
+        ti.fn = a->fn;
+        ti.invocation = a->invocation;
+        ti.attempt = a->attempt;
+        ti.rank = invoker_of(j, a->fn);
+        ti.memory_mb = memory_mb;
+        ti.cold = a->cold;
+        ti.status = status;
+        ti.v_start_s = t0 + a->t_invoke;
+        ti.v_end_s = t0 + stop;
+        ti.billed_ms = billed_ms;
+        ti.cost_usd = cost;
+        ti.compute_factor = a->compute_factor;
+        ti.kv_errors = a->kv_errors;
+        ti.throttled = a->throttled;
+        ti.fault = (a->status == PLAN_ATTEMPT_CRASHED ? TRACE_FAULT_CRASH : 0) |
+                   (a->status == PLAN_ATTEMPT_KV_FAILED ? TRACE_FAULT_KV_FAILED : 0) |
+                   (a->compute_factor > 1.0 ? TRACE_FAULT_STRAGGLER : 0) |
+                   (a->kv_errors ? TRACE_FAULT_KV_ERROR : 0) |
+                   (a->throttled ? TRACE_FAULT_THROTTLED : 0);
+        for (int s = a->first_step; s < a->end_step; s++) {
+            if (dead >= 0 && s > dead) break;
+            ti.wall_ms += so[s].wall_ms;
+            if (so[s].peak_mb > ti.peak_mb) ti.peak_mb = so[s].peak_mb;
+        }
+        if (dead >= 0) {
+            snprintf(ti.error, sizeof ti.error, "%s", so[dead].error);
+        } else if (a->status == PLAN_ATTEMPT_CRASHED || a->status == PLAN_ATTEMPT_KV_FAILED) {
+            /* What its sandbox really said, after the planned kind. */
+            const struct attempt_outcome *o = &ao[q];
+            ti.wall_ms += o->wall_ms;
+            if (o->peak_mb > ti.peak_mb) ti.peak_mb = o->peak_mb;
+            snprintf(ti.error, sizeof ti.error, "%s: step %d: %s",
+                     a->status == PLAN_ATTEMPT_CRASHED ? "Fault.Crash" : "Fault.KvError",
+                     p->steps[a->end_step].step,
+                     !o->ran ? "not run" : o->ok ? "did not fail" : o->error);
+            gets += (uint64_t)a->dead_gets; /* what completed of the step it died in */
+        } else if (a->status == PLAN_ATTEMPT_TIMED_OUT) {
+            snprintf(ti.error, sizeof ti.error, "Sandbox.Timedout: Task timed out");
+        }
+        if (trace_add_invocation(&j->trace, &ti)) rc = err_set(e, SIREN_ENOMEM, "out of memory");
+        rep->invocations++;
+        if (status == TRACE_FAILED || status == TRACE_TIMED_OUT) rep->failed_invocations++;
+    }
+    *survivors = 0;
+    for (int i = 0; i < p->n_functions; i++) *survivors += ends_ok[i];
+    free(ends_ok);
+    if (rc) return rc;
+    double train_loss_sum = 0;
+    int train_loss_n = 0;
+    for (size_t s = 0; s < p->n_steps && !rc; s++) {
+        const struct plan_step *st = &p->steps[s];
+        const struct step_outcome *o = &so[s];
+        if (st->failed || !o->ran) continue;
+        gets += 2 + (uint64_t)apply;
+        if (o->ok) {
+            puts++;
+            train_loss_sum += o->loss;
+            train_loss_n++;
+            if (o->read_got < st->write_version - 1) rep->stale_reads++;
+        }
+        struct trace_kv_op ops[4] = {
+            {j->epoch, st->fn, st->step, TRACE_DATA_GET, -1, -1, t0 + st->t_data_get,
+             t0 + st->t_param_get, j->shard_bytes_per_sample * st->n_samples, o->op_ms[0],
+             st->attempt, st->kv_retries[0], st->throttled[0]},
+            {j->epoch, st->fn, st->step, TRACE_PARAM_GET, st->read_version, o->read_got,
+             t0 + st->t_param_get, t0 + st->t_compute, j->param_bytes, o->op_ms[1], st->attempt,
+             st->kv_retries[1], st->throttled[1]},
+            {j->epoch, st->fn, st->step, TRACE_BASE_GET, st->base_version, o->base_got,
+             t0 + st->t_put, t0 + st->t_end, j->param_bytes, o->op_ms[3], st->attempt,
+             st->kv_retries[2], st->throttled[2]},
+            {j->epoch, st->fn, st->step, TRACE_PARAM_PUT, st->write_version, -1, t0 + st->t_put,
+             t0 + st->t_end, j->param_bytes, o->op_ms[4], st->attempt, st->kv_retries[3],
+             st->throttled[3]},
+        };
+        for (int q = 0; q < 4 && !rc; q++) {
+            if (q == 2 && !apply) continue;
+            if (q == 3 && !o->ok) continue;
+            if (trace_add_kv_op(&j->trace, &ops[q])) rc = err_set(e, SIREN_ENOMEM, "out of memory");
+        }
+    }
+    if (rc) return rc;
+    ledger_add_kv(&j->ledger, gets, puts, 0, 0);
+    struct ledger_totals tot;
+    ledger_end_epoch(&j->ledger, &tot);
+    rep->time_s = epoch_end;
+    rep->fetch_s = p->fetch_s;
+    rep->compute_s = p->compute_s;
+    rep->update_s = p->update_s;
+    rep->cost_usd = tot.total_usd;
+    rep->cpu_util = billed_total > 0 ? p->compute_s / billed_total : 0.0;
+    rep->train_loss = train_loss_n ? train_loss_sum / train_loss_n : (double)NAN;
+    rep->versions = p->n_versions;
+    rep->crashes = p->crashes;
+    rep->kv_failures = p->kv_failures;
+    rep->retries = p->retries;
+    rep->stragglers = p->stragglers;
+    rep->kv_errors = p->kv_errors;
+    rep->throttled = p->throttled;
+    rep->lost_functions = p->lost_functions;
+    rep->failed_steps = p->failed_steps;
     return SIREN_OK;
 }
 
@@ -1021,6 +1497,7 @@ static int record_epoch_wall(struct job *j, const struct plan_epoch *p,
         ti.cost_usd = cost;
         ti.wall_ms = dur_ms;
         ti.peak_mb = o0->peak_mb;
+        ti.compute_factor = 1.0;
         snprintf(ti.error, sizeof ti.error, "%s", o0->error);
         if (trace_add_invocation(&j->trace, &ti)) rc = err_set(e, SIREN_ENOMEM, "out of memory");
         rep->invocations++;
@@ -1038,7 +1515,7 @@ static int record_epoch_wall(struct job *j, const struct plan_epoch *p,
                 double ms = o->op_ms[op_ix[q]];
                 if (q == 2 && j->cfg.update != PLAN_UPDATE_APPLY) continue;
                 struct trace_kv_op op = {j->epoch, i, k, ops[q], FN_CURRENT, FN_CURRENT, at,
-                                         at + ms / 1e3, bytes[q], ms};
+                                         at + ms / 1e3, bytes[q], ms, 0, 0, 0};
                 if (q == 1) at += o->op_ms[2] / 1e3; /* compute sits between GET and PUT */
                 at += ms / 1e3;
                 if (trace_add_kv_op(&j->trace, &op)) rc = err_set(e, SIREN_ENOMEM, "out of memory");
@@ -1069,6 +1546,7 @@ int job_epoch(struct job *j, int n, int memory_mb, struct epoch_report *rep, str
     int rc = check_action(j, n, memory_mb, e);
     if (rc) return rc;
     j->epoch++;
+    size_t inv0 = j->trace.n_inv, ops0 = j->trace.n_ops; /* the epoch's trace records start here */
     struct plan_config pc = {0};
     pc.n_functions = n;
     pc.n_warm = memory_mb == j->prev_memory_mb ? (n < j->prev_n ? n : j->prev_n) : 0;
@@ -1077,14 +1555,23 @@ int job_epoch(struct job *j, int n, int memory_mb, struct epoch_report *rep, str
     pc.update = j->cfg.update;
     pc.on_timeout = j->cfg.on_timeout;
     plan_costs_for(j, memory_mb, &pc.costs);
+    if (j->faults_on) {
+        pc.faults = &j->faults;
+        pc.epoch = j->epoch;
+        if (j->faults.throttle) {
+            pc.costs.kv_gets_per_s_per_prefix = j->platform.store_gets_per_s_per_prefix;
+            pc.costs.kv_puts_per_s_per_prefix = j->platform.store_puts_per_s_per_prefix;
+        }
+    }
     /* Which staged mini-batch each of the epoch's batches is: a seeded shuffle per epoch. */
     uint32_t *perm = malloc(j->n_batches * sizeof *perm);
     uint32_t *rows = malloc(j->n_batches * sizeof *rows);
     uint32_t *order = NULL;
     char **msgs = calloc((size_t)j->size, sizeof *msgs);
     struct step_outcome *so = NULL;
+    struct attempt_outcome *ao = NULL;
     struct plan_epoch p = {0};
-    int failed_aggregations = 0;
+    int failed_aggregations = 0, survivors = 0;
     if (!perm || !rows || !msgs) {
         rc = err_set(e, SIREN_ENOMEM, "out of memory");
         goto out;
@@ -1098,7 +1585,8 @@ int job_epoch(struct job *j, int n, int memory_mb, struct epoch_report *rep, str
     pc.n_batches = j->n_batches;
     if ((rc = plan_epoch_build(&pc, &p, e)) || (rc = plan_epoch_run_order(&p, &order, e))) goto out;
     so = calloc(p.n_steps, sizeof *so);
-    if (!so) {
+    ao = calloc(p.n_attempts ? p.n_attempts : 1, sizeof *ao);
+    if (!so || !ao) {
         rc = err_set(e, SIREN_ENOMEM, "out of memory");
         goto out;
     }
@@ -1109,7 +1597,7 @@ int job_epoch(struct job *j, int n, int memory_mb, struct epoch_report *rep, str
     if (j->size == 1) {
         char *res;
         if ((rc = run_tasks(j, msgs[0], &res, e))) goto out;
-        rc = absorb_results(res, &p, so, &failed_aggregations, e);
+        rc = absorb_results(res, &p, so, ao, &failed_aggregations, e);
         free(res);
         if (rc) goto out;
     } else {
@@ -1119,7 +1607,7 @@ int job_epoch(struct job *j, int n, int memory_mb, struct epoch_report *rep, str
             char *res;
             int tag, from;
             if ((rc = recv_text(MPI_ANY_SOURCE, &tag, &from, &res, e))) goto out;
-            rc = tag == TAG_RESULTS ? absorb_results(res, &p, so, &failed_aggregations, e)
+            rc = tag == TAG_RESULTS ? absorb_results(res, &p, so, ao, &failed_aggregations, e)
                                     : err_set(e, SIREN_EMPI, "rank %d sent tag %d", from, tag);
             free(res);
             if (rc) goto out;
@@ -1131,11 +1619,11 @@ int job_epoch(struct job *j, int n, int memory_mb, struct epoch_report *rep, str
     rep->memory_mb = memory_mb;
     rep->warm = pc.n_warm;
     rc = j->cfg.wall_clock ? record_epoch_wall(j, &p, so, memory_mb, rep, e)
+         : j->faults_on    ? record_epoch_faults(j, &p, so, ao, memory_mb, rep, &survivors, e)
                            : record_epoch(j, &p, so, memory_mb, rep, e);
     if (rc) goto out;
     int64_t got;
     if ((rc = load_version(j, prefix, p.n_versions, &got, e))) goto out;
-    drop_versions(j, prefix);
     struct workload_eval ev;
     if ((rc = workload_evaluate(j->w, j->eval_model, 1, j->cfg.eval_rows, &ev, e))) goto out;
     rep->test_loss = ev.loss;
@@ -1161,14 +1649,40 @@ int job_epoch(struct job *j, int n, int memory_mb, struct epoch_report *rep, str
     rep->reached_target = j->reached_target;
     /* Containers of functions that died are gone: only the survivors start warm next time. */
     j->prev_n = n - rep->failed_invocations > 0 ? n - rep->failed_invocations : 0;
+    if (j->faults_on) j->prev_n = survivors; /* a function retried to success has one */
     j->prev_memory_mb = memory_mb;
     j->last = *rep;
-    fprintf(j->epochs_csv, "%d,%d,%d,%d,%.6f,%.6f,%.6f,%.6f,%.9f,%.6f,%.6f,%.6f,%.9f,%d,%d,%lld,%lld\n",
+    j->ftot.crashes += rep->crashes;
+    j->ftot.kv_failures += rep->kv_failures;
+    j->ftot.retries += rep->retries;
+    j->ftot.stragglers += rep->stragglers;
+    j->ftot.kv_errors += rep->kv_errors;
+    j->ftot.throttled += rep->throttled;
+    j->ftot.lost_functions += rep->lost_functions;
+    j->ftot.failed_steps += rep->failed_steps;
+    if ((rc = owner_check(j, e))) goto out;
+    char row[512];
+    int len = snprintf(row, sizeof row, "%d,%d,%d,%d,%.6f,%.6f,%.6f,%.6f,%.9f,%.6f,%.6f,%.6f,%.9f,%d,%d,%lld,%lld",
             rep->epoch, n, memory_mb, rep->warm, rep->time_s, rep->fetch_s, rep->compute_s,
             rep->update_s, rep->cost_usd, rep->train_loss, rep->test_loss, rep->test_accuracy,
             j->cfg.budget_usd > 0 ? rep->budget_left_usd : -1.0, rep->invocations,
             rep->failed_invocations, (long long)rep->versions, (long long)rep->stale_reads);
+    if (j->faults_on && len > 0 && (size_t)len < sizeof row)
+        len += snprintf(row + len, sizeof row - (size_t)len, ",%d,%d,%d,%d,%d,%d,%d,%d",
+                        rep->crashes, rep->kv_failures, rep->retries, rep->stragglers,
+                        rep->kv_errors, rep->throttled, rep->lost_functions, rep->failed_steps);
+    if (len < 0 || (size_t)len + 2 > sizeof row) {
+        rc = err_set(e, SIREN_ENOMEM, "epoch %d: the epochs.csv row does not fit", j->epoch);
+        goto out;
+    }
+    row[len++] = '\n';
+    row[len] = '\0';
+    fputs(row, j->epochs_csv);
     fflush(j->epochs_csv);
+    /* The checkpoint commits the epoch; only then may its parameter versions go (a resume
+     * from the previous checkpoint would run this epoch again from its version 0). */
+    if ((rc = checkpoint_put(j, inv0, ops0, row, e))) goto out;
+    drop_versions(j, prefix);
     if (!j->cfg.quiet)
         LOG_INFO("run", "epoch %d: n=%d m=%d loss %.4f acc %.4f time %.2f s cost $%.6f "
                  "(total %.2f s, $%.6f)%s",
@@ -1182,6 +1696,7 @@ out:
     free(rows);
     free(order);
     free(so);
+    free(ao);
     plan_epoch_free(&p);
     return rc;
 }
@@ -1249,6 +1764,24 @@ int job_finish(struct job *j, struct err *e)
     cJSON_AddNumberToObject(s, "invocations", j->invocations);
     cJSON_AddNumberToObject(s, "failed_invocations", j->failed_invocations);
     cJSON_AddNumberToObject(s, "peak_functions", j->peak_functions);
+    if (j->faults_on) {
+        /* What was injected, and what it cost in retries and lost work (epochs.csv has the
+         * same counts per epoch, trace.h5 per invocation and request). */
+        char spec[256];
+        fault_config_format(&j->faults, spec, sizeof spec);
+        cJSON *f = cJSON_AddObjectToObject(s, "faults");
+        cJSON_AddStringToObject(f, "spec", spec);
+        cJSON_AddNumberToObject(f, "retries_allowed", j->faults.retries);
+        cJSON_AddNumberToObject(f, "retry_delay_s", j->faults.retry_delay_s);
+        cJSON_AddNumberToObject(f, "crashes", j->ftot.crashes);
+        cJSON_AddNumberToObject(f, "kv_failures", j->ftot.kv_failures);
+        cJSON_AddNumberToObject(f, "retries", j->ftot.retries);
+        cJSON_AddNumberToObject(f, "stragglers", j->ftot.stragglers);
+        cJSON_AddNumberToObject(f, "kv_errors", j->ftot.kv_errors);
+        cJSON_AddNumberToObject(f, "throttled", j->ftot.throttled);
+        cJSON_AddNumberToObject(f, "lost_functions", j->ftot.lost_functions);
+        cJSON_AddNumberToObject(f, "failed_steps", j->ftot.failed_steps);
+    }
     snprintf(path, sizeof path, "%s/summary.json", j->out_dir);
     rc = json_write_file(path, s, e);
     cJSON_Delete(s);

@@ -10,6 +10,17 @@
  * calibration and the configuration only, never on the number of ranks. Under the wall clock
  * (cfg.wall_clock) nothing is planned: every function runs at once against one lock-free
  * parameter object, and times and costs are what was measured.
+ * Faults (cfg.faults, faults.h) are planned into the virtual timeline: an attempt planned to
+ * crash is really made to fail in its sandbox (its crashing step is sent an event whose data
+ * object does not exist, so the handler fails there and the steps after it never run), and
+ * Lambda's retries run as fresh invocations that carry on from the first unwritten step.
+ * Checkpoints: after every epoch rank 0 puts one object, job/ckpt/eNNNN, into the KV store
+ * (a put is atomic) holding its state after that epoch, the epoch's epochs.csv row and trace
+ * records; cfg.resume reopens a run from the newest one (the KV holds the next epoch's
+ * parameters), so that a resumed virtual-clock run writes the same files as an uninterrupted
+ * one. Each coordinator puts a token of its own under job/owner when it opens the run, and
+ * stops at an epoch boundary where it finds another's there (an old run's ranks outliving
+ * their mpirun).
  * Collective calls are marked; the rest are rank 0's.
  */
 #ifndef SIREN_JOB_H
@@ -56,6 +67,11 @@ struct job_config {
                                   planning the virtual clock (needs as many cores as functions
                                   to be faithful; for checking the model) */
     int quiet;                 /* no progress line per epoch */
+    const struct fault_config *faults; /* injected faults and retries (copied), or NULL */
+    int resume;                /* continue from the newest checkpoint in the KV store instead
+                                  of starting afresh (which deletes old checkpoints) */
+    uint64_t config_hash;      /* fingerprint of the run's configuration, kept in checkpoints:
+                                  a resume refuses checkpoints of another configuration */
 };
 
 /* The state after an epoch: what the scheduler sees (the paper's s_t) and the epoch's row. */
@@ -71,6 +87,12 @@ struct epoch_report {
     int invocations, failed_invocations;
     int64_t versions, stale_reads; /* versions created; GETs that missed a newer version */
     int reached_target;
+    /* Faults (zero without): attempts that crashed, that raised after a request failed on
+     * every try, Lambda's retries, straggling attempts, request tries failed transiently and
+     * refused over the rate, functions still failing after the last retry, and steps that
+     * therefore wrote no version. */
+    int crashes, kv_failures, retries, stragglers, kv_errors, throttled, lost_functions;
+    int failed_steps;
 };
 
 struct job;
@@ -89,6 +111,10 @@ int job_rank(const struct job *j);
 int job_memory_clip_mb(const struct job *j, int memory_mb);
 int job_max_functions(const struct job *j);
 double job_target_loss(const struct job *j);
+/* Rank 0: epochs already run (from a checkpoint when resumed; 0 for a fresh run), and the
+ * last one's report (NULL when none). Borrowed. */
+int job_epochs_done(const struct job *j);
+const struct epoch_report *job_last_report(const struct job *j);
 /* Rank 0: runs one epoch with n functions of memory_mb MB. Errors: SIREN_EINVAL (an action
  * outside the platform's grid or more functions than mini-batches), SIREN_EMPI, KV errors. */
 int job_epoch(struct job *j, int n, int memory_mb, struct epoch_report *out,

@@ -14,6 +14,7 @@ void plan_epoch_free(struct plan_epoch *p)
     if (!p) return;
     free(p->fns);
     free(p->steps);
+    free(p->attempts);
     memset(p, 0, sizeof *p);
 }
 
@@ -45,6 +46,19 @@ static int check_config(const struct plan_config *c, struct err *e)
                            i, vals[i]);
     if (!(k->kv_bandwidth_bytes_per_s > 0))
         return err_set(e, SIREN_EINVAL, "plan: KV bandwidth must be > 0");
+    if (c->faults) {
+        const struct fault_config *f = c->faults;
+        if (c->sync == PLAN_SYNC_BSP)
+            return err_set(e, SIREN_EINVAL, "plan: faults are modelled for hsp, asp and ssp, not bsp");
+        if (!(f->crash_p >= 0 && f->crash_p <= 1) || !(f->straggler_p >= 0 && f->straggler_p <= 1) ||
+            !(f->kv_error_p >= 0 && f->kv_error_p < 1) || !(f->straggler_factor >= 1) ||
+            !isfinite(f->straggler_factor) || f->retries < 0 || !(f->retry_delay_s >= 0) ||
+            !isfinite(f->retry_delay_s))
+            return err_set(e, SIREN_EINVAL, "plan: a fault probability, factor, retry count or "
+                           "delay is out of range");
+        if (!(k->kv_gets_per_s_per_prefix >= 0) || !(k->kv_puts_per_s_per_prefix >= 0))
+            return err_set(e, SIREN_EINVAL, "plan: request rates must be >= 0");
+    }
     return SIREN_OK;
 }
 
@@ -243,6 +257,390 @@ static void time_bsp(const struct plan_config *c, struct plan_epoch *p)
     }
 }
 
+/* ------------------------------------------------------------------------- faults */
+
+/* Requests a prefix accepted in each whole second of virtual time (throttle=on): a request
+ * arriving in a second that already holds `limit` is refused, as S3 answers 503 SlowDown
+ * above its per-prefix rates. */
+struct rate_window {
+    double limit; /* requests per second; 0 = no limit */
+    uint32_t *count;
+    size_t n;
+};
+
+enum { RATE_DATA_GET = 0, RATE_PARAM_GET, RATE_PARAM_PUT, RATE_CLASSES };
+
+static uint32_t rate_count(const struct rate_window *w, double t)
+{
+    double b = floor(t);
+    return b >= 0 && b < (double)w->n ? w->count[(size_t)b] : 0;
+}
+
+static int rate_add(struct rate_window *w, double t)
+{
+    if (w->limit <= 0 || !(t >= 0)) return SIREN_OK;
+    size_t b = (size_t)floor(t);
+    if (b >= w->n) {
+        size_t n = w->n ? w->n : 64;
+        while (n <= b) n *= 2;
+        uint32_t *c = realloc(w->count, n * sizeof *c);
+        if (!c) return SIREN_ENOMEM;
+        memset(c + w->n, 0, (n - w->n) * sizeof *c);
+        w->count = c;
+        w->n = n;
+    }
+    w->count[b]++;
+    return SIREN_OK;
+}
+
+/* The planner's view of the faults of one epoch. */
+struct fault_ctx {
+    const struct plan_config *c;
+    const struct fault_config *f;
+    struct rate_window win[RATE_CLASSES];
+    /* Requests of the step being timed that the store accepted, committed to the windows only
+     * when the step's timing is kept (a step re-timed for a continuation leaves none). */
+    int pend_cls[4];
+    double pend_t[4];
+    int n_pend;
+};
+
+/* One request issued at time t: tries until the store accepts it or FAULT_KV_MAX_TRIES tries
+ * have failed. Returns the delay before the accepted try starts (failed tries' error
+ * responses, latency_s each, and the back-off waits between them); *exhausted is set when no
+ * try was accepted, the delay then ending at the last error response. */
+static double issue_request(struct fault_ctx *fx, struct rng *r, int cls, double t,
+                            double latency_s, int16_t *retried, int16_t *refused, int *exhausted)
+{
+    const struct fault_config *f = fx->f;
+    const struct rate_window *w = &fx->win[cls];
+    double delay = 0.0;
+    for (int tries = 0;;) {
+        int error = fault_kv_try(f, r); /* one draw per try, refused or not */
+        int over = 0;
+        if (f->throttle && w->limit > 0) {
+            uint32_t n = rate_count(w, t + delay);
+            for (int q = 0; q < fx->n_pend; q++)
+                n += fx->pend_cls[q] == cls && floor(fx->pend_t[q]) == floor(t + delay);
+            over = (double)n >= w->limit;
+        }
+        if (!over && !error) {
+            fx->pend_cls[fx->n_pend] = cls;
+            fx->pend_t[fx->n_pend++] = t + delay;
+            return delay;
+        }
+        if (over) (*refused)++;
+        else (*retried)++;
+        tries++;
+        delay += latency_s; /* the error response */
+        if (tries == FAULT_KV_MAX_TRIES) {
+            *exhausted = 1;
+            return delay;
+        }
+        delay += fault_kv_backoff_s(r, tries);
+    }
+}
+
+/* One step timed from t under faults: the phases of time_step with each request's delays
+ * added and compute scaled by the attempt's straggler factor. With no delays and a factor of
+ * 1 the arithmetic is time_step's, operation for operation (the same doubles). */
+struct step_timing {
+    double t_data_get, t_param_get, t_compute, t_put, t_end;
+    int16_t kv_retries[4], throttled[4];
+    int kv_failed;  /* a request failed on every try */
+    double t_fail;  /* when it did */
+    double base_end; /* APPLY: when the base GET completed */
+};
+
+static void time_step_faults(struct fault_ctx *fx, const struct plan_step *st, int invocation,
+                             int attempt, double factor, double t, struct step_timing *o)
+{
+    const struct plan_config *c = fx->c;
+    const struct plan_costs *k = &c->costs;
+    struct rng r;
+    memset(o, 0, sizeof *o);
+    fx->n_pend = 0;
+    fault_kv_stream(fx->f, c->epoch, st->fn, invocation, attempt, st->step, &r);
+    int ex = 0;
+    double d;
+    o->t_data_get = t;
+    d = issue_request(fx, &r, RATE_DATA_GET, t, k->kv_get_latency_s, &o->kv_retries[0],
+                      &o->throttled[0], &ex);
+    if (ex) goto failed;
+    o->t_param_get = (t + d) + get_s(k, k->data_bytes_per_sample * st->n_samples);
+    d = issue_request(fx, &r, RATE_PARAM_GET, o->t_param_get, k->kv_get_latency_s,
+                      &o->kv_retries[1], &o->throttled[1], &ex);
+    if (ex) {
+        t = o->t_param_get;
+        goto failed;
+    }
+    o->t_compute = (o->t_param_get + d) + get_s(k, k->param_bytes);
+    o->t_put = o->t_compute + k->compute_s_per_sample * st->n_samples * factor;
+    double put = put_s(k, k->param_bytes), late = 0.0;
+    if (c->update == PLAN_UPDATE_APPLY) {
+        put += get_s(k, k->param_bytes); /* re-read newest */
+        late = issue_request(fx, &r, RATE_PARAM_GET, o->t_put, k->kv_get_latency_s,
+                             &o->kv_retries[2], &o->throttled[2], &ex);
+        if (ex) {
+            t = o->t_put;
+            d = late;
+            goto failed;
+        }
+        o->base_end = o->t_put + late + get_s(k, k->param_bytes);
+    }
+    double at = o->t_put + late + (c->update == PLAN_UPDATE_APPLY ? get_s(k, k->param_bytes) : 0);
+    d = issue_request(fx, &r, RATE_PARAM_PUT, at, k->kv_put_latency_s, &o->kv_retries[3],
+                      &o->throttled[3], &ex);
+    if (ex) {
+        t = at;
+        goto failed;
+    }
+    o->t_end = (o->t_put + (late + d)) + put;
+    return;
+failed:
+    o->kv_failed = 1;
+    o->t_fail = t + d;
+}
+
+/* Per function, while the epoch is planned under faults. */
+struct fn_progress {
+    int k;             /* next step (within the function) */
+    double t;          /* when it can start step k */
+    double t_invoke;   /* of its current invocation */
+    int invocation, attempt, gen, cur; /* cur: its open attempt in plan_epoch.attempts */
+    struct fault_attempt_draw draw;
+    int done;
+};
+
+static int open_attempt(struct fault_ctx *fx, struct plan_epoch *p, size_t *cap, int i,
+                        struct fn_progress *fp, int invocation, int attempt, int gen, int cold,
+                        double t_invoke, struct err *e)
+{
+    const struct plan_costs *k = &fx->c->costs;
+    if (p->n_attempts == *cap) {
+        size_t n = *cap ? 2 * *cap : (size_t)p->n_functions + 16;
+        struct plan_attempt *a = realloc(p->attempts, n * sizeof *a);
+        if (!a) return err_set(e, SIREN_ENOMEM, "plan: out of memory");
+        p->attempts = a;
+        *cap = n;
+    }
+    const struct plan_fn *f = &p->fns[i];
+    struct plan_attempt *a = &p->attempts[p->n_attempts];
+    memset(a, 0, sizeof *a);
+    fault_draw_attempt(fx->f, fx->c->epoch, i, invocation, attempt, fp->k, f->n_steps, &fp->draw);
+    a->fn = i;
+    a->invocation = invocation;
+    a->attempt = attempt;
+    a->gen = gen;
+    a->cold = cold;
+    a->t_invoke = t_invoke;
+    a->t_start = t_invoke + (cold ? k->start_cold_s : k->start_warm_s);
+    a->t_stop = a->t_start;
+    a->first_step = a->end_step = f->first_step + fp->k;
+    a->compute_factor = fp->draw.compute_factor;
+    if (a->compute_factor > 1.0) p->stragglers++;
+    fp->cur = (int)p->n_attempts++;
+    fp->t = a->t_start;
+    fp->t_invoke = t_invoke;
+    fp->invocation = invocation;
+    fp->attempt = attempt;
+    fp->gen = gen;
+    return SIREN_OK;
+}
+
+/* Marks the function's steps from k on as never completing. */
+static void fail_rest(struct plan_epoch *p, int i, const struct fn_progress *fp)
+{
+    const struct plan_fn *f = &p->fns[i];
+    for (int q = fp->k; q < f->n_steps; q++) {
+        struct plan_step *st = &p->steps[f->first_step + q];
+        st->failed = 1;
+        st->invocation = fp->invocation;
+        st->attempt = fp->attempt;
+        st->gen = fp->gen;
+    }
+}
+
+/* SSP's gate for step k: when every function has finished step k - bound - 1 (or its last
+ * step, or failed). Returns 0 while some function has not got there yet. */
+static int ssp_gate(const struct plan_config *c, const struct plan_epoch *p,
+                    const struct fn_progress *fps, int k, double *gate)
+{
+    *gate = 0.0;
+    if (c->sync != PLAN_SYNC_SSP || k - c->staleness - 1 < 0) return 1;
+    int done = k - c->staleness - 1;
+    for (int j = 0; j < p->n_functions; j++) {
+        const struct plan_fn *g = &p->fns[j];
+        int s = done < g->n_steps ? done : g->n_steps - 1;
+        if (s < 0) continue;
+        if (!fps[j].done && fps[j].k <= s) return 0;
+        if (p->steps[g->first_step + s].t_end > *gate) *gate = p->steps[g->first_step + s].t_end;
+    }
+    return 1;
+}
+
+static int cmp_attempt(const void *x, const void *y)
+{
+    const struct plan_attempt *a = x, *b = y;
+    if (a->fn != b->fn) return a->fn < b->fn ? -1 : 1;
+    if (a->t_invoke != b->t_invoke) return a->t_invoke < b->t_invoke ? -1 : 1;
+    if (a->invocation != b->invocation) return a->invocation < b->invocation ? -1 : 1;
+    return (a->attempt > b->attempt) - (a->attempt < b->attempt);
+}
+
+/* HSP, ASP and SSP under faults. Functions advance one step at a time in the order of their
+ * steps' start times (ties: lower function), so that the request-rate windows see requests
+ * in time order; each step is timed whole (time_step_faults) and then kept, re-timed by a
+ * continuation, or ended by its attempt's death and picked up by the retry. */
+static int time_faults(const struct plan_config *c, struct plan_epoch *p, struct err *e)
+{
+    int n = p->n_functions, rc = SIREN_OK;
+    struct fault_ctx fx = {0};
+    fx.c = c;
+    fx.f = c->faults;
+    fx.win[RATE_DATA_GET].limit = c->costs.kv_gets_per_s_per_prefix;
+    fx.win[RATE_PARAM_GET].limit = c->costs.kv_gets_per_s_per_prefix;
+    fx.win[RATE_PARAM_PUT].limit = c->costs.kv_puts_per_s_per_prefix;
+    struct fn_progress *fps = calloc((size_t)n, sizeof *fps);
+    size_t cap = 0;
+    if (!fps) return err_set(e, SIREN_ENOMEM, "plan: out of memory");
+    for (int i = 0; i < n && !rc; i++) {
+        struct plan_fn *f = &p->fns[i];
+        f->t_invoke = 0.0;
+        f->invocations = 1;
+        if ((rc = open_attempt(&fx, p, &cap, i, &fps[i], 0, 0, 0, f->cold, 0.0, e))) break;
+        f->t_start = fps[i].t;
+        f->t_end = f->t_start;
+        fps[i].done = f->n_steps == 0;
+    }
+    while (!rc) {
+        int best = -1;
+        double best_t = 0.0;
+        for (int i = 0; i < n; i++) {
+            double gate;
+            if (fps[i].done || !ssp_gate(c, p, fps, fps[i].k, &gate)) continue;
+            double t = fps[i].t > gate ? fps[i].t : gate;
+            if (best < 0 || t < best_t) {
+                best = i;
+                best_t = t;
+            }
+        }
+        if (best < 0) {
+            for (int i = 0; i < n && !rc; i++)
+                if (!fps[i].done)
+                    rc = err_set(e, SIREN_EINVAL, "plan: function %d can never start step %d",
+                                 i, fps[i].k);
+            break;
+        }
+        int i = best;
+        struct fn_progress *fp = &fps[i];
+        struct plan_fn *f = &p->fns[i];
+        struct plan_step *st = &p->steps[f->first_step + fp->k];
+        struct plan_attempt *a = &p->attempts[fp->cur];
+        struct step_timing tm;
+        time_step_faults(&fx, st, fp->invocation, fp->attempt, fp->draw.compute_factor, best_t, &tm);
+        int crashed = !tm.kv_failed && fp->draw.crash_step == fp->k;
+        double t_dead = tm.kv_failed ? tm.t_fail : tm.t_end;
+        if (crashed) t_dead = best_t + fp->draw.crash_frac * (tm.t_end - best_t);
+        int dead = tm.kv_failed || crashed;
+        if (dead && tm.kv_failed && fp->draw.crash_step == fp->k) {
+            /* Both in one step: whichever comes first. */
+            double tc = best_t + fp->draw.crash_frac * (tm.t_fail - best_t);
+            crashed = tc < tm.t_fail;
+            if (crashed) t_dead = tc;
+        }
+        if (t_dead - fp->t_invoke > c->costs.timeout_s) {
+            f->timed_out = 1;
+            if (c->on_timeout == PLAN_TIMEOUT_FAIL) {
+                a->status = PLAN_ATTEMPT_TIMED_OUT;
+                a->t_stop = fp->t_invoke + c->costs.timeout_s;
+                a->end_step = f->first_step + fp->k;
+                f->t_end = a->t_stop;
+                fail_rest(p, i, fp);
+                fp->done = 1;
+                continue;
+            }
+            if (a->first_step == f->first_step + fp->k) {
+                rc = err_set(e, SIREN_EINVAL, "plan: one mini-batch of function %d takes %.3f s, "
+                             "more than the %.3f s timeout: no continuation can finish it", i,
+                             t_dead - fp->t_invoke, c->costs.timeout_s);
+                break;
+            }
+            /* Continuation: this invocation ends after the previous step; a new (warm) one
+             * starts then and runs this step. */
+            a->status = PLAN_ATTEMPT_CONTINUED;
+            a->t_stop = fp->t;
+            a->end_step = f->first_step + fp->k;
+            f->invocations++;
+            if ((rc = open_attempt(&fx, p, &cap, i, fp, fp->invocation + 1, 0, fp->gen, 0, fp->t, e)))
+                break;
+            continue;
+        }
+        for (int q = 0; q < 4; q++) {
+            a->kv_errors += tm.kv_retries[q];
+            a->throttled += tm.throttled[q];
+            p->kv_errors += tm.kv_retries[q];
+            p->throttled += tm.throttled[q];
+        }
+        /* Only the requests issued before a death reached the store. */
+        for (int q = 0; q < fx.n_pend && !rc; q++)
+            if ((!dead || fx.pend_t[q] < t_dead) && rate_add(&fx.win[fx.pend_cls[q]], fx.pend_t[q]))
+                rc = err_set(e, SIREN_ENOMEM, "plan: out of memory");
+        if (rc) break;
+        if (dead) {
+            a->status = crashed ? PLAN_ATTEMPT_CRASHED : PLAN_ATTEMPT_KV_FAILED;
+            a->t_stop = t_dead;
+            a->end_step = f->first_step + fp->k;
+            a->dead_gets = (tm.t_param_get > 0 && tm.t_param_get <= t_dead) +
+                           (tm.t_compute > 0 && tm.t_compute <= t_dead) +
+                           (tm.base_end > 0 && tm.base_end <= t_dead);
+            if (crashed) p->crashes++;
+            else p->kv_failures++;
+            f->t_end = t_dead;
+            if (fp->attempt < c->faults->retries) {
+                /* Lambda retries the event as a fresh invocation after its wait; an
+                 * environment whose process crashed is gone, one whose handler raised is
+                 * kept warm. */
+                p->retries++;
+                int retry = fp->attempt + 1;
+                if ((rc = open_attempt(&fx, p, &cap, i, fp, fp->invocation, retry, fp->gen + 1,
+                                       crashed, t_dead + fault_retry_delay_s(c->faults, retry), e)))
+                    break;
+                continue;
+            }
+            fail_rest(p, i, fp);
+            p->lost_functions++;
+            fp->done = 1;
+            continue;
+        }
+        st->t_data_get = tm.t_data_get;
+        st->t_param_get = tm.t_param_get;
+        st->t_compute = tm.t_compute;
+        st->t_put = tm.t_put;
+        st->t_end = tm.t_end;
+        st->invocation = fp->invocation;
+        st->attempt = fp->attempt;
+        st->gen = fp->gen;
+        memcpy(st->kv_retries, tm.kv_retries, sizeof st->kv_retries);
+        memcpy(st->throttled, tm.throttled, sizeof st->throttled);
+        a->end_step = f->first_step + fp->k + 1;
+        a->t_stop = tm.t_end;
+        f->t_end = tm.t_end;
+        fp->t = tm.t_end;
+        if (++fp->k == f->n_steps) fp->done = 1;
+    }
+    for (int w = 0; w < RATE_CLASSES; w++) free(fx.win[w].count);
+    free(fps);
+    if (rc) return rc;
+    /* Billed: every attempt from its start (after the start latency) to its stop. */
+    for (size_t q = 0; q < p->n_attempts; q++) {
+        struct plan_attempt *a = &p->attempts[q];
+        p->fns[a->fn].billed_s += a->t_stop - a->t_start;
+    }
+    qsort(p->attempts, p->n_attempts, sizeof *p->attempts, cmp_attempt);
+    return SIREN_OK;
+}
+
 static int cmp_double(const void *a, const void *b)
 {
     double x = *(const double *)a, y = *(const double *)b;
@@ -346,7 +744,7 @@ int plan_epoch_build(const struct plan_config *cfg, struct plan_epoch *out, stru
     if (cfg->sync == PLAN_SYNC_BSP) {
         time_bsp(cfg, out);
     } else {
-        rc = time_async(cfg, out, e);
+        rc = cfg->faults ? time_faults(cfg, out, e) : time_async(cfg, out, e);
         if (!rc) rc = assign_versions(cfg, out, e);
         if (rc) goto fail;
     }

@@ -11,6 +11,14 @@
  * lower step, first). A GET that starts at time t reads the newest version whose PUT completed
  * at or before t (read-after-write consistency). Deterministic: the same inputs give the same
  * plan, bit for bit. Times are seconds of virtual time from the epoch's start.
+ *
+ * Faults (plan_config.faults, faults.h): crashes, stragglers, transient object-store errors
+ * and throttling are drawn and laid into the timelines before versions are assigned, with
+ * every retried invocation (plan_epoch.attempts) at the time Lambda would start it. A retry
+ * carries on from the first step its failed attempt did not write, so each version is written
+ * exactly once, by the attempt that completes its step; steps that still fail after the last
+ * retry write nothing (failed), like steps killed at the timeout. Without faults (NULL) the
+ * plan is exactly the plan without this feature.
  */
 #ifndef SIREN_PLANNER_H
 #define SIREN_PLANNER_H
@@ -19,6 +27,7 @@
 #include <stdint.h>
 
 #include "core.h"
+#include "faults.h"
 
 enum plan_sync {
     PLAN_SYNC_HSP = 0, /* asynchronous inside the epoch, barrier between epochs (Siren) */
@@ -41,6 +50,8 @@ struct plan_costs {
     double data_bytes_per_sample;              /* size of a mini-batch shard per sample */
     double param_bytes;                        /* size of the parameter object */
     double timeout_s;                          /* the platform's function timeout */
+    /* Request rates the store allows per key prefix (throttle=on only; 0 = no limit). */
+    double kv_gets_per_s_per_prefix, kv_puts_per_s_per_prefix;
 };
 
 /* A function whose work would run past the platform timeout either is re-invoked as a
@@ -64,6 +75,10 @@ struct plan_config {
     int staleness; /* SSP bound, in steps */
     enum plan_update update;
     struct plan_costs costs;
+    /* Injected faults and the retries that answer them (borrowed for the call), or NULL.
+     * Not with PLAN_SYNC_BSP. epoch keys the fault draws (faults.h). */
+    const struct fault_config *faults;
+    int epoch;
 };
 
 /* One mini-batch step of one function. */
@@ -77,7 +92,14 @@ struct plan_step {
     int64_t base_version;  /* APPLY: version re-read at PUT time; OVERWRITE: = read_version */
     int64_t write_version; /* version its PUT creates */
     int invocation;        /* which invocation of its function runs it (continuations) */
-    int failed;            /* planned past the timeout (PLAN_TIMEOUT_FAIL): never runs */
+    int failed;            /* planned past the timeout (PLAN_TIMEOUT_FAIL), or still failing
+                              after the last retry: never completes, writes no version */
+    /* Faults only (zero otherwise): */
+    int attempt;           /* Lambda's retry that completes it (0: the first try) */
+    int gen;               /* failed attempts of its function before the one that runs it */
+    int16_t kv_retries[4]; /* transient request failures retried: data GET, parameter GET,
+                              base GET, PUT */
+    int16_t throttled[4];  /* requests refused over the rate, likewise */
 };
 
 struct plan_fn {
@@ -93,6 +115,29 @@ struct plan_fn {
     double fetch_s, compute_s, update_s;
 };
 
+/* One try of one invocation (faults only): the first attempt, or a retry after a failure. */
+enum plan_attempt_status {
+    PLAN_ATTEMPT_OK = 0,        /* ran its steps to the end */
+    PLAN_ATTEMPT_CRASHED,       /* died at a random point (crash=P) */
+    PLAN_ATTEMPT_KV_FAILED,     /* a request failed on every try: the function raised */
+    PLAN_ATTEMPT_TIMED_OUT,     /* killed at the timeout (PLAN_TIMEOUT_FAIL) */
+    PLAN_ATTEMPT_CONTINUED,     /* ended at the timeout, continued by a new invocation */
+};
+
+struct plan_attempt {
+    int fn, invocation, attempt; /* attempt 0 is the first try; 1.. are retries */
+    int gen;                     /* failed attempts of the function before this one */
+    int cold;                    /* a crashed environment is gone: its retry starts cold */
+    double t_invoke, t_start;    /* invoked; running after the start latency */
+    double t_stop;               /* end of its last step, or when it died */
+    int first_step, end_step;    /* its steps in plan_epoch.steps: [first_step, end_step);
+                                    end_step is the step it died in when it failed */
+    int status;                  /* enum plan_attempt_status */
+    double compute_factor;       /* straggler slowdown (1: none) */
+    int kv_errors, throttled;    /* requests retried after a transient error / a refusal */
+    int dead_gets;               /* requests of the step it died in that completed before */
+};
+
 struct plan_epoch {
     int n_functions;
     struct plan_fn *fns;    /* (n_functions) */
@@ -103,11 +148,19 @@ struct plan_epoch {
     int invocations;        /* all invocations, continuations included */
     int failed_steps;       /* steps planned past the timeout */
     double fetch_s, compute_s, update_s; /* sums over functions of each phase */
+    /* Faults only (NULL and zeros otherwise): every attempt, by function then time. */
+    struct plan_attempt *attempts;
+    size_t n_attempts;
+    int crashes, kv_failures, retries, stragglers; /* attempts that crashed, raised, retried,
+                                                      straggled */
+    int kv_errors, throttled;                      /* request tries failed / refused */
+    int lost_functions;                            /* functions still failing after the
+                                                      last retry */
 };
 
 /* Plans one epoch. Caller owns *out; release with plan_epoch_free(). Errors: SIREN_EINVAL
- * (a count or cost out of range, named in e; a step that alone exceeds the timeout under
- * PLAN_TIMEOUT_CONTINUE). */
+ * (a count, cost, rate or fault setting out of range, named in e; faults with BSP; a step
+ * that alone exceeds the timeout under PLAN_TIMEOUT_CONTINUE), SIREN_ENOMEM. */
 int plan_epoch_build(const struct plan_config *cfg, struct plan_epoch *out,
                      struct err *e) SIREN_WUR;
 void plan_epoch_free(struct plan_epoch *p);

@@ -61,6 +61,11 @@ static hid_t inv_type(void)
     F(wall_ms, H5T_NATIVE_DOUBLE);
     F(peak_mb, H5T_NATIVE_DOUBLE);
     F(error, str);
+    F(attempt, H5T_NATIVE_INT32);
+    F(fault, H5T_NATIVE_INT32);
+    F(kv_errors, H5T_NATIVE_INT32);
+    F(throttled, H5T_NATIVE_INT32);
+    F(compute_factor, H5T_NATIVE_DOUBLE);
 #undef F
     H5Tclose(str);
     return t;
@@ -80,6 +85,9 @@ static hid_t op_type(void)
     F(v_end_s, H5T_NATIVE_DOUBLE);
     F(bytes, H5T_NATIVE_DOUBLE);
     F(wall_ms, H5T_NATIVE_DOUBLE);
+    F(attempt, H5T_NATIVE_INT32);
+    F(retries, H5T_NATIVE_INT32);
+    F(throttled, H5T_NATIVE_INT32);
 #undef F
     return t;
 }

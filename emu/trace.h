@@ -2,7 +2,9 @@
  * trace: one record per function invocation and one per KV operation of a run, kept in memory
  * by rank 0 and written at the end as trace.h5 (two HDF5 compound datasets, "invocations" and
  * "kv_ops"), through a temporary file renamed into place. Virtual times are seconds from the
- * job's start; wall times are what the host measured, for checking the model.
+ * job's start; wall times are what the host measured, for checking the model. Injected faults
+ * (faults.h) show in both: an invocation's attempt number (0 for the first try, 1.. for
+ * Lambda's retries), its fault kinds and counts, and per request the tries that failed.
  */
 #ifndef SIREN_TRACE_H
 #define SIREN_TRACE_H
@@ -11,6 +13,15 @@
 #include <stdint.h>
 
 #include "core.h"
+
+/* Fault kinds of an invocation (bits of trace_invocation.fault). */
+enum trace_fault {
+    TRACE_FAULT_CRASH = 1,      /* it crashed (crash=P) */
+    TRACE_FAULT_STRAGGLER = 2,  /* its compute ran compute_factor times slower */
+    TRACE_FAULT_KV_ERROR = 4,   /* some request failed transiently and was retried */
+    TRACE_FAULT_KV_FAILED = 8,  /* a request failed on every try: the function raised */
+    TRACE_FAULT_THROTTLED = 16, /* some request was refused over the store's rate */
+};
 
 enum trace_status {
     TRACE_OK = 0,
@@ -26,6 +37,10 @@ struct trace_invocation {
     double wall_ms;            /* real time its steps took on the host, round trips included */
     double peak_mb;            /* measured peak resident memory */
     char error[96];            /* Lambda's errorType: errorMessage, or "" */
+    int32_t attempt;           /* 0: the first try; 1..: Lambda's retries of a failed one */
+    int32_t fault;             /* enum trace_fault bits, 0 for none */
+    int32_t kv_errors, throttled; /* request tries failed transiently / refused over the rate */
+    double compute_factor;     /* straggler slowdown of its compute (1: none; 0 in old files) */
 };
 
 enum trace_op { TRACE_DATA_GET = 0, TRACE_PARAM_GET = 1, TRACE_BASE_GET = 2, TRACE_PARAM_PUT = 3 };
@@ -37,6 +52,9 @@ struct trace_kv_op {
     double v_start_s, v_end_s;
     double bytes;
     double wall_ms;            /* real duration of the operation inside the function */
+    int32_t attempt;           /* the invocation attempt that made it (see trace_invocation) */
+    int32_t retries;           /* tries that failed transiently before it succeeded */
+    int32_t throttled;         /* tries refused over the store's rate before it succeeded */
 };
 
 struct trace {

@@ -206,7 +206,23 @@ int sched_drive(struct sched_policy *p, struct job *j, int max_epochs, double bu
                 struct epoch_report *last, struct err *e)
 {
     struct epoch_report rep, *state = NULL;
-    for (int epoch = 1; epoch <= max_epochs; epoch++) {
+    /* A resumed job has run `done` epochs already: the policy is brought to where it was
+     * (the schedule and heuristic count the actions they gave; static and drl keep nothing),
+     * and the run stops now if it had stopped then. */
+    int done = job_epochs_done(j);
+    if (done > 0) {
+        rep = *job_last_report(j);
+        state = &rep;
+        if (last) *last = rep;
+        for (int epoch = 1; epoch <= done; epoch++) {
+            struct sched_action skip;
+            int rc = sched_next(p, state, &skip, e);
+            if (rc) return rc;
+        }
+        if (rep.reached_target || (budget_usd > 0 && rep.total_cost_usd >= budget_usd))
+            return SIREN_OK;
+    }
+    for (int epoch = done + 1; epoch <= max_epochs; epoch++) {
         struct sched_action a;
         int rc = sched_next(p, state, &a, e);
         if (rc) return rc;

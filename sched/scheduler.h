@@ -32,7 +32,9 @@ int sched_next(struct sched_policy *p, const struct epoch_report *state, struct 
 const char *sched_spec(const struct sched_policy *p);
 /* Rank 0's loop over epochs: ask the policy, run the epoch, stop at the target loss, when the
  * cost reaches budget_usd (> 0), or after max_epochs. *last (may be NULL) gets the last
- * epoch's report. Errors: from the policy and the job. */
+ * epoch's report. A resumed job (`siren run --resume`) has epochs done already: the policy is
+ * first asked for as many actions, so that it stands where it stood, and the loop goes on from
+ * the next epoch. Errors: from the policy and the job. */
 int sched_drive(struct sched_policy *p, struct job *j, int max_epochs, double budget_usd,
                 struct epoch_report *last, struct err *e) SIREN_WUR;
 void sched_close(struct sched_policy *p);

@@ -1,0 +1,328 @@
+/*
+ * Resume after kill -9: the coordinator (rank 0) of a run under mpirun is killed with SIGKILL
+ * at a random epoch (mpirun then ends the other ranks), and the whole run is restarted with
+ * `siren run --resume DIR`;
+ * its summary.json and epochs.csv are byte-identical to those of the same run left alone, and
+ * its trace.h5 holds the same records (measured wall times and the sandboxes' own error text,
+ * which names the run's directory, aside). Faults are on, so the retries' keyed draws are
+ * resumed too.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+#include <dirent.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core.h"
+#include "testutil.h"
+#include "trace.h"
+
+static char *dir;
+
+#define EPOCHS 10
+#define JOB "--workload lr-synthetic --rows 20000 --batch 200 --hash-bits 14 " \
+            "--scheduler static:n=4,m=1024 --max-epochs 10 --quiet "         \
+            "--faults crash=0.2,straggler=0.2:3,kv-error=0.02 --retry-delay 5"
+
+static int setup(void **state)
+{
+    (void)state;
+    dir = tu_mkdtemp();
+    setenv("OMPI_ALLOW_RUN_AS_ROOT", "1", 1);
+    setenv("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1", 1);
+    return dir ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    tu_rm_rf(dir);
+    free(dir);
+    return 0;
+}
+
+static char *command(const char *name, const char *args)
+{
+    char *cmd = NULL;
+    const char *bin = getenv("SIREN_BIN");
+    assert_non_null(bin);
+    assert_true(asprintf(&cmd, "mpirun -n 2 --oversubscribe %s run %s >>%s/%s.log 2>&1", bin,
+                         args, dir, name) > 0);
+    return cmd;
+}
+
+static char *path_of(const char *name, const char *file)
+{
+    char *p = NULL;
+    assert_true(asprintf(&p, "%s/%s/%s", dir, name, file) > 0);
+    return p;
+}
+
+static char *slurp_path(char *path)
+{
+    char *text = NULL;
+    size_t len;
+    struct err e;
+    if (fs_read_all(path, &text, &len, &e)) fail_msg("%s", e.msg);
+    free(path);
+    return text;
+}
+
+static char *slurp(const char *name, const char *file)
+{
+    return slurp_path(path_of(name, file));
+}
+
+/* Lines in a file, or 0 when it does not exist yet. */
+static int lines_of(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    if (!f) return 0;
+    int n = 0, c;
+    while ((c = fgetc(f)) != EOF) n += c == '\n';
+    fclose(f);
+    return n;
+}
+
+/* Processes of session sid, from /proc: their pids into pids (up to cap); returns the count.
+ * With want_rank >= 0, only the siren process of that MPI rank (its environment says so). */
+static int session_procs(pid_t sid, int want_rank, pid_t *pids, int cap)
+{
+    DIR *d = opendir("/proc");
+    struct dirent *de;
+    int n = 0;
+    assert_non_null(d);
+    while ((de = readdir(d)) && n < cap) {
+        char path[300], buf[4096];
+        if (de->d_name[0] < '1' || de->d_name[0] > '9') continue;
+        snprintf(path, sizeof path, "/proc/%s/stat", de->d_name);
+        FILE *f = fopen(path, "r");
+        if (!f) continue;
+        size_t len = fread(buf, 1, sizeof buf - 1, f);
+        fclose(f);
+        buf[len] = '\0';
+        /* pid (comm) state ppid pgrp session ... */
+        char *rp = strrchr(buf, ')'), comm[64] = "";
+        int ppid, pgrp, session;
+        char st;
+        if (!rp || sscanf(rp + 2, "%c %d %d %d", &st, &ppid, &pgrp, &session) != 4) continue;
+        if (session != sid || st == 'Z') continue;
+        char *lp = strchr(buf, '(');
+        if (lp) snprintf(comm, sizeof comm, "%.*s", (int)(rp - lp - 1), lp + 1);
+        if (want_rank >= 0) {
+            if (strcmp(comm, "siren")) continue;
+            snprintf(path, sizeof path, "/proc/%s/environ", de->d_name);
+            if (!(f = fopen(path, "r"))) continue;
+            len = fread(buf, 1, sizeof buf - 1, f);
+            fclose(f);
+            char want[64];
+            int found = 0;
+            snprintf(want, sizeof want, "OMPI_COMM_WORLD_RANK=%d", want_rank);
+            for (size_t at = 0; at < len; at += strlen(buf + at) + 1) {
+                buf[len] = '\0';
+                if (!strcmp(buf + at, want)) found = 1;
+            }
+            if (!found) continue;
+        }
+        pids[n++] = (pid_t)atoi(de->d_name);
+    }
+    closedir(d);
+    return n;
+}
+
+static void pause_ms(long ms)
+{
+    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000};
+    nanosleep(&ts, NULL);
+}
+
+/* Starts the run as a session of its own, waits until epochs.csv has `rows` epoch rows, and
+ * kills the coordinator (rank 0) with SIGKILL; mpirun then takes the other ranks down. Returns
+ * once no process of the run is left, so that nothing of it races the resumed run. */
+static void run_and_kill(const char *name, int rows)
+{
+    char *args = NULL;
+    assert_true(asprintf(&args, JOB " --out %s/%s", dir, name) > 0);
+    char *cmd = command(name, args), *exec_cmd = NULL;
+    assert_true(asprintf(&exec_cmd, "exec %s", cmd) > 0);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        setsid();
+        execl("/bin/sh", "sh", "-c", exec_cmd, (char *)NULL);
+        _exit(127);
+    }
+    char *csv = path_of(name, "epochs.csv");
+    /* Polled, not timed: the loop ends when the rows are there or the run has ended. */
+    int status, ended = 0;
+    while (lines_of(csv) < 1 + rows) {
+        if (waitpid(pid, &status, WNOHANG) == pid) {
+            ended = 1;
+            break;
+        }
+        pause_ms(5);
+    }
+    assert_false(ended);
+    pid_t pids[64];
+    int n = 0;
+    for (int tries = 0; tries < 2000 && n == 0; tries++) {
+        n = session_procs(pid, 0, pids, 64);
+        if (!n) pause_ms(5);
+    }
+    assert_int_equal(n, 1);
+    kill(pids[0], SIGKILL);
+    waitpid(pid, &status, 0);
+    assert_true(WIFSIGNALED(status) || WEXITSTATUS(status) != 0);
+    /* mpirun is gone; wait for the rest of the session (bounded; then killed outright). */
+    for (int tries = 0; (n = session_procs(pid, -1, pids, 64)) > 0; tries++) {
+        if (tries == 6000)
+            for (int i = 0; i < n; i++) kill(pids[i], SIGKILL);
+        assert_true(tries < 7000);
+        pause_ms(10);
+    }
+    print_message("killed the coordinator after %d of %d epochs (epochs.csv had %d rows)\n",
+                  rows, EPOCHS, lines_of(csv) - 1);
+    free(csv);
+    free(exec_cmd);
+    free(cmd);
+    free(args);
+}
+
+static void assert_same_traces(const char *a_name, const char *b_name)
+{
+    struct trace a, b;
+    struct err e;
+    char *pa = path_of(a_name, "trace.h5"), *pb = path_of(b_name, "trace.h5");
+    if (trace_read_h5(pa, &a, &e) || trace_read_h5(pb, &b, &e)) fail_msg("%s", e.msg);
+    assert_int_equal(a.n_inv, b.n_inv);
+    assert_int_equal(a.n_ops, b.n_ops);
+    for (size_t i = 0; i < a.n_inv; i++) {
+        const struct trace_invocation *x = &a.inv[i], *y = &b.inv[i];
+        assert_int_equal(x->epoch, y->epoch);
+        assert_int_equal(x->fn, y->fn);
+        assert_int_equal(x->invocation, y->invocation);
+        assert_int_equal(x->attempt, y->attempt);
+        assert_int_equal(x->rank, y->rank);
+        assert_int_equal(x->cold, y->cold);
+        assert_int_equal(x->status, y->status);
+        assert_int_equal(x->fault, y->fault);
+        assert_int_equal(x->kv_errors, y->kv_errors);
+        assert_true(x->v_start_s == y->v_start_s && x->v_end_s == y->v_end_s);
+        assert_true(x->billed_ms == y->billed_ms && x->cost_usd == y->cost_usd);
+        assert_true(x->compute_factor == y->compute_factor);
+        /* The kind of failure; the sandbox's own text names the run's KV directory. */
+        assert_int_equal(strcspn(x->error, ":"), strcspn(y->error, ":"));
+        assert_memory_equal(x->error, y->error, strcspn(x->error, ":"));
+    }
+    for (size_t i = 0; i < a.n_ops; i++) {
+        const struct trace_kv_op *x = &a.ops[i], *y = &b.ops[i];
+        assert_int_equal(x->epoch, y->epoch);
+        assert_int_equal(x->fn, y->fn);
+        assert_int_equal(x->step, y->step);
+        assert_int_equal(x->op, y->op);
+        assert_int_equal(x->version, y->version);
+        assert_int_equal(x->version_got, y->version_got);
+        assert_int_equal(x->attempt, y->attempt);
+        assert_int_equal(x->retries, y->retries);
+        assert_true(x->v_start_s == y->v_start_s && x->v_end_s == y->v_end_s && x->bytes == y->bytes);
+    }
+    trace_free(&a);
+    trace_free(&b);
+    free(pa);
+    free(pb);
+}
+
+static void test_run_killed_at_a_random_epoch_resumes_to_identical_results(void **state)
+{
+    (void)state;
+    char *args = NULL, *cmd;
+    assert_true(asprintf(&args, JOB " --out %s/whole", dir) > 0);
+    cmd = command("whole", args);
+    assert_int_equal(system(cmd), 0);
+    free(cmd);
+    free(args);
+
+    /* A random epoch in 1..EPOCHS/2, so that the kill lands well before the end. */
+    srand((unsigned)time(NULL) ^ (unsigned)getpid());
+    int kill_at = 1 + rand() % (EPOCHS / 2);
+    run_and_kill("killed", kill_at);
+    char *summary = path_of("killed", "summary.json");
+    assert_false(fs_exists(summary)); /* it really died before the end */
+    free(summary);
+
+    assert_true(asprintf(&args, "--resume %s/killed", dir) > 0);
+    cmd = command("killed", args);
+    assert_int_equal(system(cmd), 0);
+    free(cmd);
+    free(args);
+
+    char *s1 = slurp("whole", "summary.json"), *s2 = slurp("killed", "summary.json");
+    char *e1 = slurp("whole", "epochs.csv"), *e2 = slurp("killed", "epochs.csv");
+    assert_string_equal(s1, s2);
+    assert_string_equal(e1, e2);
+    assert_same_traces("whole", "killed");
+    char *log = slurp_path(tu_path(dir, "killed.log"));
+    assert_non_null(strstr(log, "resumed after epoch"));
+    free(log);
+    free(s1), free(s2), free(e1), free(e2);
+}
+
+static void test_resume_of_a_finished_run_changes_nothing(void **state)
+{
+    (void)state;
+    char *args = NULL, *cmd;
+    assert_true(asprintf(&args, "--workload lr-synthetic --rows 2000 --batch 200 --hash-bits 12 "
+                         "--scheduler static:n=2,m=1024 --max-epochs 2 --quiet --out %s/done",
+                         dir) > 0);
+    cmd = command("done", args);
+    assert_int_equal(system(cmd), 0);
+    free(cmd);
+    free(args);
+    char *s1 = slurp("done", "summary.json"), *e1 = slurp("done", "epochs.csv");
+    assert_true(asprintf(&args, "--resume %s/done", dir) > 0);
+    cmd = command("done", args);
+    assert_int_equal(system(cmd), 0);
+    free(cmd);
+    free(args);
+    char *s2 = slurp("done", "summary.json"), *e2 = slurp("done", "epochs.csv");
+    assert_string_equal(s1, s2);
+    assert_string_equal(e1, e2);
+    free(s1), free(s2), free(e1), free(e2);
+}
+
+static void test_resume_refuses_extra_arguments_and_missing_runs(void **state)
+{
+    (void)state;
+    const char *bin = getenv("SIREN_BIN");
+    char *cmd = NULL;
+    assert_true(asprintf(&cmd, "%s run --resume %s/any --max-epochs 3 >%s/extra.log 2>&1", bin,
+                         dir, dir) > 0);
+    assert_int_not_equal(system(cmd), 0);
+    free(cmd);
+    assert_true(asprintf(&cmd, "%s run --resume %s/nothing-here >%s/missing.log 2>&1", bin, dir,
+                         dir) > 0);
+    assert_int_not_equal(system(cmd), 0);
+    free(cmd);
+    char *extra = slurp_path(tu_path(dir, "extra.log"));
+    char *missing = slurp_path(tu_path(dir, "missing.log"));
+    assert_non_null(strstr(extra, "--resume DIR takes nothing else"));
+    assert_non_null(strstr(missing, "run.json"));
+    free(extra);
+    free(missing);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_run_killed_at_a_random_epoch_resumes_to_identical_results),
+        cmocka_unit_test(test_resume_of_a_finished_run_changes_nothing),
+        cmocka_unit_test(test_resume_refuses_extra_arguments_and_missing_runs),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
