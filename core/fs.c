@@ -89,8 +89,25 @@ static int fsync_dir_of(const char *path)
     return rc;
 }
 
+/* An atomic write replaces path by renaming over it: right for a file, wrong for anything else
+ * named by the user (`--out /dev/null` would replace the device with a file). */
+static int check_replaceable(const char *path, struct err *e)
+{
+    struct stat st;
+    if (stat(path, &st) != 0 || S_ISREG(st.st_mode)) return SIREN_OK;
+    return err_set(e, SIREN_EINVAL, "%s exists and is not a regular file (a %s); refusing to "
+                                    "replace it", path,
+                   S_ISDIR(st.st_mode) ? "directory" : S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode)
+                                                           ? "device"
+                                                           : "pipe or socket");
+}
+
 int fs_commit_tmp(const char *tmp_path, const char *final_path, struct err *e)
 {
+    if (check_replaceable(final_path, e)) {
+        unlink(tmp_path);
+        return e->code;
+    }
     int fd = open(tmp_path, O_RDONLY);
     if (fd < 0) return err_errno(e, errno, "cannot reopen %s", tmp_path);
     int rc = fsync(fd);
@@ -120,6 +137,8 @@ void fs_umask_no_world_write(void)
 
 int fs_write_atomic(const char *path, const void *data, size_t len, struct err *e)
 {
+    int rc = check_replaceable(path, e);
+    if (rc) return rc;
     char tmp[4200];
     fs_tmp_name(path, tmp, sizeof tmp);
     int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);

@@ -6,6 +6,7 @@
 #include <dirent.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "core.h"
 #include "testutil.h"
@@ -40,6 +41,39 @@ static void test_fs_write_atomic_replaces_and_leaves_no_temp(void **state)
     assert_non_null(strstr(e.msg, "/proc/siren-no/x"));
     tu_rm_rf(dir);
     free(path);
+    free(dir);
+}
+
+static void test_fs_write_atomic_refuses_to_replace_a_pipe_or_directory(void **state)
+{
+    (void)state;
+    char *dir = tu_mkdtemp();
+    char *fifo = tu_path(dir, "pipe");
+    char *sub = tu_path(dir, "sub");
+    struct err e;
+    assert_int_equal(mkfifo(fifo, 0600), 0);
+    assert_int_equal(mkdir(sub, 0755), 0);
+    /* Renaming over them would turn a pipe (or /dev/null) into a regular file. */
+    assert_int_equal(fs_write_atomic(fifo, "x", 1, &e), SIREN_EINVAL);
+    assert_non_null(strstr(e.msg, "not a regular file"));
+    assert_non_null(strstr(e.msg, "pipe"));
+    assert_int_equal(fs_write_atomic(sub, "x", 1, &e), SIREN_EINVAL);
+    assert_non_null(strstr(e.msg, "directory"));
+    struct stat st;
+    assert_int_equal(stat(fifo, &st), 0);
+    assert_true(S_ISFIFO(st.st_mode));
+    assert_int_equal(count_entries(dir), 2); /* no temporary file left */
+    /* The same for writers that fill a temporary file themselves (HDF5). */
+    char tmp[4300];
+    fs_tmp_name(fifo, tmp, sizeof tmp);
+    assert_int_equal(tu_write_file(tmp, "y", 1), 0);
+    assert_int_equal(fs_commit_tmp(tmp, fifo, &e), SIREN_EINVAL);
+    assert_int_equal(stat(fifo, &st), 0);
+    assert_true(S_ISFIFO(st.st_mode));
+    assert_int_equal(count_entries(dir), 2);
+    tu_rm_rf(dir);
+    free(fifo);
+    free(sub);
     free(dir);
 }
 
@@ -100,6 +134,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_fs_write_atomic_replaces_and_leaves_no_temp),
+        cmocka_unit_test(test_fs_write_atomic_refuses_to_replace_a_pipe_or_directory),
         cmocka_unit_test(test_fs_mkdir_p_under_a_file_fails_clearly),
         cmocka_unit_test(test_sha256_of_known_inputs),
         cmocka_unit_test(test_parse_numbers_reject_trailing_text),
