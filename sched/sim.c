@@ -868,13 +868,19 @@ int sim_action_grid(const struct sim *s, struct sched_action **actions, int *cou
         }
         n_vals[ns++] = v;
     }
+    /* Memory in the preset's steps, but never finer than SIM_GRID_MEMORY_STEP_MB: today's
+     * Lambda takes any size in 1 MB steps, and ten thousand sizes would only multiply the
+     * searches' time (the oracle's coordinate descent still moves off this grid). */
+    int step = pf->memory_mb_step;
+    if (step < SIM_GRID_MEMORY_STEP_MB)
+        step *= (SIM_GRID_MEMORY_STEP_MB + pf->memory_mb_step - 1) / pf->memory_mb_step;
     int nm = 0;
-    for (int m = s->min_memory_mb; m <= pf->memory_mb_max; m += pf->memory_mb_step) nm++;
+    for (int m = s->min_memory_mb; m <= pf->memory_mb_max; m += step) nm++;
     *actions = malloc((size_t)(ns * nm) * sizeof **actions);
     if (!*actions) return err_set(e, SIREN_ENOMEM, "out of memory");
     *count = 0;
     for (int i = 0; i < ns; i++)
-        for (int m = s->min_memory_mb; m <= pf->memory_mb_max; m += pf->memory_mb_step)
+        for (int m = s->min_memory_mb; m <= pf->memory_mb_max; m += step)
             (*actions)[(*count)++] = (struct sched_action){n_vals[i], m};
     return SIREN_OK;
 }

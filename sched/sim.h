@@ -157,9 +157,11 @@ int sim_run_policy(struct sim *s, struct sched_policy *p, struct sim_result *out
 int sim_run_actions(struct sim *s, const struct sched_action *a, int n_actions,
                     struct sim_result *out, struct err *e) SIREN_WUR;
 
-/* Baselines that search the simulator. The candidate grid: every n from 1 to 64, then a ladder of x1.25 steps up to
- * sim_max_functions; every memory size on the preset's grid from sim_min_memory_mb.
- * Caller owns *actions (free()). */
+/* Baselines that search the simulator. The candidate grid: every n from 1 to 64, then a ladder
+ * of x1.25 steps up to sim_max_functions; every memory size on the preset's grid from
+ * sim_min_memory_mb, in steps of at least SIM_GRID_MEMORY_STEP_MB (lambda-2019's 64 MB; a
+ * multiple of the preset's step). Caller owns *actions (free()). */
+#define SIM_GRID_MEMORY_STEP_MB 64
 int sim_action_grid(const struct sim *s, struct sched_action **actions, int *count,
                     struct err *e) SIREN_WUR;
 /* grid: every static action, keeping the fastest (JCT) that reaches the target within budget
