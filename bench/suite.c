@@ -472,6 +472,7 @@ static int run_one(struct runner *R, const cJSON *section, const cJSON *run, con
         goto out;
     }
     fprintf(stderr, "%.1f s\n", clock_mono_s() - t0);
+    size_t first_row = R->rows->n;
 
     if (!strcmp(command, "sched-eval")) {
         size_t first = R->rows->n;
@@ -500,6 +501,12 @@ static int run_one(struct runner *R, const cJSON *section, const cJSON *run, con
         snprintf(r->label, sizeof r->label, "%s", label);
         snprintf(r->kind, sizeof r->kind, "%s", !strcmp(command, "ps") ? "ec2-ps" : "emulator");
         rc = suite_row_read_run(r, dir, e);
+    }
+    /* Tables name each run's directory relative to the result folder, which may be moved. */
+    size_t base = strlen(R->out_dir);
+    for (size_t i = first_row; !rc && i < R->rows->n; i++) {
+        char *d = R->rows->v[i].run_dir;
+        if (!strncmp(d, R->out_dir, base) && d[base] == '/') memmove(d, d + base + 1, strlen(d + base));
     }
 out:
     argv_free(&a);

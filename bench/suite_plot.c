@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 extern char **environ;
 
@@ -116,6 +117,7 @@ static int curve_figure(const struct suite_rows *rows, size_t first, int x_is_co
     }
     fprintf(f, "\n");
     if (fclose(f)) return err_errno(e, errno, "cannot write %s", gp);
+    if (!n) unlink(gp); /* no configuration of the group has a curve (simulator rows) */
     return n ? run_gnuplot(gp, e) : 0;
 }
 
