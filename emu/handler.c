@@ -20,8 +20,29 @@ void fn_context_free(struct fn_context *ctx)
     kv_close(ctx->kv);
     kn_model_free(ctx->model);
     kn_optim_free(&ctx->optim);
-    free(ctx->obj);
+    kv_buf_free(&ctx->shard_buf);
+    kv_buf_free(&ctx->param_buf);
+    free(ctx->images);
+    free(ctx->scratch);
+    free(ctx->base);
     memset(ctx, 0, sizeof *ctx);
+}
+
+/* Room for n floats in the context's scratch and, with both, base arrays. */
+static int context_scratch(struct fn_context *ctx, size_t n, int both, struct err *e)
+{
+    if (n > ctx->scratch_cap || (both && !ctx->base)) {
+        free(ctx->scratch);
+        free(ctx->base);
+        ctx->base = NULL;
+        ctx->scratch_cap = 0;
+        ctx->scratch = malloc((n ? n : 1) * sizeof *ctx->scratch);
+        if (both && ctx->scratch) ctx->base = malloc((n ? n : 1) * sizeof *ctx->base);
+        if (!ctx->scratch || (both && !ctx->base))
+            return err_set(e, SIREN_ENOMEM, "function: out of memory");
+        ctx->scratch_cap = n;
+    }
+    return SIREN_OK;
 }
 
 /* The model and optimiser for these configurations: the cached ones when they match. */
@@ -184,18 +205,20 @@ static void sleep_ms(double ms)
     }
 }
 
-/* GETs parameter version v, waiting (with back-off) while it does not exist yet: a planned
- * version another function is still writing. A version marked failed resolves to the newest
- * earlier one. *got is the version read; *waited_ms grows by the time spent waiting. */
+/* GETs parameter version v into out, or straight into the pieces iov[0..n_iov) when iov is
+ * not NULL (kv_get_iov: SIREN_ERANGE when the object does not fit them), waiting (with
+ * back-off) while it does not exist yet: a planned version another function is still
+ * writing. A version marked failed resolves to the newest earlier one. *got is the version
+ * read and key its key; *waited_ms grows by the time spent waiting. */
 static int get_version(struct kv *kv, const char *prefix, int64_t v, double wait_ms,
-                       struct kv_value *out, int64_t *got, double *waited_ms, char *key,
-                       size_t keylen, struct err *e)
+                       struct kv_buf *out, const struct kv_iov *iov, int n_iov, int64_t *got,
+                       double *waited_ms, char *key, size_t keylen, struct err *e)
 {
     double start = now_ms(), pause = 0.1;
     int retried = 0;
     for (;; retried = 1) {
         fn_version_key(prefix, v, 0, key, keylen);
-        int rc = kv_get(kv, key, out);
+        int rc = iov ? kv_get_iov(kv, key, iov, n_iov) : kv_get_into(kv, key, out);
         if (rc != SIREN_ENOTFOUND || v == FN_CURRENT) {
             if (retried) *waited_ms += now_ms() - start;
             *got = v;
@@ -219,6 +242,38 @@ static int get_version(struct kv *kv, const char *prefix, int64_t v, double wait
         sleep_ms(pause);
         if (pause < 5.0) pause *= 2;
     }
+}
+
+/* GETs parameter version v (as get_version) into params (np floats) and o's state: straight
+ * into the model's arrays when the object is exactly what they hold (one copy, from the store
+ * into the model, instead of two through a buffer), otherwise whole into the context's buffer
+ * and through params_decode, which also names what is wrong. The same bits either way. */
+static int read_params(struct fn_context *ctx, const char *prefix, int64_t v, double wait_ms,
+                       float *params, size_t np, struct kn_optim *o, int64_t *got,
+                       double *waited_ms, char *key, size_t keylen, struct err *e)
+{
+    uint8_t hdr[PARAMS_HEADER_BYTES];
+    struct kv_iov iov[PARAMS_IOV_MAX];
+    int n = params_iov(params, np, o, hdr, iov);
+    int rc = get_version(ctx->kv, prefix, v, wait_ms, NULL, iov, n, got, waited_ms, key, keylen,
+                         e);
+    if (rc == SIREN_OK && params_iov_took(hdr, np, o)) return SIREN_OK;
+    if (rc != SIREN_OK && rc != SIREN_ERANGE) return rc;
+    if ((rc = kv_get_into(ctx->kv, key, &ctx->param_buf)))
+        return err_set(e, rc, "%s", kv_errmsg(ctx->kv));
+    return params_decode(ctx->param_buf.data, ctx->param_buf.len, key, params, np, o, e);
+}
+
+/* PUTs params (np floats) and o's state (o may be NULL) as a parameter object under key,
+ * written from the model's arrays where they are. */
+static int put_params(struct fn_context *ctx, const char *key, float *params, size_t np,
+                      const struct kn_optim *o, struct err *e)
+{
+    uint8_t hdr[PARAMS_HEADER_BYTES];
+    struct kv_iov iov[PARAMS_IOV_MAX];
+    int n = params_iov(params, np, o, hdr, iov);
+    int rc = kv_put_iov(ctx->kv, key, iov, n);
+    return rc ? err_set(e, rc, "%s", kv_errmsg(ctx->kv)) : SIREN_OK;
 }
 
 static int parse_steps(const cJSON *event, int apply, struct step_keys **out, int *count,
@@ -363,14 +418,14 @@ static int batch_from_shard(const struct shard_view *v, const struct kn_model_co
 
 /* GETs a gradient object, waiting while it does not exist yet; *present is 0 when its writer
  * died (a failure marker "<key>-failed" exists instead). */
-static int get_gradient(struct kv *kv, const char *key, double wait_ms, struct kv_value *out,
+static int get_gradient(struct kv *kv, const char *key, double wait_ms, struct kv_buf *out,
                         int *present, double *waited_ms, struct err *e)
 {
     double start = now_ms(), pause = 0.1;
     char failed[1100];
     snprintf(failed, sizeof failed, "%s-failed", key);
     for (int retried = 0;; retried = 1) {
-        int rc = kv_get(kv, key, out);
+        int rc = kv_get_into(kv, key, out);
         if (rc != SIREN_ENOTFOUND) {
             if (retried) *waited_ms += now_ms() - start;
             *present = rc == SIREN_OK;
@@ -401,13 +456,10 @@ static int aggregate_round(struct fn_context *ctx, const char *prefix, const str
     size_t np = kn_model_num_params(m);
     float *params = kn_model_params(m), *grad = kn_model_grads(m);
     char key[1100];
-    struct kv_value v;
+    struct kv_buf *v = &ctx->param_buf;
     int64_t got;
-    int rc = get_version(ctx->kv, prefix, k->read, wait_ms, &v, &got, waited_ms, key,
-                         sizeof key, e);
-    if (rc) return rc;
-    rc = params_decode(v.data, v.len, key, params, np, &ctx->optim, e);
-    kv_value_free(&v);
+    int rc = read_params(ctx, prefix, k->read, wait_ms, params, np, &ctx->optim, &got, waited_ms,
+                         key, sizeof key, e);
     if (rc) return rc;
     memset(sum, 0, np * sizeof *sum);
     int count = 0;
@@ -415,12 +467,10 @@ static int aggregate_round(struct fn_context *ctx, const char *prefix, const str
     cJSON_ArrayForEach(g, k->grads)
     {
         int present = 0;
-        if ((rc = get_gradient(ctx->kv, g->valuestring, wait_ms, &v, &present, waited_ms, e)))
+        if ((rc = get_gradient(ctx->kv, g->valuestring, wait_ms, v, &present, waited_ms, e)))
             return rc;
         if (!present) continue;
-        rc = params_decode(v.data, v.len, g->valuestring, grad, np, NULL, e);
-        kv_value_free(&v);
-        if (rc) return rc;
+        if ((rc = params_decode(v->data, v->len, g->valuestring, grad, np, NULL, e))) return rc;
         for (size_t j = 0; j < np; j++) sum[j] += grad[j];
         count++;
     }
@@ -428,12 +478,8 @@ static int aggregate_round(struct fn_context *ctx, const char *prefix, const str
         for (size_t j = 0; j < np; j++) grad[j] = sum[j] / (float)count;
         kn_optim_step(&ctx->optim, params, grad);
     }
-    size_t len;
-    if ((rc = params_encode_into(params, np, &ctx->optim, &ctx->obj, &ctx->obj_cap, &len, e)))
-        return rc;
     fn_version_key(prefix, k->write, 0, key, sizeof key);
-    if ((rc = kv_put(ctx->kv, key, ctx->obj, len))) return err_set(e, rc, "%s", kv_errmsg(ctx->kv));
-    return SIREN_OK;
+    return put_params(ctx, key, params, np, &ctx->optim, e);
 }
 
 int fn_handle(const cJSON *event, struct fn_context *ctx, cJSON *response, struct err *e)
@@ -444,9 +490,6 @@ int fn_handle(const cJSON *event, struct fn_context *ctx, cJSON *response, struc
     struct kn_model_config mcfg;
     struct kn_optim_config ocfg;
     struct step_keys *steps = NULL;
-    float *images = NULL, *read_copy = NULL, *base = NULL;
-    size_t images_cap = 0;
-    struct kv_value v = {0};
     int n_steps = 0, rc;
 
     if (!cJSON_IsObject(event)) return err_set(e, SIREN_EFORMAT, "event: expected a JSON object");
@@ -476,12 +519,11 @@ int fn_handle(const cJSON *event, struct fn_context *ctx, cJSON *response, struc
     struct kn_optim *opt = &ctx->optim;
     size_t np = kn_model_num_params(m);
     float *params = kn_model_params(m);
-    read_copy = malloc(np * sizeof *read_copy); /* also the aggregation's sum */
-    base = apply ? malloc(np * sizeof *base) : NULL;
-    if (!read_copy || (apply && !base)) {
-        rc = err_set(e, SIREN_ENOMEM, "function: out of memory");
-        goto out;
-    }
+    int aggregates = 0;
+    for (int i = 0; i < n_steps; i++) aggregates |= steps[i].kind == STEP_AGGREGATE;
+    if ((apply || aggregates) && (rc = context_scratch(ctx, np, apply, e))) goto out;
+    float *read_copy = ctx->scratch, *base = ctx->base; /* read_copy: also the aggregation's sum */
+    struct kv_buf *pv = &ctx->param_buf;
 
     struct kv_stats before;
     kv_stats_get(ctx->kv, &before);
@@ -504,60 +546,47 @@ int fn_handle(const cJSON *event, struct fn_context *ctx, cJSON *response, struc
             continue;
         }
         struct shard_view sv;
-        if ((rc = kv_get(ctx->kv, k->data, &v))) {
+        if ((rc = kv_get_into(ctx->kv, k->data, &ctx->shard_buf))) {
             rc = err_set(e, rc, "%s", kv_errmsg(ctx->kv));
             goto out;
         }
-        if ((rc = shard_decode(v.data, v.len, k->data, &sv, e))) goto out;
+        if ((rc = shard_decode(ctx->shard_buf.data, ctx->shard_buf.len, k->data, &sv, e)))
+            goto out;
         double t_data = now_ms();
-        struct kv_value pv = {0};
         char key[1100];
         int64_t read_got, base_got = -1;
-        if ((rc = get_version(ctx->kv, prefix, k->read, wait_ms, &pv, &read_got, &wait_total_ms,
-                              key, sizeof key, e)))
+        if ((rc = read_params(ctx, prefix, k->read, wait_ms, params, np, opt, &read_got,
+                              &wait_total_ms, key, sizeof key, e)))
             goto out;
-        rc = params_decode(pv.data, pv.len, key, params, np, opt, e);
-        kv_value_free(&pv);
-        if (rc) goto out;
         if (apply) memcpy(read_copy, params, np * sizeof *params);
         double t1 = now_ms();
         struct kn_batch b;
         float loss;
-        if ((rc = batch_from_shard(&sv, &mcfg, k->seed, &images, &images_cap, &b, e)) ||
+        if ((rc = batch_from_shard(&sv, &mcfg, k->seed, &ctx->images, &ctx->images_cap, &b, e)) ||
             (rc = k->kind == STEP_GRADIENT ? kn_model_loss_grad(m, &b, &loss, e)
                                            : kn_model_train_step(m, &b, opt, &loss, e))) {
             err_prefix(e, "%s", k->data);
             goto out;
         }
-        kv_value_free(&v);
         double t2 = now_ms(), t_base = t2;
         if (apply) {
             /* Apply this step's change to the newest version instead of overwriting it. */
-            if ((rc = get_version(ctx->kv, prefix, k->base, wait_ms, &pv, &base_got,
-                                  &wait_total_ms, key, sizeof key, e)))
+            if ((rc = get_version(ctx->kv, prefix, k->base, wait_ms, pv, NULL, 0, &base_got,
+                                  &wait_total_ms, key, sizeof key, e)) ||
+                (rc = params_decode(pv->data, pv->len, key, base, np, NULL, e)))
                 goto out;
-            rc = params_decode(pv.data, pv.len, key, base, np, NULL, e);
-            kv_value_free(&pv);
-            if (rc) goto out;
             for (size_t j = 0; j < np; j++) params[j] = base[j] + (params[j] - read_copy[j]);
             t_base = now_ms();
         }
-        size_t len;
         if (k->kind == STEP_GRADIENT) {
             /* BSP: the gradient goes to the leader, which applies the round's average. */
-            if ((rc = params_encode_into(kn_model_grads(m), np, NULL, &ctx->obj, &ctx->obj_cap,
-                                         &len, e)))
-                goto out;
             snprintf(key, sizeof key, "%s", k->grad);
+            rc = put_params(ctx, key, kn_model_grads(m), np, NULL, e);
         } else {
-            if ((rc = params_encode_into(params, np, opt, &ctx->obj, &ctx->obj_cap, &len, e)))
-                goto out;
             fn_version_key(prefix, k->write, 0, key, sizeof key);
+            rc = put_params(ctx, key, params, np, opt, e);
         }
-        if ((rc = kv_put(ctx->kv, key, ctx->obj, len))) {
-            rc = err_set(e, rc, "%s", kv_errmsg(ctx->kv));
-            goto out;
-        }
+        if (rc) goto out;
         double t3 = now_ms();
         fetch_ms += t1 - t0;
         compute_ms += t2 - t1;
@@ -592,10 +621,6 @@ int fn_handle(const cJSON *event, struct fn_context *ctx, cJSON *response, struc
     cJSON_AddNumberToObject(response, "bytes_written", (double)(after.bytes_in - before.bytes_in));
     cJSON_AddNumberToObject(response, "max_rss_mb", (double)ru.ru_maxrss / 1024.0);
 out:
-    kv_value_free(&v);
-    free(images);
-    free(read_copy);
-    free(base);
     free(steps);
     return rc;
 }

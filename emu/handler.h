@@ -28,9 +28,12 @@
 #include "kv.h"
 
 /* A warm container's cache: the KV store of the last event (reused while the URL is the
- * same) and the model's and optimiser's allocations (reused while their configurations are
- * the same). Only allocations are reused: every step overwrites the parameters and the
- * optimiser state from the version it reads, so no training state survives an invocation.
+ * same), the model's and optimiser's allocations (reused while their configurations are
+ * the same) and the buffers every step fills (objects read and written, a batch's pixels).
+ * Only allocations are reused: every step overwrites the parameters and the optimiser state
+ * from the version it reads and each buffer is written before it is read, so no training
+ * state survives an invocation. Keeping the buffers spares a warm process the page faults of
+ * fresh ones at every step (its runtime hands freed heap back after each event).
  * Zero-initialise; release with fn_context_free(). */
 struct fn_context {
     struct kv *kv;
@@ -39,8 +42,13 @@ struct fn_context {
     struct kn_model_config model_cfg;
     struct kn_optim optim;
     struct kn_optim_config optim_cfg;
-    uint8_t *obj;   /* the last parameter object encoded, reused as the buffer of the next */
-    size_t obj_cap;
+    struct kv_buf shard_buf;  /* the last batch shard read */
+    struct kv_buf param_buf;  /* the last parameter object (or BSP gradient) read whole */
+    float *images;            /* a batch's pixels as floats in [0,1] */
+    size_t images_cap;        /* floats */
+    float *scratch, *base;    /* (num_params): apply's parameters as read and the newest
+                                 version's; the BSP leader's gradient sum (scratch) */
+    size_t scratch_cap;       /* floats of each */
 };
 
 void fn_context_free(struct fn_context *ctx);

@@ -57,12 +57,29 @@ struct kv_stats {
     uint64_t bytes_out;
 };
 
+/* A read buffer its caller keeps from one get to the next (a warm function reads objects of
+ * the same sizes every step: one buffer spares it the allocation and the page faults of a
+ * fresh one each time). After a successful kv_get_into(), data holds the object's len bytes
+ * and a NUL after them, as a kv_value does. Zero-initialise; release with kv_buf_free(). */
+struct kv_buf {
+    uint8_t *data;
+    size_t len; /* bytes of the object last read */
+    size_t cap; /* bytes allocated at data */
+};
+
+/* One piece of an object's payload: len bytes at base (kv_put_iov, kv_get_iov). */
+struct kv_iov {
+    void *base;
+    size_t len;
+};
+
 /* A backend. Keys and prefixes reaching these functions are already validated. Each function
  * returns SIREN_OK or an error code with the detail in e; list may return keys unsorted and
  * with duplicates (kv_list sorts and removes them). get fills out with a buffer of len + 1
  * bytes from malloc() whose last byte is NUL, after verifying the framing with
- * kv_frame_check_header() and kv_frame_check_payload(). A backend may be called from several
- * processes at once on the same store and must keep puts atomic across them. */
+ * kv_frame_check_header() and kv_frame_check_payload(). get_into (optional: NULL falls back
+ * to get) does the same into buf, growing it with kv_buf_reserve(). A backend may be called
+ * from several processes at once on the same store and must keep puts atomic across them. */
 struct kv_ops {
     const char *scheme; /* the URL scheme before ':' ("file", "redis", "s3") */
     int (*open)(const char *url, void **state, struct err *e);
@@ -71,6 +88,13 @@ struct kv_ops {
     int (*list)(void *state, const char *prefix, struct kv_keys *out, struct err *e);
     int (*del)(void *state, const char *key, struct err *e);
     void (*close)(void *state);
+    int (*get_into)(void *state, const char *key, struct kv_buf *buf, struct err *e);
+    /* Optional (NULL: the pieces go through one buffer and put / get): as kv_put_iov() and
+     * kv_get_iov(). */
+    int (*put_iov)(void *state, const char *key, const struct kv_iov *iov, int n,
+                   struct err *e);
+    int (*get_iov)(void *state, const char *key, const struct kv_iov *iov, int n,
+                   struct err *e);
 };
 
 /* Adds a backend for ops->scheme (ops is borrowed and must outlive every kv opened with it).
@@ -101,6 +125,18 @@ int kv_put(struct kv *kv, const char *key, const void *data, size_t len) SIREN_W
  * object), SIREN_EFORMAT (not a siren object: foreign file or value), SIREN_EIO,
  * SIREN_EBACKEND, SIREN_ENETWORK, SIREN_ENOMEM. On failure *out is {NULL, 0}. */
 int kv_get(struct kv *kv, const char *key, struct kv_value *out) SIREN_WUR;
+/* kv_get() into buf, which is grown when the object does not fit and otherwise reused. The
+ * previous contents are gone, also on failure (len is then 0). Errors as kv_get(). */
+int kv_get_into(struct kv *kv, const char *key, struct kv_buf *buf) SIREN_WUR;
+/* kv_put() of the pieces iov[0..n) laid end to end, written from where they are instead of
+ * being copied into one buffer first (a function's parameters and optimiser state, straight
+ * from the model). n >= 1; a piece may be empty. Errors as kv_put(). */
+int kv_put_iov(struct kv *kv, const char *key, const struct kv_iov *iov, int n) SIREN_WUR;
+/* Reads an object whose payload is exactly as long as the pieces iov[0..n) together straight
+ * into them, checked as kv_get() checks it. SIREN_ERANGE when the payload's length differs
+ * (read it with kv_get_into() instead); other errors as kv_get(). On any failure the pieces
+ * may hold part of an object. */
+int kv_get_iov(struct kv *kv, const char *key, const struct kv_iov *iov, int n) SIREN_WUR;
 /* All keys that start with prefix ("" for all), sorted (see struct kv_keys). The prefix
  * follows the key rules except that it may be empty, may end in '/' and its last segment may
  * be partial. Errors: SIREN_EINVAL, SIREN_EIO, SIREN_EBACKEND, SIREN_ENETWORK, SIREN_ENOMEM. */
@@ -121,6 +157,11 @@ void kv_stats_get(const struct kv *kv, struct kv_stats *out);
 void kv_stats_reset(struct kv *kv);
 
 void kv_value_free(struct kv_value *v);
+/* Releases buf's memory and zeroes it; NULL is ignored. */
+void kv_buf_free(struct kv_buf *buf);
+/* Makes room for len bytes and a NUL in buf (its contents are not kept: the old block is freed
+ * before a larger one is allocated, so nothing is copied). SIREN_ENOMEM. */
+int kv_buf_reserve(struct kv_buf *buf, size_t len) SIREN_WUR;
 void kv_keys_free(struct kv_keys *k);
 
 /* Checks a key of key_len bytes (an embedded NUL is an error, so keys from sources that carry
@@ -146,6 +187,8 @@ int kv_prefix_check(const char *prefix, struct err *e) SIREN_WUR;
 #define KV_FRAME_HEADER_BYTES 40
 
 uint64_t kv_hash64(const void *data, size_t len);
+/* kv_hash64 of the pieces iov[0..n) laid end to end. */
+uint64_t kv_hash64_iov(const struct kv_iov *iov, int n);
 
 /* kv_hash64 in pieces, for backends that hash while they read or write (the chunk is still in
  * cache): kv_hash_blocks() takes a multiple of KV_HASH_BLOCK_BYTES (other bytes are ignored),

@@ -6,7 +6,11 @@
  * crash at any instant) sees the old or the new object, never a part. Names starting with '.' are never keys, so temporary files (including ones left by a
  * killed writer) are never listed or read. The directory itself is not fsync'ed after the
  * rename: objects survive a killed process, not necessarily a power cut, which is what a
- * restartable training job needs.
+ * restartable training job needs. A delete of a large object renames it to ".del.<pid>.<n>"
+ * (the key is gone when kv_delete returns) and a background thread of the store unlinks it:
+ * freeing a big file's pages costs about as much as writing them, and the caller need not
+ * wait for it. kv_close waits for the pending unlinks; a killed process leaves its ".del"
+ * files behind, never listed or read, like a killed writer's ".tmp" files.
  */
 #define _GNU_SOURCE
 #include "kv.h"
@@ -14,15 +18,29 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <unistd.h>
+
+/* Objects at least this big are unlinked in the background (see the top of the file); a
+ * smaller one costs less to unlink than to hand over. */
+#define ASYNC_DELETE_MIN_BYTES ((off_t)64 << 10)
 
 struct file_kv {
     char *dir;
     size_t dir_len;
+    /* Hidden names of deleted objects waiting to be unlinked by the background thread,
+     * started at the first such delete. Guarded by mu. */
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    pthread_t worker;
+    int worker_running, stopping;
+    char **pending;
+    size_t n_pending, cap_pending;
 };
 
 /* Shared by every store in the process, so two stores on one directory never pick the same
@@ -61,6 +79,8 @@ static int file_open(const char *url, void **state, struct err *e)
         free(s);
         return err_set(e, SIREN_ENOMEM, "%s: out of memory", url);
     }
+    pthread_mutex_init(&s->mu, NULL);
+    pthread_cond_init(&s->cv, NULL);
     s->dir_len = len;
     int rc = fs_mkdir_p(s->dir, e);
     if (rc) {
@@ -82,15 +102,56 @@ static int file_open(const char *url, void **state, struct err *e)
     *state = s;
     return SIREN_OK;
 fail:
+    pthread_mutex_destroy(&s->mu);
+    pthread_cond_destroy(&s->cv);
     free(s->dir);
     free(s);
     return rc;
+}
+
+/* The background thread: unlinks deleted objects until the store closes and nothing is
+ * pending. */
+static void *background(void *arg)
+{
+    struct file_kv *s = arg;
+    pthread_mutex_lock(&s->mu);
+    for (;;) {
+        if (s->n_pending > 0) {
+            char *path = s->pending[--s->n_pending];
+            pthread_mutex_unlock(&s->mu);
+            if (unlink(path) != 0 && errno != ENOENT)
+                LOG_WARN("kv", "cannot remove the deleted object %s: %s", path, strerror(errno));
+            free(path);
+            pthread_mutex_lock(&s->mu);
+            continue;
+        }
+        if (s->stopping) break;
+        pthread_cond_wait(&s->cv, &s->mu);
+    }
+    pthread_mutex_unlock(&s->mu);
+    return NULL;
+}
+
+/* Starts the background thread if it is not running; 1 when it runs. Call with mu held. */
+static int worker_locked(struct file_kv *s)
+{
+    if (!s->worker_running && !s->stopping)
+        s->worker_running = pthread_create(&s->worker, NULL, background, s) == 0;
+    return s->worker_running;
 }
 
 static void file_close(void *state)
 {
     struct file_kv *s = state;
     if (!s) return;
+    pthread_mutex_lock(&s->mu);
+    s->stopping = 1;
+    pthread_cond_signal(&s->cv);
+    pthread_mutex_unlock(&s->mu);
+    if (s->worker_running) pthread_join(s->worker, NULL);
+    free(s->pending);
+    pthread_mutex_destroy(&s->mu);
+    pthread_cond_destroy(&s->cv);
     free(s->dir);
     free(s);
 }
@@ -141,28 +202,12 @@ static int pwrite_full(int fd, const void *buf, size_t len, off_t off)
     return 0;
 }
 
-static int file_put(void *state, const char *key, const void *data, size_t len, struct err *e)
+/* Writes the framed value into fd and fsyncs it: the payload first, hashed chunk by chunk just
+ * before each chunk is copied out, then the header that carries the hash. name (the file's)
+ * is for messages. */
+static int write_frame(int fd, const void *data, size_t len, const char *key, const char *name,
+                       struct err *e)
 {
-    struct file_kv *s = state;
-    char path[PATH_BYTES], tmp[PATH_BYTES];
-    int rc = file_path(s, key, path, e);
-    if (rc) return rc;
-    rc = make_parents(s, path, key, e);
-    if (rc) return rc;
-    /* The temporary file sits in the object's own directory so the rename is atomic. */
-    const char *slash = strrchr(path, '/');
-    /* The name is unique among live writers (pid + a process-wide counter); a stale file of
-     * a killed writer whose pid came back is stepped over. */
-    int fd = -1;
-    for (int attempt = 0; fd < 0 && attempt < 64; attempt++) {
-        snprintf(tmp, sizeof tmp, "%.*s/.tmp.%ld.%lu", (int)(slash - path), path,
-                 (long)getpid(), atomic_fetch_add(&tmp_counter, 1));
-        fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-        if (fd < 0 && errno != EEXIST) break;
-    }
-    if (fd < 0) return err_errno(e, errno, "key '%s': cannot create %s", key, tmp);
-    /* The payload first, hashed chunk by chunk just before each chunk is copied out, then
-     * the header that carries the hash. */
     struct kv_hash h;
     kv_hash_init(&h);
     const uint8_t *src = data;
@@ -174,16 +219,188 @@ static int file_put(void *state, const char *key, const void *data, size_t len, 
             hash = kv_hash_final(&h, src + off, n);
         else
             kv_hash_blocks(&h, src + off, n);
-        if (n && pwrite_full(fd, src + off, n, (off_t)(KV_FRAME_HEADER_BYTES + off)) != 0) {
-            rc = err_errno(e, errno, "key '%s': cannot write %s", key, tmp);
-            goto fail;
-        }
+        if (n && pwrite_full(fd, src + off, n, (off_t)(KV_FRAME_HEADER_BYTES + off)) != 0)
+            return err_errno(e, errno, "key '%s': cannot write %s", key, name);
         off += n;
         if (last) break;
     }
     uint8_t hdr[KV_FRAME_HEADER_BYTES];
     kv_frame_header_hashed(len, hash, hdr);
-    if (pwrite_full(fd, hdr, sizeof hdr, 0) != 0) {
+    if (pwrite_full(fd, hdr, sizeof hdr, 0) != 0)
+        return err_errno(e, errno, "key '%s': cannot write %s", key, name);
+    if (fsync(fd) != 0) return err_errno(e, errno, "key '%s': cannot fsync %s", key, name);
+    return SIREN_OK;
+}
+
+/* Creates the temporary file of a put in the object's own directory (path holds DIR/key), so
+ * the rename is atomic; its name goes to tmp. The name is unique among live writers (pid + a
+ * process-wide counter); a stale file of a killed writer whose pid came back is stepped over.
+ * The directories of the key's segments are made only when the object's directory is missing
+ * (the first object under a prefix): a put into an existing directory costs no mkdir or stat
+ * per segment, and a file created there proves every segment is a directory. Returns the fd,
+ * or -1 with *rc set (make_parents failed) or errno set. */
+static int create_tmp(const struct file_kv *s, char *path, const char *key, char *tmp, int *rc,
+                      struct err *e)
+{
+    const char *slash = strrchr(path, '/');
+    int made = 0;
+    *rc = SIREN_OK;
+    for (int attempt = 0; attempt < 64; attempt++) {
+        snprintf(tmp, PATH_BYTES, "%.*s/.tmp.%ld.%lu", (int)(slash - path), path,
+                 (long)getpid(), atomic_fetch_add(&tmp_counter, 1));
+        int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+        if (fd >= 0) return fd;
+        if (!made && (errno == ENOENT || errno == ENOTDIR)) {
+            if ((*rc = make_parents(s, path, key, e))) return -1;
+            made = 1;
+            continue;
+        }
+        if (errno != EEXIST) return -1;
+    }
+    return -1;
+}
+
+/* Moves a written temporary file over the object. */
+static int rename_tmp(const char *tmp, const char *path, const char *key, struct err *e)
+{
+    if (rename(tmp, path) == 0) return SIREN_OK;
+    int saved = errno;
+    if (saved == EISDIR || saved == ENOTEMPTY || saved == EEXIST)
+        return err_set(e, SIREN_EEXISTS,
+                       "key '%s': other keys use it as a prefix, so it cannot also be an "
+                       "object in a file store",
+                       key);
+    return err_errno(e, saved, "key '%s': cannot rename %s to %s", key, tmp, path);
+}
+
+static int file_put(void *state, const char *key, const void *data, size_t len, struct err *e)
+{
+    struct file_kv *s = state;
+    char path[PATH_BYTES], tmp[PATH_BYTES];
+    int rc = file_path(s, key, path, e);
+    if (rc) return rc;
+    int fd = create_tmp(s, path, key, tmp, &rc, e);
+    if (fd < 0) return rc ? rc : err_errno(e, errno, "key '%s': cannot create %s", key, tmp);
+    if ((rc = write_frame(fd, data, len, key, tmp, e))) goto fail;
+    if (close(fd) != 0) {
+        fd = -1;
+        rc = err_errno(e, errno, "key '%s': cannot close %s", key, tmp);
+        goto fail;
+    }
+    fd = -1;
+    if ((rc = rename_tmp(tmp, path, key, e))) goto fail;
+    return SIREN_OK;
+fail:
+    if (fd >= 0) close(fd);
+    unlink(tmp);
+    return rc;
+}
+
+/* Writes iov[0..n) (at most IOV_MAX_PIECES) at offset off, all of it. 0, or -1 with errno. */
+#define IOV_MAX_PIECES 16
+static int pwritev_full(int fd, const struct iovec *iov_in, int n, off_t off)
+{
+    struct iovec iov[IOV_MAX_PIECES];
+    memcpy(iov, iov_in, (size_t)n * sizeof *iov);
+    struct iovec *v = iov;
+    while (n > 0) {
+        ssize_t w = pwritev(fd, v, n, off);
+        if (w < 0) {
+            if (errno == EINTR) continue;
+            return -1;
+        }
+        off += w;
+        for (size_t done = (size_t)w; n > 0 && done > 0;) {
+            if (done >= v->iov_len) {
+                done -= v->iov_len;
+                v++;
+                n--;
+            } else {
+                v->iov_base = (uint8_t *)v->iov_base + done;
+                v->iov_len -= done;
+                done = 0;
+            }
+        }
+        while (n > 0 && v->iov_len == 0) {
+            v++;
+            n--;
+        }
+    }
+    return 0;
+}
+
+/* The same as preadv, all of it; a file that ends first is EIO (a foreign writer). */
+static int preadv_full(int fd, const struct iovec *iov_in, int n, off_t off)
+{
+    struct iovec iov[IOV_MAX_PIECES];
+    memcpy(iov, iov_in, (size_t)n * sizeof *iov);
+    struct iovec *v = iov;
+    while (n > 0 && v->iov_len == 0) {
+        v++;
+        n--;
+    }
+    while (n > 0) {
+        ssize_t r = preadv(fd, v, n, off);
+        if (r < 0) {
+            if (errno == EINTR) continue;
+            return -1;
+        }
+        if (r == 0) {
+            errno = EIO;
+            return -1;
+        }
+        off += r;
+        for (size_t done = (size_t)r; n > 0 && done > 0;) {
+            if (done >= v->iov_len) {
+                done -= v->iov_len;
+                v++;
+                n--;
+            } else {
+                v->iov_base = (uint8_t *)v->iov_base + done;
+                v->iov_len -= done;
+                done = 0;
+            }
+        }
+        while (n > 0 && v->iov_len == 0) {
+            v++;
+            n--;
+        }
+    }
+    return 0;
+}
+
+/* A put of pieces: hashed where they lie (they are hot: a model's arrays just updated), then
+ * written with the header in one pwritev; otherwise as file_put. */
+static int file_put_iov(void *state, const char *key, const struct kv_iov *iov, int n,
+                        struct err *e)
+{
+    struct file_kv *s = state;
+    if (n + 1 > IOV_MAX_PIECES) { /* more pieces than this path takes: one buffer */
+        size_t len = 0;
+        for (int i = 0; i < n; i++) len += iov[i].len;
+        uint8_t *all = malloc(len ? len : 1);
+        if (!all) return err_set(e, SIREN_ENOMEM, "key '%s': out of memory", key);
+        for (size_t at = 0, i = 0; i < (size_t)n; at += iov[i].len, i++)
+            if (iov[i].len) memcpy(all + at, iov[i].base, iov[i].len);
+        int rc = file_put(state, key, all, len, e);
+        free(all);
+        return rc;
+    }
+    char path[PATH_BYTES], tmp[PATH_BYTES];
+    int rc = file_path(s, key, path, e);
+    if (rc) return rc;
+    uint8_t hdr[KV_FRAME_HEADER_BYTES];
+    struct iovec v[IOV_MAX_PIECES];
+    size_t len = 0;
+    v[0] = (struct iovec){hdr, sizeof hdr};
+    for (int i = 0; i < n; i++) {
+        v[i + 1] = (struct iovec){iov[i].base, iov[i].len};
+        len += iov[i].len;
+    }
+    kv_frame_header_hashed(len, kv_hash64_iov(iov, n), hdr);
+    int fd = create_tmp(s, path, key, tmp, &rc, e);
+    if (fd < 0) return rc ? rc : err_errno(e, errno, "key '%s': cannot create %s", key, tmp);
+    if (pwritev_full(fd, v, n + 1, 0) != 0) {
         rc = err_errno(e, errno, "key '%s': cannot write %s", key, tmp);
         goto fail;
     }
@@ -197,17 +414,7 @@ static int file_put(void *state, const char *key, const void *data, size_t len, 
         goto fail;
     }
     fd = -1;
-    if (rename(tmp, path) != 0) {
-        int saved = errno;
-        if (saved == EISDIR || saved == ENOTEMPTY || saved == EEXIST)
-            rc = err_set(e, SIREN_EEXISTS,
-                         "key '%s': other keys use it as a prefix, so it cannot also be an "
-                         "object in a file store",
-                         key);
-        else
-            rc = err_errno(e, saved, "key '%s': cannot rename %s to %s", key, tmp, path);
-        goto fail;
-    }
+    if ((rc = rename_tmp(tmp, path, key, e))) goto fail;
     return SIREN_OK;
 fail:
     if (fd >= 0) close(fd);
@@ -235,10 +442,11 @@ static int read_full(int fd, void *buf, size_t len, off_t off)
     return 0;
 }
 
-static int file_get(void *state, const char *key, struct kv_value *out, struct err *e)
+/* Opens an object and checks its header (into hdr); *fd_out and *plen (payload bytes) on
+ * success. path gets its file's path. */
+static int open_object(struct file_kv *s, const char *key, char *path, int *fd_out,
+                       uint8_t hdr[KV_FRAME_HEADER_BYTES], uint64_t *plen, struct err *e)
 {
-    struct file_kv *s = state;
-    char path[PATH_BYTES];
     int rc = file_path(s, key, path, e);
     if (rc) return rc;
     int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
@@ -248,53 +456,104 @@ static int file_get(void *state, const char *key, struct kv_value *out, struct e
         return err_errno(e, errno, "key '%s': cannot open %s", key, path);
     }
     struct stat st;
-    uint8_t hdr[KV_FRAME_HEADER_BYTES];
-    uint64_t plen = 0;
     if (fstat(fd, &st) != 0) {
         rc = err_errno(e, errno, "key '%s': cannot stat %s", key, path);
-        goto out;
-    }
-    if (!S_ISREG(st.st_mode)) { /* a directory: only a prefix of other keys */
+    } else if (!S_ISREG(st.st_mode)) { /* a directory: only a prefix of other keys */
         rc = err_set(e, SIREN_ENOTFOUND, "key '%s': not found", key);
-        goto out;
+    } else {
+        size_t total = (size_t)st.st_size;
+        size_t head = total < KV_FRAME_HEADER_BYTES ? total : KV_FRAME_HEADER_BYTES;
+        if (read_full(fd, hdr, head, 0) != 0)
+            rc = err_errno(e, errno, "key '%s': cannot read %s", key, path);
+        else
+            rc = kv_frame_check_header(hdr, total, key, plen, e);
     }
-    size_t total = (size_t)st.st_size;
-    size_t head = total < sizeof hdr ? total : sizeof hdr;
-    if (read_full(fd, hdr, head, 0) != 0) {
-        rc = err_errno(e, errno, "key '%s': cannot read %s", key, path);
-        goto out;
+    if (rc) {
+        close(fd);
+        return rc;
     }
-    rc = kv_frame_check_header(hdr, total, key, &plen, e);
-    if (rc) goto out;
-    out->data = malloc((size_t)plen + 1);
-    if (!out->data) {
+    *fd_out = fd;
+    return SIREN_OK;
+}
+
+/* Reads and checks an object into buf (grown when too small). */
+static int file_get_into(void *state, const char *key, struct kv_buf *buf, struct err *e)
+{
+    char path[PATH_BYTES];
+    uint8_t hdr[KV_FRAME_HEADER_BYTES];
+    uint64_t plen = 0;
+    int fd, rc = open_object(state, key, path, &fd, hdr, &plen, e);
+    if (rc) return rc;
+    if (kv_buf_reserve(buf, (size_t)plen)) {
         rc = err_set(e, SIREN_ENOMEM, "key '%s': cannot allocate %llu bytes", key,
                      (unsigned long long)plen);
         goto out;
     }
-    out->len = (size_t)plen;
-    out->data[plen] = '\0';
+    size_t len = (size_t)plen;
+    buf->data[len] = '\0';
     /* Read and hash chunk by chunk, while each chunk is still in cache. */
     struct kv_hash h;
     kv_hash_init(&h);
     uint64_t hash = 0;
     for (size_t off = 0;;) {
-        size_t n = out->len - off < IO_CHUNK_BYTES ? out->len - off : IO_CHUNK_BYTES;
-        if (n && read_full(fd, out->data + off, n, (off_t)(KV_FRAME_HEADER_BYTES + off)) != 0) {
+        size_t n = len - off < IO_CHUNK_BYTES ? len - off : IO_CHUNK_BYTES;
+        if (n && read_full(fd, buf->data + off, n, (off_t)(KV_FRAME_HEADER_BYTES + off)) != 0) {
             rc = err_errno(e, errno, "key '%s': cannot read %s", key, path);
             goto out;
         }
-        if (off + n == out->len) {
-            hash = kv_hash_final(&h, out->data + off, n);
+        if (off + n == len) {
+            hash = kv_hash_final(&h, buf->data + off, n);
             break;
         }
-        kv_hash_blocks(&h, out->data + off, n);
+        kv_hash_blocks(&h, buf->data + off, n);
         off += n;
     }
     rc = kv_frame_check_hash(hdr, hash, key, e);
+    if (!rc) buf->len = len;
 out:
     close(fd);
     return rc;
+}
+
+/* Reads and checks an object straight into the pieces (see kv_get_iov). */
+static int file_get_iov(void *state, const char *key, const struct kv_iov *iov, int n,
+                        struct err *e)
+{
+    char path[PATH_BYTES];
+    uint8_t hdr[KV_FRAME_HEADER_BYTES];
+    uint64_t plen = 0;
+    if (n > IOV_MAX_PIECES)
+        return err_set(e, SIREN_EINVAL, "key '%s': %d pieces, at most %d", key, n, IOV_MAX_PIECES);
+    int fd, rc = open_object(state, key, path, &fd, hdr, &plen, e);
+    if (rc) return rc;
+    struct iovec v[IOV_MAX_PIECES];
+    size_t len = 0;
+    for (int i = 0; i < n; i++) {
+        v[i] = (struct iovec){iov[i].base, iov[i].len};
+        len += iov[i].len;
+    }
+    if (plen != len)
+        rc = err_set(e, SIREN_ERANGE, "key '%s': object of %llu bytes, expected %zu", key,
+                     (unsigned long long)plen, len);
+    else if (preadv_full(fd, v, n, KV_FRAME_HEADER_BYTES) != 0)
+        rc = err_errno(e, errno, "key '%s': cannot read %s", key, path);
+    else
+        rc = kv_frame_check_hash(hdr, kv_hash64_iov(iov, n), key, e);
+    close(fd);
+    return rc;
+}
+
+static int file_get(void *state, const char *key, struct kv_value *out, struct err *e)
+{
+    struct kv_buf buf = {0};
+    int rc = file_get_into(state, key, &buf, e);
+    if (rc) {
+        kv_buf_free(&buf);
+        return rc;
+    }
+    out->data = buf.data;
+    out->len = buf.len;
+    return SIREN_OK;
 }
 
 struct key_list {
@@ -378,12 +637,65 @@ static int file_list(void *state, const char *prefix, struct kv_keys *out, struc
     return walk(path, (size_t)n, rel, rel_len, prefix, prefix_len, &l, e);
 }
 
+/* Hands a large object to the background thread: renames it to a hidden name (atomic: the key
+ * is gone) and queues that name. 0 when queued; -1 when the object must be unlinked here
+ * instead (errno is then that of the rename, or 0 when the thread could not take it). */
+static int delete_later(struct file_kv *s, const char *path)
+{
+    char hidden[PATH_BYTES];
+    const char *slash = strrchr(path, '/');
+    snprintf(hidden, sizeof hidden, "%.*s/.del.%ld.%lu", (int)(slash - path), path,
+             (long)getpid(), atomic_fetch_add(&tmp_counter, 1));
+    char *copy = strdup(hidden);
+    if (!copy) {
+        errno = 0;
+        return -1;
+    }
+    pthread_mutex_lock(&s->mu);
+    int ok = worker_locked(s);
+    if (ok && s->n_pending == s->cap_pending) {
+        size_t cap = s->cap_pending ? 2 * s->cap_pending : 64;
+        char **p = realloc(s->pending, cap * sizeof *p);
+        if (p) {
+            s->pending = p;
+            s->cap_pending = cap;
+        } else {
+            ok = 0;
+        }
+    }
+    /* Renamed under the lock, so a name is queued exactly when its object was moved. */
+    if (ok && rename(path, hidden) != 0) {
+        int saved = errno;
+        pthread_mutex_unlock(&s->mu);
+        free(copy);
+        errno = saved;
+        return -1;
+    }
+    if (ok) {
+        s->pending[s->n_pending++] = copy;
+        pthread_cond_signal(&s->cv);
+    }
+    pthread_mutex_unlock(&s->mu);
+    if (!ok) {
+        free(copy);
+        errno = 0;
+        return -1;
+    }
+    return 0;
+}
+
 static int file_del(void *state, const char *key, struct err *e)
 {
     struct file_kv *s = state;
     char path[PATH_BYTES];
     int rc = file_path(s, key, path, e);
     if (rc) return rc;
+    struct stat st;
+    if (lstat(path, &st) == 0 && S_ISREG(st.st_mode) && st.st_size >= ASYNC_DELETE_MIN_BYTES) {
+        if (delete_later(s, path) == 0) return SIREN_OK;
+        if (errno == ENOENT) /* deleted (or replaced by a prefix) since the lstat */
+            return err_set(e, SIREN_ENOTFOUND, "key '%s': not found", key);
+    }
     if (unlink(path) != 0) {
         if (errno == ENOENT || errno == ENOTDIR || errno == EISDIR)
             return err_set(e, SIREN_ENOTFOUND, "key '%s': not found", key);
@@ -400,4 +712,7 @@ const struct kv_ops kv_file_ops = {
     .list = file_list,
     .del = file_del,
     .close = file_close,
+    .get_into = file_get_into,
+    .put_iov = file_put_iov,
+    .get_iov = file_get_iov,
 };

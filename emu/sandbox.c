@@ -2,8 +2,9 @@
  * sandbox: host side of siren-fn processes. One process per sandbox, spawned with posix_spawn
  * onto two O_CLOEXEC pipes; the host end of both is non-blocking and every wait is a poll()
  * with a deadline, so no child can hang the host. Memory: a cgroup limit (v2 or v1) when one
- * can be created, else a watchdog that samples the resident set every millisecond while an
- * event runs; in both cases the exact peak of the invocation (VmHWM after clear_refs, or
+ * can be created, else a watchdog that samples the resident set while an event runs (every
+ * millisecond near the memory size, less often far below it); in both cases the exact peak of
+ * the invocation (VmHWM after clear_refs, or
  * wait4's ru_maxrss for a process that died) is checked against the memory size afterwards.
  * CPU time is measured with the process's CPU clock and capped by polling and by RLIMIT_CPU.
  */
@@ -38,6 +39,14 @@ extern char **environ;
  * loop only checks CPU time and the deadline. */
 #define WATCHDOG_SLICE_MS 1
 #define CGROUP_SLICE_MS 5
+/* Far below the memory size the watchdog samples less often: the next sample comes when the
+ * resident set could first have grown to the size at WATCHDOG_GROWTH_MB_PER_MS (faster than a
+ * core fills fresh pages, even huge ones), and within WATCHDOG_MAX_SLICE_MS. A function well
+ * inside its memory is then not interrupted every millisecond (each sample is a context
+ * switch on the host it shares), and one near its limit is watched as closely as before. A
+ * growth faster still is caught by the exact peak after the event. */
+#define WATCHDOG_GROWTH_MB_PER_MS 16.0
+#define WATCHDOG_MAX_SLICE_MS 10.0
 /* How long a child that closed stdout may take to exit before it is killed. */
 #define EOF_GRACE_MS 100
 
@@ -63,6 +72,12 @@ struct sandbox {
     int wstatus;
     int reaped;
     unsigned long pool_stamp; /* least recently used order in a pool */
+    /* The child's /proc/PID/statm, status and clear_refs, opened once after the spawn (-1 when
+     * they could not be): the watchdog samples statm every millisecond and every invocation
+     * resets and reads the peak, so each saves a path lookup, an open and a close. An fd on a
+     * /proc/PID file stays bound to that process: once it is reaped, reads fail instead of
+     * describing a newer process that got the same pid. */
+    int statm_fd, status_fd, clear_refs_fd;
 };
 
 /* ------------------------------------------------------------------ small helpers */
@@ -154,22 +169,27 @@ static ssize_t read_text(const char *path, char *buf, size_t buflen)
     return (ssize_t)len;
 }
 
+/* The number after "key" in a "key: value" text; -1 if absent. */
+static long long keyed_value(const char *text, const char *key)
+{
+    size_t klen = strlen(key);
+    for (const char *line = text; *line;) {
+        if (!strncmp(line, key, klen) &&
+            (line[klen] == ' ' || line[klen] == '\t' || line[klen] == ':'))
+            return strtoll(line + klen + (line[klen] == ':'), NULL, 10);
+        const char *nl = strchr(line, '\n');
+        if (!nl) break;
+        line = nl + 1;
+    }
+    return -1;
+}
+
 /* The number after "key" (e.g. "VmHWM:") in a "key value" text file; -1 if absent. */
 static long long read_keyed(const char *path, const char *key)
 {
     char buf[4096];
     if (read_text(path, buf, sizeof buf) < 0) return -1;
-    size_t klen = strlen(key);
-    char *line = buf;
-    while (*line) {
-        if (!strncmp(line, key, klen) &&
-            (line[klen] == ' ' || line[klen] == '\t' || line[klen] == ':'))
-            return strtoll(line + klen + (line[klen] == ':'), NULL, 10);
-        char *nl = strchr(line, '\n');
-        if (!nl) break;
-        line = nl + 1;
-    }
-    return -1;
+    return keyed_value(buf, key);
 }
 
 static long proc_hwm_kb(pid_t pid)
@@ -179,12 +199,47 @@ static long proc_hwm_kb(pid_t pid)
     return (long)read_keyed(path, "VmHWM:");
 }
 
+/* Reads an open /proc file from its start into buf (NUL-terminated): bytes read, or -1. */
+static ssize_t pread_text(int fd, char *buf, size_t buflen)
+{
+    size_t len = 0;
+    while (len + 1 < buflen) {
+        ssize_t got = pread(fd, buf + len, buflen - 1 - len, (off_t)len);
+        if (got < 0 && errno == EINTR) continue;
+        if (got < 0) return -1;
+        if (got == 0) break;
+        len += (size_t)got;
+    }
+    buf[len] = '\0';
+    return (ssize_t)len;
+}
+
+/* The child's VmHWM in KiB, through its kept status fd; -1 when gone. */
+static long child_hwm_kb(const struct sandbox *sb)
+{
+    if (sb->status_fd < 0) return proc_hwm_kb(sb->pid);
+    char buf[4096];
+    if (pread_text(sb->status_fd, buf, sizeof buf) <= 0) return -1;
+    return (long)keyed_value(buf, "VmHWM:");
+}
+
 /* Resident set in bytes from /proc/PID/statm (second field, pages); -1 when gone. */
 static long long proc_rss_bytes(pid_t pid)
 {
     char path[64], buf[128];
     snprintf(path, sizeof path, "/proc/%ld/statm", (long)pid);
     if (read_text(path, buf, sizeof buf) <= 0) return -1;
+    char *p = strchr(buf, ' ');
+    if (!p) return -1;
+    return strtoll(p + 1, NULL, 10) * (long long)sysconf(_SC_PAGESIZE);
+}
+
+/* The child's resident set in bytes, through its kept statm fd; -1 when gone. */
+static long long child_rss_bytes(const struct sandbox *sb)
+{
+    if (sb->statm_fd < 0) return proc_rss_bytes(sb->pid);
+    char buf[128];
+    if (pread_text(sb->statm_fd, buf, sizeof buf) <= 0) return -1;
     char *p = strchr(buf, ' ');
     if (!p) return -1;
     return strtoll(p + 1, NULL, 10) * (long long)sysconf(_SC_PAGESIZE);
@@ -466,6 +521,9 @@ void sandbox_close(struct sandbox *sb)
     if (!sb) return;
     if (sb->to_child >= 0) close(sb->to_child);
     if (sb->from_child >= 0) close(sb->from_child);
+    if (sb->statm_fd >= 0) close(sb->statm_fd);
+    if (sb->status_fd >= 0) close(sb->status_fd);
+    if (sb->clear_refs_fd >= 0) close(sb->clear_refs_fd);
     if (sb->pid > 0) reap(sb, 1);
     cgroup_remove(sb);
     if (sb->tmp_dir[0]) nftw(sb->tmp_dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
@@ -573,6 +631,13 @@ static int spawn_child(struct sandbox *sb, struct err *e)
         goto out;
     }
     sb->have_cpu_clock = clock_getcpuclockid(sb->pid, &sb->cpu_clock) == 0;
+    char proc[64];
+    snprintf(proc, sizeof proc, "/proc/%ld/statm", (long)sb->pid);
+    sb->statm_fd = open(proc, O_RDONLY | O_CLOEXEC);
+    snprintf(proc, sizeof proc, "/proc/%ld/status", (long)sb->pid);
+    sb->status_fd = open(proc, O_RDONLY | O_CLOEXEC);
+    snprintf(proc, sizeof proc, "/proc/%ld/clear_refs", (long)sb->pid);
+    sb->clear_refs_fd = open(proc, O_WRONLY | O_CLOEXEC);
     rc = 0;
     goto out;
 spawn_fail:
@@ -641,17 +706,27 @@ bad_header:
 
 struct watch {
     double deadline_s;     /* absolute, clock_mono_s() */
-    double slice_ms;       /* sampling period */
+    double slice_ms;       /* sampling period (the shortest, for a watchdog) */
     long long rss_limit;   /* bytes; 0 = no watchdog */
     double cpu_start_ms;   /* CPU clock at the start of the invocation */
     double cpu_limit_ms;   /* 0 = none */
     long long rss_max;     /* out: largest resident set sampled */
+    long long rss_last;    /* the last sample, or -1 */
 };
+
+/* Milliseconds to the next sample after one that found w->rss_last. */
+static double watch_period_ms(const struct watch *w)
+{
+    if (w->rss_limit <= 0 || w->cpu_limit_ms > 0 || w->rss_last < 0) return w->slice_ms;
+    double headroom_mb = (double)(w->rss_limit - w->rss_last) / 1048576.0;
+    return fmax(w->slice_ms, fmin(headroom_mb / WATCHDOG_GROWTH_MB_PER_MS, WATCHDOG_MAX_SLICE_MS));
+}
 
 /* Samples the child: resident set and CPU time. Returns WAIT_MEMORY, WAIT_CPU or -1. */
 static int watch_sample(const struct sandbox *sb, struct watch *w)
 {
-    long long rss = proc_rss_bytes(sb->pid);
+    long long rss = child_rss_bytes(sb);
+    w->rss_last = rss;
     if (rss > w->rss_max) w->rss_max = rss;
     if (w->rss_limit > 0 && rss > w->rss_limit) return WAIT_MEMORY;
     if (w->cpu_limit_ms > 0) {
@@ -675,10 +750,10 @@ static enum wait_end wait_frame(struct sandbox *sb, struct watch *w, size_t *off
         if (now >= next_sample_s) {
             int s = watch_sample(sb, w);
             if (s >= 0) return (enum wait_end)s;
-            next_sample_s = now + w->slice_ms / 1000.0;
+            next_sample_s = now + watch_period_ms(w) / 1000.0;
         }
         if (now >= w->deadline_s) return WAIT_TIMEOUT;
-        double wait_ms = fmin(w->slice_ms, (w->deadline_s - now) * 1000.0);
+        double wait_ms = fmin(next_sample_s - now, w->deadline_s - now) * 1000.0;
         struct pollfd pfd = {sb->from_child, POLLIN, 0};
         int pr = poll(&pfd, 1, (int)ceil(wait_ms));
         if (pr < 0 && errno != EINTR) return WAIT_IOERR;
@@ -752,6 +827,7 @@ int sandbox_open(const struct sandbox_opts *opts, struct sandbox **out, struct e
     sb->opts = *opts;
     if (sb->opts.init_timeout_ms <= 0) sb->opts.init_timeout_ms = 10000;
     sb->to_child = sb->from_child = -1;
+    sb->statm_fd = sb->status_fd = sb->clear_refs_fd = -1;
     sb->pid = -1;
     int rc = 0;
     if (opts->fn_path) {
@@ -784,7 +860,7 @@ int sandbox_open(const struct sandbox_opts *opts, struct sandbox **out, struct e
     struct watch w = {t0 + sb->opts.init_timeout_ms / 1000.0,
                       sb->method == SANDBOX_MEM_WATCHDOG ? WATCHDOG_SLICE_MS : CGROUP_SLICE_MS,
                       sb->method == SANDBOX_MEM_WATCHDOG ? (long long)opts->mem_limit_mb << 20 : 0,
-                      0, 0, 0};
+                      0, 0, 0, -1};
     size_t off = 0, len = 0;
     char why[256] = "";
     enum wait_end end = wait_frame(sb, &w, &off, &len, why, sizeof why);
@@ -926,6 +1002,19 @@ static void set_cpu_rlimit(const struct sandbox *sb, double cpu_now_ms)
 int sandbox_invoke(struct sandbox *sb, const char *handler, const cJSON *event,
                    struct sandbox_result *res, struct err *e)
 {
+    char *text = event ? cJSON_PrintUnformatted(event) : NULL;
+    if (event && !text) {
+        sandbox_result_init(res);
+        return err_set(e, SIREN_ENOMEM, "sandbox: event frame");
+    }
+    int rc = sandbox_invoke_text(sb, handler, text, res, e);
+    free(text);
+    return rc;
+}
+
+int sandbox_invoke_text(struct sandbox *sb, const char *handler, const char *event_json,
+                        struct sandbox_result *res, struct err *e)
+{
     sandbox_result_init(res);
     if (!sb || !handler) return err_set(e, SIREN_EINVAL, "sandbox_invoke: no sandbox or handler");
     res->pid = sb->pid;
@@ -933,16 +1022,14 @@ int sandbox_invoke(struct sandbox *sb, const char *handler, const cJSON *event,
     if (!sb->alive) return err_set(e, SIREN_EINVAL, "sandbox pid %ld is dead", (long)sb->pid);
 
     /* The envelope, built as text around the event's text. */
-    char *event_text = event ? cJSON_PrintUnformatted(event) : NULL;
     cJSON *name = cJSON_CreateString(handler);
     char *name_text = name ? cJSON_PrintUnformatted(name) : NULL;
     cJSON_Delete(name);
     char *payload = NULL;
     int plen = -1;
-    if (name_text && (event_text || !event))
+    if (name_text)
         plen = asprintf(&payload, "{\"handler\":%s,\"event\":%s}", name_text,
-                        event_text ? event_text : "null");
-    free(event_text);
+                        event_json ? event_json : "null");
     free(name_text);
     if (plen < 0) return err_set(e, SIREN_ENOMEM, "sandbox: event frame");
     if ((size_t)plen > FN_FRAME_MAX_BYTES) {
@@ -954,9 +1041,14 @@ int sandbox_invoke(struct sandbox *sb, const char *handler, const cJSON *event,
     int hlen = snprintf(header, sizeof header, "%d\n", plen);
 
     /* Per-invocation accounting: reset the peak, note CPU and OOM counters. */
-    char path[64];
-    snprintf(path, sizeof path, "/proc/%ld/clear_refs", (long)sb->pid);
-    (void)write_text(path, "5");
+    if (sb->clear_refs_fd >= 0) {
+        while (write(sb->clear_refs_fd, "5", 1) < 0 && errno == EINTR) {
+        }
+    } else {
+        char path[64];
+        snprintf(path, sizeof path, "/proc/%ld/clear_refs", (long)sb->pid);
+        (void)write_text(path, "5");
+    }
     long long oom_before = cgroup_oom_kills(sb);
     double cpu0 = cpu_ms_of(sb);
     if (sb->opts.cpu_limit_ms > 0 || sb->invocations > 0) set_cpu_rlimit(sb, cpu0);
@@ -970,6 +1062,7 @@ int sandbox_invoke(struct sandbox *sb, const char *handler, const cJSON *event,
     w.deadline_s = t0 + sb->opts.timeout_ms / 1000.0;
     w.slice_ms = sb->method == SANDBOX_MEM_WATCHDOG ? WATCHDOG_SLICE_MS : CGROUP_SLICE_MS;
     w.rss_limit = sb->method == SANDBOX_MEM_WATCHDOG ? (long long)sb->opts.mem_limit_mb << 20 : 0;
+    w.rss_last = -1;
     w.cpu_start_ms = cpu0;
     w.cpu_limit_ms = sb->opts.cpu_limit_ms;
 
@@ -1022,7 +1115,7 @@ int sandbox_invoke(struct sandbox *sb, const char *handler, const cJSON *event,
 
     if (end == WAIT_FRAME) {
         /* Alive: the exact peak of this invocation, checked against the memory size. */
-        long hwm_kb = proc_hwm_kb(sb->pid);
+        long hwm_kb = child_hwm_kb(sb);
         res->peak_mb = hwm_kb > 0 ? (double)hwm_kb / 1024.0 : (double)w.rss_max / 1048576.0;
         if (res->peak_mb > sb->opts.mem_limit_mb) {
             cJSON_Delete(res->response);
@@ -1107,6 +1200,20 @@ int sandbox_pool_invoke(struct sandbox_pool *pool, const struct sandbox_opts *op
                         const char *handler, const cJSON *event, struct sandbox_result *res,
                         struct err *e)
 {
+    char *text = event ? cJSON_PrintUnformatted(event) : NULL;
+    if (event && !text) {
+        sandbox_result_init(res);
+        return err_set(e, SIREN_ENOMEM, "sandbox: event frame");
+    }
+    int rc = sandbox_pool_invoke_text(pool, opts, handler, text, res, e);
+    free(text);
+    return rc;
+}
+
+int sandbox_pool_invoke_text(struct sandbox_pool *pool, const struct sandbox_opts *opts,
+                             const char *handler, const char *event_json,
+                             struct sandbox_result *res, struct err *e)
+{
     sandbox_result_init(res);
     if (!pool || !opts) return err_set(e, SIREN_EINVAL, "sandbox_pool_invoke: no pool or opts");
     char fn_path[PATH_MAX];
@@ -1127,7 +1234,7 @@ int sandbox_pool_invoke(struct sandbox_pool *pool, const struct sandbox_opts *op
     } else if ((rc = sandbox_open(opts, &sb, e))) {
         return rc;
     }
-    rc = sandbox_invoke(sb, handler, event, res, e);
+    rc = sandbox_invoke_text(sb, handler, event_json, res, e);
     if (rc || !sb->alive ||
         (res->status != SANDBOX_OK && res->status != SANDBOX_HANDLER_ERROR) ||
         pool->max_idle == 0) {

@@ -57,7 +57,7 @@ struct sandbox_result {
     double cpu_ms;         /* CPU time the process used during the invocation */
     double peak_mb;        /* peak resident memory (MiB) of the process, runtime included,
                             * during this invocation: VmHWM after a reset, or wait4's
-                            * ru_maxrss for a process that died; the largest 1-5 ms sample
+                            * ru_maxrss for a process that died; the largest 1-10 ms sample
                             * only when ru_maxrss is masked by the host's own peak */
     int cold;              /* 1 on the first invocation of the process */
     pid_t pid;             /* the siren-fn process that ran it */
@@ -93,6 +93,11 @@ int sandbox_open(const struct sandbox_opts *opts, struct sandbox **out,
  * sandbox that is already dead or bad arguments, SIREN_ENOMEM. res is always initialised. */
 int sandbox_invoke(struct sandbox *sb, const char *handler, const cJSON *event,
                    struct sandbox_result *res, struct err *e) SIREN_WUR;
+/* sandbox_invoke() with the event already as JSON text (NUL-terminated; NULL sends null), for
+ * a host that sends many events built from one template: it renders them once, not at every
+ * invocation. The text is sent as it is: it must be one JSON value. */
+int sandbox_invoke_text(struct sandbox *sb, const char *handler, const char *event_json,
+                        struct sandbox_result *res, struct err *e) SIREN_WUR;
 
 /* Changes the wall-clock and CPU limits for the following invocations (warm reuse with a
  * function whose configuration changed only in time limits). */
@@ -133,6 +138,10 @@ int sandbox_pool_open(int max_idle, struct sandbox_pool **out, struct err *e) SI
 int sandbox_pool_invoke(struct sandbox_pool *pool, const struct sandbox_opts *opts,
                         const char *handler, const cJSON *event, struct sandbox_result *res,
                         struct err *e) SIREN_WUR;
+/* The same with the event as JSON text (see sandbox_invoke_text). */
+int sandbox_pool_invoke_text(struct sandbox_pool *pool, const struct sandbox_opts *opts,
+                             const char *handler, const char *event_json,
+                             struct sandbox_result *res, struct err *e) SIREN_WUR;
 
 /* Number of idle sandboxes held. */
 int sandbox_pool_idle(const struct sandbox_pool *pool);

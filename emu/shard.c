@@ -208,6 +208,38 @@ int params_encode_into(const float *params, size_t n, const struct kn_optim *o, 
     return SIREN_OK;
 }
 
+int params_iov(float *params, size_t n, const struct kn_optim *o, uint8_t *hdr,
+               struct kv_iov *iov)
+{
+    uint32_t arrays = state_arrays(o);
+    memcpy(hdr, PARAMS_MAGIC, 8);
+    put_u64(hdr + 8, n);
+    put_u32(hdr + 16, arrays ? (uint32_t)o->cfg.kind : 0);
+    put_u32(hdr + 20, arrays);
+    put_u64(hdr + 24, (uint64_t)(o ? o->t : 0));
+    int k = 0;
+    iov[k++] = (struct kv_iov){hdr, PARAMS_HEADER};
+    iov[k++] = (struct kv_iov){params, n * 4};
+    if (arrays >= 1) iov[k++] = (struct kv_iov){o->m, n * 4};
+    if (arrays >= 2) iov[k++] = (struct kv_iov){o->v, n * 4};
+    return k;
+}
+
+int params_iov_took(const uint8_t *hdr, size_t n, struct kn_optim *o)
+{
+    uint32_t want = state_arrays(o);
+    if (memcmp(hdr, PARAMS_MAGIC, 8) || get_u64(hdr + 8) != n || get_u32(hdr + 20) != want ||
+        (want && get_u32(hdr + 16) != (uint32_t)o->cfg.kind))
+        return 0;
+    if (o) {
+        /* As params_decode: the step count travels with a state of o's kind only. */
+        int64_t t;
+        memcpy(&t, hdr + 24, 8);
+        o->t = want ? t : 0;
+    }
+    return 1;
+}
+
 int params_decode(const uint8_t *buf, size_t len, const char *key, float *params, size_t n,
                   struct kn_optim *o, struct err *e)
 {

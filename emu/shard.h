@@ -17,6 +17,7 @@
 #include "core.h"
 #include "datasets.h"
 #include "kernels.h"
+#include "kv.h"
 
 /* Rows idx[0..n) of d as a batch shard. Caller owns *out (free()). Errors: SIREN_ERANGE,
  * SIREN_ENOMEM. */
@@ -56,5 +57,20 @@ int params_encode_into(const float *params, size_t n, const struct kn_optim *o, 
  * key, with the expected and found parameter counts for an object of the wrong size. */
 int params_decode(const uint8_t *buf, size_t len, const char *key, float *params, size_t n,
                   struct kn_optim *o, struct err *e) SIREN_WUR;
+
+/* A parameter object as pieces that stay where the model keeps them (kv_put_iov and
+ * kv_get_iov, no copy through one buffer): hdr (PARAMS_HEADER_BYTES, filled as
+ * params_encode_into fills it), params (n floats) and the state arrays o holds (o may be
+ * NULL). Returns the number of pieces written to iov (at most PARAMS_IOV_MAX). */
+#define PARAMS_HEADER_BYTES 32
+#define PARAMS_IOV_MAX 4
+int params_iov(float *params, size_t n, const struct kn_optim *o, uint8_t *hdr,
+               struct kv_iov *iov);
+/* After an object was read into the pieces of params_iov(params, n, o, hdr, iov): 1 when its
+ * header says it is exactly what params_decode(.., params, n, o) would have taken whole (the
+ * parameter count, and o's kind of state), and then o's step count is set from it as
+ * params_decode sets it; 0 otherwise (decode the object with params_decode instead, which
+ * also names what is wrong). */
+int params_iov_took(const uint8_t *hdr, size_t n, struct kn_optim *o);
 
 #endif

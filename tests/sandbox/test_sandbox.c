@@ -146,6 +146,22 @@ static void test_sandbox_memory_sweep_watchdog_spike(void **state)
     memory_sweep(SANDBOX_MEM_WATCHDOG, "{\"mb\":100,\"step_mb\":100}");
 }
 
+/* A function far below its memory size is sampled less often, one that climbs towards it is
+ * caught on the way up: 4 MB a millisecond towards 400 MB under 128 MB is killed while it
+ * climbs, long before the 3 s it would then hold its memory. */
+static void test_sandbox_watchdog_catches_a_climb_from_far_below(void **state)
+{
+    (void)state;
+    struct sandbox_opts o = opts_for(128, 20000, SANDBOX_MEM_WATCHDOG);
+    struct sandbox_result res;
+    run_once(&o, "alloc", "{\"mb\":400,\"step_mb\":4,\"step_ms\":1,\"hold_ms\":3000}", &res);
+    assert_int_equal(res.status, SANDBOX_MEMORY);
+    assert_string_equal(res.error_msg, "Runtime exited with error: signal: killed");
+    assert_true(res.peak_mb > 128);
+    assert_true(res.duration_ms < 2000);
+    sandbox_result_free(&res);
+}
+
 static void test_sandbox_memory_sweep_cgroup(void **state)
 {
     (void)state;
@@ -470,6 +486,7 @@ int main(void)
         cmocka_unit_test(test_sandbox_echo_returns_the_event_cold),
         cmocka_unit_test(test_sandbox_memory_sweep_watchdog),
         cmocka_unit_test(test_sandbox_memory_sweep_watchdog_spike),
+        cmocka_unit_test(test_sandbox_watchdog_catches_a_climb_from_far_below),
         cmocka_unit_test(test_sandbox_memory_sweep_cgroup),
         cmocka_unit_test(test_sandbox_timeout_kills_with_lambda_wording),
         cmocka_unit_test(test_sandbox_cpu_limit_kills),
