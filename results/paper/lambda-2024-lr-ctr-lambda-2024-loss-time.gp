@@ -1,0 +1,40 @@
+# Drawn by siren (bench/suite_plot.c); run `gnuplot THIS_FILE` to redraw.
+set terminal pngcairo size 960,600 noenhanced font ',10'
+set output './results/paper/lambda-2024-lr-ctr-lambda-2024-loss-time.png'
+set title 'lambda-2024: lr-ctr on lambda-2024'
+set xlabel 'virtual time (s)'
+set ylabel 'held-out loss'
+set grid
+set key outside right top
+$d0 << EOD
+0.103119 0.500548
+0.206295 0.486432
+EOD
+$d1 << EOD
+0.096581 0.500548
+0.193187 0.486432
+EOD
+$d2 << EOD
+22.151375 0.506492
+24.791548 0.504917
+EOD
+$d3 << EOD
+5.760994 0.543604
+11.326988 0.518091
+16.892982 0.511297
+22.458976 0.505928
+28.02497 0.501622
+EOD
+$d4 << EOD
+22.151375 0.506492
+EOD
+$d5 << EOD
+44.108453 0.491607
+EOD
+set logscale x
+plot $d0 with linespoints lw 2 title 'm4.large x2', \
+     $d1 with linespoints lw 2 title 'm4.2xlarge x2', \
+     $d2 with linespoints lw 2 title 'siren drl', \
+     $d3 with linespoints lw 2 title 'siren grid', \
+     $d4 with linespoints lw 2 title 'siren at cost of m4.large x2 drl', \
+     $d5 with linespoints lw 2 title 'siren at cost of m4.large x2 grid'

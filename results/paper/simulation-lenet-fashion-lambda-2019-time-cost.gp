@@ -1,0 +1,25 @@
+# Drawn by siren (bench/suite_plot.c); run `gnuplot THIS_FILE` to redraw.
+set terminal pngcairo size 960,600 noenhanced font ',10'
+set output './results/paper/simulation-lenet-fashion-lambda-2019-time-cost.png'
+set title 'simulation: lenet-fashion on lambda-2019'
+set xlabel 'cost (USD)'
+set ylabel 'time to target loss (s); hollow: not reached, total time'
+set grid
+set key outside right top
+$p0 << EOD
+0.00705962677 35.9097099
+EOD
+$p1 << EOD
+0.00421390298 51.2540305
+EOD
+$p2 << EOD
+0.00632708781 51.367572
+EOD
+$p3 << EOD
+0.00644952136 35.2507206
+EOD
+set offsets graph 0.05, graph 0.05, graph 0.05, graph 0.05
+plot $p0 with points pt 7 ps 2 title 'sim drl', \
+     $p1 with points pt 5 ps 2 title 'sim grid', \
+     $p2 with points pt 9 ps 2 title 'sim heuristic', \
+     $p3 with points pt 11 ps 2 title 'sim oracle'

@@ -1,0 +1,53 @@
+# Drawn by siren (bench/suite_plot.c); run `gnuplot THIS_FILE` to redraw.
+set terminal pngcairo size 960,600 noenhanced font ',10'
+set output './results/paper/testbed-lenet-fashion-lambda-2019-time-cost.png'
+set title 'testbed: lenet-fashion on lambda-2019'
+set xlabel 'cost (USD)'
+set ylabel 'time to target loss (s); hollow: not reached, total time'
+set grid
+set key outside right top
+$p0 << EOD
+0.00333333333 5.02441532
+EOD
+$p1 << EOD
+0.00666666667 4.39672223
+EOD
+$p2 << EOD
+0.0133333333 4.16054298
+EOD
+$p3 << EOD
+0.00488565015 32.4034645
+EOD
+$p4 << EOD
+0.00421390298 51.2540305
+EOD
+$p5 << EOD
+0.0047760416 29.6899267
+EOD
+$p6 << EOD
+0.00329452614 60.6565665
+EOD
+$p7 << EOD
+0.00699523497 34.2815872
+EOD
+$p8 << EOD
+0.00421390298 51.2540305
+EOD
+$p9 << EOD
+0.00713611026 39.1582151
+EOD
+$p10 << EOD
+0.00421390298 51.2540305
+EOD
+set offsets graph 0.05, graph 0.05, graph 0.05, graph 0.05
+plot $p0 with points pt 7 ps 2 title 'm4.large x2', \
+     $p1 with points pt 5 ps 2 title 'm4.xlarge x2', \
+     $p2 with points pt 9 ps 2 title 'm4.2xlarge x2', \
+     $p3 with points pt 11 ps 2 title 'siren drl', \
+     $p4 with points pt 13 ps 2 title 'siren grid', \
+     $p5 with points pt 6 ps 2 title 'siren at cost of m4.large x2 drl (not reached)', \
+     $p6 with points pt 5 ps 2 title 'siren at cost of m4.large x2 grid', \
+     $p7 with points pt 9 ps 2 title 'siren at cost of m4.xlarge x2 drl', \
+     $p8 with points pt 11 ps 2 title 'siren at cost of m4.xlarge x2 grid', \
+     $p9 with points pt 13 ps 2 title 'siren at cost of m4.2xlarge x2 drl', \
+     $p10 with points pt 7 ps 2 title 'siren at cost of m4.2xlarge x2 grid'

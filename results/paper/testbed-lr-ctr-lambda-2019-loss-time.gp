@@ -1,0 +1,66 @@
+# Drawn by siren (bench/suite_plot.c); run `gnuplot THIS_FILE` to redraw.
+set terminal pngcairo size 960,600 noenhanced font ',10'
+set output './results/paper/testbed-lr-ctr-lambda-2019-loss-time.png'
+set title 'testbed: lr-ctr on lambda-2019'
+set xlabel 'virtual time (s)'
+set ylabel 'held-out loss'
+set grid
+set key outside right top
+$d0 << EOD
+0.103119 0.500548
+0.206295 0.486432
+EOD
+$d1 << EOD
+0.098364 0.500548
+0.196762 0.486432
+EOD
+$d2 << EOD
+0.096581 0.500548
+0.193187 0.486432
+EOD
+$d3 << EOD
+22.201422 0.506492
+24.891615 0.504917
+EOD
+$d4 << EOD
+5.810994 0.543604
+11.376988 0.518091
+16.942982 0.511297
+22.508976 0.505928
+28.07497 0.501622
+EOD
+$d5 << EOD
+22.201422 0.506492
+EOD
+$d6 << EOD
+44.15862 0.491607
+EOD
+$d7 << EOD
+22.201422 0.506492
+23.915693 0.505249
+EOD
+$d8 << EOD
+14.886207 0.51459
+29.527414 0.505163
+EOD
+$d9 << EOD
+22.201422 0.506492
+24.208547 0.504951
+26.117878 0.503454
+EOD
+$d10 << EOD
+14.884195 0.51459
+29.52339 0.505163
+EOD
+set logscale x
+plot $d0 with linespoints lw 2 title 'm4.large x2', \
+     $d1 with linespoints lw 2 title 'm4.xlarge x2', \
+     $d2 with linespoints lw 2 title 'm4.2xlarge x2', \
+     $d3 with linespoints lw 2 title 'siren drl', \
+     $d4 with linespoints lw 2 title 'siren grid', \
+     $d5 with linespoints lw 2 title 'siren at cost of m4.large x2 drl', \
+     $d6 with linespoints lw 2 title 'siren at cost of m4.large x2 grid', \
+     $d7 with linespoints lw 2 title 'siren at cost of m4.xlarge x2 drl', \
+     $d8 with linespoints lw 2 title 'siren at cost of m4.xlarge x2 grid', \
+     $d9 with linespoints lw 2 title 'siren at cost of m4.2xlarge x2 drl', \
+     $d10 with linespoints lw 2 title 'siren at cost of m4.2xlarge x2 grid'

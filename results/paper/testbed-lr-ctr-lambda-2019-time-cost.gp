@@ -1,0 +1,54 @@
+# Drawn by siren (bench/suite_plot.c); run `gnuplot THIS_FILE` to redraw.
+set terminal pngcairo size 960,600 noenhanced font ',10'
+set output './results/paper/testbed-lr-ctr-lambda-2019-time-cost.png'
+set title 'testbed: lr-ctr on lambda-2019'
+set xlabel 'cost (USD)'
+set ylabel 'time to target loss (s); hollow: not reached, total time'
+set grid
+set key outside right top
+$p0 << EOD
+0.00333333333 0.206294459
+EOD
+$p1 << EOD
+0.00666666667 0.196761816
+EOD
+$p2 << EOD
+0.0133333333 0.193187074
+EOD
+$p3 << EOD
+0.00678962813 24.8916148
+EOD
+$p4 << EOD
+0.0195038462 28.0749709
+EOD
+$p5 << EOD
+0.00384790248 22.2014218
+EOD
+$p6 << EOD
+0.00329770137 44.1586202
+EOD
+$p7 << EOD
+0.00674515304 23.9156923
+EOD
+$p8 << EOD
+0.00659932776 29.5274135
+EOD
+$p9 << EOD
+0.00968807869 26.1178777
+EOD
+$p10 << EOD
+0.00779370514 29.5233905
+EOD
+set logscale y
+set offsets graph 0.05, graph 0.05, graph 0.05, graph 0.05
+plot $p0 with points pt 7 ps 2 title 'm4.large x2', \
+     $p1 with points pt 5 ps 2 title 'm4.xlarge x2', \
+     $p2 with points pt 9 ps 2 title 'm4.2xlarge x2', \
+     $p3 with points pt 10 ps 2 title 'siren drl (not reached)', \
+     $p4 with points pt 12 ps 2 title 'siren grid (not reached)', \
+     $p5 with points pt 6 ps 2 title 'siren at cost of m4.large x2 drl (not reached)', \
+     $p6 with points pt 5 ps 2 title 'siren at cost of m4.large x2 grid', \
+     $p7 with points pt 8 ps 2 title 'siren at cost of m4.xlarge x2 drl (not reached)', \
+     $p8 with points pt 10 ps 2 title 'siren at cost of m4.xlarge x2 grid (not reached)', \
+     $p9 with points pt 12 ps 2 title 'siren at cost of m4.2xlarge x2 drl (not reached)', \
+     $p10 with points pt 6 ps 2 title 'siren at cost of m4.2xlarge x2 grid (not reached)'

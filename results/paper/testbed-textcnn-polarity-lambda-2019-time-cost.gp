@@ -1,0 +1,37 @@
+# Drawn by siren (bench/suite_plot.c); run `gnuplot THIS_FILE` to redraw.
+set terminal pngcairo size 960,600 noenhanced font ',10'
+set output './results/paper/testbed-textcnn-polarity-lambda-2019-time-cost.png'
+set title 'testbed: textcnn-polarity on lambda-2019'
+set xlabel 'cost (USD)'
+set ylabel 'time to target loss (s); hollow: not reached, total time'
+set grid
+set key outside right top
+$p0 << EOD
+0.00333333333 57.6876516
+EOD
+$p1 << EOD
+0.00666666667 34.9454661
+EOD
+$p2 << EOD
+0.0133333333 26.3938692
+EOD
+$p3 << EOD
+0.0396696593 444.68032
+EOD
+$p4 << EOD
+0.0396696593 444.68032
+EOD
+$p5 << EOD
+0.00440773992 49.6267023
+EOD
+$p6 << EOD
+0.00465577763 630.929508
+EOD
+set offsets graph 0.05, graph 0.05, graph 0.05, graph 0.05
+plot $p0 with points pt 7 ps 2 title 'm4.large x2', \
+     $p1 with points pt 5 ps 2 title 'm4.xlarge x2', \
+     $p2 with points pt 9 ps 2 title 'm4.2xlarge x2', \
+     $p3 with points pt 11 ps 2 title 'siren drl', \
+     $p4 with points pt 13 ps 2 title 'siren grid', \
+     $p5 with points pt 6 ps 2 title 'siren at cost of m4.large x2 drl (not reached)', \
+     $p6 with points pt 5 ps 2 title 'siren at cost of m4.large x2 grid'
