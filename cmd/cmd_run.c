@@ -27,7 +27,13 @@ static void usage(FILE *f)
             "  --scheduler SPEC     static:n=N,m=MB | schedule:FILE (lines 'n m')\n"
             "  --sync MODE          hsp (default) | bsp (barrier after every round of mini-batches,\n"
             "                       the leader averages the gradients) | ssp:S (at most S steps\n"
-            "                       ahead of the slowest)\n"
+            "                       ahead of the slowest) | asp (no barrier at all: the run is one\n"
+            "                       plan of --max-epochs passes, each function going on to its\n"
+            "                       share of the next pass at once; needs static:n=N,m=MB, as no\n"
+            "                       point is left to change them; epochs.csv has a row per pass,\n"
+            "                       at the time its last step ends: the newest version's loss,\n"
+            "                       the time since the last row, the bill accrued meanwhile;\n"
+            "                       virtual clock only, no --faults, no --resume)\n"
             "  --update RULE        overwrite (default: PUT the local copy, lock-free) | apply\n"
             "                       (re-read the newest version and apply the step's change)\n"
             "  --clock CLOCK        virtual (default: planned, deterministic) | wall (every\n"
@@ -145,6 +151,7 @@ static int parse_sync(const char *s, struct job_config *c)
 {
     if (!strcmp(s, "hsp")) c->sync = PLAN_SYNC_HSP;
     else if (!strcmp(s, "bsp")) c->sync = PLAN_SYNC_BSP;
+    else if (!strcmp(s, "asp")) c->sync = PLAN_SYNC_ASP;
     else if (!strncmp(s, "ssp:", 4)) {
         char *end;
         long v = strtol(s + 4, &end, 10);
@@ -192,8 +199,8 @@ static int run_args(int argc, char **argv, int resume, const char *resume_out)
         case 'S': spec = optarg; break;
         case 'y':
             if (parse_sync(optarg, &cfg))
-                return cmd_usage_error("run", "--sync: expected hsp, bsp or ssp:S, got '%s' (asp is "
-                                       "not available yet)", optarg);
+                return cmd_usage_error("run", "--sync: expected hsp, bsp, asp or ssp:S, got '%s'",
+                                       optarg);
             break;
         case 'u':
             if (!strcmp(optarg, "overwrite")) cfg.update = PLAN_UPDATE_OVERWRITE;
@@ -300,6 +307,16 @@ static int run_args(int argc, char **argv, int resume, const char *resume_out)
     s3_kv_register(); /* rank 0 stages data in, and evaluates from, an s3:// store too */
     if (cfg.wall_clock && cfg.sync != PLAN_SYNC_HSP)
         return cmd_usage_error("run", "--clock wall runs HSP only (no planned barriers)");
+    int asp = cfg.sync == PLAN_SYNC_ASP;
+    if (asp && strncmp(spec, "static:", 7))
+        return cmd_usage_error("run", "--sync asp needs --scheduler static:n=N,m=MB, not '%s': with "
+                               "no barrier there is no point at which a scheduler could change "
+                               "n and m", spec);
+    if (asp && faults_given)
+        return cmd_usage_error("run", "--faults is not modelled across the passes of --sync asp");
+    if (asp && resume)
+        return cmd_usage_error("run", "--resume: an asp run is one plan and keeps no "
+                               "checkpoints: it cannot be resumed");
     if (faults_given) {
         /* Faults are laid into the planned timeline; the wall clock plans nothing, and BSP's
          * rounds have no retry model. */
@@ -337,7 +354,11 @@ static int run_args(int argc, char **argv, int resume, const char *resume_out)
     if (!rc) rc = job_open(&cfg, &j, &e);
     if (!rc) {
         if (rank == 0) {
-            rc = sched_drive(pol, j, (int)max_epochs, cfg.budget_usd, NULL, &e);
+            struct sched_action a;
+            if (asp && !(rc = sched_next(pol, NULL, &a, &e)))
+                rc = job_run_asp(j, a.n, a.memory_mb, (int)max_epochs, cfg.budget_usd, &e);
+            else if (!asp)
+                rc = sched_drive(pol, j, (int)max_epochs, cfg.budget_usd, NULL, &e);
             struct err fe;
             int frc = job_finish(j, &fe);
             if (!rc && frc) {

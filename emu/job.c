@@ -388,6 +388,14 @@ static int run_tasks(struct job *j, const char *msg, char **out, struct err *e)
                 break;
             }
         t->event = cJSON_Duplicate(tmpl, 1);
+        const cJSON *lr = cJSON_GetArrayItem(tk, 3), *ep = cJSON_GetArrayItem(tk, 4);
+        if (cJSON_IsNumber(lr) && cJSON_IsNumber(ep)) {
+            /* An ASP step: its own pass's epoch and learning rate. */
+            cJSON *opt = cJSON_GetObjectItemCaseSensitive(t->event, "optimizer");
+            cJSON_ReplaceItemInObjectCaseSensitive(opt, "lr", cJSON_CreateNumber(lr->valuedouble));
+            cJSON_ReplaceItemInObjectCaseSensitive(t->event, "epoch",
+                                                   cJSON_CreateNumber(ep->valuedouble));
+        }
         cJSON_AddNumberToObject(t->event, "function", t->fn);
         cJSON *steps = cJSON_AddArrayToObject(t->event, "steps");
         const cJSON *a;
@@ -961,10 +969,12 @@ static void add_fault_tasks(const struct job *j, const struct plan_epoch *p, cJS
     }
 }
 
-/* Builds each rank's task message in run order. msgs[r] is owned by the caller. */
+/* Builds each rank's task message in run order: the n_order steps order[0..n_order) (all of
+ * the plan's steps for an epoch; a part of them for an ASP run, job_run_asp). msgs[r] is owned
+ * by the caller. */
 static int build_messages(struct job *j, const struct plan_epoch *p, const uint32_t *order,
-                          const uint32_t *perm, int memory_mb, const char *prefix, char **msgs,
-                          struct err *e)
+                          size_t n_order, const uint32_t *perm, int memory_mb, const char *prefix,
+                          char **msgs, struct err *e)
 {
     cJSON **tasks = calloc((size_t)j->size, sizeof *tasks);
     cJSON **roots = calloc((size_t)j->size, sizeof *roots);
@@ -999,19 +1009,22 @@ static int build_messages(struct job *j, const struct plan_epoch *p, const uint3
      * each round of gradient steps is followed by the leader's aggregation. */
     cJSON *fn_task = NULL;
     int fn_of_task = -1, bsp = j->cfg.sync == PLAN_SYNC_BSP, round = 0;
-    for (size_t i = 0; i <= p->n_steps; i++) {
-        if (bsp && (i == p->n_steps || p->steps[order[i]].step != round)) {
+    for (size_t i = 0; i <= n_order; i++) {
+        if (bsp && (i == n_order || p->steps[order[i]].step != round)) {
             add_aggregation(j, p, prefix, round, tasks[invoker_of(j, 0)]);
-            if (i == p->n_steps) break;
+            if (i == n_order) break;
             round = p->steps[order[i]].step;
         }
-        if (i == p->n_steps) break;
+        if (i == n_order) break;
         const struct plan_step *st = &p->steps[j->cfg.wall_clock ? i : order[i]];
         if (st->failed) continue; /* planned past the timeout: never runs */
         char key[64];
         data_key(key, sizeof key, perm[st->batch]);
-        /* Seeds of the step's random masks: fixed by (seed, epoch, batch). */
-        uint64_t seed = (j->w->opts.seed * 0x9e3779b97f4a7c15ULL) ^ ((uint64_t)j->epoch << 32) ^ st->batch;
+        /* Seeds of the step's random masks: fixed by (seed, epoch, batch). A step of pass p
+         * of an ASP run counts as epoch 1 + p, its batch numbered within its pass. */
+        int ep = j->epoch + st->pass;
+        uint32_t batch = st->batch - (uint32_t)st->pass * (uint32_t)j->n_batches;
+        uint64_t seed = (j->w->opts.seed * 0x9e3779b97f4a7c15ULL) ^ ((uint64_t)ep << 32) ^ batch;
         int apply = j->cfg.update == PLAN_UPDATE_APPLY;
         double rd = (double)st->read_version, wr = (double)st->write_version;
         double base = apply ? (double)st->base_version : -1.0;
@@ -1033,6 +1046,12 @@ static int build_messages(struct job *j, const struct plan_epoch *p, const uint3
             cJSON_AddItemToArray(fn_task, cJSON_CreateNumber(wire_fn(p, st->fn, st->gen)));
             cJSON_AddItemToArray(fn_task, cJSON_CreateNumber(st->step));
             cJSON_AddItemToArray(fn_task, cJSON_CreateArray());
+            if (j->cfg.sync == PLAN_SYNC_ASP) {
+                /* ASP: the learning rate of the step's pass (the template has pass 1's). */
+                double lr = (double)(float)workload_lr_at(j->w, ep);
+                cJSON_AddItemToArray(fn_task, cJSON_CreateNumber(lr));
+                cJSON_AddItemToArray(fn_task, cJSON_CreateNumber(ep));
+            }
             cJSON_AddItemToArray(tasks[invoker_of(j, st->fn)], fn_task);
             fn_of_task = st->fn;
         }
@@ -1148,8 +1167,9 @@ static int absorb_results(const char *msg, const struct plan_epoch *p,
     return SIREN_OK;
 }
 
-/* Reads version v (or the newest earlier one that did not fail) into the eval model. */
-static int load_version(struct job *j, const char *prefix, int64_t v, int64_t *got,
+/* Reads version v (or the newest earlier one that did not fail) into the eval model; carry:
+ * also put it as the next epoch's version 0. */
+static int load_version(struct job *j, const char *prefix, int64_t v, int carry, int64_t *got,
                         struct err *e)
 {
     if (j->cfg.wall_clock) v = FN_CURRENT;
@@ -1163,7 +1183,7 @@ static int load_version(struct job *j, const char *prefix, int64_t v, int64_t *g
         if (rc) return err_set(e, rc, "%s", kv_errmsg(j->kv));
         rc = params_decode(val.data, val.len, key, kn_model_params(j->eval_model),
                            kn_model_num_params(j->eval_model), NULL, e);
-        if (!rc) {
+        if (!rc && carry) {
             /* The next epoch starts from these bytes, optimiser state included. */
             char next[64], nkey[128];
             params_prefix(next, sizeof next, j->epoch + 1);
@@ -1540,6 +1560,34 @@ static int record_epoch_wall(struct job *j, const struct plan_epoch *p,
     return SIREN_OK;
 }
 
+/* Sends every rank its task message (rank 0 runs its own with one rank) and gathers what
+ * happened into so and ao. */
+static int exchange(struct job *j, char **msgs, const struct plan_epoch *p,
+                    struct step_outcome *so, struct attempt_outcome *ao,
+                    int *failed_aggregations, struct err *e)
+{
+    int rc;
+    if (j->size == 1) {
+        char *res;
+        if ((rc = run_tasks(j, msgs[0], &res, e))) return rc;
+        rc = absorb_results(res, p, so, ao, failed_aggregations, e);
+        free(res);
+        return rc;
+    }
+    for (int k = 1; k < j->size; k++)
+        if ((rc = send_text(msgs[k], k, TAG_TASKS, e))) return rc;
+    for (int k = 1; k < j->size; k++) {
+        char *res;
+        int tag, from;
+        if ((rc = recv_text(MPI_ANY_SOURCE, &tag, &from, &res, e))) return rc;
+        rc = tag == TAG_RESULTS ? absorb_results(res, p, so, ao, failed_aggregations, e)
+                                : err_set(e, SIREN_EMPI, "rank %d sent tag %d", from, tag);
+        free(res);
+        if (rc) return rc;
+    }
+    return SIREN_OK;
+}
+
 int job_epoch(struct job *j, int n, int memory_mb, struct epoch_report *rep, struct err *e)
 {
     memset(rep, 0, sizeof *rep);
@@ -1592,27 +1640,9 @@ int job_epoch(struct job *j, int n, int memory_mb, struct epoch_report *rep, str
     }
     char prefix[64];
     params_prefix(prefix, sizeof prefix, j->epoch);
-    if ((rc = build_messages(j, &p, order, perm, memory_mb, prefix, msgs, e))) goto out;
-
-    if (j->size == 1) {
-        char *res;
-        if ((rc = run_tasks(j, msgs[0], &res, e))) goto out;
-        rc = absorb_results(res, &p, so, ao, &failed_aggregations, e);
-        free(res);
-        if (rc) goto out;
-    } else {
-        for (int k = 1; k < j->size; k++)
-            if ((rc = send_text(msgs[k], k, TAG_TASKS, e))) goto out;
-        for (int k = 1; k < j->size; k++) {
-            char *res;
-            int tag, from;
-            if ((rc = recv_text(MPI_ANY_SOURCE, &tag, &from, &res, e))) goto out;
-            rc = tag == TAG_RESULTS ? absorb_results(res, &p, so, ao, &failed_aggregations, e)
-                                    : err_set(e, SIREN_EMPI, "rank %d sent tag %d", from, tag);
-            free(res);
-            if (rc) goto out;
-        }
-    }
+    if ((rc = build_messages(j, &p, order, p.n_steps, perm, memory_mb, prefix, msgs, e)) ||
+        (rc = exchange(j, msgs, &p, so, ao, &failed_aggregations, e)))
+        goto out;
 
     rep->epoch = j->epoch;
     rep->n = n;
@@ -1623,7 +1653,7 @@ int job_epoch(struct job *j, int n, int memory_mb, struct epoch_report *rep, str
                            : record_epoch(j, &p, so, memory_mb, rep, e);
     if (rc) goto out;
     int64_t got;
-    if ((rc = load_version(j, prefix, p.n_versions, &got, e))) goto out;
+    if ((rc = load_version(j, prefix, p.n_versions, 1, &got, e))) goto out;
     struct workload_eval ev;
     if ((rc = workload_evaluate(j->w, j->eval_model, 1, j->cfg.eval_rows, &ev, e))) goto out;
     rep->test_loss = ev.loss;
@@ -1697,6 +1727,392 @@ out:
     free(order);
     free(so);
     free(ao);
+    plan_epoch_free(&p);
+    return rc;
+}
+
+/* ------------------------------------------------------------- ASP: the run as one plan */
+
+/* What the run has come to by virtual time T (cumulative; a row is the difference of two). */
+struct asp_upto {
+    double cost_usd;          /* the bill if every function were stopped at T */
+    int invocations, warm, failed;
+    uint64_t gets, puts;
+};
+
+/* Invocation inv of function fn: its billing window (epoch_model_invocation) and when the
+ * client invoked it (a continuation is invoked its warm start before it runs). */
+static void asp_invocation(const struct job *j, const struct plan_epoch *p, int fn, int inv,
+                           int dead_at, int memory_mb, struct epoch_invocation *ei,
+                           double *t_invoke)
+{
+    epoch_model_invocation(&j->platform, p, fn, inv, dead_at, memory_mb, ei);
+    *t_invoke = inv == 0 ? p->fns[fn].t_invoke : ei->start_s - j->platform.warm_start_ms / 1e3;
+}
+
+/* Whether step s's requests are (or will be) made: it was sent and ran, or it is still to be
+ * sent and its function has not died. *put_ok: whether its PUT is made too. */
+static int asp_step_requests(const struct plan_epoch *p, const struct step_outcome *so,
+                             const unsigned char *sent, const int *dead_at, size_t s, int *put_ok)
+{
+    const struct plan_step *st = &p->steps[s];
+    *put_ok = 0;
+    if (st->failed) return 0;
+    if (sent[s]) {
+        *put_ok = so[s].ok;
+        return so[s].ran;
+    }
+    *put_ok = dead_at[st->fn] < 0;
+    return dead_at[st->fn] < 0;
+}
+
+/* The run up to T, as the platform bills it if the client stopped every function at T: each
+ * invocation invoked by T is billed for the time it ran up to min(its stop, T), rounded up to
+ * the billing granularity as any invocation is, plus its request fee; the object store bills
+ * the requests issued by T (a GET or PUT when it starts). Summed in epoch_model_bill's order,
+ * so that for T at or after the run's end it is the run's bill to the last bit. */
+static void asp_cost_until(const struct job *j, const struct plan_epoch *p,
+                           const struct step_outcome *so, const unsigned char *sent,
+                           const int *dead_at, int memory_mb, double T, struct asp_upto *out)
+{
+    const struct platform *pf = &j->platform;
+    int apply = j->cfg.update == PLAN_UPDATE_APPLY;
+    double total = 0.0;
+    memset(out, 0, sizeof *out);
+    for (int i = 0; i < p->n_functions; i++)
+        for (int inv = 0; inv < p->fns[i].invocations; inv++) {
+            struct epoch_invocation ei;
+            double t_inv;
+            asp_invocation(j, p, i, inv, dead_at[i], memory_mb, &ei, &t_inv);
+            if (!ei.ran || t_inv > T) continue;
+            double stop = ei.stop_s < T ? ei.stop_s : T;
+            double billed_ms = platform_billed_ms(pf, (stop - ei.start_s) * 1e3, ei.init_ms);
+            double gb_s = billed_ms / 1000.0 * (memory_mb / 1024.0);
+            total += gb_s * pf->price_usd_per_gb_s + pf->price_usd_per_request;
+            out->invocations++;
+            out->warm += !ei.cold;
+            out->failed += (ei.status == TRACE_FAILED || ei.status == TRACE_TIMED_OUT) &&
+                           ei.stop_s <= T;
+        }
+    for (size_t s = 0; s < p->n_steps; s++) {
+        const struct plan_step *st = &p->steps[s];
+        int put_ok;
+        if (!asp_step_requests(p, so, sent, dead_at, s, &put_ok)) continue;
+        out->gets += (st->t_data_get <= T) + (st->t_param_get <= T) + (apply && st->t_put <= T);
+        out->puts += put_ok && st->t_put <= T;
+    }
+    total += ((double)out->gets * pf->store_usd_per_1000_get +
+              (double)out->puts * pf->store_usd_per_1000_put +
+              (double)0 * pf->store_usd_per_1000_list) / 1000.0;
+    out->cost_usd = total;
+}
+
+/* Trace records of the run up to T_end: one per invocation invoked by then (one still running
+ * at T_end was stopped there by the client), and the requests of every step that ran. */
+static int asp_trace(struct job *j, const struct plan_epoch *p, const struct step_outcome *so,
+                     const unsigned char *sent, const int *dead_at, int memory_mb, double T_end,
+                     struct err *e)
+{
+    const struct platform *pf = &j->platform;
+    int apply = j->cfg.update == PLAN_UPDATE_APPLY;
+    for (int i = 0; i < p->n_functions; i++) {
+        const struct plan_fn *f = &p->fns[i];
+        for (int inv = 0; inv < f->invocations; inv++) {
+            struct epoch_invocation ei;
+            double t_inv;
+            asp_invocation(j, p, i, inv, dead_at[i], memory_mb, &ei, &t_inv);
+            if (!ei.ran || t_inv > T_end) continue;
+            int stopped = ei.stop_s > T_end;
+            double stop = stopped ? T_end : ei.stop_s;
+            struct trace_invocation ti = {0};
+            int first = -1;
+            for (int k = 0; k < f->n_steps; k++) {
+                const struct plan_step *st = &p->steps[f->first_step + k];
+                const struct step_outcome *o = &so[f->first_step + k];
+                if (st->invocation != inv || st->failed || !sent[f->first_step + k]) continue;
+                if (first < 0) first = k;
+                ti.wall_ms += o->wall_ms;
+                if (o->peak_mb > ti.peak_mb) ti.peak_mb = o->peak_mb;
+            }
+            const char *error = stopped ? "Client.Stopped: the run ended before it did"
+                                : ei.status == TRACE_FAILED ? so[f->first_step + ei.dead_step].error
+                                : ei.status == TRACE_TIMED_OUT ? "Sandbox.Timedout: Task timed out"
+                                                               : "";
+            ti.epoch = 1 + p->steps[f->first_step + (first >= 0 ? first : 0)].pass;
+            ti.fn = i;
+            ti.invocation = inv;
+            ti.rank = invoker_of(j, i);
+            ti.memory_mb = memory_mb;
+            ti.cold = ei.cold;
+            ti.status = stopped ? TRACE_OK : ei.status;
+            ti.v_start_s = t_inv;
+            ti.v_end_s = stop;
+            ti.billed_ms = platform_billed_ms(pf, (stop - ei.start_s) * 1e3, ei.init_ms);
+            ti.cost_usd = ti.billed_ms / 1000.0 * (memory_mb / 1024.0) * pf->price_usd_per_gb_s +
+                          pf->price_usd_per_request;
+            ti.compute_factor = 1.0;
+            snprintf(ti.error, sizeof ti.error, "%s", error);
+            if (trace_add_invocation(&j->trace, &ti)) return err_set(e, SIREN_ENOMEM, "out of memory");
+        }
+    }
+    for (size_t s = 0; s < p->n_steps; s++) {
+        const struct plan_step *st = &p->steps[s];
+        const struct step_outcome *o = &so[s];
+        if (st->failed || !sent[s] || !o->ran) continue;
+        int32_t ep = 1 + st->pass;
+        struct trace_kv_op ops[4] = {
+            {ep, st->fn, st->step, TRACE_DATA_GET, -1, -1, st->t_data_get, st->t_param_get,
+             j->shard_bytes_per_sample * st->n_samples, o->op_ms[0], 0, 0, 0},
+            {ep, st->fn, st->step, TRACE_PARAM_GET, st->read_version, o->read_got,
+             st->t_param_get, st->t_compute, j->param_bytes, o->op_ms[1], 0, 0, 0},
+            {ep, st->fn, st->step, TRACE_BASE_GET, st->base_version, o->base_got, st->t_put,
+             st->t_end, j->param_bytes, o->op_ms[3], 0, 0, 0},
+            {ep, st->fn, st->step, TRACE_PARAM_PUT, st->write_version, -1, st->t_put, st->t_end,
+             j->param_bytes, o->op_ms[4], 0, 0, 0},
+        };
+        for (int q = 0; q < 4; q++) {
+            if ((q == 2 && !apply) || (q == 3 && !o->ok)) continue;
+            if (trace_add_kv_op(&j->trace, &ops[q])) return err_set(e, SIREN_ENOMEM, "out of memory");
+        }
+    }
+    return SIREN_OK;
+}
+
+/* Deletes versions [*from, to) and their failure markers: none is read again. */
+static void asp_drop(struct job *j, const char *prefix, int64_t *from, int64_t to)
+{
+    for (int64_t v = *from; v < to; v++)
+        for (int failed = 0; failed < 2; failed++) {
+            char key[128];
+            fn_version_key(prefix, v, failed, key, sizeof key);
+            if (kv_delete(j->kv, key) && kv_errcode(j->kv) != SIREN_ENOTFOUND)
+                LOG_WARN("job", "cannot delete %s: %s", key, kv_errmsg(j->kv));
+        }
+    if (to > *from) *from = to;
+}
+
+int job_run_asp(struct job *j, int n, int memory_mb, int passes, double budget_usd,
+                struct err *e)
+{
+    int rc = check_action(j, n, memory_mb, e);
+    if (rc) return rc;
+    if (j->cfg.sync != PLAN_SYNC_ASP || j->cfg.wall_clock || j->faults_on || j->epoch > 0)
+        return err_set(e, SIREN_EINVAL, "asp: a run of its own, fresh, on the virtual clock and "
+                       "without faults is needed");
+    if (passes < 1) return err_set(e, SIREN_EINVAL, "asp: %d passes, expected >= 1", passes);
+    size_t nb = j->n_batches, total = nb * (size_t)passes;
+    /* The run's versions live under epoch 1's prefix, where version 0 was staged; a step of
+     * pass p counts as epoch 1 + p for its seeds and learning rate (build_messages). */
+    j->epoch = 1;
+    char prefix[64];
+    params_prefix(prefix, sizeof prefix, j->epoch);
+    struct plan_config pc = {0};
+    pc.n_functions = n;
+    pc.n_warm = 0;
+    pc.sync = PLAN_SYNC_ASP;
+    pc.update = j->cfg.update;
+    pc.on_timeout = j->cfg.on_timeout;
+    pc.passes = passes;
+    pc.n_batches = nb;
+    plan_costs_for(j, memory_mb, &pc.costs);
+    uint32_t *perm = malloc(total * sizeof *perm), *rows = malloc(total * sizeof *rows);
+    uint32_t *order = NULL, *chunk = NULL;
+    char **msgs = calloc((size_t)j->size, sizeof *msgs);
+    struct step_outcome *so = NULL;
+    unsigned char *sent = NULL;
+    int *dead_at = NULL, rows_done = 0;
+    double *T = NULL;
+    int64_t *ver_step = NULL, dropped = 0;
+    struct plan_epoch p = {0};
+    if (!perm || !rows || !msgs) {
+        rc = err_set(e, SIREN_ENOMEM, "out of memory");
+        goto out;
+    }
+    /* Each pass's batches in that epoch's shuffled order, as job_epoch draws them. */
+    for (int pass = 0; pass < passes; pass++) {
+        uint32_t *pp = perm + (size_t)pass * nb;
+        for (size_t b = 0; b < nb; b++) pp[b] = (uint32_t)b;
+        struct rng r;
+        rng_seed_stream(&r, j->w->opts.seed, ((uint64_t)(pass + 1) << 16) | 0xe9);
+        rng_shuffle_u32(&r, pp, nb);
+        for (size_t b = 0; b < nb; b++) rows[(size_t)pass * nb + b] = j->batch_rows[pp[b]];
+    }
+    pc.batch_rows = rows;
+    if ((rc = plan_epoch_build(&pc, &p, e)) || (rc = plan_epoch_run_order(&p, &order, e))) goto out;
+    so = calloc(p.n_steps, sizeof *so);
+    sent = calloc(p.n_steps, 1);
+    chunk = malloc(p.n_steps * sizeof *chunk);
+    dead_at = malloc((size_t)n * sizeof *dead_at);
+    T = calloc((size_t)passes, sizeof *T);
+    ver_step = malloc(((size_t)p.n_versions + 1) * sizeof *ver_step);
+    if (!so || !sent || !chunk || !dead_at || !T || !ver_step) {
+        rc = err_set(e, SIREN_ENOMEM, "out of memory");
+        goto out;
+    }
+    for (int i = 0; i < n; i++) dead_at[i] = -1;
+    /* T[k]: when pass k's last planned step completes (never before T[k-1]). */
+    ver_step[0] = -1;
+    for (size_t s = 0; s < p.n_steps; s++) {
+        const struct plan_step *st = &p.steps[s];
+        if (st->failed) continue;
+        if (st->t_end > T[st->pass]) T[st->pass] = st->t_end;
+        ver_step[st->write_version] = (int64_t)s;
+    }
+    for (int k = 1; k < passes; k++)
+        if (T[k] < T[k - 1]) T[k] = T[k - 1];
+    int64_t v_prev = 0;
+    struct asp_upto prev = {0};
+    for (int k = 0; k < passes; k++) {
+        /* Run, in run order, every step that completes by T[k]: what it reads was written
+         * before its GET, so by an earlier part or this one. A function that really died
+         * (out of memory) runs nothing more; its versions are marked failed so that readers
+         * fall back, as an invoker marks those of a dead function's skipped steps. */
+        size_t m = 0;
+        for (size_t q = 0; q < p.n_steps; q++) {
+            size_t s = order[q];
+            const struct plan_step *st = &p.steps[s];
+            if (sent[s] || st->failed || st->t_end > T[k]) continue;
+            sent[s] = 1;
+            if (dead_at[st->fn] >= 0) {
+                char key[128];
+                fn_version_key(prefix, st->write_version, 1, key, sizeof key);
+                if (kv_put(j->kv, key, "failed", 6)) {
+                    rc = err_set(e, kv_errcode(j->kv), "%s", kv_errmsg(j->kv));
+                    goto out;
+                }
+                continue;
+            }
+            chunk[m++] = (uint32_t)s;
+        }
+        int failed_aggregations = 0;
+        if (m > 0) {
+            if ((rc = build_messages(j, &p, chunk, m, perm, memory_mb, prefix, msgs, e)) ||
+                (rc = exchange(j, msgs, &p, so, NULL, &failed_aggregations, e)))
+                goto out;
+            for (int r = 0; r < j->size; r++) {
+                free(msgs[r]);
+                msgs[r] = NULL;
+            }
+        }
+        for (size_t q = 0; q < m; q++) {
+            const struct plan_step *st = &p.steps[chunk[q]];
+            if (!so[chunk[q]].ok && (dead_at[st->fn] < 0 || st->step < dead_at[st->fn]))
+                dead_at[st->fn] = st->step;
+        }
+        /* The newest version at T[k]: PUTs are numbered in the order they complete. */
+        int64_t v_at = v_prev;
+        while (v_at < p.n_versions && p.steps[ver_step[v_at + 1]].t_end <= T[k]) v_at++;
+        int64_t got;
+        if ((rc = load_version(j, prefix, v_at, 0, &got, e))) goto out;
+        struct epoch_report *rep = &j->last;
+        memset(rep, 0, sizeof *rep);
+        struct workload_eval ev;
+        if ((rc = workload_evaluate(j->w, j->eval_model, 1, j->cfg.eval_rows, &ev, e))) goto out;
+        struct asp_upto now;
+        asp_cost_until(j, &p, so, sent, dead_at, memory_mb, T[k], &now);
+        double loss_sum = 0;
+        int loss_n = 0;
+        for (size_t s = 0; s < p.n_steps; s++) {
+            const struct plan_step *st = &p.steps[s];
+            if (st->pass != k || st->failed) continue;
+            rep->fetch_s += st->t_compute - st->t_data_get;
+            rep->compute_s += st->t_put - st->t_compute;
+            rep->update_s += st->t_end - st->t_put;
+            if (!sent[s] || !so[s].ok) continue;
+            loss_sum += so[s].loss;
+            loss_n++;
+            if (so[s].read_got < st->write_version - 1) rep->stale_reads++;
+        }
+        rep->epoch = k + 1;
+        rep->n = n;
+        rep->memory_mb = memory_mb;
+        rep->warm = now.warm - prev.warm;
+        rep->time_s = T[k] - (k > 0 ? T[k - 1] : 0.0);
+        rep->cost_usd = now.cost_usd - prev.cost_usd;
+        rep->train_loss = loss_n ? loss_sum / loss_n : (double)NAN;
+        rep->test_loss = ev.loss;
+        rep->test_accuracy = ev.accuracy;
+        rep->test_auc = ev.auc;
+        rep->invocations = now.invocations - prev.invocations;
+        rep->failed_invocations = now.failed - prev.failed;
+        rep->versions = v_at - v_prev;
+        struct kn_mem_report mr;
+        struct err ignore;
+        if (!kn_model_memory(&j->w->model_cfg, j->w->opts.batch, &j->w->optim_cfg, &mr, &ignore))
+            rep->mem_util = (double)mr.total_bytes / (memory_mb * 1048576.0);
+        j->total_time_s = T[k];
+        j->total_cost_usd = now.cost_usd;
+        j->invocations = now.invocations;
+        j->failed_invocations = now.failed;
+        j->peak_functions = n;
+        rep->total_time_s = j->total_time_s;
+        rep->total_cost_usd = j->total_cost_usd;
+        rep->budget_left_usd = budget_usd > 0 ? budget_usd - j->total_cost_usd : (double)INFINITY;
+        if (!j->reached_target && rep->test_loss <= j->cfg.target_loss) {
+            j->reached_target = 1;
+            j->time_to_target_s = T[k];
+        }
+        rep->reached_target = j->reached_target;
+        char row[512];
+        int len = snprintf(row, sizeof row, "%d,%d,%d,%d,%.6f,%.6f,%.6f,%.6f,%.9f,%.6f,%.6f,%.6f,"
+                           "%.9f,%d,%d,%lld,%lld\n",
+                           rep->epoch, n, memory_mb, rep->warm, rep->time_s, rep->fetch_s,
+                           rep->compute_s, rep->update_s, rep->cost_usd, rep->train_loss,
+                           rep->test_loss, rep->test_accuracy,
+                           budget_usd > 0 ? rep->budget_left_usd : -1.0, rep->invocations,
+                           rep->failed_invocations, (long long)rep->versions,
+                           (long long)rep->stale_reads);
+        if (len < 0 || (size_t)len >= sizeof row) {
+            rc = err_set(e, SIREN_ENOMEM, "pass %d: the epochs.csv row does not fit", k + 1);
+            goto out;
+        }
+        fputs(row, j->epochs_csv);
+        fflush(j->epochs_csv);
+        rows_done = k + 1;
+        if (!j->cfg.quiet)
+            LOG_INFO("run", "asp pass %d: n=%d m=%d loss %.4f acc %.4f ends at %.2f s, cost $%.6f "
+                     "(total $%.6f)%s",
+                     k + 1, n, memory_mb, rep->test_loss, rep->test_accuracy, T[k], rep->cost_usd,
+                     j->total_cost_usd, rep->failed_invocations ? " with failed functions" : "");
+        prev = now;
+        v_prev = v_at;
+        /* The client stops every function at T[k] once the target or the budget is met. */
+        if (j->reached_target) break;
+        if (budget_usd > 0 && j->total_cost_usd >= budget_usd) {
+            LOG_INFO("run", "budget of $%g reached at the end of pass %d", budget_usd, k + 1);
+            break;
+        }
+        /* Memory: the store keeps only the versions still read. Every version up to v_at is
+         * settled (written or failed); the steps still to run read (or re-read under apply)
+         * none older than `need`, and a read of a failed version falls back to the newest
+         * earlier one that was written, so versions older than that one are dropped. The
+         * store thus holds about one pass of versions (plus those a slow function still
+         * reads), as an HSP epoch does before its versions are dropped. */
+        int64_t need = v_at;
+        for (size_t s = 0; s < p.n_steps; s++) {
+            const struct plan_step *st = &p.steps[s];
+            if (sent[s] || st->failed) continue;
+            if (st->read_version < need) need = st->read_version;
+            if (j->cfg.update == PLAN_UPDATE_APPLY && st->base_version < need) need = st->base_version;
+        }
+        while (need > 0 && !so[ver_step[need]].ok) need--;
+        asp_drop(j, prefix, &dropped, need);
+    }
+    j->epoch = rows_done;
+    rc = asp_trace(j, &p, so, sent, dead_at, memory_mb, T[rows_done - 1], e);
+    if (!rc) rc = delete_prefix(j, prefix, NULL, e);
+out:
+    for (int r = 0; msgs && r < j->size; r++) free(msgs[r]);
+    free(msgs);
+    free(perm);
+    free(rows);
+    free(order);
+    free(chunk);
+    free(so);
+    free(sent);
+    free(dead_at);
+    free(T);
+    free(ver_step);
     plan_epoch_free(&p);
     return rc;
 }

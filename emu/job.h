@@ -119,6 +119,28 @@ const struct epoch_report *job_last_report(const struct job *j);
  * outside the platform's grid or more functions than mini-batches), SIREN_EMPI, KV errors. */
 int job_epoch(struct job *j, int n, int memory_mb, struct epoch_report *out,
               struct err *e) SIREN_WUR;
+/* Rank 0: an ASP run (cfg.sync == PLAN_SYNC_ASP): no barrier at all, so no point at which n
+ * and memory_mb could change. The whole run is one plan (planner.h, plan_config.passes) of
+ * `passes` passes over the data: function i runs its HSP share of pass 1, then at once its
+ * share of pass 2, ..., each pass's batches shuffled as job_epoch shuffles that epoch's, in
+ * one invocation re-invoked warm at the timeout (or killed there: cfg.on_timeout). Versions
+ * live under one prefix for the whole run and are deleted at its end; a version is dropped
+ * as soon as no step still to run can read it (about one pass of versions is kept).
+ * Logical epochs: pass k ends at T_k, when its last planned step completes (over all
+ * functions). epochs.csv gets one row per pass: the held-out loss and accuracy of the newest
+ * version at T_k, time_s = T_k - T_(k-1), and cost = C(T_k) - C(T_(k-1)), where C(T) is the
+ * bill if the client stopped every function at T: every invocation invoked by T billed, as
+ * the platform bills (rounded up to its granularity), for the time it ran up to min(its end,
+ * T), plus its request fee, and the object-store fees of the requests started by T. C of the
+ * last T_k is the run's whole bill; warm, invocations and versions count what started or
+ * completed in the interval. When the loss at T_k reaches the target, or C(T_k) the budget
+ * (budget_usd > 0), the client stops every function at T_k: the run's time and cost are T_k
+ * and C(T_k), and later passes are not reported. The steps are really run in parts, those
+ * that complete by T_1, then by T_2, ..., so nothing after the stop runs. Not with the wall
+ * clock, faults or checkpoints (an ASP run is not resumed). Errors: as job_epoch, and
+ * SIREN_EINVAL for a run that is not a fresh virtual-clock ASP run. */
+int job_run_asp(struct job *j, int n, int memory_mb, int passes, double budget_usd,
+                struct err *e) SIREN_WUR;
 /* Ranks > 0: serve epochs until rank 0 finishes. Blocks. */
 int job_serve(struct job *j, struct err *e) SIREN_WUR;
 /* Rank 0: writes summary.json and trace.h5 and releases the invokers. */

@@ -35,6 +35,11 @@ static int check_config(const struct plan_config *c, struct err *e)
             return err_set(e, SIREN_EINVAL, "plan: %zu samples cannot feed %d functions",
                            c->epoch_samples, c->n_functions);
     }
+    if (c->passes < 0 || (c->passes > 1 && c->sync != PLAN_SYNC_ASP))
+        return err_set(e, SIREN_EINVAL, "plan: %d passes in one plan: only ASP plans more "
+                       "than one pass", c->passes);
+    if (c->passes > 1 && c->faults)
+        return err_set(e, SIREN_EINVAL, "plan: faults are not modelled across ASP passes");
     if (c->sync == PLAN_SYNC_SSP && c->staleness < 0)
         return err_set(e, SIREN_EINVAL, "plan: SSP staleness %d, expected >= 0", c->staleness);
     const double vals[] = {k->start_cold_s,         k->start_warm_s,         k->kv_get_latency_s,
@@ -72,54 +77,66 @@ static double put_s(const struct plan_costs *k, double bytes)
     return k->kv_put_latency_s + bytes / k->kv_bandwidth_bytes_per_s;
 }
 
-/* Lays out the steps of each function (counts and sample ranges); times come later. */
+/* Lays out the steps of each function (counts and sample ranges); times come later. A
+ * multi-pass ASP plan repeats the one-epoch split once per pass, each function's shares of
+ * the passes one after another. */
 static int layout_steps(const struct plan_config *c, struct plan_epoch *p, struct err *e)
 {
     int n = c->n_functions;
-    size_t total = 0;
+    int passes = c->passes > 1 ? c->passes : 1;
+    size_t per_pass = 0;
     if (c->batch_rows) {
-        total = c->n_batches;
+        per_pass = c->n_batches;
     } else {
         for (int i = 0; i < n; i++) {
             size_t lo = c->epoch_samples * (size_t)i / (size_t)n;
             size_t hi = c->epoch_samples * (size_t)(i + 1) / (size_t)n;
-            total += (hi - lo + (size_t)c->batch_size - 1) / (size_t)c->batch_size;
+            per_pass += (hi - lo + (size_t)c->batch_size - 1) / (size_t)c->batch_size;
         }
     }
+    size_t total = per_pass * (size_t)passes;
     p->fns = calloc((size_t)n, sizeof *p->fns);
     p->steps = calloc(total, sizeof *p->steps);
     if (!p->fns || !p->steps) return err_set(e, SIREN_ENOMEM, "plan: out of memory");
     p->n_functions = n;
     p->n_steps = total;
     size_t s = 0;
-    uint32_t batch = 0;
+    uint32_t fn_base = 0; /* batches of the functions before this one, in one pass */
     for (int i = 0; i < n; i++) {
         struct plan_fn *f = &p->fns[i];
         f->fn = i;
         f->cold = i >= c->n_warm;
         f->first_step = (int)s;
-        if (c->batch_rows) {
-            size_t lo = c->n_batches * (size_t)i / (size_t)n;
-            size_t hi = c->n_batches * (size_t)(i + 1) / (size_t)n;
-            for (size_t b = lo; b < hi; b++) {
+        uint32_t share = 0;
+        for (int pass = 0; pass < passes; pass++) {
+            uint32_t pass_base = (uint32_t)((size_t)pass * per_pass);
+            if (c->batch_rows) {
+                size_t lo = c->n_batches * (size_t)i / (size_t)n;
+                size_t hi = c->n_batches * (size_t)(i + 1) / (size_t)n;
+                for (size_t b = lo; b < hi; b++) {
+                    struct plan_step *st = &p->steps[s++];
+                    st->fn = i;
+                    st->step = f->n_steps++;
+                    st->batch = pass_base + (uint32_t)b;
+                    st->n_samples = c->batch_rows[pass_base + b];
+                    st->pass = pass;
+                }
+                continue;
+            }
+            size_t lo = c->epoch_samples * (size_t)i / (size_t)n;
+            size_t hi = c->epoch_samples * (size_t)(i + 1) / (size_t)n;
+            share = 0;
+            for (size_t at = lo; at < hi; at += (size_t)c->batch_size) {
                 struct plan_step *st = &p->steps[s++];
                 st->fn = i;
                 st->step = f->n_steps++;
-                st->batch = (uint32_t)b;
-                st->n_samples = c->batch_rows[b];
+                st->batch = pass_base + fn_base + share++;
+                size_t left = hi - at;
+                st->n_samples = (uint32_t)(left < (size_t)c->batch_size ? left : (size_t)c->batch_size);
+                st->pass = pass;
             }
-            continue;
         }
-        size_t lo = c->epoch_samples * (size_t)i / (size_t)n;
-        size_t hi = c->epoch_samples * (size_t)(i + 1) / (size_t)n;
-        for (size_t at = lo; at < hi; at += (size_t)c->batch_size) {
-            struct plan_step *st = &p->steps[s++];
-            st->fn = i;
-            st->step = f->n_steps++;
-            st->batch = batch++;
-            size_t left = hi - at;
-            st->n_samples = (uint32_t)(left < (size_t)c->batch_size ? left : (size_t)c->batch_size);
-        }
+        fn_base += share;
     }
     return SIREN_OK;
 }
@@ -138,7 +155,8 @@ static double time_step(const struct plan_config *c, struct plan_step *st, doubl
     return st->t_end;
 }
 
-/* HSP and ASP inside an epoch: every function runs its steps back to back. SSP: step k of a
+/* HSP and ASP inside an epoch, and multi-pass ASP over the whole run: every function runs its
+ * steps back to back. SSP: step k of a
  * function waits until every function has finished its step k - staleness - 1. */
 static int time_async(const struct plan_config *c, struct plan_epoch *p, struct err *e)
 {

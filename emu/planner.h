@@ -12,6 +12,17 @@
  * at or before t (read-after-write consistency). Deterministic: the same inputs give the same
  * plan, bit for bit. Times are seconds of virtual time from the epoch's start.
  *
+ * ASP over several passes (plan_config.passes > 1, PLAN_SYNC_ASP only): the whole run is one
+ * plan. Function i takes from every pass over the data the batches HSP would give it in that
+ * epoch, and runs its share of pass 1, then at once its share of pass 2, and so on, in one
+ * timeline with no barrier: its first step of pass k+1 starts when its last PUT of pass k
+ * ends. It is invoked once (cold or warm as n_warm says) and re-invoked warm when it reaches
+ * the timeout (PLAN_TIMEOUT_CONTINUE), or killed there (PLAN_TIMEOUT_FAIL). Versions are
+ * numbered and resolved over the whole run by the rules above, across pass boundaries:
+ * version 0 is the run's starting parameters, and a step of pass k+1 may read a version that
+ * a slower function's step of pass k wrote. With passes <= 1 the plan is the one-epoch plan,
+ * bit for bit.
+ *
  * Faults (plan_config.faults, faults.h): crashes, stragglers, transient object-store errors
  * and throttling are drawn and laid into the timelines before versions are assigned, with
  * every retried invocation (plan_epoch.attempts) at the time Lambda would start it. A retry
@@ -79,13 +90,19 @@ struct plan_config {
      * Not with PLAN_SYNC_BSP. epoch keys the fault draws (faults.h). */
     const struct fault_config *faults;
     int epoch;
+    /* ASP only: passes over the data planned as one run (see above); 0 or 1: one epoch. With
+     * batch_rows, it then holds passes * n_batches entries, pass p's batches (in that pass's
+     * order) at [p * n_batches, (p + 1) * n_batches); without, every pass splits
+     * epoch_samples as one epoch does. Not with faults. */
+    int passes;
 };
 
 /* One mini-batch step of one function. */
 struct plan_step {
     int fn;          /* function index */
     int step;        /* step index within the function */
-    uint32_t batch;  /* global mini-batch index within the epoch */
+    uint32_t batch;  /* global mini-batch index within the epoch (multi-pass ASP: within
+                        the run, pass p's batches numbered from p * batches per pass) */
     uint32_t n_samples;
     double t_data_get, t_param_get, t_compute, t_put, t_end; /* phase starts, then end */
     int64_t read_version;  /* parameter version the step's GET reads */
@@ -100,6 +117,8 @@ struct plan_step {
     int16_t kv_retries[4]; /* transient request failures retried: data GET, parameter GET,
                               base GET, PUT */
     int16_t throttled[4];  /* requests refused over the rate, likewise */
+    int pass;              /* multi-pass ASP: the pass over the data it belongs to, from 0
+                              (0 otherwise) */
 };
 
 struct plan_fn {

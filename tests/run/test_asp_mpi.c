@@ -1,0 +1,194 @@
+/*
+ * `siren run --sync asp` under mpirun: the run is one plan with no barrier, reported per pass.
+ * The same job on 1 and 3 ranks gives byte-identical summary.json and epochs.csv; the held-out
+ * loss falls from the first pass to the last; the run takes strictly less virtual time than
+ * HSP with the same functions and passes (no barrier waits, no restarts between epochs); its
+ * rows' costs add up to its bill; it stops at the pass whose loss reaches the target; its
+ * versions are gone at the end; and any scheduler but static is refused with the reason.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+#include <dirent.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+
+#include "core.h"
+#include "testutil.h"
+
+static char *dir;
+
+static int setup(void **state)
+{
+    (void)state;
+    dir = tu_mkdtemp();
+    setenv("OMPI_ALLOW_RUN_AS_ROOT", "1", 1);
+    setenv("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1", 1);
+    return dir ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    tu_rm_rf(dir);
+    free(dir);
+    return 0;
+}
+
+/* Runs the lr-synthetic job of this test on `ranks` ranks into dir/name; returns the exit
+ * status. */
+static int run_job(int ranks, const char *name, const char *extra)
+{
+    char *cmd = NULL;
+    const char *bin = getenv("SIREN_BIN"), *src = getenv("SIREN_SOURCE_DIR");
+    assert_non_null(bin);
+    assert_non_null(src);
+    int n = asprintf(&cmd,
+                     "mpirun -n %d --oversubscribe %s run --workload lr-synthetic --rows 4000 "
+                     "--batch 100 --max-epochs 3 --calibration %s/results/calibration/reference.json "
+                     "--scheduler static:n=4,m=1024 --quiet --out %s/%s %s >%s/%s.log 2>&1",
+                     ranks, bin, src, dir, name, extra, dir, name);
+    assert_true(n > 0);
+    int rc = system(cmd);
+    free(cmd);
+    return rc;
+}
+
+static char *slurp(const char *name, const char *file)
+{
+    char *path = NULL, *text = NULL;
+    size_t len;
+    struct err e;
+    assert_true(asprintf(&path, "%s/%s/%s", dir, name, file) > 0);
+    if (fs_read_all(path, &text, &len, &e)) fail_msg("%s", e.msg);
+    free(path);
+    return text;
+}
+
+/* The number after "key": in summary.json. */
+static double json_number(const char *text, const char *key)
+{
+    char pat[64];
+    snprintf(pat, sizeof pat, "\"%s\":", key);
+    const char *at = strstr(text, pat);
+    if (!at) fail_msg("summary.json has no %s", key);
+    return strtod(at + strlen(pat), NULL);
+}
+
+/* Column col (from 0) of every data row of epochs.csv; returns the number of rows. */
+static int column(const char *csv, int col, double *out, int max)
+{
+    int n = 0;
+    for (const char *line = strchr(csv, '\n') + 1; *line && n < max; n++) {
+        const char *p = line;
+        for (int c = 0; c < col; c++) p = strchr(p, ',') + 1;
+        out[n] = strtod(p, NULL);
+        line = strchr(line, '\n') + 1;
+    }
+    return n;
+}
+
+static void test_asp_is_identical_on_1_and_3_ranks_learns_and_beats_hsp(void **state)
+{
+    (void)state;
+    assert_int_equal(run_job(1, "a1", "--sync asp"), 0);
+    assert_int_equal(run_job(3, "a3", "--sync asp"), 0);
+    assert_int_equal(run_job(1, "h1", "--sync hsp"), 0);
+    char *s1 = slurp("a1", "summary.json"), *s3 = slurp("a3", "summary.json");
+    char *e1 = slurp("a1", "epochs.csv"), *e3 = slurp("a3", "epochs.csv");
+    char *sh = slurp("h1", "summary.json");
+    assert_string_equal(s1, s3);
+    assert_string_equal(e1, e3);
+    assert_non_null(strstr(s1, "\"sync\":\t\"asp\""));
+    /* One row per pass; the held-out loss (column 10) falls from pass 1 to pass 3. */
+    double loss[8], cost[8], time_s[8], inv[8];
+    assert_int_equal(column(e1, 10, loss, 8), 3);
+    assert_true(loss[2] < loss[0]);
+    /* One invocation per function for the whole run, all in the first row. */
+    assert_int_equal(column(e1, 13, inv, 8), 3);
+    assert_true(inv[0] == 4 && inv[1] == 0 && inv[2] == 0);
+    assert_true(json_number(s1, "invocations") == 4);
+    /* The rows' times and costs add up to the run's. */
+    column(e1, 4, time_s, 8);
+    column(e1, 8, cost, 8);
+    double total_time = json_number(s1, "total_time_s"), total_cost = json_number(s1, "cost_usd");
+    assert_true(fabs(time_s[0] + time_s[1] + time_s[2] - total_time) < 1e-5);
+    assert_true(fabs(cost[0] + cost[1] + cost[2] - total_cost) < 1e-8);
+    assert_true(cost[0] > 0 && cost[1] > 0 && cost[2] > 0);
+    /* No barrier and no restart between passes: strictly faster than HSP's 3 epochs. */
+    double hsp_time = json_number(sh, "total_time_s");
+    assert_true(json_number(sh, "epochs") == 3);
+    assert_true(total_time < hsp_time);
+    /* The run's versions were deleted at its end. */
+    char *params = NULL;
+    assert_true(asprintf(&params, "%s/a1/kv/job/params/e0001", dir) > 0);
+    DIR *d = opendir(params);
+    if (d) {
+        struct dirent *de;
+        while ((de = readdir(d)))
+            if (de->d_name[0] != '.') fail_msg("version %s left in %s", de->d_name, params);
+        closedir(d);
+    }
+    free(params);
+    free(s1), free(s3), free(e1), free(e3), free(sh);
+}
+
+static void test_asp_stops_at_the_pass_that_reaches_the_target(void **state)
+{
+    (void)state;
+    /* The full run's loss after pass 1 and pass 2 brackets the target. */
+    assert_int_equal(run_job(1, "full", "--sync asp"), 0);
+    char *ef = slurp("full", "epochs.csv");
+    double loss[8], t_full[8];
+    assert_int_equal(column(ef, 10, loss, 8), 3);
+    column(ef, 4, t_full, 8);
+    assert_true(loss[1] < loss[0]);
+    char extra[96];
+    snprintf(extra, sizeof extra, "--sync asp --target-loss %.6f", (loss[0] + loss[1]) / 2);
+    assert_int_equal(run_job(1, "target", extra), 0);
+    char *s = slurp("target", "summary.json"), *e = slurp("target", "epochs.csv");
+    double l2[8];
+    assert_int_equal(column(e, 10, l2, 8), 2);
+    assert_true(l2[1] == loss[1]);
+    assert_non_null(strstr(s, "\"reached_target\":\ttrue"));
+    assert_true(json_number(s, "epochs") == 2);
+    double t2 = t_full[0] + t_full[1];
+    assert_true(fabs(json_number(s, "time_to_target_s") - t2) < 1e-5);
+    assert_true(fabs(json_number(s, "total_time_s") - t2) < 1e-5);
+    free(ef), free(s), free(e);
+}
+
+static void test_asp_with_another_scheduler_is_a_usage_error(void **state)
+{
+    (void)state;
+    char *cmd = NULL;
+    const char *bin = getenv("SIREN_BIN");
+    assert_true(asprintf(&cmd, "%s run --workload lr-synthetic --sync asp --scheduler grid "
+                         "--out %s/grid >%s/grid.log 2>&1", bin, dir, dir) > 0);
+    int st = system(cmd);
+    free(cmd);
+    assert_true(WIFEXITED(st));
+    assert_int_not_equal(WEXITSTATUS(st), 0);
+    char *path = NULL, *text = NULL;
+    size_t len;
+    struct err e;
+    assert_true(asprintf(&path, "%s/grid.log", dir) > 0);
+    if (fs_read_all(path, &text, &len, &e)) fail_msg("%s", e.msg);
+    assert_non_null(strstr(text, "--sync asp needs --scheduler static:n=N,m=MB"));
+    assert_non_null(strstr(text, "no point at which a scheduler could change n and m"));
+    free(path);
+    free(text);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_asp_is_identical_on_1_and_3_ranks_learns_and_beats_hsp),
+        cmocka_unit_test(test_asp_stops_at_the_pass_that_reaches_the_target),
+        cmocka_unit_test(test_asp_with_another_scheduler_is_a_usage_error),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
