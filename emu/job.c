@@ -16,6 +16,8 @@
 #include "shard.h"
 #include "trace.h"
 
+#include <sched.h> /* cpu_set_t, used by cblas.h */
+#include <cblas.h>
 #include <errno.h>
 #include <math.h>
 #include <mpi.h>
@@ -758,6 +760,11 @@ static int checkpoint_restore(struct job *j, char **rows, struct err *e)
 static int open_rank0(struct job *j, struct err *e)
 {
     const struct job_config *c = &j->cfg;
+    /* Rank 0 evaluates the parameters with one OpenBLAS thread, as every function computes:
+     * sgemm's rounding depends on how many threads share it, and by default that number
+     * follows the CPUs mpirun binds the rank to (one core each up to 2 ranks, more beyond),
+     * so losses would otherwise change with -n. */
+    openblas_set_num_threads(1);
     int rc = workload_open(c->workload, &c->wopts, &j->w, e);
     if (rc) return rc;
     if (j->cfg.target_loss <= 0) j->cfg.target_loss = j->w->info.target_loss;

@@ -1,6 +1,6 @@
 /*
  * `siren run` under mpirun with real ranks and sandboxes: the same job on 1, 2 and 3 ranks
- * gives byte-identical summary.json and epochs.csv, its held-out loss decreases, and a job
+ * (and a LeNet-5 job on 1 and 4) gives byte-identical summary.json and epochs.csv, its held-out loss decreases, and a job
  * whose functions run out of memory finishes with the failure recorded, not a crash.
  */
 #include <setjmp.h>
@@ -121,6 +121,32 @@ static void test_bsp_and_ssp_runs_are_identical_across_rank_counts(void **state)
     }
 }
 
+/* A model whose evaluation runs sgemm (LeNet-5 on Fashion-MNIST): the same bits on 1 rank
+ * (bound to one core by mpirun) and on 4 (unbound, so a rank sees every CPU), as rank 0's
+ * evaluation must not take as many OpenBLAS threads as it sees. */
+static void test_lenet_run_is_identical_on_1_and_4_ranks(void **state)
+{
+    (void)state;
+    const char *bin = getenv("SIREN_BIN");
+    assert_non_null(bin);
+    const int ranks[2] = {1, 4};
+    for (int k = 0; k < 2; k++) {
+        char *cmd = NULL;
+        assert_true(asprintf(&cmd,
+                             "mpirun -n %d --oversubscribe %s run --workload lenet-fashion "
+                             "--scheduler static:n=8,m=1792 --batch 256 --eval-rows 2000 "
+                             "--max-epochs 1 --quiet --out %s/lenet%d >%s/lenet%d.log 2>&1",
+                             ranks[k], bin, dir, ranks[k], dir, ranks[k]) > 0);
+        assert_int_equal(system(cmd), 0);
+        free(cmd);
+    }
+    char *s1 = slurp("lenet1", "summary.json"), *s4 = slurp("lenet4", "summary.json");
+    char *e1 = slurp("lenet1", "epochs.csv"), *e4 = slurp("lenet4", "epochs.csv");
+    assert_string_equal(s1, s4);
+    assert_string_equal(e1, e4);
+    free(s1), free(s4), free(e1), free(e4);
+}
+
 static void test_run_with_functions_out_of_memory_records_the_failure(void **state)
 {
     (void)state;
@@ -151,6 +177,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_run_is_identical_on_1_2_and_3_ranks_and_learns),
         cmocka_unit_test(test_bsp_and_ssp_runs_are_identical_across_rank_counts),
+        cmocka_unit_test(test_lenet_run_is_identical_on_1_and_4_ranks),
         cmocka_unit_test(test_run_with_functions_out_of_memory_records_the_failure),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
