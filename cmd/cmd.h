@@ -20,6 +20,7 @@ int cmd_sched(int argc, char **argv);
 int cmd_ps(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
 int cmd_plot(int argc, char **argv);
+int cmd_trace(int argc, char **argv);
 
 /* Prints "siren <cmd>: <message>" and the hint to use --help; returns 2. */
 int cmd_usage_error(const char *cmd, const char *fmt, ...) SIREN_PRINTF(2, 3);

@@ -22,6 +22,7 @@ static const struct subcommand subcommands[] = {
     {"ps", cmd_ps, "the EC2 MXNet-style parameter-server baseline (under mpirun)"},
     {"bench", cmd_bench, "benchmark suites: tables and figures"},
     {"plot", cmd_plot, "the suites' figures (gnuplot PNGs) for any run directories"},
+    {"trace", cmd_trace, "check a run's trace: every parameter update written once"},
 };
 
 static void usage(FILE *f)
