@@ -296,77 +296,38 @@ fail:
     return rc;
 }
 
-/* Writes iov[0..n) (at most IOV_MAX_PIECES) at offset off, all of it. 0, or -1 with errno. */
 #define IOV_MAX_PIECES 16
-static int pwritev_full(int fd, const struct iovec *iov_in, int n, off_t off)
+/* Writes (writing = 1) or reads iov[0..n) (at most IOV_MAX_PIECES pieces) at offset off, all of
+ * it, going on after short transfers and EINTR; a file that ends before the pieces are full
+ * is EIO (a foreign writer). 0, or -1 with errno. */
+static int pv_full(int fd, const struct iovec *iov_in, int n, off_t off, int writing)
 {
     struct iovec iov[IOV_MAX_PIECES];
     memcpy(iov, iov_in, (size_t)n * sizeof *iov);
     struct iovec *v = iov;
-    while (n > 0) {
-        ssize_t w = pwritev(fd, v, n, off);
-        if (w < 0) {
-            if (errno == EINTR) continue;
-            return -1;
-        }
-        off += w;
-        for (size_t done = (size_t)w; n > 0 && done > 0;) {
-            if (done >= v->iov_len) {
-                done -= v->iov_len;
-                v++;
-                n--;
-            } else {
-                v->iov_base = (uint8_t *)v->iov_base + done;
-                v->iov_len -= done;
-                done = 0;
-            }
-        }
-        while (n > 0 && v->iov_len == 0) {
+    for (size_t done = 0;;) {
+        /* Step over what is done, and over empty pieces. */
+        while (n > 0 && done >= v->iov_len) {
+            done -= v->iov_len;
             v++;
             n--;
         }
-    }
-    return 0;
-}
-
-/* The same as preadv, all of it; a file that ends first is EIO (a foreign writer). */
-static int preadv_full(int fd, const struct iovec *iov_in, int n, off_t off)
-{
-    struct iovec iov[IOV_MAX_PIECES];
-    memcpy(iov, iov_in, (size_t)n * sizeof *iov);
-    struct iovec *v = iov;
-    while (n > 0 && v->iov_len == 0) {
-        v++;
-        n--;
-    }
-    while (n > 0) {
-        ssize_t r = preadv(fd, v, n, off);
-        if (r < 0) {
-            if (errno == EINTR) continue;
-            return -1;
+        if (n == 0) return 0;
+        v->iov_base = (uint8_t *)v->iov_base + done;
+        v->iov_len -= done;
+        ssize_t got = writing ? pwritev(fd, v, n, off) : preadv(fd, v, n, off);
+        if (got < 0 && errno == EINTR) {
+            done = 0;
+            continue;
         }
-        if (r == 0) {
+        if (got < 0) return -1;
+        if (got == 0 && !writing) {
             errno = EIO;
             return -1;
         }
-        off += r;
-        for (size_t done = (size_t)r; n > 0 && done > 0;) {
-            if (done >= v->iov_len) {
-                done -= v->iov_len;
-                v++;
-                n--;
-            } else {
-                v->iov_base = (uint8_t *)v->iov_base + done;
-                v->iov_len -= done;
-                done = 0;
-            }
-        }
-        while (n > 0 && v->iov_len == 0) {
-            v++;
-            n--;
-        }
+        off += got;
+        done = (size_t)got;
     }
-    return 0;
 }
 
 /* A put of pieces: hashed where they lie (they are hot: a model's arrays just updated), then
@@ -400,7 +361,7 @@ static int file_put_iov(void *state, const char *key, const struct kv_iov *iov, 
     kv_frame_header_hashed(len, kv_hash64_iov(iov, n), hdr);
     int fd = create_tmp(s, path, key, tmp, &rc, e);
     if (fd < 0) return rc ? rc : err_errno(e, errno, "key '%s': cannot create %s", key, tmp);
-    if (pwritev_full(fd, v, n + 1, 0) != 0) {
+    if (pv_full(fd, v, n + 1, 0, 1) != 0) {
         rc = err_errno(e, errno, "key '%s': cannot write %s", key, tmp);
         goto fail;
     }
@@ -535,7 +496,7 @@ static int file_get_iov(void *state, const char *key, const struct kv_iov *iov, 
     if (plen != len)
         rc = err_set(e, SIREN_ERANGE, "key '%s': object of %llu bytes, expected %zu", key,
                      (unsigned long long)plen, len);
-    else if (preadv_full(fd, v, n, KV_FRAME_HEADER_BYTES) != 0)
+    else if (pv_full(fd, v, n, KV_FRAME_HEADER_BYTES, 0) != 0)
         rc = err_errno(e, errno, "key '%s': cannot read %s", key, path);
     else
         rc = kv_frame_check_hash(hdr, kv_hash64_iov(iov, n), key, e);

@@ -18,25 +18,7 @@
 
 #include "core.h"
 #include "testutil.h"
-
-static char *dir;
-
-static int setup(void **state)
-{
-    (void)state;
-    dir = tu_mkdtemp();
-    setenv("OMPI_ALLOW_RUN_AS_ROOT", "1", 1);
-    setenv("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1", 1);
-    return dir ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    tu_rm_rf(dir);
-    free(dir);
-    return 0;
-}
+#include "run_test.h"
 
 /* Runs the lr-synthetic job of this test on `ranks` ranks into dir/name; returns the exit
  * status. */
@@ -55,17 +37,6 @@ static int run_job(int ranks, const char *name, const char *extra)
     int rc = system(cmd);
     free(cmd);
     return rc;
-}
-
-static char *slurp(const char *name, const char *file)
-{
-    char *path = NULL, *text = NULL;
-    size_t len;
-    struct err e;
-    assert_true(asprintf(&path, "%s/%s/%s", dir, name, file) > 0);
-    if (fs_read_all(path, &text, &len, &e)) fail_msg("%s", e.msg);
-    free(path);
-    return text;
 }
 
 /* The number after "key": in summary.json. */

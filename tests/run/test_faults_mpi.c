@@ -14,31 +14,13 @@
 
 #include "core.h"
 #include "testutil.h"
+#include "run_test.h"
 #include "trace.h"
-
-static char *dir;
 
 /* The job every run here shares: 6000 rows in batches of 200 are 30 mini-batches, 10 for
  * each of 3 functions. */
 #define JOB_ROWS "--rows 6000 --batch 200"
 #define STEPS_PER_FN 10
-
-static int setup(void **state)
-{
-    (void)state;
-    dir = tu_mkdtemp();
-    setenv("OMPI_ALLOW_RUN_AS_ROOT", "1", 1);
-    setenv("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1", 1);
-    return dir ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    tu_rm_rf(dir);
-    free(dir);
-    return 0;
-}
 
 /* Runs a small lr-synthetic job on `ranks` ranks into dir/name; returns the exit status. */
 static int run_job(int ranks, const char *name, const char *extra)
@@ -55,17 +37,6 @@ static int run_job(int ranks, const char *name, const char *extra)
     int rc = system(cmd);
     free(cmd);
     return rc;
-}
-
-static char *slurp(const char *name, const char *file)
-{
-    char *path = NULL, *text = NULL;
-    size_t len;
-    struct err e;
-    assert_true(asprintf(&path, "%s/%s/%s", dir, name, file) > 0);
-    if (fs_read_all(path, &text, &len, &e)) fail_msg("%s", e.msg);
-    free(path);
-    return text;
 }
 
 static void read_trace(const char *name, struct trace *t)

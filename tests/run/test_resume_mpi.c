@@ -21,31 +21,13 @@
 
 #include "core.h"
 #include "testutil.h"
+#include "run_test.h"
 #include "trace.h"
-
-static char *dir;
 
 #define EPOCHS 10
 #define JOB "--workload lr-synthetic --rows 20000 --batch 200 --hash-bits 14 " \
             "--scheduler static:n=4,m=1024 --max-epochs 10 --quiet "         \
             "--faults crash=0.2,straggler=0.2:3,kv-error=0.02 --retry-delay 5"
-
-static int setup(void **state)
-{
-    (void)state;
-    dir = tu_mkdtemp();
-    setenv("OMPI_ALLOW_RUN_AS_ROOT", "1", 1);
-    setenv("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1", 1);
-    return dir ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    tu_rm_rf(dir);
-    free(dir);
-    return 0;
-}
 
 static char *command(const char *name, const char *args)
 {
@@ -72,11 +54,6 @@ static char *slurp_path(char *path)
     if (fs_read_all(path, &text, &len, &e)) fail_msg("%s", e.msg);
     free(path);
     return text;
-}
-
-static char *slurp(const char *name, const char *file)
-{
-    return slurp_path(path_of(name, file));
 }
 
 /* Lines in a file, or 0 when it does not exist yet. */
