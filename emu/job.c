@@ -1808,9 +1808,9 @@ static void asp_cost_until(const struct job *j, const struct plan_epoch *p,
         out->gets += (st->t_data_get <= T) + (st->t_param_get <= T) + (apply && st->t_put <= T);
         out->puts += put_ok && st->t_put <= T;
     }
+    /* An ASP run makes no LIST requests. */
     total += ((double)out->gets * pf->store_usd_per_1000_get +
-              (double)out->puts * pf->store_usd_per_1000_put +
-              (double)0 * pf->store_usd_per_1000_list) / 1000.0;
+              (double)out->puts * pf->store_usd_per_1000_put) / 1000.0;
     out->cost_usd = total;
 }
 
