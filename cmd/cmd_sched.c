@@ -36,6 +36,7 @@ struct opts {
     size_t eval_rows;
     int episodes, emulate, reinforce, cold_start;
     double budget_spread, sigma_start, sigma_end;
+    double plan_margin; /* in RMSEs of the loss model */
     uint64_t seed;
 };
 
@@ -55,6 +56,10 @@ static void usage(FILE *f)
             "  --algo ppo|reinforce the policy-gradient method (default ppo)\n"
             "  --sigma START,END    exploration ceiling, annealed (default 0.5,0.02)\n"
             "  --cold-start         start from a random network, not the grid's action\n"
+            "  --plan-margin Z      plan (train, search) to reach the target minus Z times the\n"
+            "                       loss model's RMSE, so that the model's error still leaves\n"
+            "                       the schedule reaching the real target; eval replays each\n"
+            "                       planned schedule to the real target (default 1; 0: none)\n"
             "Defaults: lr-ctr budget $0.03 target 0.50 batch 16 hash-bits 16 (30 epochs);\n"
             "lenet-fashion budget $0.01 target 0.40 batch 256 (20 epochs).\n");
 }
@@ -72,17 +77,19 @@ static int parse(int argc, char **argv, const char *cmd, struct opts *o)
         {"eval-rows", required_argument, 0, 'v'}, {"budget-spread", required_argument, 0, 'x'},
         {"algo", required_argument, 0, 'a'},     {"sigma", required_argument, 0, 'g'},
         {"cold-start", no_argument, 0, 'c'},     {"help", no_argument, 0, 'h'},
+        {"plan-margin", required_argument, 0, 'M'},
         {0, 0, 0, 0},
     };
     memset(o, 0, sizeof *o);
     o->su.workload = NULL;
     o->episodes = 20000;
+    o->plan_margin = 1.0;
     long long v;
     double d;
     struct err e;
     int c, max_epochs = 0;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "w:B:T:E:k:o:P:ms:b:H:C:p:L:v:x:a:g:ch", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "w:B:T:E:k:o:P:ms:b:H:C:p:L:v:x:a:g:chM:", longopts, NULL)) != -1) {
         switch (c) {
         case 'w': o->su.workload = optarg; break;
         case 'B':
@@ -150,6 +157,12 @@ static int parse(int argc, char **argv, const char *cmd, struct opts *o)
             break;
         }
         case 'c': o->cold_start = 1; break;
+        case 'M':
+            if (parse_double(optarg, "--plan-margin", &d, &e) || !(d >= 0))
+                return cmd_usage_error(cmd, "--plan-margin: expected a number of RMSEs >= 0, got "
+                                       "'%s'", optarg);
+            o->plan_margin = d;
+            break;
         case 'h': usage(stdout); return -1;
         default: return cmd_usage_error(cmd, "unknown option");
         }
@@ -177,6 +190,15 @@ static int parse(int argc, char **argv, const char *cmd, struct opts *o)
     return 0;
 }
 
+/* Moves s's target down by the planning margin (o->plan_margin RMSEs of its loss model) and
+ * returns the real target. */
+static double plan_below_target(const struct opts *o, struct sim *s)
+{
+    double target = sim_target_loss(s);
+    sim_set_target_loss(s, target - o->plan_margin * sim_config_of(s)->loss.rmse);
+    return target;
+}
+
 static int cmd_sched_train(int argc, char **argv)
 {
     struct opts o;
@@ -186,6 +208,7 @@ static int cmd_sched_train(int argc, char **argv)
     struct sim *s;
     struct err e;
     if (sim_open_setup(&o.su, &s, &e)) return cmd_fail("sched train", &e);
+    double target = plan_below_target(&o, s);
     struct sched_train_opts t;
     sched_train_opts_default(&t);
     t.episodes = o.episodes;
@@ -206,10 +229,11 @@ static int cmd_sched_train(int argc, char **argv)
         t.lr_value = 3e-3;
     }
     printf("# %s: %s, %d episodes in batches of %d, Adam lr %g (value %g), sigma %g -> %g, "
-           "seed %llu\n", o.su.workload, o.reinforce ? "REINFORCE with a value baseline" :
+           "seed %llu, target loss %g planned as %g\n", o.su.workload,
+           o.reinforce ? "REINFORCE with a value baseline" :
            "PPO (clip 0.2, GAE 0.95, 4 passes of minibatches of 256 steps)", t.episodes,
            t.batch_episodes, t.lr_policy, t.lr_value, t.sigma_start, t.sigma_end,
-           (unsigned long long)t.seed);
+           (unsigned long long)t.seed, target, sim_target_loss(s));
     double t0 = clock_mono_s();
     rc = sched_drl_train(s, &t, o.out, &e);
     sim_close(s);
@@ -220,7 +244,8 @@ static int cmd_sched_train(int argc, char **argv)
 
 struct row {
     char policy[1100];
-    struct sim_result r;
+    struct sim_result plan; /* the episode that chose the schedule, at the planning target */
+    struct sim_result r;    /* the schedule replayed at the real target */
     double ratio, emu_jct_s, emu_cost_usd, emu_loss;
     int emu_reached, emulated;
 };
@@ -235,7 +260,8 @@ static int emulate_row(const struct opts *o, const char *dir, struct row *w, int
     FILE *f = fopen(sched_path, "w");
     if (!f) return err_set(e, SIREN_EIO, "cannot create %s", sched_path);
     fprintf(f, "# %s\n", w->policy);
-    for (int k = 0; k < w->r.epochs; k++) fprintf(f, "%d %d\n", w->r.actions[k].n, w->r.actions[k].memory_mb);
+    for (int k = 0; k < w->plan.epochs; k++)
+        fprintf(f, "%d %d\n", w->plan.actions[k].n, w->plan.actions[k].memory_mb);
     fclose(f);
     char spec[1400];
     snprintf(spec, sizeof spec, "schedule:%s", sched_path);
@@ -253,7 +279,7 @@ static int emulate_row(const struct opts *o, const char *dir, struct row *w, int
     jc.quiet = 1;
     struct epoch_report *reps = NULL;
     int nrep = 0;
-    int rc = bench_job(&jc, spec, w->r.epochs, &reps, &nrep, e);
+    int rc = bench_job(&jc, spec, w->plan.epochs, &reps, &nrep, e);
     if (!rc && nrep > 0) {
         w->emulated = 1;
         w->emu_jct_s = reps[nrep - 1].total_time_s;
@@ -290,15 +316,38 @@ static int tune_heuristic(struct sim *s, struct row *w, struct err *e)
                     rc = sim_run_policy(s, pol, &r, e);
                     sched_close(pol);
                     int good = r.reached_target && r.within_budget;
-                    int best_good = w->r.reached_target && w->r.within_budget;
-                    if (!rc && (first || (good && (!best_good || r.jct_s < w->r.jct_s)) ||
-                                (!good && !best_good && r.final_loss < w->r.final_loss))) {
-                        w->r = r;
+                    int best_good = w->plan.reached_target && w->plan.within_budget;
+                    if (!rc && (first || (good && (!best_good || r.jct_s < w->plan.jct_s)) ||
+                                (!good && !best_good && r.final_loss < w->plan.final_loss))) {
+                        w->plan = r;
                         snprintf(w->policy, sizeof w->policy, "%s", spec);
                         first = 0;
                     }
                 }
     return rc;
+}
+
+/* The planned schedule replayed in s at its current (real) target: it stops there or at the
+ * schedule's end, as the emulator's replay does. */
+static int replay(struct sim *s, const struct sim_result *plan, double budget_usd,
+                  struct sim_result *out, struct err *e)
+{
+    memset(out, 0, sizeof *out);
+    sim_reset(s);
+    struct epoch_report rep = {0};
+    for (int k = 0; k < plan->epochs && sim_stopped(s) == SIM_RUNNING; k++) {
+        int rc = sim_step(s, plan->actions[k], &rep, e);
+        if (rc) return rc;
+        out->actions[k] = plan->actions[k];
+        out->epochs = k + 1;
+    }
+    out->jct_s = rep.total_time_s;
+    out->cost_usd = rep.total_cost_usd;
+    out->final_loss = out->epochs ? rep.test_loss : plan->final_loss;
+    out->reached_target = out->epochs && rep.reached_target;
+    out->within_budget = budget_usd <= 0 || rep.total_cost_usd <= budget_usd;
+    out->stop = sim_stopped(s);
+    return SIREN_OK;
 }
 
 static int cmd_sched_eval(int argc, char **argv)
@@ -316,6 +365,7 @@ static int cmd_sched_eval(int argc, char **argv)
     struct sim *s;
     struct err e;
     if (sim_open_setup(&o.su, &s, &e)) return cmd_fail("sched eval", &e);
+    double target = plan_below_target(&o, s), plan_target = sim_target_loss(s);
     struct row rows[16];
     int nr = 0;
     char list[2048];
@@ -327,18 +377,20 @@ static int cmd_sched_eval(int argc, char **argv)
         struct row *w = &rows[nr];
         memset(w, 0, sizeof *w);
         snprintf(w->policy, sizeof w->policy, "%s", p);
-        if (!strcmp(p, "grid")) rc = sim_grid_search(s, &w->r, &e);
+        if (!strcmp(p, "grid")) rc = sim_grid_search(s, &w->plan, &e);
         else if (!strcmp(p, "heuristic")) rc = tune_heuristic(s, w, &e);
-        else if (!strcmp(p, "oracle")) rc = sim_oracle_search(s, grid, ng, 1e6, &w->r, &e);
+        else if (!strcmp(p, "oracle")) rc = sim_oracle_search(s, grid, ng, 1e6, &w->plan, &e);
         else {
             struct sched_policy *pol;
             rc = sched_open(p, &pol, &e);
-            if (!rc) rc = sim_run_policy(s, pol, &w->r, &e);
+            if (!rc) rc = sim_run_policy(s, pol, &w->plan, &e);
             sched_close(pol);
         }
         nr++;
     }
     free(grid);
+    sim_set_target_loss(s, target);
+    for (int i = 0; i < nr && !rc; i++) rc = replay(s, &rows[i].plan, o.su.budget_usd, &rows[i].r, &e);
     sim_close(s);
     if (rc) return cmd_fail("sched eval", &e);
     double oracle = NAN;
@@ -382,11 +434,13 @@ static int cmd_sched_eval(int argc, char **argv)
         cJSON_AddBoolToObject(j, "reached_target", w->r.reached_target && w->r.within_budget);
         cJSON_AddNumberToObject(j, "ratio_to_oracle", w->ratio);
         cJSON_AddNumberToObject(j, "epochs", w->r.epochs);
+        cJSON_AddNumberToObject(j, "plan_target_loss", plan_target);
+        cJSON_AddNumberToObject(j, "planned_epochs", w->plan.epochs);
         cJSON *sch = cJSON_AddArrayToObject(j, "schedule");
-        for (int k = 0; k < w->r.epochs; k++) {
+        for (int k = 0; k < w->plan.epochs; k++) {
             cJSON *a = cJSON_CreateArray();
-            cJSON_AddItemToArray(a, cJSON_CreateNumber(w->r.actions[k].n));
-            cJSON_AddItemToArray(a, cJSON_CreateNumber(w->r.actions[k].memory_mb));
+            cJSON_AddItemToArray(a, cJSON_CreateNumber(w->plan.actions[k].n));
+            cJSON_AddItemToArray(a, cJSON_CreateNumber(w->plan.actions[k].memory_mb));
             cJSON_AddItemToArray(sch, a);
         }
         if (o.emulate && w->emulated) {
@@ -407,8 +461,9 @@ static int cmd_sched_eval(int argc, char **argv)
         }
         cJSON_AddItemToArray(arr, j);
     }
-    printf("<!-- siren sched eval: %s, budget $%g, target loss %g, max %d epochs, commit %s -->\n",
-           o.su.workload, o.su.budget_usd, o.su.target_loss, o.su.max_epochs, build_commit());
+    printf("<!-- siren sched eval: %s, budget $%g, target loss %g (planned as %.4f), max %d "
+           "epochs, commit %s -->\n", o.su.workload, o.su.budget_usd, target, plan_target,
+           o.su.max_epochs, build_commit());
     table_write_markdown(&t, stdout);
     if (o.out) {
         char path[1300];
@@ -418,8 +473,11 @@ static int cmd_sched_eval(int argc, char **argv)
         FILE *f = fopen(path, "w");
         if (f) {
             bench_write_header(f, "sched eval", o.su.workload);
-            fprintf(f, "budget $%g, target loss %g, max %d epochs\n\n", o.su.budget_usd,
-                    o.su.target_loss, o.su.max_epochs);
+            fprintf(f, "budget $%g, target loss %g, max %d epochs. Every policy planned its "
+                    "schedule to reach %.4f (%g RMSE of the loss model below the target); the "
+                    "rows are that schedule replayed to the target (it stops there), in the "
+                    "simulator and, with --emulate, in the emulator.\n\n",
+                    o.su.budget_usd, target, o.su.max_epochs, plan_target, o.plan_margin);
             table_write_markdown(&t, f);
             fclose(f);
         }

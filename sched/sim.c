@@ -1248,3 +1248,7 @@ int sim_open_setup(const struct sim_setup *su, struct sim **out, struct err *e)
 }
 
 double sim_target_loss(const struct sim *s) { return s->target_loss; }
+void sim_set_target_loss(struct sim *s, double target_loss)
+{
+    if (target_loss > 0) s->target_loss = target_loss;
+}

@@ -194,6 +194,10 @@ struct sim_setup {
 int sim_open_setup(const struct sim_setup *su, struct sim **out, struct err *e) SIREN_WUR;
 /* The target loss the episode stops at. */
 double sim_target_loss(const struct sim *s);
+/* Changes it for the following episodes (> 0). A scheduler plans against a target below the
+ * real one (sched eval's and sched train's --plan-margin) so that a loss model that errs by
+ * its RMSE still leaves the planned schedule reaching the real target. */
+void sim_set_target_loss(struct sim *s, double target_loss);
 
 /* The DRL agent's training (drl.c): PPO (clipped surrogate, GAE) or REINFORCE with a learned
  * value baseline, Adam, in this simulator, at its budget and target; deterministic for a seed
