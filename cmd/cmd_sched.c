@@ -59,7 +59,7 @@ static void usage(FILE *f)
             "  --plan-margin Z      plan (train, search) to reach the target minus Z times the\n"
             "                       loss model's RMSE, so that the model's error still leaves\n"
             "                       the schedule reaching the real target; eval replays each\n"
-            "                       planned schedule to the real target (default 1; 0: none)\n"
+            "                       planned schedule to the real target (default 1.5; 0: none)\n"
             "Defaults: lr-ctr budget $0.03 target 0.50 batch 16 hash-bits 16 (30 epochs);\n"
             "lenet-fashion budget $0.01 target 0.40 batch 256 (20 epochs).\n");
 }
@@ -83,7 +83,7 @@ static int parse(int argc, char **argv, const char *cmd, struct opts *o)
     memset(o, 0, sizeof *o);
     o->su.workload = NULL;
     o->episodes = 20000;
-    o->plan_margin = 1.0;
+    o->plan_margin = 1.5;
     long long v;
     double d;
     struct err e;
