@@ -57,7 +57,8 @@ static void usage(FILE *f)
             "  --sigma START,END    exploration ceiling, annealed (default 0.5,0.02)\n"
             "  --cold-start         start from a random network, not the grid's action\n"
             "  --plan-margin Z      plan (train, search) to reach the target minus Z times the\n"
-            "                       loss model's RMSE, so that the model's error still leaves\n"
+            "                       loss model's RMSE (at most half the way to the model's\n"
+            "                       asymptote), so that the model's error still leaves\n"
             "                       the schedule reaching the real target; eval replays each\n"
             "                       planned schedule to the real target (default 1.5; 0: none)\n"
             "Defaults: lr-ctr budget $0.03 target 0.50 batch 16 hash-bits 16 (30 epochs);\n"
@@ -190,12 +191,17 @@ static int parse(int argc, char **argv, const char *cmd, struct opts *o)
     return 0;
 }
 
-/* Moves s's target down by the planning margin (o->plan_margin RMSEs of its loss model) and
- * returns the real target. */
+/* Moves s's target down by the planning margin and returns the real target. The margin is
+ * o->plan_margin RMSEs of the loss model, but at most half the way from the target to the
+ * model's asymptote loss_inf: a target close to loss_inf (textcnn-polarity's 0.55 over 0.540)
+ * must stay reachable in the model, or no schedule would reach it. */
 static double plan_below_target(const struct opts *o, struct sim *s)
 {
     double target = sim_target_loss(s);
-    sim_set_target_loss(s, target - o->plan_margin * sim_config_of(s)->loss.rmse);
+    const struct sim_loss_model *m = &sim_config_of(s)->loss;
+    double margin = o->plan_margin * m->rmse, room = (target - m->loss_inf) / 2.0;
+    if (margin > room) margin = room > 0 ? room : 0.0;
+    sim_set_target_loss(s, target - margin);
     return target;
 }
 
@@ -474,7 +480,8 @@ static int cmd_sched_eval(int argc, char **argv)
         if (f) {
             bench_write_header(f, "sched eval", o.su.workload);
             fprintf(f, "budget $%g, target loss %g, max %d epochs. Every policy planned its "
-                    "schedule to reach %.4f (%g RMSE of the loss model below the target); the "
+                    "schedule to reach %.4f (%g RMSE of the loss model below the target, at most half "
+                    "the way to its asymptote); the "
                     "rows are that schedule replayed to the target (it stops there), in the "
                     "simulator and, with --emulate, in the emulator.\n\n",
                     o.su.budget_usd, target, o.su.max_epochs, plan_target, o.plan_margin);
