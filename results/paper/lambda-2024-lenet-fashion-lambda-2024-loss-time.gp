@@ -18,7 +18,7 @@ $d1 << EOD
 EOD
 $d2 << EOD
 25.699515 0.421784
-32.303464 0.398368
+51.20403 0.370262
 EOD
 $d3 << EOD
 25.699515 0.421784
@@ -26,12 +26,13 @@ $d3 << EOD
 EOD
 $d4 << EOD
 25.699515 0.421784
-29.589926 0.405507
+51.20403 0.370262
 EOD
 $d5 << EOD
-30.311861 0.421784
-60.428722 0.370262
+54.249279 0.421784
+108.303558 0.370262
 EOD
+set logscale x
 plot $d0 with linespoints lw 2 title 'm4.large x2', \
      $d1 with linespoints lw 2 title 'm4.2xlarge x2', \
      $d2 with linespoints lw 2 title 'siren drl', \

@@ -13,25 +13,25 @@ $p1 << EOD
 0.0133333333 4.16054298
 EOD
 $p2 << EOD
-0.00712829774 35.7597099
+0.00421973632 51.2040305
 EOD
 $p3 << EOD
 0.00421973632 51.2040305
 EOD
 $p4 << EOD
-0.00667848015 35.1007206
+0.00412070696 51.4850717
 EOD
 $p5 << EOD
-0.0049167273 32.3034645
+0.00421973632 51.2040305
 EOD
 $p6 << EOD
 0.00421973632 51.2040305
 EOD
 $p7 << EOD
-0.00482652086 29.5899267
+0.00421973632 51.2040305
 EOD
 $p8 << EOD
-0.00329287613 60.4287224
+0.00295202545 108.303559
 EOD
 set offsets graph 0.05, graph 0.05, graph 0.05, graph 0.05
 plot $p0 with points pt 7 ps 2 title 'm4.large x2', \
@@ -41,5 +41,5 @@ plot $p0 with points pt 7 ps 2 title 'm4.large x2', \
      $p4 with points pt 13 ps 2 title 'sim oracle', \
      $p5 with points pt 7 ps 2 title 'siren drl', \
      $p6 with points pt 5 ps 2 title 'siren grid', \
-     $p7 with points pt 8 ps 2 title 'siren at cost of m4.large x2 drl (not reached)', \
+     $p7 with points pt 9 ps 2 title 'siren at cost of m4.large x2 drl', \
      $p8 with points pt 11 ps 2 title 'siren at cost of m4.large x2 grid'

@@ -13,22 +13,22 @@ $p1 << EOD
 0.0133333333 0.193187074
 EOD
 $p2 << EOD
-0.00681668444 24.7915486
+0.00389654007 44.1025857
 EOD
 $p3 << EOD
-0.0195076379 28.0249709
+0.00389654007 44.1025857
 EOD
 $p4 << EOD
-0.00789053867 24.5953254
+0.0119756458 37.6735398
 EOD
 $p5 << EOD
-0.00681668444 24.7915486
+0.00389654007 44.1025857
 EOD
 $p6 << EOD
-0.0195076379 28.0249709
+0.00389654007 44.1025857
 EOD
 $p7 << EOD
-0.00385645249 22.1513755
+0.00389654007 44.1025857
 EOD
 $p8 << EOD
 0.0032994045 44.1084534
@@ -40,7 +40,7 @@ plot $p0 with points pt 7 ps 2 title 'm4.large x2', \
      $p2 with points pt 9 ps 2 title 'sim drl', \
      $p3 with points pt 11 ps 2 title 'sim grid', \
      $p4 with points pt 13 ps 2 title 'sim oracle', \
-     $p5 with points pt 6 ps 2 title 'siren drl (not reached)', \
-     $p6 with points pt 4 ps 2 title 'siren grid (not reached)', \
-     $p7 with points pt 8 ps 2 title 'siren at cost of m4.large x2 drl (not reached)', \
+     $p5 with points pt 7 ps 2 title 'siren drl', \
+     $p6 with points pt 5 ps 2 title 'siren grid', \
+     $p7 with points pt 9 ps 2 title 'siren at cost of m4.large x2 drl', \
      $p8 with points pt 11 ps 2 title 'siren at cost of m4.large x2 grid'

@@ -7,16 +7,16 @@ set ylabel 'time to target loss (s); hollow: not reached, total time'
 set grid
 set key outside right top
 $p0 << EOD
-0.00705962677 35.9097099
+0.00421390298 51.2540305
 EOD
 $p1 << EOD
 0.00421390298 51.2540305
 EOD
 $p2 << EOD
-0.00632708781 51.367572
+0.00443042568 136.542072
 EOD
 $p3 << EOD
-0.00644952136 35.2507206
+0.0041424445 51.7528102
 EOD
 set offsets graph 0.05, graph 0.05, graph 0.05, graph 0.05
 plot $p0 with points pt 7 ps 2 title 'sim drl', \

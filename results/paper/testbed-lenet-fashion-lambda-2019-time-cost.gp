@@ -16,25 +16,25 @@ $p2 << EOD
 0.0133333333 4.16054298
 EOD
 $p3 << EOD
-0.00488565015 32.4034645
+0.00421390298 51.2540305
 EOD
 $p4 << EOD
 0.00421390298 51.2540305
 EOD
 $p5 << EOD
-0.0047760416 29.6899267
-EOD
-$p6 << EOD
-0.00329452614 60.6565665
-EOD
-$p7 << EOD
-0.00699523497 34.2815872
-EOD
-$p8 << EOD
 0.00421390298 51.2540305
 EOD
+$p6 << EOD
+0.00295348379 109.153857
+EOD
+$p7 << EOD
+0.00421390298 51.2540305
+EOD
+$p8 << EOD
+0.00329452614 60.6565665
+EOD
 $p9 << EOD
-0.00713611026 39.1582151
+0.00421390298 51.2540305
 EOD
 $p10 << EOD
 0.00421390298 51.2540305
@@ -45,7 +45,7 @@ plot $p0 with points pt 7 ps 2 title 'm4.large x2', \
      $p2 with points pt 9 ps 2 title 'm4.2xlarge x2', \
      $p3 with points pt 11 ps 2 title 'siren drl', \
      $p4 with points pt 13 ps 2 title 'siren grid', \
-     $p5 with points pt 6 ps 2 title 'siren at cost of m4.large x2 drl (not reached)', \
+     $p5 with points pt 7 ps 2 title 'siren at cost of m4.large x2 drl', \
      $p6 with points pt 5 ps 2 title 'siren at cost of m4.large x2 grid', \
      $p7 with points pt 9 ps 2 title 'siren at cost of m4.xlarge x2 drl', \
      $p8 with points pt 11 ps 2 title 'siren at cost of m4.xlarge x2 grid', \

@@ -16,39 +16,39 @@ $p2 << EOD
 0.0133333333 0.193187074
 EOD
 $p3 << EOD
-0.00678962813 24.8916148
+0.0038935359 44.1525857
 EOD
 $p4 << EOD
-0.0195038462 28.0749709
+0.0038935359 44.1525857
 EOD
 $p5 << EOD
-0.00384790248 22.2014218
+0.0038935359 44.1525857
 EOD
 $p6 << EOD
 0.00329770137 44.1586202
 EOD
 $p7 << EOD
-0.00674515304 23.9156923
+0.0038935359 44.1525857
 EOD
 $p8 << EOD
-0.00659932776 29.5274135
+0.0038935359 44.1525857
 EOD
 $p9 << EOD
-0.00968807869 26.1178777
+0.0038935359 44.1525857
 EOD
 $p10 << EOD
-0.00779370514 29.5233905
+0.0038935359 44.1525857
 EOD
 set logscale y
 set offsets graph 0.05, graph 0.05, graph 0.05, graph 0.05
 plot $p0 with points pt 7 ps 2 title 'm4.large x2', \
      $p1 with points pt 5 ps 2 title 'm4.xlarge x2', \
      $p2 with points pt 9 ps 2 title 'm4.2xlarge x2', \
-     $p3 with points pt 10 ps 2 title 'siren drl (not reached)', \
-     $p4 with points pt 12 ps 2 title 'siren grid (not reached)', \
-     $p5 with points pt 6 ps 2 title 'siren at cost of m4.large x2 drl (not reached)', \
+     $p3 with points pt 11 ps 2 title 'siren drl', \
+     $p4 with points pt 13 ps 2 title 'siren grid', \
+     $p5 with points pt 7 ps 2 title 'siren at cost of m4.large x2 drl', \
      $p6 with points pt 5 ps 2 title 'siren at cost of m4.large x2 grid', \
-     $p7 with points pt 8 ps 2 title 'siren at cost of m4.xlarge x2 drl (not reached)', \
-     $p8 with points pt 10 ps 2 title 'siren at cost of m4.xlarge x2 grid (not reached)', \
-     $p9 with points pt 12 ps 2 title 'siren at cost of m4.2xlarge x2 drl (not reached)', \
-     $p10 with points pt 6 ps 2 title 'siren at cost of m4.2xlarge x2 grid (not reached)'
+     $p7 with points pt 9 ps 2 title 'siren at cost of m4.xlarge x2 drl', \
+     $p8 with points pt 11 ps 2 title 'siren at cost of m4.xlarge x2 grid', \
+     $p9 with points pt 13 ps 2 title 'siren at cost of m4.2xlarge x2 drl', \
+     $p10 with points pt 7 ps 2 title 'siren at cost of m4.2xlarge x2 grid'
