@@ -480,12 +480,16 @@ static int run_one(struct runner *R, const cJSON *section, const cJSON *run, con
         rc = read_eval(R, label, dir, sname, workload, platform, e);
         const cJSON *same = get(run, "same_cost_as");
         if (!rc && same) {
-            /* Every row this eval produced is compared with the EC2 run it got its budget from. */
+            /* Every row this eval produced is compared with the EC2 run it got its budget from,
+             * where both reached the target and siren spent no more than that run: a budget is
+             * checked after each epoch, so a schedule whose first epoch costs more ends over
+             * it, and that is not "the same cost". */
             const struct suite_row *ref = group_row(R, sname, workload, platform, same->valuestring);
             for (size_t i = first; i < R->rows->n; i++) {
                 struct suite_row *r = &R->rows->v[i];
                 snprintf(r->same_cost_as, sizeof r->same_cost_as, "%s", same->valuestring);
-                if (ref && r->reached_target && ref->reached_target)
+                if (ref && r->reached_target && ref->reached_target &&
+                    r->cost_usd <= ref->cost_usd * (1.0 + 1e-9))
                     r->time_reduction_pct = 100.0 * (1.0 - r->time_to_target_s / ref->time_to_target_s);
             }
         }
