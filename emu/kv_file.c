@@ -273,6 +273,17 @@ static int rename_tmp(const char *tmp, const char *path, const char *key, struct
     return err_errno(e, saved, "key '%s': cannot rename %s to %s", key, tmp, path);
 }
 
+/* Ends a put: closes the temporary file fd (rc: how writing it went) and renames it over the
+ * object; on any failure the temporary file is removed, never left half-written. */
+static int commit_tmp(int fd, int rc, const char *tmp, const char *path, const char *key,
+                      struct err *e)
+{
+    if (close(fd) != 0 && !rc) rc = err_errno(e, errno, "key '%s': cannot close %s", key, tmp);
+    if (!rc) rc = rename_tmp(tmp, path, key, e);
+    if (rc) unlink(tmp);
+    return rc;
+}
+
 static int file_put(void *state, const char *key, const void *data, size_t len, struct err *e)
 {
     struct file_kv *s = state;
@@ -281,19 +292,7 @@ static int file_put(void *state, const char *key, const void *data, size_t len, 
     if (rc) return rc;
     int fd = create_tmp(s, path, key, tmp, &rc, e);
     if (fd < 0) return rc ? rc : err_errno(e, errno, "key '%s': cannot create %s", key, tmp);
-    if ((rc = write_frame(fd, data, len, key, tmp, e))) goto fail;
-    if (close(fd) != 0) {
-        fd = -1;
-        rc = err_errno(e, errno, "key '%s': cannot close %s", key, tmp);
-        goto fail;
-    }
-    fd = -1;
-    if ((rc = rename_tmp(tmp, path, key, e))) goto fail;
-    return SIREN_OK;
-fail:
-    if (fd >= 0) close(fd);
-    unlink(tmp);
-    return rc;
+    return commit_tmp(fd, write_frame(fd, data, len, key, tmp, e), tmp, path, key, e);
 }
 
 #define IOV_MAX_PIECES 16
@@ -361,26 +360,11 @@ static int file_put_iov(void *state, const char *key, const struct kv_iov *iov, 
     kv_frame_header_hashed(len, kv_hash64_iov(iov, n), hdr);
     int fd = create_tmp(s, path, key, tmp, &rc, e);
     if (fd < 0) return rc ? rc : err_errno(e, errno, "key '%s': cannot create %s", key, tmp);
-    if (pv_full(fd, v, n + 1, 0, 1) != 0) {
+    if (pv_full(fd, v, n + 1, 0, 1) != 0)
         rc = err_errno(e, errno, "key '%s': cannot write %s", key, tmp);
-        goto fail;
-    }
-    if (fsync(fd) != 0) {
+    else if (fsync(fd) != 0)
         rc = err_errno(e, errno, "key '%s': cannot fsync %s", key, tmp);
-        goto fail;
-    }
-    if (close(fd) != 0) {
-        fd = -1;
-        rc = err_errno(e, errno, "key '%s': cannot close %s", key, tmp);
-        goto fail;
-    }
-    fd = -1;
-    if ((rc = rename_tmp(tmp, path, key, e))) goto fail;
-    return SIREN_OK;
-fail:
-    if (fd >= 0) close(fd);
-    unlink(tmp);
-    return rc;
+    return commit_tmp(fd, rc, tmp, path, key, e);
 }
 
 static int read_full(int fd, void *buf, size_t len, off_t off)
