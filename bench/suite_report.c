@@ -45,35 +45,6 @@ static double number_or_nan(const cJSON *o, const char *key)
     return cJSON_IsNumber(v) ? v->valuedouble : (double)NAN;
 }
 
-/* Index of name in a CSV header line (comma-separated), or -1. */
-static int csv_column(const char *header, const char *name)
-{
-    int col = 0;
-    size_t n = strlen(name);
-    for (const char *p = header; *p && *p != '\n';) {
-        const char *end = p + strcspn(p, ",\n");
-        if ((size_t)(end - p) == n && !strncmp(p, name, n)) return col;
-        col++;
-        p = *end == ',' ? end + 1 : end;
-    }
-    return -1;
-}
-
-/* Field col of a CSV line (no quoting: siren's epochs.csv has none) as a number. */
-static int csv_field(const char *line, int col, double *out)
-{
-    const char *p = line;
-    for (int c = 0; c < col; c++) {
-        p = strchr(p, ',');
-        if (!p) return -1;
-        p++;
-    }
-    char *end;
-    errno = 0;
-    *out = strtod(p, &end);
-    return end == p || errno ? -1 : 0;
-}
-
 static int read_curve(struct suite_row *r, const char *path, struct err *e)
 {
     char *text = NULL;
@@ -100,8 +71,8 @@ static int read_curve(struct suite_row *r, const char *path, struct err *e)
         const char *line = p + 1;
         lineno++;
         double t, c, l;
-        if (csv_field(line, c_time, &t) || csv_field(line, c_cost, &c) ||
-            csv_field(line, c_loss, &l)) {
+        if (csv_number(line, c_time, &t) || csv_number(line, c_cost, &c) ||
+            csv_number(line, c_loss, &l)) {
             free(text);
             return err_set(e, SIREN_EFORMAT, "%s line %d: expected numbers in columns time_s, "
                                              "cost_usd and test_loss", path, lineno);

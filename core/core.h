@@ -162,6 +162,11 @@ int table_write_markdown(const struct table *t, FILE *f);
 int table_write_csv(const struct table *t, FILE *f);
 /* A JSON array of objects; cells that parse fully as numbers become numbers. */
 cJSON *table_to_json(const struct table *t);
+/* Reading back what table_write_csv writes (no quoting: siren's CSV files have none). The
+ * index of column name in a header line, or -1; field col of a line as a number, 0, or -1
+ * when the line is shorter or the field is not a number. */
+int csv_column(const char *header, const char *name);
+int csv_number(const char *line, int col, double *out);
 
 /* --------------------------------------------------------- files, hashes */
 

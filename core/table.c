@@ -2,6 +2,7 @@
 #define _GNU_SOURCE
 #include "core.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -149,4 +150,31 @@ cJSON *table_to_json(const struct table *t)
 fail:
     cJSON_Delete(arr);
     return NULL;
+}
+
+int csv_column(const char *header, const char *name)
+{
+    int col = 0;
+    size_t n = strlen(name);
+    for (const char *p = header; *p && *p != '\n';) {
+        const char *end = p + strcspn(p, ",\r\n");
+        if ((size_t)(end - p) == n && !strncmp(p, name, n)) return col;
+        col++;
+        p = *end == ',' ? end + 1 : end + strspn(end, "\r");
+    }
+    return -1;
+}
+
+int csv_number(const char *line, int col, double *out)
+{
+    const char *p = line;
+    for (int c = 0; c < col; c++) {
+        p = strchr(p, ',');
+        if (!p) return -1;
+        p++;
+    }
+    char *end;
+    errno = 0;
+    *out = strtod(p, &end);
+    return end == p || errno || (*end && *end != ',' && *end != '\r' && *end != '\n') ? -1 : 0;
 }

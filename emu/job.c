@@ -1216,6 +1216,25 @@ static void drop_versions(struct job *j, const char *prefix)
     kv_keys_free(&keys);
 }
 
+/* The end of a planned epoch's record (with or without faults): its object-store requests
+ * billed, the epoch closed in the ledger, and the report's times, cost and means. */
+static void close_planned_epoch(struct job *j, const struct plan_epoch *p, uint64_t gets,
+                                uint64_t puts, double epoch_end, double billed_total,
+                                double train_loss_sum, int train_loss_n, struct epoch_report *rep)
+{
+    ledger_add_kv(&j->ledger, gets, puts, 0, 0);
+    struct ledger_totals tot;
+    ledger_end_epoch(&j->ledger, &tot);
+    rep->time_s = epoch_end;
+    rep->fetch_s = p->fetch_s;
+    rep->compute_s = p->compute_s;
+    rep->update_s = p->update_s;
+    rep->cost_usd = tot.total_usd;
+    rep->cpu_util = billed_total > 0 ? p->compute_s / billed_total : 0.0;
+    rep->train_loss = train_loss_n ? train_loss_sum / train_loss_n : (double)NAN;
+    rep->versions = p->n_versions;
+}
+
 static int record_epoch(struct job *j, const struct plan_epoch *p, const struct step_outcome *so,
                         int memory_mb, struct epoch_report *rep, struct err *e)
 {
@@ -1335,18 +1354,8 @@ static int record_epoch(struct job *j, const struct plan_epoch *p, const struct 
         }
         if (rc) return rc;
     }
-    ledger_add_kv(&j->ledger, gets, puts, 0, 0);
-    struct ledger_totals tot;
-    ledger_end_epoch(&j->ledger, &tot);
-
-    rep->time_s = epoch_end;
-    rep->fetch_s = p->fetch_s;
-    rep->compute_s = p->compute_s;
-    rep->update_s = p->update_s;
-    rep->cost_usd = tot.total_usd;
-    rep->cpu_util = billed_total > 0 ? p->compute_s / billed_total : 0.0;
-    rep->train_loss = train_loss_n ? train_loss_sum / train_loss_n : (double)NAN;
-    rep->versions = p->n_versions;
+    close_planned_epoch(j, p, gets, puts, epoch_end, billed_total, train_loss_sum, train_loss_n,
+                        rep);
     return SIREN_OK;
 }
 
@@ -1469,17 +1478,8 @@ static int record_epoch_faults(struct job *j, const struct plan_epoch *p,
         }
     }
     if (rc) return rc;
-    ledger_add_kv(&j->ledger, gets, puts, 0, 0);
-    struct ledger_totals tot;
-    ledger_end_epoch(&j->ledger, &tot);
-    rep->time_s = epoch_end;
-    rep->fetch_s = p->fetch_s;
-    rep->compute_s = p->compute_s;
-    rep->update_s = p->update_s;
-    rep->cost_usd = tot.total_usd;
-    rep->cpu_util = billed_total > 0 ? p->compute_s / billed_total : 0.0;
-    rep->train_loss = train_loss_n ? train_loss_sum / train_loss_n : (double)NAN;
-    rep->versions = p->n_versions;
+    close_planned_epoch(j, p, gets, puts, epoch_end, billed_total, train_loss_sum, train_loss_n,
+                        rep);
     rep->crashes = p->crashes;
     rep->kv_failures = p->kv_failures;
     rep->retries = p->retries;

@@ -18,33 +18,12 @@ void trace_check_free(struct trace_check *c)
     memset(c, 0, sizeof *c);
 }
 
-/* The index of column `name` in a CSV header line (comma-separated, no quoting), or -1. */
-static int column_of(const char *header, const char *name)
+/* Field col of an epochs.csv line as a whole number >= 0, or -1. */
+static int64_t field_count(const char *line, int col)
 {
-    size_t len = strlen(name);
-    int col = 0;
-    for (const char *p = header;; col++) {
-        const char *end = strchr(p, ',');
-        size_t field = end ? (size_t)(end - p) : strcspn(p, "\r\n");
-        if (field == len && !strncmp(p, name, len)) return col;
-        if (!end) return -1;
-        p = end + 1;
-    }
-}
-
-/* Field `col` of a CSV line as a whole number >= 0; -1 when it is missing or not one. */
-static int64_t field_int(const char *line, int col)
-{
-    const char *p = line;
-    for (int c = 0; c < col; c++) {
-        p = strchr(p, ',');
-        if (!p) return -1;
-        p++;
-    }
-    char *end;
-    long long v = strtoll(p, &end, 10);
-    if (end == p || (*end && *end != ',' && *end != '\r' && *end != '\n') || v < 0) return -1;
-    return v;
+    double v;
+    if (csv_number(line, col, &v) || !(v >= 0) || v > 9e15 || v != (double)(int64_t)v) return -1;
+    return (int64_t)v;
 }
 
 /* The rows of epochs.csv into c->epochs (epoch and versions). */
@@ -55,8 +34,8 @@ static int read_epochs(const char *path, struct trace_check *c, struct err *e)
     int rc = fs_read_all(path, &text, &len, e);
     if (rc) return rc;
     char *save, *line = strtok_r(text, "\n", &save);
-    int col_epoch = line ? column_of(line, "epoch") : -1;
-    int col_versions = line ? column_of(line, "versions") : -1;
+    int col_epoch = line ? csv_column(line, "epoch") : -1;
+    int col_versions = line ? csv_column(line, "versions") : -1;
     if (col_epoch != 0 || col_versions < 0) {
         free(text);
         return err_set(e, SIREN_EFORMAT,
@@ -67,8 +46,8 @@ static int read_epochs(const char *path, struct trace_check *c, struct err *e)
     while ((line = strtok_r(NULL, "\n", &save))) {
         lineno++;
         struct trace_check_epoch r = {0};
-        int64_t ep = field_int(line, col_epoch);
-        r.versions = field_int(line, col_versions);
+        int64_t ep = field_count(line, col_epoch);
+        r.versions = field_count(line, col_versions);
         if (ep < 1 || ep > INT_MAX || ep != c->n_epochs + 1 || r.versions < 0) {
             rc = err_set(e, SIREN_EFORMAT,
                          "%s line %d: expected epoch %d and a whole number of versions", path,

@@ -50,10 +50,29 @@ static void test_table_renders_markdown_csv_and_json(void **state)
     table_free(&t);
 }
 
+static void test_csv_columns_and_numbers_read_back(void **state)
+{
+    (void)state;
+    const char *header = "epoch,n,time_s,versions\r\n";
+    assert_int_equal(csv_column(header, "epoch"), 0);
+    assert_int_equal(csv_column(header, "versions"), 3); /* the last, before CR LF */
+    assert_int_equal(csv_column(header, "time"), -1);    /* a prefix is not a column */
+    assert_int_equal(csv_column(header, "cost_usd"), -1);
+    double v = 0;
+    assert_int_equal(csv_number("1,8,3.25,235\n", 2, &v), 0);
+    assert_true(v == 3.25);
+    assert_int_equal(csv_number("1,8,3.25,235\r\n", 3, &v), 0);
+    assert_true(v == 235.0);
+    assert_int_equal(csv_number("1,8,3.25", 3, &v), -1);   /* the line is shorter */
+    assert_int_equal(csv_number("1,8,x,235", 2, &v), -1);  /* not a number */
+    assert_int_equal(csv_number("1,8,3.2.5,1", 2, &v), -1); /* trailing junk in the field */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_table_renders_markdown_csv_and_json),
+        cmocka_unit_test(test_csv_columns_and_numbers_read_back),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

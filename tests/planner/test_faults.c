@@ -14,6 +14,7 @@
 
 #include "faults.h"
 #include "planner.h"
+#include "planner_test.h"
 
 /* Round numbers (as in test_planner.c), 4 functions of 6 steps each. */
 static struct plan_config base_config(void)
@@ -24,15 +25,7 @@ static struct plan_config base_config(void)
     c.epoch_samples = 96;
     c.sync = PLAN_SYNC_HSP;
     c.update = PLAN_UPDATE_OVERWRITE;
-    c.costs.start_cold_s = 0.5;
-    c.costs.start_warm_s = 0.125;
-    c.costs.kv_get_latency_s = 0.25;
-    c.costs.kv_put_latency_s = 0.5;
-    c.costs.kv_bandwidth_bytes_per_s = 1024.0;
-    c.costs.compute_s_per_sample = 0.25;
-    c.costs.data_bytes_per_sample = 256.0;
-    c.costs.param_bytes = 512.0;
-    c.costs.timeout_s = 900.0;
+    c.costs = round_costs();
     c.epoch = 3;
     return c;
 }

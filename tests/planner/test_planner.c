@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "planner.h"
+#include "planner_test.h"
 
 /* Round numbers so expected times are exact in binary floating point. */
 static struct plan_config base_config(void)
@@ -18,15 +19,7 @@ static struct plan_config base_config(void)
     c.epoch_samples = 4;
     c.sync = PLAN_SYNC_HSP;
     c.update = PLAN_UPDATE_OVERWRITE;
-    c.costs.start_cold_s = 0.5;
-    c.costs.start_warm_s = 0.125;
-    c.costs.kv_get_latency_s = 0.25;
-    c.costs.kv_put_latency_s = 0.5;
-    c.costs.kv_bandwidth_bytes_per_s = 1024.0;
-    c.costs.compute_s_per_sample = 0.25;
-    c.costs.data_bytes_per_sample = 256.0;
-    c.costs.param_bytes = 512.0;
-    c.costs.timeout_s = 900.0;
+    c.costs = round_costs();
     return c;
 }
 

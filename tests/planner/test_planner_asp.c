@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "planner.h"
+#include "planner_test.h"
 
 /* Every GET costs 0.25 s + bytes / 1024 B/s, every PUT 0.5 s + bytes / 1024 B/s, compute
  * 0.25 s per sample. A 4-row batch: data GET 1.25, parameter GET 0.75, compute 1, PUT 1:
@@ -26,15 +27,7 @@ static struct plan_config asp_config(const uint32_t *rows, size_t n_batches, int
     c.sync = PLAN_SYNC_ASP;
     c.update = PLAN_UPDATE_OVERWRITE;
     c.on_timeout = PLAN_TIMEOUT_CONTINUE;
-    c.costs.start_cold_s = 0.5;
-    c.costs.start_warm_s = 0.125;
-    c.costs.kv_get_latency_s = 0.25;
-    c.costs.kv_put_latency_s = 0.5;
-    c.costs.kv_bandwidth_bytes_per_s = 1024.0;
-    c.costs.compute_s_per_sample = 0.25;
-    c.costs.data_bytes_per_sample = 256.0;
-    c.costs.param_bytes = 512.0;
-    c.costs.timeout_s = 900.0;
+    c.costs = round_costs();
     return c;
 }
 

@@ -1,7 +1,7 @@
 /*
  * What the `siren run` tests under mpirun share: a fresh directory per test executable (dir,
- * removed at the end), OpenMPI told that running as root is intended (CI runs as root), and
- * reading a file a run wrote. Header-only, included by one test file each.
+ * removed at the end), OpenMPI told that running as root is intended (CI runs as root),
+ * running `siren run` under mpirun, and reading a file a run wrote. Header-only, included by one test file each.
  */
 #ifndef SIREN_RUN_TEST_H
 #define SIREN_RUN_TEST_H
@@ -45,6 +45,22 @@ __attribute__((unused, noinline)) static char *slurp(const char *name, const cha
     if (fs_read_all(path, &text, &len, &e)) fail_msg("%s", e.msg);
     free(path);
     return text;
+}
+
+/* Runs `mpirun -n ranks --oversubscribe $SIREN_BIN run ARGS --quiet --out dir/name`, its
+ * output in dir/name.log; returns system()'s status. */
+__attribute__((unused, noinline)) static int run_siren(int ranks, const char *name,
+                                                       const char *args)
+{
+    const char *bin = getenv("SIREN_BIN");
+    assert_non_null(bin);
+    char *cmd = NULL;
+    assert_true(asprintf(&cmd, "mpirun -n %d --oversubscribe %s run %s --quiet --out %s/%s "
+                               ">%s/%s.log 2>&1",
+                         ranks, bin, args, dir, name, dir, name) > 0);
+    int rc = system(cmd);
+    free(cmd);
+    return rc;
 }
 
 #endif

@@ -24,18 +24,14 @@
  * status. */
 static int run_job(int ranks, const char *name, const char *extra)
 {
-    char *cmd = NULL;
-    const char *bin = getenv("SIREN_BIN"), *src = getenv("SIREN_SOURCE_DIR");
-    assert_non_null(bin);
+    const char *src = getenv("SIREN_SOURCE_DIR");
     assert_non_null(src);
-    int n = asprintf(&cmd,
-                     "mpirun -n %d --oversubscribe %s run --workload lr-synthetic --rows 4000 "
-                     "--batch 100 --max-epochs 3 --calibration %s/results/calibration/reference.json "
-                     "--scheduler static:n=4,m=1024 --quiet --out %s/%s %s >%s/%s.log 2>&1",
-                     ranks, bin, src, dir, name, extra, dir, name);
-    assert_true(n > 0);
-    int rc = system(cmd);
-    free(cmd);
+    char *args = NULL;
+    assert_true(asprintf(&args, "--workload lr-synthetic --rows 4000 --batch 100 --max-epochs 3 "
+                                "--calibration %s/results/calibration/reference.json "
+                                "--scheduler static:n=4,m=1024 %s", src, extra) > 0);
+    int rc = run_siren(ranks, name, args);
+    free(args);
     return rc;
 }
 

@@ -25,17 +25,11 @@
 /* Runs a small lr-synthetic job on `ranks` ranks into dir/name; returns the exit status. */
 static int run_job(int ranks, const char *name, const char *extra)
 {
-    char *cmd = NULL;
-    const char *bin = getenv("SIREN_BIN");
-    assert_non_null(bin);
-    int n = asprintf(&cmd,
-                     "mpirun -n %d --oversubscribe %s run --workload lr-synthetic " JOB_ROWS
-                     " --hash-bits 14 --scheduler static:n=3,m=1024 --quiet --out %s/%s %s "
-                     ">%s/%s.log 2>&1",
-                     ranks, bin, dir, name, extra, dir, name);
-    assert_true(n > 0);
-    int rc = system(cmd);
-    free(cmd);
+    char *args = NULL;
+    assert_true(asprintf(&args, "--workload lr-synthetic " JOB_ROWS " --hash-bits 14 "
+                                "--scheduler static:n=3,m=1024 %s", extra) > 0);
+    int rc = run_siren(ranks, name, args);
+    free(args);
     return rc;
 }
 

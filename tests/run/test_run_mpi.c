@@ -18,17 +18,11 @@
 /* Runs a small lr-synthetic job on `ranks` ranks into dir/name; returns the exit status. */
 static int run_job(int ranks, const char *name, const char *extra)
 {
-    char *cmd = NULL;
-    const char *bin = getenv("SIREN_BIN");
-    assert_non_null(bin);
-    int n = asprintf(&cmd,
-                     "mpirun -n %d --oversubscribe %s run --workload lr-synthetic --rows 6000 "
-                     "--hash-bits 14 --batch 200 --max-epochs 3 --quiet --out %s/%s %s "
-                     ">%s/%s.log 2>&1",
-                     ranks, bin, dir, name, extra, dir, name);
-    assert_true(n > 0);
-    int rc = system(cmd);
-    free(cmd);
+    char *args = NULL;
+    assert_true(asprintf(&args, "--workload lr-synthetic --rows 6000 --hash-bits 14 --batch 200 "
+                                "--max-epochs 3 %s", extra) > 0);
+    int rc = run_siren(ranks, name, args);
+    free(args);
     return rc;
 }
 
@@ -98,19 +92,10 @@ static void test_bsp_and_ssp_runs_are_identical_across_rank_counts(void **state)
 static void test_lenet_run_is_identical_on_1_and_4_ranks(void **state)
 {
     (void)state;
-    const char *bin = getenv("SIREN_BIN");
-    assert_non_null(bin);
-    const int ranks[2] = {1, 4};
-    for (int k = 0; k < 2; k++) {
-        char *cmd = NULL;
-        assert_true(asprintf(&cmd,
-                             "mpirun -n %d --oversubscribe %s run --workload lenet-fashion "
-                             "--scheduler static:n=8,m=1792 --batch 256 --eval-rows 2000 "
-                             "--max-epochs 1 --quiet --out %s/lenet%d >%s/lenet%d.log 2>&1",
-                             ranks[k], bin, dir, ranks[k], dir, ranks[k]) > 0);
-        assert_int_equal(system(cmd), 0);
-        free(cmd);
-    }
+    const char *job = "--workload lenet-fashion --scheduler static:n=8,m=1792 --batch 256 "
+                      "--eval-rows 2000 --max-epochs 1";
+    assert_int_equal(run_siren(1, "lenet1", job), 0);
+    assert_int_equal(run_siren(4, "lenet4", job), 0);
     char *s1 = slurp("lenet1", "summary.json"), *s4 = slurp("lenet4", "summary.json");
     char *e1 = slurp("lenet1", "epochs.csv"), *e4 = slurp("lenet4", "epochs.csv");
     assert_string_equal(s1, s4);
