@@ -34,7 +34,7 @@ struct opts {
     struct sim_setup su;
     const char *policies, *out, *policy_out;
     size_t eval_rows;
-    int episodes, emulate, reinforce, cold_start;
+    int episodes, emulate, reinforce, cold_start, starts;
     double budget_spread, sigma_start, sigma_end;
     double plan_margin; /* in RMSEs of the loss model */
     uint64_t seed;
@@ -54,8 +54,11 @@ static void usage(FILE *f)
             "  --platform P --loss-model FILE --eval-rows N (emulation)\n"
             "  --budget-spread X    train at budgets log-uniform in [B/X, B*X] (default 1)\n"
             "  --algo ppo|reinforce the policy-gradient method (default ppo)\n"
-            "  --sigma START,END    exploration ceiling, annealed (default 0.5,0.02)\n"
+            "  --sigma START,END    exploration ceiling, annealed (default 0.3,0.02)\n"
             "  --cold-start         start from a random network, not the grid's action\n"
+            "  --starts K           K runs of episodes/K each: from the grid's action and from\n"
+            "                       static actions spread over n; the best one is kept\n"
+            "                       (default 4)\n"
             "  --plan-margin Z      plan (train, search) to reach the target minus Z times the\n"
             "                       loss model's RMSE (at most half the way to the model's\n"
             "                       asymptote), so that the model's error still leaves\n"
@@ -78,7 +81,7 @@ static int parse(int argc, char **argv, const char *cmd, struct opts *o)
         {"eval-rows", required_argument, 0, 'v'}, {"budget-spread", required_argument, 0, 'x'},
         {"algo", required_argument, 0, 'a'},     {"sigma", required_argument, 0, 'g'},
         {"cold-start", no_argument, 0, 'c'},     {"help", no_argument, 0, 'h'},
-        {"plan-margin", required_argument, 0, 'M'},
+        {"plan-margin", required_argument, 0, 'M'}, {"starts", required_argument, 0, 'S'},
         {0, 0, 0, 0},
     };
     memset(o, 0, sizeof *o);
@@ -90,7 +93,7 @@ static int parse(int argc, char **argv, const char *cmd, struct opts *o)
     struct err e;
     int c, max_epochs = 0;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "w:B:T:E:k:o:P:ms:b:H:C:p:L:v:x:a:g:chM:", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "w:B:T:E:k:o:P:ms:b:H:C:p:L:v:x:a:g:chM:S:", longopts, NULL)) != -1) {
         switch (c) {
         case 'w': o->su.workload = optarg; break;
         case 'B':
@@ -158,6 +161,11 @@ static int parse(int argc, char **argv, const char *cmd, struct opts *o)
             break;
         }
         case 'c': o->cold_start = 1; break;
+        case 'S':
+            if (parse_long(optarg, "--starts", &v, &e) || v < 1 || v > 64)
+                return cmd_usage_error(cmd, "--starts: expected 1..64, got '%s'", optarg);
+            o->starts = (int)v;
+            break;
         case 'M':
             if (parse_double(optarg, "--plan-margin", &d, &e) || !(d >= 0))
                 return cmd_usage_error(cmd, "--plan-margin: expected a number of RMSEs >= 0, got "
@@ -193,8 +201,8 @@ static int parse(int argc, char **argv, const char *cmd, struct opts *o)
 
 /* Moves s's target down by the planning margin and returns the real target. The margin is
  * o->plan_margin RMSEs of the loss model, but at most half the way from the target to the
- * model's asymptote loss_inf: a target close to loss_inf (textcnn-polarity's 0.55 over 0.540)
- * must stay reachable in the model, or no schedule would reach it. */
+ * model's asymptote loss_inf: a target close to loss_inf (textcnn-polarity's 0.55 was, over an
+ * earlier model's 0.540) must stay reachable in the model, or no schedule would reach it. */
 static double plan_below_target(const struct opts *o, struct sim *s)
 {
     double target = sim_target_loss(s);
@@ -223,6 +231,7 @@ static int cmd_sched_train(int argc, char **argv)
     t.curve = stdout;
     t.budget_spread = o.budget_spread;
     t.cold_start = o.cold_start;
+    if (o.starts) t.starts = o.starts;
     if (o.sigma_start > 0) {
         t.sigma_start = o.sigma_start;
         t.sigma_end = o.sigma_end;
@@ -234,10 +243,11 @@ static int cmd_sched_train(int argc, char **argv)
         t.lr_policy = 1e-3;
         t.lr_value = 3e-3;
     }
-    printf("# %s: %s, %d episodes in batches of %d, Adam lr %g (value %g), sigma %g -> %g, "
-           "seed %llu, target loss %g planned as %g\n", o.su.workload,
+    printf("# %s: %s, %d episodes (%d start%s) in batches of %d, Adam lr %g (value %g), "
+           "sigma %g -> %g, seed %llu, target loss %g planned as %g\n", o.su.workload,
            o.reinforce ? "REINFORCE with a value baseline" :
            "PPO (clip 0.2, GAE 0.95, 4 passes of minibatches of 256 steps)", t.episodes,
+           t.starts, t.starts == 1 ? "" : "s",
            t.batch_episodes, t.lr_policy, t.lr_value, t.sigma_start, t.sigma_end,
            (unsigned long long)t.seed, target, sim_target_loss(s));
     double t0 = clock_mono_s();
@@ -252,7 +262,9 @@ struct row {
     char policy[1100];
     struct sim_result plan; /* the episode that chose the schedule, at the planning target */
     struct sim_result r;    /* the schedule replayed at the real target */
-    double ratio, emu_jct_s, emu_cost_usd, emu_loss;
+    double ratio;      /* r.jct_s / the oracle's */
+    double plan_ratio; /* plan.jct_s / the oracle's: the objective every policy planned for */
+    double emu_jct_s, emu_cost_usd, emu_loss;
     int emu_reached, emulated;
 };
 
@@ -399,10 +411,18 @@ static int cmd_sched_eval(int argc, char **argv)
     for (int i = 0; i < nr && !rc; i++) rc = replay(s, &rows[i].plan, o.su.budget_usd, &rows[i].r, &e);
     sim_close(s);
     if (rc) return cmd_fail("sched eval", &e);
-    double oracle = NAN;
+    double oracle = NAN, oracle_plan = NAN;
     for (int i = 0; i < nr; i++)
-        if (!strcmp(rows[i].policy, "oracle")) oracle = rows[i].r.jct_s;
-    for (int i = 0; i < nr; i++) rows[i].ratio = rows[i].r.jct_s / oracle;
+        if (!strcmp(rows[i].policy, "oracle")) {
+            oracle = rows[i].r.jct_s;
+            oracle_plan = rows[i].plan.jct_s;
+        }
+    for (int i = 0; i < nr; i++) {
+        const struct sim_result *p = &rows[i].plan;
+        rows[i].ratio = rows[i].r.jct_s / oracle;
+        rows[i].plan_ratio =
+            p->reached_target && p->within_budget ? p->jct_s / oracle_plan : (double)NAN;
+    }
     const char *dir = o.out;
     if (o.out && (rc = fs_mkdir_p(o.out, &e))) return cmd_fail("sched eval", &e);
     if (o.emulate) {
@@ -413,11 +433,11 @@ static int cmd_sched_eval(int argc, char **argv)
         if (rc) return cmd_fail("sched eval", &e);
     }
     static const char *cols[] = {"policy", "budget_usd", "jct_s", "cost_usd", "final_loss",
-                                 "reached_target", "ratio_to_oracle", "epochs", "emu_jct_s",
-                                 "emu_cost_usd", "emu_final_loss", "emu_reached_target",
-                                 "jct_error_pct", "cost_error_pct"};
+                                 "reached_target", "ratio_to_oracle", "epochs", "planned_jct_s",
+                                 "planned_ratio", "emu_jct_s", "emu_cost_usd", "emu_final_loss",
+                                 "emu_reached_target", "jct_error_pct", "cost_error_pct"};
     struct table t;
-    if (table_init(&t, o.emulate ? 14 : 8, cols)) return 1;
+    if (table_init(&t, o.emulate ? 16 : 10, cols)) return 1;
     cJSON *arr = cJSON_CreateArray();
     for (int i = 0; i < nr; i++) {
         const struct row *w = &rows[i];
@@ -431,6 +451,9 @@ static int cmd_sched_eval(int argc, char **argv)
                                            w->r.reached_target ? "over budget" : "no");
         table_setf(&t, (size_t)i, 6, "%.3f", w->ratio);
         table_setf(&t, (size_t)i, 7, "%d", w->r.epochs);
+        table_setf(&t, (size_t)i, 8, "%.3f", w->plan.jct_s);
+        if (isnan(w->plan_ratio)) table_setf(&t, (size_t)i, 9, "-");
+        else table_setf(&t, (size_t)i, 9, "%.3f", w->plan_ratio);
         cJSON *j = cJSON_CreateObject();
         cJSON_AddStringToObject(j, "policy", w->policy);
         cJSON_AddNumberToObject(j, "budget_usd", o.su.budget_usd);
@@ -442,6 +465,9 @@ static int cmd_sched_eval(int argc, char **argv)
         cJSON_AddNumberToObject(j, "epochs", w->r.epochs);
         cJSON_AddNumberToObject(j, "plan_target_loss", plan_target);
         cJSON_AddNumberToObject(j, "planned_epochs", w->plan.epochs);
+        cJSON_AddNumberToObject(j, "planned_jct_s", w->plan.jct_s);
+        if (isnan(w->plan_ratio)) cJSON_AddNullToObject(j, "planned_ratio_to_oracle");
+        else cJSON_AddNumberToObject(j, "planned_ratio_to_oracle", w->plan_ratio);
         cJSON *sch = cJSON_AddArrayToObject(j, "schedule");
         for (int k = 0; k < w->plan.epochs; k++) {
             cJSON *a = cJSON_CreateArray();
@@ -451,13 +477,13 @@ static int cmd_sched_eval(int argc, char **argv)
         }
         if (o.emulate && w->emulated) {
             double err_pct = 100.0 * (w->r.jct_s - w->emu_jct_s) / w->emu_jct_s;
-            table_setf(&t, (size_t)i, 8, "%.3f", w->emu_jct_s);
-            table_setf(&t, (size_t)i, 9, "%.6f", w->emu_cost_usd);
-            table_setf(&t, (size_t)i, 10, "%.4f", w->emu_loss);
+            table_setf(&t, (size_t)i, 10, "%.3f", w->emu_jct_s);
+            table_setf(&t, (size_t)i, 11, "%.6f", w->emu_cost_usd);
+            table_setf(&t, (size_t)i, 12, "%.4f", w->emu_loss);
             double cost_pct = 100.0 * (w->r.cost_usd - w->emu_cost_usd) / w->emu_cost_usd;
-            table_setf(&t, (size_t)i, 11, "%s", w->emu_reached ? "yes" : "no");
-            table_setf(&t, (size_t)i, 12, "%+.3f", err_pct);
-            table_setf(&t, (size_t)i, 13, "%+.3f", cost_pct);
+            table_setf(&t, (size_t)i, 13, "%s", w->emu_reached ? "yes" : "no");
+            table_setf(&t, (size_t)i, 14, "%+.3f", err_pct);
+            table_setf(&t, (size_t)i, 15, "%+.3f", cost_pct);
             cJSON_AddNumberToObject(j, "cost_error_pct", cost_pct);
             cJSON_AddNumberToObject(j, "emu_jct_s", w->emu_jct_s);
             cJSON_AddNumberToObject(j, "emu_cost_usd", w->emu_cost_usd);
@@ -483,7 +509,9 @@ static int cmd_sched_eval(int argc, char **argv)
                     "schedule to reach %.4f (%g RMSE of the loss model below the target, at most half "
                     "the way to its asymptote); the "
                     "rows are that schedule replayed to the target (it stops there), in the "
-                    "simulator and, with --emulate, in the emulator.\n\n",
+                    "simulator and, with --emulate, in the emulator. planned_jct_s and "
+                    "planned_ratio are the planned schedule's time to the planned target and its "
+                    "ratio to the oracle's, the objective every policy optimised.\n\n",
                     o.su.budget_usd, target, o.su.max_epochs, plan_target, o.plan_margin);
             table_write_markdown(&t, f);
             fclose(f);

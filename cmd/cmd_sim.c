@@ -18,7 +18,9 @@ static void usage(FILE *f)
 {
     fprintf(f,
             "usage: siren sim --workload W --scheduler SPEC [options]\n"
-            "       siren sim fit [--form rounds|discount] [--per-run] --out MODEL.json RUN_DIR...\n"
+            "       siren sim fit [--form rounds|discount] [--all-epochs] [--per-run] --out MODEL.json\n"
+            "                     RUN_DIR...   (--all-epochs: keep each run's epochs after its\n"
+            "                     lowest loss, left out by default)\n"
             "       siren sim fit --model MODEL.json RUN_DIR...   (how MODEL predicts the runs)\n\n"
             "Runs W epoch by epoch in the simulator: epoch time and cost from the emulator's\n"
             "planner, platform preset and calibration (the same numbers as `siren run` for the\n"
@@ -58,7 +60,7 @@ static int cmd_sim_fit(int argc, char **argv)
 {
     const char *out = NULL, *model = NULL;
     enum sim_progress form = SIM_PROGRESS_ROUNDS;
-    int verbose = 0;
+    int verbose = 0, all_epochs = 0;
     const char **dirs = calloc((size_t)argc, sizeof *dirs);
     int nd = 0;
     if (!dirs) return 1;
@@ -75,6 +77,7 @@ static int cmd_sim_fit(int argc, char **argv)
                                        argv[i]);
             }
         } else if (!strcmp(argv[i], "--per-run")) verbose = 1;
+        else if (!strcmp(argv[i], "--all-epochs")) all_epochs = 1;
         else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
             usage(stdout);
             free(dirs);
@@ -95,16 +98,18 @@ static int cmd_sim_fit(int argc, char **argv)
         free(dirs);
         return rc ? cmd_fail("sim fit", &e) : 0;
     }
-    rc = sim_loss_model_fit(dirs, nd, form, &m, &e);
+    rc = sim_loss_model_fit(dirs, nd, form, all_epochs, &m, &e);
     if (!rc) rc = sim_loss_model_save(out, &m, &e);
     if (!rc && verbose) rc = print_check(&m, dirs, nd, &e);
     free(dirs);
     if (rc) return cmd_fail("sim fit", &e);
     printf("%s: %s form: loss0 %.4f loss_inf %.4f tau_samples %.1f kappa %.3f beta %.3f "
-           "%s %.3f rmse %.4f (%d epochs of %d runs) -> %s\n",
+           "%s %.3f rmse %.4f (%d epochs of %d runs; %d after a run's lowest loss left out) "
+           "-> %s\n",
            m.workload, sim_progress_name(m.progress), m.loss0, m.loss_inf, m.tau_samples,
            m.kappa, m.beta, m.progress == SIM_PROGRESS_ROUNDS ? "psi" : "gamma",
-           m.progress == SIM_PROGRESS_ROUNDS ? m.psi : m.gamma, m.rmse, m.points, m.runs, out);
+           m.progress == SIM_PROGRESS_ROUNDS ? m.psi : m.gamma, m.rmse, m.points, m.runs,
+           m.dropped, out);
     return 0;
 }
 

@@ -395,41 +395,59 @@ static void logp_grad(const struct drl_cache *c, const double *a, double hi, dou
     }
 }
 
-int drl_train(struct sim *s, const struct sched_train_opts *o, struct drl_policy *out,
-              struct err *e)
+/* The best greedy checkpoint over every start of a training run. */
+struct drl_best {
+    double *params;
+    double score; /* JCT of the greedy episode (with a budget spread: summed over 3 budgets) */
+    int have;
+};
+
+/* Runs the greedy policy at the training budget (or at B / spread, B and B x spread) and keeps
+ * it in best if it reaches the target within budget faster than the best so far. */
+static int checkpoint(struct sim *s, const struct drl_policy *p, double budget, double spread,
+                      struct drl_best *best, struct err *e)
 {
-    memset(out, 0, sizeof *out);
+    struct sim_result g;
+    double score = 0;
+    int ok = 1, rc = 0;
+    for (int b = spread > 1 ? -1 : 0; b <= (spread > 1 ? 1 : 0) && ok; b++) {
+        sim_set_budget(s, budget * pow(spread, b));
+        if ((rc = greedy_episode(s, p, &g, e))) break;
+        ok = g.reached_target && g.within_budget;
+        score += g.jct_s;
+    }
+    sim_set_budget(s, budget);
+    if (!rc && ok && (!best->have || score < best->score)) {
+        memcpy(best->params, p->net.params, p->net.n_params * sizeof *best->params);
+        best->score = score;
+        best->have = 1;
+    }
+    return rc;
+}
+
+/* One policy-gradient run of `episodes` episodes from a fresh network whose mean action is
+ * start (coordinates in [-1, 1]; NULL: the random network), on its own random stream;
+ * checkpoints go to best. */
+static int train_from(struct sim *s, const struct sched_train_opts *o, struct drl_policy *out,
+                      const double *start, int episodes, uint64_t stream, int start_idx,
+                      int n_starts, struct drl_best *best, struct err *e)
+{
     const struct sim_config *cfg = sim_config_of(s);
-    struct drl_meta *m = &out->meta;
+    const struct drl_meta *m = &out->meta;
     struct drl_mlp value = {0};
     struct adam ap = {0}, av = {0};
     struct drl_sample *buf = NULL;
-    double *gp = NULL, *gv = NULL, *best = NULL, best_jct = 0;
+    double *gp = NULL, *gv = NULL;
     size_t *order = NULL;
-    int rc, have_best = 0;
+    int rc;
     const int ppo = o->algo == SCHED_TRAIN_PPO;
     /* cfg is the simulator's live configuration: its budget moves with the spread. */
     const double budget = cfg->budget_usd, spread = o->budget_spread > 1 ? o->budget_spread : 1;
-    const double sig0 = o->sigma_start > 0 ? o->sigma_start : 0.5,
+    const double sig0 = o->sigma_start > 0 ? o->sigma_start : 0.3,
                  sig1 = o->sigma_end > 0 ? o->sigma_end : 0.02;
-    /* Normalisation and reward scale from the grid baseline at this budget. */
-    struct sim_result grid;
-    if ((rc = sim_grid_search(s, &grid, e))) return rc;
-    snprintf(m->workload, sizeof m->workload, "%s", cfg->job.workload);
-    m->budget_usd = cfg->budget_usd;
-    m->target_loss = cfg->target_loss > 0 ? cfg->target_loss : cfg->job.default_target_loss;
-    m->loss0 = cfg->loss.loss0;
-    m->jct_ref_s = grid.jct_s > 0 ? grid.jct_s : 1.0;
-    m->epoch_time_ref_s = grid.epochs ? grid.jct_s / grid.epochs : 1.0;
-    m->max_epochs = cfg->max_epochs;
-    m->n_max = sim_max_functions(s);
-    m->m_min = sim_min_memory_mb(s);
-    m->m_max = cfg->platform.memory_mb_max;
-    m->m_step = cfg->platform.memory_mb_step;
-    m->seed = o->seed;
-    m->episodes = o->episodes;
     struct rng r;
-    rng_seed_stream(&r, o->seed, 0xd71);
+    rng_seed_stream(&r, o->seed, stream);
+    drl_mlp_free(&out->net);
     if ((rc = drl_mlp_init(&out->net, DRL_IN, DRL_HIDDEN, DRL_OUT, &r, 0.1, e)) ||
         (rc = drl_mlp_init(&value, DRL_IN, DRL_HIDDEN, 1, &r, 0.1, e)) ||
         (rc = adam_init(&ap, out->net.n_params, o->lr_policy, e)) ||
@@ -440,12 +458,12 @@ int drl_train(struct sim *s, const struct sched_train_opts *o, struct drl_policy
            *b3 = W3 + DRL_OUT * DRL_HIDDEN;
     /* The log-std starts near the top of its (annealed) range: wide exploration first. */
     b3[2] = b3[3] = 1.0;
-    /* The first policy is the grid baseline: the output layer's weights start at zero and its
-     * mean biases at the grid's static action, so the search starts from (and, through the
-     * greedy checkpoint below, never ends worse than) the best static schedule. */
-    if (!o->cold_start) {
+    /* A warm start: the output layer's weights start at zero and its mean biases at the
+     * starting action, so the first policy is that static schedule. */
+    if (start) {
         memset(W3, 0, (size_t)(DRL_OUT * DRL_HIDDEN) * sizeof *W3);
-        drl_action_unmap(m, grid.actions[0], &b3[0], &b3[1]);
+        b3[0] = start[0];
+        b3[1] = start[1];
     }
     int be = o->batch_episodes > 0 ? o->batch_episodes : 32;
     size_t cap = (size_t)be * (size_t)cfg->max_epochs;
@@ -453,22 +471,14 @@ int drl_train(struct sim *s, const struct sched_train_opts *o, struct drl_policy
     order = malloc(cap * sizeof *order);
     gp = malloc(out->net.n_params * sizeof *gp);
     gv = malloc(value.n_params * sizeof *gv);
-    best = malloc(out->net.n_params * sizeof *best);
-    if (!buf || !order || !gp || !gv || !best) {
+    if (!buf || !order || !gp || !gv) {
         rc = err_set(e, SIREN_ENOMEM, "out of memory");
         goto out;
     }
-    int updates = (o->episodes + be - 1) / be;
-    /* The starting (grid) policy is the first checkpoint (without a budget spread). */
-    {
-        struct sim_result g;
-        if ((rc = greedy_episode(s, out, &g, e))) goto out;
-        if (g.reached_target && g.within_budget && spread <= 1) {
-            memcpy(best, out->net.params, out->net.n_params * sizeof *best);
-            best_jct = g.jct_s;
-            have_best = 1;
-        }
-    }
+    int updates = (episodes + be - 1) / be;
+    /* The starting policy is the first checkpoint (without a budget spread: with one, its
+     * three budgets are checked from the first update on). */
+    if (spread <= 1 && (rc = checkpoint(s, out, budget, 1, best, e))) goto out;
 
     double curve_ret = 0, curve_succ = 0, curve_jct = 0;
     int curve_n = 0, curve_ok = 0;
@@ -590,38 +600,23 @@ int drl_train(struct sim *s, const struct sched_train_opts *o, struct drl_policy
          * reaches the target within budget is kept (a checkpoint, not a change to the
          * gradient). */
         int every = o->greedy_every > 0 ? o->greedy_every : 5;
-        if ((u + 1) % every == 0 || u + 1 == updates) {
-            struct sim_result g;
-            double score = 0;
-            int ok = 1;
-            for (int b = spread > 1 ? -1 : 0; b <= (spread > 1 ? 1 : 0) && ok; b++) {
-                sim_set_budget(s, budget * pow(spread, b));
-                if ((rc = greedy_episode(s, out, &g, e))) goto out;
-                ok = g.reached_target && g.within_budget;
-                score += g.jct_s;
-            }
-            sim_set_budget(s, budget);
-            if (ok && (!have_best || score < best_jct)) {
-                memcpy(best, out->net.params, out->net.n_params * sizeof *best);
-                best_jct = score;
-                have_best = 1;
-            }
-        }
+        if (((u + 1) % every == 0 || u + 1 == updates) &&
+            (rc = checkpoint(s, out, budget, spread, best, e)))
+            goto out;
         if (o->curve && o->print_every > 0 && ((u + 1) % o->print_every == 0 || u + 1 == updates)) {
+            if (n_starts > 1) fprintf(o->curve, "start %d/%d  ", start_idx + 1, n_starts);
             fprintf(o->curve, "update %5d  episodes %7d  sigma_max %6.4f  return %8.4f  success "
                     "%5.3f  jct_s %10.3f  best_greedy_jct_s %10.3f\n",
                     u + 1, (u + 1) * be, exp(hi), curve_ret / curve_n, curve_succ / curve_n,
-                    curve_ok ? curve_jct / curve_ok : (double)NAN, have_best ? best_jct : (double)NAN);
+                    curve_ok ? curve_jct / curve_ok : (double)NAN, best->have ? best->score : (double)NAN);
             /* (with a budget spread, best_greedy_jct_s is the sum over the three budgets) */
             fflush(o->curve);
             curve_ret = curve_succ = curve_jct = 0;
             curve_n = curve_ok = 0;
         }
     }
-    if (have_best) memcpy(out->net.params, best, out->net.n_params * sizeof *best);
 out:
     sim_set_budget(s, budget);
-    free(best);
     free(buf);
     free(order);
     free(gp);
@@ -629,6 +624,53 @@ out:
     adam_free(&ap);
     adam_free(&av);
     drl_mlp_free(&value);
+    return rc;
+}
+
+int drl_train(struct sim *s, const struct sched_train_opts *o, struct drl_policy *out,
+              struct err *e)
+{
+    memset(out, 0, sizeof *out);
+    const struct sim_config *cfg = sim_config_of(s);
+    struct drl_meta *m = &out->meta;
+    struct drl_best best = {0};
+    int rc;
+    /* Normalisation and reward scale from the grid baseline at this budget. */
+    struct sim_result grid;
+    if ((rc = sim_grid_search(s, &grid, e))) return rc;
+    snprintf(m->workload, sizeof m->workload, "%s", cfg->job.workload);
+    m->budget_usd = cfg->budget_usd;
+    m->target_loss = cfg->target_loss > 0 ? cfg->target_loss : cfg->job.default_target_loss;
+    m->loss0 = cfg->loss.loss0;
+    m->jct_ref_s = grid.jct_s > 0 ? grid.jct_s : 1.0;
+    m->epoch_time_ref_s = grid.epochs ? grid.jct_s / grid.epochs : 1.0;
+    m->max_epochs = cfg->max_epochs;
+    m->n_max = sim_max_functions(s);
+    m->m_min = sim_min_memory_mb(s);
+    m->m_max = cfg->platform.memory_mb_max;
+    m->m_step = cfg->platform.memory_mb_step;
+    m->seed = o->seed;
+    m->episodes = o->episodes;
+    /* Starts: the grid baseline's static action first (so the result is never worse than
+     * the best static schedule), then static actions spread log-evenly over n at the grid's
+     * memory size, n = n_max^(k / starts) for k = 1 .. starts - 1 (a faster schedule may lie
+     * in another basin: on lr-ctr the grid's one function is a local optimum that a few
+     * functions more or less cannot leave). The episodes are split evenly. */
+    int n_starts = o->starts > 1 ? o->starts : 1;
+    int per_start = (o->episodes + n_starts - 1) / n_starts;
+    double grid_a[2];
+    drl_action_unmap(m, grid.actions[0], &grid_a[0], &grid_a[1]);
+    if ((rc = drl_mlp_init(&out->net, DRL_IN, DRL_HIDDEN, DRL_OUT, NULL, 0, e))) return rc;
+    best.params = malloc(out->net.n_params * sizeof *best.params);
+    if (!best.params) rc = err_set(e, SIREN_ENOMEM, "out of memory");
+    for (int k = 0; k < n_starts && !rc; k++) {
+        double a[2] = {k ? -1.0 + 2.0 * k / n_starts : grid_a[0], grid_a[1]};
+        /* start 0 keeps the stream of a one-start run, so its bits do not change */
+        rc = train_from(s, o, out, o->cold_start ? NULL : a, per_start, 0xd71 + (uint64_t)k,
+                        k, n_starts, &best, e);
+    }
+    if (!rc && best.have) memcpy(out->net.params, best.params, out->net.n_params * sizeof *best.params);
+    free(best.params);
     if (rc) drl_policy_free(out);
     return rc;
 }
@@ -659,7 +701,8 @@ void sched_train_opts_default(struct sched_train_opts *o)
     o->ppo_epochs = 4;
     o->minibatch = 256;
     o->entropy_coef = 0.0;
-    o->sigma_start = 0.5;
+    o->sigma_start = 0.3;
     o->sigma_end = 0.02;
     o->greedy_every = 5;
+    o->starts = 4;
 }

@@ -171,6 +171,7 @@ int sim_loss_model_save(const char *path, const struct sim_loss_model *m, struct
     cJSON_AddNumberToObject(o, "rmse", m->rmse);
     cJSON_AddNumberToObject(o, "points", m->points);
     cJSON_AddNumberToObject(o, "runs", m->runs);
+    cJSON_AddNumberToObject(o, "epochs_after_lowest_loss_left_out", m->dropped);
     int rc = json_write_file(path, o, e);
     cJSON_Delete(o);
     return rc;
@@ -456,8 +457,28 @@ static void fit_refine(struct sim_loss_model *m, double *x, int fit_beta, const 
     memcpy(x, s[b], sizeof s[b]);
 }
 
+/* Drops each run's epochs after its lowest test loss: where the test loss rises again the run
+ * overfits (or a late one is noise), which the model's monotone curve does not describe, and
+ * fitted to, those epochs pull its asymptote up and make every schedule look slower near the
+ * target. Only trailing epochs go, so each run's effective samples still add up from its
+ * start. Returns the number dropped. */
+static int fit_keep_descent(struct fit_point *pts, int *np)
+{
+    int out = 0, dropped = 0;
+    for (int i = 0; i < *np;) {
+        int j = i, low = i;
+        for (; j < *np && pts[j].run == pts[i].run; j++)
+            if (pts[j].loss <= pts[low].loss) low = j;
+        for (int k = i; k <= low; k++) pts[out++] = pts[k];
+        dropped += j - low - 1;
+        i = j;
+    }
+    *np = out;
+    return dropped;
+}
+
 int sim_loss_model_fit(const char *const *run_dirs, int n_dirs, enum sim_progress form,
-                       struct sim_loss_model *out, struct err *e)
+                       int all_epochs, struct sim_loss_model *out, struct err *e)
 {
     memset(out, 0, sizeof *out);
     struct fit_point *pts;
@@ -465,6 +486,12 @@ int sim_loss_model_fit(const char *const *run_dirs, int n_dirs, enum sim_progres
     char workload[64];
     int rc = fit_read_runs(run_dirs, n_dirs, workload, sizeof workload, &pts, &np, e);
     if (rc) return rc;
+    int dropped = all_epochs ? 0 : fit_keep_descent(pts, &np);
+    if (np < 3) {
+        free(pts);
+        return err_set(e, SIREN_EINVAL, "%d epochs up to each run's lowest loss: at least 3 are "
+                       "needed", np);
+    }
     double *g = malloc((size_t)np * sizeof *g);
     if (!g) {
         free(pts);
@@ -502,6 +529,7 @@ int sim_loss_model_fit(const char *const *run_dirs, int n_dirs, enum sim_progres
     snprintf(m.workload, sizeof m.workload, "%s", workload);
     m.rmse = sqrt(best / np);
     m.points = np;
+    m.dropped = dropped;
     m.runs = n_dirs;
     *out = m;
     free(g);

@@ -63,6 +63,7 @@ struct sim_loss_model {
                       * per-epoch learning-rate decay; 1: none) */
     double rmse;  /* of the fit, in loss units */
     int points, runs;
+    int dropped;  /* epochs after a run's lowest loss, left out of the fit */
 };
 
 /* Effective samples of epoch `epoch` (from 1) of n functions over n_batches mini-batches of
@@ -77,11 +78,12 @@ double sim_loss_needed(const struct sim_loss_model *m, double target);
 /* Fits a model of the given progress form to the epochs.csv and summary.json of `siren run`
  * directories: a grid over the progress parameter (gamma or psi), kappa, tau and (rounds
  * form) beta, refined by Nelder-Mead; loss0 and loss_inf by least squares with
- * 0 <= loss_inf <= loss0. Deterministic. Errors: SIREN_ENOTFOUND / SIREN_EFORMAT naming the
+ * 0 <= loss_inf <= loss0. Unless all_epochs, each run's epochs after its lowest test loss are
+ * left out (overfitting: see fit_keep_descent). Deterministic. Errors: SIREN_ENOTFOUND / SIREN_EFORMAT naming the
  * file and line; SIREN_EINVAL when the runs are of several workloads or have fewer than 3
  * epochs in all. */
 int sim_loss_model_fit(const char *const *run_dirs, int n_dirs, enum sim_progress form,
-                       struct sim_loss_model *out, struct err *e) SIREN_WUR;
+                       int all_epochs, struct sim_loss_model *out, struct err *e) SIREN_WUR;
 /* How a model predicts runs it may not have been fitted to. */
 struct sim_loss_check {
     int epochs;
@@ -216,6 +218,10 @@ struct sched_train_opts {
     double budget_spread;
     /* 1: start from the random initial network instead of the grid baseline's action. */
     int cold_start;
+    /* > 1: that many runs of episodes / starts episodes each, from the grid's action and from
+     * static actions spread over n (see drl_train); the best greedy checkpoint of all wins.
+     * 0 or 1: one run. */
+    int starts;
     enum sched_train_algo algo;
     double gae_lambda;  /* PPO: GAE lambda (REINFORCE uses 1) */
     double ppo_clip;    /* PPO: ratio clip epsilon */
@@ -223,7 +229,7 @@ struct sched_train_opts {
     int minibatch;      /* PPO: steps per minibatch (0: 256) */
     double entropy_coef; /* entropy bonus, annealed linearly to 0 */
     /* The exploration ceiling sigma_max (action coordinates), annealed geometrically from
-     * sigma_start to sigma_end over the run (0: 0.5 and 0.02). */
+     * sigma_start to sigma_end over the run (0: 0.3 and 0.02). */
     double sigma_start, sigma_end;
     int greedy_every;   /* updates between greedy checkpoints (0: 5) */
 };

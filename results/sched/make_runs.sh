@@ -4,12 +4,14 @@
 # -n). Static n sweeps, then the schedules in schedules/ (those of earlier `sched eval`
 # rounds: the region the schedulers choose from), each replayed for as many epochs as it has
 # lines. Outputs: fit-runs/<name>/{epochs.csv,summary.json} (trace.h5 is not kept in git),
-# then models/<workload>.json.
+# then models/<workload>.json. WORKLOADS="textcnn-polarity" limits the workloads (default: all
+# three).
 set -e
 cd "$(dirname "$0")/../.."
 SIREN=${SIREN:-build-sched/siren}
 CAL=results/sched/calibration.json
 OUT=results/sched/fit-runs
+WORKLOADS=${WORKLOADS:-lr-ctr lenet-fashion textcnn-polarity}
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 run() { # name workload-options...
     name=$1; shift
@@ -25,15 +27,21 @@ replay() { # workload workload-options...: every schedules/<workload>-*.txt
         run "$name" "$@" --scheduler "schedule:$f" --max-epochs "$(grep -cv '^#' "$f")"
     done
 }
-LR="--workload lr-ctr --batch 16 --hash-bits 16"
-for n in 1 4 16 64 256; do run lr-ctr-n$n $LR --scheduler static:n=$n,m=1024 --max-epochs 12; done
-replay lr-ctr $LR
-LE="--workload lenet-fashion --batch 256 --eval-rows 2000"
-for n in 1 2 4 8 16 64 200; do run lenet-fashion-n$n $LE --scheduler static:n=$n,m=1792 --max-epochs 6; done
-replay lenet-fashion $LE
-TC="--workload textcnn-polarity"
-for n in 1 2 8 32 128; do run textcnn-polarity-n$n $TC --scheduler static:n=$n,m=1792 --max-epochs 6; done
-replay textcnn-polarity $TC
-for w in lr-ctr lenet-fashion textcnn-polarity; do
+for w in $WORKLOADS; do
+    case $w in
+    lr-ctr)
+        LR="--workload lr-ctr --batch 16 --hash-bits 16"
+        for n in 1 4 16 64 256; do run lr-ctr-n$n $LR --scheduler static:n=$n,m=1024 --max-epochs 12; done
+        replay lr-ctr $LR ;;
+    lenet-fashion)
+        LE="--workload lenet-fashion --batch 256 --eval-rows 2000"
+        for n in 1 2 4 8 16 64 200; do run lenet-fashion-n$n $LE --scheduler static:n=$n,m=1792 --max-epochs 6; done
+        replay lenet-fashion $LE ;;
+    textcnn-polarity)
+        TC="--workload textcnn-polarity"
+        for n in 1 2 8 32 128; do run textcnn-polarity-n$n $TC --scheduler static:n=$n,m=1792 --max-epochs 6; done
+        replay textcnn-polarity $TC ;;
+    *) echo "make_runs.sh: unknown workload $w" >&2; exit 2 ;;
+    esac
     "$SIREN" sim fit --out results/sched/models/$w.json $OUT/$w-*
 done

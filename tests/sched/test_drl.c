@@ -40,6 +40,7 @@ static struct sched_train_opts reinforce_opts(int episodes, uint64_t seed)
     o.lr_policy = 1e-3;
     o.lr_value = 3e-3;
     o.seed = seed;
+    o.starts = 1; /* the gradient itself, not the restarts */
     return o;
 }
 
@@ -99,6 +100,7 @@ static void test_ppo_improves_return_toward_known_optimum(void **state)
     before.episodes = 64;
     before.seed = 5;
     before.cold_start = 1;
+    before.starts = 1; /* the gradient itself, not the restarts */
     after = before;
     after.episodes = 30000;
     assert_int_equal(after.algo, SCHED_TRAIN_PPO);
@@ -120,6 +122,37 @@ static void test_ppo_improves_return_toward_known_optimum(void **state)
     tu_rm_rf(dir);
     free(p0);
     free(p1);
+    free(dir);
+}
+
+/* Restarts: the first start of a run of k starts is the one-start run (same stream, same
+ * episodes), and the best checkpoint is kept over all, so k starts never end worse than one;
+ * the other starts are not copies of it. */
+static void test_restarts_never_worse_than_one_start(void **state)
+{
+    (void)state;
+    struct sim *s = toy_sim();
+    struct sched_train_opts one;
+    sched_train_opts_default(&one);
+    one.episodes = 3000;
+    one.seed = 3;
+    one.starts = 1;
+    struct sched_train_opts three = one;
+    three.episodes = 3 * one.episodes;
+    three.starts = 3;
+    char *dir = tu_mkdtemp();
+    char *p1 = tu_path(dir, "one.json"), *p3 = tu_path(dir, "three.json");
+    struct err e;
+    assert_int_equal(sched_drl_train(s, &one, p1, &e), 0);
+    assert_int_equal(sched_drl_train(s, &three, p3, &e), 0);
+    double j1 = greedy_jct(s, p1), j3 = greedy_jct(s, p3);
+    print_message("greedy JCT one start %.3f s, three starts %.3f s\n", j1, j3);
+    assert_true(isfinite(j1));
+    assert_true(j3 <= j1);
+    sim_close(s);
+    tu_rm_rf(dir);
+    free(p1);
+    free(p3);
     free(dir);
 }
 
@@ -210,6 +243,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_drl_improves_return_toward_known_optimum),
         cmocka_unit_test(test_ppo_improves_return_toward_known_optimum),
+        cmocka_unit_test(test_restarts_never_worse_than_one_start),
         cmocka_unit_test(test_drl_same_seed_same_bits),
         cmocka_unit_test(test_bad_policy_files_and_specs_name_the_input),
     };

@@ -118,9 +118,10 @@ static void test_sim_loss_model_inverts(void **state)
     assert_close(sim_loss_effective(&c.loss, 100, 10, 11, 1), 1000 / 4.0, 1e-12);
 }
 
-/* Writes a run directory whose losses follow model m exactly for the schedule ns. */
-static void write_run(const char *dir, const struct sim_loss_model *m, const int *ns, int epochs,
-                      size_t n_batches, int batch)
+/* Writes a run directory whose losses follow model m exactly for the schedule ns, then
+ * `overfit` more epochs (of the last n) whose loss rises by 0.05 each. */
+static void write_run_overfit(const char *dir, const struct sim_loss_model *m, const int *ns,
+                              int epochs, size_t n_batches, int batch, int overfit)
 {
     assert_int_equal(mkdir(dir, 0755), 0);
     char *path = tu_path(dir, "summary.json");
@@ -139,9 +140,19 @@ static void write_run(const char *dir, const struct sim_loss_model *m, const int
                         "%d,%d,1024,0,1,1,1,1,0.001,0,%.9f,0,-1,%d,0,%zu,0\n", t, ns[t - 1],
                         sim_loss_at(m, eff), ns[t - 1], n_batches);
     }
+    for (int t = epochs + 1; t <= epochs + overfit; t++)
+        len += snprintf(text + len, sizeof text - (size_t)len,
+                        "%d,%d,1024,0,1,1,1,1,0.001,0,%.9f,0,-1,%d,0,%zu,0\n", t, ns[epochs - 1],
+                        sim_loss_at(m, eff) + 0.05 * (t - epochs), ns[epochs - 1], n_batches);
     path = tu_path(dir, "epochs.csv");
     assert_int_equal(tu_write_file(path, text, (size_t)len), 0);
     free(path);
+}
+
+static void write_run(const char *dir, const struct sim_loss_model *m, const int *ns, int epochs,
+                      size_t n_batches, int batch)
+{
+    write_run_overfit(dir, m, ns, epochs, n_batches, batch, 0);
 }
 
 /* sim fit recovers a rounds-form model (with lenet-fashion's learning-rate decay) from runs it
@@ -172,7 +183,7 @@ static void test_sim_fit_recovers_rounds_model(void **state)
     }
     struct sim_loss_model f;
     struct err e;
-    assert_int_equal(sim_loss_model_fit((const char *const *)runs, 4, SIM_PROGRESS_ROUNDS, &f, &e), 0);
+    assert_int_equal(sim_loss_model_fit((const char *const *)runs, 4, SIM_PROGRESS_ROUNDS, 1, &f, &e), 0);
     print_message("fit: psi %.4f kappa %.4f tau %.1f beta %.4f rmse %.2g\n", f.psi, f.kappa,
                   f.tau_samples, f.beta, f.rmse);
     assert_true(f.rmse < 2e-3);
@@ -180,7 +191,7 @@ static void test_sim_fit_recovers_rounds_model(void **state)
     assert_true(fabs(f.psi - m.psi) < 0.05);
     /* The discount form cannot follow these runs as closely. */
     struct sim_loss_model d;
-    assert_int_equal(sim_loss_model_fit((const char *const *)runs, 4, SIM_PROGRESS_DISCOUNT, &d, &e), 0);
+    assert_int_equal(sim_loss_model_fit((const char *const *)runs, 4, SIM_PROGRESS_DISCOUNT, 1, &d, &e), 0);
     assert_true(d.rmse > 3 * f.rmse);
     struct sim_loss_check c[4];
     double rmse;
@@ -200,6 +211,52 @@ static void test_sim_fit_recovers_rounds_model(void **state)
     assert_close(sim_loss_at(&g, need), 0.5, 1e-9);
     free(path);
     for (int i = 0; i < 4; i++) free(runs[i]);
+    tu_rm_rf(dir);
+    free(dir);
+}
+
+/* A run that overfits (its test loss rises after its lowest point) does not bend the fit: those
+ * epochs are left out by default, and with them kept (all_epochs) the same runs fit far
+ * worse. */
+static void test_sim_fit_leaves_out_overfitting_epochs(void **state)
+{
+    (void)state;
+    struct sim_loss_model m = {0};
+    snprintf(m.workload, sizeof m.workload, "textcnn-polarity");
+    m.progress = SIM_PROGRESS_ROUNDS;
+    m.loss0 = 0.69;
+    m.loss_inf = 0.45;
+    m.tau_samples = 20000;
+    m.kappa = 1.0;
+    m.beta = 1.5;
+    m.psi = 0.0;
+    m.lr_decay = 1.0;
+    char *dir = tu_mkdtemp();
+    static const int s1[] = {1, 1, 1, 1}, s2[] = {4, 4, 4, 4}, s3[] = {16, 16, 16, 16};
+    const int *sch[] = {s1, s2, s3};
+    const int overfit[] = {3, 0, 0};
+    char *runs[3];
+    for (int i = 0; i < 3; i++) {
+        char name[16];
+        snprintf(name, sizeof name, "run%d", i);
+        runs[i] = tu_path(dir, name);
+        write_run_overfit(runs[i], &m, sch[i], 4, 192, 50, overfit[i]);
+    }
+    struct sim_loss_model f, all;
+    struct err e;
+    assert_int_equal(sim_loss_model_fit((const char *const *)runs, 3, SIM_PROGRESS_ROUNDS, 0, &f,
+                                        &e), 0);
+    assert_int_equal(sim_loss_model_fit((const char *const *)runs, 3, SIM_PROGRESS_ROUNDS, 1,
+                                        &all, &e), 0);
+    print_message("descent only: rmse %.2g loss_inf %.4f; all epochs: rmse %.2g loss_inf %.4f\n",
+                  f.rmse, f.loss_inf, all.rmse, all.loss_inf);
+    assert_int_equal(f.dropped, 3);
+    assert_int_equal(f.points, 12);
+    assert_int_equal(all.dropped, 0);
+    assert_int_equal(all.points, 15);
+    assert_true(f.rmse < 2e-3);
+    assert_true(all.rmse > 10 * f.rmse);
+    for (int i = 0; i < 3; i++) free(runs[i]);
     tu_rm_rf(dir);
     free(dir);
 }
@@ -229,6 +286,7 @@ int main(void)
         cmocka_unit_test(test_sim_bill_equals_ledger),
         cmocka_unit_test(test_sim_loss_model_inverts),
         cmocka_unit_test(test_sim_fit_recovers_rounds_model),
+        cmocka_unit_test(test_sim_fit_leaves_out_overfitting_epochs),
         cmocka_unit_test(test_sim_stops_at_budget_and_epochs),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
