@@ -8,6 +8,7 @@
 #include "cmd.h"
 #include "sim.h"
 
+#include <float.h>
 #include <getopt.h>
 #include <math.h>
 #include <stdio.h>
@@ -265,7 +266,11 @@ struct row {
     double ratio;      /* r.jct_s / the oracle's */
     double plan_ratio; /* plan.jct_s / the oracle's: the objective every policy planned for */
     double emu_jct_s, emu_cost_usd, emu_loss;
-    int emu_reached, emulated;
+    int emu_reached, emulated, emu_epochs;
+    /* The simulator's clock after each epoch of the planned schedule run whatever the loss:
+     * its time model alone, compared with the emulator's clock after as many epochs. */
+    double clock_s[SIM_MAX_EPOCHS];
+    int clocked;
 };
 
 /* Runs the schedule r took in the emulator (one rank). */
@@ -304,6 +309,7 @@ static int emulate_row(const struct opts *o, const char *dir, struct row *w, int
         w->emu_cost_usd = reps[nrep - 1].total_cost_usd;
         w->emu_loss = reps[nrep - 1].test_loss;
         w->emu_reached = reps[nrep - 1].reached_target;
+        w->emu_epochs = nrep;
     }
     free(reps);
     struct err ig;
@@ -368,6 +374,22 @@ static int replay(struct sim *s, const struct sim_result *plan, double budget_us
     return SIREN_OK;
 }
 
+/* Fills w->clock_s: the planned schedule in s to its end (or the budget), whatever the loss. */
+static int plan_clock(struct sim *s, struct row *w, struct err *e)
+{
+    double target = sim_target_loss(s);
+    sim_set_target_loss(s, DBL_MIN); /* no loss reaches it */
+    sim_reset(s);
+    struct epoch_report rep;
+    int rc = SIREN_OK;
+    w->clocked = 0;
+    for (int k = 0; k < w->plan.epochs && sim_stopped(s) == SIM_RUNNING && !rc; k++)
+        if (!(rc = sim_step(s, w->plan.actions[k], &rep, e)))
+            w->clock_s[w->clocked++] = rep.total_time_s;
+    sim_set_target_loss(s, target);
+    return rc;
+}
+
 static int cmd_sched_eval(int argc, char **argv)
 {
     struct opts o;
@@ -408,7 +430,10 @@ static int cmd_sched_eval(int argc, char **argv)
     }
     free(grid);
     sim_set_target_loss(s, target);
-    for (int i = 0; i < nr && !rc; i++) rc = replay(s, &rows[i].plan, o.su.budget_usd, &rows[i].r, &e);
+    for (int i = 0; i < nr && !rc; i++) {
+        rc = replay(s, &rows[i].plan, o.su.budget_usd, &rows[i].r, &e);
+        if (!rc) rc = plan_clock(s, &rows[i], &e);
+    }
     sim_close(s);
     if (rc) return cmd_fail("sched eval", &e);
     double oracle = NAN, oracle_plan = NAN;
@@ -435,9 +460,10 @@ static int cmd_sched_eval(int argc, char **argv)
     static const char *cols[] = {"policy", "budget_usd", "jct_s", "cost_usd", "final_loss",
                                  "reached_target", "ratio_to_oracle", "epochs", "planned_jct_s",
                                  "planned_ratio", "emu_jct_s", "emu_cost_usd", "emu_final_loss",
-                                 "emu_reached_target", "jct_error_pct", "cost_error_pct"};
+                                 "emu_reached_target", "jct_error_pct", "cost_error_pct",
+                                 "emu_epochs_time_error_pct"};
     struct table t;
-    if (table_init(&t, o.emulate ? 16 : 10, cols)) return 1;
+    if (table_init(&t, o.emulate ? 17 : 10, cols)) return 1;
     cJSON *arr = cJSON_CreateArray();
     for (int i = 0; i < nr; i++) {
         const struct row *w = &rows[i];
@@ -490,6 +516,15 @@ static int cmd_sched_eval(int argc, char **argv)
             cJSON_AddNumberToObject(j, "emu_final_loss", w->emu_loss);
             cJSON_AddBoolToObject(j, "emu_reached_target", w->emu_reached);
             cJSON_AddNumberToObject(j, "jct_error_pct", err_pct);
+            /* The same epochs as the emulator ran: the time model's error alone. */
+            if (w->emu_epochs >= 1 && w->emu_epochs <= w->clocked) {
+                double same =
+                    100.0 * (w->clock_s[w->emu_epochs - 1] - w->emu_jct_s) / w->emu_jct_s;
+                table_setf(&t, (size_t)i, 16, "%+.3f", same);
+                cJSON_AddNumberToObject(j, "emu_epochs_time_error_pct", same);
+            } else {
+                table_setf(&t, (size_t)i, 16, "-");
+            }
         }
         cJSON_AddItemToArray(arr, j);
     }

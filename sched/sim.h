@@ -216,7 +216,7 @@ struct sched_train_opts {
      * simulator's budget), and the kept checkpoint is the best over B / spread, B and
      * B x spread; 1 or less: every episode at B. */
     double budget_spread;
-    /* 1: start from the random initial network instead of the grid baseline's action. */
+    /* 1: every start from a random network (on its own stream) instead of a static action. */
     int cold_start;
     /* > 1: that many runs of episodes / starts episodes each, from the grid's action and from
      * static actions spread over n (see drl_train); the best greedy checkpoint of all wins.
