@@ -155,21 +155,31 @@ static void write_run(const char *dir, const struct sim_loss_model *m, const int
     write_run_overfit(dir, m, ns, epochs, n_batches, batch, 0);
 }
 
+/* A rounds-form model of the given parameters. */
+static struct sim_loss_model rounds_model(const char *workload, double loss0, double loss_inf,
+                                          double tau, double kappa, double beta, double psi,
+                                          double lr_decay)
+{
+    struct sim_loss_model m = {0};
+    snprintf(m.workload, sizeof m.workload, "%s", workload);
+    m.progress = SIM_PROGRESS_ROUNDS;
+    m.loss0 = loss0;
+    m.loss_inf = loss_inf;
+    m.tau_samples = tau;
+    m.kappa = kappa;
+    m.beta = beta;
+    m.psi = psi;
+    m.lr_decay = lr_decay;
+    return m;
+}
+
 /* sim fit recovers a rounds-form model (with lenet-fashion's learning-rate decay) from runs it
  * generated, and the check of that model on the runs is exact; a model file round-trips. */
 static void test_sim_fit_recovers_rounds_model(void **state)
 {
     (void)state;
-    struct sim_loss_model m = {0};
-    snprintf(m.workload, sizeof m.workload, "lenet-fashion");
-    m.progress = SIM_PROGRESS_ROUNDS;
-    m.loss0 = 2.3;
-    m.loss_inf = 0.35;
-    m.tau_samples = 1500;
-    m.kappa = 0.5;
-    m.beta = 2.0;
-    m.psi = 0.2;
-    m.lr_decay = 0.75; /* the workload's, which the fit takes from the workload table */
+    /* lr_decay 0.75: the workload's, which the fit takes from the workload table */
+    struct sim_loss_model m = rounds_model("lenet-fashion", 2.3, 0.35, 1500, 0.5, 2.0, 0.2, 0.75);
     char *dir = tu_mkdtemp();
     static const int s1[] = {2, 2, 2, 2, 2, 2}, s2[] = {16, 16, 16, 16, 16, 16},
                      s3[] = {64, 8, 4, 1, 1, 1}, s4[] = {200, 200, 200, 200, 200, 200};
@@ -221,16 +231,7 @@ static void test_sim_fit_recovers_rounds_model(void **state)
 static void test_sim_fit_leaves_out_overfitting_epochs(void **state)
 {
     (void)state;
-    struct sim_loss_model m = {0};
-    snprintf(m.workload, sizeof m.workload, "textcnn-polarity");
-    m.progress = SIM_PROGRESS_ROUNDS;
-    m.loss0 = 0.69;
-    m.loss_inf = 0.45;
-    m.tau_samples = 20000;
-    m.kappa = 1.0;
-    m.beta = 1.5;
-    m.psi = 0.0;
-    m.lr_decay = 1.0;
+    struct sim_loss_model m = rounds_model("textcnn-polarity", 0.69, 0.45, 20000, 1.0, 1.5, 0.0, 1.0);
     char *dir = tu_mkdtemp();
     static const int s1[] = {1, 1, 1, 1}, s2[] = {4, 4, 4, 4}, s3[] = {16, 16, 16, 16};
     const int *sch[] = {s1, s2, s3};
