@@ -13,22 +13,22 @@ $p1 << EOD
 0.0133333333 0.193187074
 EOD
 $p2 << EOD
-0.00389654007 44.1025857
+0.0086198693 29.6683905
 EOD
 $p3 << EOD
-0.00389654007 44.1025857
+0.0195076379 28.0249709
 EOD
 $p4 << EOD
-0.0119756458 37.6735398
+0.011775637 35.8198751
 EOD
 $p5 << EOD
-0.00389654007 44.1025857
+0.012831885 36.9904881
 EOD
 $p6 << EOD
-0.00389654007 44.1025857
+0.0233998321 33.5909651
 EOD
 $p7 << EOD
-0.00389654007 44.1025857
+0.00436410351 22.1512929
 EOD
 $p8 << EOD
 0.0032994045 44.1084534
@@ -42,5 +42,5 @@ plot $p0 with points pt 7 ps 2 title 'm4.large x2', \
      $p4 with points pt 13 ps 2 title 'sim oracle', \
      $p5 with points pt 7 ps 2 title 'siren drl', \
      $p6 with points pt 5 ps 2 title 'siren grid', \
-     $p7 with points pt 9 ps 2 title 'siren at cost of m4.large x2 drl', \
+     $p7 with points pt 8 ps 2 title 'siren at cost of m4.large x2 drl (not reached)', \
      $p8 with points pt 11 ps 2 title 'siren at cost of m4.large x2 grid'

@@ -7,16 +7,16 @@ set ylabel 'time to target loss (s); hollow: not reached, total time'
 set grid
 set key outside right top
 $p0 << EOD
-0.0038935359 44.1525857
+0.00858202339 29.7683905
 EOD
 $p1 << EOD
-0.0038935359 44.1525857
+0.0195038462 28.0749709
 EOD
 $p2 << EOD
-0.0116944744 38.7967141
+0.0117194078 36.0649977
 EOD
 $p3 << EOD
-0.0117230911 37.7235398
+0.0117196078 35.8698751
 EOD
 set offsets graph 0.05, graph 0.05, graph 0.05, graph 0.05
 plot $p0 with points pt 7 ps 2 title 'sim drl', \

@@ -7,16 +7,16 @@ set ylabel 'time to target loss (s); hollow: not reached, total time'
 set grid
 set key outside right top
 $p0 << EOD
-0.0437928997 566.553484
+0.0444670308 531.462209
 EOD
 $p1 << EOD
-0.0437928997 566.553484
+0.0440773992 494.062023
 EOD
 $p2 << EOD
-0.039680726 624.699547
+0.0441217993 532.12323
 EOD
 $p3 << EOD
-0.0342975908 622.215667
+0.0343057408 525.901421
 EOD
 set offsets graph 0.05, graph 0.05, graph 0.05, graph 0.05
 plot $p0 with points pt 7 ps 2 title 'sim drl', \
