@@ -1714,11 +1714,13 @@ int job_epoch(struct job *j, int n, int memory_mb, struct epoch_report *rep, str
     }
     row[len++] = '\n';
     row[len] = '\0';
+    /* The checkpoint commits the epoch; only then may its parameter versions go (a resume
+     * from the previous checkpoint would run this epoch again from its version 0), and only
+     * then does its row appear in epochs.csv, so that a row there is an epoch a resume
+     * continues after (the checkpoint carries the row for the resumed epochs.csv). */
+    if ((rc = checkpoint_put(j, inv0, ops0, row, e))) goto out;
     fputs(row, j->epochs_csv);
     fflush(j->epochs_csv);
-    /* The checkpoint commits the epoch; only then may its parameter versions go (a resume
-     * from the previous checkpoint would run this epoch again from its version 0). */
-    if ((rc = checkpoint_put(j, inv0, ops0, row, e))) goto out;
     drop_versions(j, prefix);
     if (!j->cfg.quiet)
         LOG_INFO("run", "epoch %d: n=%d m=%d loss %.4f acc %.4f time %.2f s cost $%.6f "
