@@ -49,6 +49,11 @@ int bench_job(const struct job_config *cfg, const char *spec, int max_epochs,
 int bench_mpi_init(int *argc, char ***argv);
 void bench_mpi_finalize(void);
 
+/* Sorts v[0..n) ascending (repetitions, before their min / median / max are read). */
+void bench_sort(double *v, size_t n);
+/* The median of v[0..n) (n >= 1; sorts v; the mean of the middle two when n is even). */
+double bench_median(double *v, size_t n);
+
 /* Writes "machine: ..., commit: ..., date: ..." lines (markdown comments) describing this run. */
 void bench_write_header(FILE *f, const char *suite, const char *config);
 

@@ -31,6 +31,20 @@ static void cpu_model(char *buf, size_t len)
     fclose(f);
 }
 
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+void bench_sort(double *v, size_t n) { qsort(v, n, sizeof *v, cmp_double); }
+
+double bench_median(double *v, size_t n)
+{
+    bench_sort(v, n);
+    return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+
 void bench_write_header(FILE *f, const char *suite, const char *config)
 {
     struct utsname u;

@@ -151,19 +151,6 @@ static void usage(FILE *f)
                "         (default 3): medians, and the per-pair ratio's median and range.\n");
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-/* The median of v[0..n) (sorts v). */
-static double median_of(double *v, int n)
-{
-    qsort(v, (size_t)n, sizeof *v, cmp_double);
-    return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
-}
-
 /* The host's 1-minute load average, or -1: the machine is shared, so the report says how
  * busy it was. */
 static double load_1min(void)
@@ -260,10 +247,10 @@ int bench_emu_main(int argc, char **argv)
             if (ratio[r] > ratio_hi) ratio_hi = ratio[r];
         }
         if (k == 0) {
-            ratio_med = median_of(ratio, n_reps);
-            train_med = median_of(train_s, n_reps);
+            ratio_med = bench_median(ratio, (size_t)n_reps);
+            train_med = bench_median(train_s, (size_t)n_reps);
         }
-        m.epoch_s = median_of(emu_s, n_reps);
+        m.epoch_s = bench_median(emu_s, (size_t)n_reps);
         if ((rc = table_add_row(&t))) break;
         size_t row = t.nrows - 1;
         table_setf(&t, row, 0, "%s", cases[k].name);
@@ -283,9 +270,9 @@ int bench_emu_main(int argc, char **argv)
             table_setf(&t, row, 13, "%.3f", ratio_hi);
             /* With more ranks the sandboxes' CPU time is spent elsewhere. */
             if (size == 1) {
-                table_setf(&t, row, 14, "%.2f", median_of(emu_cpu, n_reps));
-                table_setf(&t, row, 15, "%.2f", median_of(train_cpu, n_reps));
-                table_setf(&t, row, 16, "%.3f", median_of(cpu_ratio, n_reps));
+                table_setf(&t, row, 14, "%.2f", bench_median(emu_cpu, (size_t)n_reps));
+                table_setf(&t, row, 15, "%.2f", bench_median(train_cpu, (size_t)n_reps));
+                table_setf(&t, row, 16, "%.3f", bench_median(cpu_ratio, (size_t)n_reps));
             }
         }
     }

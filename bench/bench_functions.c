@@ -23,16 +23,10 @@ struct stats {
     double min_ms, median_ms, max_ms;
 };
 
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
 static struct stats stats_of(double *v, int n)
 {
-    qsort(v, (size_t)n, sizeof *v, cmp_double);
-    struct stats s = {v[0], n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]), v[n - 1]};
+    double median = bench_median(v, (size_t)n);
+    struct stats s = {v[0], median, v[n - 1]};
     return s;
 }
 

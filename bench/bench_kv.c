@@ -195,12 +195,6 @@ static int run_once(struct ctx *c, enum method m, int check, double *seconds, st
     return SIREN_OK;
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
 static int write_outputs(const struct table *t, const char *dir, const char *config,
                          const char *footer, struct err *e)
 {
@@ -338,7 +332,7 @@ int bench_kv_main(int argc, char **argv)
             for (int col = 4; col < 9; col++) table_setf(&t, row, col, "n/a (%s)", redis_why);
             continue;
         }
-        qsort(secs[m], (size_t)reps, sizeof(double), cmp_double);
+        bench_sort(secs[m], (size_t)reps);
         double med_s = secs[m][reps / 2];
         median_mb_s[m] = bytes / med_s / 1e6;
         table_setf(&t, row, 3, "%d", reps);

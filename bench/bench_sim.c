@@ -10,11 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int cmp_d(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
 
 /* Runs n epochs; returns epochs per second. */
 static int measure(struct sim *s, const struct sched_action *acts, int n_acts, long n,
@@ -90,7 +85,7 @@ int bench_sim_main(int argc, char **argv)
             if (!rc) rc = measure(s, acts, NA, n / 10, &ignore, &e); /* warm-up */
             for (int k = 0; k < reps && !rc; k++) rc = measure(s, acts, NA, n, &v[k], &e);
             if (!rc) {
-                qsort(v, (size_t)reps, sizeof *v, cmp_d);
+                bench_sort(v, (size_t)reps);
                 if (table_add_row(&t)) rc = err_set(&e, SIREN_ENOMEM, "out of memory");
                 table_setf(&t, row, 0, "%s", jobs[j].w);
                 table_setf(&t, row, 1, "%s", exact ? "planner" : "closed-form");

@@ -475,7 +475,6 @@ static int run_one(struct runner *R, const cJSON *section, const cJSON *run, con
     size_t first_row = R->rows->n;
 
     if (!strcmp(command, "sched-eval")) {
-        size_t first = R->rows->n;
         /* Rows move when the list grows: the reference is looked up after reading. */
         rc = read_eval(R, label, dir, sname, workload, platform, e);
         const cJSON *same = get(run, "same_cost_as");
@@ -485,7 +484,7 @@ static int run_one(struct runner *R, const cJSON *section, const cJSON *run, con
              * checked after each epoch, so a schedule whose first epoch costs more ends over
              * it, and that is not "the same cost". */
             const struct suite_row *ref = group_row(R, sname, workload, platform, same->valuestring);
-            for (size_t i = first; i < R->rows->n; i++) {
+            for (size_t i = first_row; i < R->rows->n; i++) {
                 struct suite_row *r = &R->rows->v[i];
                 snprintf(r->same_cost_as, sizeof r->same_cost_as, "%s", same->valuestring);
                 if (ref && r->reached_target && ref->reached_target &&
@@ -510,7 +509,8 @@ static int run_one(struct runner *R, const cJSON *section, const cJSON *run, con
     size_t base = strlen(R->out_dir);
     for (size_t i = first_row; !rc && i < R->rows->n; i++) {
         char *d = R->rows->v[i].run_dir;
-        if (!strncmp(d, R->out_dir, base) && d[base] == '/') memmove(d, d + base + 1, strlen(d + base));
+        if (!strncmp(d, R->out_dir, base) && d[base] == '/')
+            memmove(d, d + base + 1, strlen(d + base));
     }
 out:
     argv_free(&a);

@@ -355,10 +355,10 @@ static int run_args(int argc, char **argv, int resume, const char *resume_out)
     if (!rc) {
         if (rank == 0) {
             struct sched_action a;
-            if (asp && !(rc = sched_next(pol, NULL, &a, &e)))
-                rc = job_run_asp(j, a.n, a.memory_mb, (int)max_epochs, cfg.budget_usd, &e);
-            else if (!asp)
+            if (!asp)
                 rc = sched_drive(pol, j, (int)max_epochs, cfg.budget_usd, NULL, &e);
+            else if (!(rc = sched_next(pol, NULL, &a, &e)))
+                rc = job_run_asp(j, a.n, a.memory_mb, (int)max_epochs, cfg.budget_usd, &e);
             struct err fe;
             int frc = job_finish(j, &fe);
             if (!rc && frc) {

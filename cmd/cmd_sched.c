@@ -351,41 +351,33 @@ static int tune_heuristic(struct sim *s, struct row *w, struct err *e)
     return rc;
 }
 
-/* The planned schedule replayed in s at its current (real) target: it stops there or at the
- * schedule's end, as the emulator's replay does. */
-static int replay(struct sim *s, const struct sim_result *plan, double budget_usd,
-                  struct sim_result *out, struct err *e)
+/* The planned schedule replayed in s as the emulator replays it: w->r is the schedule cut
+ * where it first reaches target (or whole), and w->clock_s the simulator's clock after each
+ * epoch of the whole schedule (or up to the budget) whatever the loss, its time model alone. */
+static int replay(struct sim *s, struct row *w, double target, double budget_usd, struct err *e)
 {
+    const struct sim_result *plan = &w->plan;
+    struct sim_result *out = &w->r;
     memset(out, 0, sizeof *out);
-    sim_reset(s);
-    struct epoch_report rep = {0};
-    for (int k = 0; k < plan->epochs && sim_stopped(s) == SIM_RUNNING; k++) {
-        int rc = sim_step(s, plan->actions[k], &rep, e);
-        if (rc) return rc;
-        out->actions[k] = plan->actions[k];
-        out->epochs = k + 1;
-    }
-    out->jct_s = rep.total_time_s;
-    out->cost_usd = rep.total_cost_usd;
-    out->final_loss = out->epochs ? rep.test_loss : plan->final_loss;
-    out->reached_target = out->epochs && rep.reached_target;
-    out->within_budget = budget_usd <= 0 || rep.total_cost_usd <= budget_usd;
-    out->stop = sim_stopped(s);
-    return SIREN_OK;
-}
-
-/* Fills w->clock_s: the planned schedule in s to its end (or the budget), whatever the loss. */
-static int plan_clock(struct sim *s, struct row *w, struct err *e)
-{
-    double target = sim_target_loss(s);
-    sim_set_target_loss(s, DBL_MIN); /* no loss reaches it */
+    out->final_loss = plan->final_loss;
+    w->clocked = 0;
+    sim_set_target_loss(s, DBL_MIN); /* no loss reaches it: the whole schedule runs */
     sim_reset(s);
     struct epoch_report rep;
     int rc = SIREN_OK;
-    w->clocked = 0;
-    for (int k = 0; k < w->plan.epochs && sim_stopped(s) == SIM_RUNNING && !rc; k++)
-        if (!(rc = sim_step(s, w->plan.actions[k], &rep, e)))
-            w->clock_s[w->clocked++] = rep.total_time_s;
+    for (int k = 0; k < plan->epochs && sim_stopped(s) == SIM_RUNNING; k++) {
+        if ((rc = sim_step(s, plan->actions[k], &rep, e))) break;
+        w->clock_s[w->clocked++] = rep.total_time_s;
+        if (out->reached_target) continue; /* cut: the emulator stops there */
+        out->actions[k] = plan->actions[k];
+        out->epochs = k + 1;
+        out->jct_s = rep.total_time_s;
+        out->cost_usd = rep.total_cost_usd;
+        out->final_loss = rep.test_loss;
+        out->reached_target = rep.test_loss <= target;
+        out->within_budget = budget_usd <= 0 || rep.total_cost_usd <= budget_usd;
+    }
+    out->stop = out->reached_target ? SIM_TARGET : sim_stopped(s);
     sim_set_target_loss(s, target);
     return rc;
 }
@@ -429,11 +421,7 @@ static int cmd_sched_eval(int argc, char **argv)
         nr++;
     }
     free(grid);
-    sim_set_target_loss(s, target);
-    for (int i = 0; i < nr && !rc; i++) {
-        rc = replay(s, &rows[i].plan, o.su.budget_usd, &rows[i].r, &e);
-        if (!rc) rc = plan_clock(s, &rows[i], &e);
-    }
+    for (int i = 0; i < nr && !rc; i++) rc = replay(s, &rows[i], target, o.su.budget_usd, &e);
     sim_close(s);
     if (rc) return cmd_fail("sched eval", &e);
     double oracle = NAN, oracle_plan = NAN;
@@ -541,10 +529,10 @@ static int cmd_sched_eval(int argc, char **argv)
         if (f) {
             bench_write_header(f, "sched eval", o.su.workload);
             fprintf(f, "budget $%g, target loss %g, max %d epochs. Every policy planned its "
-                    "schedule to reach %.4f (%g RMSE of the loss model below the target, at most half "
-                    "the way to its asymptote); the "
-                    "rows are that schedule replayed to the target (it stops there), in the "
-                    "simulator and, with --emulate, in the emulator. planned_jct_s and "
+                    "schedule to reach %.4f (%g RMSE of the loss model below the target, at most "
+                    "half the way to its asymptote); the rows are that schedule replayed to the "
+                    "target (it stops there), in the simulator and, with --emulate, in the "
+                    "emulator. planned_jct_s and "
                     "planned_ratio are the planned schedule's time to the planned target and its "
                     "ratio to the oracle's, the objective every policy optimised.\n\n",
                     o.su.budget_usd, target, o.su.max_epochs, plan_target, o.plan_margin);

@@ -1595,6 +1595,30 @@ static int exchange(struct job *j, char **msgs, const struct plan_epoch *p,
     return SIREN_OK;
 }
 
+/* An epoch's epochs.csv row, newline included (the fault columns when faults are on);
+ * budget_usd <= 0: no budget, written as -1. */
+static int epoch_row(const struct job *j, const struct epoch_report *rep, double budget_usd,
+                     char *row, size_t size, struct err *e)
+{
+    int len = snprintf(row, size, "%d,%d,%d,%d,%.6f,%.6f,%.6f,%.6f,%.9f,%.6f,%.6f,%.6f,%.9f,%d,%d,"
+                       "%lld,%lld",
+                       rep->epoch, rep->n, rep->memory_mb, rep->warm, rep->time_s, rep->fetch_s,
+                       rep->compute_s, rep->update_s, rep->cost_usd, rep->train_loss,
+                       rep->test_loss, rep->test_accuracy,
+                       budget_usd > 0 ? rep->budget_left_usd : -1.0, rep->invocations,
+                       rep->failed_invocations, (long long)rep->versions,
+                       (long long)rep->stale_reads);
+    if (j->faults_on && len > 0 && (size_t)len < size)
+        len += snprintf(row + len, size - (size_t)len, ",%d,%d,%d,%d,%d,%d,%d,%d",
+                        rep->crashes, rep->kv_failures, rep->retries, rep->stragglers,
+                        rep->kv_errors, rep->throttled, rep->lost_functions, rep->failed_steps);
+    if (len < 0 || (size_t)len + 2 > size)
+        return err_set(e, SIREN_ENOMEM, "epoch %d: the epochs.csv row does not fit", rep->epoch);
+    row[len++] = '\n';
+    row[len] = '\0';
+    return SIREN_OK;
+}
+
 int job_epoch(struct job *j, int n, int memory_mb, struct epoch_report *rep, struct err *e)
 {
     memset(rep, 0, sizeof *rep);
@@ -1699,21 +1723,7 @@ int job_epoch(struct job *j, int n, int memory_mb, struct epoch_report *rep, str
     j->ftot.failed_steps += rep->failed_steps;
     if ((rc = owner_check(j, e))) goto out;
     char row[512];
-    int len = snprintf(row, sizeof row, "%d,%d,%d,%d,%.6f,%.6f,%.6f,%.6f,%.9f,%.6f,%.6f,%.6f,%.9f,%d,%d,%lld,%lld",
-            rep->epoch, n, memory_mb, rep->warm, rep->time_s, rep->fetch_s, rep->compute_s,
-            rep->update_s, rep->cost_usd, rep->train_loss, rep->test_loss, rep->test_accuracy,
-            j->cfg.budget_usd > 0 ? rep->budget_left_usd : -1.0, rep->invocations,
-            rep->failed_invocations, (long long)rep->versions, (long long)rep->stale_reads);
-    if (j->faults_on && len > 0 && (size_t)len < sizeof row)
-        len += snprintf(row + len, sizeof row - (size_t)len, ",%d,%d,%d,%d,%d,%d,%d,%d",
-                        rep->crashes, rep->kv_failures, rep->retries, rep->stragglers,
-                        rep->kv_errors, rep->throttled, rep->lost_functions, rep->failed_steps);
-    if (len < 0 || (size_t)len + 2 > sizeof row) {
-        rc = err_set(e, SIREN_ENOMEM, "epoch %d: the epochs.csv row does not fit", j->epoch);
-        goto out;
-    }
-    row[len++] = '\n';
-    row[len] = '\0';
+    if ((rc = epoch_row(j, rep, j->cfg.budget_usd, row, sizeof row, e))) goto out;
     /* The checkpoint commits the epoch; only then may its parameter versions go (a resume
      * from the previous checkpoint would run this epoch again from its version 0), and only
      * then does its row appear in epochs.csv, so that a row there is an epoch a resume
@@ -1795,9 +1805,8 @@ static void asp_cost_until(const struct job *j, const struct plan_epoch *p,
             asp_invocation(j, p, i, inv, dead_at[i], memory_mb, &ei, &t_inv);
             if (!ei.ran || t_inv > T) continue;
             double stop = ei.stop_s < T ? ei.stop_s : T;
-            double billed_ms = platform_billed_ms(pf, (stop - ei.start_s) * 1e3, ei.init_ms);
-            double gb_s = billed_ms / 1000.0 * (memory_mb / 1024.0);
-            total += gb_s * pf->price_usd_per_gb_s + pf->price_usd_per_request;
+            total += platform_invocation_cost_usd(pf, memory_mb, (stop - ei.start_s) * 1e3,
+                                                  ei.init_ms);
             out->invocations++;
             out->warm += !ei.cold;
             out->failed += (ei.status == TRACE_FAILED || ei.status == TRACE_TIMED_OUT) &&
@@ -1857,8 +1866,8 @@ static int asp_trace(struct job *j, const struct plan_epoch *p, const struct ste
             ti.v_start_s = t_inv;
             ti.v_end_s = stop;
             ti.billed_ms = platform_billed_ms(pf, (stop - ei.start_s) * 1e3, ei.init_ms);
-            ti.cost_usd = ti.billed_ms / 1000.0 * (memory_mb / 1024.0) * pf->price_usd_per_gb_s +
-                          pf->price_usd_per_request;
+            ti.cost_usd = platform_invocation_cost_usd(pf, memory_mb, (stop - ei.start_s) * 1e3,
+                                                       ei.init_ms);
             ti.compute_factor = 1.0;
             snprintf(ti.error, sizeof ti.error, "%s", error);
             if (trace_add_invocation(&j->trace, &ti)) return err_set(e, SIREN_ENOMEM, "out of memory");
@@ -2063,18 +2072,7 @@ int job_run_asp(struct job *j, int n, int memory_mb, int passes, double budget_u
         }
         rep->reached_target = j->reached_target;
         char row[512];
-        int len = snprintf(row, sizeof row, "%d,%d,%d,%d,%.6f,%.6f,%.6f,%.6f,%.9f,%.6f,%.6f,%.6f,"
-                           "%.9f,%d,%d,%lld,%lld\n",
-                           rep->epoch, n, memory_mb, rep->warm, rep->time_s, rep->fetch_s,
-                           rep->compute_s, rep->update_s, rep->cost_usd, rep->train_loss,
-                           rep->test_loss, rep->test_accuracy,
-                           budget_usd > 0 ? rep->budget_left_usd : -1.0, rep->invocations,
-                           rep->failed_invocations, (long long)rep->versions,
-                           (long long)rep->stale_reads);
-        if (len < 0 || (size_t)len >= sizeof row) {
-            rc = err_set(e, SIREN_ENOMEM, "pass %d: the epochs.csv row does not fit", k + 1);
-            goto out;
-        }
+        if ((rc = epoch_row(j, rep, budget_usd, row, sizeof row, e))) goto out;
         fputs(row, j->epochs_csv);
         fflush(j->epochs_csv);
         rows_done = k + 1;

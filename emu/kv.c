@@ -555,15 +555,24 @@ int kv_put_iov(struct kv *kv, const char *key, const struct kv_iov *iov, int n)
     if (kv->ops->put_iov) {
         rc = kv->ops->put_iov(kv->state, key, iov, n, &kv->err);
     } else {
-        uint8_t *all = malloc(len ? len : 1);
+        uint8_t *all = kv_iov_gather(iov, n, &len);
         if (!all) return finish(kv, err_set(&kv->err, SIREN_ENOMEM, "key '%s': out of memory", key));
-        for (size_t at = 0, i = 0; i < (size_t)n; at += iov[i].len, i++)
-            if (iov[i].len) memcpy(all + at, iov[i].base, iov[i].len);
         rc = kv->ops->put(kv->state, key, all, len, &kv->err);
         free(all);
     }
     if (!rc) kv->stats.bytes_in += len;
     return finish(kv, rc);
+}
+
+uint8_t *kv_iov_gather(const struct kv_iov *iov, int n, size_t *len)
+{
+    *len = 0;
+    for (int i = 0; i < n; i++) *len += iov[i].len;
+    uint8_t *all = malloc(*len ? *len : 1);
+    if (!all) return NULL;
+    for (size_t at = 0, i = 0; i < (size_t)n; at += iov[i].len, i++)
+        if (iov[i].len) memcpy(all + at, iov[i].base, iov[i].len);
+    return all;
 }
 
 int kv_get_iov(struct kv *kv, const char *key, const struct kv_iov *iov, int n)

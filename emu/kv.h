@@ -137,6 +137,9 @@ int kv_put_iov(struct kv *kv, const char *key, const struct kv_iov *iov, int n) 
  * (read it with kv_get_into() instead); other errors as kv_get(). On any failure the pieces
  * may hold part of an object. */
 int kv_get_iov(struct kv *kv, const char *key, const struct kv_iov *iov, int n) SIREN_WUR;
+/* The pieces iov[0..n) laid end to end in one new buffer (free()), their total length in
+ * *len; NULL when out of memory. For backends (and callers) that need the object whole. */
+uint8_t *kv_iov_gather(const struct kv_iov *iov, int n, size_t *len);
 /* All keys that start with prefix ("" for all), sorted (see struct kv_keys). The prefix
  * follows the key rules except that it may be empty, may end in '/' and its last segment may
  * be partial. Errors: SIREN_EINVAL, SIREN_EIO, SIREN_EBACKEND, SIREN_ENETWORK, SIREN_ENOMEM. */

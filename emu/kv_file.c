@@ -336,12 +336,9 @@ static int file_put_iov(void *state, const char *key, const struct kv_iov *iov, 
 {
     struct file_kv *s = state;
     if (n + 1 > IOV_MAX_PIECES) { /* more pieces than this path takes: one buffer */
-        size_t len = 0;
-        for (int i = 0; i < n; i++) len += iov[i].len;
-        uint8_t *all = malloc(len ? len : 1);
+        size_t len;
+        uint8_t *all = kv_iov_gather(iov, n, &len);
         if (!all) return err_set(e, SIREN_ENOMEM, "key '%s': out of memory", key);
-        for (size_t at = 0, i = 0; i < (size_t)n; at += iov[i].len, i++)
-            if (iov[i].len) memcpy(all + at, iov[i].base, iov[i].len);
         int rc = file_put(state, key, all, len, e);
         free(all);
         return rc;

@@ -223,23 +223,20 @@ static long child_hwm_kb(const struct sandbox *sb)
     return (long)keyed_value(buf, "VmHWM:");
 }
 
-/* Resident set in bytes from /proc/PID/statm (second field, pages); -1 when gone. */
-static long long proc_rss_bytes(pid_t pid)
-{
-    char path[64], buf[128];
-    snprintf(path, sizeof path, "/proc/%ld/statm", (long)pid);
-    if (read_text(path, buf, sizeof buf) <= 0) return -1;
-    char *p = strchr(buf, ' ');
-    if (!p) return -1;
-    return strtoll(p + 1, NULL, 10) * (long long)sysconf(_SC_PAGESIZE);
-}
-
-/* The child's resident set in bytes, through its kept statm fd; -1 when gone. */
+/* The child's resident set in bytes from /proc/PID/statm (second field, pages), through its
+ * kept statm fd (or by path when it could not be opened); -1 when gone. */
 static long long child_rss_bytes(const struct sandbox *sb)
 {
-    if (sb->statm_fd < 0) return proc_rss_bytes(sb->pid);
     char buf[128];
-    if (pread_text(sb->statm_fd, buf, sizeof buf) <= 0) return -1;
+    ssize_t got;
+    if (sb->statm_fd >= 0) {
+        got = pread_text(sb->statm_fd, buf, sizeof buf);
+    } else {
+        char path[64];
+        snprintf(path, sizeof path, "/proc/%ld/statm", (long)sb->pid);
+        got = read_text(path, buf, sizeof buf);
+    }
+    if (got <= 0) return -1;
     char *p = strchr(buf, ' ');
     if (!p) return -1;
     return strtoll(p + 1, NULL, 10) * (long long)sysconf(_SC_PAGESIZE);
@@ -999,15 +996,21 @@ static void set_cpu_rlimit(const struct sandbox *sb, double cpu_now_ms)
     (void)prlimit(sb->pid, RLIMIT_CPU, &rl, NULL);
 }
 
+/* The event as JSON text for the *_text invokers (*text NULL for no event). */
+static int event_text(const cJSON *event, char **text, struct sandbox_result *res, struct err *e)
+{
+    *text = event ? cJSON_PrintUnformatted(event) : NULL;
+    if (!event || *text) return SIREN_OK;
+    sandbox_result_init(res);
+    return err_set(e, SIREN_ENOMEM, "sandbox: event frame");
+}
+
 int sandbox_invoke(struct sandbox *sb, const char *handler, const cJSON *event,
                    struct sandbox_result *res, struct err *e)
 {
-    char *text = event ? cJSON_PrintUnformatted(event) : NULL;
-    if (event && !text) {
-        sandbox_result_init(res);
-        return err_set(e, SIREN_ENOMEM, "sandbox: event frame");
-    }
-    int rc = sandbox_invoke_text(sb, handler, text, res, e);
+    char *text;
+    int rc = event_text(event, &text, res, e);
+    if (!rc) rc = sandbox_invoke_text(sb, handler, text, res, e);
     free(text);
     return rc;
 }
@@ -1200,12 +1203,9 @@ int sandbox_pool_invoke(struct sandbox_pool *pool, const struct sandbox_opts *op
                         const char *handler, const cJSON *event, struct sandbox_result *res,
                         struct err *e)
 {
-    char *text = event ? cJSON_PrintUnformatted(event) : NULL;
-    if (event && !text) {
-        sandbox_result_init(res);
-        return err_set(e, SIREN_ENOMEM, "sandbox: event frame");
-    }
-    int rc = sandbox_pool_invoke_text(pool, opts, handler, text, res, e);
+    char *text;
+    int rc = event_text(event, &text, res, e);
+    if (!rc) rc = sandbox_pool_invoke_text(pool, opts, handler, text, res, e);
     free(text);
     return rc;
 }

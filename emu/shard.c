@@ -13,7 +13,6 @@
 #define SHARD_MAGIC "SRNSHRD1"
 #define PARAMS_MAGIC "SRNPRMS1"
 #define SHARD_HEADER 64
-#define PARAMS_HEADER 32
 
 static size_t align8(size_t x) { return (x + 7) & ~(size_t)7; }
 
@@ -177,35 +176,12 @@ static uint32_t state_arrays(const struct kn_optim *o)
 int params_encode(const float *params, size_t n, const struct kn_optim *o, uint8_t **out,
                   size_t *len, struct err *e)
 {
-    size_t cap = 0;
-    *out = NULL;
-    return params_encode_into(params, n, o, out, &cap, len, e);
-}
-
-int params_encode_into(const float *params, size_t n, const struct kn_optim *o, uint8_t **bufp,
-                       size_t *cap, size_t *len, struct err *e)
-{
-    uint32_t arrays = state_arrays(o);
-    size_t total = PARAMS_HEADER + n * 4 * (1 + (size_t)arrays);
-    if (total > *cap) {
-        uint8_t *grown = realloc(*bufp, total);
-        if (!grown) return err_set(e, SIREN_ENOMEM, "params: out of memory");
-        *bufp = grown;
-        *cap = total;
-    }
-    uint8_t *buf = *bufp;
-    memcpy(buf, PARAMS_MAGIC, 8);
-    put_u64(buf + 8, n);
-    put_u32(buf + 16, arrays ? (uint32_t)o->cfg.kind : 0);
-    put_u32(buf + 20, arrays);
-    put_u64(buf + 24, (uint64_t)(o ? o->t : 0));
-    if (n) { /* with no parameters the vectors may be NULL, and memcpy must not see them */
-        memcpy(buf + PARAMS_HEADER, params, n * 4);
-        if (arrays >= 1) memcpy(buf + PARAMS_HEADER + n * 4, o->m, n * 4);
-        if (arrays >= 2) memcpy(buf + PARAMS_HEADER + n * 8, o->v, n * 4);
-    }
-    *len = total;
-    return SIREN_OK;
+    uint8_t hdr[PARAMS_HEADER_BYTES];
+    struct kv_iov iov[PARAMS_IOV_MAX];
+    /* The pieces are only read here. */
+    int k = params_iov((float *)params, n, o, hdr, iov);
+    *out = kv_iov_gather(iov, k, len);
+    return *out ? SIREN_OK : err_set(e, SIREN_ENOMEM, "params: out of memory");
 }
 
 int params_iov(float *params, size_t n, const struct kn_optim *o, uint8_t *hdr,
@@ -218,7 +194,7 @@ int params_iov(float *params, size_t n, const struct kn_optim *o, uint8_t *hdr,
     put_u32(hdr + 20, arrays);
     put_u64(hdr + 24, (uint64_t)(o ? o->t : 0));
     int k = 0;
-    iov[k++] = (struct kv_iov){hdr, PARAMS_HEADER};
+    iov[k++] = (struct kv_iov){hdr, PARAMS_HEADER_BYTES};
     iov[k++] = (struct kv_iov){params, n * 4};
     if (arrays >= 1) iov[k++] = (struct kv_iov){o->m, n * 4};
     if (arrays >= 2) iov[k++] = (struct kv_iov){o->v, n * 4};
@@ -243,7 +219,7 @@ int params_iov_took(const uint8_t *hdr, size_t n, struct kn_optim *o)
 int params_decode(const uint8_t *buf, size_t len, const char *key, float *params, size_t n,
                   struct kn_optim *o, struct err *e)
 {
-    if (len < PARAMS_HEADER || memcmp(buf, PARAMS_MAGIC, 8))
+    if (len < PARAMS_HEADER_BYTES || memcmp(buf, PARAMS_MAGIC, 8))
         return err_set(e, SIREN_EFORMAT, "%s: not a parameter object (bad magic or too short)",
                        key);
     uint64_t found = get_u64(buf + 8);
@@ -251,19 +227,19 @@ int params_decode(const uint8_t *buf, size_t len, const char *key, float *params
     if (found != n)
         return err_set(e, SIREN_EFORMAT, "%s: parameter object holds %llu parameters, the model "
                        "has %zu", key, (unsigned long long)found, n);
-    if (arrays > 2 || len != PARAMS_HEADER + n * 4 * (1 + (size_t)arrays))
+    if (arrays > 2 || len != PARAMS_HEADER_BYTES + n * 4 * (1 + (size_t)arrays))
         return err_set(e, SIREN_EFORMAT, "%s: parameter object of %zu bytes does not match its "
                        "header", key, len);
-    memcpy(params, buf + PARAMS_HEADER, n * 4);
+    memcpy(params, buf + PARAMS_HEADER_BYTES, n * 4);
     if (o) {
         uint32_t want = state_arrays(o);
         int same = want && want == arrays && kind == (uint32_t)o->cfg.kind;
         if (o->m) {
-            if (same) memcpy(o->m, buf + PARAMS_HEADER + n * 4, n * 4);
+            if (same) memcpy(o->m, buf + PARAMS_HEADER_BYTES + n * 4, n * 4);
             else memset(o->m, 0, n * 4);
         }
         if (o->v) {
-            if (same && arrays == 2) memcpy(o->v, buf + PARAMS_HEADER + n * 8, n * 4);
+            if (same && arrays == 2) memcpy(o->v, buf + PARAMS_HEADER_BYTES + n * 8, n * 4);
             else memset(o->v, 0, n * 4);
         }
         int64_t t;

@@ -48,10 +48,6 @@ int shard_decode(const uint8_t *buf, size_t len, const char *key, struct shard_v
  * state). Caller owns *out (free()). Errors: SIREN_ENOMEM. */
 int params_encode(const float *params, size_t n, const struct kn_optim *o, uint8_t **out,
                   size_t *len, struct err *e) SIREN_WUR;
-/* The same into a caller-kept buffer *buf of *cap bytes, grown with realloc() when too small
- * (a warm function reuses one buffer instead of faulting in fresh pages every step). */
-int params_encode_into(const float *params, size_t n, const struct kn_optim *o, uint8_t **buf,
-                       size_t *cap, size_t *len, struct err *e) SIREN_WUR;
 /* Reads an object into params (n floats) and, when o is not NULL and the object carries state
  * of o's kind, into o's state (otherwise o's state is zeroed). Errors: SIREN_EFORMAT naming
  * key, with the expected and found parameter counts for an object of the wrong size. */
@@ -60,7 +56,7 @@ int params_decode(const uint8_t *buf, size_t len, const char *key, float *params
 
 /* A parameter object as pieces that stay where the model keeps them (kv_put_iov and
  * kv_get_iov, no copy through one buffer): hdr (PARAMS_HEADER_BYTES, filled as
- * params_encode_into fills it), params (n floats) and the state arrays o holds (o may be
+ * params_encode writes it), params (n floats) and the state arrays o holds (o may be
  * NULL). Returns the number of pieces written to iov (at most PARAMS_IOV_MAX). */
 #define PARAMS_HEADER_BYTES 32
 #define PARAMS_IOV_MAX 4

@@ -1,6 +1,7 @@
 /*
- * Helpers shared by the tests: a fresh mkdtemp directory per test, small file writers, and
- * recursive removal. Header-only so each test executable stays one file plus this.
+ * Helpers shared by the tests: a fresh mkdtemp directory per test, small file writers,
+ * recursive removal and patterned payloads. Header-only so each test executable stays one
+ * file plus this.
  */
 #ifndef SIREN_TESTUTIL_H
 #define SIREN_TESTUTIL_H
@@ -9,6 +10,7 @@
 #define _GNU_SOURCE
 #endif
 #include <ftw.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,6 +51,18 @@ static inline int tu_rm_one(const char *p, const struct stat *sb, int flag, stru
     (void)flag;
     (void)ftw;
     return remove(p);
+}
+
+/* len pseudo-random bytes from seed (xorshift): test payloads that differ in every byte. */
+static inline void tu_fill_pattern(uint8_t *buf, size_t len, uint64_t seed)
+{
+    uint64_t x = seed * 0x9E3779B97F4A7C15ULL + 1;
+    for (size_t i = 0; i < len; i++) {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        buf[i] = (uint8_t)x;
+    }
 }
 
 /* rm -rf dir; NULL is ignored. */

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "kv.h"
+#include "testutil.h"
 
 struct kv_suite_fx {
     struct kv *kv;
@@ -35,17 +36,6 @@ struct kv_suite_fx {
 
 /* The name every rejected key in the bad-key test tries to reach. */
 #define KV_SUITE_MARKER "siren-kv-escape-marker"
-
-static void fill_pattern(uint8_t *buf, size_t len, uint64_t seed)
-{
-    uint64_t x = seed * 0x9E3779B97F4A7C15ULL + 1;
-    for (size_t i = 0; i < len; i++) {
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        buf[i] = (uint8_t)x;
-    }
-}
 
 static void assert_get_equals(struct kv *kv, const char *key, const void *data, size_t len)
 {
@@ -67,7 +57,7 @@ static void kv_suite_put_get_round_trips_binary_empty_and_large(void **state)
     size_t big_len = 4u << 20;
     uint8_t *big = malloc(big_len);
     assert_non_null(big);
-    fill_pattern(big, big_len, 7);
+    tu_fill_pattern(big, big_len, 7);
     assert_int_equal(kv_put(fx->kv, "bin/nuls", nuls, sizeof nuls), SIREN_OK);
     assert_int_equal(kv_put(fx->kv, "bin/empty", NULL, 0), SIREN_OK);
     assert_int_equal(kv_put(fx->kv, "bin/big-4MiB", big, big_len), SIREN_OK);
@@ -265,8 +255,8 @@ static void kv_suite_killed_writer_never_leaves_a_torn_object(void **state)
     uint8_t *a = malloc(len), *b = malloc(len);
     assert_non_null(a);
     assert_non_null(b);
-    fill_pattern(a, len, 11);
-    fill_pattern(b, len, 12);
+    tu_fill_pattern(a, len, 11);
+    tu_fill_pattern(b, len, 12);
     uint64_t x = 0x5eed;
     long reads = 0, found_a = 0, found_b = 0;
     /* The object exists from the start: an overwrite must never make it disappear. */

@@ -302,7 +302,7 @@ static void test_kv_corrupt_object_is_checksum_error_naming_key(void **state)
 {
     struct fixture *fx = *state;
     uint8_t buf[1000];
-    fill_pattern(buf, sizeof buf, 3);
+    tu_fill_pattern(buf, sizeof buf, 3);
     const int modes[] = {0, 1, 3, 2};
     const int want[] = {SIREN_ECHECKSUM, SIREN_ECHECKSUM, SIREN_ECHECKSUM, SIREN_EFORMAT};
     for (int i = 0; i < 4; i++) {
@@ -453,7 +453,7 @@ static void test_kv_hash_detects_single_bit_flips(void **state)
 {
     (void)state;
     uint8_t buf[257];
-    fill_pattern(buf, sizeof buf, 5);
+    tu_fill_pattern(buf, sizeof buf, 5);
     for (size_t len = 0; len <= sizeof buf; len += 37) {
         uint64_t h = kv_hash64(buf, len);
         for (size_t i = 0; i < len; i++) {
@@ -468,7 +468,7 @@ static void test_kv_hash_detects_single_bit_flips(void **state)
     size_t big = 5 * KV_HASH_BLOCK_BYTES + 77;
     uint8_t *data = malloc(big);
     assert_non_null(data);
-    fill_pattern(data, big, 9);
+    tu_fill_pattern(data, big, 9);
     uint64_t whole = kv_hash64(data, big);
     for (size_t blocks = 0; blocks <= 5; blocks++) {
         struct kv_hash h;

@@ -16,17 +16,6 @@
 #include "kv.h"
 #include "testutil.h"
 
-static void fill_pattern(uint8_t *buf, size_t len, uint64_t seed)
-{
-    uint64_t x = seed * 0x9E3779B97F4A7C15ULL + 1;
-    for (size_t i = 0; i < len; i++) {
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        buf[i] = (uint8_t)x;
-    }
-}
-
 static int setup(void **state)
 {
     char *dir = tu_mkdtemp();
@@ -70,7 +59,7 @@ static void test_kv_get_into_reads_what_get_reads_and_keeps_its_buffer(void **st
     size_t big = 300 << 10;
     uint8_t *data = malloc(big);
     assert_non_null(data);
-    fill_pattern(data, big, 1);
+    tu_fill_pattern(data, big, 1);
     assert_int_equal(kv_put(kv, "p/big", data, big), SIREN_OK);
     assert_int_equal(kv_put(kv, "p/small", data + 7, 10), SIREN_OK);
     assert_int_equal(kv_put(kv, "p/empty", "", 0), SIREN_OK);
@@ -115,7 +104,7 @@ static void test_kv_get_into_finds_a_torn_object(void **state)
 {
     struct kv *kv = open_store(*state);
     uint8_t data[5000];
-    fill_pattern(data, sizeof data, 2);
+    tu_fill_pattern(data, sizeof data, 2);
     assert_int_equal(kv_put(kv, "t/obj", data, sizeof data), SIREN_OK);
     char path[1200];
     snprintf(path, sizeof path, "%s/store/t/obj", (const char *)*state);
@@ -158,7 +147,7 @@ static void test_kv_put_iov_stores_the_bytes_put_would_and_get_iov_reads_them(vo
     size_t total = lens[0] + lens[1] + lens[2] + lens[3];
     uint8_t *whole = malloc(total);
     assert_non_null(whole);
-    fill_pattern(whole, total, 4);
+    tu_fill_pattern(whole, total, 4);
     struct kv_iov iov[4];
     for (size_t i = 0, at = 0; i < 4; at += lens[i], i++) iov[i] = (struct kv_iov){whole + at, lens[i]};
     assert_true(kv_hash64_iov(iov, 4) == kv_hash64(whole, total));
@@ -203,7 +192,7 @@ static void test_kv_file_delete_of_a_large_object_is_immediate_and_reaped_by_clo
     size_t big = 1 << 20;
     uint8_t *data = malloc(big);
     assert_non_null(data);
-    fill_pattern(data, big, 3);
+    tu_fill_pattern(data, big, 3);
     char key[32];
     for (int i = 0; i < 20; i++) {
         snprintf(key, sizeof key, "v/e1/v%08d", i);
@@ -258,7 +247,7 @@ static void test_kv_hash64_values_are_pinned(void **state)
     };
     uint8_t *data = malloc(740504);
     assert_non_null(data);
-    fill_pattern(data, 740504, 42);
+    tu_fill_pattern(data, 740504, 42);
     for (size_t i = 0; i < sizeof want / sizeof *want; i++)
         assert_true(kv_hash64(data, want[i].len) == want[i].hash);
     free(data);

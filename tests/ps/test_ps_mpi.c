@@ -6,30 +6,19 @@
  * A calibration fixture is written into the test directory, so results do not depend on the
  * committed calibration files.
  */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <cmocka.h>
 #include <math.h>
-#include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
 
-#include "core.h"
-#include "testutil.h"
-
-static char *dir;
+#include "../run/run_test.h"
 
 /* The job every test runs: lr-synthetic, small enough for a few seconds. */
 #define PS_JOB "--workload lr-synthetic --rows 6000 --hash-bits 14 --batch 200 --seed 3"
 
-static int setup(void **state)
+/* run_test.h's fixture, and a calibration file in it. */
+static int ps_setup(void **state)
 {
-    (void)state;
-    dir = tu_mkdtemp();
-    if (!dir) return -1;
-    setenv("OMPI_ALLOW_RUN_AS_ROOT", "1", 1);
-    setenv("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1", 1);
+    if (setup(state)) return -1;
     const char *cal = "{\"workloads\": {"
                       "\"lr-synthetic\": {\"batch\": 200, \"s_per_sample\": 1e-6, \"min\": 1e-6,"
                       " \"max\": 1e-6, \"reps\": 1},"
@@ -39,14 +28,6 @@ static int setup(void **state)
     int rc = tu_write_file(path, cal, strlen(cal));
     free(path);
     return rc;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    tu_rm_rf(dir);
-    free(dir);
-    return 0;
 }
 
 /* Runs `mpirun -n ranks siren ps PS_JOB extra --out dir/name`; returns the exit status. */
@@ -62,17 +43,6 @@ static int run_ps(int ranks, const char *name, const char *extra)
     int rc = system(cmd);
     free(cmd);
     return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
-}
-
-static char *slurp(const char *name, const char *file)
-{
-    char *path = NULL, *text = NULL;
-    size_t len;
-    struct err e;
-    assert_true(asprintf(&path, "%s/%s/%s", dir, name, file) > 0);
-    if (fs_read_all(path, &text, &len, &e)) fail_msg("%s", e.msg);
-    free(path);
-    return text;
 }
 
 /* Column col (from 0) of data row `row` (from 0) of an epochs.csv text. */
@@ -181,5 +151,5 @@ int main(void)
         cmocka_unit_test(test_ps_virtual_clock_gives_identical_outputs),
         cmocka_unit_test(test_ps_bad_options_are_usage_errors),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, ps_setup, teardown);
 }

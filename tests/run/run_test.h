@@ -1,7 +1,8 @@
 /*
- * What the `siren run` tests under mpirun share: a fresh directory per test executable (dir,
- * removed at the end), OpenMPI told that running as root is intended (CI runs as root),
- * running `siren run` under mpirun, and reading a file a run wrote. Header-only, included by one test file each.
+ * What the tests of siren under mpirun (`siren run`, `siren ps`) share: a fresh directory per
+ * test executable (dir, removed at the end), OpenMPI told that running as root is intended
+ * (CI runs as root), running `siren run` under mpirun, and reading a file a run wrote.
+ * Header-only, included by one test file each.
  */
 #ifndef SIREN_RUN_TEST_H
 #define SIREN_RUN_TEST_H

@@ -273,7 +273,7 @@ static void test_s3_corrupt_object_is_checksum_error_naming_key(void **state)
 {
     struct fixture *fx = *state;
     uint8_t buf[1000];
-    fill_pattern(buf, sizeof buf, 3);
+    tu_fill_pattern(buf, sizeof buf, 3);
     const int modes[] = {0, 1, 3, 2};
     const int want[] = {SIREN_ECHECKSUM, SIREN_ECHECKSUM, SIREN_ECHECKSUM, SIREN_EFORMAT};
     for (int i = 0; i < 4; i++) {
