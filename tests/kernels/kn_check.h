@@ -152,13 +152,15 @@ static inline struct kc_result kc_model_gradcheck(struct kn_model *m, const stru
     return r;
 }
 
-/* The model criterion: normalised L2 error <= 1e-2 and at most 5% of the checked entries
- * with a relative error above 5e-2. Fails the test with the numbers otherwise. */
+/* The model criterion: normalised L2 error <= 1e-2 and at most 5% of the checked entries,
+ * rounded up, with a relative error above 5e-2. Rounded up because a small tensor (16 biases)
+ * would otherwise allow none: the loss is a float, and its rounding divided by 2h leaves
+ * noise of a few percent on an entry near the floor, whose size depends on the CPU's sgemm. */
 #define kc_assert_model(r, what)                                                                   \
     do {                                                                                           \
         struct kc_result r_ = (r);                                                                 \
         print_message("%s: l2 %.2g, max %.2g, %zu checked, %zu over 5e-2\n", what, r_.l2_rel,      \
                       r_.max_rel, r_.checked, r_.over);                                            \
-        if (!(r_.checked > 0 && r_.l2_rel <= 1e-2 && r_.over * 20 <= r_.checked))                  \
+        if (!(r_.checked > 0 && r_.l2_rel <= 1e-2 && r_.over * 20 <= r_.checked + 19))             \
             fail_msg("%s: gradient check failed", what);                                           \
     } while (0)
