@@ -1,13 +1,12 @@
 /* Fault specs and keyed fault draws (see faults.h). */
 #include "faults.h"
 
+#include "streams.h"
+
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-/* Stream tags: the attempt's own draws and its steps' request draws never share a stream. */
-enum { STREAM_ATTEMPT = 0xfa, STREAM_KV = 0xfb };
 
 void fault_config_init(struct fault_config *c)
 {
@@ -103,7 +102,8 @@ void fault_draw_attempt(const struct fault_config *c, int epoch, int fn, int inv
                         int attempt, int first_step, int n_steps, struct fault_attempt_draw *out)
 {
     struct rng r;
-    rng_seed_stream(&r, c->seed, stream_id(STREAM_ATTEMPT, epoch, fn, invocation, attempt, 0));
+    rng_seed_stream(&r, c->seed,
+                    stream_id(STREAM_FAULT_ATTEMPT, epoch, fn, invocation, attempt, 0));
     /* Always the same four draws, so one fault's probability never shifts another's. */
     double u_crash = rng_uniform(&r), u_where = rng_uniform(&r), u_frac = rng_uniform(&r);
     double u_slow = rng_uniform(&r);
@@ -121,7 +121,8 @@ void fault_draw_attempt(const struct fault_config *c, int epoch, int fn, int inv
 void fault_kv_stream(const struct fault_config *c, int epoch, int fn, int invocation, int attempt,
                      int step, struct rng *out)
 {
-    rng_seed_stream(out, c->seed, stream_id(STREAM_KV, epoch, fn, invocation, attempt, step));
+    rng_seed_stream(out, c->seed,
+                    stream_id(STREAM_FAULT_KV, epoch, fn, invocation, attempt, step));
 }
 
 int fault_kv_try(const struct fault_config *c, struct rng *r)

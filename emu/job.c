@@ -14,6 +14,8 @@
 #include "platform.h"
 #include "sandbox.h"
 #include "shard.h"
+#include "staging.h"
+#include "streams.h"
 #include "trace.h"
 
 #include <sched.h> /* cpu_set_t, used by cblas.h */
@@ -502,58 +504,30 @@ static void params_prefix(char *buf, size_t len, int epoch)
     snprintf(buf, len, "job/params/e%04d/", epoch);
 }
 
-/* Rank 0: puts the training split as mini-batch objects, and (put_params) the initial
- * parameters as version 0 of epoch 1. */
+/* Puts staged batch b (staging_build's put). */
+static int stage_put(void *ctx, size_t b, const uint8_t *obj, size_t len, struct err *e)
+{
+    struct job *j = ctx;
+    char key[64];
+    data_key(key, sizeof key, b);
+    if (kv_put(j->kv, key, obj, len)) return err_set(e, kv_errcode(j->kv), "%s", kv_errmsg(j->kv));
+    return SIREN_OK;
+}
+
+/* Rank 0: puts the training split as mini-batch objects (staging.h), and (put_params) the
+ * initial parameters as version 0 of epoch 1. */
 static int stage(struct job *j, int put_params, struct err *e)
 {
-    struct workload *w = j->w;
-    size_t B = (size_t)w->opts.batch, rows = w->train.rows;
-    j->n_batches = (rows + B - 1) / B;
-    j->batch_rows = malloc(j->n_batches * sizeof *j->batch_rows);
-    uint32_t *idx = malloc(B * sizeof *idx);
-    if (!j->batch_rows || !idx) {
-        free(idx);
-        return err_set(e, SIREN_ENOMEM, "out of memory");
-    }
-    /* Rows are shuffled once (seeded) before they are cut into mini-batches. */
-    uint32_t *perm = malloc(rows * sizeof *perm);
-    if (!perm) {
-        free(idx);
-        return err_set(e, SIREN_ENOMEM, "out of memory");
-    }
-    for (size_t i = 0; i < rows; i++) perm[i] = (uint32_t)i;
-    struct rng r;
-    rng_seed_stream(&r, w->opts.seed, 0x57a9e);
-    rng_shuffle_u32(&r, perm, rows);
-    double bytes = 0;
-    int rc = SIREN_OK;
-    for (size_t b = 0; b < j->n_batches && !rc; b++) {
-        size_t lo = b * B, n = rows - lo < B ? rows - lo : B;
-        uint8_t *obj;
-        size_t len;
-        char key[64];
-        j->batch_rows[b] = (uint32_t)n;
-        rc = shard_encode(&w->train, perm + lo, n, &obj, &len, e);
-        if (rc) break;
-        data_key(key, sizeof key, b);
-        if (kv_put(j->kv, key, obj, len)) rc = err_set(e, kv_errcode(j->kv), "%s", kv_errmsg(j->kv));
-        bytes += (double)len;
-        free(obj);
-    }
-    free(perm);
-    free(idx);
+    struct staging st;
+    int rc = staging_build(j->w, stage_put, j, &st, e);
     if (rc) return rc;
-    j->shard_bytes_per_sample = bytes / (double)rows;
+    j->n_batches = st.n_batches;
+    j->batch_rows = st.batch_rows; /* taken over from st */
+    j->shard_bytes_per_sample = st.shard_bytes_per_sample;
 
-    kn_model_init(j->eval_model, w->opts.seed);
     uint8_t *obj;
     size_t len;
-    struct kn_optim opt = {0};
-    rc = kn_optim_init(&opt, &w->optim_cfg, kn_model_num_params(j->eval_model), e);
-    if (!rc) rc = params_encode(kn_model_params(j->eval_model), kn_model_num_params(j->eval_model),
-                                &opt, &obj, &len, e);
-    kn_optim_free(&opt);
-    if (rc) return rc;
+    if ((rc = staging_initial_params(j->w, j->eval_model, &obj, &len, e))) return rc;
     j->param_bytes = (double)len;
     char prefix[64], key[128];
     params_prefix(prefix, sizeof prefix, 1);
@@ -1031,7 +1005,7 @@ static int build_messages(struct job *j, const struct plan_epoch *p, const uint3
          * of an ASP run counts as epoch 1 + p, its batch numbered within its pass. */
         int ep = j->epoch + st->pass;
         uint32_t batch = st->batch - (uint32_t)st->pass * (uint32_t)j->n_batches;
-        uint64_t seed = (j->w->opts.seed * 0x9e3779b97f4a7c15ULL) ^ ((uint64_t)ep << 32) ^ batch;
+        uint64_t seed = stream_step_seed(j->w->opts.seed, ep, batch);
         int apply = j->cfg.update == PLAN_UPDATE_APPLY;
         double rd = (double)st->read_version, wr = (double)st->write_version;
         double base = apply ? (double)st->base_version : -1.0;
@@ -1041,7 +1015,7 @@ static int build_messages(struct job *j, const struct plan_epoch *p, const uint3
         cJSON_AddItemToArray(a, cJSON_CreateNumber(rd));
         cJSON_AddItemToArray(a, cJSON_CreateNumber(base));
         cJSON_AddItemToArray(a, cJSON_CreateNumber(wr));
-        cJSON_AddItemToArray(a, cJSON_CreateNumber((double)(seed & ((1ULL << 52) - 1))));
+        cJSON_AddItemToArray(a, cJSON_CreateNumber((double)seed));
         if (bsp) {
             char gkey[128];
             grad_key(gkey, sizeof gkey, prefix, st->step, st->fn);
@@ -1655,10 +1629,7 @@ int job_epoch(struct job *j, int n, int memory_mb, struct epoch_report *rep, str
         rc = err_set(e, SIREN_ENOMEM, "out of memory");
         goto out;
     }
-    for (size_t b = 0; b < j->n_batches; b++) perm[b] = (uint32_t)b;
-    struct rng r;
-    rng_seed_stream(&r, j->w->opts.seed, ((uint64_t)j->epoch << 16) | 0xe9);
-    rng_shuffle_u32(&r, perm, j->n_batches);
+    staging_epoch_order(j->w->opts.seed, j->epoch, j->n_batches, perm);
     for (size_t b = 0; b < j->n_batches; b++) rows[b] = j->batch_rows[perm[b]];
     pc.batch_rows = rows;
     pc.n_batches = j->n_batches;
@@ -1949,10 +1920,7 @@ int job_run_asp(struct job *j, int n, int memory_mb, int passes, double budget_u
     /* Each pass's batches in that epoch's shuffled order, as job_epoch draws them. */
     for (int pass = 0; pass < passes; pass++) {
         uint32_t *pp = perm + (size_t)pass * nb;
-        for (size_t b = 0; b < nb; b++) pp[b] = (uint32_t)b;
-        struct rng r;
-        rng_seed_stream(&r, j->w->opts.seed, ((uint64_t)(pass + 1) << 16) | 0xe9);
-        rng_shuffle_u32(&r, pp, nb);
+        staging_epoch_order(j->w->opts.seed, pass + 1, nb, pp);
         for (size_t b = 0; b < nb; b++) rows[(size_t)pass * nb + b] = j->batch_rows[pp[b]];
     }
     pc.batch_rows = rows;

@@ -1,11 +1,10 @@
 /* The reference trainer (see trainer.h). */
 #include "trainer.h"
 
+#include "streams.h"
+
 #include <math.h>
 #include <stdlib.h>
-
-/* Stream ids for the RNG, so shuffling and dropout never share a stream. */
-enum { STREAM_SHUFFLE = 1, STREAM_DROPOUT = 2 };
 
 int train_run(struct workload *w, const struct train_opts *o, struct train_result *out,
               struct err *e)
@@ -30,14 +29,14 @@ int train_run(struct workload *w, const struct train_opts *o, struct train_resul
     for (int epoch = 1; epoch <= o->epochs; epoch++) {
         opt.cfg.lr = (float)workload_lr_at(w, epoch);
         struct rng r;
-        rng_seed_stream(&r, w->opts.seed, ((uint64_t)epoch << 8) | STREAM_SHUFFLE);
+        rng_seed_stream(&r, w->opts.seed, stream_train_shuffle(epoch));
         for (size_t i = 0; i < rows; i++) order[i] = (uint32_t)i;
         rng_shuffle_u32(&r, order, rows);
         double loss_sum = 0.0, t0 = clock_mono_s();
         size_t steps = 0;
         for (size_t at = 0; at < rows; at += (size_t)B) {
             int n = (int)(rows - at < (size_t)B ? rows - at : (size_t)B);
-            uint64_t mask_seed = ((uint64_t)epoch << 40) ^ ((uint64_t)steps << 8) ^ STREAM_DROPOUT;
+            uint64_t mask_seed = stream_train_dropout(epoch, (uint64_t)steps);
             struct kn_batch b;
             float loss;
             rc = workload_batch(w, 0, order + at, n, w->opts.seed ^ mask_seed, &b, e);

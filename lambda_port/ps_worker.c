@@ -10,6 +10,7 @@
  */
 #define _GNU_SOURCE
 #include "ps_internal.h"
+#include "streams.h"
 
 #include <sched.h> /* cpu_set_t, used by cblas.h */
 #include <cblas.h>
@@ -18,7 +19,6 @@
 #include <string.h>
 
 /* The reference trainer's stream ids (emu/trainer.c): shuffling and per-batch seeds. */
-enum { STREAM_SHUFFLE = 1, STREAM_DROPOUT = 2 };
 
 struct ps_worker {
     struct ps_ctx *c;
@@ -268,7 +268,7 @@ static int worker_epoch(struct ps_worker *k, int epoch, struct ps_report *rep, s
     size_t rows = w->train.rows;
     int B = w->opts.batch;
     struct rng r;
-    rng_seed_stream(&r, w->opts.seed, ((uint64_t)epoch << 8) | STREAM_SHUFFLE);
+    rng_seed_stream(&r, w->opts.seed, stream_train_shuffle(epoch));
     for (size_t i = 0; i < rows; i++) k->order[i] = (uint32_t)i;
     rng_shuffle_u32(&r, k->order, rows);
     size_t nb = (rows + (size_t)B - 1) / (size_t)B;
@@ -286,7 +286,7 @@ static int worker_epoch(struct ps_worker *k, int epoch, struct ps_report *rep, s
         }
         size_t at = j * (size_t)B;
         int n = (int)(rows - at < (size_t)B ? rows - at : (size_t)B);
-        uint64_t mask_seed = ((uint64_t)epoch << 40) ^ ((uint64_t)j << 8) ^ STREAM_DROPOUT;
+        uint64_t mask_seed = stream_train_dropout(epoch, (uint64_t)j);
         struct kn_batch b;
         float loss;
         if ((rc = workload_batch(w, 0, k->order + at, n, w->opts.seed ^ mask_seed, &b, e))) break;

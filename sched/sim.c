@@ -8,7 +8,7 @@
 
 #include "calibration.h"
 #include "epoch_model.h"
-#include "shard.h"
+#include "staging.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -35,8 +35,7 @@ int sim_job_load(const char *workload, const struct workload_opts *opts, const c
     memset(out, 0, sizeof *out);
     struct workload *w = NULL;
     struct kn_model *m = NULL;
-    struct kn_optim opt = {0};
-    uint32_t *perm = NULL;
+    struct staging st = {0};
     uint8_t *obj = NULL;
     struct workload_opts o = *opts;
     o.load_train = 1;
@@ -46,49 +45,28 @@ int sim_job_load(const char *workload, const struct workload_opts *opts, const c
     snprintf(out->workload, sizeof out->workload, "%s", workload);
     out->batch = w->opts.batch;
     out->seed = w->opts.seed;
-    out->rows = w->train.rows;
     out->default_target_loss = w->info.target_loss;
-    size_t B = (size_t)out->batch;
-    out->n_batches = (out->rows + B - 1) / B;
-    out->last_batch_rows = (uint32_t)(out->rows - (out->n_batches - 1) * B);
     struct calibration_entry cal;
     if ((rc = calibration_load(calibration ? calibration : calibration_reference_path(), workload,
                                &cal, e)))
         goto out;
     out->s_per_sample = cal.s_per_sample;
-    /* The staged shards, as job.c's stage() cuts them: one seeded shuffle, then batches. */
-    perm = malloc(out->rows * sizeof *perm);
-    if (!perm) {
-        rc = err_set(e, SIREN_ENOMEM, "out of memory");
-        goto out;
-    }
-    for (size_t i = 0; i < out->rows; i++) perm[i] = (uint32_t)i;
-    struct rng r;
-    rng_seed_stream(&r, w->opts.seed, 0x57a9e);
-    rng_shuffle_u32(&r, perm, out->rows);
-    double bytes = 0;
-    for (size_t b = 0; b < out->n_batches; b++) {
-        size_t lo = b * B, n = out->rows - lo < B ? out->rows - lo : B, len;
-        if ((rc = shard_encode(&w->train, perm + lo, n, &obj, &len, e))) goto out;
-        bytes += (double)len;
-        free(obj);
-        obj = NULL;
-    }
-    out->shard_bytes_per_sample = bytes / (double)out->rows;
+    /* The staged shards, measured as the emulator stages them (nothing is put). */
+    if ((rc = staging_build(w, NULL, NULL, &st, e))) goto out;
+    out->rows = st.rows;
+    out->n_batches = st.n_batches;
+    out->last_batch_rows = st.n_batches ? st.batch_rows[st.n_batches - 1] : 0;
+    out->shard_bytes_per_sample = st.shard_bytes_per_sample;
     size_t len;
     if ((rc = kn_model_create(&w->model_cfg, &m, e))) goto out;
-    kn_model_init(m, w->opts.seed);
-    if ((rc = kn_optim_init(&opt, &w->optim_cfg, kn_model_num_params(m), e))) goto out;
-    if ((rc = params_encode(kn_model_params(m), kn_model_num_params(m), &opt, &obj, &len, e)))
-        goto out;
+    if ((rc = staging_initial_params(w, m, &obj, &len, e))) goto out;
     out->param_bytes = (double)len;
     struct kn_mem_report mr;
     if ((rc = kn_model_memory(&w->model_cfg, w->opts.batch, &w->optim_cfg, &mr, e))) goto out;
     out->model_bytes = (double)mr.total_bytes;
 out:
     free(obj);
-    free(perm);
-    kn_optim_free(&opt);
+    staging_free(&st);
     kn_model_free(m);
     workload_close(w);
     return rc;
@@ -601,7 +579,7 @@ int sim_open(const struct sim_config *cfg, struct sim **out, struct err *e)
     /* Room for the model and the runtime's own resident memory (64 MB). */
     s->min_memory_mb = platform_memory_clip_mb(&cfg->platform,
                                                cfg->job.model_bytes / 1048576.0 * 1.25 + 64.0);
-    /* Where each epoch's shuffle puts the short last batch (job.c: one shuffle per epoch). */
+    /* Where each epoch's order puts the short last batch (staging_epoch_order). */
     size_t nb = cfg->job.n_batches;
     uint32_t *perm = malloc(nb * sizeof *perm);
     if (!perm) {
@@ -611,10 +589,7 @@ int sim_open(const struct sim_config *cfg, struct sim **out, struct err *e)
     for (int ep = 1; ep <= SIM_MAX_EPOCHS; ep++) {
         s->short_pos[ep] = -1;
         if (ep > cfg->max_epochs || cfg->job.last_batch_rows == (uint32_t)cfg->job.batch) continue;
-        for (size_t b = 0; b < nb; b++) perm[b] = (uint32_t)b;
-        struct rng r;
-        rng_seed_stream(&r, cfg->job.seed, ((uint64_t)ep << 16) | 0xe9);
-        rng_shuffle_u32(&r, perm, nb);
+        staging_epoch_order(cfg->job.seed, ep, nb, perm);
         for (size_t b = 0; b < nb; b++)
             if (perm[b] == nb - 1) s->short_pos[ep] = (int64_t)b;
     }

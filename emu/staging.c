@@ -1,0 +1,71 @@
+/* Staging a training split (see staging.h). */
+#include "staging.h"
+
+#include "shard.h"
+#include "streams.h"
+
+#include <stdlib.h>
+
+void staging_free(struct staging *s)
+{
+    if (!s) return;
+    free(s->batch_rows);
+    s->batch_rows = NULL;
+}
+
+int staging_build(const struct workload *w, staging_put_fn put, void *ctx, struct staging *out,
+                  struct err *e)
+{
+    *out = (struct staging){0};
+    size_t B = (size_t)w->opts.batch, rows = w->train.rows;
+    out->rows = rows;
+    out->batch = w->opts.batch;
+    out->n_batches = (rows + B - 1) / B;
+    out->batch_rows = malloc((out->n_batches ? out->n_batches : 1) * sizeof *out->batch_rows);
+    uint32_t *perm = malloc((rows ? rows : 1) * sizeof *perm);
+    if (!out->batch_rows || !perm) {
+        free(perm);
+        staging_free(out);
+        return err_set(e, SIREN_ENOMEM, "staging %zu rows: out of memory", rows);
+    }
+    for (size_t i = 0; i < rows; i++) perm[i] = (uint32_t)i;
+    struct rng r;
+    rng_seed_stream(&r, w->opts.seed, STREAM_STAGE_ROWS);
+    rng_shuffle_u32(&r, perm, rows);
+    int rc = SIREN_OK;
+    for (size_t b = 0; b < out->n_batches && !rc; b++) {
+        size_t lo = b * B, n = rows - lo < B ? rows - lo : B, len;
+        uint8_t *obj;
+        out->batch_rows[b] = (uint32_t)n;
+        if ((rc = shard_encode(&w->train, perm + lo, n, &obj, &len, e))) break;
+        if (put) rc = put(ctx, b, obj, len, e);
+        out->bytes += (double)len;
+        free(obj);
+    }
+    free(perm);
+    if (rc) {
+        staging_free(out);
+        return rc;
+    }
+    out->shard_bytes_per_sample = rows ? out->bytes / (double)rows : 0.0;
+    return SIREN_OK;
+}
+
+void staging_epoch_order(uint64_t seed, int epoch, size_t n_batches, uint32_t *order)
+{
+    for (size_t b = 0; b < n_batches; b++) order[b] = (uint32_t)b;
+    struct rng r;
+    rng_seed_stream(&r, seed, stream_epoch_batches(epoch));
+    rng_shuffle_u32(&r, order, n_batches);
+}
+
+int staging_initial_params(const struct workload *w, struct kn_model *m, uint8_t **obj,
+                           size_t *len, struct err *e)
+{
+    kn_model_init(m, w->opts.seed);
+    struct kn_optim opt = {0};
+    int rc = kn_optim_init(&opt, &w->optim_cfg, kn_model_num_params(m), e);
+    if (!rc) rc = params_encode(kn_model_params(m), kn_model_num_params(m), &opt, obj, len, e);
+    kn_optim_free(&opt);
+    return rc;
+}
