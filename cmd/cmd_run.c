@@ -163,6 +163,18 @@ static int parse_sync(const char *s, struct job_config *c)
 }
 
 /* The run itself: argv as given (or as recorded, when resume), out forced when resuming. */
+/* The job as the scheduler's target (scheduler.h). */
+static int target_memory_clip_mb(void *ctx, int memory_mb)
+{
+    return job_memory_clip_mb(ctx, memory_mb);
+}
+
+static int target_run_epoch(void *ctx, int n, int memory_mb, struct epoch_report *out,
+                            struct err *e)
+{
+    return job_epoch(ctx, n, memory_mb, out, e);
+}
+
 static int run_args(int argc, char **argv, int resume, const char *resume_out)
 {
     static const struct option longopts[] = {
@@ -355,8 +367,12 @@ static int run_args(int argc, char **argv, int resume, const char *resume_out)
     if (!rc) {
         if (rank == 0) {
             struct sched_action a;
-            if (!asp)
-                rc = sched_drive(pol, j, (int)max_epochs, cfg.budget_usd, NULL, &e);
+            if (!asp) {
+                struct sched_target t = {j, job_epochs_done(j), job_last_report(j),
+                                         job_max_functions(j), target_memory_clip_mb,
+                                         target_run_epoch};
+                rc = sched_drive(pol, &t, (int)max_epochs, cfg.budget_usd, NULL, &e);
+            }
             else if (!(rc = sched_next(pol, NULL, &a, &e)))
                 rc = job_run_asp(j, a.n, a.memory_mb, (int)max_epochs, cfg.budget_usd, &e);
             struct err fe;

@@ -6,6 +6,7 @@
  */
 #include "bench.h"
 #include "cmd.h"
+#include "drl.h"
 #include "sim.h"
 
 #include <float.h>

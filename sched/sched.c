@@ -202,16 +202,16 @@ int sched_next(struct sched_policy *p, const struct epoch_report *state, struct 
     return SIREN_OK;
 }
 
-int sched_drive(struct sched_policy *p, struct job *j, int max_epochs, double budget_usd,
-                struct epoch_report *last, struct err *e)
+int sched_drive(struct sched_policy *p, const struct sched_target *t, int max_epochs,
+                double budget_usd, struct epoch_report *last, struct err *e)
 {
     struct epoch_report rep, *state = NULL;
     /* A resumed job has run `done` epochs already: the policy is brought to where it was
      * (the schedule and heuristic count the actions they gave; static and drl keep nothing),
      * and the run stops now if it had stopped then. */
-    int done = job_epochs_done(j);
-    if (done > 0) {
-        rep = *job_last_report(j);
+    int done = t->epochs_done;
+    if (done > 0 && t->last) {
+        rep = *t->last;
         state = &rep;
         if (last) *last = rep;
         for (int epoch = 1; epoch <= done; epoch++) {
@@ -227,11 +227,11 @@ int sched_drive(struct sched_policy *p, struct job *j, int max_epochs, double bu
         int rc = sched_next(p, state, &a, e);
         if (rc) return rc;
         if (p->kind == POLICY_HEURISTIC || p->kind == POLICY_DRL) {
-            int nmax = job_max_functions(j);
+            int nmax = t->max_functions;
             a.n = a.n < 1 ? 1 : a.n > nmax ? nmax : a.n;
-            a.memory_mb = job_memory_clip_mb(j, a.memory_mb);
+            a.memory_mb = t->memory_clip_mb(t->ctx, a.memory_mb);
         }
-        if ((rc = job_epoch(j, a.n, a.memory_mb, &rep, e))) return rc;
+        if ((rc = t->run_epoch(t->ctx, a.n, a.memory_mb, &rep, e))) return rc;
         state = &rep;
         if (last) *last = rep;
         if (rep.reached_target) break;

@@ -7,6 +7,7 @@
 #define SIREN_SCHED_INTERNAL_H
 
 #include "scheduler.h"
+#include "drl.h"
 #include "sim.h"
 
 /* Network sizes: 10 state features -> 32 tanh -> 32 tanh -> 4 outputs (mean of the two action

@@ -14,7 +14,7 @@
 #define SIREN_SCHED_H
 
 #include "core.h"
-#include "job.h"
+#include "epoch_report.h"
 
 struct sched_action {
     int n;         /* functions */
@@ -30,13 +30,23 @@ int sched_open(const char *spec, struct sched_policy **out, struct err *e) SIREN
 int sched_next(struct sched_policy *p, const struct epoch_report *state, struct sched_action *out,
                struct err *e) SIREN_WUR;
 const char *sched_spec(const struct sched_policy *p);
+/* What sched_drive runs epochs on: the emulated job (`siren run` wraps job.h in one) or any
+ * other runner of epochs. Borrowed for the call. */
+struct sched_target {
+    void *ctx;
+    int epochs_done;                   /* run before (a resumed job); 0 for a fresh one */
+    const struct epoch_report *last;   /* the last of those, or NULL */
+    int max_functions;                 /* the most functions an epoch may have */
+    int (*memory_clip_mb)(void *ctx, int memory_mb); /* onto the platform's memory grid */
+    int (*run_epoch)(void *ctx, int n, int memory_mb, struct epoch_report *out, struct err *e);
+};
 /* Rank 0's loop over epochs: ask the policy, run the epoch, stop at the target loss, when the
  * cost reaches budget_usd (> 0), or after max_epochs. *last (may be NULL) gets the last
  * epoch's report. A resumed job (`siren run --resume`) has epochs done already: the policy is
  * first asked for as many actions, so that it stands where it stood, and the loop goes on from
- * the next epoch. Errors: from the policy and the job. */
-int sched_drive(struct sched_policy *p, struct job *j, int max_epochs, double budget_usd,
-                struct epoch_report *last, struct err *e) SIREN_WUR;
+ * the next epoch. Errors: from the policy and the target. */
+int sched_drive(struct sched_policy *p, const struct sched_target *t, int max_epochs,
+                double budget_usd, struct epoch_report *last, struct err *e) SIREN_WUR;
 void sched_close(struct sched_policy *p);
 /* A policy replaying an action list (the last repeats), named spec (e.g. "oracle"); a copy of
  * a is kept. Errors: SIREN_EINVAL (n < 1), SIREN_ENOMEM. */
