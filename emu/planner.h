@@ -47,10 +47,26 @@ enum plan_sync {
     PLAN_SYNC_SSP,     /* a function may run at most `staleness` steps ahead of the slowest */
 };
 
+/* How the functions of an epoch combine their work (`--update`). The first two are the
+ * lock-free baselines of the step planner below, which lose updates; the others are planned
+ * in rounds (plan_rounds.h), and under them every function's work counts. */
 enum plan_update {
     PLAN_UPDATE_OVERWRITE = 0, /* PUT the locally updated copy, as a lock-free S3 job does */
     PLAN_UPDATE_APPLY,         /* re-read the newest version at PUT time and apply the gradient */
+    PLAN_UPDATE_AVERAGE,       /* local SGD on each share; models averaged (weighted by
+                                  samples) at the end of the share, or every K mini-batches */
+    PLAN_UPDATE_ALLREDUCE,     /* gradients averaged each round through a leader (LambdaML) */
+    PLAN_UPDATE_SCATTER_REDUCE, /* gradients averaged each round by scatter-reduce (LambdaML) */
+    PLAN_UPDATE_ALLGATHER,     /* each function reads every other function's gradient */
 };
+
+/* 1 for the rules planned in rounds (plan_rounds.h). */
+static inline int plan_update_in_rounds(enum plan_update u) { return u >= PLAN_UPDATE_AVERAGE; }
+
+/* How a function gets its data under the round rules: its whole share, as ranged GETs of at
+ * most data_chunk_bytes prefetched while it computes (SHARE), or one GET per mini-batch just
+ * before its step (BATCH, as the step planner does). */
+enum plan_fetch { PLAN_FETCH_SHARE = 0, PLAN_FETCH_BATCH };
 
 /* The costs the planner needs, already resolved from the platform preset and calibration. */
 struct plan_costs {
@@ -63,6 +79,10 @@ struct plan_costs {
     double timeout_s;                          /* the platform's function timeout */
     /* Request rates the store allows per key prefix (throttle=on only; 0 = no limit). */
     double kv_gets_per_s_per_prefix, kv_puts_per_s_per_prefix;
+    /* Round rules: requests a function keeps in flight at once (a burst of m requests takes
+     * ceil(m / kv_connections) latencies), and the largest ranged GET of its data share. */
+    int kv_connections;
+    double data_chunk_bytes;
 };
 
 /* A function whose work would run past the platform timeout either is re-invoked as a
@@ -95,6 +115,11 @@ struct plan_config {
      * order) at [p * n_batches, (p + 1) * n_batches); without, every pass splits
      * epoch_samples as one epoch does. Not with faults. */
     int passes;
+    /* Round rules only: mini-batches per round (average: local steps between averages, 0 =
+     * the whole share; gradient rules: mini-batches accumulated per update, at least 1), and
+     * how data is fetched. */
+    int round_batches;
+    enum plan_fetch fetch;
 };
 
 /* One mini-batch step of one function. */
