@@ -1,5 +1,6 @@
 /* fn_handle: the training function's body (see handler.h). */
 #include "handler.h"
+#include "handler_internal.h"
 
 #include "shard.h"
 
@@ -28,8 +29,7 @@ void fn_context_free(struct fn_context *ctx)
     memset(ctx, 0, sizeof *ctx);
 }
 
-/* Room for n floats in the context's scratch and, with both, base arrays. */
-static int context_scratch(struct fn_context *ctx, size_t n, int both, struct err *e)
+int fn_context_scratch(struct fn_context *ctx, size_t n, int both, struct err *e)
 {
     if (n > ctx->scratch_cap || (both && !ctx->base)) {
         free(ctx->scratch);
@@ -45,8 +45,7 @@ static int context_scratch(struct fn_context *ctx, size_t n, int both, struct er
     return SIREN_OK;
 }
 
-/* The model and optimiser for these configurations: the cached ones when they match. */
-static int context_model(struct fn_context *ctx, const struct kn_model_config *mcfg,
+int fn_context_model(struct fn_context *ctx, const struct kn_model_config *mcfg,
                          const struct kn_optim_config *ocfg, struct err *e)
 {
     if (ctx->model && !memcmp(&ctx->model_cfg, mcfg, sizeof *mcfg) &&
@@ -196,9 +195,9 @@ void fn_version_key(const char *prefix, int64_t version, int failed, char *buf, 
     else snprintf(buf, buflen, "%sv%08lld%s", prefix, (long long)version, failed ? "-failed" : "");
 }
 
-static double now_ms(void) { return clock_mono_s() * 1e3; }
+double fn_now_ms(void) { return clock_mono_s() * 1e3; }
 
-static void sleep_ms(double ms)
+void fn_sleep_ms(double ms)
 {
     struct timespec ts = {(time_t)(ms / 1e3), (long)(fmod(ms, 1e3) * 1e6)};
     while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {
@@ -214,13 +213,13 @@ static int get_version(struct kv *kv, const char *prefix, int64_t v, double wait
                        struct kv_buf *out, const struct kv_iov *iov, int n_iov, int64_t *got,
                        double *waited_ms, char *key, size_t keylen, struct err *e)
 {
-    double start = now_ms(), pause = 0.1;
+    double start = fn_now_ms(), pause = 0.1;
     int retried = 0;
     for (;; retried = 1) {
         fn_version_key(prefix, v, 0, key, keylen);
         int rc = iov ? kv_get_iov(kv, key, iov, n_iov) : kv_get_into(kv, key, out);
         if (rc != SIREN_ENOTFOUND || v == FN_CURRENT) {
-            if (retried) *waited_ms += now_ms() - start;
+            if (retried) *waited_ms += fn_now_ms() - start;
             *got = v;
             return rc ? err_set(e, rc, "%s", kv_errmsg(kv)) : SIREN_OK;
         }
@@ -236,10 +235,10 @@ static int get_version(struct kv *kv, const char *prefix, int64_t v, double wait
             continue;
         }
         if (rc != SIREN_ENOTFOUND) return err_set(e, rc, "%s", kv_errmsg(kv));
-        if (now_ms() - start > wait_ms)
+        if (fn_now_ms() - start > wait_ms)
             return err_set(e, SIREN_ETIMEOUT, "parameter version '%s' did not appear within %.0f ms",
                            key, wait_ms);
-        sleep_ms(pause);
+        fn_sleep_ms(pause);
         if (pause < 5.0) pause *= 2;
     }
 }
@@ -367,7 +366,7 @@ static int parse_steps(const cJSON *event, int apply, struct step_keys **out, in
     return SIREN_OK;
 }
 
-static int open_kv(struct fn_context *ctx, const char *url, struct err *e)
+int fn_context_kv(struct fn_context *ctx, const char *url, struct err *e)
 {
     if (ctx->kv && !strcmp(ctx->kv_url, url)) return SIREN_OK;
     kv_close(ctx->kv);
@@ -378,8 +377,7 @@ static int open_kv(struct fn_context *ctx, const char *url, struct err *e)
     return SIREN_OK;
 }
 
-/* A kernel batch from a shard; pixels become floats in [0,1] in *images (grown as needed). */
-static int batch_from_shard(const struct shard_view *v, const struct kn_model_config *m,
+int fn_batch_from_shard(const struct shard_view *v, const struct kn_model_config *m,
                             uint64_t seed, float **images, size_t *cap, struct kn_batch *b,
                             struct err *e)
 {
@@ -416,18 +414,16 @@ static int batch_from_shard(const struct shard_view *v, const struct kn_model_co
     return SIREN_OK;
 }
 
-/* GETs a gradient object, waiting while it does not exist yet; *present is 0 when its writer
- * died (a failure marker "<key>-failed" exists instead). */
-static int get_gradient(struct kv *kv, const char *key, double wait_ms, struct kv_buf *out,
-                        int *present, double *waited_ms, struct err *e)
+int fn_wait_object(struct kv *kv, const char *key, double wait_ms, struct kv_buf *out,
+                   int *present, double *waited_ms, struct err *e)
 {
-    double start = now_ms(), pause = 0.1;
+    double start = fn_now_ms(), pause = 0.1;
     char failed[1100];
     snprintf(failed, sizeof failed, "%s-failed", key);
     for (int retried = 0;; retried = 1) {
         int rc = kv_get_into(kv, key, out);
         if (rc != SIREN_ENOTFOUND) {
-            if (retried) *waited_ms += now_ms() - start;
+            if (retried) *waited_ms += fn_now_ms() - start;
             *present = rc == SIREN_OK;
             return rc ? err_set(e, rc, "%s", kv_errmsg(kv)) : SIREN_OK;
         }
@@ -438,10 +434,10 @@ static int get_gradient(struct kv *kv, const char *key, double wait_ms, struct k
             return SIREN_OK;
         }
         if (rc != SIREN_ENOTFOUND) return err_set(e, rc, "%s", kv_errmsg(kv));
-        if (now_ms() - start > wait_ms)
-            return err_set(e, SIREN_ETIMEOUT, "gradient '%s' did not appear within %.0f ms", key,
+        if (fn_now_ms() - start > wait_ms)
+            return err_set(e, SIREN_ETIMEOUT, "object '%s' did not appear within %.0f ms", key,
                            wait_ms);
-        sleep_ms(pause);
+        fn_sleep_ms(pause);
         if (pause < 5.0) pause *= 2;
     }
 }
@@ -467,7 +463,7 @@ static int aggregate_round(struct fn_context *ctx, const char *prefix, const str
     cJSON_ArrayForEach(g, k->grads)
     {
         int present = 0;
-        if ((rc = get_gradient(ctx->kv, g->valuestring, wait_ms, v, &present, waited_ms, e)))
+        if ((rc = fn_wait_object(ctx->kv, g->valuestring, wait_ms, v, &present, waited_ms, e)))
             return rc;
         if (!present) continue;
         if ((rc = params_decode(v->data, v->len, g->valuestring, grad, np, NULL, e))) return rc;
@@ -493,6 +489,11 @@ int fn_handle(const cJSON *event, struct fn_context *ctx, cJSON *response, struc
     int n_steps = 0, rc;
 
     if (!cJSON_IsObject(event)) return err_set(e, SIREN_EFORMAT, "event: expected a JSON object");
+    const cJSON *kind = cJSON_GetObjectItemCaseSensitive(event, "kind");
+    if (kind && !(cJSON_IsString(kind) && !strcmp(kind->valuestring, "rounds")))
+        return err_set(e, SIREN_EFORMAT, "event: key 'kind': expected \"rounds\" (or no kind: "
+                       "steps)");
+    if (kind) return fn_handle_rounds(event, ctx, response, e);
     if ((rc = json_get_string(event, "kv", "event", &url, e)) ||
         (rc = json_get_int(event, "epoch", "event", &epoch, e)) ||
         (rc = json_get_int(event, "function", "event", &fn, e)) ||
@@ -514,14 +515,14 @@ int fn_handle(const cJSON *event, struct fn_context *ctx, cJSON *response, struc
         (rc = parse_steps(event, apply, &steps, &n_steps, e)))
         return rc;
     /* Configurations are compared byte for byte when the cache is checked. */
-    if ((rc = open_kv(ctx, url, e)) || (rc = context_model(ctx, &mcfg, &ocfg, e))) goto out;
+    if ((rc = fn_context_kv(ctx, url, e)) || (rc = fn_context_model(ctx, &mcfg, &ocfg, e))) goto out;
     struct kn_model *m = ctx->model;
     struct kn_optim *opt = &ctx->optim;
     size_t np = kn_model_num_params(m);
     float *params = kn_model_params(m);
     int aggregates = 0;
     for (int i = 0; i < n_steps; i++) aggregates |= steps[i].kind == STEP_AGGREGATE;
-    if ((apply || aggregates) && (rc = context_scratch(ctx, np, apply, e))) goto out;
+    if ((apply || aggregates) && (rc = fn_context_scratch(ctx, np, apply, e))) goto out;
     float *read_copy = ctx->scratch, *base = ctx->base; /* read_copy: also the aggregation's sum */
     struct kv_buf *pv = &ctx->param_buf;
 
@@ -531,11 +532,11 @@ int fn_handle(const cJSON *event, struct fn_context *ctx, cJSON *response, struc
     cJSON *out_steps = cJSON_AddArrayToObject(response, "steps");
     for (int i = 0; i < n_steps; i++) {
         const struct step_keys *k = &steps[i];
-        double t0 = now_ms();
+        double t0 = fn_now_ms();
         if (k->kind == STEP_AGGREGATE) {
             if ((rc = aggregate_round(ctx, prefix, k, wait_ms, read_copy, &wait_total_ms, e)))
                 goto out;
-            double t_agg = now_ms();
+            double t_agg = fn_now_ms();
             update_ms += t_agg - t0;
             cJSON *s = cJSON_CreateObject();
             cJSON_AddNumberToObject(s, "read", (double)k->read);
@@ -552,23 +553,23 @@ int fn_handle(const cJSON *event, struct fn_context *ctx, cJSON *response, struc
         }
         if ((rc = shard_decode(ctx->shard_buf.data, ctx->shard_buf.len, k->data, &sv, e)))
             goto out;
-        double t_data = now_ms();
+        double t_data = fn_now_ms();
         char key[1100];
         int64_t read_got, base_got = -1;
         if ((rc = read_params(ctx, prefix, k->read, wait_ms, params, np, opt, &read_got,
                               &wait_total_ms, key, sizeof key, e)))
             goto out;
         if (apply) memcpy(read_copy, params, np * sizeof *params);
-        double t1 = now_ms();
+        double t1 = fn_now_ms();
         struct kn_batch b;
         float loss;
-        if ((rc = batch_from_shard(&sv, &mcfg, k->seed, &ctx->images, &ctx->images_cap, &b, e)) ||
+        if ((rc = fn_batch_from_shard(&sv, &mcfg, k->seed, &ctx->images, &ctx->images_cap, &b, e)) ||
             (rc = k->kind == STEP_GRADIENT ? kn_model_loss_grad(m, &b, &loss, e)
                                            : kn_model_train_step(m, &b, opt, &loss, e))) {
             err_prefix(e, "%s", k->data);
             goto out;
         }
-        double t2 = now_ms(), t_base = t2;
+        double t2 = fn_now_ms(), t_base = t2;
         if (apply) {
             /* Apply this step's change to the newest version instead of overwriting it. */
             if ((rc = get_version(ctx->kv, prefix, k->base, wait_ms, pv, NULL, 0, &base_got,
@@ -576,7 +577,7 @@ int fn_handle(const cJSON *event, struct fn_context *ctx, cJSON *response, struc
                 (rc = params_decode(pv->data, pv->len, key, base, np, NULL, e)))
                 goto out;
             for (size_t j = 0; j < np; j++) params[j] = base[j] + (params[j] - read_copy[j]);
-            t_base = now_ms();
+            t_base = fn_now_ms();
         }
         if (k->kind == STEP_GRADIENT) {
             /* BSP: the gradient goes to the leader, which applies the round's average. */
@@ -587,7 +588,7 @@ int fn_handle(const cJSON *event, struct fn_context *ctx, cJSON *response, struc
             rc = put_params(ctx, key, params, np, opt, e);
         }
         if (rc) goto out;
-        double t3 = now_ms();
+        double t3 = fn_now_ms();
         fetch_ms += t1 - t0;
         compute_ms += t2 - t1;
         update_ms += t3 - t2;

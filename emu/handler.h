@@ -19,6 +19,10 @@
  * it then reads the newest earlier version instead, so a dead function never blocks the
  * others. Response: per-step loss and the versions actually read, phase times (fetch, compute,
  * update, wait) in ms, KV request counts and bytes, and the process's peak resident memory.
+ * Round events ({"kind": "rounds", ..., "ops": [...]}) serve the update rules under which
+ * every function's work counts (average, allreduce, scatter-reduce, allgather): a list of
+ * operations (load, restore, train, contribute, save, reduce) documented in handler_rounds.c;
+ * their parameter objects hold the weights only.
  */
 #ifndef SIREN_HANDLER_H
 #define SIREN_HANDLER_H
