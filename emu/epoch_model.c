@@ -26,6 +26,8 @@ void epoch_model_costs(const struct platform *pf, double s_per_sample,
     k->data_bytes_per_sample = shard_bytes_per_sample;
     k->param_bytes = param_bytes;
     k->timeout_s = pf->timeout_s;
+    k->kv_connections = pf->store_connections_per_function;
+    k->data_chunk_bytes = pf->store_range_get_bytes;
 }
 
 void epoch_model_invocation(const struct platform *pf, const struct plan_epoch *p, int fn,
@@ -106,4 +108,45 @@ void epoch_model_bill(const struct platform *pf, const struct plan_epoch *p, int
                    (double)0 * pf->store_usd_per_1000_list) / 1000.0;
     total += out->kv_usd;
     out->cost_usd = total;
+}
+
+void epoch_model_call(const struct platform *pf, const struct plan_call *c, int memory_mb,
+                      struct epoch_invocation *out)
+{
+    memset(out, 0, sizeof *out);
+    out->ran = 1;
+    out->dead_step = -1;
+    out->status = c->continued ? 3 : 0;
+    out->cold = c->cold;
+    out->init_ms = c->cold ? pf->cold_start_ms : 0.0;
+    out->start_s = c->t_start;
+    out->stop_s = c->t_stop;
+    out->billed_ms = platform_billed_ms(pf, (c->t_stop - c->t_start) * 1e3, out->init_ms);
+    double gb_s = out->billed_ms / 1000.0 * (memory_mb / 1024.0);
+    out->cost_usd = gb_s * pf->price_usd_per_gb_s + pf->price_usd_per_request;
+}
+
+void epoch_model_bill_rounds(const struct platform *pf, const struct plan_rounds *p,
+                             int memory_mb, struct epoch_bill *out)
+{
+    memset(out, 0, sizeof *out);
+    double total = 0.0;
+    for (size_t i = 0; i < p->n_calls; i++) {
+        struct epoch_invocation ei;
+        epoch_model_call(pf, &p->calls[i], memory_mb, &ei);
+        double gb_s = ei.billed_ms / 1000.0 * (memory_mb / 1024.0);
+        double compute = gb_s * pf->price_usd_per_gb_s;
+        total += compute + pf->price_usd_per_request;
+        out->invocation_usd += compute + pf->price_usd_per_request;
+        out->billed_s += ei.billed_ms / 1e3;
+        out->invocations++;
+    }
+    out->kv_gets = p->gets;
+    out->kv_puts = p->puts;
+    out->kv_usd = ((double)out->kv_gets * pf->store_usd_per_1000_get +
+                   (double)out->kv_puts * pf->store_usd_per_1000_put +
+                   (double)0 * pf->store_usd_per_1000_list) / 1000.0;
+    total += out->kv_usd;
+    out->cost_usd = total;
+    out->time_s = p->t_end;
 }

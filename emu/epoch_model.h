@@ -8,6 +8,7 @@
 #ifndef SIREN_EPOCH_MODEL_H
 #define SIREN_EPOCH_MODEL_H
 
+#include "plan_rounds.h"
 #include "planner.h"
 #include "platform.h"
 
@@ -48,5 +49,15 @@ struct epoch_bill {
 void epoch_model_bill(const struct platform *pf, const struct plan_epoch *p, int memory_mb,
                       enum plan_update update, const int *dead_at, const int *step_ok,
                       struct epoch_bill *out);
+
+/* Bills a whole epoch planned in rounds (plan_rounds.h): every invocation (continuations
+ * included) for its running time, then the epoch's object-store requests. Same arithmetic,
+ * in the same order, as the ledger. time_s is the plan's end. */
+void epoch_model_bill_rounds(const struct platform *pf, const struct plan_rounds *p,
+                             int memory_mb, struct epoch_bill *out);
+
+/* One invocation of a round plan: its billing window and cost, as epoch_model_invocation. */
+void epoch_model_call(const struct platform *pf, const struct plan_call *c, int memory_mb,
+                      struct epoch_invocation *out);
 
 #endif

@@ -236,6 +236,10 @@ static int parse_preset(const cJSON *root, const char *where, struct platform *p
                   &p->store_usd_per_1000_put, e)) ||
         (rc = num(root, "object_store.usd_per_1000_list", "USD/1000 requests", 1, where,
                   &p->store_usd_per_1000_list, e)) ||
+        (rc = integer_int(root, "object_store.connections_per_function", "connections", where,
+                          &p->store_connections_per_function, e)) ||
+        (rc = num(root, "object_store.range_get_bytes", "bytes", 0, where,
+                  &p->store_range_get_bytes, e)) ||
         (rc = num(root, "vm.billing_granularity_s", "s", 0, where, &p->vm_billing_granularity_s,
                   e)) ||
         (rc = num(root, "vm.billing_min_s", "s", 1, where, &p->vm_billing_min_s, e)) ||
@@ -243,6 +247,9 @@ static int parse_preset(const cJSON *root, const char *where, struct platform *p
         return rc;
     p->payload_sync_bytes = sync_b;
     p->payload_async_bytes = async_b;
+    if (p->store_connections_per_function < 1)
+        return err_set(e, SIREN_EFORMAT, "%s: key 'object_store.connections_per_function.value': "
+                       "%d, expected >= 1", where, p->store_connections_per_function);
     /* Consistency: ranges ordered, the grid reaches max exactly. */
     if ((rc = not_greater(p->memory_mb_min, "memory_mb.min", p->memory_mb_max, "memory_mb.max",
                           where, e)) ||

@@ -56,6 +56,8 @@ struct platform {
     double store_puts_per_s_per_prefix;
     double store_gets_per_s_per_prefix;
     double store_usd_per_1000_get, store_usd_per_1000_put, store_usd_per_1000_list;
+    int store_connections_per_function; /* requests a function keeps in flight at once */
+    double store_range_get_bytes;       /* a ranged GET of a data share, at most */
 
     /* VM baseline: per-second billing with a minimum. */
     double vm_billing_granularity_s;
