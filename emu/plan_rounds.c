@@ -144,25 +144,26 @@ static int add_call(struct build *b, int fn, int cold, double t_invoke, struct e
     return SIREN_OK;
 }
 
-/* Splits function fn's share into pieces: consecutive mini-batches of at most
- * data_chunk_bytes (at least one each); one mini-batch per piece under PLAN_FETCH_BATCH. */
-static uint32_t cut_pieces(struct build *b, uint32_t lo, uint32_t hi, size_t at)
+uint32_t plan_rounds_chunk_batches(const struct plan_costs *k, uint32_t max_rows)
 {
-    const struct plan_costs *k = b->k;
+    double batch_bytes = k->data_bytes_per_sample * max_rows;
+    if (!(batch_bytes > 0) || !(k->data_chunk_bytes >= batch_bytes)) return 1;
+    double c = floor(k->data_chunk_bytes / batch_bytes);
+    return c > 1e9 ? 1000000000u : (uint32_t)c;
+}
+
+/* Splits function fn's share [lo, hi) into pieces: its part of each chunk of `chunk`
+ * positions of the epoch's order (one mini-batch each under PLAN_FETCH_BATCH). */
+static uint32_t cut_pieces(struct build *b, uint32_t lo, uint32_t hi, uint32_t chunk, size_t at)
+{
     uint32_t n = 0;
-    double bytes = 0;
     for (uint32_t pos = lo; pos < hi; pos++) {
-        double sz = k->data_bytes_per_sample * b->c->batch_rows[pos];
-        int fresh = n == 0 || b->c->fetch == PLAN_FETCH_BATCH ||
-                    (k->data_chunk_bytes > 0 && bytes + sz > k->data_chunk_bytes);
-        if (fresh) {
+        if (n == 0 || b->c->fetch == PLAN_FETCH_BATCH || pos % chunk == 0) {
             b->piece_first[at + n] = pos;
             b->piece_count[at + n] = 0;
             n++;
-            bytes = 0;
         }
         b->piece_count[at + n - 1]++;
-        bytes += sz;
     }
     return n;
 }
@@ -448,7 +449,10 @@ int plan_rounds_build(const struct plan_config *cfg, double state_bytes, struct 
         goto out;
     }
     /* Shares as the step planner cuts them; rounds of K mini-batches (one round: K = 0). */
-    uint32_t K = (uint32_t)cfg->round_batches, max_share = 0;
+    uint32_t K = (uint32_t)cfg->round_batches, max_share = 0, max_rows = 0;
+    for (uint32_t pos = 0; pos < nb; pos++)
+        if (cfg->batch_rows[pos] > max_rows) max_rows = cfg->batch_rows[pos];
+    uint32_t chunk = plan_rounds_chunk_batches(b.k, max_rows);
     size_t at = 0;
     for (int i = 0; i < n; i++) {
         struct fn_run *f = &b.fr[i];
@@ -456,7 +460,7 @@ int plan_rounds_build(const struct plan_config *cfg, double state_bytes, struct 
         f->hi = (uint32_t)((uint64_t)nb * (uint64_t)(i + 1) / (uint64_t)n);
         f->piece0 = at;
         f->refetch = NO_REFETCH;
-        f->n_pieces = cut_pieces(&b, f->lo, f->hi, at);
+        f->n_pieces = cut_pieces(&b, f->lo, f->hi, chunk, at);
         at += f->n_pieces;
         if (f->hi - f->lo > max_share) max_share = f->hi - f->lo;
     }

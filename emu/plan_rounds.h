@@ -9,9 +9,9 @@
  *
  * Per function, from its invocation at t = 0: the start latency (cold or warm), one GET of the
  * epoch's parameters (weights only), then its mini-batches. Its data share is fetched as
- * ranged GETs of at most data_chunk_bytes (a piece: whole mini-batches), one piece ahead of
- * the one it computes (double buffering), or (PLAN_FETCH_BATCH) one GET per mini-batch just
- * before it. A burst of m requests of b bytes each takes ceil(m / kv_connections) latencies
+ * ranged GETs, one per chunk of the staged data it touches (a piece: plan_rounds_chunk_batches),
+ * one piece ahead of the one it computes (double buffering), or (PLAN_FETCH_BATCH) one GET per
+ * mini-batch just before it. A burst of m requests of b bytes each takes ceil(m / kv_connections) latencies
  * plus m b / bandwidth. The collectives, for a round of m members and contribution size B
  * (the weights' size, param_bytes):
  *   allreduce (LambdaML's leader): each PUTs B; the lowest-numbered member GETs the other
@@ -106,6 +106,12 @@ struct plan_rounds {
 int plan_rounds_build(const struct plan_config *cfg, double state_bytes, struct plan_rounds *out,
                       struct err *e) SIREN_WUR;
 void plan_rounds_free(struct plan_rounds *p);
+
+/* Consecutive staged mini-batches one ranged GET of the data may read (a chunk): as many
+ * full mini-batches of max_rows as fit in k->data_chunk_bytes, at least 1. A function's share
+ * (in an epoch order of whole chunks, staging_epoch_order_chunked) is fetched one piece per
+ * chunk it touches; under PLAN_FETCH_BATCH, one per mini-batch. */
+uint32_t plan_rounds_chunk_batches(const struct plan_costs *k, uint32_t max_rows);
 
 /* The part of function fn in round r, or NULL when it is not a member. */
 const struct plan_part *plan_rounds_part(const struct plan_rounds *p, int fn, int round);

@@ -59,6 +59,37 @@ void staging_epoch_order(uint64_t seed, int epoch, size_t n_batches, uint32_t *o
     rng_shuffle_u32(&r, order, n_batches);
 }
 
+void staging_epoch_order_chunked(uint64_t seed, int epoch, size_t n_batches, size_t chunk,
+                                 uint32_t *order)
+{
+    if (chunk <= 1) {
+        staging_epoch_order(seed, epoch, n_batches, order);
+        return;
+    }
+    size_t n_chunks = (n_batches + chunk - 1) / chunk;
+    uint32_t *chunks = malloc(n_chunks * sizeof *chunks);
+    struct rng r;
+    rng_seed_stream(&r, seed, stream_epoch_chunks(epoch));
+    if (!chunks) { /* no room to shuffle the chunks: keep them in staged order */
+        for (size_t b = 0; b < n_batches; b++) order[b] = (uint32_t)b;
+    } else {
+        /* A short last chunk stays last, so that chunks start at multiples of `chunk`. */
+        for (size_t c = 0; c < n_chunks; c++) chunks[c] = (uint32_t)c;
+        rng_shuffle_u32(&r, chunks, n_batches % chunk ? n_chunks - 1 : n_chunks);
+        size_t at = 0;
+        for (size_t c = 0; c < n_chunks; c++) {
+            size_t lo = (size_t)chunks[c] * chunk, hi = lo + chunk < n_batches ? lo + chunk : n_batches;
+            for (size_t b = lo; b < hi; b++) order[at++] = (uint32_t)b;
+        }
+        free(chunks);
+    }
+    /* Inside each chunk-sized run of the order: a shuffle of its own. */
+    for (size_t lo = 0; lo < n_batches; lo += chunk) {
+        size_t len = n_batches - lo < chunk ? n_batches - lo : chunk;
+        rng_shuffle_u32(&r, order + lo, len);
+    }
+}
+
 int staging_initial_params(const struct workload *w, struct kn_model *m, uint8_t **obj,
                            size_t *len, struct err *e)
 {

@@ -39,6 +39,16 @@ void staging_free(struct staging *s);
  * batch visited k-th. */
 void staging_epoch_order(uint64_t seed, int epoch, size_t n_batches, uint32_t *order);
 
+/* The order of epoch `epoch` when functions read their shares as ranged GETs of chunks of
+ * `chunk` consecutive staged batches (chunk c: batches [c chunk, (c + 1) chunk)): the chunks
+ * in a seeded order (a short last chunk stays last, so every chunk starts at a multiple of
+ * `chunk` in the order), and the batches of each chunk in a seeded order of their own, so that a
+ * function's share (a contiguous range of this order) spans few chunks, each one byte range
+ * of the staged data (plan_rounds_chunk_batches gives chunk). chunk <= 1 gives
+ * staging_epoch_order. */
+void staging_epoch_order_chunked(uint64_t seed, int epoch, size_t n_batches, size_t chunk,
+                                 uint32_t *order);
+
 /* The job's initial parameter object: model m (of w's configuration) initialised from w's
  * seed, with a zero optimiser state of w's optimiser. Caller owns *obj (free()).
  * Errors: SIREN_ENOMEM. */

@@ -22,12 +22,20 @@ enum siren_stream {
     STREAM_EPOCH_BATCHES = 0xe9,
     /* The one shuffle of the training rows before they are cut into mini-batch objects. */
     STREAM_STAGE_ROWS = 0x57a9e,
+    /* The low bits of an epoch's chunk order stream (stream_epoch_chunks). */
+    STREAM_EPOCH_CHUNKS = 0xc4,
 };
 
 /* The stream of epoch `epoch`'s (from 1) order over the staged mini-batches. */
 static inline uint64_t stream_epoch_batches(int epoch)
 {
     return ((uint64_t)(uint32_t)epoch << 16) | STREAM_EPOCH_BATCHES;
+}
+
+/* The stream of epoch `epoch`'s order over chunks of staged mini-batches (ranged GETs). */
+static inline uint64_t stream_epoch_chunks(int epoch)
+{
+    return ((uint64_t)(uint32_t)epoch << 16) | STREAM_EPOCH_CHUNKS;
 }
 
 /* The reference trainer's stream of kind STREAM_TRAIN_SHUFFLE in epoch `epoch`. */
