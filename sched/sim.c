@@ -160,40 +160,67 @@ static double step_s(const struct plan_costs *k, enum plan_update u, double rows
     return t_put + put;
 }
 
-struct fast_epoch {
-    double time_s, cost_usd, billed_s, fetch_s, compute_s, update_s;
-    int invocations;
+/* The functions of an HSP epoch by kind: function i runs floor((i+1) nb/n) - floor(i nb/n)
+ * mini-batches, q or q + 1 ("big"), and functions 0..n_warm-1 start warm. cnt[big][cold]
+ * counts them without the one that holds the short last batch (i_short, -1: every batch is
+ * full), which is of kind (short_big, short_cold). */
+struct fast_kinds {
+    int64_t q, cnt[2][2];
+    int i_short, short_big, short_cold;
 };
 
-/* HSP (or ASP) epoch in closed form; returns 0 when it does not apply (a function would run
- * past the timeout), and the planner must be used. Functions: i has floor((i+1)nb/n) -
- * floor(i nb/n) steps (q or q + 1); functions 0..w-1 are warm; one holds the short batch. */
+/* short_pos: where the epoch's order puts the short batch (-1: none). */
+static void fast_epoch_kinds(int64_t nb, int n, int n_warm, int64_t short_pos,
+                             struct fast_kinds *f)
+{
+    int64_t q = nb / n;
+    f->q = q;
+    f->i_short = short_pos >= 0 ? (int)(((short_pos + 1) * n - 1) / nb) : -1;
+    int64_t big_total = nb - q * n, big_warm = (int64_t)n_warm * nb / n - (int64_t)n_warm * q;
+    f->cnt[1][0] = big_warm;
+    f->cnt[1][1] = big_total - big_warm;
+    f->cnt[0][0] = n_warm - big_warm;
+    f->cnt[0][1] = (n - n_warm) - f->cnt[1][1];
+    f->short_big = f->short_cold = 0;
+    if (f->i_short >= 0) {
+        int64_t steps = ((int64_t)(f->i_short + 1) * nb) / n - ((int64_t)f->i_short * nb) / n;
+        f->short_big = steps == q + 1;
+        f->short_cold = f->i_short >= n_warm;
+        f->cnt[f->short_big][f->short_cold]--;
+    }
+}
+
+/* The epoch's phases summed over functions, and its object-store fees (returned, USD): each of
+ * the nb mini-batches is one step, whichever function runs it; rows is the epoch's samples. */
+static double fast_epoch_phases(const struct platform *pf, const struct plan_costs *k,
+                                enum plan_update u, int64_t nb, double rows, double *fetch_s,
+                                double *compute_s, double *update_s)
+{
+    double g = k->kv_get_latency_s, bw = k->kv_bandwidth_bytes_per_s;
+    *fetch_s = (double)nb * (2 * g + k->param_bytes / bw) + rows * k->data_bytes_per_sample / bw;
+    *compute_s = rows * k->compute_s_per_sample;
+    double put = k->kv_put_latency_s + k->param_bytes / bw;
+    if (u == PLAN_UPDATE_APPLY) put += g + k->param_bytes / bw;
+    *update_s = (double)nb * put;
+    uint64_t gets = (uint64_t)nb * (2 + (u == PLAN_UPDATE_APPLY)), puts = (uint64_t)nb;
+    return ((double)gets * pf->store_usd_per_1000_get +
+            (double)puts * pf->store_usd_per_1000_put) / 1000.0;
+}
+
+/* HSP (or ASP) epoch in closed form, into the report's time, phases, cost, CPU utilisation and
+ * invocations; returns 0 when it does not apply (a function would run past the timeout), and
+ * the planner must be used. Each kind of function (fast_kinds) is billed at once. */
 static int fast_epoch(const struct sim *s, int n, int memory_mb, int n_warm,
-                      const struct plan_costs *k, struct fast_epoch *out)
+                      const struct plan_costs *k, struct epoch_report *rep)
 {
     const struct platform *pf = &s->cfg.platform;
     const struct sim_job *jb = &s->cfg.job;
-    int64_t nb = (int64_t)jb->n_batches, q = nb / n;
+    int64_t nb = (int64_t)jb->n_batches, sp = s->short_pos[s->epoch];
+    struct fast_kinds f;
+    fast_epoch_kinds(nb, n, n_warm, sp, &f);
     double B = jb->batch, d_full = step_s(k, s->cfg.update, B);
-    int64_t sp = s->short_pos[s->epoch];
-    int i_short = sp >= 0 ? (int)(((sp + 1) * n - 1) / nb) : -1;
     double d_short = sp >= 0 ? step_s(k, s->cfg.update, jb->last_batch_rows) : d_full;
-    /* counts[big][cold] */
-    int64_t big_total = nb - q * n, big_warm = (int64_t)n_warm * nb / n - (int64_t)n_warm * q;
-    int64_t cnt[2][2];
-    cnt[1][0] = big_warm;
-    cnt[1][1] = big_total - big_warm;
-    cnt[0][0] = n_warm - big_warm;
-    cnt[0][1] = (n - n_warm) - cnt[1][1];
-    int short_big = 0, short_cold = 0;
-    if (i_short >= 0) {
-        int64_t steps = ((int64_t)(i_short + 1) * nb) / n - ((int64_t)i_short * nb) / n;
-        short_big = steps == q + 1;
-        short_cold = i_short >= n_warm;
-        cnt[short_big][short_cold]--;
-    }
-    double gb = memory_mb / 1024.0;
-    memset(out, 0, sizeof *out);
+    double gb = memory_mb / 1024.0, time_s = 0, billed_s = 0, cost_usd = 0;
     for (int kind = 0; kind < 5; kind++) {
         int big, cold;
         int64_t c;
@@ -201,75 +228,60 @@ static int fast_epoch(const struct sim *s, int n, int memory_mb, int n_warm,
         if (kind < 4) {
             big = kind >> 1;
             cold = kind & 1;
-            c = cnt[big][cold];
-            dur = (double)(q + big) * d_full;
+            c = f.cnt[big][cold];
+            dur = (double)(f.q + big) * d_full;
         } else {
-            if (i_short < 0) continue;
-            big = short_big;
-            cold = short_cold;
+            if (f.i_short < 0) continue;
+            big = f.short_big;
+            cold = f.short_cold;
             c = 1;
-            dur = (double)(q + big - 1) * d_full + d_short;
+            dur = (double)(f.q + big - 1) * d_full + d_short;
         }
         if (c <= 0) continue;
         double start = cold ? k->start_cold_s : k->start_warm_s;
         if (start + dur > k->timeout_s) return 0;
-        if (start + dur > out->time_s) out->time_s = start + dur;
+        if (start + dur > time_s) time_s = start + dur;
         double billed_ms = platform_billed_ms(pf, dur * 1e3, cold ? pf->cold_start_ms : 0.0);
-        out->billed_s += (double)c * billed_ms / 1e3;
-        out->cost_usd += (double)c * (billed_ms / 1000.0 * gb * pf->price_usd_per_gb_s +
-                                      pf->price_usd_per_request);
+        billed_s += (double)c * billed_ms / 1e3;
+        cost_usd += (double)c * (billed_ms / 1000.0 * gb * pf->price_usd_per_gb_s +
+                                 pf->price_usd_per_request);
     }
-    out->invocations = n;
     double rows = (double)jb->n_batches * B - (sp >= 0 ? B - jb->last_batch_rows : 0);
-    double g = k->kv_get_latency_s, bw = k->kv_bandwidth_bytes_per_s;
-    out->fetch_s = (double)nb * (2 * g + k->param_bytes / bw) + rows * k->data_bytes_per_sample / bw;
-    out->compute_s = rows * k->compute_s_per_sample;
-    double put = k->kv_put_latency_s + k->param_bytes / bw;
-    if (s->cfg.update == PLAN_UPDATE_APPLY) put += g + k->param_bytes / bw;
-    out->update_s = (double)nb * put;
-    uint64_t gets = (uint64_t)nb * (2 + (s->cfg.update == PLAN_UPDATE_APPLY)), puts = (uint64_t)nb;
-    out->cost_usd += ((double)gets * pf->store_usd_per_1000_get +
-                      (double)puts * pf->store_usd_per_1000_put) / 1000.0;
+    double fetch_s, compute_s, update_s;
+    cost_usd += fast_epoch_phases(pf, k, s->cfg.update, nb, rows, &fetch_s, &compute_s, &update_s);
+    epoch_model_report_usage(rep, time_s, fetch_s, compute_s, update_s, billed_s, cost_usd);
+    rep->invocations = n;
     return 1;
 }
 
-/* The planner's epoch (exact): the same plan_config job_epoch builds. */
+/* The planner's epoch (exact): the plan job_epoch builds, billed as the ledger bills it, into
+ * the report's time, phases, cost, CPU utilisation, invocations and stale reads. */
 static int exact_epoch(const struct sim *s, int n, int memory_mb, int n_warm,
-                       const struct plan_costs *k, struct fast_epoch *out, int64_t *stale,
-                       struct err *e)
+                       const struct plan_costs *k, struct epoch_report *rep, struct err *e)
 {
-    const struct sim_job *jb = &s->cfg.job;
+    const struct sim_config *cfg = &s->cfg;
+    const struct sim_job *jb = &cfg->job;
     size_t nb = jb->n_batches;
     uint32_t *rows = malloc(nb * sizeof *rows);
     if (!rows) return err_set(e, SIREN_ENOMEM, "out of memory");
     for (size_t b = 0; b < nb; b++) rows[b] = (uint32_t)jb->batch;
     if (s->short_pos[s->epoch] >= 0) rows[s->short_pos[s->epoch]] = jb->last_batch_rows;
-    struct plan_config pc = {0};
-    pc.n_functions = n;
-    pc.n_warm = n_warm;
-    pc.sync = s->cfg.sync;
-    pc.staleness = s->cfg.staleness;
-    pc.update = s->cfg.update;
-    pc.on_timeout = s->cfg.on_timeout;
-    pc.costs = *k;
-    pc.batch_rows = rows;
-    pc.n_batches = nb;
+    struct plan_config pc;
+    epoch_model_plan_config(k, n, n_warm, cfg->sync, cfg->staleness, cfg->update, cfg->on_timeout,
+                            rows, nb, &pc);
     struct plan_epoch p;
     int rc = plan_epoch_build(&pc, &p, e);
     free(rows);
     if (rc) return rc;
     struct epoch_bill bill;
-    epoch_model_bill(&s->cfg.platform, &p, memory_mb, s->cfg.update, NULL, NULL, &bill);
-    out->time_s = bill.time_s;
-    out->cost_usd = bill.cost_usd;
-    out->billed_s = bill.billed_s;
-    out->fetch_s = p.fetch_s;
-    out->compute_s = p.compute_s;
-    out->update_s = p.update_s;
-    out->invocations = bill.invocations;
-    *stale = 0;
+    epoch_model_bill(&cfg->platform, &p, memory_mb, cfg->update, NULL, NULL, &bill);
+    epoch_model_report_usage(rep, bill.time_s, p.fetch_s, p.compute_s, p.update_s, bill.billed_s,
+                             bill.cost_usd);
+    rep->invocations = bill.invocations;
+    rep->stale_reads = 0;
     for (size_t i = 0; i < p.n_steps; i++)
-        if (!p.steps[i].failed && p.steps[i].read_version < p.steps[i].write_version - 1) (*stale)++;
+        if (!p.steps[i].failed && p.steps[i].read_version < p.steps[i].write_version - 1)
+            rep->stale_reads++;
     plan_epoch_free(&p);
     return SIREN_OK;
 }
@@ -280,46 +292,27 @@ int sim_step(struct sim *s, struct sched_action a, struct epoch_report *rep, str
         return err_set(e, SIREN_EINVAL, "sim: more than %d epochs", SIM_MAX_EPOCHS);
     a = sim_clip(s, a);
     s->epoch++;
-    int n_warm = a.memory_mb == s->prev_memory_mb ? (a.n < s->prev_n ? a.n : s->prev_n) : 0;
-    struct plan_costs k;
     const struct sim_job *jb = &s->cfg.job;
+    int n_warm = epoch_model_warm(a.n, a.memory_mb, s->prev_n, s->prev_memory_mb);
+    struct plan_costs k;
     epoch_model_costs(&s->cfg.platform, jb->s_per_sample, jb->shard_bytes_per_sample,
                       jb->param_bytes, a.memory_mb, &k);
-    struct fast_epoch fe;
-    int64_t stale = -1;
+    epoch_model_report_start(rep, s->epoch, a.n, a.memory_mb, n_warm, jb->model_bytes);
+    rep->stale_reads = -1; /* the closed form does not count them */
     int fast = !s->cfg.exact && (s->cfg.sync == PLAN_SYNC_HSP || s->cfg.sync == PLAN_SYNC_ASP) &&
-               fast_epoch(s, a.n, a.memory_mb, n_warm, &k, &fe);
+               fast_epoch(s, a.n, a.memory_mb, n_warm, &k, rep);
     if (!fast) {
-        int rc = exact_epoch(s, a.n, a.memory_mb, n_warm, &k, &fe, &stale, e);
+        int rc = exact_epoch(s, a.n, a.memory_mb, n_warm, &k, rep, e);
         if (rc) {
             s->epoch--;
             return rc;
         }
     }
-    memset(rep, 0, sizeof *rep);
-    rep->epoch = s->epoch;
-    rep->n = a.n;
-    rep->memory_mb = a.memory_mb;
-    rep->warm = n_warm;
-    rep->time_s = fe.time_s;
-    rep->fetch_s = fe.fetch_s;
-    rep->compute_s = fe.compute_s;
-    rep->update_s = fe.update_s;
-    rep->cost_usd = fe.cost_usd;
-    rep->cpu_util = fe.billed_s > 0 ? fe.compute_s / fe.billed_s : 0.0;
-    rep->mem_util = jb->model_bytes / (a.memory_mb * 1048576.0);
     s->eff += sim_loss_effective(&s->cfg.loss, jb->n_batches, jb->batch, a.n, s->epoch);
     rep->test_loss = rep->train_loss = sim_loss_at(&s->cfg.loss, s->eff);
     rep->test_accuracy = rep->test_auc = (double)NAN;
-    rep->invocations = fe.invocations;
     rep->versions = (int64_t)jb->n_batches;
-    rep->stale_reads = stale;
-    s->total_time_s += rep->time_s;
-    s->total_cost_usd += rep->cost_usd;
-    rep->total_time_s = s->total_time_s;
-    rep->total_cost_usd = s->total_cost_usd;
-    rep->budget_left_usd = s->cfg.budget_usd > 0 ? s->cfg.budget_usd - s->total_cost_usd
-                                                 : (double)INFINITY;
+    epoch_model_report_totals(rep, s->cfg.budget_usd, &s->total_time_s, &s->total_cost_usd);
     rep->reached_target = rep->test_loss <= s->target_loss;
     s->prev_n = a.n;
     s->prev_memory_mb = a.memory_mb;
