@@ -6,6 +6,7 @@
 #include "sim.h"
 
 #include <math.h>
+#include <stddef.h>
 #include <string.h>
 
 double sim_loss_lr_weight(const struct sim_loss_model *m, int epoch)
@@ -49,6 +50,57 @@ const char *sim_progress_name(enum sim_progress p)
     return p == SIM_PROGRESS_ROUNDS ? "rounds" : "discount";
 }
 
+/* The model file's numbers, in the order the file lists them; one table for saving and
+ * loading, so that the two cannot disagree on a key. `since`: the format from which loading
+ * requires the key (1: every format; 2: siren-loss-model-2; 0: read when present; -1: what
+ * the fit saw, written and not read back). */
+#define LOSS_DOUBLE(f) offsetof(struct sim_loss_model, f), 0
+#define LOSS_INT(f) offsetof(struct sim_loss_model, f), 1
+static const struct {
+    const char *key;
+    size_t offset;
+    int is_int; /* an int field, else a double */
+    int since;
+} loss_keys[] = {
+    {"loss0", LOSS_DOUBLE(loss0), 1},
+    {"loss_inf", LOSS_DOUBLE(loss_inf), 1},
+    {"tau_samples", LOSS_DOUBLE(tau_samples), 1},
+    {"kappa", LOSS_DOUBLE(kappa), 1},
+    {"beta", LOSS_DOUBLE(beta), 2},
+    {"gamma", LOSS_DOUBLE(gamma), 1},
+    {"psi", LOSS_DOUBLE(psi), 2},
+    {"lr_decay", LOSS_DOUBLE(lr_decay), 2},
+    {"rmse", LOSS_DOUBLE(rmse), 0},
+    {"points", LOSS_INT(points), -1},
+    {"runs", LOSS_INT(runs), -1},
+    {"epochs_after_lowest_loss_left_out", LOSS_INT(dropped), -1},
+};
+#define LOSS_KEYS (sizeof loss_keys / sizeof *loss_keys)
+
+/* The double field of key i (since >= 0). */
+static double *loss_key_at(struct sim_loss_model *m, size_t i)
+{
+    return (double *)((char *)m + loss_keys[i].offset);
+}
+
+static double loss_key_value(const struct sim_loss_model *m, size_t i)
+{
+    const char *at = (const char *)m + loss_keys[i].offset;
+    return loss_keys[i].is_int ? *(const int *)at : *(const double *)at;
+}
+
+/* Reads the keys required since format `since` (in the table's order) into m. */
+static int loss_keys_load(const cJSON *o, const char *path, int since, struct sim_loss_model *m,
+                          struct err *e)
+{
+    for (size_t i = 0; i < LOSS_KEYS; i++) {
+        if (loss_keys[i].since != since) continue;
+        int rc = json_get_number(o, loss_keys[i].key, path, loss_key_at(m, i), e);
+        if (rc) return rc;
+    }
+    return SIREN_OK;
+}
+
 int sim_loss_model_save(const char *path, const struct sim_loss_model *m, struct err *e)
 {
     cJSON *o = cJSON_CreateObject();
@@ -62,18 +114,8 @@ int sim_loss_model_save(const char *path, const struct sim_loss_model *m, struct
               "ceil(n_batches/n) * (1 - psi*(1 - 1/n)) * lr_decay^(epoch-1) per epoch"
             : "loss = loss_inf + (loss0 - loss_inf) * (1 + (E/tau)^beta)^-kappa; E += samples / "
               "(1 + gamma*(n-1)) per epoch");
-    cJSON_AddNumberToObject(o, "loss0", m->loss0);
-    cJSON_AddNumberToObject(o, "loss_inf", m->loss_inf);
-    cJSON_AddNumberToObject(o, "tau_samples", m->tau_samples);
-    cJSON_AddNumberToObject(o, "kappa", m->kappa);
-    cJSON_AddNumberToObject(o, "beta", m->beta);
-    cJSON_AddNumberToObject(o, "gamma", m->gamma);
-    cJSON_AddNumberToObject(o, "psi", m->psi);
-    cJSON_AddNumberToObject(o, "lr_decay", m->lr_decay);
-    cJSON_AddNumberToObject(o, "rmse", m->rmse);
-    cJSON_AddNumberToObject(o, "points", m->points);
-    cJSON_AddNumberToObject(o, "runs", m->runs);
-    cJSON_AddNumberToObject(o, "epochs_after_lowest_loss_left_out", m->dropped);
+    for (size_t i = 0; i < LOSS_KEYS; i++)
+        cJSON_AddNumberToObject(o, loss_keys[i].key, loss_key_value(m, i));
     int rc = json_write_file(path, o, e);
     cJSON_Delete(o);
     return rc;
@@ -86,8 +128,6 @@ int sim_loss_model_load(const char *path, struct sim_loss_model *out, struct err
     int rc = json_load_file(path, &o, e);
     if (rc) return rc;
     const char *fmt, *wl, *prog = "discount";
-    double v[5];
-    const char *keys[5] = {"loss0", "loss_inf", "tau_samples", "kappa", "gamma"};
     if ((rc = json_get_string(o, "format", path, &fmt, e))) goto out;
     /* Version 1 is the discount form with beta = 1 (files fitted before the rounds form). */
     int v2 = !strcmp(fmt, "siren-loss-model-2");
@@ -97,14 +137,11 @@ int sim_loss_model_load(const char *path, struct sim_loss_model *out, struct err
         goto out;
     }
     if ((rc = json_get_string(o, "workload", path, &wl, e))) goto out;
-    for (int i = 0; i < 5; i++)
-        if ((rc = json_get_number(o, keys[i], path, &v[i], e))) goto out;
+    if ((rc = loss_keys_load(o, path, 1, out, e))) goto out;
     out->beta = 1.0;
     out->lr_decay = 1.0;
     if (v2 && ((rc = json_get_string(o, "progress", path, &prog, e)) ||
-               (rc = json_get_number(o, "beta", path, &out->beta, e)) ||
-               (rc = json_get_number(o, "psi", path, &out->psi, e)) ||
-               (rc = json_get_number(o, "lr_decay", path, &out->lr_decay, e))))
+               (rc = loss_keys_load(o, path, 2, out, e))))
         goto out;
     if (!strcmp(prog, "rounds")) out->progress = SIM_PROGRESS_ROUNDS;
     else if (!strcmp(prog, "discount")) out->progress = SIM_PROGRESS_DISCOUNT;
@@ -113,20 +150,20 @@ int sim_loss_model_load(const char *path, struct sim_loss_model *out, struct err
                      path, prog);
         goto out;
     }
-    if (!(v[2] > 0) || !(v[3] > 0) || !(v[4] >= 0) || !(v[0] >= v[1]) || !(out->beta > 0) ||
-        !(out->psi >= 0 && out->psi < 1) || !(out->lr_decay > 0 && out->lr_decay <= 1)) {
+    if (!(out->tau_samples > 0) || !(out->kappa > 0) || !(out->gamma >= 0) ||
+        !(out->loss0 >= out->loss_inf) || !(out->beta > 0) || !(out->psi >= 0 && out->psi < 1) ||
+        !(out->lr_decay > 0 && out->lr_decay <= 1)) {
         rc = err_set(e, SIREN_EFORMAT, "%s: expected tau_samples > 0, kappa > 0, beta > 0, "
                      "gamma >= 0, 0 <= psi < 1, 0 < lr_decay <= 1 and loss0 >= loss_inf", path);
         goto out;
     }
     snprintf(out->workload, sizeof out->workload, "%s", wl);
-    out->loss0 = v[0];
-    out->loss_inf = v[1];
-    out->tau_samples = v[2];
-    out->kappa = v[3];
-    out->gamma = v[4];
-    double d;
-    if (!json_get_number(o, "rmse", path, &d, e)) out->rmse = d;
+    /* The optional keys: kept where present and numeric. */
+    for (size_t i = 0; i < LOSS_KEYS; i++) {
+        double d;
+        if (!loss_keys[i].since && !json_get_number(o, loss_keys[i].key, path, &d, e))
+            *loss_key_at(out, i) = d;
+    }
 out:
     cJSON_Delete(o);
     return rc;
