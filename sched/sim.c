@@ -371,8 +371,14 @@ int sim_run_actions(struct sim *s, const struct sched_action *a, int n_actions,
 int sim_open_setup(const struct sim_setup *su, struct sim **out, struct err *e)
 {
     *out = NULL;
-    struct sim_config *c = calloc(1, sizeof *c);
+    struct sim_config *c = malloc(sizeof *c);
     if (!c) return err_set(e, SIREN_ENOMEM, "out of memory");
+    /* The setup's settings as given, the rest zero until the platform, the loss model and the
+     * job are loaded into it. */
+    *c = (struct sim_config){.sync = su->sync, .staleness = su->staleness, .update = su->update,
+                             .on_timeout = su->on_timeout, .budget_usd = su->budget_usd,
+                             .target_loss = su->target_loss, .max_epochs = su->max_epochs,
+                             .exact = su->exact};
     char path[1200];
     const char *lm = su->loss_model;
     if (!lm) {
@@ -387,17 +393,7 @@ int sim_open_setup(const struct sim_setup *su, struct sim **out, struct err *e)
     if (rc == SIREN_ENOTFOUND && !su->loss_model)
         err_prefix(e, "no loss model for %s (fit one with `siren sim fit`): ", su->workload);
     if (!rc) rc = sim_job_load(su->workload, &su->wopts, su->calibration, &c->job, e);
-    if (!rc) {
-        c->sync = su->sync;
-        c->staleness = su->staleness;
-        c->update = su->update;
-        c->on_timeout = su->on_timeout;
-        c->budget_usd = su->budget_usd;
-        c->target_loss = su->target_loss;
-        c->max_epochs = su->max_epochs;
-        c->exact = su->exact;
-        rc = sim_open(c, out, e);
-    }
+    if (!rc) rc = sim_open(c, out, e);
     free(c);
     return rc;
 }
