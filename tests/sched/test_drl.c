@@ -192,13 +192,18 @@ static void test_drl_same_seed_same_bits(void **state)
     free(dir);
 }
 
-static void expect_open_error(const char *spec, const char *needle)
+/* sched_open(spec) fails with code (a malformed file or spec is SIREN_EFORMAT, a missing file
+ * SIREN_ENOTFOUND), leaves no policy, and says what was wrong with which input (needle). */
+static void expect_open_error(const char *spec, int code, const char *needle)
 {
     struct sched_policy *p = (struct sched_policy *)1;
     struct err e;
     int rc = sched_open(spec, &p, &e);
-    assert_int_equal(rc, SIREN_EFORMAT == rc ? SIREN_EFORMAT : rc);
-    assert_true(rc != 0);
+    if (rc != code) {
+        print_error("sched_open(%s): %s (%s), expected %s\n", spec, err_name(rc), e.msg,
+                    err_name(code));
+        fail();
+    }
     assert_null(p);
     if (!strstr(e.msg, needle)) {
         print_error("'%s' does not contain '%s'\n", e.msg, needle);
@@ -220,17 +225,19 @@ static void test_bad_policy_files_and_specs_name_the_input(void **state)
     assert_int_equal(tu_write_file(bad_sched, s, strlen(s)), 0);
     char spec[1200];
     snprintf(spec, sizeof spec, "drl:%s", bad_json);
-    expect_open_error(spec, "bad.json");
-    expect_open_error(spec, "line 3");
+    expect_open_error(spec, SIREN_EFORMAT, "bad.json");
+    expect_open_error(spec, SIREN_EFORMAT, "line 3");
     snprintf(spec, sizeof spec, "drl:%s", bad_key);
-    expect_open_error(spec, "siren-drl-2");
+    expect_open_error(spec, SIREN_EFORMAT, "siren-drl-2");
+    snprintf(spec, sizeof spec, "drl:%s/missing.json", dir);
+    expect_open_error(spec, SIREN_ENOTFOUND, "missing.json");
     snprintf(spec, sizeof spec, "schedule:%s", bad_sched);
-    expect_open_error(spec, "s.txt line 3");
-    expect_open_error("heuristic:n0=abc", "heuristic:n0=abc");
-    expect_open_error("heuristic:decay=2", "decay");
-    expect_open_error("static:n=0,m=1024", "static:n=0,m=1024");
-    expect_open_error("sometimes", "sometimes");
-    expect_open_error("grid", "schedule:FILE");
+    expect_open_error(spec, SIREN_EFORMAT, "s.txt line 3");
+    expect_open_error("heuristic:n0=abc", SIREN_EFORMAT, "heuristic:n0=abc");
+    expect_open_error("heuristic:decay=2", SIREN_EFORMAT, "decay");
+    expect_open_error("static:n=0,m=1024", SIREN_EFORMAT, "static:n=0,m=1024");
+    expect_open_error("sometimes", SIREN_EFORMAT, "sometimes");
+    expect_open_error("grid", SIREN_EFORMAT, "schedule:FILE");
     tu_rm_rf(dir);
     free(bad_json);
     free(bad_key);
