@@ -1,12 +1,30 @@
 /*
- * epoch_model (see epoch_model.h): the billing window of every invocation and the epoch's
- * bill, in the ledger's order of floating-point operations (per invocation compute + request
- * fee, then the object-store fees), so that the emulator's ledger and the simulator agree to
- * the last bit.
+ * epoch_model (see epoch_model.h): the warm functions and the planner's input of an epoch; the
+ * billing window of every invocation and the epoch's bill, in the ledger's order of
+ * floating-point operations (per invocation compute + request fee, then the object-store
+ * fees), so that the emulator's ledger and the simulator agree to the last bit; and the
+ * report's shared fields.
  */
 #include "epoch_model.h"
 
+#include <math.h>
 #include <string.h>
+
+int epoch_model_warm(int n, int memory_mb, int prev_n, int prev_memory_mb)
+{
+    return memory_mb == prev_memory_mb ? (n < prev_n ? n : prev_n) : 0;
+}
+
+void epoch_model_plan_config(const struct plan_costs *costs, int n, int n_warm,
+                             enum plan_sync sync, int staleness, enum plan_update update,
+                             enum plan_timeout on_timeout, const uint32_t *batch_rows,
+                             size_t n_batches, struct plan_config *out)
+{
+    /* No faults, one pass: the rest zero. */
+    *out = (struct plan_config){.n_functions = n, .n_warm = n_warm, .batch_rows = batch_rows,
+                                .n_batches = n_batches, .on_timeout = on_timeout, .sync = sync,
+                                .staleness = staleness, .update = update, .costs = *costs};
+}
 
 void epoch_model_costs(const struct platform *pf, double s_per_sample,
                        double shard_bytes_per_sample, double param_bytes, int memory_mb,
@@ -149,4 +167,37 @@ void epoch_model_bill_rounds(const struct platform *pf, const struct plan_rounds
     total += out->kv_usd;
     out->cost_usd = total;
     out->time_s = p->t_end;
+}
+
+void epoch_model_report_start(struct epoch_report *rep, int epoch, int n, int memory_mb,
+                              int n_warm, double model_bytes)
+{
+    memset(rep, 0, sizeof *rep);
+    rep->epoch = epoch;
+    rep->n = n;
+    rep->memory_mb = memory_mb;
+    rep->warm = n_warm;
+    rep->mem_util = model_bytes / (memory_mb * 1048576.0);
+}
+
+void epoch_model_report_usage(struct epoch_report *rep, double time_s, double fetch_s,
+                              double compute_s, double update_s, double billed_s,
+                              double cost_usd)
+{
+    rep->time_s = time_s;
+    rep->fetch_s = fetch_s;
+    rep->compute_s = compute_s;
+    rep->update_s = update_s;
+    rep->cost_usd = cost_usd;
+    rep->cpu_util = billed_s > 0 ? compute_s / billed_s : 0.0;
+}
+
+void epoch_model_report_totals(struct epoch_report *rep, double budget_usd,
+                               double *total_time_s, double *total_cost_usd)
+{
+    *total_time_s += rep->time_s;
+    *total_cost_usd += rep->cost_usd;
+    rep->total_time_s = *total_time_s;
+    rep->total_cost_usd = *total_cost_usd;
+    rep->budget_left_usd = budget_usd > 0 ? budget_usd - *total_cost_usd : (double)INFINITY;
 }

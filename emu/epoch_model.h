@@ -1,16 +1,31 @@
 /*
- * epoch_model: the time and bill of one planned epoch, as pure arithmetic shared by the
- * emulator (job.c) and the simulator (sched/sim.c), so that both give the same numbers for the
- * same schedule. Inputs: the platform preset, the calibration, the job's data and parameter
- * sizes, the memory size, and the plan (planner.h); optionally which step each function
- * really died at. Nothing here allocates, reads a clock or keeps state.
+ * epoch_model: one epoch as pure arithmetic shared by the emulator (job.c) and the simulator
+ * (sched/sim.c), so that both give the same numbers for the same schedule: which functions
+ * start warm, the planner's input, the time and bill of the planned epoch, and the report's
+ * fields that both fill alike. Inputs: the platform preset, the calibration, the job's data
+ * and parameter sizes, the memory size, and the plan (planner.h); optionally which step each
+ * function really died at. Nothing here allocates, reads a clock or keeps state.
  */
 #ifndef SIREN_EPOCH_MODEL_H
 #define SIREN_EPOCH_MODEL_H
 
+#include "epoch_report.h"
 #include "plan_rounds.h"
 #include "planner.h"
 #include "platform.h"
+
+/* How many of an epoch's n functions start warm: the previous epoch's prev_n containers serve
+ * again, one function each, only at the same memory size (another size needs new ones). */
+int epoch_model_warm(int n, int memory_mb, int prev_n, int prev_memory_mb);
+
+/* The planner's input for one epoch without faults: n functions, the first n_warm of them
+ * warm, at costs, splitting the epoch's n_batches mini-batches (batch_rows[b] rows each, in
+ * the epoch's order; borrowed by *out, so it must live until plan_epoch_build has run). A job
+ * with faults sets out->faults and out->epoch after. */
+void epoch_model_plan_config(const struct plan_costs *costs, int n, int n_warm,
+                             enum plan_sync sync, int staleness, enum plan_update update,
+                             enum plan_timeout on_timeout, const uint32_t *batch_rows,
+                             size_t n_batches, struct plan_config *out);
 
 /* The planner's costs for functions of memory_mb: start latencies and object-store times from
  * the preset; compute = s_per_sample (one full vCPU) / min(vCPU share, 1), because the kernels
@@ -59,5 +74,24 @@ void epoch_model_bill_rounds(const struct platform *pf, const struct plan_rounds
 /* One invocation of a round plan: its billing window and cost, as epoch_model_invocation. */
 void epoch_model_call(const struct platform *pf, const struct plan_call *c, int memory_mb,
                       struct epoch_invocation *out);
+
+/* An epoch's report, in the parts the emulator and the simulator fill alike; the losses,
+ * counts and fault fields are the caller's. */
+
+/* Zeroes *rep and writes the action (epoch from 1; n functions of memory_mb, n_warm of them
+ * warm) and the memory utilisation, model_bytes / memory size (model_bytes 0: unknown). */
+void epoch_model_report_start(struct epoch_report *rep, int epoch, int n, int memory_mb,
+                              int n_warm, double model_bytes);
+/* The epoch's time (its last function's end), its phases summed over functions and its cost,
+ * all in seconds and USD, and the CPU utilisation compute_s / billed_s (0 when nothing was
+ * billed). */
+void epoch_model_report_usage(struct epoch_report *rep, double time_s, double fetch_s,
+                              double compute_s, double update_s, double billed_s,
+                              double cost_usd);
+/* Adds the epoch's time and cost to the job's running totals (*total_time_s, *total_cost_usd)
+ * and writes them into the report, with the budget left (budget_usd <= 0: no budget, and
+ * INFINITY left). */
+void epoch_model_report_totals(struct epoch_report *rep, double budget_usd,
+                               double *total_time_s, double *total_cost_usd);
 
 #endif

@@ -35,14 +35,24 @@ static int run_job(int ranks, const char *name, const char *extra)
     return rc;
 }
 
-/* The number after "key": in summary.json. */
+/* summary.json's text, parsed; the test fails when it is not JSON. Caller deletes. */
+static cJSON *json_of(const char *text)
+{
+    cJSON *j;
+    struct err e;
+    if (json_parse(text, strlen(text), "summary.json", &j, &e)) fail_msg("%s", e.msg);
+    return j;
+}
+
+/* A top-level number of summary.json; the test fails when it is missing or not a number. */
 static double json_number(const char *text, const char *key)
 {
-    char pat[64];
-    snprintf(pat, sizeof pat, "\"%s\":", key);
-    const char *at = strstr(text, pat);
-    if (!at) fail_msg("summary.json has no %s", key);
-    return strtod(at + strlen(pat), NULL);
+    cJSON *j = json_of(text);
+    double v = 0;
+    struct err e;
+    if (json_get_number(j, key, "summary.json", &v, &e)) fail_msg("%s", e.msg);
+    cJSON_Delete(j);
+    return v;
 }
 
 /* Column col (from 0) of every data row of epochs.csv; returns the number of rows. */
@@ -69,7 +79,12 @@ static void test_asp_is_identical_on_1_and_3_ranks_learns_and_beats_hsp(void **s
     char *sh = slurp("h1", "summary.json");
     assert_string_equal(s1, s3);
     assert_string_equal(e1, e3);
-    assert_non_null(strstr(s1, "\"sync\":\t\"asp\""));
+    cJSON *j1 = json_of(s1);
+    const char *sync = NULL;
+    struct err err;
+    assert_int_equal(json_get_string(j1, "sync", "summary.json", &sync, &err), 0);
+    assert_string_equal(sync, "asp");
+    cJSON_Delete(j1);
     /* One row per pass; the held-out loss (column 10) falls from pass 1 to pass 3. */
     double loss[8], cost[8], time_s[8], inv[8];
     assert_int_equal(column(e1, 10, loss, 8), 3);
@@ -120,7 +135,12 @@ static void test_asp_stops_at_the_pass_that_reaches_the_target(void **state)
     double l2[8];
     assert_int_equal(column(e, 10, l2, 8), 2);
     assert_true(l2[1] == loss[1]);
-    assert_non_null(strstr(s, "\"reached_target\":\ttrue"));
+    cJSON *js = json_of(s);
+    int reached = 0;
+    struct err err;
+    assert_int_equal(json_get_bool(js, "reached_target", "summary.json", &reached, &err), 0);
+    assert_true(reached);
+    cJSON_Delete(js);
     assert_true(json_number(s, "epochs") == 2);
     double t2 = t_full[0] + t_full[1];
     assert_true(fabs(json_number(s, "time_to_target_s") - t2) < 1e-5);

@@ -1,7 +1,8 @@
 /*
  * The simulator gives the planner's and the ledger's numbers: the closed-form HSP epoch
- * equals the planner-built one, and epoch_model_bill equals charging the ledger invocation by
- * invocation, for several schedules (warm and cold functions, a short last batch, apply).
+ * equals the planner-built one, epoch_model_bill equals charging the ledger invocation by
+ * invocation, for several schedules (warm and cold functions, a short last batch, apply), and
+ * the report follows the epoch rules the emulator shares (epoch_model.h).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -14,6 +15,7 @@
 
 #include "epoch_model.h"
 #include "ledger.h"
+#include "staging.h"
 #include "testutil.h"
 #include "toy.h"
 
@@ -105,6 +107,65 @@ static void test_sim_bill_equals_ledger(void **state)
         /* And the simulator's epoch agrees with the plan. */
         plan_epoch_free(&p);
     }
+}
+
+/* The epoch's report follows the rules the emulator's job_epoch shares (epoch_model.h): warm
+ * functions are the previous epoch's while the memory size stays, the exact path plans what
+ * epoch_model_plan_config gives the planner, and the running totals and budget left add up. */
+static void test_sim_report_follows_shared_epoch_rules(void **state)
+{
+    (void)state;
+    static const struct sched_action sched[] = {{7, 1024}, {3, 1024}, {12, 1024}, {12, 512}};
+    static const int warm[] = {0, 3, 3, 0};
+    struct sim_config c;
+    assert_int_equal(toy_config(&c, 995, 4, 0.5), 0);
+    c.exact = 1;
+    struct sim *s;
+    struct err e;
+    assert_int_equal(sim_open(&c, &s, &e), 0);
+    double total_time = 0, total_cost = 0;
+    int prev_n = 0, prev_mb = 0;
+    for (int i = 0; i < 4; i++) {
+        struct epoch_report r;
+        assert_int_equal(sim_step(s, sched[i], &r, &e), 0);
+        assert_int_equal(r.epoch, i + 1);
+        assert_int_equal(r.warm, warm[i]);
+        assert_int_equal(r.warm, epoch_model_warm(sched[i].n, sched[i].memory_mb, prev_n, prev_mb));
+        prev_n = sched[i].n;
+        prev_mb = sched[i].memory_mb;
+        /* The planner's epoch from the shared configuration, billed: the report's numbers. */
+        struct plan_costs k;
+        epoch_model_costs(&c.platform, c.job.s_per_sample, c.job.shard_bytes_per_sample,
+                          c.job.param_bytes, sched[i].memory_mb, &k);
+        uint32_t order[100], rows[100];
+        staging_epoch_order(c.job.seed, i + 1, c.job.n_batches, order);
+        for (size_t b = 0; b < c.job.n_batches; b++)
+            rows[b] = order[b] == c.job.n_batches - 1 ? c.job.last_batch_rows : (uint32_t)c.job.batch;
+        struct plan_config pc;
+        epoch_model_plan_config(&k, sched[i].n, r.warm, c.sync, c.staleness, c.update, c.on_timeout,
+                                rows, c.job.n_batches, &pc);
+        struct plan_epoch p;
+        assert_int_equal(plan_epoch_build(&pc, &p, &e), 0);
+        struct epoch_bill bill;
+        epoch_model_bill(&c.platform, &p, sched[i].memory_mb, c.update, NULL, NULL, &bill);
+        assert_true(r.time_s == bill.time_s && r.cost_usd == bill.cost_usd);
+        assert_true(r.compute_s == p.compute_s && r.cpu_util == p.compute_s / bill.billed_s);
+        plan_epoch_free(&p);
+        assert_true(r.mem_util == c.job.model_bytes / (sched[i].memory_mb * 1048576.0));
+        total_time += r.time_s;
+        total_cost += r.cost_usd;
+        assert_true(r.total_time_s == total_time && r.total_cost_usd == total_cost);
+        assert_true(r.budget_left_usd == 0.5 - total_cost);
+    }
+    sim_close(s);
+    /* Without a budget, none is left to spend: infinitely much. */
+    struct epoch_report r;
+    epoch_model_report_start(&r, 1, 4, 1024, 0, 0);
+    epoch_model_report_usage(&r, 2.0, 1.0, 0.5, 0.25, 0.0, 1e-4);
+    assert_true(r.cpu_util == 0.0); /* nothing billed */
+    assert_true(r.mem_util == 0.0);
+    epoch_model_report_totals(&r, 0, &total_time, &total_cost);
+    assert_true(isinf(r.budget_left_usd) && r.budget_left_usd > 0);
 }
 
 static void test_sim_loss_model_inverts(void **state)
@@ -285,6 +346,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_sim_fast_path_equals_planner),
         cmocka_unit_test(test_sim_bill_equals_ledger),
+        cmocka_unit_test(test_sim_report_follows_shared_epoch_rules),
         cmocka_unit_test(test_sim_loss_model_inverts),
         cmocka_unit_test(test_sim_fit_recovers_rounds_model),
         cmocka_unit_test(test_sim_fit_leaves_out_overfitting_epochs),

@@ -1,0 +1,29 @@
+/*
+ * Private to the simulator's files: the state of struct sim, shared by sim.c (the environment
+ * and its epochs) and sim_search.c (the grid and the oracle, which step episodes and save and
+ * restore them during the search). sim_loss.c and sim_fit.c need only sim.h. Not included
+ * outside sched/.
+ */
+#ifndef SIREN_SIM_INTERNAL_H
+#define SIREN_SIM_INTERNAL_H
+
+#include "sim.h"
+
+struct sim {
+    struct sim_config cfg;
+    double target_loss;
+    int max_n, min_memory_mb;
+    /* Position, in each epoch's batch order, of the short last staged batch (-1: none). */
+    int64_t short_pos[SIM_MAX_EPOCHS + 1];
+    /* Episode state. */
+    int epoch, prev_n, prev_memory_mb;
+    double eff, total_time_s, total_cost_usd;
+    enum sim_stop stop;
+    struct epoch_report last;
+};
+
+/* The episode so far as a result (epochs, JCT, cost, final loss, whether it reached the target
+ * within budget, why it stopped); out->actions are left to the caller. */
+void sim_result_finish(const struct sim *s, struct sim_result *out);
+
+#endif
