@@ -14,8 +14,17 @@
 int bench_kernels_main(int argc, char **argv);
 int bench_functions_main(int argc, char **argv);
 /* The KV half of `siren bench functions` (bench_kv.c); called by bench_functions_main with the
- * same arguments after the sandbox half. */
+ * same arguments after the sandbox half. Both halves take the options bench_functions_opts. */
 int bench_kv_main(int argc, char **argv);
+/* What the command line asks of `siren bench functions`: --out, --quick, --kv-dir. */
+struct bench_functions_args {
+    const char *out, *kv_dir;
+    int quick;
+};
+extern const struct opt_use bench_functions_opts[];
+extern const size_t bench_functions_n_opts;
+/* opt_parse's handler for bench_functions_opts (ctx: struct bench_functions_args). */
+int bench_functions_opt(void *ctx, const struct opt_value *v, struct err *e);
 
 int bench_toy_main(int argc, char **argv);
 int bench_emu_main(int argc, char **argv);

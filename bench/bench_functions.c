@@ -91,14 +91,6 @@ static int bench_cold(enum sandbox_mem_method method, const cJSON *event, int wa
     return rc;
 }
 
-static void usage(FILE *f)
-{
-    fprintf(f, "usage: siren bench functions [--out DIR] [--quick]\n"
-               "  sandbox round trips (warm and cold siren-fn invocations), then KV throughput;\n"
-               "  writes sandbox.md and sandbox.csv to DIR (default\n"
-               "  $SIREN_SOURCE_DIR/results/functions, else ./results/functions)\n");
-}
-
 static int add_row(struct table *t, const char *kind, const char *method, int reps,
                    struct stats s, const struct stats *init, double target_ms)
 {
@@ -218,24 +210,11 @@ out:
 
 int bench_functions_main(int argc, char **argv)
 {
-    int quick = 0;
-    const char *out_dir = NULL;
-    for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-            usage(stdout);
-            return 0;
-        } else if (!strcmp(argv[i], "--quick")) {
-            quick = 1;
-        } else if (!strcmp(argv[i], "--out") && i + 1 < argc) {
-            out_dir = argv[++i];
-        } else if (!strncmp(argv[i], "--out=", 6)) {
-            out_dir = argv[i] + 6;
-        } else {
-            /* Options of the KV half are passed through to it. */
-            continue;
-        }
-    }
-    int sandbox_status = bench_sandbox(quick, out_dir);
+    struct bench_functions_args a = {0};
+    int rc = opt_parse("bench functions", bench_functions_opts, bench_functions_n_opts, argc,
+                       argv, bench_functions_opt, &a, NULL);
+    if (rc != OPT_GO_ON) return rc;
+    int sandbox_status = bench_sandbox(a.quick, a.out);
     int kv_status = bench_kv_main(argc, argv);
     return sandbox_status ? sandbox_status : kv_status;
 }

@@ -35,17 +35,6 @@ static void usage(FILE *f)
                "SIREN_DATA_MIRROR\n");
 }
 
-int cmd_usage_error(const char *cmd, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    fprintf(stderr, "siren %s: ", cmd);
-    vfprintf(stderr, fmt, ap);
-    fprintf(stderr, "\n(see 'siren %s --help')\n", cmd);
-    va_end(ap);
-    return 2;
-}
-
 int cmd_fail(const char *cmd, const struct err *e)
 {
     fprintf(stderr, "siren %s: %s\n", cmd, e->msg[0] ? e->msg : err_str(e->code));
