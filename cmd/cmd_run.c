@@ -117,21 +117,6 @@ static void free_args(int argc, char **args)
     free(args);
 }
 
-static int parse_sync(const char *s, struct job_config *c)
-{
-    if (!strcmp(s, "hsp")) c->sync = PLAN_SYNC_HSP;
-    else if (!strcmp(s, "bsp")) c->sync = PLAN_SYNC_BSP;
-    else if (!strcmp(s, "asp")) c->sync = PLAN_SYNC_ASP;
-    else if (!strncmp(s, "ssp:", 4)) {
-        char *end;
-        long v = strtol(s + 4, &end, 10);
-        if (*end || v < 0 || s[4] == '\0') return -1;
-        c->sync = PLAN_SYNC_SSP;
-        c->staleness = (int)v;
-    } else return -1;
-    return 0;
-}
-
 /* What the command line asks of a run. */
 struct run_request {
     struct job_config cfg;
@@ -151,9 +136,7 @@ static int run_opt(void *ctx, const struct opt_value *v, struct err *e)
     case OPT_WORKLOAD: c->workload = v->text; break;
     case OPT_SCHEDULER: r->spec = v->text; break;
     case OPT_SYNC:
-        if (parse_sync(v->text, c))
-            return err_set(e, SIREN_EUSAGE, "--sync: expected hsp, bsp, asp or ssp:S, got '%s'",
-                           v->text);
+        if (plan_sync_parse(v->text, &c->sync, &c->staleness, e)) return err_prefix(e, "--sync");
         break;
     case OPT_UPDATE: c->update = v->i ? PLAN_UPDATE_APPLY : PLAN_UPDATE_OVERWRITE; break;
     case OPT_CLOCK: c->wall_clock = v->i == 1; break;

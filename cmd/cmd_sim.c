@@ -137,15 +137,12 @@ static int sim_opt(void *ctx, const struct opt_value *v, struct err *e)
     if (cmd_sim_setup_opt(v, su)) return SIREN_OK;
     switch (v->id) {
     case OPT_SCHEDULER: r->spec = v->text; break;
-    case OPT_SYNC: {
-        long long s;
-        if (!strcmp(v->text, "hsp")) su->sync = PLAN_SYNC_HSP;
-        else if (!strncmp(v->text, "ssp:", 4) && !parse_long(v->text + 4, "--sync", &s, e) && s >= 0) {
-            su->sync = PLAN_SYNC_SSP;
-            su->staleness = (int)s;
-        } else return err_set(e, SIREN_EUSAGE, "--sync: expected hsp or ssp:S, got '%s'", v->text);
+    case OPT_SYNC:
+        /* The simulator models the two modes with a barrier between epochs. */
+        if (plan_sync_parse(v->text, &su->sync, &su->staleness, e) ||
+            (su->sync != PLAN_SYNC_HSP && su->sync != PLAN_SYNC_SSP))
+            return err_set(e, SIREN_EUSAGE, "--sync: expected hsp or ssp:S, got '%s'", v->text);
         break;
-    }
     case OPT_UPDATE: su->update = v->i ? PLAN_UPDATE_APPLY : PLAN_UPDATE_OVERWRITE; break;
     case OPT_MAX_EPOCHS: su->max_epochs = (int)v->i; break;
     case OPT_ON_TIMEOUT: su->on_timeout = v->i ? PLAN_TIMEOUT_FAIL : PLAN_TIMEOUT_CONTINUE; break;
