@@ -32,8 +32,8 @@ int bench_sim_main(int argc, char **argv);
 int bench_ps_main(int argc, char **argv);
 int bench_lr_main(int argc, char **argv);
 
-/* Suites defined as files: bench/suites/NAME.json under $SIREN_SOURCE_DIR (else the source tree
- * the binary was built from). bench_suite_path writes the path and returns 0 when it exists. */
+/* Suites defined as files: bench/suites/NAME.json in the source tree (core_source_root()).
+ * bench_suite_path writes the path and returns 0 when it exists. */
 int bench_suite_path(const char *name, char *buf, size_t len);
 /* `siren bench NAME ...` for a suite file (bench/suite.c): runs it, writes the tables and
  * figures, checks expected values. Returns the exit status (0, 1 failed or regressed, 2 usage). */
@@ -41,8 +41,8 @@ int bench_suite_main(const char *name, int argc, char **argv);
 /* `siren plot RUN_DIR...`: the suite figures for any run directories. Returns the exit status. */
 int bench_plot_main(int argc, char **argv);
 
-/* The results folder of a suite: --out when given, else results/SUITE under $SIREN_SOURCE_DIR
- * (or the current directory). Created. Writes into buf. */
+/* The results folder of a suite: --out when given, else results/SUITE in the source tree
+ * (core_source_root()). Created. Writes into buf. */
 int bench_out_dir(const char *out, const char *suite, char *buf, size_t buflen,
                   struct err *e) SIREN_WUR;
 /* Writes t as SUITE.md (with the header) and SUITE.csv into dir, and prints the markdown. */

@@ -143,7 +143,7 @@ static int run_train(const char *workload, int batch, double *seconds, double *c
 }
 
 static const struct opt_use emu_opts[] = {
-    {.id = OPT_OUT, .def = "results/emu"},
+    {.id = OPT_OUT, .def = "results/emu in the source tree"},
     {.id = OPT_QUICK, .help = "skip the 1,000-function cases"},
     {.id = OPT_BENCH_REPS, .def = "3",
      .help = "runs of the overhead case and of `siren train`, alternately: medians, and the "

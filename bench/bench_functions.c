@@ -3,7 +3,7 @@
  * warm (an echo event on a live process, many repetitions) and cold (spawn, start-up and the
  * first event), for each memory-limit method available here. It validates the echo first,
  * warms up, then repeats, and writes sandbox.md and sandbox.csv (min/median/max in ms) to
- * results/functions/ under $SIREN_SOURCE_DIR (else the working directory) or --out DIR, and
+ * results/functions/ in the source tree (core_source_root()) or --out DIR, and
  * prints the markdown. The KV half (bench_kv_main) runs afterwards with the same arguments.
  */
 #define _GNU_SOURCE
@@ -187,9 +187,8 @@ static int bench_sandbox(int quick, const char *out_dir)
     }
     if (!rc) {
         char dir[PATH_MAX], config[256];
-        const char *src = getenv("SIREN_SOURCE_DIR");
         if (out_dir) snprintf(dir, sizeof dir, "%s", out_dir);
-        else snprintf(dir, sizeof dir, "%s/results/functions", src && *src ? src : ".");
+        else snprintf(dir, sizeof dir, "%s/results/functions", core_source_root());
         snprintf(config, sizeof config,
                  "%s; echo event of %zu bytes; 128 MB, 3 s timeout; warm: %d warm-up + %d reps "
                  "on one process; cold: %d + %d new processes",

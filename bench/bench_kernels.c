@@ -203,12 +203,6 @@ struct bk_torch {
     cJSON *root;
 };
 
-static const char *bk_source_dir(void)
-{
-    const char *s = getenv("SIREN_SOURCE_DIR");
-    return s && *s ? s : ".";
-}
-
 static void bk_torch_run(const struct bk_opts *o, struct bk_torch *t)
 {
     memset(t, 0, sizeof *t);
@@ -221,8 +215,7 @@ static void bk_torch_run(const struct bk_opts *o, struct bk_torch *t)
         return;
     }
     char script[1024], tmp[] = "/tmp/siren-torch-XXXXXX", cmd[2048];
-    snprintf(script, sizeof script, "%s/bench/torch_peer.py", bk_source_dir());
-    if (!fs_exists(script)) {
+    if (core_source_path("bench/torch_peer.py", script, sizeof script) || !fs_exists(script)) {
         snprintf(t->why, sizeof t->why, "%s not found (set SIREN_SOURCE_DIR)", script);
         return;
     }
@@ -270,7 +263,7 @@ static double bk_torch_sps(const struct bk_torch *t, const char *model, int batc
 /* ------------------------------------------------------------------ main */
 
 static const struct opt_use bk_opts[] = {
-    {.id = OPT_OUT, .def = "results/kernels"},
+    {.id = OPT_OUT, .def = "results/kernels in the source tree"},
     {.id = OPT_QUICK, .help = "fewer and shorter repetitions"},
     {.id = OPT_NO_TORCH}, {.id = OPT_HELP},
 };

@@ -4,8 +4,8 @@
  * any atomic file store pays) on the same filesystem in the same run, and on the redis://
  * backend against a redis-server started here (loopback, no persistence). Validates every
  * method's bytes first, warms up, then repeats with the methods interleaved; reports
- * min/median/max. Writes kv.md and kv.csv to results/functions/ under $SIREN_SOURCE_DIR (else
- * the working directory) or --out DIR and prints the markdown. Options: --quick, --out DIR,
+ * min/median/max. Writes kv.md and kv.csv to results/functions/ in the source tree
+ * (core_source_root()) or --out DIR and prints the markdown. Options: --quick, --out DIR,
  * --kv-dir DIR (where the stores live; default $TMPDIR or /tmp).
  */
 #define _GNU_SOURCE
@@ -225,7 +225,7 @@ static int write_outputs(const struct table *t, const char *dir, const char *con
 
 /* The options of both halves of `siren bench functions`: each half reads the whole list. */
 const struct opt_use bench_functions_opts[] = {
-    {.id = OPT_OUT, .def = "results/functions"},
+    {.id = OPT_OUT, .def = "results/functions in the source tree"},
     {.id = OPT_QUICK, .help = "fewer repetitions and objects"},
     {.id = OPT_KV_DIR}, {.id = OPT_HELP},
 };
@@ -356,11 +356,10 @@ int bench_kv_main(int argc, char **argv)
              "0.8x: %s)",
              ratio, ratio >= 0.8 ? "met" : "not met");
     char dir[PATH_MAX];
-    const char *src = getenv("SIREN_SOURCE_DIR");
     if (out_dir)
         snprintf(dir, sizeof dir, "%s", out_dir);
     else
-        snprintf(dir, sizeof dir, "%s/results/functions", src && *src ? src : ".");
+        snprintf(dir, sizeof dir, "%s/results/functions", core_source_root());
     rc = write_outputs(&t, dir, config, footer, &e);
 out:
     if (rc) fprintf(stderr, "siren bench functions (kv): %s\n", e.msg);

@@ -138,7 +138,7 @@ static int run_siren(struct workload *w, struct scores *s, struct err *e)
 }
 
 static const struct opt_use lr_opts[] = {
-    {.id = OPT_OUT, .def = "results/lr"},
+    {.id = OPT_OUT, .def = "results/lr in the source tree"},
     {.id = OPT_QUICK, .help = "accepted and ignored: the benchmark is small already"},
     {.id = OPT_HELP},
 };

@@ -152,7 +152,7 @@ static int bench_ps_grid(const char *exe, const char *dir, int lenet_epochs, str
 static const struct opt_use ps_opts[] = {
     {.id = OPT_WORKLOAD, .def = "lenet-fashion"}, {.id = OPT_BATCH, .def = "256"},
     {.id = OPT_EPOCHS, .def = "2", .help = "epochs of each job"},
-    {.id = OPT_OUT, .def = "results/ps"}, {.id = OPT_GRID}, {.id = OPT_PINGPONG},
+    {.id = OPT_OUT, .def = "results/ps in the source tree"}, {.id = OPT_GRID}, {.id = OPT_PINGPONG},
     {.id = OPT_HELP},
 };
 

@@ -30,7 +30,7 @@ static int measure(struct sim *s, const struct sched_action *acts, int n_acts, l
 
 static const struct opt_use sim_opts[] = {
     {.id = OPT_SIM_EPOCHS}, {.id = OPT_BENCH_REPS, .def = "5"},
-    {.id = OPT_OUT, .def = "results/sched"}, {.id = OPT_HELP},
+    {.id = OPT_OUT, .def = "results/sched in the source tree"}, {.id = OPT_HELP},
 };
 
 /* What the command line asks of the benchmark. */
@@ -63,6 +63,11 @@ int bench_sim_main(int argc, char **argv)
     const char *out = a.out;
     long epochs = a.epochs;
     int reps = a.reps;
+    char calibration[1200];
+    if (core_source_path("results/sched/calibration.json", calibration, sizeof calibration)) {
+        fprintf(stderr, "siren bench sim: the source tree's path is too long\n");
+        return 1;
+    }
     static const char *cols[] = {"workload", "path", "epochs", "epochs_per_s_min",
                                  "epochs_per_s_median", "epochs_per_s_max", "ns_per_epoch_median"};
     struct table t;
@@ -77,7 +82,7 @@ int bench_sim_main(int argc, char **argv)
         su.workload = jobs[j].w;
         su.wopts.batch = jobs[j].batch;
         su.wopts.hash_bits = jobs[j].hash_bits;
-        su.calibration = "results/sched/calibration.json";
+        su.calibration = calibration;
         su.max_epochs = 50;
         for (int exact = 0; exact < 2 && !rc; exact++) {
             su.exact = exact;

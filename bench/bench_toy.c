@@ -12,7 +12,7 @@
 #include <unistd.h>
 
 static const struct opt_use toy_opts[] = {
-    {.id = OPT_OUT, .def = "results/toy"},
+    {.id = OPT_OUT, .def = "results/toy in the source tree"},
     {.id = OPT_MEMORY, .def = "1024",
      .help = "every function's memory size in MB (at least lambda-2019's 128)"},
     {.id = OPT_BATCH, .def = "16"},

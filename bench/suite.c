@@ -21,21 +21,11 @@
 
 extern char **environ;
 
-static const char *source_root(void)
-{
-    const char *s = getenv("SIREN_SOURCE_DIR");
-    if (s && *s) return s;
-#ifdef SIREN_SOURCE_ROOT
-    return SIREN_SOURCE_ROOT;
-#else
-    return ".";
-#endif
-}
-
 int bench_suite_path(const char *name, char *buf, size_t len)
 {
-    snprintf(buf, len, "%s/bench/suites/%s.json", source_root(), name);
-    return fs_exists(buf) ? 0 : -1;
+    char rel[300];
+    snprintf(rel, sizeof rel, "bench/suites/%s.json", name);
+    return !core_source_path(rel, buf, len) && fs_exists(buf) ? 0 : -1;
 }
 
 /* ------------------------------------------------------------- validation */
@@ -242,7 +232,7 @@ static int push_expanded(struct runner *R, struct argv_list *a, const char *arg,
         if (!strncmp(p, "{workload}", 10)) {
             rep = workload, skip = 10;
         } else if (!strncmp(p, "{source}", 8)) {
-            rep = source_root(), skip = 8;
+            rep = core_source_root(), skip = 8;
         } else if (!strncmp(p, "{cost:", 6)) {
             const char *end = strchr(p, '}');
             char label[200];
@@ -587,7 +577,7 @@ static void describe_file(FILE *f, const char *what, const char *rel)
 {
     char path[1200], hex[65];
     struct err e;
-    snprintf(path, sizeof path, "%s%s%s", rel[0] == '/' ? "" : source_root(), rel[0] == '/' ? "" : "/",
+    snprintf(path, sizeof path, "%s%s%s", rel[0] == '/' ? "" : core_source_root(), rel[0] == '/' ? "" : "/",
              rel);
     if (sha256_file(path, hex, &e)) snprintf(hex, sizeof hex, "unreadable");
     fprintf(f, "- %s: `%s` (sha256 %.16s)\n", what, rel, hex);
@@ -654,7 +644,8 @@ static void usage(FILE *f, const char *suite)
     /* The default --out names the suite. */
     struct opt_use use[sizeof suite_opts / sizeof *suite_opts];
     char def[300];
-    snprintf(def, sizeof def, "results/%s (results/%s-quick with --quick)", suite, suite);
+    snprintf(def, sizeof def, "results/%s in the source tree (results/%s-quick with --quick)",
+             suite, suite);
     memcpy(use, suite_opts, sizeof use);
     use[0].def = def;
     opt_help_write(f, use, sizeof use / sizeof *use);
@@ -704,7 +695,7 @@ int bench_suite_main(const char *suite, int argc, char **argv)
     if (rc) goto fail;
     const cJSON *x = get(root, "expected");
     if (expected) snprintf(exp_path, sizeof exp_path, "%s", expected);
-    else if (cJSON_IsString(x)) snprintf(exp_path, sizeof exp_path, "%s/%s", source_root(), x->valuestring);
+    else if (cJSON_IsString(x)) snprintf(exp_path, sizeof exp_path, "%s/%s", core_source_root(), x->valuestring);
     if ((check || write_expected) && !exp_path[0]) {
         fprintf(stderr, "siren bench %s: the suite names no expected values; give --expected FILE\n",
                 suite);

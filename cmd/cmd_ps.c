@@ -21,7 +21,7 @@ static const struct opt_use ps_opts[] = {
     {.id = OPT_PLATFORM}, {.id = OPT_TARGET_LOSS}, {.id = OPT_MAX_EPOCHS}, {.id = OPT_BATCH},
     {.id = OPT_LR}, {.id = OPT_SEED}, {.id = OPT_ROWS}, {.id = OPT_HASH_BITS},
     {.id = OPT_EVAL_ROWS},
-    {.id = OPT_CALIBRATION, .def = "results/ps/calibration.json",
+    {.id = OPT_CALIBRATION, .def = "results/ps/calibration.json in the source tree",
      .help = "seconds per sample: needs W and, for more than one vCPU, W@Tt from `siren "
              "calibrate --threads T`"},
     {.id = OPT_VCPUS},

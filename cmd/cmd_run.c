@@ -21,7 +21,7 @@ static const struct opt_use run_opts[] = {
     {.id = OPT_ON_TIMEOUT}, {.id = OPT_BATCH}, {.id = OPT_LR}, {.id = OPT_SEED},
     {.id = OPT_ROWS}, {.id = OPT_HASH_BITS}, {.id = OPT_EVAL_ROWS},
     {.id = OPT_KV, .def = "file:OUT/kv"},
-    {.id = OPT_CALIBRATION, .def = "the committed reference, results/calibration/reference.json"},
+    {.id = OPT_CALIBRATION},
     {.id = OPT_SLOTS}, {.id = OPT_BACKEND}, {.id = OPT_FUNCTION},
     {.id = OPT_OUT, .def = "results/runs/<time>-<workload>"},
     {.id = OPT_QUIET}, {.id = OPT_FAULTS}, {.id = OPT_RETRIES}, {.id = OPT_RETRY_DELAY},

@@ -38,6 +38,7 @@ struct opts {
     double budget_spread, sigma_start, sigma_end;
     double plan_margin; /* in RMSEs of the loss model */
     uint64_t seed;
+    char calibration[1200]; /* the default --calibration, in the source tree */
 };
 
 /* The options of siren sched train and eval, in the order of their help. */
@@ -58,7 +59,7 @@ static const struct opt_use sched_opts[] = {
     {.id = OPT_SEED, .help = "eval: the job's seed (data order, as in siren run); train: the "
                              "agent's (the job keeps seed 0)"},
     {.id = OPT_BATCH}, {.id = OPT_HASH_BITS},
-    {.id = OPT_CALIBRATION, .def = "results/sched/calibration.json"},
+    {.id = OPT_CALIBRATION, .def = "results/sched/calibration.json in the source tree"},
     {.id = OPT_PLATFORM}, {.id = OPT_LOSS_MODEL},
     {.id = OPT_EVAL_ROWS, .help = "eval --emulate: held-out rows evaluated per epoch"},
     {.id = OPT_BUDGET_SPREAD}, {.id = OPT_ALGO}, {.id = OPT_SIGMA}, {.id = OPT_COLD_START},
@@ -137,7 +138,12 @@ static int parse(int argc, char **argv, const char *cmd, struct opts *o)
     } else if (!(o->su.budget_usd > 0)) {
         return opt_usage_error(cmd, "%s has no default budget: give --budget", o->su.workload);
     }
-    if (!o->su.calibration) o->su.calibration = "results/sched/calibration.json";
+    if (!o->su.calibration) {
+        if (core_source_path("results/sched/calibration.json", o->calibration,
+                             sizeof o->calibration))
+            return opt_usage_error(cmd, "the source tree's path is too long");
+        o->su.calibration = o->calibration;
+    }
     o->su.max_epochs = max_epochs ? max_epochs : 20;
     /* --seed is the job's seed in eval (data order, as in siren run) and the agent's seed in
      * train, where the job keeps seed 0 so that training and evaluation see the same job. */
@@ -333,11 +339,18 @@ static int cmd_sched_eval(int argc, char **argv)
     int rc = parse(argc, argv, "sched eval", &o);
     if (rc) return rc < 0 ? 0 : rc;
     if (o.emulate && !o.out) return opt_usage_error("sched eval", "--emulate needs --out DIR (for the runs)");
-    char deflist[1200];
+    /* The default list names the committed policy as results/sched/W.policy.json (its name in
+     * the tables); it is read from the source tree, wherever the command runs. */
+    char deflist[1200], policy[1200], drl[1300] = "";
     if (!o.policies) {
         snprintf(deflist, sizeof deflist, "drl:results/sched/%s.policy.json,grid,heuristic,oracle",
                  o.su.workload);
         o.policies = deflist;
+        snprintf(policy, sizeof policy, "results/sched/%s.policy.json", o.su.workload);
+        char path[1200];
+        if (core_source_path(policy, path, sizeof path))
+            return opt_usage_error("sched eval", "the source tree's path is too long");
+        snprintf(drl, sizeof drl, "drl:%s", path);
     }
     struct sim *s;
     struct err e;
@@ -359,7 +372,7 @@ static int cmd_sched_eval(int argc, char **argv)
         else if (!strcmp(p, "oracle")) rc = sim_oracle_search(s, grid, ng, 1e6, &w->plan, &e);
         else {
             struct sched_policy *pol;
-            rc = sched_open(p, &pol, &e);
+            rc = sched_open(drl[0] && !strncmp(p, "drl:", 4) ? drl : p, &pol, &e);
             if (!rc) rc = sim_run_policy(s, pol, &w->plan, &e);
             sched_close(pol);
         }

@@ -201,6 +201,15 @@ void fs_umask_no_world_write(void);
 int sha256_file(const char *path, char hex[65], struct err *e) SIREN_WUR;
 void sha256_hex(const void *data, size_t len, char hex[65]);
 
+/* The root of the source tree, where committed inputs live (results/, bench/suites/,
+ * emu/platforms/, datasets/sums/) and the benchmarks write results/SUITE/: $SIREN_SOURCE_DIR
+ * when set and not empty, else the tree the binary was built from when it still exists, else
+ * "." (the current directory). Borrowed; valid until SIREN_SOURCE_DIR changes. */
+const char *core_source_root(void);
+/* Writes "<root>/<rel>" into buf. Errors: SIREN_ERANGE when it does not fit (buf then holds
+ * it cut short). */
+int core_source_path(const char *rel, char *buf, size_t len) SIREN_WUR;
+
 /* --------------------------------------------------------- small helpers */
 
 /* Monotonic wall time in seconds (for measuring, never for virtual-clock results). */

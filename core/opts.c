@@ -66,7 +66,8 @@ static const struct opt_info table[OPT_COUNT] = {
     [OPT_EVAL_ROWS] = INT("eval-rows", "N", 1, NONE, "all",
                           "held-out rows evaluated per epoch"),
     [OPT_KV] = TEXT("kv", "URL", NULL, "the KV store: file:DIR | redis://host:port[/db]"),
-    [OPT_CALIBRATION] = TEXT("calibration", "FILE", "the committed reference",
+    [OPT_CALIBRATION] = TEXT("calibration", "FILE",
+                             "results/calibration/reference.json in the source tree",
                              "seconds per training sample of each workload, as siren "
                              "calibrate measures them"),
     [OPT_OUT] = TEXT("out", "DIR", NULL, "where the outputs go"),
@@ -113,7 +114,7 @@ static const struct opt_info table[OPT_COUNT] = {
     [OPT_REPS] = INT("reps", "N", 1, 100000, "21",
                      "timed training steps, after three warm-up ones"),
 
-    [OPT_LOSS_MODEL] = TEXT("loss-model", "FILE", "results/sched/models/W.json",
+    [OPT_LOSS_MODEL] = TEXT("loss-model", "FILE", "results/sched/models/W.json in the source tree",
                             "the loss-progress model (siren sim fit)"),
     [OPT_EXACT] = FLAG("exact", "build every epoch with the planner (no closed form)"),
     [OPT_SCHEDULE_OUT] = TEXT("schedule-out", "FILE", NULL,
@@ -128,7 +129,9 @@ static const struct opt_info table[OPT_COUNT] = {
                             "default)"),
 
     [OPT_EPISODES] = INT("episodes", "K", 1, NONE, "20000", "training episodes"),
-    [OPT_POLICIES] = TEXT("policies", "LIST", "drl:results/sched/W.policy.json,grid,heuristic,oracle",
+    [OPT_POLICIES] = TEXT("policies", "LIST",
+                          "drl:results/sched/W.policy.json (in the source tree),grid,heuristic,"
+                          "oracle",
                           "the policies to compare, comma-separated"),
     [OPT_EMULATE] = FLAG("emulate",
                          "replay each policy's schedule in the emulator (one rank) and report "
