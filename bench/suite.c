@@ -649,7 +649,8 @@ static void usage(FILE *f, const char *suite)
     memcpy(use, suite_opts, sizeof use);
     use[0].def = def;
     opt_help_write(f, use, sizeof use / sizeof *use);
-    fprintf(f, "\nenvironment: SIREN_MPIRUN (default \"mpirun --oversubscribe\") launches MPI runs.\n");
+    fprintf(f, "\nenvironment:\n");
+    env_help_write(f, "SIREN_MPIRUN");
 }
 
 /* What the command line asks of a suite. */

@@ -43,10 +43,9 @@ static void usage(FILE *f)
                "       siren data info --file PATH [--format idx|polarity|criteo|libsvm]\n\n"
                "Find or download raw files and verify their SHA-256 (fetch), write HDF5 shards\n"
                "(prepare), describe a dataset or validate a raw file (info).\n\n"
-               "environment:\n"
-               "  SIREN_DATA_DIR     cache of raw files and .h5 shards (default datasets/cache)\n"
-               "  SIREN_DATA_MIRROR  a local copy of the raw files (default ../shared/datasets)\n"
-               "  SIREN_DATA_OFFLINE when set, never download\n\ndatasets:\n");
+               "environment:\n");
+    env_help_write(f, "SIREN_DATA_");
+    fprintf(f, "\ndatasets:\n");
     list_names(f);
 }
 

@@ -340,6 +340,15 @@ int opt_parse(const char *cmd, const struct opt_use *use, size_t n_use, int argc
 /* Writes the option list of a command's --help: one entry per use, the table's help (or the
  * command's) followed by the bounds and the default, wrapped to 79 columns. */
 void opt_help_write(FILE *f, const struct opt_use *use, size_t n_use);
+/* Every SIREN_* environment variable siren, siren-fn or bootstrap reads, and what it does: one
+ * table beside the options' (opts.c), printed by `siren --help`. {NULL, NULL} ends it. */
+struct env_var {
+    const char *name, *help;
+};
+extern const struct env_var env_vars[];
+/* Writes one help entry per variable whose name starts with prefix ("" for all). */
+void env_help_write(FILE *f, const char *prefix);
+
 /* Prints "siren <cmd>: <message>" and "(see 'siren <cmd> --help')" on stderr; returns 2, the
  * exit status of bad usage, for main() to return. */
 int opt_usage_error(const char *cmd, const char *fmt, ...) SIREN_PRINTF(2, 3);

@@ -400,25 +400,35 @@ int opt_parse(const char *cmd, const struct opt_use *use, size_t n_use, int argc
 #define HELP_INDENT 23
 #define HELP_WIDTH 79
 
-/* Writes text from column `col` on, wrapped at word boundaries into lines that start at
- * HELP_INDENT. */
-static void write_wrapped(FILE *f, const char *text, int col)
+/* Writes left, then text from column HELP_INDENT on (on the next line when left reaches it),
+ * wrapped at spaces into lines of at most HELP_WIDTH columns where the words allow. */
+static void write_entry(FILE *f, const char *left, const char *text)
 {
-    const char *w = text;
-    while (*w) {
+    int col = fprintf(f, "%s", left);
+    if (col >= HELP_INDENT - 1) {
+        fputc('\n', f);
+        col = 0;
+    }
+    fprintf(f, "%*s", HELP_INDENT - col, "");
+    col = HELP_INDENT;
+    int line_start = 1;
+    for (const char *w = text; *w;) {
         while (*w == ' ') w++;
         size_t n = strcspn(w, " ");
         if (!n) break;
-        if (col > HELP_INDENT && col + 1 + (int)n > HELP_WIDTH) {
+        if (!line_start && col + 1 + (int)n > HELP_WIDTH) {
             fprintf(f, "\n%*s", HELP_INDENT, "");
             col = HELP_INDENT;
-        } else if (col > HELP_INDENT) {
+            line_start = 1;
+        }
+        if (!line_start) {
             fputc(' ', f);
             col++;
         }
         fwrite(w, 1, n, f);
         col += (int)n;
         w += n;
+        line_start = 0;
     }
     fputc('\n', f);
 }
@@ -442,16 +452,44 @@ void opt_help_write(FILE *f, const struct opt_use *use, size_t n_use)
                      bounds[0] && has_def ? ", " : "", has_def ? "default " : "",
                      has_def ? def : "");
         else snprintf(text, sizeof text, "%s", help);
-        int col = fprintf(f, "%s", left);
-        if (col >= HELP_INDENT - 1) {
-            fprintf(f, "\n%*s", HELP_INDENT, "");
-        } else {
-            fprintf(f, "%*s", HELP_INDENT - col, "");
-        }
-        /* The first word goes at the indent; write_wrapped adds the space before the rest. */
-        size_t first = strcspn(text, " ");
-        fwrite(text, 1, first, f);
-        write_wrapped(f, text + first, HELP_INDENT + (int)first);
+        write_entry(f, left, text);
+    }
+}
+
+/* ---------------------------------------------------------------- environment */
+
+const struct env_var env_vars[] = {
+    {"SIREN_LOG", "error | warn | info | debug: the least severe level of log messages written "
+                  "to stderr [default info]"},
+    {"SIREN_SOURCE_DIR", "the source tree: committed inputs (results/, bench/suites/, "
+                         "emu/platforms/, datasets/sums/) and the benchmarks' results/SUITE/ "
+                         "[default the tree siren was built from, else the current directory]"},
+    {"SIREN_DATA_DIR", "cache of raw files and .h5 shards [default datasets/cache in the source "
+                       "tree]"},
+    {"SIREN_DATA_MIRROR", "a local copy of the raw files [default ../shared/datasets beside the "
+                          "source tree, else from the current directory]"},
+    {"SIREN_DATA_OFFLINE", "when set, datasets are never downloaded"},
+    {"SIREN_PLATFORM_DIR", "where platform presets are found by name [default emu/platforms in "
+                           "the source tree]"},
+    {"SIREN_KV", "the KV store of siren kv and siren invoke --example [default file:.siren/kv]"},
+    {"SIREN_FN", "the siren-fn binary the sandboxes run [default siren-fn beside the running "
+                 "binary]"},
+    {"SIREN_SANDBOX_MEM", "cgroup | watchdog: how a sandbox holds a function to its memory size "
+                          "[default cgroup where this host allows it, else watchdog]"},
+    {"SIREN_MPIRUN", "the launcher of a suite's MPI runs, split on spaces [default mpirun "
+                     "--oversubscribe]"},
+    {"SIREN_BOOTSTRAP_FAIL_INIT", "tests only: the Lambda bootstrap reports this message as an "
+                                  "init error and exits"},
+    {NULL, NULL},
+};
+
+void env_help_write(FILE *f, const char *prefix)
+{
+    for (const struct env_var *v = env_vars; v->name; v++) {
+        if (strncmp(v->name, prefix, strlen(prefix))) continue;
+        char left[64];
+        snprintf(left, sizeof left, "  %s", v->name);
+        write_entry(f, left, v->help);
     }
 }
 
