@@ -14,8 +14,17 @@
 int bench_kernels_main(int argc, char **argv);
 int bench_functions_main(int argc, char **argv);
 /* The KV half of `siren bench functions` (bench_kv.c); called by bench_functions_main with the
- * same arguments after the sandbox half. */
+ * same arguments after the sandbox half. Both halves take the options bench_functions_opts. */
 int bench_kv_main(int argc, char **argv);
+/* What the command line asks of `siren bench functions`: --out, --quick, --kv-dir. */
+struct bench_functions_args {
+    const char *out, *kv_dir;
+    int quick;
+};
+extern const struct opt_use bench_functions_opts[];
+extern const size_t bench_functions_n_opts;
+/* opt_parse's handler for bench_functions_opts (ctx: struct bench_functions_args). */
+int bench_functions_opt(void *ctx, const struct opt_value *v, struct err *e);
 
 int bench_toy_main(int argc, char **argv);
 int bench_emu_main(int argc, char **argv);
@@ -23,8 +32,8 @@ int bench_sim_main(int argc, char **argv);
 int bench_ps_main(int argc, char **argv);
 int bench_lr_main(int argc, char **argv);
 
-/* Suites defined as files: bench/suites/NAME.json under $SIREN_SOURCE_DIR (else the source tree
- * the binary was built from). bench_suite_path writes the path and returns 0 when it exists. */
+/* Suites defined as files: bench/suites/NAME.json in the source tree (core_source_root()).
+ * bench_suite_path writes the path and returns 0 when it exists. */
 int bench_suite_path(const char *name, char *buf, size_t len);
 /* `siren bench NAME ...` for a suite file (bench/suite.c): runs it, writes the tables and
  * figures, checks expected values. Returns the exit status (0, 1 failed or regressed, 2 usage). */
@@ -32,8 +41,8 @@ int bench_suite_main(const char *name, int argc, char **argv);
 /* `siren plot RUN_DIR...`: the suite figures for any run directories. Returns the exit status. */
 int bench_plot_main(int argc, char **argv);
 
-/* The results folder of a suite: --out when given, else results/SUITE under $SIREN_SOURCE_DIR
- * (or the current directory). Created. Writes into buf. */
+/* The results folder of a suite: --out when given, else results/SUITE in the source tree
+ * (core_source_root()). Created. Writes into buf. */
 int bench_out_dir(const char *out, const char *suite, char *buf, size_t buflen,
                   struct err *e) SIREN_WUR;
 /* Writes t as SUITE.md (with the header) and SUITE.csv into dir, and prints the markdown. */

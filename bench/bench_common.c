@@ -65,8 +65,7 @@ int bench_out_dir(const char *out, const char *suite, char *buf, size_t buflen, 
     if (out) {
         snprintf(buf, buflen, "%s", out);
     } else {
-        const char *src = getenv("SIREN_SOURCE_DIR");
-        snprintf(buf, buflen, "%s/results/%s", src && *src ? src : ".", suite);
+        snprintf(buf, buflen, "%s/results/%s", core_source_root(), suite);
     }
     return fs_mkdir_p(buf, e);
 }

@@ -15,7 +15,6 @@
 #include "trace.h"
 #include "trainer.h"
 
-#include <getopt.h>
 #include <mpi.h>
 #include <sched.h>
 #include <cblas.h>
@@ -143,12 +142,19 @@ static int run_train(const char *workload, int batch, double *seconds, double *c
     return rc;
 }
 
+static const struct opt_use emu_opts[] = {
+    {.id = OPT_OUT, .def = "results/emu in the source tree"},
+    {.id = OPT_QUICK, .help = "skip the 1,000-function cases"},
+    {.id = OPT_BENCH_REPS, .def = "3",
+     .help = "runs of the overhead case and of `siren train`, alternately: medians, and the "
+             "per-pair ratio's median and range"},
+    {.id = OPT_HELP},
+};
+
 static void usage(FILE *f)
 {
-    fprintf(f, "usage: [mpirun -n N] siren bench emu [--out DIR] [--quick] [--reps N]\n\n"
-               "--quick skips the 1,000-function cases.\n"
-               "--reps N runs the overhead case and `siren train` N times, alternately\n"
-               "         (default 3): medians, and the per-pair ratio's median and range.\n");
+    fprintf(f, "usage: [mpirun -n N] siren bench emu [--out DIR] [--quick] [--reps N]\n\n");
+    opt_help_write(f, emu_opts, sizeof emu_opts / sizeof *emu_opts);
 }
 
 /* The host's 1-minute load average, or -1: the machine is shared, so the report says how
@@ -164,37 +170,40 @@ static double load_1min(void)
     return l;
 }
 
+/* What the command line asks of the benchmark. */
+struct emu_args {
+    const char *out;
+    int quick, reps;
+};
+
+static int emu_opt(void *ctx, const struct opt_value *v, struct err *e)
+{
+    struct emu_args *a = ctx;
+    (void)e;
+    switch (v->id) {
+    case OPT_OUT: a->out = v->text; break;
+    case OPT_QUICK: a->quick = 1; break;
+    case OPT_BENCH_REPS: a->reps = (int)v->i; break;
+    case OPT_HELP: usage(stdout); return OPT_DONE;
+    default: break;
+    }
+    return SIREN_OK;
+}
+
 int bench_emu_main(int argc, char **argv)
 {
-    static const struct option longopts[] = {
-        {"out", required_argument, 0, 'o'}, {"quick", no_argument, 0, 'q'},
-        {"reps", required_argument, 0, 'r'}, {"help", no_argument, 0, 'h'},
-        {0, 0, 0, 0},
-    };
-    const char *out = NULL;
-    int quick = 0, reps = 3, c;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "o:qr:h", longopts, NULL)) != -1) {
-        switch (c) {
-        case 'o': out = optarg; break;
-        case 'q': quick = 1; break;
-        case 'r':
-            reps = atoi(optarg);
-            if (reps < 1 || reps > 100) {
-                fprintf(stderr, "siren bench emu: --reps %s: expected 1..100\n", optarg);
-                return 2;
-            }
-            break;
-        case 'h': usage(stdout); return 0;
-        default: usage(stderr); return 2;
-        }
-    }
+    struct emu_args a = {.reps = 3};
+    int rc = opt_parse("bench emu", emu_opts, sizeof emu_opts / sizeof *emu_opts, argc, argv,
+                       emu_opt, &a, NULL);
+    if (rc != OPT_GO_ON) return rc;
+    const char *out = a.out;
+    int quick = a.quick, reps = a.reps;
+    struct err e;
     openblas_set_num_threads(1);
     int rank = bench_mpi_init(&argc, &argv), size;
     MPI_Comm_size(MPI_COMM_WORLD, &size);
-    struct err e;
     char dir[1024];
-    int rc = bench_out_dir(out, "emu", dir, sizeof dir, &e);
+    rc = bench_out_dir(out, "emu", dir, sizeof dir, &e);
     const struct emu_case cases[] = {
         {"lenet-fashion-100", "lenet-fashion", 100, 64, 20, 0},
         {"lr-synthetic-1000", "lr-synthetic", 1000, 1000, 18, 1000000},

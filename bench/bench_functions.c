@@ -3,7 +3,7 @@
  * warm (an echo event on a live process, many repetitions) and cold (spawn, start-up and the
  * first event), for each memory-limit method available here. It validates the echo first,
  * warms up, then repeats, and writes sandbox.md and sandbox.csv (min/median/max in ms) to
- * results/functions/ under $SIREN_SOURCE_DIR (else the working directory) or --out DIR, and
+ * results/functions/ in the source tree (core_source_root()) or --out DIR, and
  * prints the markdown. The KV half (bench_kv_main) runs afterwards with the same arguments.
  */
 #define _GNU_SOURCE
@@ -89,14 +89,6 @@ static int bench_cold(enum sandbox_mem_method method, const cJSON *event, int wa
         sandbox_close(sb);
     }
     return rc;
-}
-
-static void usage(FILE *f)
-{
-    fprintf(f, "usage: siren bench functions [--out DIR] [--quick]\n"
-               "  sandbox round trips (warm and cold siren-fn invocations), then KV throughput;\n"
-               "  writes sandbox.md and sandbox.csv to DIR (default\n"
-               "  $SIREN_SOURCE_DIR/results/functions, else ./results/functions)\n");
 }
 
 static int add_row(struct table *t, const char *kind, const char *method, int reps,
@@ -195,9 +187,8 @@ static int bench_sandbox(int quick, const char *out_dir)
     }
     if (!rc) {
         char dir[PATH_MAX], config[256];
-        const char *src = getenv("SIREN_SOURCE_DIR");
         if (out_dir) snprintf(dir, sizeof dir, "%s", out_dir);
-        else snprintf(dir, sizeof dir, "%s/results/functions", src && *src ? src : ".");
+        else snprintf(dir, sizeof dir, "%s/results/functions", core_source_root());
         snprintf(config, sizeof config,
                  "%s; echo event of %zu bytes; 128 MB, 3 s timeout; warm: %d warm-up + %d reps "
                  "on one process; cold: %d + %d new processes",
@@ -218,24 +209,11 @@ out:
 
 int bench_functions_main(int argc, char **argv)
 {
-    int quick = 0;
-    const char *out_dir = NULL;
-    for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-            usage(stdout);
-            return 0;
-        } else if (!strcmp(argv[i], "--quick")) {
-            quick = 1;
-        } else if (!strcmp(argv[i], "--out") && i + 1 < argc) {
-            out_dir = argv[++i];
-        } else if (!strncmp(argv[i], "--out=", 6)) {
-            out_dir = argv[i] + 6;
-        } else {
-            /* Options of the KV half are passed through to it. */
-            continue;
-        }
-    }
-    int sandbox_status = bench_sandbox(quick, out_dir);
+    struct bench_functions_args a = {0};
+    int rc = opt_parse("bench functions", bench_functions_opts, bench_functions_n_opts, argc,
+                       argv, bench_functions_opt, &a, NULL);
+    if (rc != OPT_GO_ON) return rc;
+    int sandbox_status = bench_sandbox(a.quick, a.out);
     int kv_status = bench_kv_main(argc, argv);
     return sandbox_status ? sandbox_status : kv_status;
 }

@@ -203,12 +203,6 @@ struct bk_torch {
     cJSON *root;
 };
 
-static const char *bk_source_dir(void)
-{
-    const char *s = getenv("SIREN_SOURCE_DIR");
-    return s && *s ? s : ".";
-}
-
 static void bk_torch_run(const struct bk_opts *o, struct bk_torch *t)
 {
     memset(t, 0, sizeof *t);
@@ -221,8 +215,7 @@ static void bk_torch_run(const struct bk_opts *o, struct bk_torch *t)
         return;
     }
     char script[1024], tmp[] = "/tmp/siren-torch-XXXXXX", cmd[2048];
-    snprintf(script, sizeof script, "%s/bench/torch_peer.py", bk_source_dir());
-    if (!fs_exists(script)) {
+    if (core_source_path("bench/torch_peer.py", script, sizeof script) || !fs_exists(script)) {
         snprintf(t->why, sizeof t->why, "%s not found (set SIREN_SOURCE_DIR)", script);
         return;
     }
@@ -269,34 +262,40 @@ static double bk_torch_sps(const struct bk_torch *t, const char *model, int batc
 
 /* ------------------------------------------------------------------ main */
 
+static const struct opt_use bk_opts[] = {
+    {.id = OPT_OUT, .def = "results/kernels in the source tree"},
+    {.id = OPT_QUICK, .help = "fewer and shorter repetitions"},
+    {.id = OPT_NO_TORCH}, {.id = OPT_HELP},
+};
+
 static void bk_usage(FILE *f)
 {
     fprintf(f, "usage: siren bench kernels [--out DIR] [--quick] [--no-torch]\n\n"
                "Training samples/s of lenet5, textcnn and lr (2^20 hashed weights, 39 features\n"
                "per row) on one thread at batch 64 and 256, with PyTorch's figures when\n"
-               "/usr/bin/python3 imports torch. Writes table.md and table.csv into DIR (default\n"
-               "$SIREN_SOURCE_DIR/results/kernels, else ./results/kernels).\n");
+               "/usr/bin/python3 imports torch. Writes table.md and table.csv into DIR.\n\n");
+    opt_help_write(f, bk_opts, sizeof bk_opts / sizeof *bk_opts);
+}
+
+static int bk_opt(void *ctx, const struct opt_value *v, struct err *e)
+{
+    struct bk_opts *o = ctx;
+    (void)e;
+    if (v->id == OPT_OUT) o->out_dir = v->text;
+    if (v->id == OPT_QUICK) o->quick = 1;
+    if (v->id == OPT_NO_TORCH) o->no_torch = 1;
+    if (v->id != OPT_HELP) return SIREN_OK;
+    bk_usage(stdout);
+    return OPT_DONE;
 }
 
 int bench_kernels_main(int argc, char **argv)
 {
     struct bk_opts o = {.warmup = 5, .reps = 7, .min_time_s = 0.5};
-    for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-            bk_usage(stdout);
-            return 0;
-        } else if (!strcmp(argv[i], "--out") && i + 1 < argc) {
-            o.out_dir = argv[++i];
-        } else if (!strcmp(argv[i], "--quick")) {
-            o.quick = 1;
-        } else if (!strcmp(argv[i], "--no-torch")) {
-            o.no_torch = 1;
-        } else {
-            fprintf(stderr, "siren bench kernels: unknown argument '%s'\n", argv[i]);
-            bk_usage(stderr);
-            return 2;
-        }
-    }
+    struct err e;
+    int rc = opt_parse("bench kernels", bk_opts, sizeof bk_opts / sizeof *bk_opts, argc, argv,
+                       bk_opt, &o, NULL);
+    if (rc != OPT_GO_ON) return rc;
     if (o.quick) {
         o.warmup = 2;
         o.reps = 3;
@@ -305,7 +304,6 @@ int bench_kernels_main(int argc, char **argv)
     openblas_set_num_threads(1);
 
     char dir[1024];
-    struct err e;
     if (bench_out_dir(o.out_dir, "kernels", dir, sizeof dir, &e) != SIREN_OK) {
         fprintf(stderr, "siren bench kernels: %s\n", e.msg);
         return 1;
@@ -386,7 +384,7 @@ int bench_kernels_main(int argc, char **argv)
              "work per sample); lr has no FLOP figure (it is memory-bound). samples/s are "
              "training samples per second of wall time on one core.",
              torch_line);
-    int rc = bench_write_table(&t, dir, "table", "kernels", config, &e);
+    rc = bench_write_table(&t, dir, "table", "kernels", config, &e);
     if (rc != SIREN_OK) {
         fprintf(stderr, "siren bench kernels: %s\n", e.msg);
     } else {

@@ -4,8 +4,8 @@
  * any atomic file store pays) on the same filesystem in the same run, and on the redis://
  * backend against a redis-server started here (loopback, no persistence). Validates every
  * method's bytes first, warms up, then repeats with the methods interleaved; reports
- * min/median/max. Writes kv.md and kv.csv to results/functions/ under $SIREN_SOURCE_DIR (else
- * the working directory) or --out DIR and prints the markdown. Options: --quick, --out DIR,
+ * min/median/max. Writes kv.md and kv.csv to results/functions/ in the source tree
+ * (core_source_root()) or --out DIR and prints the markdown. Options: --quick, --out DIR,
  * --kv-dir DIR (where the stores live; default $TMPDIR or /tmp).
  */
 #define _GNU_SOURCE
@@ -223,37 +223,40 @@ static int write_outputs(const struct table *t, const char *dir, const char *con
     return rc;
 }
 
-static void usage(FILE *f)
+/* The options of both halves of `siren bench functions`: each half reads the whole list. */
+const struct opt_use bench_functions_opts[] = {
+    {.id = OPT_OUT, .def = "results/functions in the source tree"},
+    {.id = OPT_QUICK, .help = "fewer repetitions and objects"},
+    {.id = OPT_KV_DIR}, {.id = OPT_HELP},
+};
+const size_t bench_functions_n_opts = sizeof bench_functions_opts / sizeof *bench_functions_opts;
+
+int bench_functions_opt(void *ctx, const struct opt_value *v, struct err *e)
 {
-    fprintf(f, "usage: siren bench functions [--out DIR] [--quick] [--kv-dir DIR]\n"
-               "  KV half: put+get throughput of 4 MiB objects, file: backend vs a plain file\n"
-               "  copy on the same filesystem, and the redis:// backend (own redis-server).\n"
-               "  Writes kv.md and kv.csv to DIR (default $SIREN_SOURCE_DIR/results/functions,\n"
-               "  else ./results/functions). --kv-dir: where the stores live (default $TMPDIR\n"
-               "  or /tmp).\n");
+    struct bench_functions_args *a = ctx;
+    (void)e;
+    if (v->id == OPT_OUT) a->out = v->text;
+    if (v->id == OPT_QUICK) a->quick = 1;
+    if (v->id == OPT_KV_DIR) a->kv_dir = v->text;
+    if (v->id != OPT_HELP) return SIREN_OK;
+    fprintf(stdout, "usage: siren bench functions [--out DIR] [--quick] [--kv-dir DIR]\n"
+                    "  sandbox round trips (warm and cold siren-fn invocations), then KV\n"
+                    "  throughput; writes sandbox.md, sandbox.csv, kv.md and kv.csv to DIR\n\n");
+    opt_help_write(stdout, bench_functions_opts, bench_functions_n_opts);
+    return OPT_DONE;
 }
 
 int bench_kv_main(int argc, char **argv)
 {
-    int quick = 0;
-    const char *out_dir = NULL, *work_base = getenv("TMPDIR");
-    for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-            usage(stdout);
-            return 0;
-        } else if (!strcmp(argv[i], "--quick")) {
-            quick = 1;
-        } else if (!strcmp(argv[i], "--out") && i + 1 < argc) {
-            out_dir = argv[++i];
-        } else if (!strncmp(argv[i], "--out=", 6)) {
-            out_dir = argv[i] + 6;
-        } else if (!strcmp(argv[i], "--kv-dir") && i + 1 < argc) {
-            work_base = argv[++i];
-        } /* other options belong to the sandbox half */
-    }
+    struct bench_functions_args a = {0};
+    int rc = opt_parse("bench functions", bench_functions_opts, bench_functions_n_opts, argc,
+                       argv, bench_functions_opt, &a, NULL);
+    if (rc != OPT_GO_ON) return rc;
+    int quick = a.quick;
+    const char *out_dir = a.out, *work_base = a.kv_dir ? a.kv_dir : getenv("TMPDIR");
+    struct err e;
     if (!work_base || !work_base[0]) work_base = "/tmp";
     const int n_objects = quick ? 4 : 16, warmup = 1, reps = quick ? 3 : 7;
-    struct err e;
     err_clear(&e);
     struct ctx c;
     memset(&c, 0, sizeof c);
@@ -264,7 +267,7 @@ int bench_kv_main(int argc, char **argv)
     pid_t redis_pid = -1;
     char work[PATH_MAX], url[PATH_MAX + 16];
     const char *redis_why = NULL;
-    int rc = SIREN_OK;
+    rc = SIREN_OK;
     snprintf(work, sizeof work, "%s/siren-bench-kv-XXXXXX", work_base);
     if (!mkdtemp(work)) {
         fprintf(stderr, "siren bench functions (kv): cannot create a directory in %s: %s\n",
@@ -353,11 +356,10 @@ int bench_kv_main(int argc, char **argv)
              "0.8x: %s)",
              ratio, ratio >= 0.8 ? "met" : "not met");
     char dir[PATH_MAX];
-    const char *src = getenv("SIREN_SOURCE_DIR");
     if (out_dir)
         snprintf(dir, sizeof dir, "%s", out_dir);
     else
-        snprintf(dir, sizeof dir, "%s/results/functions", src && *src ? src : ".");
+        snprintf(dir, sizeof dir, "%s/results/functions", core_source_root());
     rc = write_outputs(&t, dir, config, footer, &e);
 out:
     if (rc) fprintf(stderr, "siren bench functions (kv): %s\n", e.msg);

@@ -10,7 +10,6 @@
 #include "trainer.h"
 
 #include <errno.h>
-#include <getopt.h>
 #include <math.h>
 #include <sched.h>
 #include <cblas.h>
@@ -138,30 +137,33 @@ static int run_siren(struct workload *w, struct scores *s, struct err *e)
     return SIREN_OK;
 }
 
+static const struct opt_use lr_opts[] = {
+    {.id = OPT_OUT, .def = "results/lr in the source tree"},
+    {.id = OPT_QUICK, .help = "accepted and ignored: the benchmark is small already"},
+    {.id = OPT_HELP},
+};
+
+static int lr_opt(void *ctx, const struct opt_value *v, struct err *e)
+{
+    (void)e;
+    if (v->id == OPT_OUT) *(const char **)ctx = v->text;
+    if (v->id != OPT_HELP) return SIREN_OK;
+    printf("usage: siren bench lr [--out DIR]\n\nsiren's LR against liblinear's on the same "
+           "features (lr-a9a, lr-ctr).\n\n");
+    opt_help_write(stdout, lr_opts, sizeof lr_opts / sizeof *lr_opts);
+    return OPT_DONE;
+}
+
 int bench_lr_main(int argc, char **argv)
 {
-    static const struct option longopts[] = {
-        {"out", required_argument, 0, 'o'}, {"quick", no_argument, 0, 'q'},
-        {"help", no_argument, 0, 'h'},      {0, 0, 0, 0},
-    };
     const char *out = NULL;
-    int c;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "o:qh", longopts, NULL)) != -1) {
-        switch (c) {
-        case 'o': out = optarg; break;
-        case 'q': break;
-        case 'h':
-            printf("usage: siren bench lr [--out DIR]\n\nsiren's LR against liblinear's on the "
-                   "same features (lr-a9a, lr-ctr).\n");
-            return 0;
-        default: return 2;
-        }
-    }
-    openblas_set_num_threads(1);
     struct err e;
+    int rc = opt_parse("bench lr", lr_opts, sizeof lr_opts / sizeof *lr_opts, argc, argv, lr_opt,
+                       &out, NULL);
+    if (rc != OPT_GO_ON) return rc;
+    openblas_set_num_threads(1);
     char dir[1024];
-    int rc = bench_out_dir(out, "lr", dir, sizeof dir, &e);
+    rc = bench_out_dir(out, "lr", dir, sizeof dir, &e);
     if (!rc && system("command -v liblinear-train >/dev/null 2>&1") != 0)
         rc = err_set(&e, SIREN_ENOTFOUND, "liblinear-train is not installed (scripts/setup --peers)");
     const char *cols[] = {"workload", "trainer", "test_accuracy", "test_auc", "test_logloss",

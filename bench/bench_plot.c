@@ -6,49 +6,56 @@
 #include "bench.h"
 #include "suite_internal.h"
 
-#include <getopt.h>
 #include <string.h>
+
+static const struct opt_use plot_opts[] = {
+    {.id = OPT_OUT, .def = "the current directory"}, {.id = OPT_LABEL}, {.id = OPT_HELP},
+};
 
 static void usage(FILE *f)
 {
     fprintf(f, "usage: siren plot [--out DIR] [--label L]... RUN_DIR...\n\n"
                "Draws loss vs virtual time, loss vs cost and time vs cost (gnuplot PNGs and their\n"
-               ".gp scripts) for the runs, grouped by workload and platform, into --out (default\n"
-               "the current directory). Each --label names the run in the same position; the\n"
-               "default is the run's scheduler from its summary.json.\n");
+               ".gp scripts) for the runs, grouped by workload and platform.\n\n");
+    opt_help_write(f, plot_opts, sizeof plot_opts / sizeof *plot_opts);
+}
+
+/* What the command line asks of siren plot. */
+struct plot_args {
+    const char *out, *labels[64];
+    int nlabels;
+};
+
+static int plot_opt(void *ctx, const struct opt_value *v, struct err *e)
+{
+    struct plot_args *a = ctx;
+    if (v->id == OPT_OUT) a->out = v->text;
+    if (v->id == OPT_LABEL) {
+        if (a->nlabels == 64) return err_set(e, SIREN_EUSAGE, "at most 64 labels");
+        a->labels[a->nlabels++] = v->text;
+    }
+    if (v->id != OPT_HELP) return SIREN_OK;
+    usage(stdout);
+    return OPT_DONE;
 }
 
 int bench_plot_main(int argc, char **argv)
 {
-    static const struct option longopts[] = {
-        {"out", required_argument, 0, 'o'}, {"label", required_argument, 0, 'l'},
-        {"help", no_argument, 0, 'h'},      {0, 0, 0, 0},
-    };
-    const char *out = ".", *labels[64];
-    int nlabels = 0, c;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "o:l:h", longopts, NULL)) != -1) {
-        switch (c) {
-        case 'o': out = optarg; break;
-        case 'l':
-            if (nlabels == 64) {
-                fprintf(stderr, "siren plot: at most 64 labels\n");
-                return 2;
-            }
-            labels[nlabels++] = optarg;
-            break;
-        case 'h': usage(stdout); return 0;
-        default: usage(stderr); return 2;
-        }
-    }
-    if (optind == argc) {
+    struct plot_args a = {.out = "."};
+    struct err e = {0};
+    int first;
+    int rc = opt_parse("plot", plot_opts, sizeof plot_opts / sizeof *plot_opts, argc, argv,
+                       plot_opt, &a, &first);
+    if (rc != OPT_GO_ON) return rc;
+    const char *out = a.out, **labels = a.labels;
+    int nlabels = a.nlabels;
+    if (first == argc) {
         usage(stderr);
         return 2;
     }
     struct suite_rows rows = {0};
-    struct err e = {0};
-    int rc = fs_mkdir_p(out, &e);
-    for (int i = optind; i < argc && !rc; i++) {
+    rc = fs_mkdir_p(out, &e);
+    for (int i = first; i < argc && !rc; i++) {
         struct suite_row *r = suite_rows_add(&rows);
         if (!r) {
             rc = err_set(&e, SIREN_ENOMEM, "no memory");
@@ -66,7 +73,7 @@ int bench_plot_main(int argc, char **argv)
                     *sc = cJSON_GetObjectItemCaseSensitive(s, "scheduler");
         snprintf(r->workload, sizeof r->workload, "%s", cJSON_IsString(w) ? w->valuestring : "run");
         snprintf(r->platform, sizeof r->platform, "%s", cJSON_IsString(p) ? p->valuestring : "");
-        int k = i - optind;
+        int k = i - first;
         snprintf(r->label, sizeof r->label, "%s",
                  k < nlabels ? labels[k] : cJSON_IsString(sc) ? sc->valuestring : argv[i]);
         cJSON_Delete(s);

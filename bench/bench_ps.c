@@ -12,7 +12,6 @@
 #include "calibration.h"
 #include "ps.h"
 
-#include <getopt.h>
 #include <math.h>
 #include <mpi.h>
 #include <sched.h> /* cpu_set_t, used by cblas.h */
@@ -150,57 +149,54 @@ static int bench_ps_grid(const char *exe, const char *dir, int lenet_epochs, str
     return rc;
 }
 
+static const struct opt_use ps_opts[] = {
+    {.id = OPT_WORKLOAD, .def = "lenet-fashion"}, {.id = OPT_BATCH, .def = "256"},
+    {.id = OPT_EPOCHS, .def = "2", .help = "epochs of each job"},
+    {.id = OPT_OUT, .def = "results/ps in the source tree"}, {.id = OPT_GRID}, {.id = OPT_PINGPONG},
+    {.id = OPT_HELP},
+};
+
+/* What the command line asks of the benchmark. */
+struct ps_args {
+    const char *out, *wname;
+    long long batch, epochs, pp, grid;
+};
+
+static int ps_opt(void *ctx, const struct opt_value *v, struct err *e)
+{
+    struct ps_args *a = ctx;
+    (void)e;
+    switch (v->id) {
+    case OPT_OUT: a->out = v->text; break;
+    case OPT_WORKLOAD: a->wname = v->text; break;
+    case OPT_BATCH: a->batch = v->i; break;
+    case OPT_EPOCHS: a->epochs = v->i; break;
+    case OPT_PINGPONG: a->pp = v->i; break;
+    case OPT_GRID: a->grid = v->i; break;
+    case OPT_HELP:
+        printf("usage: siren bench ps [--workload W] [--batch B] [--epochs E] [--out DIR]\n"
+               "       siren bench ps --grid LENET_MAX_EPOCHS [--out DIR]\n\n"
+               "Time per epoch of `siren ps` under the wall clock against the virtual clock,\n"
+               "same job (1-vCPU m4.large-like instances, 1 and 2 of them), with this host's\n"
+               "calibration and MPI link. Runs mpirun itself (not under mpirun).\n"
+               "--grid: the EC2 table (grid.md/.csv): lr-ctr and lenet-fashion on m4.large,\n"
+               "xlarge and 2xlarge x 1, 2, 4 instances x sync/async, virtual clock.\n\n");
+        opt_help_write(stdout, ps_opts, sizeof ps_opts / sizeof *ps_opts);
+        return OPT_DONE;
+    default: break;
+    }
+    return SIREN_OK;
+}
+
 int bench_ps_main(int argc, char **argv)
 {
-    static const struct option longopts[] = {
-        {"out", required_argument, 0, 'o'},      {"workload", required_argument, 0, 'w'},
-        {"batch", required_argument, 0, 'b'},    {"epochs", required_argument, 0, 'E'},
-        {"pingpong", required_argument, 0, 'P'}, {"grid", required_argument, 0, 'G'},
-        {"help", no_argument, 0, 'h'},
-        {0, 0, 0, 0},
-    };
-    const char *out = NULL, *wname = "lenet-fashion";
-    long long batch = 256, epochs = 2, pp = 0, grid = 0;
+    struct ps_args a = {.wname = "lenet-fashion", .batch = 256, .epochs = 2};
     struct err e;
-    int c;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "o:w:b:E:P:G:h", longopts, NULL)) != -1) {
-        switch (c) {
-        case 'o': out = optarg; break;
-        case 'w': wname = optarg; break;
-        case 'b':
-            if (parse_long(optarg, "--batch", &batch, &e) || batch < 1) {
-                fprintf(stderr, "siren bench ps: --batch: expected >= 1\n");
-                return 2;
-            }
-            break;
-        case 'E':
-            if (parse_long(optarg, "--epochs", &epochs, &e) || epochs < 1) {
-                fprintf(stderr, "siren bench ps: --epochs: expected >= 1\n");
-                return 2;
-            }
-            break;
-        case 'P':
-            if (parse_long(optarg, "--pingpong", &pp, &e) || pp < 8) return 2;
-            break;
-        case 'G':
-            if (parse_long(optarg, "--grid", &grid, &e) || grid < 1) {
-                fprintf(stderr, "siren bench ps: --grid: expected LeNet's max epochs >= 1\n");
-                return 2;
-            }
-            break;
-        case 'h':
-            printf("usage: siren bench ps [--workload W] [--batch B] [--epochs E] [--out DIR]\n"
-                   "       siren bench ps --grid LENET_MAX_EPOCHS [--out DIR]\n\n"
-                   "Time per epoch of `siren ps` under the wall clock against the virtual clock,\n"
-                   "same job (1-vCPU m4.large-like instances, 1 and 2 of them), with this host's\n"
-                   "calibration and MPI link. Runs mpirun itself (not under mpirun).\n"
-                   "--grid: the EC2 table (grid.md/.csv): lr-ctr and lenet-fashion on m4.large,\n"
-                   "xlarge and 2xlarge x 1, 2, 4 instances x sync/async, virtual clock.\n");
-            return 0;
-        default: fprintf(stderr, "siren bench ps: unknown option\n"); return 2;
-        }
-    }
+    int rc = opt_parse("bench ps", ps_opts, sizeof ps_opts / sizeof *ps_opts, argc, argv, ps_opt,
+                       &a, NULL);
+    if (rc != OPT_GO_ON) return rc;
+    const char *out = a.out, *wname = a.wname;
+    long long batch = a.batch, epochs = a.epochs, pp = a.pp, grid = a.grid;
     if (pp) return bench_ps_pingpong(argc, argv, pp);
     char dir[1024], exe[1024];
     if (bench_out_dir(out, "ps", dir, sizeof dir, &e)) {
@@ -236,7 +232,7 @@ int bench_ps_main(int argc, char **argv)
     size_t params = 0;
     if (!kn_model_create(&w->model_cfg, &m, &e)) params = kn_model_num_params(m);
     kn_model_free(m);
-    int rc = calibration_measure(w, 21, &ce, &e);
+    rc = calibration_measure(w, 21, &ce, &e);
     workload_close(w);
     if (!rc) rc = calibration_store(cal, wname, &ce, &e);
     if (rc) {

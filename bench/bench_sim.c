@@ -28,41 +28,61 @@ static int measure(struct sim *s, const struct sched_action *acts, int n_acts, l
     return SIREN_OK;
 }
 
+static const struct opt_use sim_opts[] = {
+    {.id = OPT_SIM_EPOCHS}, {.id = OPT_BENCH_REPS, .def = "5"},
+    {.id = OPT_OUT, .def = "results/sched in the source tree"}, {.id = OPT_HELP},
+};
+
+/* What the command line asks of the benchmark. */
+struct sim_args {
+    const char *out;
+    long epochs;
+    int reps;
+};
+
+static int sim_opt(void *ctx, const struct opt_value *v, struct err *e)
+{
+    struct sim_args *a = ctx;
+    (void)e;
+    if (v->id == OPT_OUT) a->out = v->text;
+    if (v->id == OPT_SIM_EPOCHS) a->epochs = (long)v->i;
+    if (v->id == OPT_BENCH_REPS) a->reps = (int)v->i;
+    if (v->id != OPT_HELP) return SIREN_OK;
+    printf("usage: siren bench sim [--epochs N] [--reps R] [--out DIR]\n\n");
+    opt_help_write(stdout, sim_opts, sizeof sim_opts / sizeof *sim_opts);
+    return OPT_DONE;
+}
+
 int bench_sim_main(int argc, char **argv)
 {
-    const char *out = NULL;
-    long epochs = 2000000;
-    int reps = 5;
-    for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--out") && i + 1 < argc) out = argv[++i];
-        else if (!strcmp(argv[i], "--epochs") && i + 1 < argc) epochs = atol(argv[++i]);
-        else if (!strcmp(argv[i], "--reps") && i + 1 < argc) reps = atoi(argv[++i]);
-        else {
-            fprintf(stderr, "usage: siren bench sim [--epochs N] [--reps R] [--out DIR]\n");
-            return strcmp(argv[i], "--help") ? 2 : 0;
-        }
-    }
-    if (epochs < 1000 || reps < 1 || reps > 100) {
-        fprintf(stderr, "siren bench sim: --epochs >= 1000 and --reps 1..100\n");
-        return 2;
+    struct sim_args a = {.epochs = 2000000, .reps = 5};
+    struct err e;
+    int rc = opt_parse("bench sim", sim_opts, sizeof sim_opts / sizeof *sim_opts, argc, argv,
+                       sim_opt, &a, NULL);
+    if (rc != OPT_GO_ON) return rc;
+    const char *out = a.out;
+    long epochs = a.epochs;
+    int reps = a.reps;
+    char calibration[1200];
+    if (core_source_path("results/sched/calibration.json", calibration, sizeof calibration)) {
+        fprintf(stderr, "siren bench sim: the source tree's path is too long\n");
+        return 1;
     }
     static const char *cols[] = {"workload", "path", "epochs", "epochs_per_s_min",
                                  "epochs_per_s_median", "epochs_per_s_max", "ns_per_epoch_median"};
     struct table t;
-    struct err e;
     if (table_init(&t, 7, cols)) return 1;
     struct {
         const char *w;
         int batch, hash_bits;
     } jobs[] = {{"lr-ctr", 16, 16}, {"lenet-fashion", 256, 0}};
-    int rc = SIREN_OK;
     size_t row = 0;
     for (size_t j = 0; j < 2 && !rc; j++) {
         struct sim_setup su = {0};
         su.workload = jobs[j].w;
         su.wopts.batch = jobs[j].batch;
         su.wopts.hash_bits = jobs[j].hash_bits;
-        su.calibration = "results/sched/calibration.json";
+        su.calibration = calibration;
         su.max_epochs = 50;
         for (int exact = 0; exact < 2 && !rc; exact++) {
             su.exact = exact;

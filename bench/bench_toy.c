@@ -6,47 +6,61 @@
  */
 #include "bench.h"
 
-#include <getopt.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+static const struct opt_use toy_opts[] = {
+    {.id = OPT_OUT, .def = "results/toy in the source tree"},
+    {.id = OPT_MEMORY, .def = "1024",
+     .help = "every function's memory size in MB (at least lambda-2019's 128)"},
+    {.id = OPT_BATCH, .def = "16"},
+    {.id = OPT_QUICK, .help = "accepted and ignored: the benchmark is small already"},
+    {.id = OPT_HELP},
+};
+
 static void usage(FILE *f)
 {
     fprintf(f, "usage: [mpirun -n N] siren bench toy [--out DIR] [--memory MB] [--batch B]\n\n"
                "lr-ctr on lambda-2019 with 20 functions, 150 functions and the X-functions\n"
-               "schedule (120, 20, 10), three epochs each; writes toy.md and toy.csv.\n");
+               "schedule (120, 20, 10), three epochs each; writes toy.md and toy.csv.\n\n");
+    opt_help_write(f, toy_opts, sizeof toy_opts / sizeof *toy_opts);
+}
+
+/* What the command line asks of the benchmark. */
+struct toy_args {
+    const char *out;
+    int memory_mb, batch;
+};
+
+static int toy_opt(void *ctx, const struct opt_value *v, struct err *e)
+{
+    struct toy_args *a = ctx;
+    (void)e;
+    if (v->id == OPT_OUT) a->out = v->text;
+    if (v->id == OPT_MEMORY) a->memory_mb = (int)v->i;
+    if (v->id == OPT_BATCH) a->batch = (int)v->i;
+    if (v->id != OPT_HELP) return SIREN_OK;
+    usage(stdout);
+    return OPT_DONE;
 }
 
 int bench_toy_main(int argc, char **argv)
 {
-    static const struct option longopts[] = {
-        {"out", required_argument, 0, 'o'}, {"memory", required_argument, 0, 'm'},
-        {"batch", required_argument, 0, 'b'}, {"quick", no_argument, 0, 'q'},
-        {"help", no_argument, 0, 'h'},      {0, 0, 0, 0},
-    };
-    const char *out = NULL;
-    int memory_mb = 1024, batch = 16, c;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "o:m:b:qh", longopts, NULL)) != -1) {
-        switch (c) {
-        case 'o': out = optarg; break;
-        case 'm': memory_mb = atoi(optarg); break;
-        case 'b': batch = atoi(optarg); break;
-        case 'q': break; /* already small */
-        case 'h': usage(stdout); return 0;
-        default: usage(stderr); return 2;
-        }
-    }
-    if (memory_mb < 128 || batch < 1) {
-        usage(stderr);
-        return 2;
-    }
-    int rank = bench_mpi_init(&argc, &argv);
+    struct toy_args a = {.memory_mb = 1024, .batch = 16};
     struct err e;
+    int rc = opt_parse("bench toy", toy_opts, sizeof toy_opts / sizeof *toy_opts, argc, argv,
+                       toy_opt, &a, NULL);
+    if (rc != OPT_GO_ON) return rc;
+    const char *out = a.out;
+    int memory_mb = a.memory_mb, batch = a.batch;
+    /* The platform is lambda-2019: smaller functions do not exist there. */
+    if (memory_mb < 128) return opt_usage_error("bench toy", "--memory: lambda-2019's smallest "
+                                                "function has 128 MB, got %d", memory_mb);
+    int rank = bench_mpi_init(&argc, &argv);
     char dir[1024], kvdir[1200], sched_path[1200], runs[1200];
-    int rc = bench_out_dir(out, "toy", dir, sizeof dir, &e);
+    rc = bench_out_dir(out, "toy", dir, sizeof dir, &e);
     /* The schedule file and the KV store are the same path on every rank (one machine or a
      * shared filesystem); the KV lives in memory when /dev/shm exists. */
     snprintf(sched_path, sizeof sched_path, "%s/x-functions.schedule", dir);

@@ -12,7 +12,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <math.h>
 #include <spawn.h>
 #include <stdlib.h>
@@ -22,21 +21,11 @@
 
 extern char **environ;
 
-static const char *source_root(void)
-{
-    const char *s = getenv("SIREN_SOURCE_DIR");
-    if (s && *s) return s;
-#ifdef SIREN_SOURCE_ROOT
-    return SIREN_SOURCE_ROOT;
-#else
-    return ".";
-#endif
-}
-
 int bench_suite_path(const char *name, char *buf, size_t len)
 {
-    snprintf(buf, len, "%s/bench/suites/%s.json", source_root(), name);
-    return fs_exists(buf) ? 0 : -1;
+    char rel[300];
+    snprintf(rel, sizeof rel, "bench/suites/%s.json", name);
+    return !core_source_path(rel, buf, len) && fs_exists(buf) ? 0 : -1;
 }
 
 /* ------------------------------------------------------------- validation */
@@ -243,7 +232,7 @@ static int push_expanded(struct runner *R, struct argv_list *a, const char *arg,
         if (!strncmp(p, "{workload}", 10)) {
             rep = workload, skip = 10;
         } else if (!strncmp(p, "{source}", 8)) {
-            rep = source_root(), skip = 8;
+            rep = core_source_root(), skip = 8;
         } else if (!strncmp(p, "{cost:", 6)) {
             const char *end = strchr(p, '}');
             char label[200];
@@ -588,7 +577,7 @@ static void describe_file(FILE *f, const char *what, const char *rel)
 {
     char path[1200], hex[65];
     struct err e;
-    snprintf(path, sizeof path, "%s%s%s", rel[0] == '/' ? "" : source_root(), rel[0] == '/' ? "" : "/",
+    snprintf(path, sizeof path, "%s%s%s", rel[0] == '/' ? "" : core_source_root(), rel[0] == '/' ? "" : "/",
              rel);
     if (sha256_file(path, hex, &e)) snprintf(hex, sizeof hex, "unreadable");
     fprintf(f, "- %s: `%s` (sha256 %.16s)\n", what, rel, hex);
@@ -636,6 +625,13 @@ static char *header_text(const struct runner *R, const char *suite)
     return buf;
 }
 
+static const struct opt_use suite_opts[] = {
+    {.id = OPT_OUT}, /* the default is the suite's: see usage() */
+    {.id = OPT_QUICK, .help = "only the sections and runs the file marks quick"},
+    {.id = OPT_EXPECTED}, {.id = OPT_CHECK}, {.id = OPT_WRITE_EXPECTED}, {.id = OPT_NO_PLOTS},
+    {.id = OPT_HELP},
+};
+
 static void usage(FILE *f, const char *suite)
 {
     fprintf(f,
@@ -643,56 +639,64 @@ static void usage(FILE *f, const char *suite)
             "                      [--write-expected] [--no-plots]\n\n"
             "Runs the suite defined in bench/suites/%s.json: each of its runs is a siren command\n"
             "(`siren run`, `mpirun siren ps`, `siren sched eval`) writing into OUT/runs/; the rows\n"
-            "become OUT/table.md (printed), table.csv, table.json and gnuplot PNGs.\n\n"
-            "  --out DIR          default results/%s (results/%s-quick with --quick)\n"
-            "  --quick            only the sections and runs the file marks quick\n"
-            "  --expected FILE    compare with expected values (default: the suite's \"expected\")\n"
-            "                     and exit 1 naming every figure out of tolerance\n"
-            "  --check DIR        compare DIR/table.json with the expected values; run nothing\n"
-            "  --write-expected   write the expected-values file from this run instead\n"
-            "  --no-plots         tables only\n"
-            "environment: SIREN_MPIRUN (default \"mpirun --oversubscribe\") launches MPI runs.\n",
-            suite, suite, suite, suite);
+            "become OUT/table.md (printed), table.csv, table.json and gnuplot PNGs.\n\n",
+            suite, suite);
+    /* The default --out names the suite. */
+    struct opt_use use[sizeof suite_opts / sizeof *suite_opts];
+    char def[300];
+    snprintf(def, sizeof def, "results/%s in the source tree (results/%s-quick with --quick)",
+             suite, suite);
+    memcpy(use, suite_opts, sizeof use);
+    use[0].def = def;
+    opt_help_write(f, use, sizeof use / sizeof *use);
+    fprintf(f, "\nenvironment:\n");
+    env_help_write(f, "SIREN_MPIRUN");
+}
+
+/* What the command line asks of a suite. */
+struct suite_args {
+    const char *suite, *out, *expected, *check;
+    int quick, write_expected, plots;
+};
+
+static int suite_opt(void *ctx, const struct opt_value *v, struct err *e)
+{
+    struct suite_args *a = ctx;
+    (void)e;
+    switch (v->id) {
+    case OPT_OUT: a->out = v->text; break;
+    case OPT_QUICK: a->quick = 1; break;
+    case OPT_EXPECTED: a->expected = v->text; break;
+    case OPT_CHECK: a->check = v->text; break;
+    case OPT_WRITE_EXPECTED: a->write_expected = 1; break;
+    case OPT_NO_PLOTS: a->plots = 0; break;
+    case OPT_HELP: usage(stdout, a->suite); return OPT_DONE;
+    default: break;
+    }
+    return SIREN_OK;
 }
 
 int bench_suite_main(const char *suite, int argc, char **argv)
 {
-    static const struct option longopts[] = {
-        {"out", required_argument, 0, 'o'},    {"quick", no_argument, 0, 'q'},
-        {"expected", required_argument, 0, 'x'}, {"check", required_argument, 0, 'c'},
-        {"write-expected", no_argument, 0, 'w'}, {"no-plots", no_argument, 0, 'n'},
-        {"help", no_argument, 0, 'h'},         {0, 0, 0, 0},
-    };
-    const char *out = NULL, *expected = NULL, *check = NULL;
-    int quick = 0, write_expected = 0, plots = 1, c;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "o:qx:c:wnh", longopts, NULL)) != -1) {
-        switch (c) {
-        case 'o': out = optarg; break;
-        case 'q': quick = 1; break;
-        case 'x': expected = optarg; break;
-        case 'c': check = optarg; break;
-        case 'w': write_expected = 1; break;
-        case 'n': plots = 0; break;
-        case 'h': usage(stdout, suite); return 0;
-        default: usage(stderr, suite); return 2;
-        }
-    }
-    if (optind < argc) {
-        fprintf(stderr, "siren bench %s: unexpected argument '%s'\n", suite, argv[optind]);
-        return 2;
-    }
+    struct suite_args a = {.suite = suite, .plots = 1};
+    char cmd[160];
+    snprintf(cmd, sizeof cmd, "bench %s", suite);
+    int rc = opt_parse(cmd, suite_opts, sizeof suite_opts / sizeof *suite_opts, argc, argv,
+                       suite_opt, &a, NULL);
+    if (rc != OPT_GO_ON) return rc;
+    const char *out = a.out, *expected = a.expected, *check = a.check;
+    int quick = a.quick, write_expected = a.write_expected, plots = a.plots;
     struct err e = {0};
     char path[1200], exp_path[1200] = "", dir[1200];
     bench_suite_path(suite, path, sizeof path);
     cJSON *root = NULL;
     struct suite_rows rows = {0};
-    int rc = json_load_file(path, &root, &e);
+    rc = json_load_file(path, &root, &e);
     if (!rc) rc = check_suite(path, root, &e);
     if (rc) goto fail;
     const cJSON *x = get(root, "expected");
     if (expected) snprintf(exp_path, sizeof exp_path, "%s", expected);
-    else if (cJSON_IsString(x)) snprintf(exp_path, sizeof exp_path, "%s/%s", source_root(), x->valuestring);
+    else if (cJSON_IsString(x)) snprintf(exp_path, sizeof exp_path, "%s/%s", core_source_root(), x->valuestring);
     if ((check || write_expected) && !exp_path[0]) {
         fprintf(stderr, "siren bench %s: the suite names no expected values; give --expected FILE\n",
                 suite);

@@ -1,8 +1,9 @@
 /*
  * cmd: the `siren` command line. siren.c dispatches git-style to one cmd_<name>() per
- * subcommand (cmd_<name>.c). Each parses its own options (getopt_long), prints results on
- * stdout and diagnostics on stderr, and returns the process exit status: 0 success, 1 failure,
- * 2 bad usage. Only main() and these functions decide the exit status.
+ * subcommand (cmd_<name>.c). Each picks the options it accepts from the one option table
+ * (core.h, core/opts.c) and parses them with opt_parser_next, prints results on stdout and
+ * diagnostics on stderr, and returns the process exit status: 0 success, 1 failure, 2 bad
+ * usage. Only main() and these functions decide the exit status.
  */
 #ifndef SIREN_CMD_H
 #define SIREN_CMD_H
@@ -22,9 +23,29 @@ int cmd_bench(int argc, char **argv);
 int cmd_plot(int argc, char **argv);
 int cmd_trace(int argc, char **argv);
 
-/* Prints "siren <cmd>: <message>" and the hint to use --help; returns 2. */
-int cmd_usage_error(const char *cmd, const char *fmt, ...) SIREN_PRINTF(2, 3);
+/* Bad usage is reported by opt_usage_error (core.h): "siren <cmd>: <message>" and the hint
+ * to use --help; it returns 2. */
 /* Prints "siren <cmd>: <err message>" for a failed call; returns 1. */
 int cmd_fail(const char *cmd, const struct err *e);
+
+/* The number of entries of a static array (an option list). */
+#define CMD_COUNT(a) (sizeof(a) / sizeof *(a))
+/* A numeric macro's value as a string literal, for a help text: CMD_STR(PS_DEFAULT_LATENCY_US). */
+#define CMD_STR_(x) #x
+#define CMD_STR(x) CMD_STR_(x)
+
+struct workload_opts;
+/* Stores a workload option (--batch, --lr, --seed, --rows, --hash-bits), already checked
+ * against the table, into w; returns 1, or 0 when v is another option. */
+int cmd_workload_opt(const struct opt_value *v, struct workload_opts *w);
+struct sim_setup;
+/* Stores an option of the simulator's set-up (--workload, --platform, --budget,
+ * --target-loss, --calibration, --loss-model and the workload's options) into su; returns 1,
+ * or 0 when v is another option. */
+int cmd_sim_setup_opt(const struct opt_value *v, struct sim_setup *su);
+/* The default run directory of `siren run` and `siren ps`:
+ * results/runs/<UTC time>-<prefix><workload>, under the current directory (a run's outputs
+ * belong to whoever started it). Static storage: valid until the next call. */
+const char *cmd_default_run_dir(const char *prefix, const char *workload);
 
 #endif

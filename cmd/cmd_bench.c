@@ -60,7 +60,7 @@ int cmd_bench(int argc, char **argv)
     char path[1200] = "bench/suites/NAME.json";
     if (!strchr(argv[1], '/') && !bench_suite_path(argv[1], path, sizeof path))
         return bench_suite_main(argv[1], argc - 1, argv + 1);
-    return cmd_usage_error("bench", "unknown suite '%s' (no built-in suite and no %s)", argv[1],
+    return opt_usage_error("bench", "unknown suite '%s' (no built-in suite and no %s)", argv[1],
                            path);
 }
 

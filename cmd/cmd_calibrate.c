@@ -6,70 +6,68 @@
 
 #include <sched.h> /* cpu_set_t, used by cblas.h */
 #include <cblas.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
+
+/* The options of siren calibrate, in the order of its help. */
+static const struct opt_use calibrate_opts[] = {
+    {.id = OPT_WORKLOAD},
+    {.id = OPT_OUT, .arg = "FILE", .def = "results/calibration/local.json",
+     .help = "the calibration file the measurement is stored in (under the workload's name)"},
+    {.id = OPT_REPS},
+    {.id = OPT_THREADS, .help = "OpenBLAS threads; more than one is stored as \"W@Tt\""},
+    {.id = OPT_BATCH}, {.id = OPT_ROWS}, {.id = OPT_SEED}, {.id = OPT_HELP},
+};
 
 static void usage(FILE *f)
 {
     fprintf(f, "usage: siren calibrate --workload W [--out FILE] [--reps N] [--batch B]\n"
-               "                       [--rows N] [--seed S]\n\n"
+               "                       [--rows N] [--seed S] [--threads T]\n\n"
                "Times real training steps of W at one thread (three warm-up steps, then N timed\n"
-               "ones, default 21) and stores the median seconds per sample in FILE (default\n"
-               "results/calibration/local.json), the compute term of the virtual clock. The\n"
-               "committed results/calibration/reference.json makes runs identical anywhere.\n"
-               "With --threads T (> 1) the step runs on T OpenBLAS threads and is stored as\n"
-               "\"W@Tt\": the measured multi-thread speed-up `siren ps` scales VM compute with.\n");
+               "ones) and stores the median seconds per sample in FILE, the compute term of the\n"
+               "virtual clock. The committed results/calibration/reference.json makes runs\n"
+               "identical anywhere. With --threads T (> 1) the step runs on T OpenBLAS threads\n"
+               "and is stored as \"W@Tt\": the measured multi-thread speed-up `siren ps` scales\n"
+               "VM compute with.\n\n");
+    opt_help_write(f, calibrate_opts, CMD_COUNT(calibrate_opts));
+}
+
+/* What the command line asks of siren calibrate. */
+struct calibrate_request {
+    const char *name, *out;
+    long long reps, threads;
+    struct workload_opts wo;
+};
+
+static int calibrate_opt(void *ctx, const struct opt_value *v, struct err *e)
+{
+    struct calibrate_request *r = ctx;
+    (void)e;
+    if (cmd_workload_opt(v, &r->wo)) return SIREN_OK;
+    switch (v->id) {
+    case OPT_WORKLOAD: r->name = v->text; break;
+    case OPT_OUT: r->out = v->text; break;
+    case OPT_REPS: r->reps = v->i; break;
+    case OPT_THREADS: r->threads = v->i; break;
+    case OPT_HELP: usage(stdout); return OPT_DONE;
+    default: break;
+    }
+    return SIREN_OK;
 }
 
 int cmd_calibrate(int argc, char **argv)
 {
-    static const struct option longopts[] = {
-        {"workload", required_argument, 0, 'w'}, {"out", required_argument, 0, 'o'},
-        {"reps", required_argument, 0, 'n'},     {"batch", required_argument, 0, 'b'},
-        {"rows", required_argument, 0, 'r'},     {"seed", required_argument, 0, 's'},
-        {"threads", required_argument, 0, 't'},  {"help", no_argument, 0, 'h'},
-        {0, 0, 0, 0},
-    };
-    const char *name = NULL, *out = "results/calibration/local.json";
-    long long reps = 21, threads = 1, v;
-    struct workload_opts wo = {.load_train = 1};
+    struct calibrate_request r = {.out = "results/calibration/local.json", .reps = 21,
+                                  .threads = 1, .wo.load_train = 1};
     struct err e;
-    int c;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "w:o:n:b:r:s:t:h", longopts, NULL)) != -1) {
-        switch (c) {
-        case 'w': name = optarg; break;
-        case 'o': out = optarg; break;
-        case 'n':
-            if (parse_long(optarg, "--reps", &reps, &e) || reps < 1 || reps > 100000)
-                return cmd_usage_error("calibrate", "--reps: expected 1..100000, got '%s'", optarg);
-            break;
-        case 'b':
-            if (parse_long(optarg, "--batch", &v, &e) || v < 1 || v > 1 << 20)
-                return cmd_usage_error("calibrate", "--batch: expected 1..1048576, got '%s'", optarg);
-            wo.batch = (int)v;
-            break;
-        case 'r':
-            if (parse_long(optarg, "--rows", &v, &e) || v < 10)
-                return cmd_usage_error("calibrate", "--rows: expected an integer >= 10, got '%s'", optarg);
-            wo.synthetic_rows = (size_t)v;
-            break;
-        case 's':
-            if (parse_long(optarg, "--seed", &v, &e) || v < 0)
-                return cmd_usage_error("calibrate", "--seed: expected an integer >= 0, got '%s'", optarg);
-            wo.seed = (uint64_t)v;
-            break;
-        case 't':
-            if (parse_long(optarg, "--threads", &threads, &e) || threads < 1 || threads > 256)
-                return cmd_usage_error("calibrate", "--threads: expected 1..256, got '%s'", optarg);
-            break;
-        case 'h': usage(stdout); return 0;
-        default: return cmd_usage_error("calibrate", "unknown option");
-        }
-    }
-    if (!name) return cmd_usage_error("calibrate", "--workload is required");
-    if (!workload_find(name)) return cmd_usage_error("calibrate", "unknown workload '%s'", name);
+    int rc = opt_parse("calibrate", calibrate_opts, CMD_COUNT(calibrate_opts), argc, argv,
+                       calibrate_opt, &r, NULL);
+    if (rc != OPT_GO_ON) return rc;
+    const char *name = r.name, *out = r.out;
+    long long reps = r.reps, threads = r.threads;
+    struct workload_opts wo = r.wo;
+    if (!name) return opt_usage_error("calibrate", "--workload is required");
+    if (!workload_find(name)) return opt_usage_error("calibrate", "unknown workload '%s'", name);
     openblas_set_num_threads((int)threads);
     char key[160];
     if (threads > 1) snprintf(key, sizeof key, "%s@%lldt", name, threads);
@@ -77,7 +75,7 @@ int cmd_calibrate(int argc, char **argv)
     struct workload *w;
     if (workload_open(name, &wo, &w, &e)) return cmd_fail("calibrate", &e);
     struct calibration_entry cal;
-    int rc = calibration_measure(w, (int)reps, &cal, &e);
+    rc = calibration_measure(w, (int)reps, &cal, &e);
     workload_close(w);
     if (rc) return cmd_fail("calibrate", &e);
     char dir[1024];

@@ -10,7 +10,6 @@
 #include "cmd.h"
 #include "datasets.h"
 
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -44,47 +43,78 @@ static void usage(FILE *f)
                "       siren data info --file PATH [--format idx|polarity|criteo|libsvm]\n\n"
                "Find or download raw files and verify their SHA-256 (fetch), write HDF5 shards\n"
                "(prepare), describe a dataset or validate a raw file (info).\n\n"
-               "environment:\n"
-               "  SIREN_DATA_DIR     cache of raw files and .h5 shards (default datasets/cache)\n"
-               "  SIREN_DATA_MIRROR  a local copy of the raw files (default ../shared/datasets)\n"
-               "  SIREN_DATA_OFFLINE when set, never download\n\ndatasets:\n");
+               "environment:\n");
+    env_help_write(f, "SIREN_DATA_");
+    fprintf(f, "\ndatasets:\n");
     list_names(f);
 }
 
-/* Parses only --help for subcommands without other options; returns -1 to go on. */
-static int help_only(int argc, char **argv, const char *cmd, const char *text)
+static const struct opt_use fetch_opts[] = {{.id = OPT_HELP}};
+static const struct opt_use prepare_opts[] = {
+    {.id = OPT_SHARD_HASH_BITS, .def = CMD_STR(DS_CRITEO_HASH_BITS)},
+    {.id = OPT_HELP},
+};
+static const struct opt_use info_opts[] = {{.id = OPT_FILE}, {.id = OPT_FORMAT}, {.id = OPT_HELP}};
+
+/* What the options of a subcommand gave, and its help. */
+struct data_args {
+    int first; /* argv index of the first NAME */
+    int hash_bits;
+    const char *file, *format;
+    const char *help;
+    const struct opt_use *use;
+    size_t n_use;
+};
+
+/* Stores one option of a data subcommand (opt_parse's handler). */
+static int data_opt(void *ctx, const struct opt_value *v, struct err *e)
 {
-    static const struct option opts[] = {{"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
-    int c;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-        if (c == 'h') {
-            printf("%s", text);
-            return 0;
-        }
-        return cmd_usage_error(cmd, "unknown option");
+    struct data_args *a = ctx;
+    (void)e;
+    switch (v->id) {
+    case OPT_SHARD_HASH_BITS: a->hash_bits = (int)v->i; break;
+    case OPT_FILE: a->file = v->text; break;
+    case OPT_FORMAT: a->format = v->text; break;
+    case OPT_HELP:
+        printf("%s", a->help);
+        opt_help_write(stdout, a->use, a->n_use);
+        return OPT_DONE;
+    default: break;
     }
-    return -1;
+    return SIREN_OK;
+}
+
+/* Parses a subcommand's options into *a; returns OPT_GO_ON, or the exit status (0 after the
+ * help, 2 on bad usage). */
+static int parse(int argc, char **argv, const char *cmd, const struct opt_use *use, size_t n,
+                 const char *help, struct data_args *a)
+{
+    memset(a, 0, sizeof *a);
+    a->help = help;
+    a->use = use;
+    a->n_use = n;
+    return opt_parse(cmd, use, n, argc, argv, data_opt, a, &a->first);
 }
 
 static int data_fetch(int argc, char **argv)
 {
-    int rc = help_only(argc, argv, "data fetch",
-                       "usage: siren data fetch [NAME...]\n\n"
-                       "Finds each dataset's raw files (mirror, Debian package, publisher),\n"
-                       "verifies their SHA-256 and caches them in $SIREN_DATA_DIR/raw/NAME/.\n"
-                       "With no NAME, fetches every dataset; optional ones that cannot be found\n"
-                       "are skipped with a note.\n");
-    if (rc >= 0) return rc;
-    int named = optind < argc, failed = 0;
-    for (int i = optind; i < argc; i++)
+    struct data_args args;
+    int rc = parse(argc, argv, "data fetch", fetch_opts, CMD_COUNT(fetch_opts),
+                   "usage: siren data fetch [NAME...]\n\n"
+                   "Finds each dataset's raw files (mirror, Debian package, publisher),\n"
+                   "verifies their SHA-256 and caches them in $SIREN_DATA_DIR/raw/NAME/.\n"
+                   "With no NAME, fetches every dataset; optional ones that cannot be found\n"
+                   "are skipped with a note.\n\n", &args);
+    if (rc != OPT_GO_ON) return rc;
+    int named = args.first < argc, failed = 0;
+    for (int i = args.first; i < argc; i++)
         if (!ds_registry_find(argv[i]))
-            return cmd_usage_error("data fetch", "unknown dataset '%s'", argv[i]);
+            return opt_usage_error("data fetch", "unknown dataset '%s'", argv[i]);
     char dir[4096];
     ds_data_dir(dir, sizeof dir);
-    size_t n = named ? (size_t)(argc - optind) : ds_registry_count();
+    size_t n = named ? (size_t)(argc - args.first) : ds_registry_count();
     for (size_t i = 0; i < n; i++) {
-        const struct ds_entry *d = named ? ds_registry_find(argv[optind + i]) : ds_registry_at(i);
+        const struct ds_entry *d = named ? ds_registry_find(argv[args.first + i]) : ds_registry_at(i);
         struct err e;
         err_clear(&e);
         if (ds_fetch(d, &e) != SIREN_OK) {
@@ -104,35 +134,17 @@ static int data_fetch(int argc, char **argv)
 
 static int data_prepare(int argc, char **argv)
 {
-    static const struct option opts[] = {{"help", no_argument, NULL, 'h'},
-                                         {"hash-bits", required_argument, NULL, 'k'},
-                                         {NULL, 0, NULL, 0}};
-    int c, hash_bits = 0;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "hk:", opts, NULL)) != -1) {
-        if (c == 'h') {
-            printf("usage: siren data prepare [--hash-bits K] NAME...\n\n"
-                   "Fetches NAME and writes $SIREN_DATA_DIR/NAME/train.h5 and test.h5.\n"
-                   "  --hash-bits K   Criteo features are hashed into 2^K columns (1..30, "
-                   "default %d)\n", DS_CRITEO_HASH_BITS);
-            return 0;
-        }
-        if (c == 'k') {
-            char *end;
-            long k = strtol(optarg, &end, 10);
-            if (*end || k < 1 || k > 30)
-                return cmd_usage_error("data prepare", "--hash-bits '%s': expected 1..30", optarg);
-            hash_bits = (int)k;
-        } else {
-            return cmd_usage_error("data prepare", "unknown option");
-        }
-    }
-    if (optind >= argc) return cmd_usage_error("data prepare", "name at least one dataset");
+    struct data_args args;
+    int rc = parse(argc, argv, "data prepare", prepare_opts, CMD_COUNT(prepare_opts),
+                   "usage: siren data prepare [--hash-bits K] NAME...\n\n"
+                   "Fetches NAME and writes $SIREN_DATA_DIR/NAME/train.h5 and test.h5.\n\n", &args);
+    if (rc != OPT_GO_ON) return rc;
+    if (args.first >= argc) return opt_usage_error("data prepare", "name at least one dataset");
     int failed = 0;
-    for (int i = optind; i < argc; i++) {
+    for (int i = args.first; i < argc; i++) {
         struct err e;
         err_clear(&e);
-        if (ds_prepare_with(argv[i], hash_bits, &e) != SIREN_OK) {
+        if (ds_prepare_with(argv[i], args.hash_bits, &e) != SIREN_OK) {
             cmd_fail("data prepare", &e);
             failed = 1;
             continue;
@@ -187,7 +199,7 @@ static int info_file(const char *path, const char *format)
     if (format) {
         fmt = ds_format_parse(format);
         if (fmt == DS_FMT_UNKNOWN)
-            return cmd_usage_error("data info", "--format '%s': expected idx, polarity, criteo or "
+            return opt_usage_error("data info", "--format '%s': expected idx, polarity, criteo or "
                                    "libsvm", format);
     }
     struct ds_data d;
@@ -204,35 +216,21 @@ static int info_file(const char *path, const char *format)
 
 static int data_info(int argc, char **argv)
 {
-    static const struct option opts[] = {{"help", no_argument, NULL, 'h'},
-                                         {"file", required_argument, NULL, 'f'},
-                                         {"format", required_argument, NULL, 'F'},
-                                         {NULL, 0, NULL, 0}};
-    int c;
-    const char *file = NULL, *format = NULL;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "hf:F:", opts, NULL)) != -1) {
-        if (c == 'h') {
-            printf("usage: siren data info NAME\n"
+    struct data_args args;
+    int rc = parse(argc, argv, "data info", info_opts, CMD_COUNT(info_opts),
+                   "usage: siren data info NAME\n"
                    "       siren data info --file PATH [--format idx|polarity|criteo|libsvm]\n\n"
                    "NAME: rows, features and classes of each split, the .h5 files and the\n"
-                   "SHA-256 of the raw files (prepares NAME first when needed).\n"
-                   "--file: reads and validates the whole raw file (format guessed from the\n"
-                   "name or the content unless --format is given).\n");
-            return 0;
-        }
-        if (c == 'f') file = optarg;
-        else if (c == 'F') format = optarg;
-        else return cmd_usage_error("data info", "unknown option");
+                   "SHA-256 of the raw files (prepares NAME first when needed).\n\n", &args);
+    if (rc != OPT_GO_ON) return rc;
+    if (args.file) {
+        if (args.first < argc) return opt_usage_error("data info", "give a NAME or --file, not both");
+        return info_file(args.file, args.format);
     }
-    if (file) {
-        if (optind < argc) return cmd_usage_error("data info", "give a NAME or --file, not both");
-        return info_file(file, format);
-    }
-    if (optind + 1 != argc) return cmd_usage_error("data info", "name one dataset (or --file PATH)");
-    const char *name = argv[optind];
+    if (args.first + 1 != argc) return opt_usage_error("data info", "name one dataset (or --file PATH)");
+    const char *name = argv[args.first];
     const struct ds_entry *entry = ds_registry_find(name);
-    if (!entry) return cmd_usage_error("data info", "unknown dataset '%s'", name);
+    if (!entry) return opt_usage_error("data info", "unknown dataset '%s'", name);
     struct ds_data split[2];
     const char *names[2] = {"train", "test"};
     char paths[2][4096];
@@ -277,5 +275,5 @@ int cmd_data(int argc, char **argv)
     if (!strcmp(sub, "fetch")) return data_fetch(argc - 1, argv + 1);
     if (!strcmp(sub, "prepare")) return data_prepare(argc - 1, argv + 1);
     if (!strcmp(sub, "info")) return data_info(argc - 1, argv + 1);
-    return cmd_usage_error("data", "unknown subcommand '%s' (fetch, prepare, info)", sub);
+    return opt_usage_error("data", "unknown subcommand '%s' (fetch, prepare, info)", sub);
 }

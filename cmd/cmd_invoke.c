@@ -9,10 +9,21 @@
 #include "shard.h"
 #include "workload.h"
 
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* The options of siren invoke, in the order of its help. */
+static const struct opt_use invoke_opts[] = {
+    {.id = OPT_EVENT}, {.id = OPT_EXAMPLE},
+    {.id = OPT_MEMORY, .def = "the event's, else 128; --example: 1024"},
+    {.id = OPT_TIMEOUT},
+    {.id = OPT_KV, .def = "the event's; --example: $SIREN_KV, else " KV_DEFAULT_URL},
+    {.id = OPT_PLATFORM}, {.id = OPT_HANDLER},
+    {.id = OPT_BATCH, .def = "8,192 images for LeNet (about 260 MB resident), else the "
+                             "workload's"},
+    {.id = OPT_STEPS}, {.id = OPT_SEED}, {.id = OPT_HELP},
+};
 
 static void usage(FILE *f)
 {
@@ -24,12 +35,10 @@ static void usage(FILE *f)
             "Runs one function in a siren-fn sandbox with the platform's limits (memory enforced\n"
             "on resident memory, a wall-clock timeout) and prints its response as one JSON line,\n"
             "then Lambda's REPORT line with the cost. A failed function prints Lambda's\n"
-            "{errorType, errorMessage} and exits 1. FILE '-' reads the event from stdin.\n"
-            "--memory and --kv override the event's; --timeout defaults to the platform's.\n\n"
-            "--example W puts K mini-batches of workload W (batch B; default 8,192 images, which\n"
-            "need about 260 MB resident, or the workload's batch) and the initial parameters into the KV store and prints an\n"
-            "event that trains on them. Default KV: $SIREN_KV or %s; platform lambda-2019.\n",
-            KV_DEFAULT_URL);
+            "{errorType, errorMessage} and exits 1.\n\n"
+            "--example W puts K mini-batches of workload W and the initial parameters into the\n"
+            "KV store and prints an event that trains on them.\n\n");
+    opt_help_write(f, invoke_opts, CMD_COUNT(invoke_opts));
 }
 
 static const char *default_kv(void)
@@ -139,57 +148,47 @@ static int read_event(const char *path, cJSON **out, struct err *e)
     return rc;
 }
 
+/* What the command line asks of siren invoke. */
+struct invoke_request {
+    const char *event_path, *example, *url, *platform_name, *handler;
+    long long memory_mb, batch, steps, seed;
+    double timeout_s;
+};
+
+static int invoke_opt(void *ctx, const struct opt_value *v, struct err *e)
+{
+    struct invoke_request *r = ctx;
+    (void)e;
+    switch (v->id) {
+    case OPT_EVENT: r->event_path = v->text; break;
+    case OPT_EXAMPLE: r->example = v->text; break;
+    case OPT_MEMORY: r->memory_mb = v->i; break;
+    case OPT_TIMEOUT: r->timeout_s = v->d; break;
+    case OPT_KV: r->url = v->text; break;
+    case OPT_PLATFORM: r->platform_name = v->text; break;
+    case OPT_HANDLER: r->handler = v->text; break;
+    case OPT_BATCH: r->batch = v->i; break;
+    case OPT_STEPS: r->steps = v->i; break;
+    case OPT_SEED: r->seed = v->i; break;
+    case OPT_HELP: usage(stdout); return OPT_DONE;
+    default: break;
+    }
+    return SIREN_OK;
+}
+
 int cmd_invoke(int argc, char **argv)
 {
-    static const struct option longopts[] = {
-        {"event", required_argument, 0, 'e'},  {"example", required_argument, 0, 'x'},
-        {"memory", required_argument, 0, 'm'}, {"timeout", required_argument, 0, 't'},
-        {"kv", required_argument, 0, 'k'},     {"platform", required_argument, 0, 'p'},
-        {"handler", required_argument, 0, 'H'}, {"batch", required_argument, 0, 'b'},
-        {"steps", required_argument, 0, 's'},  {"seed", required_argument, 0, 'S'},
-        {"help", no_argument, 0, 'h'},         {0, 0, 0, 0},
-    };
-    const char *event_path = NULL, *example = NULL, *url = NULL, *platform_name = "lambda-2019";
-    const char *handler = "train";
-    long long memory_mb = 0, batch = 0, steps = 1, seed = 0;
-    double timeout_s = 0;
+    struct invoke_request r = {.platform_name = "lambda-2019", .handler = "train", .steps = 1};
     struct err e;
-    int c;
     s3_kv_register();
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "e:x:m:t:k:p:H:b:s:S:h", longopts, NULL)) != -1) {
-        switch (c) {
-        case 'e': event_path = optarg; break;
-        case 'x': example = optarg; break;
-        case 'm':
-            if (parse_long(optarg, "--memory", &memory_mb, &e) || memory_mb < 1)
-                return cmd_usage_error("invoke", "--memory: expected MB >= 1, got '%s'", optarg);
-            break;
-        case 't':
-            if (parse_double(optarg, "--timeout", &timeout_s, &e) || !(timeout_s > 0))
-                return cmd_usage_error("invoke", "--timeout: expected seconds > 0, got '%s'", optarg);
-            break;
-        case 'k': url = optarg; break;
-        case 'p': platform_name = optarg; break;
-        case 'H': handler = optarg; break;
-        case 'b':
-            if (parse_long(optarg, "--batch", &batch, &e) || batch < 1 || batch > 1 << 20)
-                return cmd_usage_error("invoke", "--batch: expected 1..1048576, got '%s'", optarg);
-            break;
-        case 's':
-            if (parse_long(optarg, "--steps", &steps, &e) || steps < 1 || steps > 100000)
-                return cmd_usage_error("invoke", "--steps: expected 1..100000, got '%s'", optarg);
-            break;
-        case 'S':
-            if (parse_long(optarg, "--seed", &seed, &e) || seed < 0)
-                return cmd_usage_error("invoke", "--seed: expected an integer >= 0, got '%s'", optarg);
-            break;
-        case 'h': usage(stdout); return 0;
-        default: return cmd_usage_error("invoke", "unknown option");
-        }
-    }
-    if (optind < argc) return cmd_usage_error("invoke", "unexpected argument '%s'", argv[optind]);
-    if (!!event_path == !!example) return cmd_usage_error("invoke", "give --event FILE or --example W");
+    int rc = opt_parse("invoke", invoke_opts, CMD_COUNT(invoke_opts), argc, argv, invoke_opt, &r,
+                       NULL);
+    if (rc != OPT_GO_ON) return rc;
+    const char *event_path = r.event_path, *example = r.example, *url = r.url;
+    const char *platform_name = r.platform_name, *handler = r.handler;
+    long long memory_mb = r.memory_mb, batch = r.batch, steps = r.steps, seed = r.seed;
+    double timeout_s = r.timeout_s;
+    if (!!event_path == !!example) return opt_usage_error("invoke", "give --event FILE or --example W");
 
     if (example) {
         cJSON *ev = NULL;
@@ -222,7 +221,7 @@ int cmd_invoke(int argc, char **argv)
     }
     if (!platform_memory_valid(&p, (int)memory_mb)) {
         cJSON_Delete(ev);
-        return cmd_usage_error("invoke", "--memory %lld MB is not a valid memory size on %s "
+        return opt_usage_error("invoke", "--memory %lld MB is not a valid memory size on %s "
                                "(%d..%d MB in steps of %d)", memory_mb, p.name, p.memory_mb_min,
                                p.memory_mb_max, p.memory_mb_step);
     }
@@ -233,7 +232,7 @@ int cmd_invoke(int argc, char **argv)
     const cJSON *kvj = cJSON_GetObjectItemCaseSensitive(ev, "kv");
     if (cJSON_IsString(kvj) && !strncmp(kvj->valuestring, "s3://", 5)) {
         cJSON_Delete(ev);
-        return cmd_usage_error("invoke", "the sandbox's stores are file: and redis://; an event "
+        return opt_usage_error("invoke", "the sandbox's stores are file: and redis://; an event "
                                "on an s3:// store runs in lambda_port's bootstrap (the Lambda "
                                "runtime), see lambda_port/README.md");
     }
@@ -241,7 +240,7 @@ int cmd_invoke(int argc, char **argv)
     struct sandbox *sb;
     struct sandbox_result res;
     sandbox_result_init(&res);
-    int rc = sandbox_open(&so, &sb, &e);
+    rc = sandbox_open(&so, &sb, &e);
     if (!rc) {
         rc = sandbox_invoke(sb, handler, ev, &res, &e);
         sandbox_close(sb);

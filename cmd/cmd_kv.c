@@ -7,12 +7,17 @@
  */
 #include "cmd.h"
 
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "kv.h"
 #include "s3.h"
+
+static const struct opt_use kv_opts[] = {
+    {.id = OPT_KV, .def = "$SIREN_KV, else " KV_DEFAULT_URL,
+     .help = "file:DIR (or a bare path; created if missing), redis://host:port[/db]"},
+    {.id = OPT_HELP},
+};
 
 static void usage(FILE *f)
 {
@@ -25,15 +30,24 @@ static void usage(FILE *f)
             "The KV store the functions use (the S3 stand-in): whole objects, atomic puts,\n"
             "checksummed values.\n"
             "\n"
-            "options:\n"
-            "  --kv URL    file:DIR (or a bare path; created if missing),\n"
-            "              redis://host:port[/db]; default $SIREN_KV, else %s\n"
-            "  -h, --help  this help\n"
+            "options:\n");
+    opt_help_write(f, kv_opts, CMD_COUNT(kv_opts));
+    fprintf(f,
             "\n"
             "Keys: up to %d bytes of A-Z a-z 0-9 - _ . = + , @ in segments separated by '/';\n"
             "no leading '/', no empty segment, no segment starting with '.'.\n"
             "Exit status: 0 success, 1 failure (including a missing key), 2 bad usage\n(including a bad key).\n",
-            KV_DEFAULT_URL, KV_KEY_MAX_BYTES);
+            KV_KEY_MAX_BYTES);
+}
+
+/* Stores --kv (opt_parse's handler). */
+static int kv_opt(void *ctx, const struct opt_value *v, struct err *e)
+{
+    (void)e;
+    if (v->id == OPT_KV) *(const char **)ctx = v->text;
+    if (v->id != OPT_HELP) return SIREN_OK;
+    usage(stdout);
+    return OPT_DONE;
 }
 
 /* A bad key or prefix is bad usage (2); anything else a failure (1). */
@@ -148,42 +162,22 @@ int cmd_kv(int argc, char **argv)
         nargs_min = 0;
         nargs_max = 1;
     } else {
-        return cmd_usage_error("kv", "unknown action '%s' (put, get, ls, rm)", verb);
+        return opt_usage_error("kv", "unknown action '%s' (put, get, ls, rm)", verb);
     }
     const char *url = getenv("SIREN_KV");
     if (!url || !url[0]) url = KV_DEFAULT_URL;
-    static const struct option opts[] = {
-        {"kv", required_argument, NULL, 'k'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
-    int sub_argc = argc - 1;
-    char **sub_argv = argv + 1;
-    optind = 1;
-    opterr = 0;
-    int c;
-    while ((c = getopt_long(sub_argc, sub_argv, "h", opts, NULL)) != -1) {
-        switch (c) {
-        case 'k':
-            url = optarg;
-            break;
-        case 'h':
-            usage(stdout);
-            return 0;
-        default:
-            return cmd_usage_error("kv", "unknown or incomplete option '%s'",
-                                   sub_argv[optind - 1]);
-        }
-    }
-    int nargs = sub_argc - optind;
-    char **args = sub_argv + optind;
+    struct err e;
+    int first;
+    int rc = opt_parse("kv", kv_opts, CMD_COUNT(kv_opts), argc - 1, argv + 1, kv_opt, &url, &first);
+    if (rc != OPT_GO_ON) return rc;
+    int nargs = argc - 1 - first;
+    char **args = argv + 1 + first;
     if (nargs < nargs_min || nargs > nargs_max)
-        return cmd_usage_error("kv", "'%s' takes %s", verb,
+        return opt_usage_error("kv", "'%s' takes %s", verb,
                                !strcmp(verb, "put")  ? "KEY FILE"
                                : !strcmp(verb, "ls") ? "at most one PREFIX"
                                                      : "one KEY");
     struct kv *kv;
-    struct err e;
     s3_kv_register();
     if (kv_open(url, &kv, &e) != SIREN_OK) return cmd_fail("kv", &e);
     int status;

@@ -7,12 +7,30 @@
 #include "cmd.h"
 #include "ps.h"
 
-#include <getopt.h>
 #include <mpi.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
+
+/* The options of siren ps, in the order of its help. */
+static const struct opt_use ps_opts[] = {
+    {.id = OPT_WORKLOAD}, {.id = OPT_INSTANCE_TYPE}, {.id = OPT_INSTANCES}, {.id = OPT_SERVERS},
+    {.id = OPT_MODE},
+    {.id = OPT_CLOCK, .help = "virtual (calibrated compute, modelled network; deterministic) | "
+                              "wall (real messages and compute, measured)"},
+    {.id = OPT_PLATFORM}, {.id = OPT_TARGET_LOSS}, {.id = OPT_MAX_EPOCHS}, {.id = OPT_BATCH},
+    {.id = OPT_LR}, {.id = OPT_SEED}, {.id = OPT_ROWS}, {.id = OPT_HASH_BITS},
+    {.id = OPT_EVAL_ROWS},
+    {.id = OPT_CALIBRATION, .def = "results/ps/calibration.json in the source tree",
+     .help = "seconds per sample: needs W and, for more than one vCPU, W@Tt from `siren "
+             "calibrate --threads T`"},
+    {.id = OPT_VCPUS},
+    {.id = OPT_LATENCY_US, .def = CMD_STR(PS_DEFAULT_LATENCY_US) " us: half the 0.26 ms "
+                                  "same-zone EC2 ping round trip reported by orensol.com"},
+    {.id = OPT_NET_GBIT_S},
+    {.id = OPT_OUT, .def = "results/runs/<time>-ps-<workload>"},
+    {.id = OPT_QUIET}, {.id = OPT_HELP},
+};
 
 static void usage(FILE *f)
 {
@@ -23,154 +41,51 @@ static void usage(FILE *f)
             "pulls parameters and pushes gradients. Ranks: 0 = client (evaluation, outputs),\n"
             "1..S = servers, S+1..S+K = workers, so N = 1 + S + K. Servers are modelled as\n"
             "colocated with the workers (MXNet's default), so the bill is K instances.\n"
-            "Writes summary.json, epochs.csv and trace.h5 into --out, as `siren run` does.\n\n"
-            "  --instance-type T    a VM type of the platform (m4.large, m4.xlarge, m4.2xlarge,\n"
-            "                       c5.2xlarge in lambda-2019)\n"
-            "  --instances K        workers, one per instance (>= 1)\n"
-            "  --servers S          server ranks (default K)\n"
-            "  --mode M             sync (dist_sync, default) | async (dist_async)\n"
-            "  --clock C            virtual (default: calibrated compute, modelled network;\n"
-            "                       deterministic) | wall (real messages and compute, measured)\n"
-            "  --platform P         preset name or file (default lambda-2019)\n"
-            "  --target-loss L      stop when the held-out loss reaches it (default: workload's)\n"
-            "  --max-epochs E       (default 10)\n"
-            "  --batch B --lr X --seed S --rows N --hash-bits K   as in siren train\n"
-            "  --eval-rows N        held-out rows evaluated per epoch (default all)\n"
-            "  --calibration FILE   default results/ps/calibration.json; needs W and, for more\n"
-            "                       than one vCPU, W@Tt from `siren calibrate --threads T`\n"
-            "  --vcpus V            override the instance's vCPUs (benchmarks on small hosts)\n"
-            "  --latency-us U       one-way network latency (default %.0f: half the 0.26 ms\n"
-            "                       same-zone EC2 ping round trip reported by orensol.com)\n"
-            "  --net-gbit-s G       override the instance's network bandwidth\n"
-            "  --out DIR            (default results/runs/<time>-ps-<workload>)\n"
-            "  --quiet              no progress line per epoch\n",
-            PS_DEFAULT_LATENCY_US);
+            "Writes summary.json, epochs.csv and trace.h5 into --out, as `siren run` does.\n\n");
+    opt_help_write(f, ps_opts, CMD_COUNT(ps_opts));
+}
+
+/* Stores one option of siren ps (opt_parse's handler). */
+static int ps_opt(void *ctx, const struct opt_value *v, struct err *e)
+{
+    struct ps_config *c = ctx;
+    (void)e;
+    if (cmd_workload_opt(v, &c->wopts)) return SIREN_OK;
+    switch (v->id) {
+    case OPT_WORKLOAD: c->workload = v->text; break;
+    case OPT_INSTANCE_TYPE: c->instance_type = v->text; break;
+    case OPT_INSTANCES: c->instances = (int)v->i; break;
+    case OPT_SERVERS: c->servers = (int)v->i; break;
+    case OPT_MODE: c->mode = v->i ? PS_MODE_ASYNC : PS_MODE_SYNC; break;
+    case OPT_CLOCK: c->wall_clock = v->i == 1; break;
+    case OPT_PLATFORM: c->platform = v->text; break;
+    case OPT_TARGET_LOSS: c->target_loss = v->d; break;
+    case OPT_MAX_EPOCHS: c->max_epochs = (int)v->i; break;
+    case OPT_EVAL_ROWS: c->eval_rows = (size_t)v->i; break;
+    case OPT_CALIBRATION: c->calibration = v->text; break;
+    case OPT_VCPUS: c->vcpus = (int)v->i; break;
+    case OPT_LATENCY_US: c->latency_us = v->d; break;
+    case OPT_NET_GBIT_S: c->net_gbit_s = v->d; break;
+    case OPT_OUT: c->out_dir = v->text; break;
+    case OPT_QUIET: c->quiet = 1; break;
+    case OPT_HELP: usage(stdout); return OPT_DONE;
+    default: break;
+    }
+    return SIREN_OK;
 }
 
 int cmd_ps(int argc, char **argv)
 {
-    static const struct option longopts[] = {
-        {"workload", required_argument, 0, 'w'},    {"instance-type", required_argument, 0, 't'},
-        {"instances", required_argument, 0, 'k'},   {"servers", required_argument, 0, 'S'},
-        {"mode", required_argument, 0, 'm'},        {"clock", required_argument, 0, 'c'},
-        {"platform", required_argument, 0, 'p'},    {"target-loss", required_argument, 0, 'T'},
-        {"max-epochs", required_argument, 0, 'E'},  {"batch", required_argument, 0, 'b'},
-        {"lr", required_argument, 0, 'l'},          {"seed", required_argument, 0, 's'},
-        {"rows", required_argument, 0, 'r'},        {"hash-bits", required_argument, 0, 'H'},
-        {"eval-rows", required_argument, 0, 'v'},   {"calibration", required_argument, 0, 'C'},
-        {"vcpus", required_argument, 0, 'V'},       {"latency-us", required_argument, 0, 'L'},
-        {"net-gbit-s", required_argument, 0, 'G'},  {"out", required_argument, 0, 'o'},
-        {"quiet", no_argument, 0, 'q'},             {"help", no_argument, 0, 'h'},
-        {0, 0, 0, 0},
-    };
     struct ps_config cfg = {.max_epochs = 10, .latency_us = -1.0, .mode = PS_MODE_SYNC};
-    long long v;
-    double d;
     struct err e;
-    int c;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "w:t:k:S:m:c:p:T:E:b:l:s:r:H:v:C:V:L:G:o:qh", longopts,
-                            NULL)) != -1) {
-        switch (c) {
-        case 'w': cfg.workload = optarg; break;
-        case 't': cfg.instance_type = optarg; break;
-        case 'k':
-            if (parse_long(optarg, "--instances", &v, &e) || v < 1 || v > 4096)
-                return cmd_usage_error("ps", "--instances: expected 1..4096, got '%s'", optarg);
-            cfg.instances = (int)v;
-            break;
-        case 'S':
-            if (parse_long(optarg, "--servers", &v, &e) || v < 1 || v > 4096)
-                return cmd_usage_error("ps", "--servers: expected 1..4096, got '%s'", optarg);
-            cfg.servers = (int)v;
-            break;
-        case 'm':
-            if (!strcmp(optarg, "sync")) cfg.mode = PS_MODE_SYNC;
-            else if (!strcmp(optarg, "async")) cfg.mode = PS_MODE_ASYNC;
-            else return cmd_usage_error("ps", "--mode: expected sync or async, got '%s'", optarg);
-            break;
-        case 'c':
-            if (!strcmp(optarg, "wall")) cfg.wall_clock = 1;
-            else if (strcmp(optarg, "virtual"))
-                return cmd_usage_error("ps", "--clock: expected virtual or wall, got '%s'", optarg);
-            break;
-        case 'p': cfg.platform = optarg; break;
-        case 'T':
-            if (parse_double(optarg, "--target-loss", &d, &e) || !(d > 0))
-                return cmd_usage_error("ps", "--target-loss: expected a number > 0, got '%s'", optarg);
-            cfg.target_loss = d;
-            break;
-        case 'E':
-            if (parse_long(optarg, "--max-epochs", &v, &e) || v < 1 || v > 100000)
-                return cmd_usage_error("ps", "--max-epochs: expected 1..100000, got '%s'", optarg);
-            cfg.max_epochs = (int)v;
-            break;
-        case 'b':
-            if (parse_long(optarg, "--batch", &v, &e) || v < 1 || v > 1 << 20)
-                return cmd_usage_error("ps", "--batch: expected 1..1048576, got '%s'", optarg);
-            cfg.wopts.batch = (int)v;
-            break;
-        case 'l':
-            if (parse_double(optarg, "--lr", &d, &e) || !(d > 0))
-                return cmd_usage_error("ps", "--lr: expected a number > 0, got '%s'", optarg);
-            cfg.wopts.lr = d;
-            break;
-        case 's':
-            if (parse_long(optarg, "--seed", &v, &e) || v < 0)
-                return cmd_usage_error("ps", "--seed: expected an integer >= 0, got '%s'", optarg);
-            cfg.wopts.seed = (uint64_t)v;
-            break;
-        case 'r':
-            if (parse_long(optarg, "--rows", &v, &e) || v < 10)
-                return cmd_usage_error("ps", "--rows: expected an integer >= 10, got '%s'", optarg);
-            cfg.wopts.synthetic_rows = (size_t)v;
-            break;
-        case 'H':
-            if (parse_long(optarg, "--hash-bits", &v, &e) || v < 4 || v > 28)
-                return cmd_usage_error("ps", "--hash-bits: expected 4..28, got '%s'", optarg);
-            cfg.wopts.hash_bits = (int)v;
-            break;
-        case 'v':
-            if (parse_long(optarg, "--eval-rows", &v, &e) || v < 1)
-                return cmd_usage_error("ps", "--eval-rows: expected an integer >= 1, got '%s'", optarg);
-            cfg.eval_rows = (size_t)v;
-            break;
-        case 'C': cfg.calibration = optarg; break;
-        case 'V':
-            if (parse_long(optarg, "--vcpus", &v, &e) || v < 1 || v > 256)
-                return cmd_usage_error("ps", "--vcpus: expected 1..256, got '%s'", optarg);
-            cfg.vcpus = (int)v;
-            break;
-        case 'L':
-            if (parse_double(optarg, "--latency-us", &d, &e) || !(d >= 0))
-                return cmd_usage_error("ps", "--latency-us: expected a number >= 0, got '%s'", optarg);
-            cfg.latency_us = d;
-            break;
-        case 'G':
-            if (parse_double(optarg, "--net-gbit-s", &d, &e) || !(d > 0))
-                return cmd_usage_error("ps", "--net-gbit-s: expected a number > 0, got '%s'", optarg);
-            cfg.net_gbit_s = d;
-            break;
-        case 'o': cfg.out_dir = optarg; break;
-        case 'q': cfg.quiet = 1; break;
-        case 'h': usage(stdout); return 0;
-        default: return cmd_usage_error("ps", "unknown option");
-        }
-    }
-    if (optind < argc) return cmd_usage_error("ps", "unexpected argument '%s'", argv[optind]);
-    if (!cfg.workload) return cmd_usage_error("ps", "--workload is required");
-    if (!workload_find(cfg.workload)) return cmd_usage_error("ps", "unknown workload '%s'", cfg.workload);
+    int rc = opt_parse("ps", ps_opts, CMD_COUNT(ps_opts), argc, argv, ps_opt, &cfg, NULL);
+    if (rc != OPT_GO_ON) return rc;
+    if (!cfg.workload) return opt_usage_error("ps", "--workload is required");
+    if (!workload_find(cfg.workload)) return opt_usage_error("ps", "unknown workload '%s'", cfg.workload);
     if (!cfg.instance_type)
-        return cmd_usage_error("ps", "--instance-type is required (e.g. m4.large)");
-    if (cfg.instances < 1) return cmd_usage_error("ps", "--instances is required (e.g. 2)");
-    if (!cfg.out_dir) {
-        static char buf[256];
-        char stamp[32];
-        time_t now = time(NULL);
-        strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", gmtime(&now));
-        snprintf(buf, sizeof buf, "results/runs/%s-ps-%s", stamp, cfg.workload);
-        cfg.out_dir = buf;
-    }
+        return opt_usage_error("ps", "--instance-type is required (e.g. m4.large)");
+    if (cfg.instances < 1) return opt_usage_error("ps", "--instances is required (e.g. 2)");
+    if (!cfg.out_dir) cfg.out_dir = cmd_default_run_dir("ps-", cfg.workload);
 
     int provided, rank;
     MPI_Init_thread(&argc, &argv, MPI_THREAD_FUNNELED, &provided);
@@ -178,10 +93,10 @@ int cmd_ps(int argc, char **argv)
     log_set_rank(rank);
     if (rank != 0) log_set_level(LOG_LEVEL_WARN);
     struct ps_result res;
-    int rc = ps_run(&cfg, &res, &e);
+    rc = ps_run(&cfg, &res, &e);
     if (rc == SIREN_EUSAGE) {
         /* Every rank reached the same verdict before any message: a clean exit. */
-        if (rank == 0) cmd_usage_error("ps", "%s", e.msg);
+        if (rank == 0) opt_usage_error("ps", "%s", e.msg);
         MPI_Finalize();
         return 2;
     }

@@ -10,7 +10,6 @@
 #include "sim.h"
 
 #include <float.h>
-#include <getopt.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -40,6 +39,32 @@ struct opts {
     double budget_spread, sigma_start, sigma_end;
     double plan_margin; /* in RMSEs of the loss model */
     uint64_t seed;
+    char calibration[1200]; /* the default --calibration, in the source tree */
+};
+
+/* The options of siren sched train and eval, in the order of their help. */
+static const struct opt_use sched_opts[] = {
+    {.id = OPT_WORKLOAD, .help = "the workload (defaults below for lr-ctr, lenet-fashion and "
+                                 "textcnn-polarity)"},
+    {.id = OPT_BUDGET, .def = "the workload's",
+     .help = "the budget every policy plans within; train: the centre of --budget-spread"},
+    {.id = OPT_TARGET_LOSS},
+    {.id = OPT_MAX_EPOCHS, .def = "the workload's, else 20"},
+    {.id = OPT_OUT, .arg = "POLICY|DIR",
+     .help = "train: the policy file written; eval: a directory for eval.json, eval.md and the "
+             "emulated runs"},
+    {.id = OPT_POLICIES, .help = "eval: the policies to compare, comma-separated"},
+    {.id = OPT_EMULATE, .help = "eval: replay each policy's schedule in the emulator (one "
+                                "rank) and report the fidelity of the simulated JCT (needs --out)"},
+    {.id = OPT_EPISODES, .help = "train: training episodes"},
+    {.id = OPT_SEED, .help = "eval: the job's seed (data order, as in siren run); train: the "
+                             "agent's (the job keeps seed 0)"},
+    {.id = OPT_BATCH}, {.id = OPT_HASH_BITS},
+    {.id = OPT_CALIBRATION, .def = "results/sched/calibration.json in the source tree"},
+    {.id = OPT_PLATFORM}, {.id = OPT_LOSS_MODEL},
+    {.id = OPT_EVAL_ROWS, .help = "eval --emulate: held-out rows evaluated per epoch"},
+    {.id = OPT_BUDGET_SPREAD}, {.id = OPT_ALGO}, {.id = OPT_SIGMA}, {.id = OPT_COLD_START},
+    {.id = OPT_STARTS}, {.id = OPT_PLAN_MARGIN}, {.id = OPT_HELP},
 };
 
 static void usage(FILE *f)
@@ -51,135 +76,56 @@ static void usage(FILE *f)
             "train: PPO (or --algo reinforce) in the simulator; prints a learning curve.\n"
             "eval:  runs every policy (default drl:results/sched/W.policy.json,grid,heuristic,\n"
             "       oracle) in the simulator; --emulate replays each one's schedule in the\n"
-            "       emulator (one rank) and reports the fidelity of the simulated JCT.\n\n"
-            "  --target-loss L --max-epochs E --seed S --batch B --hash-bits K --calibration F\n"
-            "  --platform P --loss-model FILE --eval-rows N (emulation)\n"
-            "  --budget-spread X    train at budgets log-uniform in [B/X, B*X] (default 1)\n"
-            "  --algo ppo|reinforce the policy-gradient method (default ppo)\n"
-            "  --sigma START,END    exploration ceiling, annealed (default 0.3,0.02)\n"
-            "  --cold-start         start from a random network, not the grid's action\n"
-            "  --starts K           K runs of episodes/K each: from the grid's action and from\n"
-            "                       static actions spread over n; the best one is kept\n"
-            "                       (default 4)\n"
-            "  --plan-margin Z      plan (train, search) to reach the target minus Z times the\n"
-            "                       loss model's RMSE (at most half the way to the model's\n"
-            "                       asymptote), so that the model's error still leaves\n"
-            "                       the schedule reaching the real target; eval replays each\n"
-            "                       planned schedule to the real target (default 1.5; 0: none)\n"
-            "Defaults: lr-ctr budget $0.03 target 0.50 batch 16 hash-bits 16 (30 epochs);\n"
-            "lenet-fashion budget $0.01 target 0.40 batch 256 (20 epochs).\n");
+            "       emulator (one rank) and reports the fidelity of the simulated JCT.\n\n");
+    opt_help_write(f, sched_opts, CMD_COUNT(sched_opts));
+    fprintf(f, "\nDefaults: lr-ctr budget $0.03 target 0.50 batch 16 hash-bits 16 (30 epochs);\n"
+               "lenet-fashion budget $0.01 target 0.40 batch 256 (20 epochs).\n");
 }
 
+/* Stores one option of siren sched train or eval (opt_parse's handler). */
+static int sched_opt(void *ctx, const struct opt_value *v, struct err *e)
+{
+    struct opts *o = ctx;
+    /* --seed is the job's in eval and the agent's in train (see parse). */
+    if (v->id == OPT_SEED) o->seed = (uint64_t)v->i;
+    else if (cmd_sim_setup_opt(v, &o->su)) return SIREN_OK;
+    switch (v->id) {
+    case OPT_MAX_EPOCHS: o->su.max_epochs = (int)v->i; break;
+    case OPT_EPISODES: o->episodes = (int)v->i; break;
+    case OPT_OUT: o->out = v->text; break;
+    case OPT_POLICIES: o->policies = v->text; break;
+    case OPT_EMULATE: o->emulate = 1; break;
+    case OPT_EVAL_ROWS: o->eval_rows = (size_t)v->i; break;
+    case OPT_BUDGET_SPREAD: o->budget_spread = v->d; break;
+    case OPT_ALGO: o->reinforce = v->i == 1; break;
+    case OPT_SIGMA: {
+        char *end;
+        o->sigma_start = strtod(v->text, &end);
+        o->sigma_end = *end == ',' ? strtod(end + 1, &end) : -1;
+        if (*end || !(o->sigma_start > 0) || !(o->sigma_end > 0))
+            return err_set(e, SIREN_EUSAGE, "--sigma: expected START,END > 0, got '%s'", v->text);
+        break;
+    }
+    case OPT_COLD_START: o->cold_start = 1; break;
+    case OPT_STARTS: o->starts = (int)v->i; break;
+    case OPT_PLAN_MARGIN: o->plan_margin = v->d; break;
+    case OPT_HELP: usage(stdout); return OPT_DONE;
+    default: break;
+    }
+    return SIREN_OK;
+}
+
+/* Fills o from the command line and the workload's defaults; returns 0 to go on, -1 after
+ * --help, 2 on bad usage. */
 static int parse(int argc, char **argv, const char *cmd, struct opts *o)
 {
-    static const struct option longopts[] = {
-        {"workload", required_argument, 0, 'w'}, {"budget", required_argument, 0, 'B'},
-        {"target-loss", required_argument, 0, 'T'}, {"max-epochs", required_argument, 0, 'E'},
-        {"episodes", required_argument, 0, 'k'}, {"out", required_argument, 0, 'o'},
-        {"policies", required_argument, 0, 'P'}, {"emulate", no_argument, 0, 'm'},
-        {"seed", required_argument, 0, 's'},     {"batch", required_argument, 0, 'b'},
-        {"hash-bits", required_argument, 0, 'H'}, {"calibration", required_argument, 0, 'C'},
-        {"platform", required_argument, 0, 'p'}, {"loss-model", required_argument, 0, 'L'},
-        {"eval-rows", required_argument, 0, 'v'}, {"budget-spread", required_argument, 0, 'x'},
-        {"algo", required_argument, 0, 'a'},     {"sigma", required_argument, 0, 'g'},
-        {"cold-start", no_argument, 0, 'c'},     {"help", no_argument, 0, 'h'},
-        {"plan-margin", required_argument, 0, 'M'}, {"starts", required_argument, 0, 'S'},
-        {0, 0, 0, 0},
-    };
     memset(o, 0, sizeof *o);
-    o->su.workload = NULL;
     o->episodes = 20000;
     o->plan_margin = 1.5;
-    long long v;
-    double d;
-    struct err e;
-    int c, max_epochs = 0;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "w:B:T:E:k:o:P:ms:b:H:C:p:L:v:x:a:g:chM:S:", longopts, NULL)) != -1) {
-        switch (c) {
-        case 'w': o->su.workload = optarg; break;
-        case 'B':
-            if (parse_double(optarg, "--budget", &d, &e) || !(d > 0))
-                return cmd_usage_error(cmd, "--budget: expected USD > 0, got '%s'", optarg);
-            o->su.budget_usd = d;
-            break;
-        case 'T':
-            if (parse_double(optarg, "--target-loss", &d, &e) || !(d > 0))
-                return cmd_usage_error(cmd, "--target-loss: expected > 0, got '%s'", optarg);
-            o->su.target_loss = d;
-            break;
-        case 'E':
-            if (parse_long(optarg, "--max-epochs", &v, &e) || v < 1 || v > SIM_MAX_EPOCHS)
-                return cmd_usage_error(cmd, "--max-epochs: expected 1..%d, got '%s'", SIM_MAX_EPOCHS, optarg);
-            max_epochs = (int)v;
-            break;
-        case 'k':
-            if (parse_long(optarg, "--episodes", &v, &e) || v < 1)
-                return cmd_usage_error(cmd, "--episodes: expected an integer >= 1, got '%s'", optarg);
-            o->episodes = (int)v;
-            break;
-        case 'o': o->out = optarg; break;
-        case 'P': o->policies = optarg; break;
-        case 'm': o->emulate = 1; break;
-        case 's':
-            if (parse_long(optarg, "--seed", &v, &e) || v < 0)
-                return cmd_usage_error(cmd, "--seed: expected an integer >= 0, got '%s'", optarg);
-            o->seed = (uint64_t)v;
-            break;
-        case 'b':
-            if (parse_long(optarg, "--batch", &v, &e) || v < 1)
-                return cmd_usage_error(cmd, "--batch: expected an integer >= 1, got '%s'", optarg);
-            o->su.wopts.batch = (int)v;
-            break;
-        case 'H':
-            if (parse_long(optarg, "--hash-bits", &v, &e) || v < 4 || v > 28)
-                return cmd_usage_error(cmd, "--hash-bits: expected 4..28, got '%s'", optarg);
-            o->su.wopts.hash_bits = (int)v;
-            break;
-        case 'C': o->su.calibration = optarg; break;
-        case 'p': o->su.platform = optarg; break;
-        case 'L': o->su.loss_model = optarg; break;
-        case 'v':
-            if (parse_long(optarg, "--eval-rows", &v, &e) || v < 1)
-                return cmd_usage_error(cmd, "--eval-rows: expected an integer >= 1, got '%s'", optarg);
-            o->eval_rows = (size_t)v;
-            break;
-        case 'x':
-            if (parse_double(optarg, "--budget-spread", &d, &e) || !(d >= 1))
-                return cmd_usage_error(cmd, "--budget-spread: expected a factor >= 1, got '%s'", optarg);
-            o->budget_spread = d;
-            break;
-        case 'a':
-            if (!strcmp(optarg, "ppo")) o->reinforce = 0;
-            else if (!strcmp(optarg, "reinforce")) o->reinforce = 1;
-            else return cmd_usage_error(cmd, "--algo: expected ppo or reinforce, got '%s'", optarg);
-            break;
-        case 'g': {
-            char *end;
-            o->sigma_start = strtod(optarg, &end);
-            o->sigma_end = *end == ',' ? strtod(end + 1, &end) : -1;
-            if (*end || !(o->sigma_start > 0) || !(o->sigma_end > 0))
-                return cmd_usage_error(cmd, "--sigma: expected START,END > 0, got '%s'", optarg);
-            break;
-        }
-        case 'c': o->cold_start = 1; break;
-        case 'S':
-            if (parse_long(optarg, "--starts", &v, &e) || v < 1 || v > 64)
-                return cmd_usage_error(cmd, "--starts: expected 1..64, got '%s'", optarg);
-            o->starts = (int)v;
-            break;
-        case 'M':
-            if (parse_double(optarg, "--plan-margin", &d, &e) || !(d >= 0))
-                return cmd_usage_error(cmd, "--plan-margin: expected a number of RMSEs >= 0, got "
-                                       "'%s'", optarg);
-            o->plan_margin = d;
-            break;
-        case 'h': usage(stdout); return -1;
-        default: return cmd_usage_error(cmd, "unknown option");
-        }
-    }
-    if (optind < argc) return cmd_usage_error(cmd, "unexpected argument '%s'", argv[optind]);
-    if (!o->su.workload) return cmd_usage_error(cmd, "--workload is required");
+    int rc = opt_parse(cmd, sched_opts, CMD_COUNT(sched_opts), argc, argv, sched_opt, o, NULL);
+    if (rc != OPT_GO_ON) return rc ? rc : -1;
+    int max_epochs = o->su.max_epochs;
+    if (!o->su.workload) return opt_usage_error(cmd, "--workload is required");
     const struct wl_default *df = NULL;
     for (const struct wl_default *x = defaults; x->name; x++)
         if (!strcmp(x->name, o->su.workload)) df = x;
@@ -191,9 +137,14 @@ static int parse(int argc, char **argv, const char *cmd, struct opts *o)
         if (!(o->su.target_loss > 0)) o->su.target_loss = df->target_loss;
         if (!max_epochs) max_epochs = df->max_epochs;
     } else if (!(o->su.budget_usd > 0)) {
-        return cmd_usage_error(cmd, "%s has no default budget: give --budget", o->su.workload);
+        return opt_usage_error(cmd, "%s has no default budget: give --budget", o->su.workload);
     }
-    if (!o->su.calibration) o->su.calibration = "results/sched/calibration.json";
+    if (!o->su.calibration) {
+        if (core_source_path("results/sched/calibration.json", o->calibration,
+                             sizeof o->calibration))
+            return opt_usage_error(cmd, "the source tree's path is too long");
+        o->su.calibration = o->calibration;
+    }
     o->su.max_epochs = max_epochs ? max_epochs : 20;
     /* --seed is the job's seed in eval (data order, as in siren run) and the agent's seed in
      * train, where the job keeps seed 0 so that training and evaluation see the same job. */
@@ -220,7 +171,7 @@ static int cmd_sched_train(int argc, char **argv)
     struct opts o;
     int rc = parse(argc, argv, "sched train", &o);
     if (rc) return rc < 0 ? 0 : rc;
-    if (!o.out) return cmd_usage_error("sched train", "--out POLICY is required");
+    if (!o.out) return opt_usage_error("sched train", "--out POLICY is required");
     struct sim *s;
     struct err e;
     if (sim_open_setup(&o.su, &s, &e)) return cmd_fail("sched train", &e);
@@ -388,12 +339,19 @@ static int cmd_sched_eval(int argc, char **argv)
     struct opts o;
     int rc = parse(argc, argv, "sched eval", &o);
     if (rc) return rc < 0 ? 0 : rc;
-    if (o.emulate && !o.out) return cmd_usage_error("sched eval", "--emulate needs --out DIR (for the runs)");
-    char deflist[1200];
+    if (o.emulate && !o.out) return opt_usage_error("sched eval", "--emulate needs --out DIR (for the runs)");
+    /* The default list names the committed policy as results/sched/W.policy.json (its name in
+     * the tables); it is read from the source tree, wherever the command runs. */
+    char deflist[1200], policy[1200], drl[1300] = "";
     if (!o.policies) {
         snprintf(deflist, sizeof deflist, "drl:results/sched/%s.policy.json,grid,heuristic,oracle",
                  o.su.workload);
         o.policies = deflist;
+        snprintf(policy, sizeof policy, "results/sched/%s.policy.json", o.su.workload);
+        char path[1200];
+        if (core_source_path(policy, path, sizeof path))
+            return opt_usage_error("sched eval", "the source tree's path is too long");
+        snprintf(drl, sizeof drl, "drl:%s", path);
     }
     struct sim *s;
     struct err e;
@@ -415,7 +373,7 @@ static int cmd_sched_eval(int argc, char **argv)
         else if (!strcmp(p, "oracle")) rc = sim_oracle_search(s, grid, ng, 1e6, &w->plan, &e);
         else {
             struct sched_policy *pol;
-            rc = sched_open(p, &pol, &e);
+            rc = sched_open(drl[0] && !strncmp(p, "drl:", 4) ? drl : p, &pol, &e);
             if (!rc) rc = sim_run_policy(s, pol, &w->plan, &e);
             sched_close(pol);
         }
@@ -555,5 +513,5 @@ int cmd_sched(int argc, char **argv)
     }
     if (!strcmp(argv[1], "train")) return cmd_sched_train(argc - 1, argv + 1);
     if (!strcmp(argv[1], "eval")) return cmd_sched_eval(argc - 1, argv + 1);
-    return cmd_usage_error("sched", "unknown subcommand '%s' (train, eval)", argv[1]);
+    return opt_usage_error("sched", "unknown subcommand '%s' (train, eval)", argv[1]);
 }

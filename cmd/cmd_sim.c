@@ -8,32 +8,44 @@
 #include "sim.h"
 
 #include <errno.h>
-#include <getopt.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+/* --max-epochs' bound is the simulator's: an episode's actions are held in arrays of it. */
+_Static_assert(SIREN_MAX_EPOCHS == SIM_MAX_EPOCHS, "--max-epochs must fit the simulator");
+
+/* The options of siren sim, and of siren sim fit, in the order of their help. */
+static const struct opt_use sim_opts[] = {
+    {.id = OPT_WORKLOAD, .def = "lenet-fashion"},
+    {.id = OPT_SCHEDULER, .help = "static:n=N,m=MB | schedule:FILE | heuristic[:..] | "
+                                  "drl:POLICY | grid | oracle (searched in the simulator)"},
+    {.id = OPT_LOSS_MODEL},
+    {.id = OPT_SYNC, .help = "hsp | ssp:S (the modes the simulator models)"},
+    {.id = OPT_UPDATE}, {.id = OPT_PLATFORM}, {.id = OPT_BUDGET}, {.id = OPT_TARGET_LOSS},
+    {.id = OPT_MAX_EPOCHS}, {.id = OPT_ON_TIMEOUT}, {.id = OPT_BATCH}, {.id = OPT_LR},
+    {.id = OPT_SEED}, {.id = OPT_HASH_BITS}, {.id = OPT_CALIBRATION}, {.id = OPT_EXACT},
+    {.id = OPT_SCHEDULE_OUT}, {.id = OPT_HELP},
+};
+static const struct opt_use fit_opts[] = {
+    {.id = OPT_OUT, .arg = "MODEL.json", .help = "fit a model to the runs and write it here"},
+    {.id = OPT_MODEL}, {.id = OPT_FORM}, {.id = OPT_ALL_EPOCHS}, {.id = OPT_PER_RUN},
+    {.id = OPT_HELP},
+};
+
 static void usage(FILE *f)
 {
     fprintf(f,
             "usage: siren sim --workload W --scheduler SPEC [options]\n"
-            "       siren sim fit [--form rounds|discount] [--all-epochs] [--per-run] --out MODEL.json\n"
-            "                     RUN_DIR...   (--all-epochs: keep each run's epochs after its\n"
-            "                     lowest loss, left out by default)\n"
+            "       siren sim fit --out MODEL.json [--form F] [--all-epochs] [--per-run] RUN_DIR...\n"
             "       siren sim fit --model MODEL.json RUN_DIR...   (how MODEL predicts the runs)\n\n"
             "Runs W epoch by epoch in the simulator: epoch time and cost from the emulator's\n"
             "planner, platform preset and calibration (the same numbers as `siren run` for the\n"
-            "same schedule), loss from a loss-progress model fitted to emulator runs.\n\n"
-            "  --scheduler SPEC     static:n=N,m=MB | schedule:FILE | heuristic[:..] | drl:POLICY\n"
-            "                       | grid | oracle (searched in the simulator)\n"
-            "  --loss-model FILE    (default results/sched/models/W.json)\n"
-            "  --sync MODE          hsp (default) | ssp:S\n"
-            "  --update RULE        overwrite (default) | apply\n"
-            "  --platform P --budget USD --target-loss L --max-epochs E (default 10)\n"
-            "  --on-timeout WHAT --batch B --lr X --seed S --hash-bits K --calibration FILE\n"
-            "  --exact              build every epoch with the planner (no closed form)\n"
-            "  --schedule-out FILE  write the actions taken as a schedule file\n");
+            "same schedule), loss from a loss-progress model fitted to emulator runs.\n\n");
+    opt_help_write(f, sim_opts, CMD_COUNT(sim_opts));
+    fprintf(f, "\nsiren sim fit:\n");
+    opt_help_write(f, fit_opts, CMD_COUNT(fit_opts));
 }
 
 /* Prints how model m predicts each run (the fit's own runs, or held-out ones). */
@@ -56,52 +68,51 @@ static int print_check(const struct sim_loss_model *m, const char **dirs, int nd
     return rc;
 }
 
+/* What the command line asks of siren sim fit. */
+struct fit_request {
+    const char *out, *model;
+    enum sim_progress form;
+    int verbose, all_epochs;
+};
+
+static int fit_opt(void *ctx, const struct opt_value *v, struct err *e)
+{
+    struct fit_request *r = ctx;
+    (void)e;
+    switch (v->id) {
+    case OPT_OUT: r->out = v->text; break;
+    case OPT_MODEL: r->model = v->text; break;
+    case OPT_FORM: r->form = v->i ? SIM_PROGRESS_DISCOUNT : SIM_PROGRESS_ROUNDS; break;
+    case OPT_PER_RUN: r->verbose = 1; break;
+    case OPT_ALL_EPOCHS: r->all_epochs = 1; break;
+    case OPT_HELP: usage(stdout); return OPT_DONE;
+    default: break;
+    }
+    return SIREN_OK;
+}
+
 static int cmd_sim_fit(int argc, char **argv)
 {
-    const char *out = NULL, *model = NULL;
-    enum sim_progress form = SIM_PROGRESS_ROUNDS;
-    int verbose = 0, all_epochs = 0;
-    const char **dirs = calloc((size_t)argc, sizeof *dirs);
-    int nd = 0;
-    if (!dirs) return 1;
-    for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--out") && i + 1 < argc) out = argv[++i];
-        else if (!strcmp(argv[i], "--model") && i + 1 < argc) model = argv[++i];
-        else if (!strcmp(argv[i], "--form") && i + 1 < argc) {
-            i++;
-            if (!strcmp(argv[i], "rounds")) form = SIM_PROGRESS_ROUNDS;
-            else if (!strcmp(argv[i], "discount")) form = SIM_PROGRESS_DISCOUNT;
-            else {
-                free(dirs);
-                return cmd_usage_error("sim fit", "--form: expected rounds or discount, got '%s'",
-                                       argv[i]);
-            }
-        } else if (!strcmp(argv[i], "--per-run")) verbose = 1;
-        else if (!strcmp(argv[i], "--all-epochs")) all_epochs = 1;
-        else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-            usage(stdout);
-            free(dirs);
-            return 0;
-        } else dirs[nd++] = argv[i];
-    }
-    if ((!out && !model) || (out && model) || nd == 0) {
-        free(dirs);
-        return cmd_usage_error("sim fit", "expected --out MODEL.json (fit) or --model MODEL.json "
-                               "(check), and at least one RUN_DIR");
-    }
-    struct sim_loss_model m;
+    struct fit_request r = {.form = SIM_PROGRESS_ROUNDS};
     struct err e;
-    int rc;
+    int first;
+    int rc = opt_parse("sim fit", fit_opts, CMD_COUNT(fit_opts), argc, argv, fit_opt, &r, &first);
+    if (rc != OPT_GO_ON) return rc;
+    const char *out = r.out, *model = r.model;
+    const char **dirs = (const char **)argv + first;
+    int nd = argc - first;
+    if ((!out && !model) || (out && model) || nd == 0)
+        return opt_usage_error("sim fit", "expected --out MODEL.json (fit) or --model MODEL.json "
+                               "(check), and at least one RUN_DIR");
+    struct sim_loss_model m;
     if (model) {
         rc = sim_loss_model_load(model, &m, &e);
         if (!rc) rc = print_check(&m, dirs, nd, &e);
-        free(dirs);
         return rc ? cmd_fail("sim fit", &e) : 0;
     }
-    rc = sim_loss_model_fit(dirs, nd, form, all_epochs, &m, &e);
+    rc = sim_loss_model_fit(dirs, nd, r.form, r.all_epochs, &m, &e);
     if (!rc) rc = sim_loss_model_save(out, &m, &e);
-    if (!rc && verbose) rc = print_check(&m, dirs, nd, &e);
-    free(dirs);
+    if (!rc && r.verbose) rc = print_check(&m, dirs, nd, &e);
     if (rc) return cmd_fail("sim fit", &e);
     printf("%s: %s form: loss0 %.4f loss_inf %.4f tau_samples %.1f kappa %.3f beta %.3f "
            "%s %.3f rmse %.4f (%d epochs of %d runs; %d after a run's lowest loss left out) "
@@ -113,103 +124,52 @@ static int cmd_sim_fit(int argc, char **argv)
     return 0;
 }
 
+/* What the command line asks of siren sim. */
+struct sim_request {
+    struct sim_setup su;
+    const char *spec, *sched_out;
+};
+
+static int sim_opt(void *ctx, const struct opt_value *v, struct err *e)
+{
+    struct sim_request *r = ctx;
+    struct sim_setup *su = &r->su;
+    if (cmd_sim_setup_opt(v, su)) return SIREN_OK;
+    switch (v->id) {
+    case OPT_SCHEDULER: r->spec = v->text; break;
+    case OPT_SYNC:
+        /* The simulator models the two modes with a barrier between epochs. */
+        if (plan_sync_parse(v->text, &su->sync, &su->staleness, e) ||
+            (su->sync != PLAN_SYNC_HSP && su->sync != PLAN_SYNC_SSP))
+            return err_set(e, SIREN_EUSAGE, "--sync: expected hsp or ssp:S, got '%s'", v->text);
+        break;
+    case OPT_UPDATE: su->update = v->i ? PLAN_UPDATE_APPLY : PLAN_UPDATE_OVERWRITE; break;
+    case OPT_MAX_EPOCHS: su->max_epochs = (int)v->i; break;
+    case OPT_ON_TIMEOUT: su->on_timeout = v->i ? PLAN_TIMEOUT_FAIL : PLAN_TIMEOUT_CONTINUE; break;
+    case OPT_EXACT: su->exact = 1; break;
+    case OPT_SCHEDULE_OUT: r->sched_out = v->text; break;
+    case OPT_HELP: usage(stdout); return OPT_DONE;
+    default: break;
+    }
+    return SIREN_OK;
+}
+
 int cmd_sim(int argc, char **argv)
 {
     if (argc > 1 && !strcmp(argv[1], "fit")) return cmd_sim_fit(argc - 1, argv + 1);
-    static const struct option longopts[] = {
-        {"workload", required_argument, 0, 'w'}, {"scheduler", required_argument, 0, 'S'},
-        {"sync", required_argument, 0, 'y'},     {"update", required_argument, 0, 'u'},
-        {"platform", required_argument, 0, 'p'}, {"budget", required_argument, 0, 'B'},
-        {"target-loss", required_argument, 0, 'T'}, {"max-epochs", required_argument, 0, 'E'},
-        {"batch", required_argument, 0, 'b'},    {"lr", required_argument, 0, 'l'},
-        {"calibration", required_argument, 0, 'C'}, {"seed", required_argument, 0, 's'},
-        {"hash-bits", required_argument, 0, 'H'}, {"on-timeout", required_argument, 0, 'O'},
-        {"loss-model", required_argument, 0, 'L'}, {"exact", no_argument, 0, 'x'},
-        {"schedule-out", required_argument, 0, 'o'}, {"help", no_argument, 0, 'h'},
-        {0, 0, 0, 0},
-    };
-    struct sim_setup su = {0};
-    const char *spec = NULL, *sched_out = NULL;
-    long long v, max_epochs = 10;
-    double d;
+    struct sim_request req = {.su.workload = "lenet-fashion", .su.max_epochs = 10};
     struct err e;
-    int c;
-    su.workload = "lenet-fashion";
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "w:S:y:u:p:B:T:E:b:l:C:s:H:O:L:xo:h", longopts, NULL)) != -1) {
-        switch (c) {
-        case 'w': su.workload = optarg; break;
-        case 'S': spec = optarg; break;
-        case 'y':
-            if (!strcmp(optarg, "hsp")) su.sync = PLAN_SYNC_HSP;
-            else if (!strncmp(optarg, "ssp:", 4) && !parse_long(optarg + 4, "--sync", &v, &e) && v >= 0) {
-                su.sync = PLAN_SYNC_SSP;
-                su.staleness = (int)v;
-            } else return cmd_usage_error("sim", "--sync: expected hsp or ssp:S, got '%s'", optarg);
-            break;
-        case 'u':
-            if (!strcmp(optarg, "overwrite")) su.update = PLAN_UPDATE_OVERWRITE;
-            else if (!strcmp(optarg, "apply")) su.update = PLAN_UPDATE_APPLY;
-            else return cmd_usage_error("sim", "--update: expected overwrite or apply, got '%s'", optarg);
-            break;
-        case 'p': su.platform = optarg; break;
-        case 'B':
-            if (parse_double(optarg, "--budget", &d, &e) || !(d > 0))
-                return cmd_usage_error("sim", "--budget: expected USD > 0, got '%s'", optarg);
-            su.budget_usd = d;
-            break;
-        case 'T':
-            if (parse_double(optarg, "--target-loss", &d, &e) || !(d > 0))
-                return cmd_usage_error("sim", "--target-loss: expected a number > 0, got '%s'", optarg);
-            su.target_loss = d;
-            break;
-        case 'E':
-            if (parse_long(optarg, "--max-epochs", &max_epochs, &e) || max_epochs < 1 ||
-                max_epochs > SIM_MAX_EPOCHS)
-                return cmd_usage_error("sim", "--max-epochs: expected 1..%d, got '%s'", SIM_MAX_EPOCHS, optarg);
-            break;
-        case 'b':
-            if (parse_long(optarg, "--batch", &v, &e) || v < 1 || v > 1 << 20)
-                return cmd_usage_error("sim", "--batch: expected 1..1048576, got '%s'", optarg);
-            su.wopts.batch = (int)v;
-            break;
-        case 'l':
-            if (parse_double(optarg, "--lr", &d, &e) || !(d > 0))
-                return cmd_usage_error("sim", "--lr: expected a number > 0, got '%s'", optarg);
-            su.wopts.lr = d;
-            break;
-        case 'C': su.calibration = optarg; break;
-        case 's':
-            if (parse_long(optarg, "--seed", &v, &e) || v < 0)
-                return cmd_usage_error("sim", "--seed: expected an integer >= 0, got '%s'", optarg);
-            su.wopts.seed = (uint64_t)v;
-            break;
-        case 'H':
-            if (parse_long(optarg, "--hash-bits", &v, &e) || v < 4 || v > 28)
-                return cmd_usage_error("sim", "--hash-bits: expected 4..28, got '%s'", optarg);
-            su.wopts.hash_bits = (int)v;
-            break;
-        case 'O':
-            if (!strcmp(optarg, "continue")) su.on_timeout = PLAN_TIMEOUT_CONTINUE;
-            else if (!strcmp(optarg, "fail")) su.on_timeout = PLAN_TIMEOUT_FAIL;
-            else return cmd_usage_error("sim", "--on-timeout: expected continue or fail, got '%s'", optarg);
-            break;
-        case 'L': su.loss_model = optarg; break;
-        case 'x': su.exact = 1; break;
-        case 'o': sched_out = optarg; break;
-        case 'h': usage(stdout); return 0;
-        default: return cmd_usage_error("sim", "unknown option");
-        }
-    }
-    if (optind < argc) return cmd_usage_error("sim", "unexpected argument '%s'", argv[optind]);
-    if (!spec) return cmd_usage_error("sim", "--scheduler is required (e.g. static:n=10,m=1024)");
-    su.max_epochs = (int)max_epochs;
+    int rc = opt_parse("sim", sim_opts, CMD_COUNT(sim_opts), argc, argv, sim_opt, &req, NULL);
+    if (rc != OPT_GO_ON) return rc;
+    struct sim_setup su = req.su;
+    const char *spec = req.spec, *sched_out = req.sched_out;
+    if (!spec) return opt_usage_error("sim", "--scheduler is required (e.g. static:n=10,m=1024)");
     struct sched_policy *pol = NULL;
     int searched = !strcmp(spec, "grid") || !strcmp(spec, "oracle");
-    if (!searched && sched_open(spec, &pol, &e)) return cmd_usage_error("sim", "%s", e.msg);
+    if (!searched && sched_open(spec, &pol, &e)) return opt_usage_error("sim", "%s", e.msg);
     struct sim *s = NULL;
     struct sim_result r;
-    int rc = sim_open_setup(&su, &s, &e);
+    rc = sim_open_setup(&su, &s, &e);
     if (!rc && searched) {
         struct sched_action *grid = NULL;
         int ng;

@@ -70,8 +70,8 @@ int cmd_trace(int argc, char **argv)
         return argc < 2 ? 2 : 0;
     }
     if (strcmp(argv[1], "check"))
-        return cmd_usage_error("trace", "unknown action '%s' (expected check)", argv[1]);
-    if (argc < 3) return cmd_usage_error("trace", "check: expected one or more run directories");
+        return opt_usage_error("trace", "unknown action '%s' (expected check)", argv[1]);
+    if (argc < 3) return opt_usage_error("trace", "check: expected one or more run directories");
     int status = 0;
     for (int i = 2; i < argc; i++)
         if (check_one(argv[i])) status = 1;

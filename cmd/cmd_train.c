@@ -5,11 +5,19 @@
 
 #include <sched.h> /* cpu_set_t, used by cblas.h */
 #include <cblas.h>
-#include <getopt.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* The options of siren train, in the order of its help. */
+static const struct opt_use train_opts[] = {
+    {.id = OPT_WORKLOAD, .def = "lenet-mnist"},
+    {.id = OPT_EPOCHS}, {.id = OPT_BATCH}, {.id = OPT_LR}, {.id = OPT_SEED}, {.id = OPT_THREADS},
+    {.id = OPT_ROWS}, {.id = OPT_HASH_BITS}, {.id = OPT_JSON}, {.id = OPT_DRY_RUN},
+    {.id = OPT_QUIET, .help = "no progress line per epoch on stderr"},
+    {.id = OPT_HELP},
+};
 
 static void usage(FILE *f)
 {
@@ -18,10 +26,9 @@ static void usage(FILE *f)
             "                   [--threads T] [--rows N] [--hash-bits K] [--json] [--dry-run]\n"
             "                   [--quiet]\n\n"
             "Trains a workload in this process (the reference the emulator is checked against):\n"
-            "per-epoch progress on stderr; with --json, one JSON object as the last stdout line.\n"
-            "--dry-run prints the model's memory at the batch size and trains nothing.\n"
-            "--rows and --hash-bits apply to lr-synthetic (and --hash-bits to lr-ctr).\n\n"
-            "workloads:\n");
+            "per-epoch progress on stderr; with --json, one JSON object as the last stdout line.\n\n");
+    opt_help_write(f, train_opts, CMD_COUNT(train_opts));
+    fprintf(f, "\nworkloads:\n");
     for (const struct workload_info *w = workload_list(); w->name; w++)
         fprintf(f, "  %-17s %s (batch %d, %s lr %g x %g per epoch, %d epochs)\n", w->name,
                 w->about, w->batch, w->optimizer, w->lr, w->lr_decay, w->epochs);
@@ -73,69 +80,44 @@ static void print_json(const struct workload *w, const struct train_result *r, i
     cJSON_Delete(o);
 }
 
+/* What the command line asks of siren train. */
+struct train_request {
+    const char *name;
+    struct workload_opts wo;
+    long long epochs, threads;
+    int json, dry, quiet;
+};
+
+static int train_opt(void *ctx, const struct opt_value *v, struct err *e)
+{
+    struct train_request *r = ctx;
+    (void)e;
+    if (cmd_workload_opt(v, &r->wo)) return SIREN_OK;
+    switch (v->id) {
+    case OPT_WORKLOAD: r->name = v->text; break;
+    case OPT_EPOCHS: r->epochs = v->i; break;
+    case OPT_THREADS: r->threads = v->i; break;
+    case OPT_JSON: r->json = 1; break;
+    case OPT_DRY_RUN: r->dry = 1; break;
+    case OPT_QUIET: r->quiet = 1; break;
+    case OPT_HELP: usage(stdout); return OPT_DONE;
+    default: break;
+    }
+    return SIREN_OK;
+}
+
 int cmd_train(int argc, char **argv)
 {
-    static const struct option longopts[] = {
-        {"workload", required_argument, 0, 'w'}, {"epochs", required_argument, 0, 'e'},
-        {"batch", required_argument, 0, 'b'},    {"lr", required_argument, 0, 'l'},
-        {"seed", required_argument, 0, 's'},     {"threads", required_argument, 0, 't'},
-        {"rows", required_argument, 0, 'r'},     {"hash-bits", required_argument, 0, 'k'},
-        {"json", no_argument, 0, 'j'},           {"dry-run", no_argument, 0, 'd'},
-        {"quiet", no_argument, 0, 'q'},          {"help", no_argument, 0, 'h'},
-        {0, 0, 0, 0},
-    };
-    const char *name = "lenet-mnist";
-    struct workload_opts wo = {0};
-    long long epochs = -1, threads = 1, v;
-    int json = 0, dry = 0, quiet = 0, c;
-    double d;
+    struct train_request req = {.name = "lenet-mnist", .epochs = -1, .threads = 1};
     struct err e;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "w:e:b:l:s:t:r:k:jdqh", longopts, NULL)) != -1) {
-        switch (c) {
-        case 'w': name = optarg; break;
-        case 'e':
-            if (parse_long(optarg, "--epochs", &epochs, &e) || epochs < 1)
-                return cmd_usage_error("train", "--epochs: expected an integer >= 1, got '%s'", optarg);
-            break;
-        case 'b':
-            if (parse_long(optarg, "--batch", &v, &e) || v < 1 || v > 1 << 20)
-                return cmd_usage_error("train", "--batch: expected an integer in 1..1048576, got '%s'", optarg);
-            wo.batch = (int)v;
-            break;
-        case 'l':
-            if (parse_double(optarg, "--lr", &d, &e) || !(d > 0))
-                return cmd_usage_error("train", "--lr: expected a number > 0, got '%s'", optarg);
-            wo.lr = d;
-            break;
-        case 's':
-            if (parse_long(optarg, "--seed", &v, &e) || v < 0)
-                return cmd_usage_error("train", "--seed: expected an integer >= 0, got '%s'", optarg);
-            wo.seed = (uint64_t)v;
-            break;
-        case 't':
-            if (parse_long(optarg, "--threads", &threads, &e) || threads < 1 || threads > 1024)
-                return cmd_usage_error("train", "--threads: expected an integer in 1..1024, got '%s'", optarg);
-            break;
-        case 'r':
-            if (parse_long(optarg, "--rows", &v, &e) || v < 10)
-                return cmd_usage_error("train", "--rows: expected an integer >= 10, got '%s'", optarg);
-            wo.synthetic_rows = (size_t)v;
-            break;
-        case 'k':
-            if (parse_long(optarg, "--hash-bits", &v, &e) || v < 4 || v > 28)
-                return cmd_usage_error("train", "--hash-bits: expected an integer in 4..28, got '%s'", optarg);
-            wo.hash_bits = (int)v;
-            break;
-        case 'j': json = 1; break;
-        case 'd': dry = 1; break;
-        case 'q': quiet = 1; break;
-        case 'h': usage(stdout); return 0;
-        default: return cmd_usage_error("train", "unknown option");
-        }
-    }
-    if (optind < argc) return cmd_usage_error("train", "unexpected argument '%s'", argv[optind]);
-    if (!workload_find(name)) return cmd_usage_error("train", "unknown workload '%s'", name);
+    int rc = opt_parse("train", train_opts, CMD_COUNT(train_opts), argc, argv, train_opt, &req,
+                       NULL);
+    if (rc != OPT_GO_ON) return rc;
+    const char *name = req.name;
+    struct workload_opts wo = req.wo;
+    long long epochs = req.epochs, threads = req.threads;
+    int json = req.json, dry = req.dry, quiet = req.quiet;
+    if (!workload_find(name)) return opt_usage_error("train", "unknown workload '%s'", name);
     openblas_set_num_threads((int)threads);
 
     struct workload *w;
@@ -151,7 +133,7 @@ int cmd_train(int argc, char **argv)
                  name, w->train.rows, w->test.rows, w->opts.batch, w->info.optimizer, w->info.lr,
                  (unsigned long long)w->opts.seed, threads);
     struct train_result r;
-    int rc = train_run(w, &to, &r, &e);
+    rc = train_run(w, &to, &r, &e);
     if (rc) {
         workload_close(w);
         return cmd_fail("train", &e);

@@ -31,19 +31,8 @@ static void usage(FILE *f)
                "Serverless ML training (Siren, INFOCOM 2019), emulated on MPI.\n\ncommands:\n");
     for (size_t i = 0; i < sizeof subcommands / sizeof *subcommands; i++)
         fprintf(f, "  %-10s %s\n", subcommands[i].name, subcommands[i].summary);
-    fprintf(f, "\nenvironment: SIREN_LOG=error|warn|info|debug, SIREN_DATA_DIR, "
-               "SIREN_DATA_MIRROR\n");
-}
-
-int cmd_usage_error(const char *cmd, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    fprintf(stderr, "siren %s: ", cmd);
-    vfprintf(stderr, fmt, ap);
-    fprintf(stderr, "\n(see 'siren %s --help')\n", cmd);
-    va_end(ap);
-    return 2;
+    fprintf(f, "\nenvironment:\n");
+    env_help_write(f, "");
 }
 
 int cmd_fail(const char *cmd, const struct err *e)

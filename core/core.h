@@ -6,8 +6,10 @@
  * struct err, filled by the function that failed. Logging goes to stderr with a level and a
  * category and a deterministic prefix; results go to stdout. The RNG gives the same stream
  * on every machine for the same seed. JSON is cJSON, with helpers that name the missing or
- * mistyped key. Tables print as markdown, CSV or JSON. Files are written atomically.
- * Nothing here calls exit(); nothing here keeps global state except the log settings.
+ * mistyped key. Tables print as markdown, CSV or JSON. Files are written atomically. Every
+ * command-line option of every command is one entry of one table (opts.c), parsed and
+ * described from there. Nothing here calls exit(); nothing here keeps global state except the
+ * log settings (and getopt's, while an option parser runs).
  */
 #ifndef SIREN_CORE_H
 #define SIREN_CORE_H
@@ -199,6 +201,15 @@ void fs_umask_no_world_write(void);
 int sha256_file(const char *path, char hex[65], struct err *e) SIREN_WUR;
 void sha256_hex(const void *data, size_t len, char hex[65]);
 
+/* The root of the source tree, where committed inputs live (results/, bench/suites/,
+ * emu/platforms/, datasets/sums/) and the benchmarks write results/SUITE/: $SIREN_SOURCE_DIR
+ * when set and not empty, else the tree the binary was built from when it still exists, else
+ * "." (the current directory). Borrowed; valid until SIREN_SOURCE_DIR changes. */
+const char *core_source_root(void);
+/* Writes "<root>/<rel>" into buf. Errors: SIREN_ERANGE when it does not fit (buf then holds
+ * it cut short). */
+int core_source_path(const char *rel, char *buf, size_t len) SIREN_WUR;
+
 /* --------------------------------------------------------- small helpers */
 
 /* Monotonic wall time in seconds (for measuring, never for virtual-clock results). */
@@ -210,5 +221,137 @@ int parse_double(const char *s, const char *what, double *out, struct err *e) SI
 int parse_long(const char *s, const char *what, long long *out, struct err *e) SIREN_WUR;
 /* Human-readable byte count ("4.0 MiB") into buf. */
 const char *fmt_bytes(double bytes, char *buf, size_t buflen);
+
+/* ------------------------------------------------------- command-line options */
+
+/* The most epochs a job, simulated or emulated, may be asked to run (--max-epochs). The
+ * simulator holds an episode's actions in arrays of this size (sched/sim.h SIM_MAX_EPOCHS;
+ * cmd/cmd_sim.c asserts that the two agree). */
+#define SIREN_MAX_EPOCHS 256
+
+/* Every option of every siren command and benchmark: one table (core/opts.c) gives each its
+ * spelling, the kind of its argument, its bounds, its default as the help shows it and its
+ * help text. A command lists the ids it accepts; opt_parser_next checks the argument against
+ * the table, so the same option has the same bounds and the same message everywhere. Ids are
+ * named after the option; a few options share a spelling across commands with another
+ * meaning, and so have ids of their own (OPT_BENCH_REPS is --reps of the benchmarks). */
+enum opt_id {
+    OPT_HELP = 0,
+    /* the job: what trains, on what, how long */
+    OPT_WORKLOAD, OPT_SCHEDULER, OPT_SYNC, OPT_UPDATE, OPT_CLOCK, OPT_PLATFORM, OPT_BUDGET,
+    OPT_TARGET_LOSS, OPT_MAX_EPOCHS, OPT_ON_TIMEOUT, OPT_EVAL_ROWS, OPT_KV, OPT_CALIBRATION,
+    OPT_OUT, OPT_QUIET,
+    /* the workload's options */
+    OPT_BATCH, OPT_LR, OPT_SEED, OPT_ROWS, OPT_HASH_BITS,
+    /* siren run */
+    OPT_SLOTS, OPT_BACKEND, OPT_FUNCTION, OPT_FAULTS, OPT_RETRIES, OPT_RETRY_DELAY, OPT_RESUME,
+    /* siren train, siren calibrate */
+    OPT_EPOCHS, OPT_THREADS, OPT_JSON, OPT_DRY_RUN, OPT_REPS,
+    /* siren sim, siren sim fit */
+    OPT_LOSS_MODEL, OPT_EXACT, OPT_SCHEDULE_OUT, OPT_FORM, OPT_MODEL, OPT_PER_RUN,
+    OPT_ALL_EPOCHS,
+    /* siren sched */
+    OPT_EPISODES, OPT_POLICIES, OPT_EMULATE, OPT_BUDGET_SPREAD, OPT_ALGO, OPT_SIGMA,
+    OPT_COLD_START, OPT_STARTS, OPT_PLAN_MARGIN,
+    /* siren ps */
+    OPT_INSTANCE_TYPE, OPT_INSTANCES, OPT_SERVERS, OPT_MODE, OPT_VCPUS, OPT_LATENCY_US,
+    OPT_NET_GBIT_S,
+    /* siren invoke */
+    OPT_EVENT, OPT_EXAMPLE, OPT_MEMORY, OPT_TIMEOUT, OPT_HANDLER, OPT_STEPS,
+    /* siren data */
+    OPT_SHARD_HASH_BITS, OPT_FILE, OPT_FORMAT,
+    /* siren bench, siren plot */
+    OPT_QUICK, OPT_BENCH_REPS, OPT_SIM_EPOCHS, OPT_NO_TORCH, OPT_KV_DIR, OPT_PINGPONG, OPT_GRID,
+    OPT_LABEL, OPT_EXPECTED, OPT_CHECK, OPT_WRITE_EXPECTED, OPT_NO_PLOTS,
+    OPT_COUNT /* appended before this; the numbers are never stored anywhere */
+};
+
+enum opt_kind {
+    OPT_FLAG,   /* no argument */
+    OPT_TEXT,   /* any text: a name, a path, a spec the command reads itself */
+    OPT_CHOICE, /* one of the words in `choices` ("overwrite|apply") */
+    OPT_INT,    /* a whole number in [min, max] */
+    OPT_NUM,    /* a finite number in [min, max], or (min, max] with min_open */
+};
+
+struct opt_info {
+    const char *name;    /* the spelling without "--": "max-epochs" */
+    enum opt_kind kind;
+    const char *arg;     /* the argument's name in the help: "E" (NULL for a flag) */
+    const char *choices; /* OPT_CHOICE: the accepted words, '|'-separated */
+    double min, max;     /* OPT_INT, OPT_NUM: the bounds; +-HUGE_VAL where there is none */
+    int min_open;        /* 1: min itself is refused ("> 0") */
+    const char *def;     /* the default as the help shows it, or NULL */
+    const char *help;    /* what it does, in sentences; the help printer wraps it */
+};
+
+/* The table's entry of an id (never NULL for id < OPT_COUNT). */
+const struct opt_info *opt_info_get(enum opt_id id);
+
+/* One option a command accepts. arg, def and help, when not NULL, replace the table's
+ * wording in this command's help (where the command gives the option a default or a meaning
+ * of its own); the bounds are always the table's. def "" shows no default. */
+struct opt_use {
+    enum opt_id id;
+    const char *arg, *def, *help;
+};
+
+/* One parsed option. text is the argument as given (borrowed from argv; NULL for a flag);
+ * i is an OPT_INT's value or an OPT_CHOICE's index in its choices; d an OPT_NUM's value. */
+struct opt_value {
+    enum opt_id id;
+    const char *text;
+    long long i;
+    double d;
+};
+
+/* Walks argv like getopt_long (which it uses: options and operands may be mixed, operands
+ * are moved after the options, "--" ends the options, an unambiguous prefix names an
+ * option, "--name=value" works). Only -h is short, for --help, when the command takes it.
+ * Holds getopt's global state: one parser at a time. */
+struct opt_parser {
+    const struct opt_use *use;
+    size_t n_use;
+    int argc;
+    char **argv;
+    int started;
+    int operand; /* after the last option: argv index of the first operand */
+};
+
+/* argv[0] is the command's name and is skipped; use is borrowed for the parser's life. */
+void opt_parser_init(struct opt_parser *p, const struct opt_use *use, size_t n_use, int argc,
+                     char **argv);
+/* The next option into *v: returns 1, or 0 at the end (p->operand is then the first
+ * operand), or SIREN_EUSAGE with e naming the option and what was expected ("--max-epochs:
+ * expected an integer in 1..256, got '300'", "unknown option '--foo'"). */
+int opt_parser_next(struct opt_parser *p, struct opt_value *v, struct err *e) SIREN_WUR;
+/* What an opt_parse handler returns to stop parsing with exit status 0 (it printed the help). */
+#define OPT_DONE 1
+/* opt_parse's "every option parsed: go on". */
+#define OPT_GO_ON (-1)
+/* The whole loop of a command: hands each option of argv to fn(ctx, v, e), which stores it
+ * and returns SIREN_OK, or OPT_DONE, or an error code with e naming the option (bad usage).
+ * With operand NULL the command takes no operands and one is bad usage; else *operand is the
+ * argv index of the first. Returns OPT_GO_ON, or the exit status for main(): 0 after
+ * OPT_DONE, 2 after bad usage, printed as opt_usage_error(cmd, ...) does. */
+int opt_parse(const char *cmd, const struct opt_use *use, size_t n_use, int argc, char **argv,
+              int (*fn)(void *ctx, const struct opt_value *v, struct err *e), void *ctx,
+              int *operand);
+/* Writes the option list of a command's --help: one entry per use, the table's help (or the
+ * command's) followed by the bounds and the default, wrapped to 79 columns. */
+void opt_help_write(FILE *f, const struct opt_use *use, size_t n_use);
+/* Every SIREN_* environment variable siren, siren-fn or bootstrap reads, and what it does: one
+ * table beside the options' (opts.c), printed by `siren --help`. {NULL, NULL} ends it. */
+struct env_var {
+    const char *name, *help;
+};
+extern const struct env_var env_vars[];
+/* Writes one help entry per variable whose name starts with prefix ("" for all). */
+void env_help_write(FILE *f, const char *prefix);
+
+/* Prints "siren <cmd>: <message>" and "(see 'siren <cmd> --help')" on stderr; returns 2, the
+ * exit status of bad usage, for main() to return. */
+int opt_usage_error(const char *cmd, const char *fmt, ...) SIREN_PRINTF(2, 3);
+int opt_usage_verror(const char *cmd, const char *fmt, va_list ap) SIREN_PRINTF(2, 0);
 
 #endif

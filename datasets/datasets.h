@@ -203,9 +203,10 @@ const struct ds_entry *ds_registry_at(size_t i);
 /* NULL when name is not in the registry. */
 const struct ds_entry *ds_registry_find(const char *name);
 
-/* $SIREN_DATA_DIR, else <datasets source>/cache. Writes at most buflen bytes. */
+/* $SIREN_DATA_DIR, else datasets/cache in the source tree (core_source_root()). Writes at most
+ * buflen bytes. */
 void ds_data_dir(char *buf, size_t buflen);
-/* The mirror root: $SIREN_DATA_MIRROR, else <source>/../../shared/datasets when that is a
+/* The mirror root: $SIREN_DATA_MIRROR, else ../shared/datasets beside the source tree when a
  * directory, else ../shared/datasets from the working directory; "" when none. */
 void ds_mirror_dir(char *buf, size_t buflen);
 

@@ -10,10 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#ifndef SIREN_DATASETS_SRC_DIR
-#define SIREN_DATASETS_SRC_DIR "."
-#endif
-
 #define LECUN "http://yann.lecun.com/exdb/mnist/"
 #define ZALANDO "http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/"
 #define DEBIAN_FASHION "/usr/share/datasets/fashion-mnist/"
@@ -89,7 +85,7 @@ void ds_data_dir(char *buf, size_t buflen)
 {
     const char *env = getenv("SIREN_DATA_DIR");
     if (env && *env) snprintf(buf, buflen, "%s", env);
-    else snprintf(buf, buflen, "%s/cache", SIREN_DATASETS_SRC_DIR);
+    else snprintf(buf, buflen, "%s/datasets/cache", core_source_root());
 }
 
 void ds_mirror_dir(char *buf, size_t buflen)
@@ -99,8 +95,9 @@ void ds_mirror_dir(char *buf, size_t buflen)
         snprintf(buf, buflen, "%s", env);
         return;
     }
-    static const char *const candidates[2] = {SIREN_DATASETS_SRC_DIR "/../../shared/datasets",
-                                              "../shared/datasets"};
+    char beside[PATH_MAX];
+    snprintf(beside, sizeof beside, "%s/../shared/datasets", core_source_root());
+    const char *const candidates[2] = {beside, "../shared/datasets"};
     for (int i = 0; i < 2; i++) {
         char real[PATH_MAX];
         if (fs_is_dir(candidates[i]) && realpath(candidates[i], real)) {
@@ -129,7 +126,7 @@ int ds_sum_find(const char *name, const char *ext, const char *file, int nth, ch
                 size_t hexlen, struct err *e)
 {
     char path[2048];
-    snprintf(path, sizeof path, "%s/sums/%s.%s", SIREN_DATASETS_SRC_DIR, name, ext);
+    snprintf(path, sizeof path, "%s/datasets/sums/%s.%s", core_source_root(), name, ext);
     char *text;
     size_t len;
     int rc = fs_read_all(path, &text, &len, e);

@@ -123,5 +123,9 @@ int calibration_store(const char *path, const char *workload, const struct calib
 
 const char *calibration_reference_path(void)
 {
-    return SIREN_EMU_SRC_DIR "/../results/calibration/reference.json";
+    /* Per thread: the simulator's episodes may open jobs from several threads. */
+    static _Thread_local char path[4096];
+    if (core_source_path("results/calibration/reference.json", path, sizeof path))
+        return "results/calibration/reference.json";
+    return path;
 }

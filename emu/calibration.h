@@ -34,7 +34,8 @@ int calibration_load(const char *path, const char *workload, struct calibration_
 int calibration_store(const char *path, const char *workload, const struct calibration_entry *c,
                       struct err *e) SIREN_WUR;
 
-/* The committed reference calibration (results/calibration/reference.json in the source tree). */
+/* The committed reference calibration: results/calibration/reference.json in the source tree
+ * (core_source_root()). Borrowed; valid until the next call on the same thread. */
 const char *calibration_reference_path(void);
 
 #endif

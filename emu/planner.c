@@ -5,7 +5,9 @@
  */
 #include "planner.h"
 
+#include <limits.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -16,6 +18,39 @@ void plan_epoch_free(struct plan_epoch *p)
     free(p->steps);
     free(p->attempts);
     memset(p, 0, sizeof *p);
+}
+
+int plan_sync_parse(const char *text, enum plan_sync *sync, int *staleness, struct err *e)
+{
+    static const char *const names[] = {[PLAN_SYNC_HSP] = "hsp", [PLAN_SYNC_BSP] = "bsp",
+                                        [PLAN_SYNC_ASP] = "asp"};
+    for (int s = PLAN_SYNC_HSP; s <= PLAN_SYNC_ASP; s++)
+        if (!strcmp(text, names[s])) {
+            *sync = (enum plan_sync)s;
+            *staleness = 0;
+            return SIREN_OK;
+        }
+    long long bound;
+    struct err ignore;
+    if (!strncmp(text, "ssp:", 4) && !parse_long(text + 4, "ssp", &bound, &ignore) &&
+        bound >= 0 && bound <= INT_MAX) {
+        *sync = PLAN_SYNC_SSP;
+        *staleness = (int)bound;
+        return SIREN_OK;
+    }
+    return err_set(e, SIREN_EINVAL, "expected hsp, bsp, asp or ssp:S (S >= 0), got '%s'", text);
+}
+
+const char *plan_sync_format(enum plan_sync sync, int staleness, char *buf, size_t len)
+{
+    switch (sync) {
+    case PLAN_SYNC_HSP: snprintf(buf, len, "hsp"); break;
+    case PLAN_SYNC_BSP: snprintf(buf, len, "bsp"); break;
+    case PLAN_SYNC_ASP: snprintf(buf, len, "asp"); break;
+    case PLAN_SYNC_SSP: snprintf(buf, len, "ssp:%d", staleness); break;
+    default: snprintf(buf, len, "?"); break;
+    }
+    return buf;
 }
 
 static int check_config(const struct plan_config *c, struct err *e)

@@ -47,6 +47,15 @@ enum plan_sync {
     PLAN_SYNC_SSP,     /* a function may run at most `staleness` steps ahead of the slowest */
 };
 
+/* The text of a sync mode, as --sync takes it and summary.json records it: "hsp", "bsp",
+ * "asp", or "ssp:S" with S the staleness bound in steps (an integer >= 0). plan_sync_parse
+ * reads one (staleness 0 unless ssp); errors: SIREN_EINVAL "expected hsp, bsp, asp or ssp:S
+ * (S >= 0), got '...'". plan_sync_format writes one into buf and returns buf. The text is
+ * read and written by these two only, so every reader and writer agrees on it. */
+int plan_sync_parse(const char *text, enum plan_sync *sync, int *staleness,
+                    struct err *e) SIREN_WUR;
+const char *plan_sync_format(enum plan_sync sync, int staleness, char *buf, size_t len);
+
 /* How the functions of an epoch combine their work (`--update`). The first two are the
  * lock-free baselines of the step planner below, which lose updates; the others are planned
  * in rounds (plan_rounds.h), and under them every function's work counts. */

@@ -11,10 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#ifndef SIREN_EMU_SRC_DIR
-#define SIREN_EMU_SRC_DIR "emu"
-#endif
-
 /* Resolves "a.b.c" from root; returns NULL and sets e when a level is missing. */
 static const cJSON *walk_path(const cJSON *root, const char *path, const char *where,
                               struct err *e)
@@ -269,7 +265,7 @@ static int parse_preset(const cJSON *root, const char *where, struct platform *p
 
 int platform_load(const char *name_or_path, struct platform *out, struct err *e)
 {
-    char path[1024];
+    char path[1024], presets[1024];
     size_t n = strlen(name_or_path);
     if (!n) return err_set(e, SIREN_EINVAL, "platform name is empty");
     int is_path = strchr(name_or_path, '/') || (n > 5 && !strcmp(name_or_path + n - 5, ".json"));
@@ -277,7 +273,12 @@ int platform_load(const char *name_or_path, struct platform *out, struct err *e)
         snprintf(path, sizeof path, "%s", name_or_path);
     } else {
         const char *dir = getenv("SIREN_PLATFORM_DIR");
-        if (!dir || !dir[0]) dir = SIREN_EMU_SRC_DIR "/platforms";
+        if (!dir || !dir[0]) {
+            if (core_source_path("emu/platforms", presets, sizeof presets))
+                return err_set(e, SIREN_ERANGE, "platform '%s': the source tree's path is too long",
+                               name_or_path);
+            dir = presets;
+        }
         snprintf(path, sizeof path, "%s/%s.json", dir, name_or_path);
         if (!fs_exists(path))
             return err_set(e, SIREN_ENOTFOUND,

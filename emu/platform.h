@@ -66,9 +66,10 @@ struct platform {
     struct vm_instance vms[PLATFORM_MAX_VMS];
 };
 
-/* Loads a preset. name_or_path is a preset name ("lambda-2019": the compiled-in emu/platforms
- * directory, or $SIREN_PLATFORM_DIR when set) or a path to a JSON file (contains '/' or ends
- * in ".json"). Errors: SIREN_ENOTFOUND (no such preset: the message lists the directory),
+/* Loads a preset. name_or_path is a preset name ("lambda-2019": $SIREN_PLATFORM_DIR when set,
+ * else emu/platforms in the source tree, core_source_root()) or a path to a JSON file
+ * (contains '/' or ends in ".json"). Errors: SIREN_ENOTFOUND (no such preset: the message
+ * lists the directory), SIREN_ERANGE (the source tree's path does not fit),
  * SIREN_EFORMAT ("lambda-2019.json: key 'memory_mb.max': missing", a wrong type or unit, a
  * number without its source, min > max), SIREN_EIO. *out is written only on success. */
 int platform_load(const char *name_or_path, struct platform *out, struct err *e) SIREN_WUR;

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "planner.h"
 #include "trace.h"
 
 void trace_check_free(struct trace_check *c)
@@ -77,8 +78,12 @@ static int check_sync(const char *path, struct err *e)
     int rc = json_load_file(path, &s, e);
     if (rc) return rc;
     const char *sync;
+    enum plan_sync mode;
+    int staleness;
+    struct err ignore;
     rc = json_get_string(s, "sync", path, &sync, e);
-    if (!rc && strcmp(sync, "hsp") && strncmp(sync, "ssp", 3))
+    if (!rc && (plan_sync_parse(sync, &mode, &staleness, &ignore) ||
+                (mode != PLAN_SYNC_HSP && mode != PLAN_SYNC_SSP)))
         rc = err_set(e, SIREN_EINVAL,
                      "%s: sync %s: the check covers hsp and ssp runs (bsp writes gradients, "
                      "asp numbers versions across passes)", path, sync);

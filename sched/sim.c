@@ -63,12 +63,10 @@ out:
 
 int sim_loss_model_default_path(const char *workload, char *buf, size_t len)
 {
-    const char *src = getenv("SIREN_SOURCE_DIR");
-#ifdef SIREN_SOURCE_ROOT
-    if (!src || !*src) src = SIREN_SOURCE_ROOT;
-#endif
-    return snprintf(buf, len, "%s/results/sched/models/%s.json", src && *src ? src : ".",
-                    workload) >= (int)len ? -1 : 0;
+    char rel[512];
+    if (snprintf(rel, sizeof rel, "results/sched/models/%s.json", workload) >= (int)sizeof rel)
+        return -1;
+    return core_source_path(rel, buf, len) ? -1 : 0;
 }
 
 /* ------------------------------------------------------------------ environment */

@@ -1,0 +1,43 @@
+/* What several subcommands do with their options alike: the workload's options, the
+ * simulator's set-up, the default run directory. */
+#include "cmd.h"
+#include "sim.h"
+#include "workload.h"
+
+#include <stdio.h>
+#include <time.h>
+
+int cmd_workload_opt(const struct opt_value *v, struct workload_opts *w)
+{
+    switch (v->id) {
+    case OPT_BATCH: w->batch = (int)v->i; return 1;
+    case OPT_LR: w->lr = v->d; return 1;
+    case OPT_SEED: w->seed = (uint64_t)v->i; return 1;
+    case OPT_ROWS: w->synthetic_rows = (size_t)v->i; return 1;
+    case OPT_HASH_BITS: w->hash_bits = (int)v->i; return 1;
+    default: return 0;
+    }
+}
+
+int cmd_sim_setup_opt(const struct opt_value *v, struct sim_setup *su)
+{
+    switch (v->id) {
+    case OPT_WORKLOAD: su->workload = v->text; return 1;
+    case OPT_PLATFORM: su->platform = v->text; return 1;
+    case OPT_BUDGET: su->budget_usd = v->d; return 1;
+    case OPT_TARGET_LOSS: su->target_loss = v->d; return 1;
+    case OPT_CALIBRATION: su->calibration = v->text; return 1;
+    case OPT_LOSS_MODEL: su->loss_model = v->text; return 1;
+    default: return cmd_workload_opt(v, &su->wopts);
+    }
+}
+
+const char *cmd_default_run_dir(const char *prefix, const char *workload)
+{
+    static char buf[256];
+    char stamp[32];
+    time_t now = time(NULL);
+    strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", gmtime(&now));
+    snprintf(buf, sizeof buf, "results/runs/%s-%s%s", stamp, prefix, workload);
+    return buf;
+}
