@@ -72,6 +72,17 @@ enum plan_update {
 /* 1 for the rules planned in rounds (plan_rounds.h). */
 static inline int plan_update_in_rounds(enum plan_update u) { return u >= PLAN_UPDATE_AVERAGE; }
 
+/* The text of an update rule, as --update takes it and summary.json records it: "overwrite",
+ * "apply", "average" or "average:K" (K >= 1 mini-batches between averages), "allreduce",
+ * "scatter-reduce" and "allgather", each optionally ":K" (K >= 1 mini-batches' gradients per
+ * update; 1 without). *round_batches gets K (0 for average without K, and for the step
+ * rules). Errors: SIREN_EINVAL naming the text and the rules. plan_update_format writes one
+ * into buf and returns buf. */
+int plan_update_parse(const char *text, enum plan_update *update, int *round_batches,
+                      struct err *e) SIREN_WUR;
+const char *plan_update_format(enum plan_update update, int round_batches, char *buf,
+                               size_t len);
+
 /* How a function gets its data under the round rules: its whole share, as ranged GETs of at
  * most data_chunk_bytes prefetched while it computes (SHARE), or one GET per mini-batch just
  * before its step (BATCH, as the step planner does). */

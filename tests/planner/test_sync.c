@@ -1,6 +1,7 @@
 /*
- * The sync mode's text: plan_sync_parse reads what --sync takes and summary.json records,
- * refuses anything else naming it, and plan_sync_format writes back the same text.
+ * The sync mode's and the update rule's texts: plan_sync_parse and plan_update_parse read
+ * what --sync and --update take and summary.json records, refuse anything else naming it,
+ * and the format functions write back the same text.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -75,12 +76,50 @@ static void test_sync_format_writes_what_parse_reads(void **state)
     }
 }
 
+static void test_update_parse_reads_every_rule_and_format_writes_it_back(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *text;
+        enum plan_update update;
+        int k;
+    } good[] = {
+        {"overwrite", PLAN_UPDATE_OVERWRITE, 0},    {"apply", PLAN_UPDATE_APPLY, 0},
+        {"average", PLAN_UPDATE_AVERAGE, 0},        {"average:8", PLAN_UPDATE_AVERAGE, 8},
+        {"allreduce", PLAN_UPDATE_ALLREDUCE, 1},    {"allreduce:4", PLAN_UPDATE_ALLREDUCE, 4},
+        {"scatter-reduce", PLAN_UPDATE_SCATTER_REDUCE, 1},
+        {"allgather:2", PLAN_UPDATE_ALLGATHER, 2},
+    };
+    for (size_t i = 0; i < sizeof good / sizeof *good; i++) {
+        enum plan_update u = PLAN_UPDATE_APPLY;
+        int k = -1;
+        struct err e;
+        char buf[32];
+        assert_int_equal(plan_update_parse(good[i].text, &u, &k, &e), SIREN_OK);
+        assert_int_equal(u, good[i].update);
+        assert_int_equal(k, good[i].k);
+        assert_string_equal(plan_update_format(u, k, buf, sizeof buf), good[i].text);
+    }
+    static const char *const bad[] = {"", "avg", "average:", "average:0", "allreduce:-1",
+                                      "overwrite:2", "apply:1", "allgather:x", "Average"};
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        enum plan_update u = PLAN_UPDATE_APPLY;
+        int k = 7;
+        struct err e;
+        assert_int_equal(plan_update_parse(bad[i], &u, &k, &e), SIREN_EINVAL);
+        assert_non_null(strstr(e.msg, "average[:K]"));
+        assert_int_equal(u, PLAN_UPDATE_APPLY);
+        assert_int_equal(k, 7);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_sync_parse_reads_every_mode),
         cmocka_unit_test(test_sync_parse_refuses_other_text_naming_it),
         cmocka_unit_test(test_sync_format_writes_what_parse_reads),
+        cmocka_unit_test(test_update_parse_reads_every_rule_and_format_writes_it_back),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
