@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include "core.h"
+#include "kv_hash.h"
 
 /* Keys: 1..KV_KEY_MAX_BYTES bytes from [A-Za-z0-9] and "-_.=+,@", segments separated by '/';
  * no leading or trailing '/', no empty segment, no segment that starts with '.' (so "." and
@@ -183,27 +184,15 @@ int kv_prefix_check(const char *prefix, struct err *e) SIREN_WUR;
  *   bytes 16-23 payload length in bytes, little-endian
  *   bytes 24-31 kv_hash64 of the payload, little-endian
  *   bytes 32-39 kv_hash64 of bytes 0-31, little-endian
- * The hash is a 64-bit non-cryptographic hash, not SHA-256: it guards against torn, truncated
- * and foreign objects (a random corruption passes with probability 2^-64), not against an
- * attacker, and it runs at memory speed where SHA-256 would add milliseconds to every 4 MB
- * gradient read and write. */
+ * The hash (kv_hash.h) is a 64-bit non-cryptographic hash, not SHA-256: it guards against torn,
+ * truncated and foreign objects (a random corruption passes with probability 2^-64), not
+ * against an attacker, and it runs at memory speed where SHA-256 would add milliseconds to
+ * every 4 MB gradient read and write. */
 #define KV_FRAME_HEADER_BYTES 40
 
-uint64_t kv_hash64(const void *data, size_t len);
-/* kv_hash64 of the pieces iov[0..n) laid end to end. */
+/* kv_hash64 of the pieces iov[0..n) laid end to end (kv_hash.c). */
 uint64_t kv_hash64_iov(const struct kv_iov *iov, int n);
 
-/* kv_hash64 in pieces, for backends that hash while they read or write (the chunk is still in
- * cache): kv_hash_blocks() takes a multiple of KV_HASH_BLOCK_BYTES (other bytes are ignored),
- * kv_hash_final() any number of last bytes. Same result as one kv_hash64() over the whole. */
-#define KV_HASH_BLOCK_BYTES 1024
-struct kv_hash {
-    uint64_t acc[8];
-    uint64_t total_bytes;
-};
-void kv_hash_init(struct kv_hash *h);
-void kv_hash_blocks(struct kv_hash *h, const void *data, size_t len);
-uint64_t kv_hash_final(struct kv_hash *h, const void *data, size_t len);
 /* Writes the header for payload (data, len) into hdr. */
 void kv_frame_header(const void *data, size_t len, uint8_t hdr[KV_FRAME_HEADER_BYTES]);
 /* The same, for a payload of len bytes whose kv_hash64 is already known. */
