@@ -1,9 +1,10 @@
 /*
  * kv: the backend-independent half of the KV store. Picks the backend from the URL scheme,
  * validates every key before a backend sees it, counts requests and bytes, keeps the detail
- * of the last failure in the kv object (kv_errmsg), sorts listings, and frames values with a
- * header and a 64-bit checksum (kv_frame_*; the hash itself is kv_hash.c), shared by all
- * backends.
+ * of the last failure in the kv object (kv_errmsg), sorts listings, and frames every value
+ * with a header and a 64-bit checksum (kv_frame_*; the hash itself is kv_hash.c): backends
+ * only move stored bytes, so the header is built on every put and header and payload are
+ * checked on every get here, once, whatever the backend.
  */
 #include "kv.h"
 
@@ -39,8 +40,8 @@ static const struct kv_ops *find_backend(const char *scheme, size_t len)
 
 int kv_register(const struct kv_ops *ops)
 {
-    if (!ops || !ops->scheme || !ops->scheme[0] || !ops->open || !ops->put || !ops->get ||
-        !ops->list || !ops->del || !ops->close)
+    if (!ops || !ops->scheme || !ops->scheme[0] || !ops->open || !ops->close || !ops->list ||
+        !ops->del || !ops->read_open || !ops->read_close || !ops->write_end)
         return SIREN_EINVAL;
     if (find_backend(ops->scheme, strlen(ops->scheme))) return SIREN_EEXISTS;
     if (n_registered == KV_MAX_BACKENDS) return SIREN_ELIMIT;
@@ -288,6 +289,134 @@ static int finish(struct kv *kv, int rc)
     return rc;
 }
 
+/* ------------------------------------------------------- moving framed objects */
+
+/* Payloads move between the caller's memory and the backend in chunks of this many bytes,
+ * each hashed while it is in cache (before it is written, after it is read); a multiple of
+ * KV_HASH_BLOCK_BYTES. */
+#define KV_CHUNK_BYTES ((size_t)256 << 10)
+
+/* Moves stored bytes [off, off + the pieces' total) of an open object into the pieces
+ * (writing = 0) or from them into the object (writing = 1): straight in memory when the
+ * backend holds the object there (raw->data), else through its read_at / write_at. */
+static int raw_move(struct kv *kv, const char *key, const struct kv_raw *raw, uint64_t off,
+                    const struct kv_iov *iov, int n, int writing)
+{
+    if (!raw->data) {
+        int (*at)(void *, const char *, const struct kv_raw *, uint64_t, const struct kv_iov *,
+                  int, struct err *) = writing ? kv->ops->write_at : kv->ops->read_at;
+        if (!at)
+            return err_set(&kv->err, SIREN_EBACKEND,
+                           "key '%s': the %s backend gave neither the object's bytes nor %s",
+                           key, kv->ops->scheme, writing ? "write_at" : "read_at");
+        return at(kv->state, key, raw, off, iov, n, &kv->err);
+    }
+    for (int i = 0; i < n; off += iov[i].len, i++) {
+        if (!iov[i].len) continue;
+        if (writing)
+            memcpy(raw->data + off, iov[i].base, iov[i].len);
+        else
+            memcpy(iov[i].base, raw->data + off, iov[i].len);
+    }
+    return SIREN_OK;
+}
+
+/* Moves the payload, the pieces iov[0..n) laid end to end, out of the object (writing = 0)
+ * or into it (writing = 1), chunk by chunk; *hash gets its kv_hash64. */
+static int move_payload(struct kv *kv, const char *key, const struct kv_raw *raw,
+                        const struct kv_iov *iov, int n, int writing, uint64_t *hash)
+{
+    struct kv_hash_stream hs;
+    kv_hash_stream_init(&hs);
+    uint64_t off = KV_FRAME_HEADER_BYTES;
+    for (int i = 0; i < n; i++) {
+        for (size_t at = 0; at < iov[i].len;) {
+            size_t take = iov[i].len - at < KV_CHUNK_BYTES ? iov[i].len - at : KV_CHUNK_BYTES;
+            struct kv_iov chunk = {(uint8_t *)iov[i].base + at, take};
+            int rc;
+            if (writing) {
+                kv_hash_stream_update(&hs, chunk.base, take);
+                rc = raw_move(kv, key, raw, off, &chunk, 1, 1);
+            } else {
+                rc = raw_move(kv, key, raw, off, &chunk, 1, 0);
+                if (!rc) kv_hash_stream_update(&hs, chunk.base, take);
+            }
+            if (rc) return rc;
+            at += take;
+            off += take;
+        }
+    }
+    *hash = kv_hash_stream_final(&hs);
+    return SIREN_OK;
+}
+
+/* Puts the object whose payload is the pieces iov[0..n) (len bytes in all): the payload, then
+ * the header that carries its hash, then the commit. */
+static int put_framed(struct kv *kv, const char *key, const struct kv_iov *iov, int n,
+                      size_t len)
+{
+    struct kv_raw raw = {.len = (uint64_t)KV_FRAME_HEADER_BYTES + len};
+    /* Without write_open the backend takes the object whole, gathered here. */
+    int own = !kv->ops->write_open, rc = SIREN_OK;
+    if (!own)
+        rc = kv->ops->write_open(kv->state, key, &raw, &kv->err);
+    else if (!(raw.data = malloc((size_t)raw.len)))
+        rc = err_set(&kv->err, SIREN_ENOMEM, "key '%s': cannot allocate %llu bytes", key,
+                     (unsigned long long)raw.len);
+    if (rc) return rc;
+    uint64_t hash = 0;
+    rc = move_payload(kv, key, &raw, iov, n, 1, &hash);
+    if (!rc) {
+        uint8_t hdr[KV_FRAME_HEADER_BYTES];
+        kv_frame_header_hashed(len, hash, hdr);
+        rc = raw_move(kv, key, &raw, 0, &(struct kv_iov){hdr, sizeof hdr}, 1, 1);
+    }
+    int end = kv->ops->write_end(kv->state, key, &raw, !rc, &kv->err);
+    if (own) free(raw.data);
+    return rc ? rc : end;
+}
+
+/* Gets key's object: its header is checked, then the payload is read into buf (grown to fit)
+ * or, with buf NULL, into the pieces iov[0..n) (SIREN_ERANGE unless they hold exactly the
+ * payload) and checked against the header's hash. On success buf (if any) holds the payload
+ * and a NUL after it. */
+static int get_framed(struct kv *kv, const char *key, struct kv_buf *buf,
+                      const struct kv_iov *iov, int n)
+{
+    struct kv_raw raw = {0};
+    int rc = kv->ops->read_open(kv->state, key, &raw, &kv->err);
+    if (rc) return rc;
+    /* A stored object shorter than a header is read whole; the check then names it. */
+    uint8_t hdr[KV_FRAME_HEADER_BYTES] = {0};
+    size_t head = raw.len < sizeof hdr ? (size_t)raw.len : sizeof hdr;
+    uint64_t plen = 0, hash = 0;
+    if (head) rc = raw_move(kv, key, &raw, 0, &(struct kv_iov){hdr, head}, 1, 0);
+    if (!rc) rc = kv_frame_check_header(hdr, (size_t)raw.len, key, &plen, &kv->err);
+    struct kv_iov whole;
+    if (!rc && buf) {
+        if (kv_buf_reserve(buf, (size_t)plen))
+            rc = err_set(&kv->err, SIREN_ENOMEM, "key '%s': cannot allocate %llu bytes", key,
+                         (unsigned long long)plen);
+        whole = (struct kv_iov){buf->data, (size_t)plen};
+        iov = &whole; /* the payload lands at the start of the caller's buffer: no move */
+        n = 1;
+    } else if (!rc) {
+        size_t want = 0;
+        for (int i = 0; i < n; i++) want += iov[i].len;
+        if (plen != want)
+            rc = err_set(&kv->err, SIREN_ERANGE, "key '%s': object of %llu bytes, expected %zu",
+                         key, (unsigned long long)plen, want);
+    }
+    if (!rc) rc = move_payload(kv, key, &raw, iov, n, 0, &hash);
+    if (!rc) rc = kv_frame_check_hash(hdr, hash, key, &kv->err);
+    kv->ops->read_close(kv->state, &raw);
+    if (!rc && buf) {
+        buf->data[plen] = '\0';
+        buf->len = (size_t)plen;
+    }
+    return rc;
+}
+
 int kv_put(struct kv *kv, const char *key, const void *data, size_t len)
 {
     err_clear(&kv->err);
@@ -296,7 +425,8 @@ int kv_put(struct kv *kv, const char *key, const void *data, size_t len)
     if (!data && len > 0)
         return finish(kv, err_set(&kv->err, SIREN_EINVAL, "key '%s': data is NULL", key));
     kv->stats.puts++;
-    rc = kv->ops->put(kv->state, key, data ? data : "", len, &kv->err);
+    struct kv_iov one = {(void *)data, len};
+    rc = put_framed(kv, key, &one, 1, len);
     if (!rc) kv->stats.bytes_in += len;
     return finish(kv, rc);
 }
@@ -309,10 +439,13 @@ int kv_get(struct kv *kv, const char *key, struct kv_value *out)
     int rc = kv_key_check(key, key ? strlen(key) : 0, &kv->err);
     if (rc) return finish(kv, rc);
     kv->stats.gets++;
-    rc = kv->ops->get(kv->state, key, out, &kv->err);
+    struct kv_buf buf = {0};
+    rc = get_framed(kv, key, &buf, NULL, 0);
     if (rc) {
-        kv_value_free(out);
+        kv_buf_free(&buf);
     } else {
+        out->data = buf.data; /* the fresh buffer becomes the caller's */
+        out->len = buf.len;
         kv->stats.bytes_out += out->len;
     }
     return finish(kv, rc);
@@ -325,23 +458,11 @@ int kv_get_into(struct kv *kv, const char *key, struct kv_buf *buf)
     int rc = kv_key_check(key, key ? strlen(key) : 0, &kv->err);
     if (rc) return finish(kv, rc);
     kv->stats.gets++;
-    if (kv->ops->get_into) {
-        rc = kv->ops->get_into(kv->state, key, buf, &kv->err);
-        if (rc) buf->len = 0;
-    } else {
-        /* A backend without get_into: its fresh buffer becomes the caller's. */
-        struct kv_value v = {0};
-        rc = kv->ops->get(kv->state, key, &v, &kv->err);
-        if (rc) {
-            kv_value_free(&v);
-        } else {
-            free(buf->data);
-            buf->data = v.data;
-            buf->len = v.len;
-            buf->cap = v.len + 1;
-        }
-    }
-    if (!rc) kv->stats.bytes_out += buf->len;
+    rc = get_framed(kv, key, buf, NULL, 0);
+    if (rc)
+        buf->len = 0;
+    else
+        kv->stats.bytes_out += buf->len;
     return finish(kv, rc);
 }
 
@@ -358,14 +479,7 @@ int kv_put_iov(struct kv *kv, const char *key, const struct kv_iov *iov, int n)
     }
     if (n < 1) return finish(kv, err_set(&kv->err, SIREN_EINVAL, "key '%s': no pieces", key));
     kv->stats.puts++;
-    if (kv->ops->put_iov) {
-        rc = kv->ops->put_iov(kv->state, key, iov, n, &kv->err);
-    } else {
-        uint8_t *all = kv_iov_gather(iov, n, &len);
-        if (!all) return finish(kv, err_set(&kv->err, SIREN_ENOMEM, "key '%s': out of memory", key));
-        rc = kv->ops->put(kv->state, key, all, len, &kv->err);
-        free(all);
-    }
+    rc = put_framed(kv, key, iov, n, len);
     if (!rc) kv->stats.bytes_in += len;
     return finish(kv, rc);
 }
@@ -389,18 +503,7 @@ int kv_get_iov(struct kv *kv, const char *key, const struct kv_iov *iov, int n)
     size_t len = 0;
     for (int i = 0; i < n; i++) len += iov[i].len;
     kv->stats.gets++;
-    if (kv->ops->get_iov) {
-        rc = kv->ops->get_iov(kv->state, key, iov, n, &kv->err);
-    } else {
-        struct kv_value v = {0};
-        rc = kv->ops->get(kv->state, key, &v, &kv->err);
-        if (!rc && v.len != len)
-            rc = err_set(&kv->err, SIREN_ERANGE, "key '%s': object of %zu bytes, expected %zu",
-                         key, v.len, len);
-        for (size_t at = 0, i = 0; !rc && i < (size_t)n; at += iov[i].len, i++)
-            if (iov[i].len) memcpy(iov[i].base, v.data + at, iov[i].len);
-        kv_value_free(&v);
-    }
+    rc = get_framed(kv, key, NULL, iov, n);
     if (!rc) kv->stats.bytes_out += len;
     return finish(kv, rc);
 }

@@ -177,31 +177,43 @@ uint64_t kv_hash64(const void *data, size_t len)
     return kv_hash_final(&h, data, len);
 }
 
+void kv_hash_stream_init(struct kv_hash_stream *s)
+{
+    kv_hash_init(&s->h);
+    s->held = 0;
+}
+
+void kv_hash_stream_update(struct kv_hash_stream *s, const void *data, size_t len)
+{
+    /* Whole blocks straight from data; a block that straddles two calls is gathered into
+     * carry first, so the result is kv_hash64 of everything fed, laid end to end. */
+    const uint8_t *p = data;
+    if (len == 0) return; /* an empty piece may have no address at all */
+    if (s->held > 0) {
+        size_t take = KV_HASH_BLOCK_BYTES - s->held < len ? KV_HASH_BLOCK_BYTES - s->held : len;
+        memcpy(s->carry + s->held, p, take);
+        s->held += take;
+        p += take;
+        len -= take;
+        if (s->held < KV_HASH_BLOCK_BYTES) return;
+        kv_hash_blocks(&s->h, s->carry, KV_HASH_BLOCK_BYTES);
+        s->held = 0;
+    }
+    size_t whole = len - len % KV_HASH_BLOCK_BYTES;
+    kv_hash_blocks(&s->h, p, whole);
+    memcpy(s->carry, p + whole, len - whole);
+    s->held = len - whole;
+}
+
+uint64_t kv_hash_stream_final(struct kv_hash_stream *s)
+{
+    return kv_hash_final(&s->h, s->carry, s->held);
+}
+
 uint64_t kv_hash64_iov(const struct kv_iov *iov, int n)
 {
-    /* Whole blocks straight from each piece; a block that straddles pieces is gathered into
-     * carry first, so the result is kv_hash64 of the pieces laid end to end. */
-    struct kv_hash h;
-    kv_hash_init(&h);
-    uint8_t carry[KV_HASH_BLOCK_BYTES];
-    size_t held = 0;
-    for (int i = 0; i < n; i++) {
-        const uint8_t *p = iov[i].base;
-        size_t left = iov[i].len;
-        if (held > 0) {
-            size_t take = KV_HASH_BLOCK_BYTES - held < left ? KV_HASH_BLOCK_BYTES - held : left;
-            memcpy(carry + held, p, take);
-            held += take;
-            p += take;
-            left -= take;
-            if (held < KV_HASH_BLOCK_BYTES) continue;
-            kv_hash_blocks(&h, carry, KV_HASH_BLOCK_BYTES);
-            held = 0;
-        }
-        size_t whole = left - left % KV_HASH_BLOCK_BYTES;
-        kv_hash_blocks(&h, p, whole);
-        memcpy(carry, p + whole, left - whole);
-        held = left - whole;
-    }
-    return kv_hash_final(&h, carry, held);
+    struct kv_hash_stream s;
+    kv_hash_stream_init(&s);
+    for (int i = 0; i < n; i++) kv_hash_stream_update(&s, iov[i].base, iov[i].len);
+    return kv_hash_stream_final(&s);
 }

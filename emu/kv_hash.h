@@ -24,4 +24,15 @@ void kv_hash_init(struct kv_hash *h);
 void kv_hash_blocks(struct kv_hash *h, const void *data, size_t len);
 uint64_t kv_hash_final(struct kv_hash *h, const void *data, size_t len);
 
+/* kv_hash64 of bytes fed in pieces of any lengths (a block that straddles two pieces is
+ * gathered in carry, 1 KiB at most per piece). Caller storage; no release needed. */
+struct kv_hash_stream {
+    struct kv_hash h;
+    uint8_t carry[KV_HASH_BLOCK_BYTES];
+    size_t held; /* bytes waiting in carry, < KV_HASH_BLOCK_BYTES */
+};
+void kv_hash_stream_init(struct kv_hash_stream *s);
+void kv_hash_stream_update(struct kv_hash_stream *s, const void *data, size_t len);
+uint64_t kv_hash_stream_final(struct kv_hash_stream *s);
+
 #endif

@@ -570,66 +570,68 @@ static int s3_open(const char *url, void **state, struct err *e)
 
 static void s3_close(void *state) { store_free(state); }
 
-static int s3_put(void *state, const char *key, const void *data, size_t len, struct err *e)
+/* Starts a put: the stored bytes are gathered in one buffer, the body of one PUT (its
+ * SHA-256 is signed). raw->handle is the object's encoded path. */
+static int s3_write_open(void *state, const char *key, struct kv_raw *raw, struct err *e)
 {
-    struct s3_store *s = state;
-    char what[KV_KEY_MAX_BYTES + 16];
-    snprintf(what, sizeof what, "key '%s'", key);
     char *path = NULL;
-    int rc = object_path(s, key, &path, e);
+    int rc = object_path(state, key, &path, e);
     if (rc) return rc;
-    uint8_t *buf = malloc(KV_FRAME_HEADER_BYTES + len);
-    if (!buf) {
-        rc = err_set(e, SIREN_ENOMEM, "%s: cannot allocate %zu bytes", what, len);
-        goto out;
+    if (!(raw->data = malloc((size_t)raw->len))) {
+        free(path);
+        return err_set(e, SIREN_ENOMEM, "key '%s': cannot allocate %llu bytes", key,
+                       (unsigned long long)raw->len);
     }
-    kv_frame_header(data, len, buf);
-    if (len) memcpy(buf + KV_FRAME_HEADER_BYTES, data, len);
-    struct s3_buf resp = {0};
-    long status;
-    rc = s3_request(s, "PUT", path, NULL, buf, KV_FRAME_HEADER_BYTES + len, what, &status,
-                    &resp, e);
-    free(resp.data);
-out:
-    free(buf);
-    free(path);
+    raw->handle = path;
+    return SIREN_OK;
+}
+
+static int s3_write_end(void *state, const char *key, struct kv_raw *raw, int commit,
+                        struct err *e)
+{
+    int rc = SIREN_OK;
+    if (commit) {
+        char what[KV_KEY_MAX_BYTES + 16];
+        snprintf(what, sizeof what, "key '%s'", key);
+        struct s3_buf resp = {0};
+        long status;
+        rc = s3_request(state, "PUT", raw->handle, NULL, raw->data, (size_t)raw->len, what,
+                        &status, &resp, e);
+        free(resp.data);
+    }
+    free(raw->data);
+    free(raw->handle);
+    raw->data = NULL;
     return rc;
 }
 
-static int s3_get(void *state, const char *key, struct kv_value *out, struct err *e)
+/* A get: the whole object comes as the response body, which kv.c reads from where it lies.
+ * raw->handle is that body. */
+static int s3_read_open(void *state, const char *key, struct kv_raw *raw, struct err *e)
 {
-    struct s3_store *s = state;
     char what[KV_KEY_MAX_BYTES + 16];
     snprintf(what, sizeof what, "key '%s'", key);
     char *path = NULL;
-    int rc = object_path(s, key, &path, e);
+    int rc = object_path(state, key, &path, e);
     if (rc) return rc;
     struct s3_buf resp = {0};
     long status;
-    uint64_t plen = 0;
-    rc = s3_request(s, "GET", path, NULL, NULL, 0, what, &status, &resp, e);
+    rc = s3_request(state, "GET", path, NULL, NULL, 0, what, &status, &resp, e);
     free(path);
-    if (rc) goto out;
-    if (resp.len < KV_FRAME_HEADER_BYTES) {
-        /* Too short to hold a header: let the header check name it (foreign or truncated). */
-        uint8_t hdr[KV_FRAME_HEADER_BYTES] = {0};
-        if (resp.len) memcpy(hdr, resp.data, resp.len);
-        rc = kv_frame_check_header(hdr, resp.len, key, &plen, e);
-        if (!rc) rc = err_set(e, SIREN_EFORMAT, "key '%s': not a siren object", key);
-        goto out;
+    if (rc) {
+        free(resp.data);
+        return rc;
     }
-    if ((rc = kv_frame_check_header(resp.data, resp.len, key, &plen, e)) ||
-        (rc = kv_frame_check_payload(resp.data, resp.data + KV_FRAME_HEADER_BYTES, (size_t)plen,
-                                     key, e)))
-        goto out;
-    memmove(resp.data, resp.data + KV_FRAME_HEADER_BYTES, (size_t)plen);
-    resp.data[plen] = '\0';
-    out->data = resp.data;
-    out->len = (size_t)plen;
+    raw->len = resp.len;
+    raw->data = resp.data;
+    raw->handle = resp.data;
     return SIREN_OK;
-out:
-    free(resp.data);
-    return rc;
+}
+
+static void s3_read_close(void *state, struct kv_raw *raw)
+{
+    (void)state;
+    free(raw->handle);
 }
 
 static int keys_push(struct kv_keys *k, size_t *cap, const char *key, struct err *e)
@@ -733,11 +735,13 @@ static int s3_del(void *state, const char *key, struct err *e)
 const struct kv_ops s3_kv_ops = {
     .scheme = "s3",
     .open = s3_open,
-    .put = s3_put,
-    .get = s3_get,
+    .close = s3_close,
     .list = s3_list,
     .del = s3_del,
-    .close = s3_close,
+    .read_open = s3_read_open,
+    .read_close = s3_read_close,
+    .write_open = s3_write_open,
+    .write_end = s3_write_end,
 };
 
 void s3_kv_register(void)

@@ -1,8 +1,8 @@
 /*
  * s3: the "s3://bucket/prefix" KV backend, for real S3 or any S3-compatible server, through
  * libcurl with its built-in SigV4 signing (CURLOPT_AWS_SIGV4); no signing code of our own.
- * Objects are stored under "<prefix>/<key>" with the same framing (kv_frame_*) as the file and
- * Redis backends. Credentials come from the standard chain and live only in memory: they are
+ * Objects are stored under "<prefix>/<key>", framed by kv.c (header + checksum) as in every
+ * backend. Credentials come from the standard chain and live only in memory: they are
  * never logged, never put in an error message, and wiped when the store is closed.
  * Also the shared AWS pieces the Lambda Invoke client uses (credentials, region).
  * Not thread-safe per store (one curl handle each), like every struct kv.
