@@ -43,10 +43,10 @@ int kv_register(const struct kv_ops *ops)
     if (!ops || !ops->scheme || !ops->scheme[0] || !ops->open || !ops->close || !ops->list ||
         !ops->del || !ops->read_open || !ops->read_close || !ops->write_end)
         return SIREN_EINVAL;
-    if (find_backend(ops->scheme, strlen(ops->scheme))) return SIREN_EEXISTS;
-    if (n_registered == KV_MAX_BACKENDS) return SIREN_ELIMIT;
-    registered[n_registered++] = ops;
-    return SIREN_OK;
+    int rc = registry_admit(find_backend(ops->scheme, strlen(ops->scheme)), ops,
+                            (int)n_registered, KV_MAX_BACKENDS, "kv", "KV backend", ops->scheme);
+    if (rc == SIREN_OK) registered[n_registered++] = ops;
+    return rc == REGISTRY_PRESENT ? SIREN_OK : rc;
 }
 
 /* ------------------------------------------------------------------------- keys */

@@ -128,8 +128,10 @@ struct kv_ops {
 };
 
 /* Adds a backend for ops->scheme (ops is borrowed and must outlive every kv opened with it).
- * Not thread-safe: call before opening stores. SIREN_EEXISTS if the scheme is taken,
- * SIREN_ELIMIT if the table (16 entries) is full, SIREN_EINVAL for an incomplete table. */
+ * Not thread-safe: call before opening stores. Registering ops again (or a built-in table) is
+ * a success that changes nothing. SIREN_EINVAL for an incomplete table or for another table
+ * under a taken scheme, SIREN_ELIMIT if the table (16 entries) is full: core.h's registry
+ * rule, shared with job_backend_register; a refusal is logged naming the scheme. */
 int kv_register(const struct kv_ops *ops) SIREN_WUR;
 
 /* Opens a store: "file:DIR" or a bare path (DIR is created with mode 0755 if missing),
