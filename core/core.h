@@ -210,6 +210,23 @@ const char *core_source_root(void);
  * it cut short). */
 int core_source_path(const char *rel, char *buf, size_t len) SIREN_WUR;
 
+/* --------------------------------------------------------- backend tables */
+
+/* The one rule of the process-wide tables of named backends (kv_register, job_backend_register),
+ * so that both answer a registration alike: the same table under its name again is a success
+ * that changes nothing (commands and runtimes register what they need without tracking who
+ * did first); another table under a taken name is SIREN_EINVAL (a second backend must never
+ * replace the first in silence); a full table is SIREN_ELIMIT. The tables stay with their
+ * owners; like them, this is not thread-safe. */
+#define REGISTRY_PRESENT 1
+/* Decides on registering entry under name in a table holding count of capacity entries, where
+ * taken is the entry already under name (NULL when the name is free). Returns SIREN_OK when
+ * entry is to be added, REGISTRY_PRESENT when taken is entry, else SIREN_EINVAL or
+ * SIREN_ELIMIT, logged at error level under category with what and name ("KV backend 'mem':
+ * another table is registered under this name"): the tables' callers have no error object. */
+int registry_admit(const void *taken, const void *entry, int count, int capacity,
+                   const char *category, const char *what, const char *name) SIREN_WUR;
+
 /* --------------------------------------------------------- small helpers */
 
 /* Monotonic wall time in seconds (for measuring, never for virtual-clock results). */

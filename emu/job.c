@@ -78,11 +78,12 @@ static int n_backends;
 
 int job_backend_register(const struct job_backend *b)
 {
+    const struct job_backend *taken = NULL;
     for (int i = 0; i < n_backends; i++)
-        if (!strcmp(backends[i]->name, b->name)) return SIREN_OK;
-    if (n_backends == 8) return SIREN_ELIMIT;
-    backends[n_backends++] = b;
-    return SIREN_OK;
+        if (!strcmp(backends[i]->name, b->name)) taken = backends[i];
+    int rc = registry_admit(taken, b, n_backends, 8, "job", "job backend", b->name);
+    if (rc == SIREN_OK) backends[n_backends++] = b;
+    return rc == REGISTRY_PRESENT ? SIREN_OK : rc;
 }
 
 static const struct job_backend *backend_find(const char *name)

@@ -42,7 +42,8 @@ struct job_backend {
     int (*invoke)(const char *target, int memory_mb, int timeout_ms, const cJSON *event,
                   struct sandbox_result *res, struct err *e);
 };
-/* Registers b (borrowed: it must outlive every job). SIREN_ELIMIT when 8 are registered. */
+/* Registers b (borrowed: it must outlive every job); b again is a no-op. SIREN_EINVAL when
+ * another table has b's name, SIREN_ELIMIT when 8 are registered (core.h's registry rule). */
 int job_backend_register(const struct job_backend *b) SIREN_WUR;
 
 struct job_config {

@@ -1,8 +1,10 @@
 /*
  * kv: the backend-independent half of the KV store. Picks the backend from the URL scheme,
  * validates every key before a backend sees it, counts requests and bytes, keeps the detail
- * of the last failure in the kv object (kv_errmsg), sorts listings, and frames values with a
- * header and a 64-bit checksum (kv_frame_*), shared by all backends.
+ * of the last failure in the kv object (kv_errmsg), sorts listings, and frames every value
+ * with a header and a 64-bit checksum (kv_frame_*; the hash itself is kv_hash.c): backends
+ * only move stored bytes, so the header is built on every put and header and payload are
+ * checked on every get here, once, whatever the backend.
  */
 #include "kv.h"
 
@@ -38,13 +40,13 @@ static const struct kv_ops *find_backend(const char *scheme, size_t len)
 
 int kv_register(const struct kv_ops *ops)
 {
-    if (!ops || !ops->scheme || !ops->scheme[0] || !ops->open || !ops->put || !ops->get ||
-        !ops->list || !ops->del || !ops->close)
+    if (!ops || !ops->scheme || !ops->scheme[0] || !ops->open || !ops->close || !ops->list ||
+        !ops->del || !ops->read_open || !ops->read_close || !ops->write_end)
         return SIREN_EINVAL;
-    if (find_backend(ops->scheme, strlen(ops->scheme))) return SIREN_EEXISTS;
-    if (n_registered == KV_MAX_BACKENDS) return SIREN_ELIMIT;
-    registered[n_registered++] = ops;
-    return SIREN_OK;
+    int rc = registry_admit(find_backend(ops->scheme, strlen(ops->scheme)), ops,
+                            (int)n_registered, KV_MAX_BACKENDS, "kv", "KV backend", ops->scheme);
+    if (rc == SIREN_OK) registered[n_registered++] = ops;
+    return rc == REGISTRY_PRESENT ? SIREN_OK : rc;
 }
 
 /* ------------------------------------------------------------------------- keys */
@@ -131,222 +133,27 @@ int kv_prefix_check(const char *prefix, struct err *e)
 
 /* ------------------------------------------------------------------------ framing */
 
-/* kv_hash64: 8 accumulator lanes over 64-byte stripes, each lane adding the 32x32->64-bit
- * product of the halves of (word ^ key) plus its neighbour's raw word, in the style of XXH3
- * (not bit-compatible with it); every 1 KiB the lanes are scrambled (xorshift, odd multiply)
- * so the sum does not stay linear. The 32-bit multiplies map onto SSE2's pmuludq, which keeps
- * the hash near memory speed (a 4 MiB gradient costs well under a millisecond). The SSE2 and
- * the portable paths compute the same bits; loads are little-endian, so headers are portable. */
-#define H_P1 0x9E3779B185EBCA87ULL
-#define H_P2 0xC2B2AE3D27D4EB4FULL
-#define H_P3 0x165667B19E3779F9ULL
-#define H_P4 0x85EBCA77C2B2AE63ULL
-
-static const uint64_t hash_keys[8] = {
-    0x9E3779B185EBCA87ULL, 0xC2B2AE3D27D4EB4FULL, 0x165667B19E3779F9ULL, 0x85EBCA77C2B2AE63ULL,
-    0x27D4EB2F165667C5ULL, 0x94D049BB133111EBULL, 0xBF58476D1CE4E5B9ULL, 0xD6E8FEB86659FD93ULL};
-
-#define HASH_STRIPE_BYTES 64
-#define HASH_STRIPES_PER_BLOCK (KV_HASH_BLOCK_BYTES / HASH_STRIPE_BYTES)
-
-static inline uint64_t rotl64(uint64_t x, int r) { return (x << r) | (x >> (64 - r)); }
-
-static inline uint64_t load_le64(const uint8_t *p)
+/* Header fields are little-endian whatever the host, so stored objects are portable. */
+static uint64_t load_le64(const uint8_t *p)
 {
-    uint64_t v;
-    memcpy(&v, p, 8);
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
-    v = __builtin_bswap64(v);
-#endif
+    uint64_t v = 0;
+    for (int i = 7; i >= 0; i--) v = v << 8 | p[i];
     return v;
 }
 
-static inline void store_le64(uint8_t *p, uint64_t v)
+static void store_le64(uint8_t *p, uint64_t v)
 {
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
-    v = __builtin_bswap64(v);
-#endif
-    memcpy(p, &v, 8);
+    for (int i = 0; i < 8; i++, v >>= 8) p[i] = (uint8_t)v;
 }
 
-static inline uint32_t load_le32(const uint8_t *p)
+static uint32_t load_le32(const uint8_t *p)
 {
     return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
 }
 
-static inline void store_le32(uint8_t *p, uint32_t v)
+static void store_le32(uint8_t *p, uint32_t v)
 {
-    p[0] = (uint8_t)v;
-    p[1] = (uint8_t)(v >> 8);
-    p[2] = (uint8_t)(v >> 16);
-    p[3] = (uint8_t)(v >> 24);
-}
-
-static inline uint64_t mix_lane(uint64_t acc, uint64_t word)
-{
-    acc += word * H_P2;
-    acc = rotl64(acc, 31);
-    return acc * H_P1;
-}
-
-#if defined(__SSE2__) && defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-#include <emmintrin.h>
-#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
-#include <immintrin.h>
-#define HASH_HAVE_AVX2 1
-/* The SSE2 loop below on 256-bit vectors, for CPUs that have AVX2: lanes 0-3 live in a0 and
- * 4-7 in a1. Every AVX2 operation used works on each 128-bit half exactly as its SSE2 twin
- * does on a whole vector, so both compute the same bits at up to twice the speed (objects are
- * hashed on every put and get: a warm function's parameter reads and writes). */
-__attribute__((target("avx2"))) static void hash_stripes_avx2(uint64_t acc[8], const uint8_t *p,
-                                                              size_t n)
-{
-    __m256i a0 = _mm256_loadu_si256((const __m256i *)acc);
-    __m256i a1 = _mm256_loadu_si256((const __m256i *)(acc + 4));
-    const __m256i k0 = _mm256_loadu_si256((const __m256i *)hash_keys);
-    const __m256i k1 = _mm256_loadu_si256((const __m256i *)(hash_keys + 4));
-    for (size_t s = 0; s < n; s++, p += HASH_STRIPE_BYTES) {
-        __m256i d0 = _mm256_loadu_si256((const __m256i *)p);
-        __m256i d1 = _mm256_loadu_si256((const __m256i *)(p + 32));
-        __m256i dk0 = _mm256_xor_si256(d0, k0), dk1 = _mm256_xor_si256(d1, k1);
-        __m256i p0 = _mm256_mul_epu32(dk0, _mm256_shuffle_epi32(dk0, _MM_SHUFFLE(2, 3, 0, 1)));
-        __m256i p1 = _mm256_mul_epu32(dk1, _mm256_shuffle_epi32(dk1, _MM_SHUFFLE(2, 3, 0, 1)));
-        a0 = _mm256_add_epi64(a0, _mm256_add_epi64(p0, _mm256_shuffle_epi32(d0, _MM_SHUFFLE(1, 0, 3, 2))));
-        a1 = _mm256_add_epi64(a1, _mm256_add_epi64(p1, _mm256_shuffle_epi32(d1, _MM_SHUFFLE(1, 0, 3, 2))));
-    }
-    _mm256_storeu_si256((__m256i *)acc, a0);
-    _mm256_storeu_si256((__m256i *)(acc + 4), a1);
-}
-#endif
-/* n stripes of 64 bytes into acc[8]; lanes (2v, 2v+1) live in vector v. */
-static void hash_stripes(uint64_t acc[8], const uint8_t *p, size_t n)
-{
-#ifdef HASH_HAVE_AVX2
-    if (__builtin_cpu_supports("avx2")) {
-        hash_stripes_avx2(acc, p, n);
-        return;
-    }
-#endif
-    __m128i a[4], k[4];
-    for (int v = 0; v < 4; v++) {
-        a[v] = _mm_loadu_si128((const __m128i *)(acc + 2 * v));
-        k[v] = _mm_loadu_si128((const __m128i *)(hash_keys + 2 * v));
-    }
-    for (size_t s = 0; s < n; s++, p += HASH_STRIPE_BYTES) {
-        for (int v = 0; v < 4; v++) {
-            __m128i d = _mm_loadu_si128((const __m128i *)(p + 16 * v));
-            __m128i dk = _mm_xor_si128(d, k[v]);
-            __m128i hi = _mm_shuffle_epi32(dk, _MM_SHUFFLE(2, 3, 0, 1));
-            __m128i prod = _mm_mul_epu32(dk, hi);
-            __m128i swapped = _mm_shuffle_epi32(d, _MM_SHUFFLE(1, 0, 3, 2));
-            a[v] = _mm_add_epi64(a[v], _mm_add_epi64(prod, swapped));
-        }
-    }
-    for (int v = 0; v < 4; v++) _mm_storeu_si128((__m128i *)(acc + 2 * v), a[v]);
-}
-#else
-static void hash_stripes(uint64_t acc[8], const uint8_t *p, size_t n)
-{
-    for (size_t s = 0; s < n; s++, p += HASH_STRIPE_BYTES) {
-        uint64_t w[8];
-        for (int j = 0; j < 8; j++) w[j] = load_le64(p + 8 * j);
-        for (int j = 0; j < 8; j++) {
-            uint64_t k = w[j] ^ hash_keys[j];
-            acc[j] += (k & 0xffffffffu) * (k >> 32) + w[j ^ 1];
-        }
-    }
-}
-#endif
-
-void kv_hash_init(struct kv_hash *h)
-{
-    for (int j = 0; j < 8; j++) h->acc[j] = hash_keys[(j + 3) & 7];
-    h->total_bytes = 0;
-}
-
-void kv_hash_blocks(struct kv_hash *h, const void *data, size_t len)
-{
-    const uint8_t *p = data;
-    for (size_t left = len; left >= KV_HASH_BLOCK_BYTES; left -= KV_HASH_BLOCK_BYTES) {
-        hash_stripes(h->acc, p, HASH_STRIPES_PER_BLOCK);
-        for (int j = 0; j < 8; j++) { /* scramble: bijective, breaks linearity */
-            h->acc[j] ^= h->acc[j] >> 47;
-            h->acc[j] *= H_P1;
-        }
-        p += KV_HASH_BLOCK_BYTES;
-        h->total_bytes += KV_HASH_BLOCK_BYTES;
-    }
-}
-
-uint64_t kv_hash_final(struct kv_hash *h, const void *data, size_t len)
-{
-    const uint8_t *p = data;
-    size_t whole = len - len % KV_HASH_BLOCK_BYTES;
-    kv_hash_blocks(h, p, whole);
-    p += whole;
-    size_t left = len - whole;
-    h->total_bytes += left;
-    size_t stripes = left / HASH_STRIPE_BYTES;
-    hash_stripes(h->acc, p, stripes);
-    p += stripes * HASH_STRIPE_BYTES;
-    left -= stripes * HASH_STRIPE_BYTES;
-    uint64_t x = h->total_bytes * H_P1;
-    for (int j = 0; j < 8; j++) x = rotl64(x ^ mix_lane(0, h->acc[j]), 27) * H_P1 + H_P4;
-    while (left >= 8) {
-        x ^= mix_lane(0, load_le64(p));
-        x = rotl64(x, 27) * H_P1 + H_P4;
-        p += 8;
-        left -= 8;
-    }
-    while (left > 0) {
-        x ^= (uint64_t)*p * H_P3;
-        x = rotl64(x, 11) * H_P1;
-        p++;
-        left--;
-    }
-    /* Final avalanche: every input bit affects every output bit. */
-    x ^= x >> 33;
-    x *= H_P2;
-    x ^= x >> 29;
-    x *= H_P3;
-    x ^= x >> 32;
-    return x;
-}
-
-uint64_t kv_hash64(const void *data, size_t len)
-{
-    struct kv_hash h;
-    kv_hash_init(&h);
-    return kv_hash_final(&h, data, len);
-}
-
-uint64_t kv_hash64_iov(const struct kv_iov *iov, int n)
-{
-    /* Whole blocks straight from each piece; a block that straddles pieces is gathered into
-     * carry first, so the result is kv_hash64 of the pieces laid end to end. */
-    struct kv_hash h;
-    kv_hash_init(&h);
-    uint8_t carry[KV_HASH_BLOCK_BYTES];
-    size_t held = 0;
-    for (int i = 0; i < n; i++) {
-        const uint8_t *p = iov[i].base;
-        size_t left = iov[i].len;
-        if (held > 0) {
-            size_t take = KV_HASH_BLOCK_BYTES - held < left ? KV_HASH_BLOCK_BYTES - held : left;
-            memcpy(carry + held, p, take);
-            held += take;
-            p += take;
-            left -= take;
-            if (held < KV_HASH_BLOCK_BYTES) continue;
-            kv_hash_blocks(&h, carry, KV_HASH_BLOCK_BYTES);
-            held = 0;
-        }
-        size_t whole = left - left % KV_HASH_BLOCK_BYTES;
-        kv_hash_blocks(&h, p, whole);
-        memcpy(carry, p + whole, left - whole);
-        held = left - whole;
-    }
-    return kv_hash_final(&h, carry, held);
+    for (int i = 0; i < 4; i++, v >>= 8) p[i] = (uint8_t)v;
 }
 
 static const uint8_t frame_magic[8] = {'S', 'I', 'R', 'E', 'N', 'K', 'V', '\n'};
@@ -482,6 +289,134 @@ static int finish(struct kv *kv, int rc)
     return rc;
 }
 
+/* ------------------------------------------------------- moving framed objects */
+
+/* Payloads move between the caller's memory and the backend in chunks of this many bytes,
+ * each hashed while it is in cache (before it is written, after it is read); a multiple of
+ * KV_HASH_BLOCK_BYTES. */
+#define KV_CHUNK_BYTES ((size_t)256 << 10)
+
+/* Moves stored bytes [off, off + the pieces' total) of an open object into the pieces
+ * (writing = 0) or from them into the object (writing = 1): straight in memory when the
+ * backend holds the object there (raw->data), else through its read_at / write_at. */
+static int raw_move(struct kv *kv, const char *key, const struct kv_raw *raw, uint64_t off,
+                    const struct kv_iov *iov, int n, int writing)
+{
+    if (!raw->data) {
+        int (*at)(void *, const char *, const struct kv_raw *, uint64_t, const struct kv_iov *,
+                  int, struct err *) = writing ? kv->ops->write_at : kv->ops->read_at;
+        if (!at)
+            return err_set(&kv->err, SIREN_EBACKEND,
+                           "key '%s': the %s backend gave neither the object's bytes nor %s",
+                           key, kv->ops->scheme, writing ? "write_at" : "read_at");
+        return at(kv->state, key, raw, off, iov, n, &kv->err);
+    }
+    for (int i = 0; i < n; off += iov[i].len, i++) {
+        if (!iov[i].len) continue;
+        if (writing)
+            memcpy(raw->data + off, iov[i].base, iov[i].len);
+        else
+            memcpy(iov[i].base, raw->data + off, iov[i].len);
+    }
+    return SIREN_OK;
+}
+
+/* Moves the payload, the pieces iov[0..n) laid end to end, out of the object (writing = 0)
+ * or into it (writing = 1), chunk by chunk; *hash gets its kv_hash64. */
+static int move_payload(struct kv *kv, const char *key, const struct kv_raw *raw,
+                        const struct kv_iov *iov, int n, int writing, uint64_t *hash)
+{
+    struct kv_hash_stream hs;
+    kv_hash_stream_init(&hs);
+    uint64_t off = KV_FRAME_HEADER_BYTES;
+    for (int i = 0; i < n; i++) {
+        for (size_t at = 0; at < iov[i].len;) {
+            size_t take = iov[i].len - at < KV_CHUNK_BYTES ? iov[i].len - at : KV_CHUNK_BYTES;
+            struct kv_iov chunk = {(uint8_t *)iov[i].base + at, take};
+            int rc;
+            if (writing) {
+                kv_hash_stream_update(&hs, chunk.base, take);
+                rc = raw_move(kv, key, raw, off, &chunk, 1, 1);
+            } else {
+                rc = raw_move(kv, key, raw, off, &chunk, 1, 0);
+                if (!rc) kv_hash_stream_update(&hs, chunk.base, take);
+            }
+            if (rc) return rc;
+            at += take;
+            off += take;
+        }
+    }
+    *hash = kv_hash_stream_final(&hs);
+    return SIREN_OK;
+}
+
+/* Puts the object whose payload is the pieces iov[0..n) (len bytes in all): the payload, then
+ * the header that carries its hash, then the commit. */
+static int put_framed(struct kv *kv, const char *key, const struct kv_iov *iov, int n,
+                      size_t len)
+{
+    struct kv_raw raw = {.len = (uint64_t)KV_FRAME_HEADER_BYTES + len};
+    /* Without write_open the backend takes the object whole, gathered here. */
+    int own = !kv->ops->write_open, rc = SIREN_OK;
+    if (!own)
+        rc = kv->ops->write_open(kv->state, key, &raw, &kv->err);
+    else if (!(raw.data = malloc((size_t)raw.len)))
+        rc = err_set(&kv->err, SIREN_ENOMEM, "key '%s': cannot allocate %llu bytes", key,
+                     (unsigned long long)raw.len);
+    if (rc) return rc;
+    uint64_t hash = 0;
+    rc = move_payload(kv, key, &raw, iov, n, 1, &hash);
+    if (!rc) {
+        uint8_t hdr[KV_FRAME_HEADER_BYTES];
+        kv_frame_header_hashed(len, hash, hdr);
+        rc = raw_move(kv, key, &raw, 0, &(struct kv_iov){hdr, sizeof hdr}, 1, 1);
+    }
+    int end = kv->ops->write_end(kv->state, key, &raw, !rc, &kv->err);
+    if (own) free(raw.data);
+    return rc ? rc : end;
+}
+
+/* Gets key's object: its header is checked, then the payload is read into buf (grown to fit)
+ * or, with buf NULL, into the pieces iov[0..n) (SIREN_ERANGE unless they hold exactly the
+ * payload) and checked against the header's hash. On success buf (if any) holds the payload
+ * and a NUL after it. */
+static int get_framed(struct kv *kv, const char *key, struct kv_buf *buf,
+                      const struct kv_iov *iov, int n)
+{
+    struct kv_raw raw = {0};
+    int rc = kv->ops->read_open(kv->state, key, &raw, &kv->err);
+    if (rc) return rc;
+    /* A stored object shorter than a header is read whole; the check then names it. */
+    uint8_t hdr[KV_FRAME_HEADER_BYTES] = {0};
+    size_t head = raw.len < sizeof hdr ? (size_t)raw.len : sizeof hdr;
+    uint64_t plen = 0, hash = 0;
+    if (head) rc = raw_move(kv, key, &raw, 0, &(struct kv_iov){hdr, head}, 1, 0);
+    if (!rc) rc = kv_frame_check_header(hdr, (size_t)raw.len, key, &plen, &kv->err);
+    struct kv_iov whole;
+    if (!rc && buf) {
+        if (kv_buf_reserve(buf, (size_t)plen))
+            rc = err_set(&kv->err, SIREN_ENOMEM, "key '%s': cannot allocate %llu bytes", key,
+                         (unsigned long long)plen);
+        whole = (struct kv_iov){buf->data, (size_t)plen};
+        iov = &whole; /* the payload lands at the start of the caller's buffer: no move */
+        n = 1;
+    } else if (!rc) {
+        size_t want = 0;
+        for (int i = 0; i < n; i++) want += iov[i].len;
+        if (plen != want)
+            rc = err_set(&kv->err, SIREN_ERANGE, "key '%s': object of %llu bytes, expected %zu",
+                         key, (unsigned long long)plen, want);
+    }
+    if (!rc) rc = move_payload(kv, key, &raw, iov, n, 0, &hash);
+    if (!rc) rc = kv_frame_check_hash(hdr, hash, key, &kv->err);
+    kv->ops->read_close(kv->state, &raw);
+    if (!rc && buf) {
+        buf->data[plen] = '\0';
+        buf->len = (size_t)plen;
+    }
+    return rc;
+}
+
 int kv_put(struct kv *kv, const char *key, const void *data, size_t len)
 {
     err_clear(&kv->err);
@@ -490,7 +425,8 @@ int kv_put(struct kv *kv, const char *key, const void *data, size_t len)
     if (!data && len > 0)
         return finish(kv, err_set(&kv->err, SIREN_EINVAL, "key '%s': data is NULL", key));
     kv->stats.puts++;
-    rc = kv->ops->put(kv->state, key, data ? data : "", len, &kv->err);
+    struct kv_iov one = {(void *)data, len};
+    rc = put_framed(kv, key, &one, 1, len);
     if (!rc) kv->stats.bytes_in += len;
     return finish(kv, rc);
 }
@@ -503,10 +439,13 @@ int kv_get(struct kv *kv, const char *key, struct kv_value *out)
     int rc = kv_key_check(key, key ? strlen(key) : 0, &kv->err);
     if (rc) return finish(kv, rc);
     kv->stats.gets++;
-    rc = kv->ops->get(kv->state, key, out, &kv->err);
+    struct kv_buf buf = {0};
+    rc = get_framed(kv, key, &buf, NULL, 0);
     if (rc) {
-        kv_value_free(out);
+        kv_buf_free(&buf);
     } else {
+        out->data = buf.data; /* the fresh buffer becomes the caller's */
+        out->len = buf.len;
         kv->stats.bytes_out += out->len;
     }
     return finish(kv, rc);
@@ -519,23 +458,11 @@ int kv_get_into(struct kv *kv, const char *key, struct kv_buf *buf)
     int rc = kv_key_check(key, key ? strlen(key) : 0, &kv->err);
     if (rc) return finish(kv, rc);
     kv->stats.gets++;
-    if (kv->ops->get_into) {
-        rc = kv->ops->get_into(kv->state, key, buf, &kv->err);
-        if (rc) buf->len = 0;
-    } else {
-        /* A backend without get_into: its fresh buffer becomes the caller's. */
-        struct kv_value v = {0};
-        rc = kv->ops->get(kv->state, key, &v, &kv->err);
-        if (rc) {
-            kv_value_free(&v);
-        } else {
-            free(buf->data);
-            buf->data = v.data;
-            buf->len = v.len;
-            buf->cap = v.len + 1;
-        }
-    }
-    if (!rc) kv->stats.bytes_out += buf->len;
+    rc = get_framed(kv, key, buf, NULL, 0);
+    if (rc)
+        buf->len = 0;
+    else
+        kv->stats.bytes_out += buf->len;
     return finish(kv, rc);
 }
 
@@ -552,14 +479,7 @@ int kv_put_iov(struct kv *kv, const char *key, const struct kv_iov *iov, int n)
     }
     if (n < 1) return finish(kv, err_set(&kv->err, SIREN_EINVAL, "key '%s': no pieces", key));
     kv->stats.puts++;
-    if (kv->ops->put_iov) {
-        rc = kv->ops->put_iov(kv->state, key, iov, n, &kv->err);
-    } else {
-        uint8_t *all = kv_iov_gather(iov, n, &len);
-        if (!all) return finish(kv, err_set(&kv->err, SIREN_ENOMEM, "key '%s': out of memory", key));
-        rc = kv->ops->put(kv->state, key, all, len, &kv->err);
-        free(all);
-    }
+    rc = put_framed(kv, key, iov, n, len);
     if (!rc) kv->stats.bytes_in += len;
     return finish(kv, rc);
 }
@@ -583,18 +503,7 @@ int kv_get_iov(struct kv *kv, const char *key, const struct kv_iov *iov, int n)
     size_t len = 0;
     for (int i = 0; i < n; i++) len += iov[i].len;
     kv->stats.gets++;
-    if (kv->ops->get_iov) {
-        rc = kv->ops->get_iov(kv->state, key, iov, n, &kv->err);
-    } else {
-        struct kv_value v = {0};
-        rc = kv->ops->get(kv->state, key, &v, &kv->err);
-        if (!rc && v.len != len)
-            rc = err_set(&kv->err, SIREN_ERANGE, "key '%s': object of %zu bytes, expected %zu",
-                         key, v.len, len);
-        for (size_t at = 0, i = 0; !rc && i < (size_t)n; at += iov[i].len, i++)
-            if (iov[i].len) memcpy(iov[i].base, v.data + at, iov[i].len);
-        kv_value_free(&v);
-    }
+    rc = get_framed(kv, key, NULL, iov, n);
     if (!rc) kv->stats.bytes_out += len;
     return finish(kv, rc);
 }

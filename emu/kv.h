@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include "core.h"
+#include "kv_hash.h"
 
 /* Keys: 1..KV_KEY_MAX_BYTES bytes from [A-Za-z0-9] and "-_.=+,@", segments separated by '/';
  * no leading or trailing '/', no empty segment, no segment that starts with '.' (so "." and
@@ -73,33 +74,64 @@ struct kv_iov {
     size_t len;
 };
 
-/* A backend. Keys and prefixes reaching these functions are already validated. Each function
- * returns SIREN_OK or an error code with the detail in e; list may return keys unsorted and
- * with duplicates (kv_list sorts and removes them). get fills out with a buffer of len + 1
- * bytes from malloc() whose last byte is NUL, after verifying the framing with
- * kv_frame_check_header() and kv_frame_check_payload(). get_into (optional: NULL falls back
- * to get) does the same into buf, growing it with kv_buf_reserve(). A backend may be called
- * from several processes at once on the same store and must keep puts atomic across them. */
+/* One object as a backend holds it: its stored bytes, the KV_FRAME_HEADER_BYTES header then
+ * the payload (see framing below), which the backend moves without looking into them. */
+struct kv_raw {
+    uint64_t len;  /* stored bytes: header + payload */
+    uint8_t *data; /* all len bytes in memory, or NULL: they move through read_at / write_at */
+    void *handle;  /* the backend's own, from read_open / write_open to read_close / write_end */
+};
+
+/* A backend. It stores objects as raw bytes and knows nothing of their framing: kv.c builds
+ * the header of every put and checks header and payload of every get (get_into and the iov
+ * paths too), so no backend can lose the torn-object guarantee by forgetting a check. Keys and
+ * prefixes reaching these functions are already validated. Each function returns SIREN_OK or
+ * an error code with the detail in e, naming the key. A backend may be called from several
+ * processes at once on the same store and must keep puts atomic across them.
+ *
+ * A get: read_open finds key (SIREN_ENOTFOUND when it has no object) and sets raw->len, the
+ * stored length, raw->handle, and either raw->data (the whole object in memory, such as a
+ * server's reply) or, left NULL, read_at serves it: it copies stored bytes [off, off + the
+ * pieces' total) into the pieces, all of them or an error (kv.c reads the header first, then
+ * the payload in chunks it hashes while they are in cache). read_close releases what
+ * read_open holds; kv.c calls it once after every successful read_open.
+ *
+ * A put: write_open gets raw->len and prepares an object of that many stored bytes, setting
+ * raw->handle and either raw->data (a buffer of raw->len bytes for kv.c to fill) or, left NULL,
+ * write_at takes the stored bytes at off from the pieces (the payload in chunks first, the
+ * header last). A backend that sends objects whole (one SET, one PUT) leaves write_open NULL:
+ * kv.c then gathers the object in raw->data, a buffer of its own that it frees after
+ * write_end. write_end with commit = 1 makes the object visible under key, atomically (a
+ * reader sees the old object or the new one, never a part); with commit = 0 it drops the
+ * object and must not fail. Either way it releases what write_open holds; kv.c calls it once
+ * per put that got that far.
+ *
+ * list may return keys unsorted and with duplicates (kv_list sorts and removes them). */
 struct kv_ops {
     const char *scheme; /* the URL scheme before ':' ("file", "redis", "s3") */
     int (*open)(const char *url, void **state, struct err *e);
-    int (*put)(void *state, const char *key, const void *data, size_t len, struct err *e);
-    int (*get)(void *state, const char *key, struct kv_value *out, struct err *e);
+    void (*close)(void *state);
     int (*list)(void *state, const char *prefix, struct kv_keys *out, struct err *e);
     int (*del)(void *state, const char *key, struct err *e);
-    void (*close)(void *state);
-    int (*get_into)(void *state, const char *key, struct kv_buf *buf, struct err *e);
-    /* Optional (NULL: the pieces go through one buffer and put / get): as kv_put_iov() and
-     * kv_get_iov(). */
-    int (*put_iov)(void *state, const char *key, const struct kv_iov *iov, int n,
-                   struct err *e);
-    int (*get_iov)(void *state, const char *key, const struct kv_iov *iov, int n,
-                   struct err *e);
+    int (*read_open)(void *state, const char *key, struct kv_raw *raw, struct err *e);
+    /* Only called for an object read_open left without data; NULL when it never does. */
+    int (*read_at)(void *state, const char *key, const struct kv_raw *raw, uint64_t off,
+                   const struct kv_iov *iov, int n, struct err *e);
+    void (*read_close)(void *state, struct kv_raw *raw);
+    /* Optional (NULL: kv.c's own buffer). */
+    int (*write_open)(void *state, const char *key, struct kv_raw *raw, struct err *e);
+    /* Only called for an object write_open left without data; NULL when it never does. */
+    int (*write_at)(void *state, const char *key, const struct kv_raw *raw, uint64_t off,
+                    const struct kv_iov *iov, int n, struct err *e);
+    int (*write_end)(void *state, const char *key, struct kv_raw *raw, int commit,
+                     struct err *e);
 };
 
 /* Adds a backend for ops->scheme (ops is borrowed and must outlive every kv opened with it).
- * Not thread-safe: call before opening stores. SIREN_EEXISTS if the scheme is taken,
- * SIREN_ELIMIT if the table (16 entries) is full, SIREN_EINVAL for an incomplete table. */
+ * Not thread-safe: call before opening stores. Registering ops again (or a built-in table) is
+ * a success that changes nothing. SIREN_EINVAL for an incomplete table or for another table
+ * under a taken scheme, SIREN_ELIMIT if the table (16 entries) is full: core.h's registry
+ * rule, shared with job_backend_register; a refusal is logged naming the scheme. */
 int kv_register(const struct kv_ops *ops) SIREN_WUR;
 
 /* Opens a store: "file:DIR" or a bare path (DIR is created with mode 0755 if missing),
@@ -138,7 +170,7 @@ int kv_put_iov(struct kv *kv, const char *key, const struct kv_iov *iov, int n) 
  * may hold part of an object. */
 int kv_get_iov(struct kv *kv, const char *key, const struct kv_iov *iov, int n) SIREN_WUR;
 /* The pieces iov[0..n) laid end to end in one new buffer (free()), their total length in
- * *len; NULL when out of memory. For backends (and callers) that need the object whole. */
+ * *len; NULL when out of memory. For callers that need the object whole. */
 uint8_t *kv_iov_gather(const struct kv_iov *iov, int n, size_t *len);
 /* All keys that start with prefix ("" for all), sorted (see struct kv_keys). The prefix
  * follows the key rules except that it may be empty, may end in '/' and its last segment may
@@ -174,7 +206,7 @@ int kv_key_check(const char *key, size_t key_len, struct err *e) SIREN_WUR;
 /* Checks a list prefix (see kv_list). */
 int kv_prefix_check(const char *prefix, struct err *e) SIREN_WUR;
 
-/* ------------------------------------------------------------ framing (for backends) */
+/* --------------------------------------------------- framing (kv.c; public for tests and tools) */
 
 /* Every stored value is a 40-byte header followed by the payload:
  *   bytes 0-7   magic "SIRENKV\n"
@@ -183,27 +215,15 @@ int kv_prefix_check(const char *prefix, struct err *e) SIREN_WUR;
  *   bytes 16-23 payload length in bytes, little-endian
  *   bytes 24-31 kv_hash64 of the payload, little-endian
  *   bytes 32-39 kv_hash64 of bytes 0-31, little-endian
- * The hash is a 64-bit non-cryptographic hash, not SHA-256: it guards against torn, truncated
- * and foreign objects (a random corruption passes with probability 2^-64), not against an
- * attacker, and it runs at memory speed where SHA-256 would add milliseconds to every 4 MB
- * gradient read and write. */
+ * The hash (kv_hash.h) is a 64-bit non-cryptographic hash, not SHA-256: it guards against torn,
+ * truncated and foreign objects (a random corruption passes with probability 2^-64), not
+ * against an attacker, and it runs at memory speed where SHA-256 would add milliseconds to
+ * every 4 MB gradient read and write. */
 #define KV_FRAME_HEADER_BYTES 40
 
-uint64_t kv_hash64(const void *data, size_t len);
-/* kv_hash64 of the pieces iov[0..n) laid end to end. */
+/* kv_hash64 of the pieces iov[0..n) laid end to end (kv_hash.c). */
 uint64_t kv_hash64_iov(const struct kv_iov *iov, int n);
 
-/* kv_hash64 in pieces, for backends that hash while they read or write (the chunk is still in
- * cache): kv_hash_blocks() takes a multiple of KV_HASH_BLOCK_BYTES (other bytes are ignored),
- * kv_hash_final() any number of last bytes. Same result as one kv_hash64() over the whole. */
-#define KV_HASH_BLOCK_BYTES 1024
-struct kv_hash {
-    uint64_t acc[8];
-    uint64_t total_bytes;
-};
-void kv_hash_init(struct kv_hash *h);
-void kv_hash_blocks(struct kv_hash *h, const void *data, size_t len);
-uint64_t kv_hash_final(struct kv_hash *h, const void *data, size_t len);
 /* Writes the header for payload (data, len) into hdr. */
 void kv_frame_header(const void *data, size_t len, uint8_t hdr[KV_FRAME_HEADER_BYTES]);
 /* The same, for a payload of len bytes whose kv_hash64 is already known. */

@@ -1,9 +1,12 @@
 /*
  * kv_file: the "file:DIR" backend. One file per object, DIR/<key>, with '/' in keys mapping to
- * subdirectories (mode 0755; files 0644, both narrowed by the umask). A put writes the framed
- * value to ".tmp.<pid>.<n>" in the object's directory (payload hashed in cache-sized chunks as
- * it is copied, header last), fsyncs it and renames it over the object, so a reader (or a
- * crash at any instant) sees the old or the new object, never a part. Names starting with '.' are never keys, so temporary files (including ones left by a
+ * subdirectories (mode 0755; files 0644, both narrowed by the umask). A file holds an object's
+ * stored bytes as kv.c frames them (header, then payload); this backend never looks into them.
+ * A put writes them to ".tmp.<pid>.<n>" in the object's directory (the payload in kv.c's
+ * chunks, the header last), fsyncs it and renames it over the object, so a reader (or a crash
+ * at any instant) sees the old or the new object, never a part. Reads are positional
+ * (preadv), so a get fills the caller's buffer or pieces with no copy in between. Names
+ * starting with '.' are never keys, so temporary files (including ones left by a
  * killed writer) are never listed or read. The directory itself is not fsync'ed after the
  * rename: objects survive a killed process, not necessarily a power cut, which is what a
  * restartable training job needs. A delete of a large object renames it to ".del.<pid>.<n>"
@@ -182,56 +185,6 @@ static int make_parents(const struct file_kv *s, char *path, const char *key, st
     return SIREN_OK;
 }
 
-/* Objects move in chunks that stay in cache between hashing and copying; a multiple of
- * KV_HASH_BLOCK_BYTES. */
-#define IO_CHUNK_BYTES ((size_t)256 << 10)
-
-static int pwrite_full(int fd, const void *buf, size_t len, off_t off)
-{
-    const uint8_t *p = buf;
-    while (len > 0) {
-        ssize_t w = pwrite(fd, p, len, off);
-        if (w < 0) {
-            if (errno == EINTR) continue;
-            return -1;
-        }
-        p += w;
-        off += w;
-        len -= (size_t)w;
-    }
-    return 0;
-}
-
-/* Writes the framed value into fd and fsyncs it: the payload first, hashed chunk by chunk just
- * before each chunk is copied out, then the header that carries the hash. name (the file's)
- * is for messages. */
-static int write_frame(int fd, const void *data, size_t len, const char *key, const char *name,
-                       struct err *e)
-{
-    struct kv_hash h;
-    kv_hash_init(&h);
-    const uint8_t *src = data;
-    uint64_t hash = 0;
-    for (size_t off = 0;;) {
-        size_t n = len - off < IO_CHUNK_BYTES ? len - off : IO_CHUNK_BYTES;
-        int last = off + n == len;
-        if (last)
-            hash = kv_hash_final(&h, src + off, n);
-        else
-            kv_hash_blocks(&h, src + off, n);
-        if (n && pwrite_full(fd, src + off, n, (off_t)(KV_FRAME_HEADER_BYTES + off)) != 0)
-            return err_errno(e, errno, "key '%s': cannot write %s", key, name);
-        off += n;
-        if (last) break;
-    }
-    uint8_t hdr[KV_FRAME_HEADER_BYTES];
-    kv_frame_header_hashed(len, hash, hdr);
-    if (pwrite_full(fd, hdr, sizeof hdr, 0) != 0)
-        return err_errno(e, errno, "key '%s': cannot write %s", key, name);
-    if (fsync(fd) != 0) return err_errno(e, errno, "key '%s': cannot fsync %s", key, name);
-    return SIREN_OK;
-}
-
 /* Creates the temporary file of a put in the object's own directory (path holds DIR/key), so
  * the rename is atomic; its name goes to tmp. The name is unique among live writers (pid + a
  * process-wide counter); a stale file of a killed writer whose pid came back is stepped over.
@@ -284,17 +237,6 @@ static int commit_tmp(int fd, int rc, const char *tmp, const char *path, const c
     return rc;
 }
 
-static int file_put(void *state, const char *key, const void *data, size_t len, struct err *e)
-{
-    struct file_kv *s = state;
-    char path[PATH_BYTES], tmp[PATH_BYTES];
-    int rc = file_path(s, key, path, e);
-    if (rc) return rc;
-    int fd = create_tmp(s, path, key, tmp, &rc, e);
-    if (fd < 0) return rc ? rc : err_errno(e, errno, "key '%s': cannot create %s", key, tmp);
-    return commit_tmp(fd, write_frame(fd, data, len, key, tmp, e), tmp, path, key, e);
-}
-
 #define IOV_MAX_PIECES 16
 /* Writes (writing = 1) or reads iov[0..n) (at most IOV_MAX_PIECES pieces) at offset off, all of
  * it, going on after short transfers and EINTR; a file that ends before the pieces are full
@@ -329,173 +271,148 @@ static int pv_full(int fd, const struct iovec *iov_in, int n, off_t off, int wri
     }
 }
 
-/* A put of pieces: hashed where they lie (they are hot: a model's arrays just updated), then
- * written with the header in one pwritev; otherwise as file_put. */
-static int file_put_iov(void *state, const char *key, const struct kv_iov *iov, int n,
-                        struct err *e)
+/* pv_full() of any number of pieces, IOV_MAX_PIECES per system call. */
+static int move_pieces(int fd, const struct kv_iov *iov, int n, off_t off, int writing)
 {
-    struct file_kv *s = state;
-    if (n + 1 > IOV_MAX_PIECES) { /* more pieces than this path takes: one buffer */
-        size_t len;
-        uint8_t *all = kv_iov_gather(iov, n, &len);
-        if (!all) return err_set(e, SIREN_ENOMEM, "key '%s': out of memory", key);
-        int rc = file_put(state, key, all, len, e);
-        free(all);
-        return rc;
-    }
-    char path[PATH_BYTES], tmp[PATH_BYTES];
-    int rc = file_path(s, key, path, e);
-    if (rc) return rc;
-    uint8_t hdr[KV_FRAME_HEADER_BYTES];
     struct iovec v[IOV_MAX_PIECES];
-    size_t len = 0;
-    v[0] = (struct iovec){hdr, sizeof hdr};
-    for (int i = 0; i < n; i++) {
-        v[i + 1] = (struct iovec){iov[i].base, iov[i].len};
-        len += iov[i].len;
-    }
-    kv_frame_header_hashed(len, kv_hash64_iov(iov, n), hdr);
-    int fd = create_tmp(s, path, key, tmp, &rc, e);
-    if (fd < 0) return rc ? rc : err_errno(e, errno, "key '%s': cannot create %s", key, tmp);
-    if (pv_full(fd, v, n + 1, 0, 1) != 0)
-        rc = err_errno(e, errno, "key '%s': cannot write %s", key, tmp);
-    else if (fsync(fd) != 0)
-        rc = err_errno(e, errno, "key '%s': cannot fsync %s", key, tmp);
-    return commit_tmp(fd, rc, tmp, path, key, e);
-}
-
-static int read_full(int fd, void *buf, size_t len, off_t off)
-{
-    uint8_t *p = buf;
-    while (len > 0) {
-        ssize_t r = pread(fd, p, len, off);
-        if (r < 0) {
-            if (errno == EINTR) continue;
-            return -1;
+    for (int i = 0; i < n;) {
+        off_t at = off;
+        int k = 0;
+        for (; k < IOV_MAX_PIECES && i < n; k++, i++) {
+            v[k] = (struct iovec){iov[i].base, iov[i].len};
+            off += (off_t)iov[i].len;
         }
-        if (r == 0) { /* the file shrank under us: a foreign writer */
-            errno = EIO;
-            return -1;
-        }
-        p += r;
-        off += r;
-        len -= (size_t)r;
+        if (pv_full(fd, v, k, at, writing) != 0) return -1;
     }
     return 0;
 }
 
-/* Opens an object and checks its header (into hdr); *fd_out and *plen (payload bytes) on
- * success. path gets its file's path. */
-static int open_object(struct file_kv *s, const char *key, char *path, int *fd_out,
-                       uint8_t hdr[KV_FRAME_HEADER_BYTES], uint64_t *plen, struct err *e)
+/* An object being read or written: its descriptor, and its paths for messages and for the
+ * rename that ends a put. */
+struct file_obj {
+    int fd;
+    char path[PATH_BYTES];
+    char tmp[PATH_BYTES]; /* a put's temporary file */
+};
+
+/* A new file_obj for key with its path filled in, or NULL with *rc and e set. */
+static struct file_obj *obj_new(const struct file_kv *s, const char *key, int *rc,
+                                struct err *e)
 {
-    int rc = file_path(s, key, path, e);
-    if (rc) return rc;
-    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-    if (fd < 0) {
-        if (errno == ENOENT || errno == ENOTDIR)
-            return err_set(e, SIREN_ENOTFOUND, "key '%s': not found", key);
-        return err_errno(e, errno, "key '%s': cannot open %s", key, path);
+    struct file_obj *o = malloc(sizeof *o);
+    if (!o) {
+        *rc = err_set(e, SIREN_ENOMEM, "key '%s': out of memory", key);
+        return NULL;
     }
-    struct stat st;
-    if (fstat(fd, &st) != 0) {
-        rc = err_errno(e, errno, "key '%s': cannot stat %s", key, path);
+    o->fd = -1;
+    o->tmp[0] = '\0';
+    if ((*rc = file_path(s, key, o->path, e))) {
+        free(o);
+        return NULL;
+    }
+    return o;
+}
+
+static void obj_free(struct file_obj *o)
+{
+    if (o->fd >= 0) close(o->fd);
+    free(o);
+}
+
+/* Opens an object for reading; its stored bytes are the file's, read with file_read_at. */
+static int file_read_open(void *state, const char *key, struct kv_raw *raw, struct err *e)
+{
+    int rc;
+    struct file_obj *o = obj_new(state, key, &rc, e);
+    if (!o) return rc;
+    struct stat st = {0};
+    o->fd = open(o->path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    if (o->fd < 0) {
+        if (errno == ENOENT || errno == ENOTDIR)
+            rc = err_set(e, SIREN_ENOTFOUND, "key '%s': not found", key);
+        else
+            rc = err_errno(e, errno, "key '%s': cannot open %s", key, o->path);
+    } else if (fstat(o->fd, &st) != 0) {
+        rc = err_errno(e, errno, "key '%s': cannot stat %s", key, o->path);
     } else if (!S_ISREG(st.st_mode)) { /* a directory: only a prefix of other keys */
         rc = err_set(e, SIREN_ENOTFOUND, "key '%s': not found", key);
+    }
+    if (rc) {
+        obj_free(o);
+        return rc;
+    }
+    raw->len = (uint64_t)st.st_size;
+    raw->data = NULL;
+    raw->handle = o;
+    return SIREN_OK;
+}
+
+/* read_at and write_at: the pieces at off of the object's file (a put's temporary one). */
+static int obj_move(const char *key, const struct kv_raw *raw, uint64_t off,
+                    const struct kv_iov *iov, int n, int writing, struct err *e)
+{
+    const struct file_obj *o = raw->handle;
+    if (move_pieces(o->fd, iov, n, (off_t)off, writing) == 0) return SIREN_OK;
+    return err_errno(e, errno, "key '%s': cannot %s %s", key, writing ? "write" : "read",
+                     writing ? o->tmp : o->path);
+}
+
+static int file_read_at(void *state, const char *key, const struct kv_raw *raw, uint64_t off,
+                        const struct kv_iov *iov, int n, struct err *e)
+{
+    (void)state;
+    return obj_move(key, raw, off, iov, n, 0, e);
+}
+
+static int file_write_at(void *state, const char *key, const struct kv_raw *raw, uint64_t off,
+                         const struct kv_iov *iov, int n, struct err *e)
+{
+    (void)state;
+    return obj_move(key, raw, off, iov, n, 1, e);
+}
+
+static void file_read_close(void *state, struct kv_raw *raw)
+{
+    (void)state;
+    obj_free(raw->handle);
+}
+
+/* Starts a put: the stored bytes go to a temporary file (file_write_at), renamed over the
+ * object by file_write_end. */
+static int file_write_open(void *state, const char *key, struct kv_raw *raw, struct err *e)
+{
+    int rc;
+    struct file_obj *o = obj_new(state, key, &rc, e);
+    if (!o) return rc;
+    o->fd = create_tmp(state, o->path, key, o->tmp, &rc, e);
+    if (o->fd < 0) {
+        if (!rc) rc = err_errno(e, errno, "key '%s': cannot create %s", key, o->tmp);
+        obj_free(o);
+        return rc;
+    }
+    raw->data = NULL;
+    raw->handle = o;
+    return SIREN_OK;
+}
+
+/* Ends a put: a committed object is fsync'ed and renamed over the key; a dropped one (or one
+ * whose commit fails) is removed, never left half-written. */
+static int file_write_end(void *state, const char *key, struct kv_raw *raw, int commit,
+                          struct err *e)
+{
+    (void)state;
+    struct file_obj *o = raw->handle;
+    int rc = SIREN_OK;
+    if (commit) {
+        if (fsync(o->fd) != 0) rc = err_errno(e, errno, "key '%s': cannot fsync %s", key, o->tmp);
+        rc = commit_tmp(o->fd, rc, o->tmp, o->path, key, e);
     } else {
-        size_t total = (size_t)st.st_size;
-        size_t head = total < KV_FRAME_HEADER_BYTES ? total : KV_FRAME_HEADER_BYTES;
-        if (read_full(fd, hdr, head, 0) != 0)
-            rc = err_errno(e, errno, "key '%s': cannot read %s", key, path);
-        else
-            rc = kv_frame_check_header(hdr, total, key, plen, e);
+        close(o->fd);
+        unlink(o->tmp);
     }
-    if (rc) {
-        close(fd);
-        return rc;
-    }
-    *fd_out = fd;
-    return SIREN_OK;
-}
-
-/* Reads and checks an object into buf (grown when too small). */
-static int file_get_into(void *state, const char *key, struct kv_buf *buf, struct err *e)
-{
-    char path[PATH_BYTES];
-    uint8_t hdr[KV_FRAME_HEADER_BYTES];
-    uint64_t plen = 0;
-    int fd, rc = open_object(state, key, path, &fd, hdr, &plen, e);
-    if (rc) return rc;
-    if (kv_buf_reserve(buf, (size_t)plen)) {
-        rc = err_set(e, SIREN_ENOMEM, "key '%s': cannot allocate %llu bytes", key,
-                     (unsigned long long)plen);
-        goto out;
-    }
-    size_t len = (size_t)plen;
-    buf->data[len] = '\0';
-    /* Read and hash chunk by chunk, while each chunk is still in cache. */
-    struct kv_hash h;
-    kv_hash_init(&h);
-    uint64_t hash = 0;
-    for (size_t off = 0;;) {
-        size_t n = len - off < IO_CHUNK_BYTES ? len - off : IO_CHUNK_BYTES;
-        if (n && read_full(fd, buf->data + off, n, (off_t)(KV_FRAME_HEADER_BYTES + off)) != 0) {
-            rc = err_errno(e, errno, "key '%s': cannot read %s", key, path);
-            goto out;
-        }
-        if (off + n == len) {
-            hash = kv_hash_final(&h, buf->data + off, n);
-            break;
-        }
-        kv_hash_blocks(&h, buf->data + off, n);
-        off += n;
-    }
-    rc = kv_frame_check_hash(hdr, hash, key, e);
-    if (!rc) buf->len = len;
-out:
-    close(fd);
+    o->fd = -1;
+    obj_free(o);
     return rc;
-}
-
-/* Reads and checks an object straight into the pieces (see kv_get_iov). */
-static int file_get_iov(void *state, const char *key, const struct kv_iov *iov, int n,
-                        struct err *e)
-{
-    char path[PATH_BYTES];
-    uint8_t hdr[KV_FRAME_HEADER_BYTES];
-    uint64_t plen = 0;
-    if (n > IOV_MAX_PIECES)
-        return err_set(e, SIREN_EINVAL, "key '%s': %d pieces, at most %d", key, n, IOV_MAX_PIECES);
-    int fd, rc = open_object(state, key, path, &fd, hdr, &plen, e);
-    if (rc) return rc;
-    struct iovec v[IOV_MAX_PIECES];
-    size_t len = 0;
-    for (int i = 0; i < n; i++) {
-        v[i] = (struct iovec){iov[i].base, iov[i].len};
-        len += iov[i].len;
-    }
-    if (plen != len)
-        rc = err_set(e, SIREN_ERANGE, "key '%s': object of %llu bytes, expected %zu", key,
-                     (unsigned long long)plen, len);
-    else if (pv_full(fd, v, n, KV_FRAME_HEADER_BYTES, 0) != 0)
-        rc = err_errno(e, errno, "key '%s': cannot read %s", key, path);
-    else
-        rc = kv_frame_check_hash(hdr, kv_hash64_iov(iov, n), key, e);
-    close(fd);
-    return rc;
-}
-
-static int file_get(void *state, const char *key, struct kv_value *out, struct err *e)
-{
-    struct kv_buf buf = {0};
-    int rc = file_get_into(state, key, &buf, e);
-    if (rc) {
-        kv_buf_free(&buf);
-        return rc;
-    }
-    out->data = buf.data;
-    out->len = buf.len;
-    return SIREN_OK;
 }
 
 struct key_list {
@@ -649,12 +566,13 @@ static int file_del(void *state, const char *key, struct err *e)
 const struct kv_ops kv_file_ops = {
     .scheme = "file",
     .open = file_open,
-    .put = file_put,
-    .get = file_get,
+    .close = file_close,
     .list = file_list,
     .del = file_del,
-    .close = file_close,
-    .get_into = file_get_into,
-    .put_iov = file_put_iov,
-    .get_iov = file_get_iov,
+    .read_open = file_read_open,
+    .read_at = file_read_at,
+    .read_close = file_read_close,
+    .write_open = file_write_open,
+    .write_at = file_write_at,
+    .write_end = file_write_end,
 };

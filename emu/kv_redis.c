@@ -1,10 +1,10 @@
 /*
  * kv_redis: the "redis://host:port[/db]" backend (the ElastiCache option), through hiredis.
- * Values are binary-safe (%b) and carry the same framing as files (header + checksum): Redis
- * already makes a SET atomic, but the header lets a get tell a foreign value or one damaged
- * outside siren from a gradient. SET/GET/DEL per object; LIST is SCAN with MATCH on the
- * prefix with glob characters escaped. Connect timeout 2 s, command timeout 30 s; a lost
- * connection is re-established on the next call.
+ * Values are binary-safe (%b) and hold the stored bytes kv.c frames (header + checksum, as in
+ * files): Redis already makes a SET atomic, but the header lets a get tell a foreign value or
+ * one damaged outside siren from a gradient. SET/GET/DEL per object; LIST is SCAN with MATCH
+ * on the prefix with glob characters escaped. Connect timeout 2 s, command timeout 30 s; a
+ * lost connection is re-established on the next call.
  */
 #define _GNU_SOURCE
 #include "kv.h"
@@ -165,56 +165,44 @@ static int run(struct redis_kv *s, const char *key, redisReply **out, struct err
     return SIREN_OK;
 }
 
-static int redis_put(void *state, const char *key, const void *data, size_t len, struct err *e)
+/* A put: SET takes one value, so kv.c hands the object over whole (no write_open). */
+static int redis_write_end(void *state, const char *key, struct kv_raw *raw, int commit,
+                           struct err *e)
 {
-    struct redis_kv *s = state;
-    /* SET takes one value argument, so header and payload are joined in one buffer. */
-    uint8_t *buf = malloc(KV_FRAME_HEADER_BYTES + len);
-    if (!buf) return err_set(e, SIREN_ENOMEM, "key '%s': cannot allocate %zu bytes", key, len);
-    kv_frame_header(data, len, buf);
-    memcpy(buf + KV_FRAME_HEADER_BYTES, data, len);
-    redisReply *r;
-    int rc = run(s, key, &r, e, "SET %b %b", key, strlen(key), buf,
-                 (size_t)KV_FRAME_HEADER_BYTES + len);
-    free(buf);
-    if (rc) return rc;
-    freeReplyObject(r);
-    return SIREN_OK;
+    redisReply *r = NULL;
+    int rc = commit ? run(state, key, &r, e, "SET %b %b", key, strlen(key), raw->data,
+                          (size_t)raw->len)
+                    : SIREN_OK;
+    if (r) freeReplyObject(r);
+    return rc;
 }
 
-static int redis_get(void *state, const char *key, struct kv_value *out, struct err *e)
+/* A get: the whole value comes in GET's reply, which kv.c reads from where it lies. */
+static int redis_read_open(void *state, const char *key, struct kv_raw *raw, struct err *e)
 {
     struct redis_kv *s = state;
     redisReply *r;
     int rc = run(s, key, &r, e, "GET %b", key, strlen(key));
     if (rc) return rc;
-    uint64_t plen = 0;
-    if (r->type == REDIS_REPLY_NIL) {
+    if (r->type == REDIS_REPLY_NIL)
         rc = err_set(e, SIREN_ENOTFOUND, "key '%s': not found", key);
-        goto out;
-    }
-    if (r->type != REDIS_REPLY_STRING) {
+    else if (r->type != REDIS_REPLY_STRING)
         rc = err_set(e, SIREN_EFORMAT, "key '%s': not a string value (reply type %d)", key,
                      r->type);
-        goto out;
+    if (rc) {
+        freeReplyObject(r);
+        return rc;
     }
-    const uint8_t *raw = (const uint8_t *)r->str;
-    rc = kv_frame_check_header(raw, r->len, key, &plen, e);
-    if (rc) goto out;
-    rc = kv_frame_check_payload(raw, raw + KV_FRAME_HEADER_BYTES, (size_t)plen, key, e);
-    if (rc) goto out;
-    out->data = malloc((size_t)plen + 1);
-    if (!out->data) {
-        rc = err_set(e, SIREN_ENOMEM, "key '%s': cannot allocate %llu bytes", key,
-                     (unsigned long long)plen);
-        goto out;
-    }
-    memcpy(out->data, raw + KV_FRAME_HEADER_BYTES, (size_t)plen);
-    out->data[plen] = '\0';
-    out->len = (size_t)plen;
-out:
-    freeReplyObject(r);
-    return rc;
+    raw->len = r->len;
+    raw->data = (uint8_t *)r->str;
+    raw->handle = r;
+    return SIREN_OK;
+}
+
+static void redis_read_close(void *state, struct kv_raw *raw)
+{
+    (void)state;
+    freeReplyObject(raw->handle);
 }
 
 static int redis_list(void *state, const char *prefix, struct kv_keys *out, struct err *e)
@@ -287,9 +275,10 @@ static int redis_del(void *state, const char *key, struct err *e)
 const struct kv_ops kv_redis_ops = {
     .scheme = "redis",
     .open = redis_open,
-    .put = redis_put,
-    .get = redis_get,
+    .close = redis_close,
     .list = redis_list,
     .del = redis_del,
-    .close = redis_close,
+    .read_open = redis_read_open,
+    .read_close = redis_read_close,
+    .write_end = redis_write_end,
 };

@@ -11,10 +11,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
-#include <curl/curl.h>
-
+#include "aws_http.h"
 #include "core.h"
 #include "handler.h"
 #include "s3.h"
@@ -22,62 +20,16 @@
 #define RUNTIME_API_VERSION "2018-06-01"
 
 struct rt {
-    CURL *curl;
+    struct aws_http *http;
     char base[1024]; /* "http://host:port[/prefix]/2018-06-01/runtime" */
 };
 
+/* The answer to one Runtime API request. */
 struct reply {
-    char *body;
-    size_t len, cap;
-    int oom;
+    struct aws_http_body body;
     char request_id[128];
     char deadline_ms[32];
 };
-
-static size_t on_body(char *ptr, size_t size, size_t nmemb, void *userdata)
-{
-    struct reply *r = userdata;
-    size_t n = size * nmemb;
-    if (r->len + n + 1 > r->cap) {
-        size_t ncap = r->cap ? r->cap : 1 << 14;
-        while (ncap < r->len + n + 1) ncap *= 2;
-        char *grown = realloc(r->body, ncap);
-        if (!grown) {
-            r->oom = 1;
-            return 0;
-        }
-        r->body = grown;
-        r->cap = ncap;
-    }
-    memcpy(r->body + r->len, ptr, n);
-    r->len += n;
-    r->body[r->len] = '\0';
-    return n;
-}
-
-static void copy_header(const char *ptr, size_t n, size_t name_len, char *dst, size_t cap)
-{
-    const char *v = ptr + name_len;
-    size_t vn = n - name_len;
-    while (vn && *v == ' ') v++, vn--;
-    while (vn && (v[vn - 1] == '\r' || v[vn - 1] == '\n' || v[vn - 1] == ' ')) vn--;
-    if (vn >= cap) vn = cap - 1;
-    memcpy(dst, v, vn);
-    dst[vn] = '\0';
-}
-
-static size_t on_header(char *ptr, size_t size, size_t nmemb, void *userdata)
-{
-    struct reply *r = userdata;
-    size_t n = size * nmemb;
-    static const char id[] = "lambda-runtime-aws-request-id:",
-                      dl[] = "lambda-runtime-deadline-ms:";
-    if (n > sizeof id - 1 && !strncasecmp(ptr, id, sizeof id - 1))
-        copy_header(ptr, n, sizeof id - 1, r->request_id, sizeof r->request_id);
-    else if (n > sizeof dl - 1 && !strncasecmp(ptr, dl, sizeof dl - 1))
-        copy_header(ptr, n, sizeof dl - 1, r->deadline_ms, sizeof r->deadline_ms);
-    return n;
-}
 
 /* The runtime base URL from $AWS_LAMBDA_RUNTIME_API, either form. */
 static int rt_base(const char *api, char *buf, size_t cap, struct err *e)
@@ -96,47 +48,39 @@ static int rt_base(const char *api, char *buf, size_t cap, struct err *e)
 }
 
 /* One request to the Runtime API: GET when body is NULL, else POST of body. On success
- * *status is the HTTP status and reply holds the answer. */
+ * *status is the HTTP status and reply (NULL: not wanted) holds the answer. */
 static int rt_call(struct rt *rt, const char *path, const char *body, const char *error_type,
                    long *status, struct reply *reply, struct err *e)
 {
-    char url[2048], type_hdr[256];
+    char url[2048], type_hdr[256], what[300];
     snprintf(url, sizeof url, "%s%s", rt->base, path);
-    struct curl_slist *hdrs = NULL, *h;
-    if (body && (h = curl_slist_append(hdrs, "Content-Type: application/json"))) hdrs = h;
+    snprintf(what, sizeof what, "runtime API %s", path);
+    const char *headers[3] = {NULL, NULL, NULL}, **h = headers;
+    if (body) *h++ = "Content-Type: application/json";
     if (error_type) {
         snprintf(type_hdr, sizeof type_hdr, "Lambda-Runtime-Function-Error-Type: %s",
                  error_type);
-        if ((h = curl_slist_append(hdrs, type_hdr))) hdrs = h;
+        *h++ = type_hdr;
     }
-    char errbuf[CURL_ERROR_SIZE] = "";
-    CURL *c = rt->curl;
-    curl_easy_reset(c);
-    curl_easy_setopt(c, CURLOPT_URL, url);
-    curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
-    curl_easy_setopt(c, CURLOPT_WRITEDATA, reply);
-    curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
-    curl_easy_setopt(c, CURLOPT_HEADERDATA, reply);
-    curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
-    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, 0L); /* /next waits as long as there is no work */
-    curl_easy_setopt(c, CURLOPT_EXPECT_100_TIMEOUT_MS, 0L);
-    if (body) {
-        curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
-        curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)strlen(body));
-    } else {
-        curl_easy_setopt(c, CURLOPT_HTTPGET, 1L);
-    }
-    CURLcode cc = curl_easy_perform(c);
-    curl_slist_free_all(hdrs);
-    *status = 0;
-    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, status);
-    if (reply->oom) return err_set(e, SIREN_ENOMEM, "%s: out of memory", path);
-    if (cc != CURLE_OK)
-        return err_set(e, SIREN_ENETWORK, "runtime API %s: %s", path,
-                       errbuf[0] ? errbuf : curl_easy_strerror(cc));
-    return SIREN_OK;
+    struct aws_http_capture capture[2] = {
+        {"lambda-runtime-aws-request-id", reply ? reply->request_id : NULL,
+         reply ? sizeof reply->request_id : 0, NULL},
+        {"lambda-runtime-deadline-ms", reply ? reply->deadline_ms : NULL,
+         reply ? sizeof reply->deadline_ms : 0, NULL},
+    };
+    struct aws_http_request req = {
+        .method = body ? "POST" : "GET",
+        .url = url,
+        .what = what,
+        .log_category = "bootstrap",
+        .headers = headers,
+        .body = body,
+        .body_len = body ? strlen(body) : 0,
+        .timeout_ms = 0, /* /next waits as long as there is no work */
+        .capture = reply ? capture : NULL,
+        .n_capture = reply ? 2 : 0,
+    };
+    return aws_http_perform(rt->http, &req, status, reply ? &reply->body : NULL, e);
 }
 
 /* The Runtime API's error document: {"errorMessage","errorType","stackTrace":[]}. */
@@ -154,10 +98,8 @@ static char *error_doc(const char *type, const char *message)
 static int post(struct rt *rt, const char *path, const char *body, const char *error_type,
                 struct err *e)
 {
-    struct reply r = {0};
     long status;
-    int rc = rt_call(rt, path, body, error_type, &status, &r, e);
-    free(r.body);
+    int rc = rt_call(rt, path, body, error_type, &status, NULL, e);
     if (rc) return rc;
     if (status != 202 && status != 200)
         return err_set(e, SIREN_EBACKEND, "runtime API %s: HTTP %ld", path, status);
@@ -198,8 +140,8 @@ int main(void)
         fprintf(stderr, "bootstrap: %s\n", e.msg);
         return 1;
     }
-    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK || !(rt.curl = curl_easy_init())) {
-        fprintf(stderr, "bootstrap: cannot initialise libcurl\n");
+    if (aws_http_open(&rt.http, &e)) {
+        fprintf(stderr, "bootstrap: %s\n", e.msg);
         return 1;
     }
     const char *init_fail = getenv("SIREN_BOOTSTRAP_FAIL_INIT"); /* tests the init/error path */
@@ -208,7 +150,7 @@ int main(void)
         int rc = doc ? post(&rt, "/init/error", doc, "Runtime.InitError", &e) : SIREN_ENOMEM;
         if (rc) fprintf(stderr, "bootstrap: init/error: %s\n", e.msg);
         free(doc);
-        curl_easy_cleanup(rt.curl);
+        aws_http_close(rt.http);
         return 1;
     }
     struct fn_context ctx = {0};
@@ -218,21 +160,21 @@ int main(void)
         long http;
         if (rt_call(&rt, "/invocation/next", NULL, NULL, &http, &next, &e)) {
             fprintf(stderr, "bootstrap: %s\n", e.msg);
-            free(next.body);
+            aws_http_body_free(&next.body);
             status = 1;
             break;
         }
         if (http != 200 || !next.request_id[0]) {
             fprintf(stderr, "bootstrap: runtime API /invocation/next: HTTP %ld%s\n", http,
                     next.request_id[0] ? "" : " without Lambda-Runtime-Aws-Request-Id");
-            free(next.body);
+            aws_http_body_free(&next.body);
             status = 1;
             break;
         }
         char path[256];
         char *out = NULL;
         double t0 = clock_mono_s();
-        int rc = run_event(next.body ? next.body : "", next.len, &ctx, &out, &e);
+        int rc = run_event(next.body.data ? next.body.data : "", next.body.len, &ctx, &out, &e);
         int prc;
         if (rc == SIREN_OK) {
             snprintf(path, sizeof path, "/invocation/%s/response", next.request_id);
@@ -247,7 +189,7 @@ int main(void)
         LOG_DEBUG("bootstrap", "request %s: %s in %.1f ms", next.request_id,
                   rc ? "failed" : "done", (clock_mono_s() - t0) * 1e3);
         free(out);
-        free(next.body);
+        aws_http_body_free(&next.body);
         if (prc) {
             fprintf(stderr, "bootstrap: %s\n", e.msg);
             status = 1;
@@ -255,7 +197,6 @@ int main(void)
         }
     }
     fn_context_free(&ctx);
-    curl_easy_cleanup(rt.curl);
-    curl_global_cleanup();
+    aws_http_close(rt.http);
     return status;
 }

@@ -1,31 +1,13 @@
 /* The "lambda" job backend (see lambda_backend.h). */
 #include "lambda_backend.h"
 
+#include "aws_http.h"
 #include "job.h"
 #include "lambda_invoke.h"
 #include "sandbox.h"
 
-#include <curl/curl.h>
 #include <stdlib.h>
 #include <string.h>
-
-struct buffer {
-    char *data;
-    size_t len;
-};
-
-static size_t on_body(char *ptr, size_t size, size_t nmemb, void *userdata)
-{
-    struct buffer *b = userdata;
-    size_t n = size * nmemb;
-    char *grown = realloc(b->data, b->len + n + 1);
-    if (!grown) return 0;
-    memcpy(grown + b->len, ptr, n);
-    b->data = grown;
-    b->len += n;
-    b->data[b->len] = '\0';
-    return n;
-}
 
 /* A failed function's document {"errorType","errorMessage"} into res. */
 static void take_error(struct sandbox_result *res, const char *doc, const char *fallback)
@@ -47,35 +29,26 @@ static int invoke_bridge(const char *url, int timeout_ms, const char *payload,
 {
     char full[1200];
     snprintf(full, sizeof full, "%s/invoke", url);
-    CURL *c = curl_easy_init();
-    if (!c) return err_set(e, SIREN_ENOMEM, "cannot start a curl handle");
-    struct buffer body = {0};
-    struct curl_slist *hdr = curl_slist_append(NULL, "Content-Type: application/json");
-    curl_easy_setopt(c, CURLOPT_URL, full);
-    curl_easy_setopt(c, CURLOPT_POSTFIELDS, payload);
-    curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdr);
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
-    curl_easy_setopt(c, CURLOPT_WRITEDATA, &body);
-    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, (long)timeout_ms + 30000L);
-    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-    double t0 = clock_mono_s();
-    CURLcode cc = curl_easy_perform(c);
-    res->duration_ms = (clock_mono_s() - t0) * 1e3;
+    struct aws_http *http = NULL;
+    int rc = aws_http_open(&http, e);
+    if (rc) return rc;
+    struct aws_http_request req;
+    aws_http_request_post_json(&req, full, full, payload, strlen(payload),
+                               (long)timeout_ms + 30000L);
+    struct aws_http_body body = {0};
     long status = 0;
-    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
-    curl_slist_free_all(hdr);
-    curl_easy_cleanup(c);
-    int rc = SIREN_OK;
-    if (cc != CURLE_OK) {
-        rc = err_set(e, SIREN_ENETWORK, "%s: %s", full, curl_easy_strerror(cc));
-    } else if (status == 200 && body.data && (res->response = cJSON_Parse(body.data))) {
+    double t0 = clock_mono_s();
+    rc = aws_http_perform(http, &req, &status, &body, e);
+    res->duration_ms = (clock_mono_s() - t0) * 1e3;
+    aws_http_close(http);
+    if (!rc && status == 200 && body.data && (res->response = cJSON_Parse(body.data))) {
         res->status = SANDBOX_OK;
-    } else {
+    } else if (!rc) {
         res->status = SANDBOX_HANDLER_ERROR;
         take_error(res, body.data, "the function failed");
     }
     res->cold = 1;
-    free(body.data);
+    aws_http_body_free(&body);
     return rc;
 }
 

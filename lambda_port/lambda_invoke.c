@@ -1,5 +1,5 @@
 /*
- * lambda_invoke: the Invoke API over libcurl. The request is a POST of the payload with
+ * lambda_invoke: the Invoke API through aws_http. The request is a POST of the payload with
  * X-Amz-Invocation-Type (and X-Amz-Log-Type: Tail), signed by libcurl (CURLOPT_AWS_SIGV4
  * "aws:amz:REGION:lambda"); the function name is restricted to characters that need no
  * encoding, so the path libcurl signs is already canonical. The response headers give the
@@ -9,32 +9,22 @@
 #define _GNU_SOURCE
 #include "lambda_invoke.h"
 
-#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
-#include <time.h>
-#include <unistd.h>
 
-#include <curl/curl.h>
-
-#include "s3.h"
+#include "aws_http.h"
 
 struct lambda_client {
-    CURL *curl;
+    struct aws_http *http;
     char *endpoint; /* no trailing '/' */
     char region[64];
     char sigv4[128];
     long timeout_ms;
     struct aws_credentials cred;
-    uint64_t jitter;
 };
 
-/* Response headers and body of one call. */
+/* The response headers of one call. */
 struct call {
-    char *body;
-    size_t len, cap;
-    int oom;
     char function_error[32];
     char request_id[64];
     char executed_version[32];
@@ -53,7 +43,7 @@ void lambda_result_free(struct lambda_result *r)
 void lambda_client_close(struct lambda_client *c)
 {
     if (!c) return;
-    if (c->curl) curl_easy_cleanup(c->curl);
+    aws_http_close(c->http);
     aws_credentials_clear(&c->cred);
     free(c->endpoint);
     free(c);
@@ -62,13 +52,7 @@ void lambda_client_close(struct lambda_client *c)
 int lambda_client_open(const struct lambda_client_config *cfg, struct lambda_client **out,
                        struct err *e)
 {
-    static int curl_ready;
     *out = NULL;
-    if (!curl_ready) {
-        if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
-            return err_set(e, SIREN_EBACKEND, "cannot initialise libcurl");
-        curl_ready = 1;
-    }
     struct lambda_client *c = calloc(1, sizeof *c);
     if (!c) return err_set(e, SIREN_ENOMEM, "out of memory");
     int rc = SIREN_OK;
@@ -100,11 +84,7 @@ int lambda_client_open(const struct lambda_client_config *cfg, struct lambda_cli
     while (n && c->endpoint[n - 1] == '/') c->endpoint[--n] = '\0';
     c->timeout_ms = cfg && cfg->timeout_ms > 0 ? cfg->timeout_ms : 960000;
     if ((rc = aws_credentials_load(&c->cred, e))) goto out;
-    if (!(c->curl = curl_easy_init())) {
-        rc = err_set(e, SIREN_EBACKEND, "cannot create a curl handle");
-        goto out;
-    }
-    c->jitter = ((uint64_t)getpid() << 32) ^ (uint64_t)time(NULL) ^ 0xD1B54A32D192ED03ULL;
+    rc = aws_http_open(&c->http, e);
 out:
     if (rc) {
         lambda_client_close(c);
@@ -208,83 +188,12 @@ void lambda_report_parse(const char *log, struct lambda_report *out)
     out->init_duration_ms = field_after(line, end, "Init Duration:");
 }
 
-/* Copies a header value (after "Name:") into dst, trimmed. */
-static void header_value(const char *line, size_t n, size_t name_len, char *dst, size_t cap)
-{
-    const char *v = line + name_len;
-    size_t vn = n - name_len;
-    while (vn && (*v == ' ' || *v == '\t')) v++, vn--;
-    while (vn && (v[vn - 1] == '\r' || v[vn - 1] == '\n' || v[vn - 1] == ' ')) vn--;
-    if (vn >= cap) vn = cap - 1;
-    memcpy(dst, v, vn);
-    dst[vn] = '\0';
-}
-
-static size_t on_header(char *ptr, size_t size, size_t nmemb, void *userdata)
-{
-    struct call *k = userdata;
-    size_t n = size * nmemb;
-    static const char fe[] = "x-amz-function-error:", rid[] = "x-amzn-requestid:",
-                      ver[] = "x-amz-executed-version:", et[] = "x-amzn-errortype:",
-                      lr[] = "x-amz-log-result:";
-    if (n > sizeof fe - 1 && !strncasecmp(ptr, fe, sizeof fe - 1))
-        header_value(ptr, n, sizeof fe - 1, k->function_error, sizeof k->function_error);
-    else if (n > sizeof rid - 1 && !strncasecmp(ptr, rid, sizeof rid - 1))
-        header_value(ptr, n, sizeof rid - 1, k->request_id, sizeof k->request_id);
-    else if (n > sizeof ver - 1 && !strncasecmp(ptr, ver, sizeof ver - 1))
-        header_value(ptr, n, sizeof ver - 1, k->executed_version, sizeof k->executed_version);
-    else if (n > sizeof et - 1 && !strncasecmp(ptr, et, sizeof et - 1))
-        header_value(ptr, n, sizeof et - 1, k->error_type_hdr, sizeof k->error_type_hdr);
-    else if (n > sizeof lr - 1 && !strncasecmp(ptr, lr, sizeof lr - 1)) {
-        free(k->log_b64);
-        if ((k->log_b64 = malloc(n + 1)))
-            header_value(ptr, n, sizeof lr - 1, k->log_b64, n + 1);
-        else
-            k->oom = 1;
-    }
-    return n;
-}
-
-static size_t on_body(char *ptr, size_t size, size_t nmemb, void *userdata)
-{
-    struct call *k = userdata;
-    size_t n = size * nmemb;
-    if (k->len + n + 1 > k->cap) {
-        size_t ncap = k->cap ? k->cap : 4096;
-        while (ncap < k->len + n + 1) ncap *= 2;
-        char *grown = realloc(k->body, ncap);
-        if (!grown) {
-            k->oom = 1;
-            return 0;
-        }
-        k->body = grown;
-        k->cap = ncap;
-    }
-    memcpy(k->body + k->len, ptr, n);
-    k->len += n;
-    k->body[k->len] = '\0';
-    return n;
-}
-
-static void call_reset(struct call *k)
-{
-    free(k->body);
-    free(k->log_b64);
-    memset(k, 0, sizeof *k);
-}
-
-static void backoff(struct lambda_client *c, int attempt)
-{
-    long ms = LAMBDA_RETRY_BASE_MS << attempt;
-    if (ms > LAMBDA_RETRY_MAX_MS) ms = LAMBDA_RETRY_MAX_MS;
-    c->jitter ^= c->jitter << 13;
-    c->jitter ^= c->jitter >> 7;
-    c->jitter ^= c->jitter << 17;
-    ms = ms / 2 + (long)(c->jitter % (uint64_t)(ms / 2 + 1));
-    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-    while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {
-    }
-}
+/* Throttling and service errors are retried; a transfer that broke off is not: a synchronous
+ * call may have run the function already. */
+static const long lambda_retry_statuses[] = {429, 500, 502, 503, 504, 0};
+static const struct aws_http_retry lambda_retry = {LAMBDA_MAX_ATTEMPTS, LAMBDA_RETRY_BASE_MS,
+                                                   LAMBDA_RETRY_MAX_MS, 0,
+                                                   lambda_retry_statuses};
 
 static int name_ok(const char *s, size_t max)
 {
@@ -328,11 +237,7 @@ int lambda_invoke(struct lambda_client *c, const char *function_name, const char
         return err_set(e, SIREN_EINVAL, "qualifier '%.80s': expected a version or an alias",
                        qualifier);
     int is_event = type == LAMBDA_EVENT;
-    char *url = NULL, *enc_q = NULL;
-    if (qualifier) {
-        size_t n = aws_uri_encode(qualifier, 0, NULL, 0);
-        if ((enc_q = malloc(n + 1))) aws_uri_encode(qualifier, 0, enc_q, n + 1);
-    }
+    char *url = NULL, *enc_q = qualifier ? aws_uri_encode_dup(qualifier, 0) : NULL;
     if ((qualifier && !enc_q) ||
         asprintf(&url, "%s/2015-03-31/functions/%s/invocations%s%s", c->endpoint, function_name,
                  enc_q ? "?Qualifier=" : "", enc_q ? enc_q : "") < 0) {
@@ -340,128 +245,77 @@ int lambda_invoke(struct lambda_client *c, const char *function_name, const char
         return err_set(e, SIREN_ENOMEM, "out of memory");
     }
     free(enc_q);
-    char hash[65], hash_hdr[96], type_hdr[64];
-    sha256_hex(payload ? payload : "", payload ? len : 0, hash);
-    snprintf(hash_hdr, sizeof hash_hdr, "x-amz-content-sha256: %s", hash);
+    char type_hdr[64], what[96];
     snprintf(type_hdr, sizeof type_hdr, "X-Amz-Invocation-Type: %s",
              is_event ? "Event" : "RequestResponse");
-    struct curl_slist *hdrs = NULL, *h;
-    char *tok_hdr = NULL;
-    int rc = SIREN_OK;
-    const char *fixed[] = {"Content-Type: application/json", type_hdr, hash_hdr,
-                           want_log && !is_event ? "X-Amz-Log-Type: Tail" : NULL};
-    for (size_t i = 0; i < sizeof fixed / sizeof *fixed; i++) {
-        if (!fixed[i]) continue;
-        if (!(h = curl_slist_append(hdrs, fixed[i]))) goto oom;
-        hdrs = h;
-    }
-    if (c->cred.session_token[0]) {
-        if (asprintf(&tok_hdr, "X-Amz-Security-Token: %s", c->cred.session_token) < 0) {
-            tok_hdr = NULL;
-            goto oom;
-        }
-        h = curl_slist_append(hdrs, tok_hdr);
-        explicit_bzero(tok_hdr, strlen(tok_hdr));
-        if (!h) goto oom;
-        hdrs = h;
-    }
+    snprintf(what, sizeof what, "invoke %s", function_name);
+    const char *headers[] = {"Content-Type: application/json", type_hdr,
+                             want_log && !is_event ? "X-Amz-Log-Type: Tail" : NULL, NULL};
     struct call k = {0};
-    char errbuf[CURL_ERROR_SIZE];
-    for (int attempt = 0;; attempt++) {
-        call_reset(&k);
-        curl_easy_reset(c->curl);
-        errbuf[0] = '\0';
-        curl_easy_setopt(c->curl, CURLOPT_URL, url);
-        curl_easy_setopt(c->curl, CURLOPT_HTTPHEADER, hdrs);
-        curl_easy_setopt(c->curl, CURLOPT_AWS_SIGV4, c->sigv4);
-        curl_easy_setopt(c->curl, CURLOPT_USERNAME, c->cred.access_key_id);
-        curl_easy_setopt(c->curl, CURLOPT_PASSWORD, c->cred.secret_access_key);
-        curl_easy_setopt(c->curl, CURLOPT_POSTFIELDS, payload ? payload : "");
-        curl_easy_setopt(c->curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)(payload ? len : 0));
-        curl_easy_setopt(c->curl, CURLOPT_HEADERFUNCTION, on_header);
-        curl_easy_setopt(c->curl, CURLOPT_HEADERDATA, &k);
-        curl_easy_setopt(c->curl, CURLOPT_WRITEFUNCTION, on_body);
-        curl_easy_setopt(c->curl, CURLOPT_WRITEDATA, &k);
-        curl_easy_setopt(c->curl, CURLOPT_ERRORBUFFER, errbuf);
-        curl_easy_setopt(c->curl, CURLOPT_NOSIGNAL, 1L);
-        curl_easy_setopt(c->curl, CURLOPT_TIMEOUT_MS, c->timeout_ms);
-        curl_easy_setopt(c->curl, CURLOPT_CONNECTTIMEOUT_MS, 10000L);
-        const char *ca = getenv("SSL_CERT_FILE"); /* see s3.c */
-        if (ca && *ca) curl_easy_setopt(c->curl, CURLOPT_CAINFO, ca);
-        curl_easy_setopt(c->curl, CURLOPT_EXPECT_100_TIMEOUT_MS, 0L);
-        CURLcode cc = curl_easy_perform(c->curl);
-        long status = 0;
-        curl_easy_getinfo(c->curl, CURLINFO_RESPONSE_CODE, &status);
-        out->http_status = status;
-        if (k.oom) {
-            rc = err_set(e, SIREN_ENOMEM, "invoke %s: out of memory", function_name);
-            break;
-        }
-        if (cc != CURLE_OK) {
-            /* A synchronous call that broke off may have run the function: not retried. */
-            rc = err_set(e, SIREN_ENETWORK, "invoke %s: %s", function_name,
-                         errbuf[0] ? errbuf : curl_easy_strerror(cc));
-            break;
-        }
-        if ((status == 429 || status == 500 || status == 502 || status == 503 ||
-             status == 504) &&
-            attempt + 1 < LAMBDA_MAX_ATTEMPTS) {
-            LOG_DEBUG("lambda", "invoke %s: HTTP %ld %s, retrying", function_name, status,
-                      k.error_type_hdr);
-            backoff(c, attempt);
-            continue;
-        }
-        if (status == 200 || status == 202 || status == 204) {
-            out->payload = k.body ? k.body : strdup("");
-            out->payload_len = k.body ? k.len : 0;
-            k.body = NULL;
-            if (!out->payload) goto oom_call;
-            snprintf(out->function_error, sizeof out->function_error, "%s", k.function_error);
-            snprintf(out->request_id, sizeof out->request_id, "%s", k.request_id);
-            snprintf(out->executed_version, sizeof out->executed_version, "%s",
-                     k.executed_version);
-            out->ok = k.function_error[0] == '\0';
-            if (!out->ok) parse_function_error(out->payload, out->payload_len, out);
-            if (k.log_b64 && k.log_b64[0]) {
-                size_t n;
-                struct err e2;
-                if (lambda_base64_decode(k.log_b64, &out->log_tail, &n, &e2) == SIREN_OK)
-                    lambda_report_parse(out->log_tail, &out->report);
-                else
-                    LOG_WARN("lambda", "invoke %s: X-Amz-Log-Result: %s", function_name,
-                             e2.msg);
-            }
-            break;
-        }
-        /* The service refused the call: {"Type": "...", "message": "..."} and x-amzn-ErrorType. */
-        char msg[512] = "";
-        cJSON *j = k.body ? cJSON_ParseWithLength(k.body, k.len) : NULL;
-        const cJSON *m = j ? cJSON_GetObjectItemCaseSensitive(j, "message") : NULL;
-        if (!cJSON_IsString(m) && j) m = cJSON_GetObjectItemCaseSensitive(j, "Message");
-        if (cJSON_IsString(m)) snprintf(msg, sizeof msg, "%s", m->valuestring);
-        cJSON_Delete(j);
-        char etype[128];
-        snprintf(etype, sizeof etype, "%.*s", (int)strcspn(k.error_type_hdr, ":"),
-                 k.error_type_hdr);
-        int code = status == 404                   ? SIREN_ENOTFOUND
-                   : status == 401 || status == 403 ? SIREN_EAUTH
-                   : status == 413 || status == 429 ? SIREN_ELIMIT
-                                                    : SIREN_EBACKEND;
-        rc = err_set(e, code, "invoke %s: HTTP %ld%s%s%s%s%s", function_name, status,
-                     etype[0] ? " " : "", etype, msg[0] ? " (" : "", msg, msg[0] ? ")" : "");
-        break;
-    oom_call:
-        rc = err_set(e, SIREN_ENOMEM, "invoke %s: out of memory", function_name);
-        break;
-    }
-    call_reset(&k);
-    goto done;
-oom:
-    rc = err_set(e, SIREN_ENOMEM, "invoke %s: out of memory", function_name);
-done:
-    free(tok_hdr);
-    for (struct curl_slist *i = hdrs; i; i = i->next) explicit_bzero(i->data, strlen(i->data));
-    curl_slist_free_all(hdrs);
+    struct aws_http_capture capture[] = {
+        {"x-amz-function-error", k.function_error, sizeof k.function_error, NULL},
+        {"x-amzn-requestid", k.request_id, sizeof k.request_id, NULL},
+        {"x-amz-executed-version", k.executed_version, sizeof k.executed_version, NULL},
+        {"x-amzn-errortype", k.error_type_hdr, sizeof k.error_type_hdr, NULL},
+        {"x-amz-log-result", NULL, 0, &k.log_b64},
+    };
+    struct aws_http_request req;
+    aws_http_request_post_json(&req, url, what, payload, len, c->timeout_ms);
+    req.log_category = "lambda";
+    req.headers = headers; /* Content-Type again, and the invocation's own */
+    req.sigv4 = c->sigv4;
+    req.cred = &c->cred;
+    req.connect_timeout_ms = 10000;
+    req.retry = &lambda_retry;
+    req.capture = capture;
+    req.n_capture = (int)(sizeof capture / sizeof *capture);
+    struct aws_http_body body = {0};
+    long status = 0;
+    int rc = aws_http_perform(c->http, &req, &status, &body, e);
+    out->http_status = status;
     free(url);
+    if (rc) goto out;
+    if (status == 200 || status == 202 || status == 204) {
+        out->payload = body.data ? body.data : strdup("");
+        out->payload_len = body.data ? body.len : 0;
+        body.data = NULL;
+        if (!out->payload) {
+            rc = err_set(e, SIREN_ENOMEM, "invoke %s: out of memory", function_name);
+            goto out;
+        }
+        snprintf(out->function_error, sizeof out->function_error, "%s", k.function_error);
+        snprintf(out->request_id, sizeof out->request_id, "%s", k.request_id);
+        snprintf(out->executed_version, sizeof out->executed_version, "%s", k.executed_version);
+        out->ok = k.function_error[0] == '\0';
+        if (!out->ok) parse_function_error(out->payload, out->payload_len, out);
+        if (k.log_b64 && k.log_b64[0]) {
+            size_t n;
+            struct err e2;
+            if (lambda_base64_decode(k.log_b64, &out->log_tail, &n, &e2) == SIREN_OK)
+                lambda_report_parse(out->log_tail, &out->report);
+            else
+                LOG_WARN("lambda", "invoke %s: X-Amz-Log-Result: %s", function_name, e2.msg);
+        }
+        goto out;
+    }
+    /* The service refused the call: {"Type": "...", "message": "..."} and x-amzn-ErrorType. */
+    char msg[512] = "";
+    cJSON *j = body.data ? cJSON_ParseWithLength(body.data, body.len) : NULL;
+    const cJSON *m = j ? cJSON_GetObjectItemCaseSensitive(j, "message") : NULL;
+    if (!cJSON_IsString(m) && j) m = cJSON_GetObjectItemCaseSensitive(j, "Message");
+    if (cJSON_IsString(m)) snprintf(msg, sizeof msg, "%s", m->valuestring);
+    cJSON_Delete(j);
+    char etype[128];
+    snprintf(etype, sizeof etype, "%.*s", (int)strcspn(k.error_type_hdr, ":"),
+             k.error_type_hdr);
+    int code = status == 404                   ? SIREN_ENOTFOUND
+               : status == 401 || status == 403 ? SIREN_EAUTH
+               : status == 413 || status == 429 ? SIREN_ELIMIT
+                                                : SIREN_EBACKEND;
+    rc = err_set(e, code, "invoke %s: HTTP %ld%s%s%s%s%s", function_name, status,
+                 etype[0] ? " " : "", etype, msg[0] ? " (" : "", msg, msg[0] ? ")" : "");
+out:
+    aws_http_body_free(&body);
+    free(k.log_b64);
     return rc;
 }

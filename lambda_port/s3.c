@@ -1,8 +1,7 @@
 /*
- * s3: the s3:// KV backend over libcurl. Every request is signed by libcurl (CURLOPT_AWS_SIGV4
- * "aws:amz:REGION:s3"); we only send x-amz-content-sha256 (the SHA-256 of the body, which
- * libcurl then uses as the signed payload hash) and, for temporary credentials,
- * x-amz-security-token. Keys and query values are percent-encoded by us, and query parameters
+ * s3: the s3:// KV backend over libcurl. Every request goes through aws_http_perform, signed
+ * by libcurl (CURLOPT_AWS_SIGV4 "aws:amz:REGION:s3") with the body's SHA-256 as the signed
+ * payload hash. Keys and query values are percent-encoded by us, and query parameters
  * are written in sorted order, so the path and query libcurl signs are already canonical.
  * Error bodies are read only for their <Code>: S3 echoes the signature and the string to sign
  * in SignatureDoesNotMatch bodies, and none of that may reach a message.
@@ -10,17 +9,8 @@
 #define _GNU_SOURCE
 #include "s3.h"
 
-#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
-#include <time.h>
-#include <unistd.h>
-
-#include <curl/curl.h>
-
-/* The SHA-256 of an empty body, for GET, HEAD, DELETE and LIST. */
-#define S3_EMPTY_SHA256 "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
 
 struct s3_store {
     char *bucket;
@@ -29,175 +19,15 @@ struct s3_store {
     char region[64];
     char sigv4[128]; /* "aws:amz:REGION:s3" */
     struct aws_credentials cred;
-    CURL *curl;
-    uint64_t jitter; /* xorshift state for the retry waits */
+    struct aws_http *http;
 };
-
-/* A growing response body. */
-struct s3_buf {
-    uint8_t *data;
-    size_t len, cap;
-    int oom;
-};
-
-/* ------------------------------------------------------------------ credentials */
-
-void aws_credentials_clear(struct aws_credentials *c)
-{
-    if (c) explicit_bzero(c, sizeof *c);
-}
-
-static int copy_secret(char *dst, size_t cap, const char *src, const char *what, struct err *e)
-{
-    size_t n = strlen(src);
-    if (n >= cap) return err_set(e, SIREN_EFORMAT, "%s: longer than %zu bytes", what, cap - 1);
-    memcpy(dst, src, n + 1);
-    return SIREN_OK;
-}
-
-static char *trim(char *s)
-{
-    while (*s == ' ' || *s == '\t') s++;
-    size_t n = strlen(s);
-    while (n && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r' || s[n - 1] == '\n'))
-        s[--n] = '\0';
-    return s;
-}
-
-/* Reads one profile of an INI credentials file. 0 found, 1 not found (file or profile). */
-static int load_profile(const char *path, const char *profile, struct aws_credentials *out,
-                        struct err *e)
-{
-    FILE *f = fopen(path, "r");
-    if (!f) return 1;
-    char line[8192];
-    int in_profile = 0, rc = 1;
-    while (fgets(line, sizeof line, f)) {
-        if (!strchr(line, '\n') && !feof(f)) {
-            rc = err_set(e, SIREN_EFORMAT, "%s: a line longer than %zu bytes", path,
-                         sizeof line - 1);
-            break;
-        }
-        char *s = trim(line);
-        if (*s == '#' || *s == ';' || !*s) continue;
-        if (*s == '[') {
-            char *end = strchr(s, ']');
-            if (end) *end = '\0';
-            in_profile = !strcmp(trim(s + 1), profile);
-            continue;
-        }
-        if (!in_profile) continue;
-        char *eq = strchr(s, '=');
-        if (!eq) continue;
-        *eq = '\0';
-        char *name = trim(s), *value = trim(eq + 1);
-        int r = 0;
-        if (!strcmp(name, "aws_access_key_id"))
-            r = copy_secret(out->access_key_id, sizeof out->access_key_id, value,
-                            "aws_access_key_id", e);
-        else if (!strcmp(name, "aws_secret_access_key"))
-            r = copy_secret(out->secret_access_key, sizeof out->secret_access_key, value,
-                            "aws_secret_access_key", e);
-        else if (!strcmp(name, "aws_session_token"))
-            r = copy_secret(out->session_token, sizeof out->session_token, value,
-                            "aws_session_token", e);
-        if (r) {
-            rc = r;
-            break;
-        }
-    }
-    explicit_bzero(line, sizeof line);
-    fclose(f);
-    if (rc < 0) return rc;
-    return out->access_key_id[0] && out->secret_access_key[0] ? 0 : 1;
-}
-
-int aws_credentials_load(struct aws_credentials *out, struct err *e)
-{
-    memset(out, 0, sizeof *out);
-    const char *ak = getenv("AWS_ACCESS_KEY_ID"), *sk = getenv("AWS_SECRET_ACCESS_KEY");
-    if (ak && *ak && sk && *sk) {
-        const char *tok = getenv("AWS_SESSION_TOKEN");
-        int rc;
-        if ((rc = copy_secret(out->access_key_id, sizeof out->access_key_id, ak,
-                              "AWS_ACCESS_KEY_ID", e)) ||
-            (rc = copy_secret(out->secret_access_key, sizeof out->secret_access_key, sk,
-                              "AWS_SECRET_ACCESS_KEY", e)) ||
-            (tok && (rc = copy_secret(out->session_token, sizeof out->session_token, tok,
-                                      "AWS_SESSION_TOKEN", e)))) {
-            aws_credentials_clear(out);
-            return rc;
-        }
-        return SIREN_OK;
-    }
-    const char *profile = getenv("AWS_PROFILE");
-    if (!profile || !*profile) profile = "default";
-    char path[4096];
-    const char *file = getenv("AWS_SHARED_CREDENTIALS_FILE");
-    const char *home = getenv("HOME");
-    if (file && *file)
-        snprintf(path, sizeof path, "%s", file);
-    else if (home && *home)
-        snprintf(path, sizeof path, "%s/.aws/credentials", home);
-    else
-        path[0] = '\0';
-    int rc = path[0] ? load_profile(path, profile, out, e) : 1;
-    if (rc == 0) return SIREN_OK;
-    aws_credentials_clear(out);
-    if (rc < 0) return rc;
-    return err_set(e, SIREN_EAUTH,
-                   "no AWS credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (and "
-                   "AWS_SESSION_TOKEN for temporary credentials), or profile '%s' in %s",
-                   profile, path[0] ? path : "~/.aws/credentials (HOME is not set)");
-}
-
-const char *aws_region(void)
-{
-    const char *r = getenv("AWS_REGION");
-    if (!r || !*r) r = getenv("AWS_DEFAULT_REGION");
-    return r && *r ? r : "us-east-1";
-}
-
-size_t aws_uri_encode(const char *s, int keep_slash, char *buf, size_t buflen)
-{
-    static const char hex[] = "0123456789ABCDEF";
-    size_t o = 0, w = 0; /* o: bytes needed; w: bytes written (whole characters only) */
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        unsigned char c = *p;
-        int keep = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-                   c == '-' || c == '_' || c == '.' || c == '~' || (keep_slash && c == '/');
-        size_t need = keep ? 1 : 3;
-        if (w == o && o + need < buflen) {
-            if (keep) {
-                buf[o] = (char)c;
-            } else {
-                buf[o] = '%';
-                buf[o + 1] = hex[c >> 4];
-                buf[o + 2] = hex[c & 15];
-            }
-            w += need;
-        }
-        o += need;
-    }
-    if (buflen) buf[w] = '\0';
-    return o;
-}
-
-/* aws_uri_encode into a new malloc'ed string; NULL when out of memory. */
-static char *uri_encode_dup(const char *s, int keep_slash)
-{
-    size_t n = aws_uri_encode(s, keep_slash, NULL, 0);
-    char *out = malloc(n + 1);
-    if (out) aws_uri_encode(s, keep_slash, out, n + 1);
-    return out;
-}
 
 /* ------------------------------------------------------------------------- URLs */
 
 static void store_free(struct s3_store *s)
 {
     if (!s) return;
-    if (s->curl) curl_easy_cleanup(s->curl);
+    aws_http_close(s->http);
     aws_credentials_clear(&s->cred);
     free(s->bucket);
     free(s->prefix);
@@ -300,27 +130,6 @@ out:
 
 /* ----------------------------------------------------------------------- requests */
 
-static size_t on_body(char *ptr, size_t size, size_t nmemb, void *userdata)
-{
-    struct s3_buf *b = userdata;
-    size_t n = size * nmemb;
-    if (b->len + n + 1 > b->cap) {
-        size_t ncap = b->cap ? b->cap : 1 << 14;
-        while (ncap < b->len + n + 1) ncap *= 2;
-        uint8_t *grown = realloc(b->data, ncap);
-        if (!grown) {
-            b->oom = 1;
-            return 0; /* aborts the transfer */
-        }
-        b->data = grown;
-        b->cap = ncap;
-    }
-    memcpy(b->data + b->len, ptr, n);
-    b->len += n;
-    b->data[b->len] = '\0';
-    return n;
-}
-
 /* The text of the first <tag>...</tag> in an XML body, entities decoded; "" if absent. */
 static void xml_text(const char *body, const char *tag, char *out, size_t cap)
 {
@@ -352,33 +161,21 @@ static void xml_text(const char *body, const char *tag, char *out, size_t cap)
     out[o] = '\0';
 }
 
-static int retryable_curl(CURLcode c)
-{
-    return c == CURLE_SEND_ERROR || c == CURLE_RECV_ERROR || c == CURLE_GOT_NOTHING ||
-           c == CURLE_PARTIAL_FILE;
-}
-
-static void sleep_backoff(struct s3_store *s, int attempt)
-{
-    long ms = S3_RETRY_BASE_MS << attempt;
-    if (ms > S3_RETRY_MAX_MS) ms = S3_RETRY_MAX_MS;
-    s->jitter ^= s->jitter << 13;
-    s->jitter ^= s->jitter >> 7;
-    s->jitter ^= s->jitter << 17;
-    ms = ms / 2 + (long)(s->jitter % (uint64_t)(ms / 2 + 1)); /* [ms/2, ms] */
-    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-    while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {
-    }
-}
+/* Statuses S3 asks to be tried again (InternalError, SlowDown), as are transfers that broke
+ * off. */
+static const long s3_retry_statuses[] = {500, 503, 0};
+static const struct aws_http_retry s3_retry = {S3_MAX_ATTEMPTS, S3_RETRY_BASE_MS,
+                                               S3_RETRY_MAX_MS, 1, s3_retry_statuses};
 
 /* One request: method on path (already encoded; "" for the bucket itself) with an optional
  * canonical query, an optional body. what names the object in messages. On success (2xx)
- * *status is the HTTP status and body the response (caller frees body->data). */
+ * *status is the HTTP status and resp the response (caller frees it with
+ * aws_http_body_free); an error status becomes a siren code from the <Code> of its body. */
 static int s3_request(struct s3_store *s, const char *method, const char *path,
                       const char *query, const void *body, size_t body_len, const char *what,
-                      long *status, struct s3_buf *resp, struct err *e)
+                      long *status, struct aws_http_body *resp, struct err *e)
 {
-    char *url = NULL;
+    char *url = NULL, label[KV_KEY_MAX_BYTES + 64];
     int n;
     if (s->endpoint)
         n = asprintf(&url, "%s/%s%s%s%s", s->endpoint, s->bucket, path, query ? "?" : "",
@@ -387,140 +184,59 @@ static int s3_request(struct s3_store *s, const char *method, const char *path,
         n = asprintf(&url, "https://%s.s3.%s.amazonaws.com%s%s%s", s->bucket, s->region,
                      path[0] ? path : "/", query ? "?" : "", query ? query : "");
     if (n < 0) return err_set(e, SIREN_ENOMEM, "%s: out of memory", what);
-    char hash_hdr[128];
-    if (body && body_len) {
-        char hex[65];
-        sha256_hex(body, body_len, hex);
-        snprintf(hash_hdr, sizeof hash_hdr, "x-amz-content-sha256: %s", hex);
-    } else {
-        snprintf(hash_hdr, sizeof hash_hdr, "x-amz-content-sha256: %s", S3_EMPTY_SHA256);
-    }
-    struct curl_slist *hdrs = NULL, *h;
-    int rc = SIREN_OK;
-    char *tok_hdr = NULL;
-    if (!(h = curl_slist_append(hdrs, hash_hdr))) goto oom;
-    hdrs = h;
-    if (s->cred.session_token[0]) {
-        if (asprintf(&tok_hdr, "x-amz-security-token: %s", s->cred.session_token) < 0) {
-            tok_hdr = NULL;
-            goto oom;
-        }
-        h = curl_slist_append(hdrs, tok_hdr);
-        explicit_bzero(tok_hdr, strlen(tok_hdr));
-        if (!h) goto oom;
-        hdrs = h;
-    }
-    if (!strcmp(method, "PUT")) {
-        if (!(h = curl_slist_append(hdrs, "Content-Type: application/octet-stream"))) goto oom;
-        hdrs = h;
-    }
-    char errbuf[CURL_ERROR_SIZE];
-    for (int attempt = 0;; attempt++) {
-        CURL *c = s->curl;
-        curl_easy_reset(c);
-        resp->len = 0;
-        resp->oom = 0;
-        errbuf[0] = '\0';
-        curl_easy_setopt(c, CURLOPT_URL, url);
-        curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
-        curl_easy_setopt(c, CURLOPT_AWS_SIGV4, s->sigv4);
-        curl_easy_setopt(c, CURLOPT_USERNAME, s->cred.access_key_id);
-        curl_easy_setopt(c, CURLOPT_PASSWORD, s->cred.secret_access_key);
-        curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
-        curl_easy_setopt(c, CURLOPT_WRITEDATA, resp);
-        curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
-        curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-        curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, (long)S3_REQUEST_TIMEOUT_MS);
-        curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, (long)S3_CONNECT_TIMEOUT_MS);
-        /* Debian's libcurl looks for Debian's CA bundle; on Amazon Linux the launcher of the
-         * Lambda package points SSL_CERT_FILE at the system's one. */
-        const char *ca = getenv("SSL_CERT_FILE");
-        if (ca && *ca) curl_easy_setopt(c, CURLOPT_CAINFO, ca);
-        /* A 100-continue round trip per PUT would only add latency. */
-        curl_easy_setopt(c, CURLOPT_EXPECT_100_TIMEOUT_MS, 0L);
-        if (!strcmp(method, "GET")) {
-            curl_easy_setopt(c, CURLOPT_HTTPGET, 1L);
-        } else if (!strcmp(method, "HEAD")) {
-            curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
-        } else {
-            curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
-            if (!strcmp(method, "PUT")) {
-                curl_easy_setopt(c, CURLOPT_POSTFIELDS, body ? (const char *)body : "");
-                curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)body_len);
-            }
-        }
-        CURLcode cc = curl_easy_perform(c);
-        *status = 0;
-        curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, status);
-        if (resp->oom) {
-            rc = err_set(e, SIREN_ENOMEM, "%s: out of memory reading the response", what);
-            break;
-        }
-        int again = attempt + 1 < S3_MAX_ATTEMPTS &&
-                    ((cc != CURLE_OK && retryable_curl(cc)) ||
-                     (cc == CURLE_OK && (*status == 500 || *status == 503)));
-        if (again) {
-            LOG_DEBUG("s3", "%s %s: %s, retrying (attempt %d of %d)", method, what,
-                      cc != CURLE_OK ? curl_easy_strerror(cc) : "HTTP 500/503", attempt + 2,
-                      S3_MAX_ATTEMPTS);
-            sleep_backoff(s, attempt);
-            continue;
-        }
-        if (cc != CURLE_OK) {
-            rc = err_set(e, SIREN_ENETWORK, "%s %s: %s", method, what,
-                         errbuf[0] ? errbuf : curl_easy_strerror(cc));
-            break;
-        }
-        if (*status >= 200 && *status < 300) break;
-        char code[128];
-        xml_text((const char *)resp->data, "Code", code, sizeof code);
-        if (*status == 404) {
-            if (!strcmp(code, "NoSuchBucket"))
-                rc = err_set(e, SIREN_ENOTFOUND, "bucket '%s' does not exist (NoSuchBucket)",
-                             s->bucket);
-            else
-                rc = err_set(e, SIREN_ENOTFOUND, "%s: not found", what);
-        } else if (*status == 403 || *status == 401) {
-            if (!strcmp(code, "SignatureDoesNotMatch"))
-                rc = err_set(e, SIREN_EAUTH,
-                             "%s %s: S3 refused the request signature (SignatureDoesNotMatch): "
-                             "the secret access key does not belong to the access key id; "
-                             "check AWS_SECRET_ACCESS_KEY or the credentials profile",
-                             method, what);
-            else if (!strcmp(code, "InvalidAccessKeyId"))
-                rc = err_set(e, SIREN_EAUTH,
-                             "%s %s: S3 does not know the access key id (InvalidAccessKeyId)",
-                             method, what);
-            else if (!strcmp(code, "ExpiredToken") || !strcmp(code, "InvalidToken"))
-                rc = err_set(e, SIREN_EAUTH,
-                             "%s %s: the session token is expired or invalid (%s)", method,
-                             what, code);
-            else if (code[0])
-                rc = err_set(e, SIREN_EAUTH,
-                             "%s %s: access denied (%s): the credentials lack the permission "
-                             "for this request on bucket '%s'",
-                             method, what, code, s->bucket);
-            else
-                rc = err_set(e, SIREN_EAUTH,
-                             "%s %s: HTTP %ld (no error body: wrong secret, unknown access "
-                             "key or missing permission)",
-                             method, what, *status);
-        } else {
-            rc = err_set(e, SIREN_EBACKEND, "%s %s: HTTP %ld%s%s%s", method, what, *status,
-                         code[0] ? " (" : "", code, code[0] ? ")" : "");
-        }
-        break;
-    }
-    goto done;
-oom:
-    rc = err_set(e, SIREN_ENOMEM, "%s: out of memory", what);
-done:
-    if (tok_hdr) free(tok_hdr);
-    /* The session token is a credential: wipe the header copies before freeing them. */
-    for (struct curl_slist *i = hdrs; i; i = i->next) explicit_bzero(i->data, strlen(i->data));
-    curl_slist_free_all(hdrs);
+    snprintf(label, sizeof label, "%s %s", method, what);
+    static const char *const put_headers[] = {"Content-Type: application/octet-stream", NULL};
+    struct aws_http_request req = {
+        .method = method,
+        .url = url,
+        .what = label,
+        .log_category = "s3",
+        .headers = !strcmp(method, "PUT") ? put_headers : NULL,
+        .body = body,
+        .body_len = body_len,
+        .sigv4 = s->sigv4,
+        .cred = &s->cred,
+        .timeout_ms = S3_REQUEST_TIMEOUT_MS,
+        .connect_timeout_ms = S3_CONNECT_TIMEOUT_MS,
+        .retry = &s3_retry,
+    };
+    int rc = aws_http_perform(s->http, &req, status, resp, e);
     free(url);
-    return rc;
+    if (rc || (*status >= 200 && *status < 300)) return rc;
+    char code[128];
+    xml_text(resp->data, "Code", code, sizeof code);
+    if (*status == 404) {
+        if (!strcmp(code, "NoSuchBucket"))
+            return err_set(e, SIREN_ENOTFOUND, "bucket '%s' does not exist (NoSuchBucket)",
+                           s->bucket);
+        return err_set(e, SIREN_ENOTFOUND, "%s: not found", what);
+    }
+    if (*status == 403 || *status == 401) {
+        if (!strcmp(code, "SignatureDoesNotMatch"))
+            return err_set(e, SIREN_EAUTH,
+                           "%s %s: S3 refused the request signature (SignatureDoesNotMatch): "
+                           "the secret access key does not belong to the access key id; "
+                           "check AWS_SECRET_ACCESS_KEY or the credentials profile",
+                           method, what);
+        if (!strcmp(code, "InvalidAccessKeyId"))
+            return err_set(e, SIREN_EAUTH,
+                           "%s %s: S3 does not know the access key id (InvalidAccessKeyId)",
+                           method, what);
+        if (!strcmp(code, "ExpiredToken") || !strcmp(code, "InvalidToken"))
+            return err_set(e, SIREN_EAUTH, "%s %s: the session token is expired or invalid (%s)",
+                           method, what, code);
+        if (code[0])
+            return err_set(e, SIREN_EAUTH,
+                           "%s %s: access denied (%s): the credentials lack the permission "
+                           "for this request on bucket '%s'",
+                           method, what, code, s->bucket);
+        return err_set(e, SIREN_EAUTH,
+                       "%s %s: HTTP %ld (no error body: wrong secret, unknown access key or "
+                       "missing permission)",
+                       method, what, *status);
+    }
+    return err_set(e, SIREN_EBACKEND, "%s %s: HTTP %ld%s%s%s", method, what, *status,
+                   code[0] ? " (" : "", code, code[0] ? ")" : "");
 }
 
 /* *out = "/<encoded prefix>/<encoded key>" for an object (caller frees). The key is checked
@@ -534,7 +250,7 @@ static int object_path(const struct s3_store *s, const char *key, char **out, st
     if (rc) return rc;
     char *full = NULL;
     if (asprintf(&full, "%s%s%s", s->prefix, s->prefix[0] ? "/" : "", key) < 0) full = NULL;
-    char *enc = full ? uri_encode_dup(full, 1) : NULL;
+    char *enc = full ? aws_uri_encode_dup(full, 1) : NULL;
     free(full);
     if (enc && asprintf(out, "/%s", enc) < 0) *out = NULL;
     free(enc);
@@ -546,12 +262,6 @@ static int object_path(const struct s3_store *s, const char *key, char **out, st
 
 static int s3_open(const char *url, void **state, struct err *e)
 {
-    static int curl_ready;
-    if (!curl_ready) {
-        if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
-            return err_set(e, SIREN_EBACKEND, "cannot initialise libcurl");
-        curl_ready = 1;
-    }
     struct s3_store *s = NULL;
     int rc = parse_url(url, &s, e);
     if (rc) return rc;
@@ -559,77 +269,64 @@ static int s3_open(const char *url, void **state, struct err *e)
         store_free(s);
         return rc;
     }
-    if (!(s->curl = curl_easy_init())) {
+    if ((rc = aws_http_open(&s->http, e))) {
         store_free(s);
-        return err_set(e, SIREN_ENOMEM, "cannot create a curl handle");
+        return rc;
     }
-    s->jitter = ((uint64_t)getpid() << 32) ^ (uint64_t)time(NULL) ^ 0x9E3779B97F4A7C15ULL;
     *state = s;
     return SIREN_OK;
 }
 
 static void s3_close(void *state) { store_free(state); }
 
-static int s3_put(void *state, const char *key, const void *data, size_t len, struct err *e)
+/* One request on key's object: GET, PUT (of body_len bytes), HEAD or DELETE. */
+static int object_request(struct s3_store *s, const char *method, const char *key,
+                          const void *body, size_t body_len, struct aws_http_body *resp,
+                          struct err *e)
 {
-    struct s3_store *s = state;
     char what[KV_KEY_MAX_BYTES + 16];
     snprintf(what, sizeof what, "key '%s'", key);
     char *path = NULL;
     int rc = object_path(s, key, &path, e);
     if (rc) return rc;
-    uint8_t *buf = malloc(KV_FRAME_HEADER_BYTES + len);
-    if (!buf) {
-        rc = err_set(e, SIREN_ENOMEM, "%s: cannot allocate %zu bytes", what, len);
-        goto out;
-    }
-    kv_frame_header(data, len, buf);
-    if (len) memcpy(buf + KV_FRAME_HEADER_BYTES, data, len);
-    struct s3_buf resp = {0};
     long status;
-    rc = s3_request(s, "PUT", path, NULL, buf, KV_FRAME_HEADER_BYTES + len, what, &status,
-                    &resp, e);
-    free(resp.data);
-out:
-    free(buf);
+    rc = s3_request(s, method, path, NULL, body, body_len, what, &status, resp, e);
     free(path);
     return rc;
 }
 
-static int s3_get(void *state, const char *key, struct kv_value *out, struct err *e)
+/* A put: one PUT of the whole object (its SHA-256 is signed), which kv.c hands over gathered
+ * (no write_open). */
+static int s3_write_end(void *state, const char *key, struct kv_raw *raw, int commit,
+                        struct err *e)
 {
-    struct s3_store *s = state;
-    char what[KV_KEY_MAX_BYTES + 16];
-    snprintf(what, sizeof what, "key '%s'", key);
-    char *path = NULL;
-    int rc = object_path(s, key, &path, e);
-    if (rc) return rc;
-    struct s3_buf resp = {0};
-    long status;
-    uint64_t plen = 0;
-    rc = s3_request(s, "GET", path, NULL, NULL, 0, what, &status, &resp, e);
-    free(path);
-    if (rc) goto out;
-    if (resp.len < KV_FRAME_HEADER_BYTES) {
-        /* Too short to hold a header: let the header check name it (foreign or truncated). */
-        uint8_t hdr[KV_FRAME_HEADER_BYTES] = {0};
-        if (resp.len) memcpy(hdr, resp.data, resp.len);
-        rc = kv_frame_check_header(hdr, resp.len, key, &plen, e);
-        if (!rc) rc = err_set(e, SIREN_EFORMAT, "key '%s': not a siren object", key);
-        goto out;
-    }
-    if ((rc = kv_frame_check_header(resp.data, resp.len, key, &plen, e)) ||
-        (rc = kv_frame_check_payload(resp.data, resp.data + KV_FRAME_HEADER_BYTES, (size_t)plen,
-                                     key, e)))
-        goto out;
-    memmove(resp.data, resp.data + KV_FRAME_HEADER_BYTES, (size_t)plen);
-    resp.data[plen] = '\0';
-    out->data = resp.data;
-    out->len = (size_t)plen;
-    return SIREN_OK;
-out:
-    free(resp.data);
+    if (!commit) return SIREN_OK;
+    struct aws_http_body resp = {0};
+    int rc = object_request(state, "PUT", key, raw->data, (size_t)raw->len, &resp, e);
+    aws_http_body_free(&resp);
     return rc;
+}
+
+/* A get: the whole object comes as the response body, which kv.c reads from where it lies.
+ * raw->handle is that body. */
+static int s3_read_open(void *state, const char *key, struct kv_raw *raw, struct err *e)
+{
+    struct aws_http_body resp = {0};
+    int rc = object_request(state, "GET", key, NULL, 0, &resp, e);
+    if (rc) {
+        aws_http_body_free(&resp);
+        return rc;
+    }
+    raw->len = resp.len;
+    raw->data = (uint8_t *)resp.data;
+    raw->handle = resp.data;
+    return SIREN_OK;
+}
+
+static void s3_read_close(void *state, struct kv_raw *raw)
+{
+    (void)state;
+    free(raw->handle);
 }
 
 static int keys_push(struct kv_keys *k, size_t *cap, const char *key, struct err *e)
@@ -655,13 +352,13 @@ static int s3_list(void *state, const char *prefix, struct kv_keys *out, struct 
     char *full = NULL, *enc_prefix = NULL, *query = NULL, *enc_token = NULL;
     char *token = NULL;
     size_t cap = 0, base_len = s->prefix[0] ? strlen(s->prefix) + 1 : 0;
-    struct s3_buf resp = {0};
+    struct aws_http_body resp = {0};
     int rc = SIREN_OK;
     if (asprintf(&full, "%s%s%s", s->prefix, s->prefix[0] ? "/" : "", prefix) < 0) {
         full = NULL;
         goto oom;
     }
-    if (!(enc_prefix = uri_encode_dup(full, 0))) goto oom;
+    if (!(enc_prefix = aws_uri_encode_dup(full, 0))) goto oom;
     for (;;) {
         free(query);
         query = NULL;
@@ -674,9 +371,8 @@ static int s3_list(void *state, const char *prefix, struct kv_keys *out, struct 
             goto oom;
         }
         long status;
-        resp.len = 0;
         if ((rc = s3_request(s, "GET", "/", query, NULL, 0, what, &status, &resp, e))) break;
-        const char *body = (const char *)resp.data;
+        const char *body = resp.data;
         for (const char *p = body ? strstr(body, "<Contents>") : NULL; p;
              p = strstr(p + 1, "<Contents>")) {
             char key[4 * KV_KEY_MAX_BYTES];
@@ -698,13 +394,13 @@ static int s3_list(void *state, const char *prefix, struct kv_keys *out, struct 
             break;
         }
         free(enc_token);
-        if (!(enc_token = uri_encode_dup(next, 0))) goto oom;
+        if (!(enc_token = aws_uri_encode_dup(next, 0))) goto oom;
     }
     goto out;
 oom:
     rc = err_set(e, SIREN_ENOMEM, "out of memory while listing");
 out:
-    free(resp.data);
+    aws_http_body_free(&resp);
     free(full);
     free(enc_prefix);
     free(query);
@@ -713,40 +409,32 @@ out:
     return rc;
 }
 
+/* S3 answers 204 to a delete of a missing key: a HEAD first tells a miss. */
 static int s3_del(void *state, const char *key, struct err *e)
 {
-    struct s3_store *s = state;
-    char what[KV_KEY_MAX_BYTES + 16];
-    snprintf(what, sizeof what, "key '%s'", key);
-    char *path = NULL;
-    int rc = object_path(s, key, &path, e);
-    if (rc) return rc;
-    struct s3_buf resp = {0};
-    long status;
-    rc = s3_request(s, "HEAD", path, NULL, NULL, 0, what, &status, &resp, e);
-    if (!rc) rc = s3_request(s, "DELETE", path, NULL, NULL, 0, what, &status, &resp, e);
-    free(resp.data);
-    free(path);
+    struct aws_http_body resp = {0};
+    int rc = object_request(state, "HEAD", key, NULL, 0, &resp, e);
+    if (!rc) rc = object_request(state, "DELETE", key, NULL, 0, &resp, e);
+    aws_http_body_free(&resp);
     return rc;
 }
 
 const struct kv_ops s3_kv_ops = {
     .scheme = "s3",
     .open = s3_open,
-    .put = s3_put,
-    .get = s3_get,
+    .close = s3_close,
     .list = s3_list,
     .del = s3_del,
-    .close = s3_close,
+    .read_open = s3_read_open,
+    .read_close = s3_read_close,
+    .write_end = s3_write_end,
 };
 
 void s3_kv_register(void)
 {
-    static int done;
-    if (done) return;
-    done = 1;
-    /* The only failures are a taken scheme (registered already: fine) and a full table of 16
-     * backends, which no build of siren comes near. */
+    /* Registering s3_kv_ops again changes nothing, so every command may call this. The only
+     * failure left is a full table of 16 backends, which no build of siren comes near (and
+     * kv_register logs). */
     (void)!kv_register(&s3_kv_ops);
 }
 
@@ -766,18 +454,18 @@ int s3_bucket_create(const char *url, struct err *e)
                                     "doc/2006-03-01/\"><LocationConstraint>%s</LocationConstraint>"
                                     "</CreateBucketConfiguration>",
                                     s->region);
-    struct s3_buf resp = {0};
+    struct aws_http_body resp = {0};
     long status;
     struct err e2;
     rc = s3_request(s, "PUT", "", NULL, body_len ? body : NULL, body_len, what, &status, &resp,
                     &e2);
     if (rc == SIREN_EBACKEND && status == 409) {
         char code[128];
-        xml_text((const char *)resp.data, "Code", code, sizeof code);
+        xml_text(resp.data, "Code", code, sizeof code);
         if (!strcmp(code, "BucketAlreadyOwnedByYou")) rc = SIREN_OK;
     }
     if (rc) err_set(e, rc, "%s", e2.msg);
-    free(resp.data);
+    aws_http_body_free(&resp);
     store_free(s);
     return rc;
 }

@@ -1,17 +1,18 @@
 /*
  * s3: the "s3://bucket/prefix" KV backend, for real S3 or any S3-compatible server, through
  * libcurl with its built-in SigV4 signing (CURLOPT_AWS_SIGV4); no signing code of our own.
- * Objects are stored under "<prefix>/<key>" with the same framing (kv_frame_*) as the file and
- * Redis backends. Credentials come from the standard chain and live only in memory: they are
+ * Objects are stored under "<prefix>/<key>", framed by kv.c (header + checksum) as in every
+ * backend. Credentials come from the standard chain and live only in memory: they are
  * never logged, never put in an error message, and wiped when the store is closed.
- * Also the shared AWS pieces the Lambda Invoke client uses (credentials, region).
- * Not thread-safe per store (one curl handle each), like every struct kv.
+ * The credentials chain, the region and the requests themselves are aws_http.h's, shared with
+ * the Lambda clients. Not thread-safe per store (one curl handle each), like every struct kv.
  */
 #ifndef SIREN_S3_H
 #define SIREN_S3_H
 
 #include <stddef.h>
 
+#include "aws_http.h"
 #include "core.h"
 #include "kv.h"
 
@@ -24,32 +25,6 @@
 /* Whole-request and connect timeouts. */
 #define S3_REQUEST_TIMEOUT_MS 120000
 #define S3_CONNECT_TIMEOUT_MS 5000
-
-/* AWS credentials. Caller storage; wipe with aws_credentials_clear() when done. */
-struct aws_credentials {
-    char access_key_id[128];
-    char secret_access_key[256];
-    char session_token[4096]; /* "" when none */
-};
-
-/* Loads credentials from the standard chain: AWS_ACCESS_KEY_ID + AWS_SECRET_ACCESS_KEY (+
- * AWS_SESSION_TOKEN) from the environment; else the profile $AWS_PROFILE (default "default")
- * of $AWS_SHARED_CREDENTIALS_FILE (default ~/.aws/credentials). Instance or container roles
- * other than Lambda's (which sets the environment) are not supported. Errors: SIREN_EAUTH (no
- * credentials found: the message names the sources tried, never a value), SIREN_EFORMAT (a
- * credentials file line too long). */
-int aws_credentials_load(struct aws_credentials *out, struct err *e) SIREN_WUR;
-/* Overwrites the credentials with zeros (not optimised away). */
-void aws_credentials_clear(struct aws_credentials *c);
-
-/* The region: $AWS_REGION, else $AWS_DEFAULT_REGION, else "us-east-1". Borrowed from the
- * environment or a literal. */
-const char *aws_region(void);
-
-/* Percent-encodes s as SigV4 wants (unreserved A-Z a-z 0-9 - _ . ~ kept, every other byte as
- * %XX in upper case; '/' kept when keep_slash). Returns the bytes needed without the NUL;
- * writes at most buflen bytes (NUL-terminated when buflen > 0). */
-size_t aws_uri_encode(const char *s, int keep_slash, char *buf, size_t buflen);
 
 /* The backend table (scheme "s3"). URL: s3://BUCKET[/PREFIX][?endpoint=URL][&region=R]. The
  * endpoint is also taken from $AWS_ENDPOINT_URL_S3 (then $AWS_ENDPOINT_URL); with an endpoint,

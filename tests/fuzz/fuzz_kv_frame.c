@@ -1,5 +1,5 @@
 /*
- * fuzz_kv_frame: the KV object framing every backend checks on a get
+ * fuzz_kv_frame: the KV object framing kv.c checks on every get, whatever the backend
  * (kv_frame_check_header, then kv_frame_check_payload). Input: a control byte, then a stored
  * value (40-byte header + payload). Control bit 0 rewrites both checksums to match, so the
  * length and version checks behind them are reached; the hash is also checked in pieces
