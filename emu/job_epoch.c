@@ -1,0 +1,537 @@
+/*
+ * job_epoch: one epoch on rank 0, from the scheduler's action to its commit. The action is
+ * checked against the platform, the epoch's batches are shuffled and planned on the virtual
+ * clock (planner.h), the plan becomes one task message per rank in run order, the messages
+ * are exchanged for the ranks' results, and the epoch is recorded (job_record.c), evaluated on
+ * held-out data and committed: checkpoint first (job_ckpt.c), then its epochs.csv row, then
+ * its parameter versions dropped. A planned crash (faults) is made real by a task whose data
+ * object does not exist.
+ */
+#include "job_internal.h"
+
+#include "epoch_model.h"
+#include "handler.h"
+#include "staging.h"
+#include "streams.h"
+
+#include <math.h>
+#include <mpi.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* How long a step may wait for a version another function writes, in real time. */
+#define JOB_WAIT_MS 600000.0
+
+/* The version a planned crash's event names as its write: no step ever reads it, so the
+ * failure marker its sandbox's failure leaves (an invoker marks a failed task's version)
+ * stands in nobody's way. */
+#define JOB_FAULT_VERSION 99999999
+
+int job_invoker_of(const struct job *j, int fn)
+{
+    return j->size == 1 ? 0 : 1 + fn % (j->size - 1);
+}
+
+void job_plan_costs(const struct job *j, int memory_mb, struct plan_costs *k)
+{
+    const struct job_coord *c = j->coord;
+    epoch_model_costs(&j->platform, c->cal.s_per_sample, c->shard_bytes_per_sample,
+                      c->param_bytes, memory_mb, k);
+}
+
+int job_action_check(const struct job *j, int n, int memory_mb, struct err *e)
+{
+    const struct platform *pf = &j->platform;
+    if (!platform_memory_valid(pf, memory_mb))
+        return err_set(e, SIREN_EINVAL, "memory %d MB is not valid on %s (%d..%d MB in steps of %d)",
+                       memory_mb, pf->name, pf->memory_mb_min, pf->memory_mb_max,
+                       pf->memory_mb_step);
+    if (n < 1 || n > pf->concurrency_limit)
+        return err_set(e, SIREN_EINVAL, "%d functions: expected 1..%d (the concurrency limit of %s)",
+                       n, pf->concurrency_limit, pf->name);
+    if ((size_t)n > j->coord->n_batches)
+        return err_set(e, SIREN_EINVAL, "%d functions but only %zu mini-batches of %d rows "
+                       "(use a smaller --batch)", n, j->coord->n_batches, j->coord->w->opts.batch);
+    return SIREN_OK;
+}
+
+/* ------------------------------------------------------------------ task messages */
+
+/* The leader's aggregation of BSP round r (a task of function 0 with step -1 - r): the mean of
+ * the round's gradients applied to version r gives version r + 1. */
+static void add_aggregation(const struct plan_epoch *p, const char *prefix, int round,
+                            cJSON *rank_tasks)
+{
+    cJSON *keys = cJSON_CreateArray();
+    for (int i = 0; i < p->n_functions; i++) {
+        if (round >= p->fns[i].n_steps) continue;
+        char gkey[128];
+        job_key_grad(gkey, sizeof gkey, prefix, round, i);
+        cJSON_AddItemToArray(keys, cJSON_CreateString(gkey));
+    }
+    cJSON *a = cJSON_CreateArray();
+    cJSON_AddItemToArray(a, cJSON_CreateString(""));
+    cJSON_AddItemToArray(a, cJSON_CreateNumber(round));
+    cJSON_AddItemToArray(a, cJSON_CreateNumber(-1));
+    cJSON_AddItemToArray(a, cJSON_CreateNumber(round + 1));
+    cJSON_AddItemToArray(a, cJSON_CreateNumber(0));
+    cJSON_AddItemToArray(a, keys);
+    cJSON *task = cJSON_CreateArray();
+    cJSON_AddItemToArray(task, cJSON_CreateNumber(0));
+    cJSON_AddItemToArray(task, cJSON_CreateNumber(-1 - round));
+    cJSON *list = cJSON_CreateArray();
+    cJSON_AddItemToArray(list, a);
+    cJSON_AddItemToArray(task, list);
+    cJSON_AddItemToArray(rank_tasks, task);
+}
+
+/* The function number the invokers see for attempt generation gen of function fn (gen: failed
+ * attempts before it). A retry is a fresh invocation: as its own function, it does not wait for
+ * the tasks of the attempt that died, nor is it skipped because that attempt failed. Without
+ * faults gen is 0 and this is fn. */
+static int wire_fn(const struct plan_epoch *p, int fn, int gen)
+{
+    return fn + gen * p->n_functions;
+}
+
+/* Faults: every attempt planned to die gets one more task, the step it dies in, whose event
+ * names a data object that does not exist. Its handler fails at that GET, for real, in its
+ * sandbox; the attempt's later steps are not sent. Its write is JOB_FAULT_VERSION, so the
+ * failure marker lands where no reader looks. Appended after the attempt's other tasks, so
+ * it runs after them on its rank. */
+static void add_fault_tasks(const struct job *j, const struct plan_epoch *p, cJSON **tasks)
+{
+    for (size_t q = 0; q < p->n_attempts; q++) {
+        const struct plan_attempt *at = &p->attempts[q];
+        if (at->status != PLAN_ATTEMPT_CRASHED && at->status != PLAN_ATTEMPT_KV_FAILED) continue;
+        const struct plan_step *st = &p->steps[at->end_step];
+        char key[128];
+        snprintf(key, sizeof key, "job/faults/e%04d/f%06d-i%d-a%d-%s", j->coord->epoch, at->fn,
+                 at->invocation, at->attempt,
+                 at->status == PLAN_ATTEMPT_CRASHED ? "crash" : "kv-error");
+        int apply = j->cfg.update == PLAN_UPDATE_APPLY;
+        cJSON *a = cJSON_CreateArray();
+        cJSON_AddItemToArray(a, cJSON_CreateString(key));
+        cJSON_AddItemToArray(a, cJSON_CreateNumber(0));
+        cJSON_AddItemToArray(a, cJSON_CreateNumber(apply ? 0 : -1));
+        cJSON_AddItemToArray(a, cJSON_CreateNumber(JOB_FAULT_VERSION));
+        cJSON_AddItemToArray(a, cJSON_CreateNumber(0));
+        cJSON *list = cJSON_CreateArray();
+        cJSON_AddItemToArray(list, a);
+        cJSON *task = cJSON_CreateArray();
+        cJSON_AddItemToArray(task, cJSON_CreateNumber(wire_fn(p, at->fn, at->gen)));
+        cJSON_AddItemToArray(task, cJSON_CreateNumber(st->step));
+        cJSON_AddItemToArray(task, list);
+        cJSON_AddItemToArray(tasks[job_invoker_of(j, at->fn)], task);
+    }
+}
+
+/* The head of a rank's task message: the epoch's settings and the event template. */
+static cJSON *message_head(const struct job *j, int memory_mb, const char *prefix)
+{
+    const struct job_coord *c = j->coord;
+    cJSON *root = cJSON_CreateObject();
+    cJSON_AddNumberToObject(root, "epoch", c->epoch);
+    cJSON_AddNumberToObject(root, "memory_mb", memory_mb);
+    cJSON_AddNumberToObject(root, "timeout_ms", j->platform.timeout_s * 1e3);
+    cJSON_AddNumberToObject(root, "wall", j->cfg.wall_clock);
+    cJSON *t = cJSON_AddObjectToObject(root, "template");
+    cJSON_AddStringToObject(t, "job", "job");
+    cJSON_AddStringToObject(t, "workload", c->w->info.name);
+    cJSON_AddNumberToObject(t, "epoch", c->epoch);
+    cJSON_AddNumberToObject(t, "memory_mb", memory_mb);
+    cJSON_AddStringToObject(t, "kv", j->kv_url);
+    cJSON_AddStringToObject(t, "update", job_update_name(j->cfg.update));
+    cJSON_AddNumberToObject(t, "wait_ms", JOB_WAIT_MS);
+    cJSON_AddStringToObject(t, "params", prefix);
+    cJSON_AddItemToObject(t, "model", fn_model_config_to_json(&c->w->model_cfg));
+    struct kn_optim_config oc = c->w->optim_cfg;
+    oc.lr = (float)workload_lr_at(c->w, c->epoch); /* the workload's per-epoch decay */
+    cJSON_AddItemToObject(t, "optimizer", fn_optim_config_to_json(&oc));
+    return root;
+}
+
+/* One step as sent: [data key, read, base, write, seed] and, for BSP, its gradient key (its
+ * write then -1). */
+static cJSON *step_to_wire(const struct job *j, const struct plan_step *st, const uint32_t *perm,
+                           const char *prefix, uint64_t seed)
+{
+    char key[64];
+    job_key_data(key, sizeof key, perm[st->batch]);
+    int apply = j->cfg.update == PLAN_UPDATE_APPLY;
+    double rd = (double)st->read_version, wr = (double)st->write_version;
+    double base = apply ? (double)st->base_version : -1.0;
+    if (j->cfg.wall_clock) rd = wr = base = FN_CURRENT;
+    cJSON *a = cJSON_CreateArray();
+    cJSON_AddItemToArray(a, cJSON_CreateString(key));
+    cJSON_AddItemToArray(a, cJSON_CreateNumber(rd));
+    cJSON_AddItemToArray(a, cJSON_CreateNumber(base));
+    cJSON_AddItemToArray(a, cJSON_CreateNumber(wr));
+    cJSON_AddItemToArray(a, cJSON_CreateNumber((double)seed));
+    if (j->cfg.sync == PLAN_SYNC_BSP) {
+        char gkey[128];
+        job_key_grad(gkey, sizeof gkey, prefix, st->step, st->fn);
+        cJSON_ReplaceItemInArray(a, 3, cJSON_CreateNumber(-1));
+        cJSON_AddItemToArray(a, cJSON_CreateString(gkey));
+    }
+    return a;
+}
+
+int job_messages_build(struct job *j, const struct plan_epoch *p, const uint32_t *order,
+                       size_t n_order, const uint32_t *perm, int memory_mb, const char *prefix,
+                       char **msgs, struct err *e)
+{
+    const struct job_coord *c = j->coord;
+    cJSON **tasks = calloc((size_t)j->size, sizeof *tasks);
+    cJSON **roots = calloc((size_t)j->size, sizeof *roots);
+    if (!tasks || !roots) {
+        free(tasks);
+        free(roots);
+        return err_set(e, SIREN_ENOMEM, "out of memory");
+    }
+    for (int r = 0; r < j->size; r++) {
+        roots[r] = message_head(j, memory_mb, prefix);
+        tasks[r] = cJSON_AddArrayToObject(roots[r], "tasks");
+    }
+    /* Under the virtual clock a task is one step, in run order; under the wall clock a task
+     * is a whole function, every step reading and overwriting the current object. Under BSP
+     * each round of gradient steps is followed by the leader's aggregation. */
+    cJSON *fn_task = NULL;
+    int fn_of_task = -1, bsp = j->cfg.sync == PLAN_SYNC_BSP, round = 0;
+    for (size_t i = 0; i <= n_order; i++) {
+        if (bsp && (i == n_order || p->steps[order[i]].step != round)) {
+            add_aggregation(p, prefix, round, tasks[job_invoker_of(j, 0)]);
+            if (i == n_order) break;
+            round = p->steps[order[i]].step;
+        }
+        if (i == n_order) break;
+        const struct plan_step *st = &p->steps[j->cfg.wall_clock ? i : order[i]];
+        if (st->failed) continue; /* planned past the timeout: never runs */
+        /* Seeds of the step's random masks: fixed by (seed, epoch, batch). A step of pass p
+         * of an ASP run counts as epoch 1 + p, its batch numbered within its pass. */
+        int ep = c->epoch + st->pass;
+        uint32_t batch = st->batch - (uint32_t)st->pass * (uint32_t)c->n_batches;
+        uint64_t seed = stream_step_seed(c->w->opts.seed, ep, batch);
+        cJSON *a = step_to_wire(j, st, perm, prefix, seed);
+        if (!j->cfg.wall_clock || st->fn != fn_of_task) {
+            fn_task = cJSON_CreateArray();
+            cJSON_AddItemToArray(fn_task, cJSON_CreateNumber(wire_fn(p, st->fn, st->gen)));
+            cJSON_AddItemToArray(fn_task, cJSON_CreateNumber(st->step));
+            cJSON_AddItemToArray(fn_task, cJSON_CreateArray());
+            if (j->cfg.sync == PLAN_SYNC_ASP) {
+                /* ASP: the learning rate of the step's pass (the template has pass 1's). */
+                double lr = (double)(float)workload_lr_at(c->w, ep);
+                cJSON_AddItemToArray(fn_task, cJSON_CreateNumber(lr));
+                cJSON_AddItemToArray(fn_task, cJSON_CreateNumber(ep));
+            }
+            cJSON_AddItemToArray(tasks[job_invoker_of(j, st->fn)], fn_task);
+            fn_of_task = st->fn;
+        }
+        cJSON_AddItemToArray(cJSON_GetArrayItem(fn_task, 2), a);
+    }
+    add_fault_tasks(j, p, tasks);
+    int rc = SIREN_OK;
+    for (int r = 0; r < j->size; r++) {
+        msgs[r] = cJSON_PrintUnformatted(roots[r]);
+        if (!msgs[r]) rc = err_set(e, SIREN_ENOMEM, "out of memory");
+        cJSON_Delete(roots[r]);
+    }
+    free(tasks);
+    free(roots);
+    return rc;
+}
+
+/* ------------------------------------------------------------------- the results */
+
+/* The attempt of function fn, generation gen, planned to die in step index s, or -1. */
+static long dying_attempt(const struct plan_epoch *p, int fn, int gen, size_t s)
+{
+    size_t lo = 0, hi = p->n_attempts;
+    while (lo < hi) { /* attempts are sorted by function */
+        size_t mid = lo + (hi - lo) / 2;
+        if (p->attempts[mid].fn < fn) lo = mid + 1;
+        else hi = mid;
+    }
+    for (size_t q = lo; q < p->n_attempts && p->attempts[q].fn == fn; q++) {
+        const struct plan_attempt *a = &p->attempts[q];
+        if (a->gen == gen && (size_t)a->end_step == s &&
+            (a->status == PLAN_ATTEMPT_CRASHED || a->status == PLAN_ATTEMPT_KV_FAILED))
+            return (long)q;
+    }
+    return -1;
+}
+
+static int absorb_results(const char *msg, const struct plan_epoch *p,
+                          struct step_outcome *out, struct attempt_outcome *ao,
+                          int *failed_aggregations, struct err *e)
+{
+    cJSON *root;
+    int rc = json_parse(msg, strlen(msg), "results message", &root, e);
+    if (rc) return rc;
+    const cJSON *arr = cJSON_GetObjectItemCaseSensitive(root, "results"), *r;
+    cJSON_ArrayForEach(r, arr)
+    {
+        int wire = (int)cJSON_GetArrayItem(r, 0)->valuedouble;
+        int step = (int)cJSON_GetArrayItem(r, 1)->valuedouble;
+        if (step < 0) { /* a BSP aggregation: a failed one shows as a missing version */
+            if (!(int)cJSON_GetArrayItem(r, 2)->valuedouble) (*failed_aggregations)++;
+            continue;
+        }
+        /* wire_fn(): the function and its attempt generation. */
+        int fn = wire >= 0 ? wire % p->n_functions : -1, gen = wire / p->n_functions;
+        if (fn < 0 || step < 0 || step >= p->fns[fn].n_steps) {
+            cJSON_Delete(root);
+            return err_set(e, SIREN_EFORMAT, "results message: step %d of function %d is unknown",
+                           step, wire);
+        }
+        size_t s = (size_t)(p->fns[fn].first_step + step);
+        long qa = p->n_attempts ? dying_attempt(p, fn, gen, s) : -1;
+        if (qa >= 0 && ao) {
+            const cJSON *err = cJSON_GetArrayItem(r, 18);
+            struct attempt_outcome *a = &ao[qa];
+            a->ran = 1;
+            a->ok = (int)cJSON_GetArrayItem(r, 2)->valuedouble;
+            a->wall_ms = cJSON_GetArrayItem(r, 6)->valuedouble;
+            a->peak_mb = cJSON_GetArrayItem(r, 7)->valuedouble;
+            snprintf(a->error, sizeof a->error, "%s", cJSON_IsString(err) ? err->valuestring : "");
+            continue;
+        }
+        if (gen != p->steps[s].gen || p->steps[s].failed) {
+            /* No attempt was planned to run it: a retry must never redo a written step. */
+            cJSON_Delete(root);
+            return err_set(e, SIREN_EFORMAT, "results message: step %d of function %d came from "
+                           "attempt generation %d, which was not planned to run it", step, fn, gen);
+        }
+        struct step_outcome *o = &out[s];
+        o->ran = 1;
+        o->ok = (int)cJSON_GetArrayItem(r, 2)->valuedouble;
+        o->read_got = (int64_t)cJSON_GetArrayItem(r, 3)->valuedouble;
+        o->base_got = (int64_t)cJSON_GetArrayItem(r, 4)->valuedouble;
+        o->loss = cJSON_GetArrayItem(r, 5)->valuedouble;
+        o->wall_ms = cJSON_GetArrayItem(r, 6)->valuedouble;
+        o->peak_mb = cJSON_GetArrayItem(r, 7)->valuedouble;
+        o->cold = (int)cJSON_GetArrayItem(r, 8)->valuedouble;
+        for (int q = 0; q < 5; q++) o->op_ms[q] = cJSON_GetArrayItem(r, 9 + q)->valuedouble;
+        o->start_ms = cJSON_GetArrayItem(r, 14)->valuedouble;
+        o->end_ms = cJSON_GetArrayItem(r, 15)->valuedouble;
+        o->init_ms = cJSON_GetArrayItem(r, 16)->valuedouble;
+        o->run_ms = cJSON_GetArrayItem(r, 17)->valuedouble;
+        const cJSON *err = cJSON_GetArrayItem(r, 18);
+        snprintf(o->error, sizeof o->error, "%s", cJSON_IsString(err) ? err->valuestring : "");
+    }
+    cJSON_Delete(root);
+    return SIREN_OK;
+}
+
+int job_exchange(struct job *j, char **msgs, const struct plan_epoch *p, struct step_outcome *so,
+                 struct attempt_outcome *ao, int *failed_aggregations, struct err *e)
+{
+    int rc;
+    if (j->size == 1) {
+        char *res;
+        if ((rc = job_tasks_run(j, msgs[0], &res, e))) return rc;
+        rc = absorb_results(res, p, so, ao, failed_aggregations, e);
+        free(res);
+        return rc;
+    }
+    for (int k = 1; k < j->size; k++)
+        if ((rc = job_msg_send(msgs[k], k, TAG_TASKS, e))) return rc;
+    for (int k = 1; k < j->size; k++) {
+        char *res;
+        int tag, from;
+        if ((rc = job_msg_recv(MPI_ANY_SOURCE, &tag, &from, &res, e))) return rc;
+        rc = tag == TAG_RESULTS ? absorb_results(res, p, so, ao, failed_aggregations, e)
+                                : err_set(e, SIREN_EMPI, "rank %d sent tag %d", from, tag);
+        free(res);
+        if (rc) return rc;
+    }
+    return SIREN_OK;
+}
+
+/* ------------------------------------------------------------------------ an epoch */
+
+/* An epoch between its plan and its commit. */
+struct epoch_run {
+    struct plan_config pc;
+    struct plan_epoch p;
+    uint32_t *perm;  /* (n_batches) which staged mini-batch each of the epoch's batches is */
+    uint32_t *rows;  /* (n_batches) the rows of each of the epoch's batches */
+    uint32_t *order; /* (p.n_steps) the plan's run order */
+    char **msgs;     /* (size) each rank's task message */
+    struct step_outcome *so;    /* (p.n_steps) */
+    struct attempt_outcome *ao; /* (p.n_attempts) */
+    char prefix[64];            /* the epoch's parameter versions */
+    int failed_aggregations, survivors;
+};
+
+static void epoch_run_free(struct job *j, struct epoch_run *r)
+{
+    for (int k = 0; r->msgs && k < j->size; k++) free(r->msgs[k]);
+    free(r->msgs);
+    free(r->perm);
+    free(r->rows);
+    free(r->order);
+    free(r->so);
+    free(r->ao);
+    plan_epoch_free(&r->p);
+}
+
+/* The planner's settings for n functions of memory_mb: warm containers are the last epoch's
+ * survivors of the same size. */
+static void epoch_plan_config(const struct job *j, int n, int memory_mb, struct plan_config *pc)
+{
+    const struct job_coord *c = j->coord;
+    memset(pc, 0, sizeof *pc);
+    pc->n_functions = n;
+    pc->n_warm = memory_mb == c->prev_memory_mb ? (n < c->prev_n ? n : c->prev_n) : 0;
+    pc->sync = j->cfg.sync;
+    pc->staleness = j->cfg.staleness;
+    pc->update = j->cfg.update;
+    pc->on_timeout = j->cfg.on_timeout;
+    job_plan_costs(j, memory_mb, &pc->costs);
+    if (c->faults_on) {
+        pc->faults = &c->faults;
+        pc->epoch = c->epoch;
+        if (c->faults.throttle) {
+            pc->costs.kv_gets_per_s_per_prefix = j->platform.store_gets_per_s_per_prefix;
+            pc->costs.kv_puts_per_s_per_prefix = j->platform.store_puts_per_s_per_prefix;
+        }
+    }
+}
+
+/* Shuffles the epoch's batches (a seeded order per epoch) and plans them. */
+static int epoch_plan(struct job *j, int n, int memory_mb, struct epoch_run *r, struct err *e)
+{
+    struct job_coord *c = j->coord;
+    epoch_plan_config(j, n, memory_mb, &r->pc);
+    r->perm = malloc(c->n_batches * sizeof *r->perm);
+    r->rows = malloc(c->n_batches * sizeof *r->rows);
+    r->msgs = calloc((size_t)j->size, sizeof *r->msgs);
+    if (!r->perm || !r->rows || !r->msgs) return err_set(e, SIREN_ENOMEM, "out of memory");
+    staging_epoch_order(c->w->opts.seed, c->epoch, c->n_batches, r->perm);
+    for (size_t b = 0; b < c->n_batches; b++) r->rows[b] = c->batch_rows[r->perm[b]];
+    r->pc.batch_rows = r->rows;
+    r->pc.n_batches = c->n_batches;
+    int rc = plan_epoch_build(&r->pc, &r->p, e);
+    if (!rc) rc = plan_epoch_run_order(&r->p, &r->order, e);
+    return rc;
+}
+
+/* Sends the plan's steps to the ranks and gathers what happened. */
+static int epoch_run(struct job *j, int memory_mb, struct epoch_run *r, struct err *e)
+{
+    r->so = calloc(r->p.n_steps, sizeof *r->so);
+    r->ao = calloc(r->p.n_attempts ? r->p.n_attempts : 1, sizeof *r->ao);
+    if (!r->so || !r->ao) return err_set(e, SIREN_ENOMEM, "out of memory");
+    job_key_params(r->prefix, sizeof r->prefix, j->coord->epoch);
+    int rc = job_messages_build(j, &r->p, r->order, r->p.n_steps, r->perm, memory_mb, r->prefix,
+                                r->msgs, e);
+    if (!rc) rc = job_exchange(j, r->msgs, &r->p, r->so, r->ao, &r->failed_aggregations, e);
+    return rc;
+}
+
+/* Evaluates the epoch's newest surviving version on held-out data (and carries it over as the
+ * next epoch's version 0). */
+static int epoch_evaluate(struct job *j, int memory_mb, struct epoch_run *r,
+                          struct epoch_report *rep, struct err *e)
+{
+    struct job_coord *c = j->coord;
+    int64_t got;
+    int rc = job_version_load(j, r->prefix, r->p.n_versions, 1, &got, e);
+    if (rc) return rc;
+    struct workload_eval ev;
+    if ((rc = workload_evaluate(c->w, c->eval_model, 1, j->cfg.eval_rows, &ev, e))) return rc;
+    rep->test_loss = ev.loss;
+    rep->test_accuracy = ev.accuracy;
+    rep->test_auc = ev.auc;
+    struct kn_mem_report mr;
+    struct err ignore;
+    if (!kn_model_memory(&c->w->model_cfg, c->w->opts.batch, &c->w->optim_cfg, &mr, &ignore))
+        rep->mem_util = (double)mr.total_bytes / (memory_mb * 1048576.0);
+    return SIREN_OK;
+}
+
+/* The job's totals after the epoch, and what the next epoch finds warm. */
+static void epoch_account(struct job *j, int n, int memory_mb, int survivors,
+                          struct epoch_report *rep)
+{
+    struct job_coord *c = j->coord;
+    c->total_time_s += rep->time_s;
+    c->total_cost_usd += rep->cost_usd;
+    c->invocations += rep->invocations;
+    c->failed_invocations += rep->failed_invocations;
+    if (n > c->peak_functions) c->peak_functions = n;
+    rep->total_time_s = c->total_time_s;
+    rep->total_cost_usd = c->total_cost_usd;
+    rep->budget_left_usd =
+        j->cfg.budget_usd > 0 ? j->cfg.budget_usd - c->total_cost_usd : (double)INFINITY;
+    if (!c->reached_target && rep->test_loss <= j->cfg.target_loss) {
+        c->reached_target = 1;
+        c->time_to_target_s = c->total_time_s;
+    }
+    rep->reached_target = c->reached_target;
+    /* Containers of functions that died are gone: only the survivors start warm next time. */
+    c->prev_n = n - rep->failed_invocations > 0 ? n - rep->failed_invocations : 0;
+    if (c->faults_on) c->prev_n = survivors; /* a function retried to success has one */
+    c->prev_memory_mb = memory_mb;
+    c->last = *rep;
+    c->ftot.crashes += rep->crashes;
+    c->ftot.kv_failures += rep->kv_failures;
+    c->ftot.retries += rep->retries;
+    c->ftot.stragglers += rep->stragglers;
+    c->ftot.kv_errors += rep->kv_errors;
+    c->ftot.throttled += rep->throttled;
+    c->ftot.lost_functions += rep->lost_functions;
+    c->ftot.failed_steps += rep->failed_steps;
+}
+
+/* Commits the epoch. The checkpoint comes first; only then may its parameter versions go (a
+ * resume from the previous checkpoint would run this epoch again from its version 0), and
+ * only then does its row appear in epochs.csv, so that a row there is an epoch a resume
+ * continues after (the checkpoint carries the row for the resumed epochs.csv). inv0, ops0:
+ * where the epoch's trace records start. */
+static int epoch_commit(struct job *j, const struct epoch_run *r, const struct epoch_report *rep,
+                        size_t inv0, size_t ops0, struct err *e)
+{
+    char row[512];
+    int rc = job_owner_check(j, e);
+    if (!rc) rc = job_epoch_row(j, rep, j->cfg.budget_usd, row, sizeof row, e);
+    if (!rc) rc = job_ckpt_put(j, inv0, ops0, row, e);
+    if (rc) return rc;
+    job_epochs_csv_add(j, row);
+    job_versions_drop(j, r->prefix);
+    return SIREN_OK;
+}
+
+int job_epoch(struct job *j, int n, int memory_mb, struct epoch_report *rep, struct err *e)
+{
+    struct job_coord *c = j->coord;
+    memset(rep, 0, sizeof *rep);
+    int rc = job_action_check(j, n, memory_mb, e);
+    if (rc) return rc;
+    c->epoch++;
+    size_t inv0 = c->trace.n_inv, ops0 = c->trace.n_ops; /* the epoch's trace records start here */
+    struct epoch_run r = {0};
+    if ((rc = epoch_plan(j, n, memory_mb, &r, e)) || (rc = epoch_run(j, memory_mb, &r, e)))
+        goto out;
+    rep->epoch = c->epoch;
+    rep->n = n;
+    rep->memory_mb = memory_mb;
+    rep->warm = r.pc.n_warm;
+    rc = j->cfg.wall_clock ? job_record_epoch_wall(j, &r.p, r.so, memory_mb, rep, e)
+         : c->faults_on    ? job_record_epoch_faults(j, &r.p, r.so, r.ao, memory_mb, rep,
+                                                     &r.survivors, e)
+                           : job_record_epoch(j, &r.p, r.so, memory_mb, rep, e);
+    if (rc || (rc = epoch_evaluate(j, memory_mb, &r, rep, e))) goto out;
+    epoch_account(j, n, memory_mb, r.survivors, rep);
+    if ((rc = epoch_commit(j, &r, rep, inv0, ops0, e))) goto out;
+    if (!j->cfg.quiet)
+        LOG_INFO("run", "epoch %d: n=%d m=%d loss %.4f acc %.4f time %.2f s cost $%.6f "
+                 "(total %.2f s, $%.6f)%s",
+                 rep->epoch, n, memory_mb, rep->test_loss, rep->test_accuracy, rep->time_s,
+                 rep->cost_usd, c->total_time_s, c->total_cost_usd,
+                 rep->failed_invocations ? " with failed functions" : "");
+out:
+    epoch_run_free(j, &r);
+    return rc;
+}

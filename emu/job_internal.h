@@ -1,0 +1,173 @@
+/*
+ * job_internal.h: what the rooms of the emulated job (job.h) share; never included outside
+ * emu/. struct job is what every rank holds; struct job_coord is rank 0's part (the
+ * coordinator: workload, KV store, ledger, trace, progress), NULL on the invoker ranks.
+ * The rooms: job.c (open, finish, close), job_invoker.c (sandbox pools and the threads that
+ * run an invoker's tasks), job_wire.c (the MPI messages), job_stage.c (KV keys, staged data,
+ * parameter versions), job_ckpt.c (checkpoints and the owner token), job_epoch.c (one epoch
+ * from the action to the commit), job_record.c (bill, trace, epochs.csv, summary.json) and
+ * job_asp.c (the ASP run as one plan). Functions here are rank 0's unless marked.
+ */
+#ifndef SIREN_JOB_INTERNAL_H
+#define SIREN_JOB_INTERNAL_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "calibration.h"
+#include "job.h"
+#include "kv.h"
+#include "ledger.h"
+#include "platform.h"
+#include "trace.h"
+
+/* MPI tags of the job's messages. */
+enum { TAG_TASKS = 71, TAG_RESULTS = 72, TAG_STOP = 73 };
+
+/* Rank 0's part of a job. */
+struct job_coord {
+    struct workload *w;
+    struct calibration_entry cal;
+    struct kv *kv;
+    struct ledger ledger;
+    struct trace trace;
+    struct kn_model *eval_model; /* the parameters evaluated on held-out data */
+    /* The staged data (job_stage.c). */
+    uint32_t *batch_rows; /* (n_batches) rows of each staged mini-batch */
+    size_t n_batches;
+    double shard_bytes_per_sample, param_bytes;
+    /* Progress: what a checkpoint saves. */
+    int prev_n, prev_memory_mb, epoch, peak_functions;
+    double total_time_s, total_cost_usd, time_to_target_s;
+    int reached_target, invocations, failed_invocations;
+    struct epoch_report last;
+    struct epoch_report ftot; /* faults' counts over the job, in its fault fields */
+    FILE *epochs_csv;
+    /* Faults (faults_on only): cfg.faults points here. */
+    struct fault_config faults;
+    int faults_on;
+    char owner[128]; /* this coordinator's token under JOB_CKPT_OWNER */
+};
+
+/* What every rank holds. */
+struct job {
+    struct job_config cfg; /* its strings point into the buffers below */
+    int rank, size;
+    char out_dir[1024], kv_url[1100], platform_name[1100], calibration_path[1100];
+    char backend[64], backend_target[1024];
+    char scheduler[256];
+    struct platform platform;
+    /* Sandboxes (invokers, and rank 0 when alone): one pool per thread that runs functions at
+     * once. */
+    struct sandbox_pool **pools;
+    int n_pools, slots;
+    struct job_coord *coord; /* rank 0's; NULL on the other ranks */
+};
+
+/* Per-step outcome gathered from the ranks, indexed like plan.steps. */
+struct step_outcome {
+    int ran, ok, cold;
+    int64_t read_got, base_got;
+    double loss, wall_ms, peak_mb;
+    double op_ms[5]; /* data GET, parameter GET, compute, base GET, PUT */
+    double start_ms, end_ms, init_ms; /* its invocation, from the rank's receipt (wall clock) */
+    double run_ms;                    /* the function's own duration, as it reported it */
+    char error[96];
+};
+
+/* What came back from a planned crash's task (faults), indexed like plan.attempts. */
+struct attempt_outcome {
+    int ran, ok;
+    double wall_ms, peak_mb;
+    char error[96];
+};
+
+/* job.c */
+/* The update rule's name, as events and summary.json spell it. */
+const char *job_update_name(enum plan_update u);
+
+/* job_wire.c: text messages over MPI point-to-point (any rank). */
+int job_msg_send(const char *text, int dest, int tag, struct err *e) SIREN_WUR;
+/* Receives a message from src (MPI_ANY_SOURCE allowed), polling politely; *tag and *from get
+ * its tag and sender. Caller owns *out (free()). */
+int job_msg_recv(int src, int *tag, int *from, char **out, struct err *e) SIREN_WUR;
+
+/* job_invoker.c (any rank that hosts functions). */
+/* Opens cfg.slots pools of sandboxes. */
+int job_pools_open(struct job *j, struct err *e) SIREN_WUR;
+/* Runs the tasks of one task message; *out gets the results message (caller frees). */
+int job_tasks_run(struct job *j, const char *msg, char **out, struct err *e) SIREN_WUR;
+
+/* job_stage.c: the KV keys of a job, the staged data and the parameter versions. */
+void job_key_data(char *buf, size_t len, size_t batch);
+void job_key_params(char *buf, size_t len, int epoch); /* an epoch's version prefix */
+void job_key_grad(char *buf, size_t len, const char *prefix, int round, int fn);
+/* Puts the training split as mini-batch objects (staging.h), and (put_params) the initial
+ * parameters as version 0 of epoch 1. */
+int job_stage(struct job *j, int put_params, struct err *e) SIREN_WUR;
+/* Reads version v (or the newest earlier one that did not fail) into the eval model; *got
+ * gets the version read. carry: also put it as the next epoch's version 0. */
+int job_version_load(struct job *j, const char *prefix, int64_t v, int carry, int64_t *got,
+                     struct err *e) SIREN_WUR;
+/* Deletes an epoch's parameter versions (a failure is logged, not returned). */
+void job_versions_drop(struct job *j, const char *prefix);
+/* Deletes every key under prefix except keep (may be NULL). */
+int job_kv_delete_prefix(struct job *j, const char *prefix, const char *keep,
+                         struct err *e) SIREN_WUR;
+
+/* job_ckpt.c */
+/* Puts this coordinator's token under the owner key. */
+int job_owner_claim(struct job *j, struct err *e) SIREN_WUR;
+/* SIREN_EINVAL when another coordinator's token is there. */
+int job_owner_check(struct job *j, struct err *e) SIREN_WUR;
+/* A fresh run: deletes the checkpoints of an earlier run in the same store. */
+int job_ckpt_clear(struct job *j, struct err *e) SIREN_WUR;
+/* Puts the checkpoint of the epoch just run; inv0 and ops0: where its trace records start,
+ * row: its epochs.csv row. */
+int job_ckpt_put(struct job *j, size_t inv0, size_t ops0, const char *row,
+                 struct err *e) SIREN_WUR;
+/* Restores rank 0's state after the newest checkpoint and the trace records of all; *rows
+ * gets their epochs.csv rows (caller frees). */
+int job_ckpt_restore(struct job *j, char **rows, struct err *e) SIREN_WUR;
+
+/* job_epoch.c */
+/* The rank that hosts function fn. */
+int job_invoker_of(const struct job *j, int fn);
+/* The plan's costs for memory_mb on this platform and calibration (shared with the
+ * simulator, so both plan the same timelines). */
+void job_plan_costs(const struct job *j, int memory_mb, struct plan_costs *k);
+/* SIREN_EINVAL, naming the limit, for an action the platform or the data cannot take. */
+int job_action_check(const struct job *j, int n, int memory_mb, struct err *e) SIREN_WUR;
+/* Builds each rank's task message from the n_order steps order[0..n_order) of p (all of
+ * them for an epoch; a part for an ASP run). perm: the staged batch of each of the plan's
+ * batches. msgs[r] is owned by the caller. */
+int job_messages_build(struct job *j, const struct plan_epoch *p, const uint32_t *order,
+                       size_t n_order, const uint32_t *perm, int memory_mb, const char *prefix,
+                       char **msgs, struct err *e) SIREN_WUR;
+/* Sends every rank its message (rank 0 runs its own with one rank) and gathers what happened
+ * into so and ao (ao may be NULL without faults). */
+int job_exchange(struct job *j, char **msgs, const struct plan_epoch *p, struct step_outcome *so,
+                 struct attempt_outcome *ao, int *failed_aggregations, struct err *e) SIREN_WUR;
+
+/* job_record.c */
+int job_record_epoch(struct job *j, const struct plan_epoch *p, const struct step_outcome *so,
+                     int memory_mb, struct epoch_report *rep, struct err *e) SIREN_WUR;
+int job_record_epoch_faults(struct job *j, const struct plan_epoch *p,
+                            const struct step_outcome *so, const struct attempt_outcome *ao,
+                            int memory_mb, struct epoch_report *rep, int *survivors,
+                            struct err *e) SIREN_WUR;
+int job_record_epoch_wall(struct job *j, const struct plan_epoch *p,
+                          const struct step_outcome *so, int memory_mb,
+                          struct epoch_report *rep, struct err *e) SIREN_WUR;
+/* Opens epochs.csv with its header and rows (the resumed epochs', or NULL). */
+int job_epochs_csv_open(struct job *j, const char *rows, struct err *e) SIREN_WUR;
+/* An epoch's epochs.csv row, newline included (the fault columns when faults are on);
+ * budget_usd <= 0: no budget, written as -1. */
+int job_epoch_row(const struct job *j, const struct epoch_report *rep, double budget_usd,
+                  char *row, size_t size, struct err *e) SIREN_WUR;
+/* Appends a committed row to epochs.csv. */
+void job_epochs_csv_add(struct job *j, const char *row);
+/* Writes summary.json. */
+int job_summary_write(const struct job *j, struct err *e) SIREN_WUR;
+
+#endif

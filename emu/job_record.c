@@ -1,0 +1,496 @@
+/*
+ * job_record: what rank 0 keeps of a run. Per epoch: one ledger entry and one trace.h5 record
+ * per invocation (per attempt with faults: retries are billed), one trace record per request
+ * with the version it read or wrote, the epoch's totals in its report, and its epochs.csv row;
+ * at the end, summary.json. Planned epochs are billed from the plan's virtual timeline (the
+ * epoch model the simulator uses too), cut short where a step really failed; wall-clock
+ * epochs from what was measured.
+ */
+#include "job_internal.h"
+
+#include "epoch_model.h"
+#include "handler.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ------------------------------------------------------------------ an epoch's bill */
+
+/* The end of a planned epoch's record (with or without faults): its object-store requests
+ * billed, the epoch closed in the ledger, and the report's times, cost and means. */
+static void close_planned_epoch(struct job *j, const struct plan_epoch *p, uint64_t gets,
+                                uint64_t puts, double epoch_end, double billed_total,
+                                double train_loss_sum, int train_loss_n, struct epoch_report *rep)
+{
+    struct job_coord *c = j->coord;
+    ledger_add_kv(&c->ledger, gets, puts, 0, 0);
+    struct ledger_totals tot;
+    ledger_end_epoch(&c->ledger, &tot);
+    rep->time_s = epoch_end;
+    rep->fetch_s = p->fetch_s;
+    rep->compute_s = p->compute_s;
+    rep->update_s = p->update_s;
+    rep->cost_usd = tot.total_usd;
+    rep->cpu_util = billed_total > 0 ? p->compute_s / billed_total : 0.0;
+    rep->train_loss = train_loss_n ? train_loss_sum / train_loss_n : (double)NAN;
+    rep->versions = p->n_versions;
+}
+
+int job_record_epoch(struct job *j, const struct plan_epoch *p, const struct step_outcome *so,
+                        int memory_mb, struct epoch_report *rep, struct err *e)
+{
+    struct job_coord *c = j->coord;
+    const struct platform *pf = &j->platform;
+    double t0 = c->total_time_s, epoch_end = 0.0, billed_total = 0.0;
+    int rc = SIREN_OK;
+    for (int i = 0; i < p->n_functions && !rc; i++) {
+        const struct plan_fn *f = &p->fns[i];
+        /* A function that really died ends at the compute of the step that failed. */
+        int dead_at = -1;
+        for (int k = 0; k < f->n_steps; k++) {
+            const struct plan_step *st = &p->steps[f->first_step + k];
+            if (!st->failed && !so[f->first_step + k].ok) {
+                dead_at = k;
+                break;
+            }
+        }
+        double end = dead_at >= 0 ? p->steps[f->first_step + dead_at].t_compute : f->t_end;
+        if (end > epoch_end) epoch_end = end;
+        /* One ledger entry per invocation (continuations are invocations of their own); its
+         * billing window comes from the epoch model the simulator uses too. */
+        for (int inv = 0; inv < f->invocations; inv++) {
+            struct epoch_invocation ei;
+            epoch_model_invocation(pf, p, i, inv, dead_at, memory_mb, &ei);
+            if (!ei.ran) continue;
+            double wall = 0, peak = 0, cost;
+            for (int k = 0; k < f->n_steps; k++) {
+                const struct plan_step *st = &p->steps[f->first_step + k];
+                const struct step_outcome *o = &so[f->first_step + k];
+                if (st->invocation != inv || st->failed || (dead_at >= 0 && k >= dead_at)) continue;
+                wall += o->wall_ms;
+                if (o->peak_mb > peak) peak = o->peak_mb;
+            }
+            const char *error = ei.status == TRACE_FAILED ? so[f->first_step + ei.dead_step].error
+                                : ei.status == TRACE_TIMED_OUT ? "Sandbox.Timedout: Task timed out"
+                                                               : "";
+            double dur_ms = (ei.stop_s - ei.start_s) * 1e3;
+            rc = ledger_add_invocation(&c->ledger, memory_mb, dur_ms, ei.init_ms, &cost, e);
+            if (rc) break;
+            billed_total += ei.billed_ms / 1e3;
+            struct trace_invocation ti = {0};
+            ti.epoch = c->epoch;
+            ti.fn = i;
+            ti.invocation = inv;
+            ti.rank = job_invoker_of(j, i);
+            ti.memory_mb = memory_mb;
+            ti.cold = ei.cold;
+            ti.status = ei.status;
+            ti.v_start_s = t0 + (inv == 0 ? f->t_invoke : ei.start_s - pf->warm_start_ms / 1e3);
+            ti.v_end_s = t0 + ei.stop_s;
+            ti.billed_ms = ei.billed_ms;
+            ti.cost_usd = cost;
+            ti.wall_ms = wall;
+            ti.peak_mb = peak;
+            ti.compute_factor = 1.0;
+            snprintf(ti.error, sizeof ti.error, "%s", error);
+            if (trace_add_invocation(&c->trace, &ti)) rc = err_set(e, SIREN_ENOMEM, "out of memory");
+            int status = ei.status;
+            rep->invocations++;
+            if (status == TRACE_FAILED || status == TRACE_TIMED_OUT) rep->failed_invocations++;
+        }
+    }
+    if (rc) return rc;
+    /* KV requests: per step that ran, a data GET, a parameter GET and a PUT (and the APPLY
+     * re-read); each also goes into the trace. */
+    uint64_t gets = 0, puts = 0;
+    double train_loss_sum = 0;
+    int train_loss_n = 0;
+    for (size_t s = 0; s < p->n_steps && !rc; s++) {
+        const struct plan_step *st = &p->steps[s];
+        const struct step_outcome *o = &so[s];
+        if (st->failed || !o->ran) continue;
+        gets += 2 + (j->cfg.update == PLAN_UPDATE_APPLY);
+        if (o->ok) {
+            puts++;
+            train_loss_sum += o->loss;
+            train_loss_n++;
+            if (o->read_got < st->write_version - 1) rep->stale_reads++;
+        }
+        struct trace_kv_op ops[4] = {
+            {c->epoch, st->fn, st->step, TRACE_DATA_GET, -1, -1, t0 + st->t_data_get,
+             t0 + st->t_param_get, c->shard_bytes_per_sample * st->n_samples, o->op_ms[0], 0, 0, 0},
+            {c->epoch, st->fn, st->step, TRACE_PARAM_GET, st->read_version, o->read_got,
+             t0 + st->t_param_get, t0 + st->t_compute, c->param_bytes, o->op_ms[1], 0, 0, 0},
+            {c->epoch, st->fn, st->step, TRACE_BASE_GET, st->base_version, o->base_got,
+             t0 + st->t_put, t0 + st->t_end, c->param_bytes, o->op_ms[3], 0, 0, 0},
+            {c->epoch, st->fn, st->step, TRACE_PARAM_PUT, st->write_version, -1, t0 + st->t_put,
+             t0 + st->t_end, c->param_bytes, o->op_ms[4], 0, 0, 0},
+        };
+        for (int q = 0; q < 4 && !rc; q++) {
+            if (q == 2 && j->cfg.update != PLAN_UPDATE_APPLY) continue;
+            if (q == 3 && !o->ok) continue;
+            if (trace_add_kv_op(&c->trace, &ops[q])) rc = err_set(e, SIREN_ENOMEM, "out of memory");
+        }
+    }
+    if (rc) return rc;
+    if (j->cfg.sync == PLAN_SYNC_BSP) {
+        /* The leader's aggregation per round, as planned: the other members' gradients GET,
+         * the averaged parameters PUT. */
+        for (int64_t r = 0; r < p->n_versions && !rc; r++) {
+            int members = 0;
+            double barrier = 0;
+            for (int i = 0; i < p->n_functions; i++) {
+                if (r >= p->fns[i].n_steps) continue;
+                members++;
+                const struct plan_step *st = &p->steps[p->fns[i].first_step + r];
+                if (st->t_end > barrier) barrier = st->t_end;
+            }
+            gets += (uint64_t)(members - 1);
+            puts++;
+            double agg_s = (members - 1) * (pf->store_first_byte_ms / 1e3 +
+                                            c->param_bytes / 1e6 / pf->store_mb_per_s_per_connection);
+            struct trace_kv_op op = {c->epoch, 0, (int32_t)(-1 - r), TRACE_PARAM_PUT, r + 1, -1,
+                                     t0 + barrier + agg_s, t0 + barrier + agg_s +
+                                     pf->store_first_byte_ms / 1e3, c->param_bytes, 0, 0, 0, 0};
+            if (trace_add_kv_op(&c->trace, &op)) rc = err_set(e, SIREN_ENOMEM, "out of memory");
+        }
+        if (rc) return rc;
+    }
+    close_planned_epoch(j, p, gets, puts, epoch_end, billed_total, train_loss_sum, train_loss_n,
+                        rep);
+    return SIREN_OK;
+}
+
+/* Faults' epoch: one ledger entry and trace record per attempt (retries are billed), each
+ * planned attempt cut short where its step really failed; requests as in record_epoch, with
+ * each one's failed tries in the trace. */
+int job_record_epoch_faults(struct job *j, const struct plan_epoch *p,
+                               const struct step_outcome *so, const struct attempt_outcome *ao,
+                               int memory_mb, struct epoch_report *rep, int *survivors,
+                               struct err *e)
+{
+    struct job_coord *c = j->coord;
+    const struct platform *pf = &j->platform;
+    double t0 = c->total_time_s, epoch_end = 0.0, billed_total = 0.0;
+    int rc = SIREN_OK, apply = j->cfg.update == PLAN_UPDATE_APPLY;
+    uint64_t gets = 0, puts = 0;
+    int *ends_ok = calloc((size_t)p->n_functions, sizeof *ends_ok);
+    if (!ends_ok) return err_set(e, SIREN_ENOMEM, "out of memory");
+    for (size_t q = 0; q < p->n_attempts && !rc; q++) {
+        const struct plan_attempt *a = &p->attempts[q];
+        /* The first of its steps that really failed (out of memory, a handler error): the
+         * attempt died there, and the rest of its steps were skipped. */
+        int dead = -1;
+        for (int s = a->first_step; s < a->end_step && dead < 0; s++)
+            if (!so[s].ok) dead = s;
+        double stop = dead >= 0 ? p->steps[dead].t_compute : a->t_stop;
+        int status = a->status == PLAN_ATTEMPT_OK          ? TRACE_OK
+                     : a->status == PLAN_ATTEMPT_CONTINUED ? TRACE_CONTINUED
+                     : a->status == PLAN_ATTEMPT_TIMED_OUT ? TRACE_TIMED_OUT
+                                                           : TRACE_FAILED;
+        if (dead >= 0) status = TRACE_FAILED;
+        if (stop < a->t_start) stop = a->t_start;
+        if (stop > epoch_end) epoch_end = stop;
+        ends_ok[a->fn] = status == TRACE_OK;
+        double init_ms = a->cold ? pf->cold_start_ms : 0.0, cost;
+        if ((rc = ledger_add_invocation(&c->ledger, memory_mb, (stop - a->t_start) * 1e3, init_ms,
+                                        &cost, e)))
+            break;
+        double billed_ms = platform_billed_ms(pf, (stop - a->t_start) * 1e3, init_ms);
+        billed_total += billed_ms / 1e3;
+        struct trace_invocation ti = {0};
+        ti.epoch = c->epoch;
+        ti.fn = a->fn;
+        ti.invocation = a->invocation;
+        ti.attempt = a->attempt;
+        ti.rank = job_invoker_of(j, a->fn);
+        ti.memory_mb = memory_mb;
+        ti.cold = a->cold;
+        ti.status = status;
+        ti.v_start_s = t0 + a->t_invoke;
+        ti.v_end_s = t0 + stop;
+        ti.billed_ms = billed_ms;
+        ti.cost_usd = cost;
+        ti.compute_factor = a->compute_factor;
+        ti.kv_errors = a->kv_errors;
+        ti.throttled = a->throttled;
+        ti.fault = (a->status == PLAN_ATTEMPT_CRASHED ? TRACE_FAULT_CRASH : 0) |
+                   (a->status == PLAN_ATTEMPT_KV_FAILED ? TRACE_FAULT_KV_FAILED : 0) |
+                   (a->compute_factor > 1.0 ? TRACE_FAULT_STRAGGLER : 0) |
+                   (a->kv_errors ? TRACE_FAULT_KV_ERROR : 0) |
+                   (a->throttled ? TRACE_FAULT_THROTTLED : 0);
+        for (int s = a->first_step; s < a->end_step; s++) {
+            if (dead >= 0 && s > dead) break;
+            ti.wall_ms += so[s].wall_ms;
+            if (so[s].peak_mb > ti.peak_mb) ti.peak_mb = so[s].peak_mb;
+        }
+        if (dead >= 0) {
+            snprintf(ti.error, sizeof ti.error, "%s", so[dead].error);
+        } else if (a->status == PLAN_ATTEMPT_CRASHED || a->status == PLAN_ATTEMPT_KV_FAILED) {
+            /* What its sandbox really said, after the planned kind. */
+            const struct attempt_outcome *o = &ao[q];
+            ti.wall_ms += o->wall_ms;
+            if (o->peak_mb > ti.peak_mb) ti.peak_mb = o->peak_mb;
+            snprintf(ti.error, sizeof ti.error, "%s: step %d: %s",
+                     a->status == PLAN_ATTEMPT_CRASHED ? "Fault.Crash" : "Fault.KvError",
+                     p->steps[a->end_step].step,
+                     !o->ran ? "not run" : o->ok ? "did not fail" : o->error);
+            gets += (uint64_t)a->dead_gets; /* what completed of the step it died in */
+        } else if (a->status == PLAN_ATTEMPT_TIMED_OUT) {
+            snprintf(ti.error, sizeof ti.error, "Sandbox.Timedout: Task timed out");
+        }
+        if (trace_add_invocation(&c->trace, &ti)) rc = err_set(e, SIREN_ENOMEM, "out of memory");
+        rep->invocations++;
+        if (status == TRACE_FAILED || status == TRACE_TIMED_OUT) rep->failed_invocations++;
+    }
+    *survivors = 0;
+    for (int i = 0; i < p->n_functions; i++) *survivors += ends_ok[i];
+    free(ends_ok);
+    if (rc) return rc;
+    double train_loss_sum = 0;
+    int train_loss_n = 0;
+    for (size_t s = 0; s < p->n_steps && !rc; s++) {
+        const struct plan_step *st = &p->steps[s];
+        const struct step_outcome *o = &so[s];
+        if (st->failed || !o->ran) continue;
+        gets += 2 + (uint64_t)apply;
+        if (o->ok) {
+            puts++;
+            train_loss_sum += o->loss;
+            train_loss_n++;
+            if (o->read_got < st->write_version - 1) rep->stale_reads++;
+        }
+        struct trace_kv_op ops[4] = {
+            {c->epoch, st->fn, st->step, TRACE_DATA_GET, -1, -1, t0 + st->t_data_get,
+             t0 + st->t_param_get, c->shard_bytes_per_sample * st->n_samples, o->op_ms[0],
+             st->attempt, st->kv_retries[0], st->throttled[0]},
+            {c->epoch, st->fn, st->step, TRACE_PARAM_GET, st->read_version, o->read_got,
+             t0 + st->t_param_get, t0 + st->t_compute, c->param_bytes, o->op_ms[1], st->attempt,
+             st->kv_retries[1], st->throttled[1]},
+            {c->epoch, st->fn, st->step, TRACE_BASE_GET, st->base_version, o->base_got,
+             t0 + st->t_put, t0 + st->t_end, c->param_bytes, o->op_ms[3], st->attempt,
+             st->kv_retries[2], st->throttled[2]},
+            {c->epoch, st->fn, st->step, TRACE_PARAM_PUT, st->write_version, -1, t0 + st->t_put,
+             t0 + st->t_end, c->param_bytes, o->op_ms[4], st->attempt, st->kv_retries[3],
+             st->throttled[3]},
+        };
+        for (int q = 0; q < 4 && !rc; q++) {
+            if (q == 2 && !apply) continue;
+            if (q == 3 && !o->ok) continue;
+            if (trace_add_kv_op(&c->trace, &ops[q])) rc = err_set(e, SIREN_ENOMEM, "out of memory");
+        }
+    }
+    if (rc) return rc;
+    close_planned_epoch(j, p, gets, puts, epoch_end, billed_total, train_loss_sum, train_loss_n,
+                        rep);
+    rep->crashes = p->crashes;
+    rep->kv_failures = p->kv_failures;
+    rep->retries = p->retries;
+    rep->stragglers = p->stragglers;
+    rep->kv_errors = p->kv_errors;
+    rep->throttled = p->throttled;
+    rep->lost_functions = p->lost_functions;
+    rep->failed_steps = p->failed_steps;
+    return SIREN_OK;
+}
+
+/* The wall clock's epoch: times and costs as measured, one invocation per function. */
+int job_record_epoch_wall(struct job *j, const struct plan_epoch *p,
+                             const struct step_outcome *so, int memory_mb,
+                             struct epoch_report *rep, struct err *e)
+{
+    struct job_coord *c = j->coord;
+    const struct platform *pf = &j->platform;
+    double t0 = c->total_time_s, billed_total = 0, loss_sum = 0;
+    int loss_n = 0, rc = SIREN_OK;
+    uint64_t gets = 0, puts = 0;
+    for (int i = 0; i < p->n_functions && !rc; i++) {
+        const struct plan_fn *f = &p->fns[i];
+        const struct step_outcome *o0 = &so[f->first_step];
+        if (!o0->ran) continue;
+        /* Billed as the platform bills: the function's own duration (Lambda's REPORT figures,
+         * or the sandbox's event-to-response time), not the round trip the rank saw. */
+        double dur_ms = o0->end_ms - o0->start_ms, init_ms = o0->cold ? o0->init_ms : 0.0;
+        double cost, run_ms = o0->run_ms;
+        if ((rc = ledger_add_invocation(&c->ledger, memory_mb, run_ms, init_ms, &cost, e))) break;
+        billed_total += platform_billed_ms(pf, run_ms, init_ms) / 1e3;
+        if (o0->end_ms / 1e3 > rep->time_s) rep->time_s = o0->end_ms / 1e3;
+        struct trace_invocation ti = {0};
+        ti.epoch = c->epoch;
+        ti.fn = i;
+        ti.rank = job_invoker_of(j, i);
+        ti.memory_mb = memory_mb;
+        ti.cold = o0->cold;
+        ti.status = o0->ok ? TRACE_OK : TRACE_FAILED;
+        ti.v_start_s = t0 + o0->start_ms / 1e3;
+        ti.v_end_s = t0 + o0->end_ms / 1e3;
+        ti.billed_ms = platform_billed_ms(pf, run_ms, init_ms);
+        ti.cost_usd = cost;
+        ti.wall_ms = dur_ms;
+        ti.peak_mb = o0->peak_mb;
+        ti.compute_factor = 1.0;
+        snprintf(ti.error, sizeof ti.error, "%s", o0->error);
+        if (trace_add_invocation(&c->trace, &ti)) rc = err_set(e, SIREN_ENOMEM, "out of memory");
+        rep->invocations++;
+        if (!o0->ok) rep->failed_invocations++;
+        /* Operations laid end to end from the function's start, as measured inside it. */
+        double at = t0 + (o0->start_ms + init_ms) / 1e3;
+        for (int k = 0; k < f->n_steps && o0->ok && !rc; k++) {
+            const struct plan_step *st = &p->steps[f->first_step + k];
+            const struct step_outcome *o = &so[f->first_step + k];
+            static const int ops[4] = {TRACE_DATA_GET, TRACE_PARAM_GET, TRACE_BASE_GET, TRACE_PARAM_PUT};
+            static const int op_ix[4] = {0, 1, 3, 4};
+            double bytes[4] = {c->shard_bytes_per_sample * st->n_samples, c->param_bytes,
+                               c->param_bytes, c->param_bytes};
+            for (int q = 0; q < 4 && !rc; q++) {
+                double ms = o->op_ms[op_ix[q]];
+                if (q == 2 && j->cfg.update != PLAN_UPDATE_APPLY) continue;
+                struct trace_kv_op op = {c->epoch, i, k, ops[q], FN_CURRENT, FN_CURRENT, at,
+                                         at + ms / 1e3, bytes[q], ms, 0, 0, 0};
+                if (q == 1) at += o->op_ms[2] / 1e3; /* compute sits between GET and PUT */
+                at += ms / 1e3;
+                if (trace_add_kv_op(&c->trace, &op)) rc = err_set(e, SIREN_ENOMEM, "out of memory");
+            }
+            rep->fetch_s += (o->op_ms[0] + o->op_ms[1]) / 1e3;
+            rep->compute_s += o->op_ms[2] / 1e3;
+            rep->update_s += (o->op_ms[3] + o->op_ms[4]) / 1e3;
+            gets += 2 + (j->cfg.update == PLAN_UPDATE_APPLY);
+            puts++;
+            loss_sum += o->loss;
+            loss_n++;
+        }
+    }
+    if (rc) return rc;
+    ledger_add_kv(&c->ledger, gets, puts, 0, 0);
+    struct ledger_totals tot;
+    ledger_end_epoch(&c->ledger, &tot);
+    rep->cost_usd = tot.total_usd;
+    rep->cpu_util = billed_total > 0 ? rep->compute_s / billed_total : 0.0;
+    rep->train_loss = loss_n ? loss_sum / loss_n : (double)NAN;
+    rep->versions = puts;
+    return SIREN_OK;
+}
+
+
+/* ------------------------------------------------------------------------ the row */
+
+/* An epoch's epochs.csv row, newline included (the fault columns when faults are on);
+ * budget_usd <= 0: no budget, written as -1. */
+int job_epoch_row(const struct job *j, const struct epoch_report *rep, double budget_usd,
+                     char *row, size_t size, struct err *e)
+{
+    int len = snprintf(row, size, "%d,%d,%d,%d,%.6f,%.6f,%.6f,%.6f,%.9f,%.6f,%.6f,%.6f,%.9f,%d,%d,"
+                       "%lld,%lld",
+                       rep->epoch, rep->n, rep->memory_mb, rep->warm, rep->time_s, rep->fetch_s,
+                       rep->compute_s, rep->update_s, rep->cost_usd, rep->train_loss,
+                       rep->test_loss, rep->test_accuracy,
+                       budget_usd > 0 ? rep->budget_left_usd : -1.0, rep->invocations,
+                       rep->failed_invocations, (long long)rep->versions,
+                       (long long)rep->stale_reads);
+    if (j->coord->faults_on && len > 0 && (size_t)len < size)
+        len += snprintf(row + len, size - (size_t)len, ",%d,%d,%d,%d,%d,%d,%d,%d",
+                        rep->crashes, rep->kv_failures, rep->retries, rep->stragglers,
+                        rep->kv_errors, rep->throttled, rep->lost_functions, rep->failed_steps);
+    if (len < 0 || (size_t)len + 2 > size)
+        return err_set(e, SIREN_ENOMEM, "epoch %d: the epochs.csv row does not fit", rep->epoch);
+    row[len++] = '\n';
+    row[len] = '\0';
+    return SIREN_OK;
+}
+
+/* ----------------------------------------------------------------------- epochs.csv */
+
+int job_epochs_csv_open(struct job *j, const char *rows, struct err *e)
+{
+    struct job_coord *c = j->coord;
+    char path[1200];
+    snprintf(path, sizeof path, "%s/epochs.csv", j->out_dir);
+    if (!(c->epochs_csv = fopen(path, "w"))) return err_errno(e, errno, "cannot create %s", path);
+    fprintf(c->epochs_csv,
+            "epoch,n,memory_mb,warm,time_s,fetch_s,compute_s,update_s,cost_usd,train_loss,"
+            "test_loss,test_accuracy,budget_left_usd,invocations,failed_invocations,versions,"
+            "stale_reads%s\n%s",
+            c->faults_on ? ",crashes,kv_failures,retries,stragglers,kv_errors,throttled,"
+                           "lost_functions,failed_steps"
+                         : "",
+            rows ? rows : "");
+    fflush(c->epochs_csv);
+    return SIREN_OK;
+}
+
+void job_epochs_csv_add(struct job *j, const char *row)
+{
+    fputs(row, j->coord->epochs_csv);
+    fflush(j->coord->epochs_csv);
+}
+
+/* --------------------------------------------------------------------- summary.json */
+
+static const char *sync_name(enum plan_sync s)
+{
+    switch (s) {
+    case PLAN_SYNC_HSP: return "hsp";
+    case PLAN_SYNC_BSP: return "bsp";
+    case PLAN_SYNC_ASP: return "asp";
+    case PLAN_SYNC_SSP: return "ssp";
+    }
+    return "?";
+}
+
+int job_summary_write(const struct job *j, struct err *e)
+{
+    const struct job_coord *c = j->coord;
+    cJSON *s = cJSON_CreateObject();
+    cJSON_AddStringToObject(s, "workload", c->w->info.name);
+    cJSON_AddStringToObject(s, "scheduler", j->scheduler);
+    char sync[32];
+    if (j->cfg.sync == PLAN_SYNC_SSP) snprintf(sync, sizeof sync, "ssp:%d", j->cfg.staleness);
+    else snprintf(sync, sizeof sync, "%s", sync_name(j->cfg.sync));
+    cJSON_AddStringToObject(s, "sync", sync);
+    cJSON_AddStringToObject(s, "update", job_update_name(j->cfg.update));
+    cJSON_AddStringToObject(s, "clock", j->cfg.wall_clock ? "wall" : "virtual");
+    cJSON_AddStringToObject(s, "backend", j->backend);
+    cJSON_AddStringToObject(s, "platform", j->platform.name);
+    cJSON_AddNumberToObject(s, "seed", (double)c->w->opts.seed);
+    cJSON_AddNumberToObject(s, "batch", c->w->opts.batch);
+    cJSON_AddStringToObject(s, "commit", build_commit());
+    cJSON_AddNumberToObject(s, "calibration_s_per_sample", c->cal.s_per_sample);
+    cJSON_AddNumberToObject(s, "epochs", c->epoch);
+    cJSON_AddNumberToObject(s, "target_loss", j->cfg.target_loss);
+    if (c->reached_target) cJSON_AddNumberToObject(s, "time_to_target_s", c->time_to_target_s);
+    else cJSON_AddNullToObject(s, "time_to_target_s");
+    cJSON_AddNumberToObject(s, "total_time_s", c->total_time_s);
+    cJSON_AddNumberToObject(s, "cost_usd", c->total_cost_usd);
+    if (j->cfg.budget_usd > 0) cJSON_AddNumberToObject(s, "budget_usd", j->cfg.budget_usd);
+    cJSON_AddNumberToObject(s, "final_loss", c->last.test_loss);
+    cJSON_AddNumberToObject(s, "test_accuracy", c->last.test_accuracy);
+    cJSON_AddBoolToObject(s, "reached_target", c->reached_target);
+    cJSON_AddNumberToObject(s, "invocations", c->invocations);
+    cJSON_AddNumberToObject(s, "failed_invocations", c->failed_invocations);
+    cJSON_AddNumberToObject(s, "peak_functions", c->peak_functions);
+    if (c->faults_on) {
+        /* What was injected, and what it cost in retries and lost work (epochs.csv has the
+         * same counts per epoch, trace.h5 per invocation and request). */
+        char spec[256];
+        fault_config_format(&c->faults, spec, sizeof spec);
+        cJSON *f = cJSON_AddObjectToObject(s, "faults");
+        cJSON_AddStringToObject(f, "spec", spec);
+        cJSON_AddNumberToObject(f, "retries_allowed", c->faults.retries);
+        cJSON_AddNumberToObject(f, "retry_delay_s", c->faults.retry_delay_s);
+        cJSON_AddNumberToObject(f, "crashes", c->ftot.crashes);
+        cJSON_AddNumberToObject(f, "kv_failures", c->ftot.kv_failures);
+        cJSON_AddNumberToObject(f, "retries", c->ftot.retries);
+        cJSON_AddNumberToObject(f, "stragglers", c->ftot.stragglers);
+        cJSON_AddNumberToObject(f, "kv_errors", c->ftot.kv_errors);
+        cJSON_AddNumberToObject(f, "throttled", c->ftot.throttled);
+        cJSON_AddNumberToObject(f, "lost_functions", c->ftot.lost_functions);
+        cJSON_AddNumberToObject(f, "failed_steps", c->ftot.failed_steps);
+    }
+    char path[1200];
+    snprintf(path, sizeof path, "%s/summary.json", j->out_dir);
+    int rc = json_write_file(path, s, e);
+    cJSON_Delete(s);
+    return rc;
+}
