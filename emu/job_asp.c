@@ -190,13 +190,13 @@ static int asp_trace(struct job *j, const struct asp_run *r, double T_end, struc
         int32_t ep = 1 + st->pass;
         struct trace_kv_op ops[4] = {
             {ep, st->fn, st->step, TRACE_DATA_GET, -1, -1, st->t_data_get, st->t_param_get,
-             c->shard_bytes_per_sample * st->n_samples, o->op_ms[0], 0, 0, 0},
+             c->shard_bytes_per_sample * st->n_samples, o->timing.data_get_ms, 0, 0, 0},
             {ep, st->fn, st->step, TRACE_PARAM_GET, st->read_version, o->read_got,
-             st->t_param_get, st->t_compute, c->param_bytes, o->op_ms[1], 0, 0, 0},
+             st->t_param_get, st->t_compute, c->param_bytes, o->timing.param_get_ms, 0, 0, 0},
             {ep, st->fn, st->step, TRACE_BASE_GET, st->base_version, o->base_got, st->t_put,
-             st->t_end, c->param_bytes, o->op_ms[3], 0, 0, 0},
+             st->t_end, c->param_bytes, o->timing.base_get_ms, 0, 0, 0},
             {ep, st->fn, st->step, TRACE_PARAM_PUT, st->write_version, -1, st->t_put, st->t_end,
-             c->param_bytes, o->op_ms[4], 0, 0, 0},
+             c->param_bytes, o->timing.put_ms, 0, 0, 0},
         };
         for (int q = 0; q < 4; q++) {
             if ((q == 2 && !apply) || (q == 3 && !o->ok)) continue;

@@ -59,30 +59,25 @@ int job_action_check(const struct job *j, int n, int memory_mb, struct err *e)
 
 /* The leader's aggregation of BSP round r (a task of function 0 with step -1 - r): the mean of
  * the round's gradients applied to version r gives version r + 1. */
-static void add_aggregation(const struct plan_epoch *p, const char *prefix, int round,
-                            cJSON *rank_tasks)
+static int add_aggregation(const struct plan_epoch *p, const char *prefix, int round,
+                           struct task_msg *m, struct err *e)
 {
-    cJSON *keys = cJSON_CreateArray();
-    for (int i = 0; i < p->n_functions; i++) {
-        if (round >= p->fns[i].n_steps) continue;
-        char gkey[128];
-        job_key_grad(gkey, sizeof gkey, prefix, round, i);
-        cJSON_AddItemToArray(keys, cJSON_CreateString(gkey));
-    }
-    cJSON *a = cJSON_CreateArray();
-    cJSON_AddItemToArray(a, cJSON_CreateString(""));
-    cJSON_AddItemToArray(a, cJSON_CreateNumber(round));
-    cJSON_AddItemToArray(a, cJSON_CreateNumber(-1));
-    cJSON_AddItemToArray(a, cJSON_CreateNumber(round + 1));
-    cJSON_AddItemToArray(a, cJSON_CreateNumber(0));
-    cJSON_AddItemToArray(a, keys);
-    cJSON *task = cJSON_CreateArray();
-    cJSON_AddItemToArray(task, cJSON_CreateNumber(0));
-    cJSON_AddItemToArray(task, cJSON_CreateNumber(-1 - round));
-    cJSON *list = cJSON_CreateArray();
-    cJSON_AddItemToArray(list, a);
-    cJSON_AddItemToArray(task, list);
-    cJSON_AddItemToArray(rank_tasks, task);
+    struct task_spec *t = job_task_msg_add(m);
+    struct task_step *s = t ? job_task_spec_add_step(t) : NULL;
+    if (!s) return err_set(e, SIREN_ENOMEM, "out of memory");
+    t->fn = 0;
+    t->first_step = -1 - round;
+    s->kind = TASK_STEP_AGGREGATE;
+    s->read_version = round;
+    s->base_version = -1;
+    s->write_version = round + 1;
+    int members = 0;
+    for (int i = 0; i < p->n_functions; i++) members += round < p->fns[i].n_steps;
+    int rc = job_task_step_aggregate(s, members, e);
+    for (int i = 0, k = 0; !rc && i < p->n_functions; i++)
+        if (round < p->fns[i].n_steps)
+            job_key_grad(s->aggregate[k++], TASK_KEY_MAX, prefix, round, i);
+    return rc;
 }
 
 /* The function number the invokers see for attempt generation gen of function fn (gen: failed
@@ -99,43 +94,39 @@ static int wire_fn(const struct plan_epoch *p, int fn, int gen)
  * sandbox; the attempt's later steps are not sent. Its write is JOB_FAULT_VERSION, so the
  * failure marker lands where no reader looks. Appended after the attempt's other tasks, so
  * it runs after them on its rank. */
-static void add_fault_tasks(const struct job *j, const struct plan_epoch *p, cJSON **tasks)
+static int add_fault_tasks(const struct job *j, const struct plan_epoch *p, struct task_msg *m,
+                           struct err *e)
 {
     for (size_t q = 0; q < p->n_attempts; q++) {
         const struct plan_attempt *at = &p->attempts[q];
         if (at->status != PLAN_ATTEMPT_CRASHED && at->status != PLAN_ATTEMPT_KV_FAILED) continue;
-        const struct plan_step *st = &p->steps[at->end_step];
-        char key[128];
-        snprintf(key, sizeof key, "job/faults/e%04d/f%06d-i%d-a%d-%s", j->coord->epoch, at->fn,
-                 at->invocation, at->attempt,
+        struct task_spec *t = job_task_msg_add(&m[job_invoker_of(j, at->fn)]);
+        struct task_step *s = t ? job_task_spec_add_step(t) : NULL;
+        if (!s) return err_set(e, SIREN_ENOMEM, "out of memory");
+        t->fn = wire_fn(p, at->fn, at->gen);
+        t->first_step = p->steps[at->end_step].step;
+        s->kind = TASK_STEP_TRAIN;
+        snprintf(s->data_key, sizeof s->data_key, "job/faults/e%04d/f%06d-i%d-a%d-%s",
+                 j->coord->epoch, at->fn, at->invocation, at->attempt,
                  at->status == PLAN_ATTEMPT_CRASHED ? "crash" : "kv-error");
-        int apply = j->cfg.update == PLAN_UPDATE_APPLY;
-        cJSON *a = cJSON_CreateArray();
-        cJSON_AddItemToArray(a, cJSON_CreateString(key));
-        cJSON_AddItemToArray(a, cJSON_CreateNumber(0));
-        cJSON_AddItemToArray(a, cJSON_CreateNumber(apply ? 0 : -1));
-        cJSON_AddItemToArray(a, cJSON_CreateNumber(JOB_FAULT_VERSION));
-        cJSON_AddItemToArray(a, cJSON_CreateNumber(0));
-        cJSON *list = cJSON_CreateArray();
-        cJSON_AddItemToArray(list, a);
-        cJSON *task = cJSON_CreateArray();
-        cJSON_AddItemToArray(task, cJSON_CreateNumber(wire_fn(p, at->fn, at->gen)));
-        cJSON_AddItemToArray(task, cJSON_CreateNumber(st->step));
-        cJSON_AddItemToArray(task, list);
-        cJSON_AddItemToArray(tasks[job_invoker_of(j, at->fn)], task);
+        s->read_version = 0;
+        s->base_version = j->cfg.update == PLAN_UPDATE_APPLY ? 0 : -1;
+        s->write_version = JOB_FAULT_VERSION;
+        s->seed = 0;
     }
+    return SIREN_OK;
 }
 
 /* The head of a rank's task message: the epoch's settings and the event template. */
-static cJSON *message_head(const struct job *j, int memory_mb, const char *prefix)
+static void message_head(const struct job *j, int memory_mb, const char *prefix,
+                         struct task_msg *m)
 {
     const struct job_coord *c = j->coord;
-    cJSON *root = cJSON_CreateObject();
-    cJSON_AddNumberToObject(root, "epoch", c->epoch);
-    cJSON_AddNumberToObject(root, "memory_mb", memory_mb);
-    cJSON_AddNumberToObject(root, "timeout_ms", j->platform.timeout_s * 1e3);
-    cJSON_AddNumberToObject(root, "wall", j->cfg.wall_clock);
-    cJSON *t = cJSON_AddObjectToObject(root, "template");
+    m->epoch = c->epoch;
+    m->memory_mb = memory_mb;
+    m->timeout_ms = j->platform.timeout_s * 1e3;
+    m->wall = j->cfg.wall_clock;
+    cJSON *t = m->event = cJSON_CreateObject();
     cJSON_AddStringToObject(t, "job", "job");
     cJSON_AddStringToObject(t, "workload", c->w->info.name);
     cJSON_AddNumberToObject(t, "epoch", c->epoch);
@@ -148,59 +139,41 @@ static cJSON *message_head(const struct job *j, int memory_mb, const char *prefi
     struct kn_optim_config oc = c->w->optim_cfg;
     oc.lr = (float)workload_lr_at(c->w, c->epoch); /* the workload's per-epoch decay */
     cJSON_AddItemToObject(t, "optimizer", fn_optim_config_to_json(&oc));
-    return root;
 }
 
-/* One step as sent: [data key, read, base, write, seed] and, for BSP, its gradient key (its
- * write then -1). */
-static cJSON *step_to_wire(const struct job *j, const struct plan_step *st, const uint32_t *perm,
-                           const char *prefix, uint64_t seed)
+/* A planned step as sent: its staged batch, its versions (all FN_CURRENT under the wall
+ * clock; the base only under APPLY) and its seed; under BSP it writes a gradient instead. */
+static void step_fill(const struct job *j, const struct plan_step *st, const uint32_t *perm,
+                      const char *prefix, uint64_t seed, struct task_step *s)
 {
-    char key[64];
-    job_key_data(key, sizeof key, perm[st->batch]);
     int apply = j->cfg.update == PLAN_UPDATE_APPLY;
-    double rd = (double)st->read_version, wr = (double)st->write_version;
-    double base = apply ? (double)st->base_version : -1.0;
-    if (j->cfg.wall_clock) rd = wr = base = FN_CURRENT;
-    cJSON *a = cJSON_CreateArray();
-    cJSON_AddItemToArray(a, cJSON_CreateString(key));
-    cJSON_AddItemToArray(a, cJSON_CreateNumber(rd));
-    cJSON_AddItemToArray(a, cJSON_CreateNumber(base));
-    cJSON_AddItemToArray(a, cJSON_CreateNumber(wr));
-    cJSON_AddItemToArray(a, cJSON_CreateNumber((double)seed));
+    s->kind = TASK_STEP_TRAIN;
+    job_key_data(s->data_key, sizeof s->data_key, perm[st->batch]);
+    s->read_version = st->read_version;
+    s->base_version = apply ? st->base_version : -1;
+    s->write_version = st->write_version;
+    s->seed = seed;
+    if (j->cfg.wall_clock) s->read_version = s->base_version = s->write_version = FN_CURRENT;
     if (j->cfg.sync == PLAN_SYNC_BSP) {
-        char gkey[128];
-        job_key_grad(gkey, sizeof gkey, prefix, st->step, st->fn);
-        cJSON_ReplaceItemInArray(a, 3, cJSON_CreateNumber(-1));
-        cJSON_AddItemToArray(a, cJSON_CreateString(gkey));
+        s->kind = TASK_STEP_GRADIENT;
+        s->write_version = -1;
+        job_key_grad(s->grad_key, sizeof s->grad_key, prefix, st->step, st->fn);
     }
-    return a;
 }
 
-int job_messages_build(struct job *j, const struct plan_epoch *p, const uint32_t *order,
-                       size_t n_order, const uint32_t *perm, int memory_mb, const char *prefix,
-                       char **msgs, struct err *e)
+/* Fills m[r], rank r's message, with the n_order steps order[0..n_order) of p in run order. */
+static int messages_fill(struct job *j, const struct plan_epoch *p, const uint32_t *order,
+                         size_t n_order, const uint32_t *perm, const char *prefix,
+                         struct task_msg *m, struct err *e)
 {
     const struct job_coord *c = j->coord;
-    cJSON **tasks = calloc((size_t)j->size, sizeof *tasks);
-    cJSON **roots = calloc((size_t)j->size, sizeof *roots);
-    if (!tasks || !roots) {
-        free(tasks);
-        free(roots);
-        return err_set(e, SIREN_ENOMEM, "out of memory");
-    }
-    for (int r = 0; r < j->size; r++) {
-        roots[r] = message_head(j, memory_mb, prefix);
-        tasks[r] = cJSON_AddArrayToObject(roots[r], "tasks");
-    }
     /* Under the virtual clock a task is one step, in run order; under the wall clock a task
      * is a whole function, every step reading and overwriting the current object. Under BSP
      * each round of gradient steps is followed by the leader's aggregation. */
-    cJSON *fn_task = NULL;
-    int fn_of_task = -1, bsp = j->cfg.sync == PLAN_SYNC_BSP, round = 0;
+    int fn_of_task = -1, task_rank = 0, task_idx = 0, bsp = j->cfg.sync == PLAN_SYNC_BSP, round = 0, rc;
     for (size_t i = 0; i <= n_order; i++) {
         if (bsp && (i == n_order || p->steps[order[i]].step != round)) {
-            add_aggregation(p, prefix, round, tasks[job_invoker_of(j, 0)]);
+            if ((rc = add_aggregation(p, prefix, round, &m[job_invoker_of(j, 0)], e))) return rc;
             if (i == n_order) break;
             round = p->steps[order[i]].step;
         }
@@ -212,32 +185,40 @@ int job_messages_build(struct job *j, const struct plan_epoch *p, const uint32_t
         int ep = c->epoch + st->pass;
         uint32_t batch = st->batch - (uint32_t)st->pass * (uint32_t)c->n_batches;
         uint64_t seed = stream_step_seed(c->w->opts.seed, ep, batch);
-        cJSON *a = step_to_wire(j, st, perm, prefix, seed);
         if (!j->cfg.wall_clock || st->fn != fn_of_task) {
-            fn_task = cJSON_CreateArray();
-            cJSON_AddItemToArray(fn_task, cJSON_CreateNumber(wire_fn(p, st->fn, st->gen)));
-            cJSON_AddItemToArray(fn_task, cJSON_CreateNumber(st->step));
-            cJSON_AddItemToArray(fn_task, cJSON_CreateArray());
+            task_rank = job_invoker_of(j, st->fn);
+            struct task_spec *t = job_task_msg_add(&m[task_rank]);
+            if (!t) return err_set(e, SIREN_ENOMEM, "out of memory");
+            task_idx = m[task_rank].n_tasks - 1;
+            t->fn = wire_fn(p, st->fn, st->gen);
+            t->first_step = st->step;
             if (j->cfg.sync == PLAN_SYNC_ASP) {
                 /* ASP: the learning rate of the step's pass (the template has pass 1's). */
-                double lr = (double)(float)workload_lr_at(c->w, ep);
-                cJSON_AddItemToArray(fn_task, cJSON_CreateNumber(lr));
-                cJSON_AddItemToArray(fn_task, cJSON_CreateNumber(ep));
+                t->lr = (double)(float)workload_lr_at(c->w, ep);
+                t->epoch = ep;
             }
-            cJSON_AddItemToArray(tasks[job_invoker_of(j, st->fn)], fn_task);
             fn_of_task = st->fn;
         }
-        cJSON_AddItemToArray(cJSON_GetArrayItem(fn_task, 2), a);
+        struct task_step *s = job_task_spec_add_step(&m[task_rank].tasks[task_idx]);
+        if (!s) return err_set(e, SIREN_ENOMEM, "out of memory");
+        step_fill(j, st, perm, prefix, seed, s);
     }
-    add_fault_tasks(j, p, tasks);
-    int rc = SIREN_OK;
+    return add_fault_tasks(j, p, m, e);
+}
+
+int job_messages_build(struct job *j, const struct plan_epoch *p, const uint32_t *order,
+                       size_t n_order, const uint32_t *perm, int memory_mb, const char *prefix,
+                       char **msgs, struct err *e)
+{
+    struct task_msg *m = calloc((size_t)j->size, sizeof *m);
+    if (!m) return err_set(e, SIREN_ENOMEM, "out of memory");
+    for (int r = 0; r < j->size; r++) message_head(j, memory_mb, prefix, &m[r]);
+    int rc = messages_fill(j, p, order, n_order, perm, prefix, m, e);
     for (int r = 0; r < j->size; r++) {
-        msgs[r] = cJSON_PrintUnformatted(roots[r]);
-        if (!msgs[r]) rc = err_set(e, SIREN_ENOMEM, "out of memory");
-        cJSON_Delete(roots[r]);
+        if (!rc) rc = job_task_msg_encode(&m[r], &msgs[r], e);
+        job_task_msg_free(&m[r]);
     }
-    free(tasks);
-    free(roots);
+    free(m);
     return rc;
 }
 
@@ -261,66 +242,67 @@ static long dying_attempt(const struct plan_epoch *p, int fn, int gen, size_t s)
     return -1;
 }
 
+/* Step q of task result t into the outcomes: an aggregation's failure is counted, a planned
+ * crash's step goes to its attempt (ao), any other to its step (out). */
+static int absorb_step(const struct plan_epoch *p, const struct task_result *t, int q,
+                       struct step_outcome *out, struct attempt_outcome *ao,
+                       int *failed_aggregations, struct err *e)
+{
+    int wire = t->fn, step = t->first_step + q;
+    if (step < 0) { /* a BSP aggregation: a failed one shows as a missing version */
+        if (!t->ok) (*failed_aggregations)++;
+        return SIREN_OK;
+    }
+    /* wire_fn(): the function and its attempt generation. */
+    int fn = wire >= 0 ? wire % p->n_functions : -1, gen = wire / p->n_functions;
+    if (fn < 0 || step >= p->fns[fn].n_steps)
+        return err_set(e, SIREN_EFORMAT, "results message: step %d of function %d is unknown",
+                       step, wire);
+    size_t s = (size_t)(p->fns[fn].first_step + step);
+    long qa = p->n_attempts ? dying_attempt(p, fn, gen, s) : -1;
+    if (qa >= 0 && ao) {
+        struct attempt_outcome *a = &ao[qa];
+        a->ran = 1;
+        a->ok = t->ok;
+        a->wall_ms = t->wall_ms;
+        a->peak_mb = t->peak_mb;
+        snprintf(a->error, sizeof a->error, "%s", t->error);
+        return SIREN_OK;
+    }
+    if (gen != p->steps[s].gen || p->steps[s].failed)
+        /* No attempt was planned to run it: a retry must never redo a written step. */
+        return err_set(e, SIREN_EFORMAT, "results message: step %d of function %d came from "
+                       "attempt generation %d, which was not planned to run it", step, fn, gen);
+    const struct step_result *sr = &t->steps[q];
+    struct step_outcome *o = &out[s];
+    o->ran = 1;
+    o->ok = t->ok;
+    o->read_got = sr->read_got;
+    o->base_got = sr->base_got;
+    o->loss = sr->loss;
+    o->wall_ms = t->wall_ms;
+    o->peak_mb = t->peak_mb;
+    o->cold = t->cold;
+    o->timing = sr->timing;
+    o->start_ms = t->start_ms;
+    o->end_ms = t->end_ms;
+    o->init_ms = t->init_ms;
+    o->run_ms = t->run_ms;
+    snprintf(o->error, sizeof o->error, "%s", t->error);
+    return SIREN_OK;
+}
+
 static int absorb_results(const char *msg, const struct plan_epoch *p,
                           struct step_outcome *out, struct attempt_outcome *ao,
                           int *failed_aggregations, struct err *e)
 {
-    cJSON *root;
-    int rc = json_parse(msg, strlen(msg), "results message", &root, e);
-    if (rc) return rc;
-    const cJSON *arr = cJSON_GetObjectItemCaseSensitive(root, "results"), *r;
-    cJSON_ArrayForEach(r, arr)
-    {
-        int wire = (int)cJSON_GetArrayItem(r, 0)->valuedouble;
-        int step = (int)cJSON_GetArrayItem(r, 1)->valuedouble;
-        if (step < 0) { /* a BSP aggregation: a failed one shows as a missing version */
-            if (!(int)cJSON_GetArrayItem(r, 2)->valuedouble) (*failed_aggregations)++;
-            continue;
-        }
-        /* wire_fn(): the function and its attempt generation. */
-        int fn = wire >= 0 ? wire % p->n_functions : -1, gen = wire / p->n_functions;
-        if (fn < 0 || step < 0 || step >= p->fns[fn].n_steps) {
-            cJSON_Delete(root);
-            return err_set(e, SIREN_EFORMAT, "results message: step %d of function %d is unknown",
-                           step, wire);
-        }
-        size_t s = (size_t)(p->fns[fn].first_step + step);
-        long qa = p->n_attempts ? dying_attempt(p, fn, gen, s) : -1;
-        if (qa >= 0 && ao) {
-            const cJSON *err = cJSON_GetArrayItem(r, 18);
-            struct attempt_outcome *a = &ao[qa];
-            a->ran = 1;
-            a->ok = (int)cJSON_GetArrayItem(r, 2)->valuedouble;
-            a->wall_ms = cJSON_GetArrayItem(r, 6)->valuedouble;
-            a->peak_mb = cJSON_GetArrayItem(r, 7)->valuedouble;
-            snprintf(a->error, sizeof a->error, "%s", cJSON_IsString(err) ? err->valuestring : "");
-            continue;
-        }
-        if (gen != p->steps[s].gen || p->steps[s].failed) {
-            /* No attempt was planned to run it: a retry must never redo a written step. */
-            cJSON_Delete(root);
-            return err_set(e, SIREN_EFORMAT, "results message: step %d of function %d came from "
-                           "attempt generation %d, which was not planned to run it", step, fn, gen);
-        }
-        struct step_outcome *o = &out[s];
-        o->ran = 1;
-        o->ok = (int)cJSON_GetArrayItem(r, 2)->valuedouble;
-        o->read_got = (int64_t)cJSON_GetArrayItem(r, 3)->valuedouble;
-        o->base_got = (int64_t)cJSON_GetArrayItem(r, 4)->valuedouble;
-        o->loss = cJSON_GetArrayItem(r, 5)->valuedouble;
-        o->wall_ms = cJSON_GetArrayItem(r, 6)->valuedouble;
-        o->peak_mb = cJSON_GetArrayItem(r, 7)->valuedouble;
-        o->cold = (int)cJSON_GetArrayItem(r, 8)->valuedouble;
-        for (int q = 0; q < 5; q++) o->op_ms[q] = cJSON_GetArrayItem(r, 9 + q)->valuedouble;
-        o->start_ms = cJSON_GetArrayItem(r, 14)->valuedouble;
-        o->end_ms = cJSON_GetArrayItem(r, 15)->valuedouble;
-        o->init_ms = cJSON_GetArrayItem(r, 16)->valuedouble;
-        o->run_ms = cJSON_GetArrayItem(r, 17)->valuedouble;
-        const cJSON *err = cJSON_GetArrayItem(r, 18);
-        snprintf(o->error, sizeof o->error, "%s", cJSON_IsString(err) ? err->valuestring : "");
-    }
-    cJSON_Delete(root);
-    return SIREN_OK;
+    struct task_result *res;
+    int n, rc = job_task_results_decode(msg, &res, &n, e);
+    for (int i = 0; !rc && i < n; i++)
+        for (int q = 0; !rc && q < res[i].n_steps; q++)
+            rc = absorb_step(p, &res[i], q, out, ao, failed_aggregations, e);
+    job_task_results_free(res, n);
+    return rc;
 }
 
 int job_exchange(struct job *j, char **msgs, const struct plan_epoch *p, struct step_outcome *so,

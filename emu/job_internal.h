@@ -16,6 +16,7 @@
 
 #include "calibration.h"
 #include "job.h"
+#include "job_wire.h"
 #include "kv.h"
 #include "ledger.h"
 #include "platform.h"
@@ -69,7 +70,7 @@ struct step_outcome {
     int ran, ok, cold;
     int64_t read_got, base_got;
     double loss, wall_ms, peak_mb;
-    double op_ms[5]; /* data GET, parameter GET, compute, base GET, PUT */
+    struct step_timing timing;        /* measured inside the function */
     double start_ms, end_ms, init_ms; /* its invocation, from the rank's receipt (wall clock) */
     double run_ms;                    /* the function's own duration, as it reported it */
     char error[96];

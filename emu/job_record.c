@@ -120,13 +120,13 @@ int job_record_epoch(struct job *j, const struct plan_epoch *p, const struct ste
         }
         struct trace_kv_op ops[4] = {
             {c->epoch, st->fn, st->step, TRACE_DATA_GET, -1, -1, t0 + st->t_data_get,
-             t0 + st->t_param_get, c->shard_bytes_per_sample * st->n_samples, o->op_ms[0], 0, 0, 0},
+             t0 + st->t_param_get, c->shard_bytes_per_sample * st->n_samples, o->timing.data_get_ms, 0, 0, 0},
             {c->epoch, st->fn, st->step, TRACE_PARAM_GET, st->read_version, o->read_got,
-             t0 + st->t_param_get, t0 + st->t_compute, c->param_bytes, o->op_ms[1], 0, 0, 0},
+             t0 + st->t_param_get, t0 + st->t_compute, c->param_bytes, o->timing.param_get_ms, 0, 0, 0},
             {c->epoch, st->fn, st->step, TRACE_BASE_GET, st->base_version, o->base_got,
-             t0 + st->t_put, t0 + st->t_end, c->param_bytes, o->op_ms[3], 0, 0, 0},
+             t0 + st->t_put, t0 + st->t_end, c->param_bytes, o->timing.base_get_ms, 0, 0, 0},
             {c->epoch, st->fn, st->step, TRACE_PARAM_PUT, st->write_version, -1, t0 + st->t_put,
-             t0 + st->t_end, c->param_bytes, o->op_ms[4], 0, 0, 0},
+             t0 + st->t_end, c->param_bytes, o->timing.put_ms, 0, 0, 0},
         };
         for (int q = 0; q < 4 && !rc; q++) {
             if (q == 2 && j->cfg.update != PLAN_UPDATE_APPLY) continue;
@@ -264,16 +264,16 @@ int job_record_epoch_faults(struct job *j, const struct plan_epoch *p,
         }
         struct trace_kv_op ops[4] = {
             {c->epoch, st->fn, st->step, TRACE_DATA_GET, -1, -1, t0 + st->t_data_get,
-             t0 + st->t_param_get, c->shard_bytes_per_sample * st->n_samples, o->op_ms[0],
+             t0 + st->t_param_get, c->shard_bytes_per_sample * st->n_samples, o->timing.data_get_ms,
              st->attempt, st->kv_retries[0], st->throttled[0]},
             {c->epoch, st->fn, st->step, TRACE_PARAM_GET, st->read_version, o->read_got,
-             t0 + st->t_param_get, t0 + st->t_compute, c->param_bytes, o->op_ms[1], st->attempt,
+             t0 + st->t_param_get, t0 + st->t_compute, c->param_bytes, o->timing.param_get_ms, st->attempt,
              st->kv_retries[1], st->throttled[1]},
             {c->epoch, st->fn, st->step, TRACE_BASE_GET, st->base_version, o->base_got,
-             t0 + st->t_put, t0 + st->t_end, c->param_bytes, o->op_ms[3], st->attempt,
+             t0 + st->t_put, t0 + st->t_end, c->param_bytes, o->timing.base_get_ms, st->attempt,
              st->kv_retries[2], st->throttled[2]},
             {c->epoch, st->fn, st->step, TRACE_PARAM_PUT, st->write_version, -1, t0 + st->t_put,
-             t0 + st->t_end, c->param_bytes, o->op_ms[4], st->attempt, st->kv_retries[3],
+             t0 + st->t_end, c->param_bytes, o->timing.put_ms, st->attempt, st->kv_retries[3],
              st->throttled[3]},
         };
         for (int q = 0; q < 4 && !rc; q++) {
@@ -341,21 +341,22 @@ int job_record_epoch_wall(struct job *j, const struct plan_epoch *p,
             const struct plan_step *st = &p->steps[f->first_step + k];
             const struct step_outcome *o = &so[f->first_step + k];
             static const int ops[4] = {TRACE_DATA_GET, TRACE_PARAM_GET, TRACE_BASE_GET, TRACE_PARAM_PUT};
-            static const int op_ix[4] = {0, 1, 3, 4};
+            const struct step_timing *tm = &o->timing;
+            double req_ms[4] = {tm->data_get_ms, tm->param_get_ms, tm->base_get_ms, tm->put_ms};
             double bytes[4] = {c->shard_bytes_per_sample * st->n_samples, c->param_bytes,
                                c->param_bytes, c->param_bytes};
             for (int q = 0; q < 4 && !rc; q++) {
-                double ms = o->op_ms[op_ix[q]];
+                double ms = req_ms[q];
                 if (q == 2 && j->cfg.update != PLAN_UPDATE_APPLY) continue;
                 struct trace_kv_op op = {c->epoch, i, k, ops[q], FN_CURRENT, FN_CURRENT, at,
                                          at + ms / 1e3, bytes[q], ms, 0, 0, 0};
-                if (q == 1) at += o->op_ms[2] / 1e3; /* compute sits between GET and PUT */
+                if (q == 1) at += o->timing.compute_ms / 1e3; /* compute sits between GET and PUT */
                 at += ms / 1e3;
                 if (trace_add_kv_op(&c->trace, &op)) rc = err_set(e, SIREN_ENOMEM, "out of memory");
             }
-            rep->fetch_s += (o->op_ms[0] + o->op_ms[1]) / 1e3;
-            rep->compute_s += o->op_ms[2] / 1e3;
-            rep->update_s += (o->op_ms[3] + o->op_ms[4]) / 1e3;
+            rep->fetch_s += (o->timing.data_get_ms + o->timing.param_get_ms) / 1e3;
+            rep->compute_s += o->timing.compute_ms / 1e3;
+            rep->update_s += (o->timing.base_get_ms + o->timing.put_ms) / 1e3;
             gets += 2 + (j->cfg.update == PLAN_UPDATE_APPLY);
             puts++;
             loss_sum += o->loss;
