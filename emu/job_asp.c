@@ -45,8 +45,7 @@ struct asp_run {
 
 static void asp_run_free(struct job *j, struct asp_run *r)
 {
-    for (int k = 0; r->msgs && k < j->size; k++) free(r->msgs[k]);
-    free(r->msgs);
+    job_messages_free(j, r->msgs);
     free(r->perm);
     free(r->rows);
     free(r->order);
@@ -149,9 +148,7 @@ static int asp_trace_invocation(const struct job *j, const struct asp_run *r, in
         if (o->peak_mb > ti->peak_mb) ti->peak_mb = o->peak_mb;
     }
     const char *error = stopped ? "Client.Stopped: the run ended before it did"
-                        : ei.status == TRACE_FAILED ? r->so[f->first_step + ei.dead_step].error
-                        : ei.status == TRACE_TIMED_OUT ? "Sandbox.Timedout: Task timed out"
-                                                       : "";
+                                : job_invocation_error(&ei, f, r->so);
     ti->epoch = 1 + p->steps[f->first_step + (first >= 0 ? first : 0)].pass;
     ti->fn = fn;
     ti->invocation = inv;
@@ -175,7 +172,6 @@ static int asp_trace(struct job *j, const struct asp_run *r, double T_end, struc
 {
     struct job_coord *c = j->coord;
     const struct plan_epoch *p = &r->p;
-    int apply = j->cfg.update == PLAN_UPDATE_APPLY;
     for (int i = 0; i < p->n_functions; i++)
         for (int inv = 0; inv < p->fns[i].invocations; inv++) {
             struct trace_invocation ti;
@@ -187,21 +183,10 @@ static int asp_trace(struct job *j, const struct asp_run *r, double T_end, struc
         const struct plan_step *st = &p->steps[s];
         const struct step_outcome *o = &r->so[s];
         if (st->failed || !r->sent[s] || !o->ran) continue;
-        int32_t ep = 1 + st->pass;
-        struct trace_kv_op ops[4] = {
-            {ep, st->fn, st->step, TRACE_DATA_GET, -1, -1, st->t_data_get, st->t_param_get,
-             c->shard_bytes_per_sample * st->n_samples, o->timing.data_get_ms, 0, 0, 0},
-            {ep, st->fn, st->step, TRACE_PARAM_GET, st->read_version, o->read_got,
-             st->t_param_get, st->t_compute, c->param_bytes, o->timing.param_get_ms, 0, 0, 0},
-            {ep, st->fn, st->step, TRACE_BASE_GET, st->base_version, o->base_got, st->t_put,
-             st->t_end, c->param_bytes, o->timing.base_get_ms, 0, 0, 0},
-            {ep, st->fn, st->step, TRACE_PARAM_PUT, st->write_version, -1, st->t_put, st->t_end,
-             c->param_bytes, o->timing.put_ms, 0, 0, 0},
-        };
-        for (int q = 0; q < 4; q++) {
-            if ((q == 2 && !apply) || (q == 3 && !o->ok)) continue;
-            if (trace_add_kv_op(&c->trace, &ops[q])) return err_set(e, SIREN_ENOMEM, "out of memory");
-        }
+        struct trace_kv_op ops[4];
+        job_trace_step_ops(j, 1 + st->pass, 0.0, st, o, ops);
+        int rc = job_trace_add_step_ops(j, ops, o->ok, e);
+        if (rc) return rc;
     }
     return SIREN_OK;
 }
@@ -344,10 +329,7 @@ static int asp_report_pass(struct job *j, struct asp_run *r, int k, int64_t *v_a
     rep->invocations = now.invocations - r->prev.invocations;
     rep->failed_invocations = now.failed - r->prev.failed;
     rep->versions = *v_at - r->v_prev;
-    struct kn_mem_report mr;
-    struct err ignore;
-    if (!kn_model_memory(&c->w->model_cfg, c->w->opts.batch, &c->w->optim_cfg, &mr, &ignore))
-        rep->mem_util = (double)mr.total_bytes / (r->memory_mb * 1048576.0);
+    job_report_mem_util(j, r->memory_mb, rep);
     c->total_time_s = T[k];
     c->total_cost_usd = now.cost_usd;
     c->invocations = now.invocations;

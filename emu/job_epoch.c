@@ -346,10 +346,15 @@ struct epoch_run {
     int failed_aggregations, survivors;
 };
 
+void job_messages_free(const struct job *j, char **msgs)
+{
+    for (int k = 0; msgs && k < j->size; k++) free(msgs[k]);
+    free(msgs);
+}
+
 static void epoch_run_free(struct job *j, struct epoch_run *r)
 {
-    for (int k = 0; r->msgs && k < j->size; k++) free(r->msgs[k]);
-    free(r->msgs);
+    job_messages_free(j, r->msgs);
     free(r->perm);
     free(r->rows);
     free(r->order);
@@ -426,10 +431,7 @@ static int epoch_evaluate(struct job *j, int memory_mb, struct epoch_run *r,
     rep->test_loss = ev.loss;
     rep->test_accuracy = ev.accuracy;
     rep->test_auc = ev.auc;
-    struct kn_mem_report mr;
-    struct err ignore;
-    if (!kn_model_memory(&c->w->model_cfg, c->w->opts.batch, &c->w->optim_cfg, &mr, &ignore))
-        rep->mem_util = (double)mr.total_bytes / (memory_mb * 1048576.0);
+    job_report_mem_util(j, memory_mb, rep);
     return SIREN_OK;
 }
 
@@ -500,10 +502,9 @@ int job_epoch(struct job *j, int n, int memory_mb, struct epoch_report *rep, str
     rep->n = n;
     rep->memory_mb = memory_mb;
     rep->warm = r.pc.n_warm;
-    rc = j->cfg.wall_clock ? job_record_epoch_wall(j, &r.p, r.so, memory_mb, rep, e)
-         : c->faults_on    ? job_record_epoch_faults(j, &r.p, r.so, r.ao, memory_mb, rep,
-                                                     &r.survivors, e)
-                           : job_record_epoch(j, &r.p, r.so, memory_mb, rep, e);
+    rc = j->cfg.wall_clock
+             ? job_record_epoch_wall(j, &r.p, r.so, memory_mb, rep, e)
+             : job_record_epoch(j, &r.p, r.so, r.ao, memory_mb, rep, &r.survivors, e);
     if (rc || (rc = epoch_evaluate(j, memory_mb, &r, rep, e))) goto out;
     epoch_account(j, n, memory_mb, r.survivors, rep);
     if ((rc = epoch_commit(j, &r, rep, inv0, ops0, e))) goto out;

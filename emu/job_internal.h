@@ -15,6 +15,7 @@
 #include <stdio.h>
 
 #include "calibration.h"
+#include "epoch_model.h"
 #include "job.h"
 #include "job_wire.h"
 #include "kv.h"
@@ -145,21 +146,38 @@ int job_action_check(const struct job *j, int n, int memory_mb, struct err *e) S
 int job_messages_build(struct job *j, const struct plan_epoch *p, const uint32_t *order,
                        size_t n_order, const uint32_t *perm, int memory_mb, const char *prefix,
                        char **msgs, struct err *e) SIREN_WUR;
+/* Frees the j->size messages of msgs (may be NULL) and the array. */
+void job_messages_free(const struct job *j, char **msgs);
 /* Sends every rank its message (rank 0 runs its own with one rank) and gathers what happened
  * into so and ao (ao may be NULL without faults). */
 int job_exchange(struct job *j, char **msgs, const struct plan_epoch *p, struct step_outcome *so,
                  struct attempt_outcome *ao, int *failed_aggregations, struct err *e) SIREN_WUR;
 
 /* job_record.c */
+/* Records a planned epoch: bills and traces every invocation (every attempt with faults),
+ * every request, and fills rep's times, cost, counts and means. *survivors gets (faults) the
+ * functions whose last attempt succeeded. */
 int job_record_epoch(struct job *j, const struct plan_epoch *p, const struct step_outcome *so,
-                     int memory_mb, struct epoch_report *rep, struct err *e) SIREN_WUR;
-int job_record_epoch_faults(struct job *j, const struct plan_epoch *p,
-                            const struct step_outcome *so, const struct attempt_outcome *ao,
-                            int memory_mb, struct epoch_report *rep, int *survivors,
-                            struct err *e) SIREN_WUR;
+                     const struct attempt_outcome *ao, int memory_mb, struct epoch_report *rep,
+                     int *survivors, struct err *e) SIREN_WUR;
+/* Records a wall-clock epoch from what was measured. */
 int job_record_epoch_wall(struct job *j, const struct plan_epoch *p,
                           const struct step_outcome *so, int memory_mb,
                           struct epoch_report *rep, struct err *e) SIREN_WUR;
+/* The error text of invocation ei of function f: the failed step's, or the timeout's. */
+const char *job_invocation_error(const struct epoch_invocation *ei, const struct plan_fn *f,
+                                 const struct step_outcome *so);
+/* The trace records of planned step st's requests (data GET, parameter GET, base GET, PUT),
+ * epoch as the trace counts it, times t0 s after the job's start. */
+void job_trace_step_ops(const struct job *j, int32_t epoch, double t0,
+                        const struct plan_step *st, const struct step_outcome *o,
+                        struct trace_kv_op ops[4]);
+/* Adds a step's request records to the trace: the base GET only under APPLY, the PUT only
+ * when put_ok. */
+int job_trace_add_step_ops(struct job *j, const struct trace_kv_op ops[4], int put_ok,
+                           struct err *e) SIREN_WUR;
+/* rep->mem_util: the workload's predicted peak memory over memory_mb. */
+void job_report_mem_util(const struct job *j, int memory_mb, struct epoch_report *rep);
 /* Opens epochs.csv with its header and rows (the resumed epochs', or NULL). */
 int job_epochs_csv_open(struct job *j, const char *rows, struct err *e) SIREN_WUR;
 /* An epoch's epochs.csv row, newline included (the fault columns when faults are on);

@@ -18,218 +18,155 @@
 
 /* ------------------------------------------------------------------ an epoch's bill */
 
-/* The end of a planned epoch's record (with or without faults): its object-store requests
- * billed, the epoch closed in the ledger, and the report's times, cost and means. */
-static void close_planned_epoch(struct job *j, const struct plan_epoch *p, uint64_t gets,
-                                uint64_t puts, double epoch_end, double billed_total,
-                                double train_loss_sum, int train_loss_n, struct epoch_report *rep)
+/* The error text of an invocation planned past the timeout and killed there. */
+#define TIMED_OUT_ERROR "Sandbox.Timedout: Task timed out"
+
+/* What an epoch's record adds up as it goes. */
+struct epoch_tally {
+    double t0;           /* the epoch's start on the job's virtual clock, s */
+    double end_s;        /* planned epochs: the last invocation's end, s from t0 */
+    double billed_s;     /* sum of the invocations' billed durations, s */
+    uint64_t gets, puts; /* object-store requests */
+    double loss_sum;     /* training losses of the steps that succeeded */
+    int loss_n;
+    int survivors;       /* faults: functions whose last attempt succeeded */
+};
+
+/* Bills one invocation of memory_mb that ran dur_ms after init_ms of start-up, and adds its
+ * trace record ti (filled but for its billed time and cost). */
+static int bill_invocation(struct job *j, int memory_mb, double dur_ms, double init_ms,
+                           struct trace_invocation *ti, struct epoch_tally *t,
+                           struct epoch_report *rep, struct err *e)
 {
     struct job_coord *c = j->coord;
-    ledger_add_kv(&c->ledger, gets, puts, 0, 0);
-    struct ledger_totals tot;
-    ledger_end_epoch(&c->ledger, &tot);
-    rep->time_s = epoch_end;
-    rep->fetch_s = p->fetch_s;
-    rep->compute_s = p->compute_s;
-    rep->update_s = p->update_s;
-    rep->cost_usd = tot.total_usd;
-    rep->cpu_util = billed_total > 0 ? p->compute_s / billed_total : 0.0;
-    rep->train_loss = train_loss_n ? train_loss_sum / train_loss_n : (double)NAN;
-    rep->versions = p->n_versions;
+    double cost;
+    int rc = ledger_add_invocation(&c->ledger, memory_mb, dur_ms, init_ms, &cost, e);
+    if (rc) return rc;
+    ti->billed_ms = platform_billed_ms(&j->platform, dur_ms, init_ms);
+    ti->cost_usd = cost;
+    t->billed_s += ti->billed_ms / 1e3;
+    if (trace_add_invocation(&c->trace, ti)) return err_set(e, SIREN_ENOMEM, "out of memory");
+    rep->invocations++;
+    if (ti->status == TRACE_FAILED || ti->status == TRACE_TIMED_OUT) rep->failed_invocations++;
+    return SIREN_OK;
 }
 
-int job_record_epoch(struct job *j, const struct plan_epoch *p, const struct step_outcome *so,
-                        int memory_mb, struct epoch_report *rep, struct err *e)
+const char *job_invocation_error(const struct epoch_invocation *ei, const struct plan_fn *f,
+                                 const struct step_outcome *so)
 {
-    struct job_coord *c = j->coord;
+    return ei->status == TRACE_FAILED      ? so[f->first_step + ei->dead_step].error
+           : ei->status == TRACE_TIMED_OUT ? TIMED_OUT_ERROR
+                                           : "";
+}
+
+/* Without faults: one ledger entry and trace record per planned invocation (continuations
+ * are invocations of their own), its billing window from the epoch model the simulator uses
+ * too. A function that really died ends at the compute of the step that failed. */
+static int record_invocations(struct job *j, const struct plan_epoch *p,
+                              const struct step_outcome *so, int memory_mb,
+                              struct epoch_tally *t, struct epoch_report *rep, struct err *e)
+{
     const struct platform *pf = &j->platform;
-    double t0 = c->total_time_s, epoch_end = 0.0, billed_total = 0.0;
-    int rc = SIREN_OK;
-    for (int i = 0; i < p->n_functions && !rc; i++) {
+    for (int i = 0; i < p->n_functions; i++) {
         const struct plan_fn *f = &p->fns[i];
-        /* A function that really died ends at the compute of the step that failed. */
         int dead_at = -1;
-        for (int k = 0; k < f->n_steps; k++) {
-            const struct plan_step *st = &p->steps[f->first_step + k];
-            if (!st->failed && !so[f->first_step + k].ok) {
-                dead_at = k;
-                break;
-            }
-        }
+        for (int k = 0; k < f->n_steps && dead_at < 0; k++)
+            if (!p->steps[f->first_step + k].failed && !so[f->first_step + k].ok) dead_at = k;
         double end = dead_at >= 0 ? p->steps[f->first_step + dead_at].t_compute : f->t_end;
-        if (end > epoch_end) epoch_end = end;
-        /* One ledger entry per invocation (continuations are invocations of their own); its
-         * billing window comes from the epoch model the simulator uses too. */
+        if (end > t->end_s) t->end_s = end;
         for (int inv = 0; inv < f->invocations; inv++) {
             struct epoch_invocation ei;
             epoch_model_invocation(pf, p, i, inv, dead_at, memory_mb, &ei);
             if (!ei.ran) continue;
-            double wall = 0, peak = 0, cost;
+            struct trace_invocation ti = {0};
             for (int k = 0; k < f->n_steps; k++) {
                 const struct plan_step *st = &p->steps[f->first_step + k];
                 const struct step_outcome *o = &so[f->first_step + k];
                 if (st->invocation != inv || st->failed || (dead_at >= 0 && k >= dead_at)) continue;
-                wall += o->wall_ms;
-                if (o->peak_mb > peak) peak = o->peak_mb;
+                ti.wall_ms += o->wall_ms;
+                if (o->peak_mb > ti.peak_mb) ti.peak_mb = o->peak_mb;
             }
-            const char *error = ei.status == TRACE_FAILED ? so[f->first_step + ei.dead_step].error
-                                : ei.status == TRACE_TIMED_OUT ? "Sandbox.Timedout: Task timed out"
-                                                               : "";
-            double dur_ms = (ei.stop_s - ei.start_s) * 1e3;
-            rc = ledger_add_invocation(&c->ledger, memory_mb, dur_ms, ei.init_ms, &cost, e);
-            if (rc) break;
-            billed_total += ei.billed_ms / 1e3;
-            struct trace_invocation ti = {0};
-            ti.epoch = c->epoch;
+            ti.epoch = j->coord->epoch;
             ti.fn = i;
             ti.invocation = inv;
             ti.rank = job_invoker_of(j, i);
             ti.memory_mb = memory_mb;
             ti.cold = ei.cold;
             ti.status = ei.status;
-            ti.v_start_s = t0 + (inv == 0 ? f->t_invoke : ei.start_s - pf->warm_start_ms / 1e3);
-            ti.v_end_s = t0 + ei.stop_s;
-            ti.billed_ms = ei.billed_ms;
-            ti.cost_usd = cost;
-            ti.wall_ms = wall;
-            ti.peak_mb = peak;
+            ti.v_start_s =
+                t->t0 + (inv == 0 ? f->t_invoke : ei.start_s - pf->warm_start_ms / 1e3);
+            ti.v_end_s = t->t0 + ei.stop_s;
             ti.compute_factor = 1.0;
-            snprintf(ti.error, sizeof ti.error, "%s", error);
-            if (trace_add_invocation(&c->trace, &ti)) rc = err_set(e, SIREN_ENOMEM, "out of memory");
-            int status = ei.status;
-            rep->invocations++;
-            if (status == TRACE_FAILED || status == TRACE_TIMED_OUT) rep->failed_invocations++;
+            snprintf(ti.error, sizeof ti.error, "%s", job_invocation_error(&ei, f, so));
+            int rc = bill_invocation(j, memory_mb, (ei.stop_s - ei.start_s) * 1e3, ei.init_ms,
+                                     &ti, t, rep, e);
+            if (rc) return rc;
         }
     }
-    if (rc) return rc;
-    /* KV requests: per step that ran, a data GET, a parameter GET and a PUT (and the APPLY
-     * re-read); each also goes into the trace. */
-    uint64_t gets = 0, puts = 0;
-    double train_loss_sum = 0;
-    int train_loss_n = 0;
-    for (size_t s = 0; s < p->n_steps && !rc; s++) {
-        const struct plan_step *st = &p->steps[s];
-        const struct step_outcome *o = &so[s];
-        if (st->failed || !o->ran) continue;
-        gets += 2 + (j->cfg.update == PLAN_UPDATE_APPLY);
-        if (o->ok) {
-            puts++;
-            train_loss_sum += o->loss;
-            train_loss_n++;
-            if (o->read_got < st->write_version - 1) rep->stale_reads++;
-        }
-        struct trace_kv_op ops[4] = {
-            {c->epoch, st->fn, st->step, TRACE_DATA_GET, -1, -1, t0 + st->t_data_get,
-             t0 + st->t_param_get, c->shard_bytes_per_sample * st->n_samples, o->timing.data_get_ms, 0, 0, 0},
-            {c->epoch, st->fn, st->step, TRACE_PARAM_GET, st->read_version, o->read_got,
-             t0 + st->t_param_get, t0 + st->t_compute, c->param_bytes, o->timing.param_get_ms, 0, 0, 0},
-            {c->epoch, st->fn, st->step, TRACE_BASE_GET, st->base_version, o->base_got,
-             t0 + st->t_put, t0 + st->t_end, c->param_bytes, o->timing.base_get_ms, 0, 0, 0},
-            {c->epoch, st->fn, st->step, TRACE_PARAM_PUT, st->write_version, -1, t0 + st->t_put,
-             t0 + st->t_end, c->param_bytes, o->timing.put_ms, 0, 0, 0},
-        };
-        for (int q = 0; q < 4 && !rc; q++) {
-            if (q == 2 && j->cfg.update != PLAN_UPDATE_APPLY) continue;
-            if (q == 3 && !o->ok) continue;
-            if (trace_add_kv_op(&c->trace, &ops[q])) rc = err_set(e, SIREN_ENOMEM, "out of memory");
-        }
-    }
-    if (rc) return rc;
-    if (j->cfg.sync == PLAN_SYNC_BSP) {
-        /* The leader's aggregation per round, as planned: the other members' gradients GET,
-         * the averaged parameters PUT. */
-        for (int64_t r = 0; r < p->n_versions && !rc; r++) {
-            int members = 0;
-            double barrier = 0;
-            for (int i = 0; i < p->n_functions; i++) {
-                if (r >= p->fns[i].n_steps) continue;
-                members++;
-                const struct plan_step *st = &p->steps[p->fns[i].first_step + r];
-                if (st->t_end > barrier) barrier = st->t_end;
-            }
-            gets += (uint64_t)(members - 1);
-            puts++;
-            double agg_s = (members - 1) * (pf->store_first_byte_ms / 1e3 +
-                                            c->param_bytes / 1e6 / pf->store_mb_per_s_per_connection);
-            struct trace_kv_op op = {c->epoch, 0, (int32_t)(-1 - r), TRACE_PARAM_PUT, r + 1, -1,
-                                     t0 + barrier + agg_s, t0 + barrier + agg_s +
-                                     pf->store_first_byte_ms / 1e3, c->param_bytes, 0, 0, 0, 0};
-            if (trace_add_kv_op(&c->trace, &op)) rc = err_set(e, SIREN_ENOMEM, "out of memory");
-        }
-        if (rc) return rc;
-    }
-    close_planned_epoch(j, p, gets, puts, epoch_end, billed_total, train_loss_sum, train_loss_n,
-                        rep);
     return SIREN_OK;
 }
 
-/* Faults' epoch: one ledger entry and trace record per attempt (retries are billed), each
- * planned attempt cut short where its step really failed; requests as in record_epoch, with
- * each one's failed tries in the trace. */
-int job_record_epoch_faults(struct job *j, const struct plan_epoch *p,
-                               const struct step_outcome *so, const struct attempt_outcome *ao,
-                               int memory_mb, struct epoch_report *rep, int *survivors,
-                               struct err *e)
+/* The trace status of an attempt that died at step `dead` (-1: it did not die for real). */
+static int attempt_status(const struct plan_attempt *a, int dead)
 {
-    struct job_coord *c = j->coord;
+    if (dead >= 0) return TRACE_FAILED;
+    return a->status == PLAN_ATTEMPT_OK          ? TRACE_OK
+           : a->status == PLAN_ATTEMPT_CONTINUED ? TRACE_CONTINUED
+           : a->status == PLAN_ATTEMPT_TIMED_OUT ? TRACE_TIMED_OUT
+                                                 : TRACE_FAILED;
+}
+
+static int attempt_faults(const struct plan_attempt *a)
+{
+    return (a->status == PLAN_ATTEMPT_CRASHED ? TRACE_FAULT_CRASH : 0) |
+           (a->status == PLAN_ATTEMPT_KV_FAILED ? TRACE_FAULT_KV_FAILED : 0) |
+           (a->compute_factor > 1.0 ? TRACE_FAULT_STRAGGLER : 0) |
+           (a->kv_errors ? TRACE_FAULT_KV_ERROR : 0) | (a->throttled ? TRACE_FAULT_THROTTLED : 0);
+}
+
+/* Faults: one ledger entry and trace record per attempt (retries are billed), each cut short
+ * where one of its steps really failed (out of memory, a handler error): the attempt died
+ * there, and the rest of its steps were skipped. A planned crash is recorded with what its
+ * sandbox really said, after the planned kind. */
+static int record_attempts(struct job *j, const struct plan_epoch *p,
+                           const struct step_outcome *so, const struct attempt_outcome *ao,
+                           int memory_mb, struct epoch_tally *t, struct epoch_report *rep,
+                           struct err *e)
+{
     const struct platform *pf = &j->platform;
-    double t0 = c->total_time_s, epoch_end = 0.0, billed_total = 0.0;
-    int rc = SIREN_OK, apply = j->cfg.update == PLAN_UPDATE_APPLY;
-    uint64_t gets = 0, puts = 0;
-    int *ends_ok = calloc((size_t)p->n_functions, sizeof *ends_ok);
+    int *ends_ok = calloc((size_t)p->n_functions, sizeof *ends_ok), rc = SIREN_OK;
     if (!ends_ok) return err_set(e, SIREN_ENOMEM, "out of memory");
     for (size_t q = 0; q < p->n_attempts && !rc; q++) {
         const struct plan_attempt *a = &p->attempts[q];
-        /* The first of its steps that really failed (out of memory, a handler error): the
-         * attempt died there, and the rest of its steps were skipped. */
         int dead = -1;
         for (int s = a->first_step; s < a->end_step && dead < 0; s++)
             if (!so[s].ok) dead = s;
         double stop = dead >= 0 ? p->steps[dead].t_compute : a->t_stop;
-        int status = a->status == PLAN_ATTEMPT_OK          ? TRACE_OK
-                     : a->status == PLAN_ATTEMPT_CONTINUED ? TRACE_CONTINUED
-                     : a->status == PLAN_ATTEMPT_TIMED_OUT ? TRACE_TIMED_OUT
-                                                           : TRACE_FAILED;
-        if (dead >= 0) status = TRACE_FAILED;
         if (stop < a->t_start) stop = a->t_start;
-        if (stop > epoch_end) epoch_end = stop;
-        ends_ok[a->fn] = status == TRACE_OK;
-        double init_ms = a->cold ? pf->cold_start_ms : 0.0, cost;
-        if ((rc = ledger_add_invocation(&c->ledger, memory_mb, (stop - a->t_start) * 1e3, init_ms,
-                                        &cost, e)))
-            break;
-        double billed_ms = platform_billed_ms(pf, (stop - a->t_start) * 1e3, init_ms);
-        billed_total += billed_ms / 1e3;
+        if (stop > t->end_s) t->end_s = stop;
         struct trace_invocation ti = {0};
-        ti.epoch = c->epoch;
+        ti.epoch = j->coord->epoch;
         ti.fn = a->fn;
         ti.invocation = a->invocation;
         ti.attempt = a->attempt;
         ti.rank = job_invoker_of(j, a->fn);
         ti.memory_mb = memory_mb;
         ti.cold = a->cold;
-        ti.status = status;
-        ti.v_start_s = t0 + a->t_invoke;
-        ti.v_end_s = t0 + stop;
-        ti.billed_ms = billed_ms;
-        ti.cost_usd = cost;
+        ti.status = attempt_status(a, dead);
+        ti.v_start_s = t->t0 + a->t_invoke;
+        ti.v_end_s = t->t0 + stop;
         ti.compute_factor = a->compute_factor;
         ti.kv_errors = a->kv_errors;
         ti.throttled = a->throttled;
-        ti.fault = (a->status == PLAN_ATTEMPT_CRASHED ? TRACE_FAULT_CRASH : 0) |
-                   (a->status == PLAN_ATTEMPT_KV_FAILED ? TRACE_FAULT_KV_FAILED : 0) |
-                   (a->compute_factor > 1.0 ? TRACE_FAULT_STRAGGLER : 0) |
-                   (a->kv_errors ? TRACE_FAULT_KV_ERROR : 0) |
-                   (a->throttled ? TRACE_FAULT_THROTTLED : 0);
-        for (int s = a->first_step; s < a->end_step; s++) {
-            if (dead >= 0 && s > dead) break;
+        ti.fault = attempt_faults(a);
+        ends_ok[a->fn] = ti.status == TRACE_OK;
+        for (int s = a->first_step; s < a->end_step && (dead < 0 || s <= dead); s++) {
             ti.wall_ms += so[s].wall_ms;
             if (so[s].peak_mb > ti.peak_mb) ti.peak_mb = so[s].peak_mb;
         }
         if (dead >= 0) {
             snprintf(ti.error, sizeof ti.error, "%s", so[dead].error);
         } else if (a->status == PLAN_ATTEMPT_CRASHED || a->status == PLAN_ATTEMPT_KV_FAILED) {
-            /* What its sandbox really said, after the planned kind. */
             const struct attempt_outcome *o = &ao[q];
             ti.wall_ms += o->wall_ms;
             if (o->peak_mb > ti.peak_mb) ti.peak_mb = o->peak_mb;
@@ -237,143 +174,241 @@ int job_record_epoch_faults(struct job *j, const struct plan_epoch *p,
                      a->status == PLAN_ATTEMPT_CRASHED ? "Fault.Crash" : "Fault.KvError",
                      p->steps[a->end_step].step,
                      !o->ran ? "not run" : o->ok ? "did not fail" : o->error);
-            gets += (uint64_t)a->dead_gets; /* what completed of the step it died in */
+            t->gets += (uint64_t)a->dead_gets; /* what completed of the step it died in */
         } else if (a->status == PLAN_ATTEMPT_TIMED_OUT) {
-            snprintf(ti.error, sizeof ti.error, "Sandbox.Timedout: Task timed out");
+            snprintf(ti.error, sizeof ti.error, TIMED_OUT_ERROR);
         }
-        if (trace_add_invocation(&c->trace, &ti)) rc = err_set(e, SIREN_ENOMEM, "out of memory");
-        rep->invocations++;
-        if (status == TRACE_FAILED || status == TRACE_TIMED_OUT) rep->failed_invocations++;
+        double init_ms = a->cold ? pf->cold_start_ms : 0.0;
+        rc = bill_invocation(j, memory_mb, (stop - a->t_start) * 1e3, init_ms, &ti, t, rep, e);
     }
-    *survivors = 0;
-    for (int i = 0; i < p->n_functions; i++) *survivors += ends_ok[i];
+    for (int i = 0; i < p->n_functions; i++) t->survivors += ends_ok[i];
     free(ends_ok);
-    if (rc) return rc;
-    double train_loss_sum = 0;
-    int train_loss_n = 0;
-    for (size_t s = 0; s < p->n_steps && !rc; s++) {
+    return rc;
+}
+
+void job_trace_step_ops(const struct job *j, int32_t epoch, double t0,
+                        const struct plan_step *st, const struct step_outcome *o,
+                        struct trace_kv_op ops[4])
+{
+    const struct job_coord *c = j->coord;
+    const struct step_timing *tm = &o->timing;
+    ops[0] = (struct trace_kv_op){epoch, st->fn, st->step, TRACE_DATA_GET, -1, -1,
+                                  t0 + st->t_data_get, t0 + st->t_param_get,
+                                  c->shard_bytes_per_sample * st->n_samples, tm->data_get_ms,
+                                  st->attempt, st->kv_retries[0], st->throttled[0]};
+    ops[1] = (struct trace_kv_op){epoch, st->fn, st->step, TRACE_PARAM_GET, st->read_version,
+                                  o->read_got, t0 + st->t_param_get, t0 + st->t_compute,
+                                  c->param_bytes, tm->param_get_ms, st->attempt,
+                                  st->kv_retries[1], st->throttled[1]};
+    ops[2] = (struct trace_kv_op){epoch, st->fn, st->step, TRACE_BASE_GET, st->base_version,
+                                  o->base_got, t0 + st->t_put, t0 + st->t_end, c->param_bytes,
+                                  tm->base_get_ms, st->attempt, st->kv_retries[2],
+                                  st->throttled[2]};
+    ops[3] = (struct trace_kv_op){epoch, st->fn, st->step, TRACE_PARAM_PUT, st->write_version,
+                                  -1, t0 + st->t_put, t0 + st->t_end, c->param_bytes,
+                                  tm->put_ms, st->attempt, st->kv_retries[3], st->throttled[3]};
+}
+
+int job_trace_add_step_ops(struct job *j, const struct trace_kv_op ops[4], int put_ok,
+                           struct err *e)
+{
+    for (int q = 0; q < 4; q++) {
+        if ((q == 2 && j->cfg.update != PLAN_UPDATE_APPLY) || (q == 3 && !put_ok)) continue;
+        if (trace_add_kv_op(&j->coord->trace, &ops[q]))
+            return err_set(e, SIREN_ENOMEM, "out of memory");
+    }
+    return SIREN_OK;
+}
+
+/* KV requests: per step that ran, a data GET, a parameter GET, the APPLY re-read and, when it
+ * succeeded, a PUT; each also goes into the trace, with its failed tries (faults). */
+static int record_requests(struct job *j, const struct plan_epoch *p,
+                           const struct step_outcome *so, struct epoch_tally *t,
+                           struct epoch_report *rep, struct err *e)
+{
+    for (size_t s = 0; s < p->n_steps; s++) {
         const struct plan_step *st = &p->steps[s];
         const struct step_outcome *o = &so[s];
         if (st->failed || !o->ran) continue;
-        gets += 2 + (uint64_t)apply;
+        t->gets += 2 + (uint64_t)(j->cfg.update == PLAN_UPDATE_APPLY);
         if (o->ok) {
-            puts++;
-            train_loss_sum += o->loss;
-            train_loss_n++;
+            t->puts++;
+            t->loss_sum += o->loss;
+            t->loss_n++;
             if (o->read_got < st->write_version - 1) rep->stale_reads++;
         }
-        struct trace_kv_op ops[4] = {
-            {c->epoch, st->fn, st->step, TRACE_DATA_GET, -1, -1, t0 + st->t_data_get,
-             t0 + st->t_param_get, c->shard_bytes_per_sample * st->n_samples, o->timing.data_get_ms,
-             st->attempt, st->kv_retries[0], st->throttled[0]},
-            {c->epoch, st->fn, st->step, TRACE_PARAM_GET, st->read_version, o->read_got,
-             t0 + st->t_param_get, t0 + st->t_compute, c->param_bytes, o->timing.param_get_ms, st->attempt,
-             st->kv_retries[1], st->throttled[1]},
-            {c->epoch, st->fn, st->step, TRACE_BASE_GET, st->base_version, o->base_got,
-             t0 + st->t_put, t0 + st->t_end, c->param_bytes, o->timing.base_get_ms, st->attempt,
-             st->kv_retries[2], st->throttled[2]},
-            {c->epoch, st->fn, st->step, TRACE_PARAM_PUT, st->write_version, -1, t0 + st->t_put,
-             t0 + st->t_end, c->param_bytes, o->timing.put_ms, st->attempt, st->kv_retries[3],
-             st->throttled[3]},
-        };
-        for (int q = 0; q < 4 && !rc; q++) {
-            if (q == 2 && !apply) continue;
-            if (q == 3 && !o->ok) continue;
-            if (trace_add_kv_op(&c->trace, &ops[q])) rc = err_set(e, SIREN_ENOMEM, "out of memory");
-        }
+        struct trace_kv_op ops[4];
+        job_trace_step_ops(j, j->coord->epoch, t->t0, st, o, ops);
+        int rc = job_trace_add_step_ops(j, ops, o->ok, e);
+        if (rc) return rc;
     }
-    if (rc) return rc;
-    close_planned_epoch(j, p, gets, puts, epoch_end, billed_total, train_loss_sum, train_loss_n,
-                        rep);
-    rep->crashes = p->crashes;
-    rep->kv_failures = p->kv_failures;
-    rep->retries = p->retries;
-    rep->stragglers = p->stragglers;
-    rep->kv_errors = p->kv_errors;
-    rep->throttled = p->throttled;
-    rep->lost_functions = p->lost_functions;
-    rep->failed_steps = p->failed_steps;
     return SIREN_OK;
 }
 
-/* The wall clock's epoch: times and costs as measured, one invocation per function. */
-int job_record_epoch_wall(struct job *j, const struct plan_epoch *p,
-                             const struct step_outcome *so, int memory_mb,
-                             struct epoch_report *rep, struct err *e)
+/* BSP: the leader's aggregation per round, as planned: the other members' gradients GET, the
+ * averaged parameters PUT. */
+static int record_aggregations(struct job *j, const struct plan_epoch *p, struct epoch_tally *t,
+                               struct err *e)
 {
     struct job_coord *c = j->coord;
     const struct platform *pf = &j->platform;
-    double t0 = c->total_time_s, billed_total = 0, loss_sum = 0;
-    int loss_n = 0, rc = SIREN_OK;
-    uint64_t gets = 0, puts = 0;
-    for (int i = 0; i < p->n_functions && !rc; i++) {
-        const struct plan_fn *f = &p->fns[i];
-        const struct step_outcome *o0 = &so[f->first_step];
-        if (!o0->ran) continue;
-        /* Billed as the platform bills: the function's own duration (Lambda's REPORT figures,
-         * or the sandbox's event-to-response time), not the round trip the rank saw. */
-        double dur_ms = o0->end_ms - o0->start_ms, init_ms = o0->cold ? o0->init_ms : 0.0;
-        double cost, run_ms = o0->run_ms;
-        if ((rc = ledger_add_invocation(&c->ledger, memory_mb, run_ms, init_ms, &cost, e))) break;
-        billed_total += platform_billed_ms(pf, run_ms, init_ms) / 1e3;
-        if (o0->end_ms / 1e3 > rep->time_s) rep->time_s = o0->end_ms / 1e3;
-        struct trace_invocation ti = {0};
-        ti.epoch = c->epoch;
-        ti.fn = i;
-        ti.rank = job_invoker_of(j, i);
-        ti.memory_mb = memory_mb;
-        ti.cold = o0->cold;
-        ti.status = o0->ok ? TRACE_OK : TRACE_FAILED;
-        ti.v_start_s = t0 + o0->start_ms / 1e3;
-        ti.v_end_s = t0 + o0->end_ms / 1e3;
-        ti.billed_ms = platform_billed_ms(pf, run_ms, init_ms);
-        ti.cost_usd = cost;
-        ti.wall_ms = dur_ms;
-        ti.peak_mb = o0->peak_mb;
-        ti.compute_factor = 1.0;
-        snprintf(ti.error, sizeof ti.error, "%s", o0->error);
-        if (trace_add_invocation(&c->trace, &ti)) rc = err_set(e, SIREN_ENOMEM, "out of memory");
-        rep->invocations++;
-        if (!o0->ok) rep->failed_invocations++;
-        /* Operations laid end to end from the function's start, as measured inside it. */
-        double at = t0 + (o0->start_ms + init_ms) / 1e3;
-        for (int k = 0; k < f->n_steps && o0->ok && !rc; k++) {
-            const struct plan_step *st = &p->steps[f->first_step + k];
-            const struct step_outcome *o = &so[f->first_step + k];
-            static const int ops[4] = {TRACE_DATA_GET, TRACE_PARAM_GET, TRACE_BASE_GET, TRACE_PARAM_PUT};
-            const struct step_timing *tm = &o->timing;
-            double req_ms[4] = {tm->data_get_ms, tm->param_get_ms, tm->base_get_ms, tm->put_ms};
-            double bytes[4] = {c->shard_bytes_per_sample * st->n_samples, c->param_bytes,
-                               c->param_bytes, c->param_bytes};
-            for (int q = 0; q < 4 && !rc; q++) {
-                double ms = req_ms[q];
-                if (q == 2 && j->cfg.update != PLAN_UPDATE_APPLY) continue;
-                struct trace_kv_op op = {c->epoch, i, k, ops[q], FN_CURRENT, FN_CURRENT, at,
-                                         at + ms / 1e3, bytes[q], ms, 0, 0, 0};
-                if (q == 1) at += o->timing.compute_ms / 1e3; /* compute sits between GET and PUT */
-                at += ms / 1e3;
-                if (trace_add_kv_op(&c->trace, &op)) rc = err_set(e, SIREN_ENOMEM, "out of memory");
-            }
-            rep->fetch_s += (o->timing.data_get_ms + o->timing.param_get_ms) / 1e3;
-            rep->compute_s += o->timing.compute_ms / 1e3;
-            rep->update_s += (o->timing.base_get_ms + o->timing.put_ms) / 1e3;
-            gets += 2 + (j->cfg.update == PLAN_UPDATE_APPLY);
-            puts++;
-            loss_sum += o->loss;
-            loss_n++;
+    for (int64_t r = 0; r < p->n_versions; r++) {
+        int members = 0;
+        double barrier = 0;
+        for (int i = 0; i < p->n_functions; i++) {
+            if (r >= p->fns[i].n_steps) continue;
+            members++;
+            const struct plan_step *st = &p->steps[p->fns[i].first_step + r];
+            if (st->t_end > barrier) barrier = st->t_end;
         }
+        t->gets += (uint64_t)(members - 1);
+        t->puts++;
+        double agg_s = (members - 1) * (pf->store_first_byte_ms / 1e3 +
+                                        c->param_bytes / 1e6 / pf->store_mb_per_s_per_connection);
+        struct trace_kv_op op = {c->epoch, 0, (int32_t)(-1 - r), TRACE_PARAM_PUT, r + 1, -1,
+                                 t->t0 + barrier + agg_s,
+                                 t->t0 + barrier + agg_s + pf->store_first_byte_ms / 1e3,
+                                 c->param_bytes, 0, 0, 0, 0};
+        if (trace_add_kv_op(&c->trace, &op)) return err_set(e, SIREN_ENOMEM, "out of memory");
     }
-    if (rc) return rc;
-    ledger_add_kv(&c->ledger, gets, puts, 0, 0);
-    struct ledger_totals tot;
-    ledger_end_epoch(&c->ledger, &tot);
-    rep->cost_usd = tot.total_usd;
-    rep->cpu_util = billed_total > 0 ? rep->compute_s / billed_total : 0.0;
-    rep->train_loss = loss_n ? loss_sum / loss_n : (double)NAN;
-    rep->versions = puts;
     return SIREN_OK;
 }
 
+/* The end of an epoch's record: its object-store requests billed, the epoch closed in the
+ * ledger, and the report's cost and mean training loss. */
+static void close_epoch(struct job *j, const struct epoch_tally *t, struct epoch_report *rep)
+{
+    struct job_coord *c = j->coord;
+    ledger_add_kv(&c->ledger, t->gets, t->puts, 0, 0);
+    struct ledger_totals tot;
+    ledger_end_epoch(&c->ledger, &tot);
+    rep->cost_usd = tot.total_usd;
+    rep->train_loss = t->loss_n ? t->loss_sum / t->loss_n : (double)NAN;
+}
+
+int job_record_epoch(struct job *j, const struct plan_epoch *p, const struct step_outcome *so,
+                     const struct attempt_outcome *ao, int memory_mb, struct epoch_report *rep,
+                     int *survivors, struct err *e)
+{
+    struct job_coord *c = j->coord;
+    struct epoch_tally t = {.t0 = c->total_time_s};
+    int rc = c->faults_on ? record_attempts(j, p, so, ao, memory_mb, &t, rep, e)
+                          : record_invocations(j, p, so, memory_mb, &t, rep, e);
+    if (!rc) rc = record_requests(j, p, so, &t, rep, e);
+    if (!rc && j->cfg.sync == PLAN_SYNC_BSP) rc = record_aggregations(j, p, &t, e);
+    if (rc) return rc;
+    close_epoch(j, &t, rep);
+    rep->time_s = t.end_s;
+    rep->fetch_s = p->fetch_s;
+    rep->compute_s = p->compute_s;
+    rep->update_s = p->update_s;
+    rep->cpu_util = t.billed_s > 0 ? p->compute_s / t.billed_s : 0.0;
+    rep->versions = p->n_versions;
+    if (c->faults_on) {
+        rep->crashes = p->crashes;
+        rep->kv_failures = p->kv_failures;
+        rep->retries = p->retries;
+        rep->stragglers = p->stragglers;
+        rep->kv_errors = p->kv_errors;
+        rep->throttled = p->throttled;
+        rep->lost_functions = p->lost_functions;
+        rep->failed_steps = p->failed_steps;
+    }
+    *survivors = t.survivors;
+    return SIREN_OK;
+}
+
+/* Wall clock: a step's requests laid end to end from *at (s on the job's clock) as measured
+ * inside the function, its compute between the parameter GET and the PUT; every version is
+ * the current object. */
+static void wall_step_ops(const struct job *j, int fn, int k, const struct plan_step *st,
+                          const struct step_outcome *o, double *at, struct trace_kv_op ops[4])
+{
+    const struct job_coord *c = j->coord;
+    static const int kinds[4] = {TRACE_DATA_GET, TRACE_PARAM_GET, TRACE_BASE_GET,
+                                 TRACE_PARAM_PUT};
+    const struct step_timing *tm = &o->timing;
+    double ms[4] = {tm->data_get_ms, tm->param_get_ms, tm->base_get_ms, tm->put_ms};
+    double bytes[4] = {c->shard_bytes_per_sample * st->n_samples, c->param_bytes,
+                       c->param_bytes, c->param_bytes};
+    for (int q = 0; q < 4; q++) {
+        ops[q] = (struct trace_kv_op){c->epoch, fn, k, kinds[q], FN_CURRENT, FN_CURRENT, *at,
+                                      *at + ms[q] / 1e3, bytes[q], ms[q], 0, 0, 0};
+        if (q == 2 && j->cfg.update != PLAN_UPDATE_APPLY) continue; /* not made */
+        if (q == 1) *at += tm->compute_ms / 1e3;
+        *at += ms[q] / 1e3;
+    }
+}
+
+/* Wall clock: one invocation per function, billed as the platform bills: the function's own
+ * duration (Lambda's REPORT figures, or the sandbox's event-to-response time), not the round
+ * trip the rank saw; then its requests, as measured. */
+static int record_function_wall(struct job *j, const struct plan_epoch *p,
+                                const struct step_outcome *so, int i, int memory_mb,
+                                struct epoch_tally *t, struct epoch_report *rep, struct err *e)
+{
+    const struct plan_fn *f = &p->fns[i];
+    const struct step_outcome *o0 = &so[f->first_step];
+    double init_ms = o0->cold ? o0->init_ms : 0.0;
+    if (o0->end_ms / 1e3 > rep->time_s) rep->time_s = o0->end_ms / 1e3;
+    struct trace_invocation ti = {0};
+    ti.epoch = j->coord->epoch;
+    ti.fn = i;
+    ti.rank = job_invoker_of(j, i);
+    ti.memory_mb = memory_mb;
+    ti.cold = o0->cold;
+    ti.status = o0->ok ? TRACE_OK : TRACE_FAILED;
+    ti.v_start_s = t->t0 + o0->start_ms / 1e3;
+    ti.v_end_s = t->t0 + o0->end_ms / 1e3;
+    ti.wall_ms = o0->end_ms - o0->start_ms;
+    ti.peak_mb = o0->peak_mb;
+    ti.compute_factor = 1.0;
+    snprintf(ti.error, sizeof ti.error, "%s", o0->error);
+    int rc = bill_invocation(j, memory_mb, o0->run_ms, init_ms, &ti, t, rep, e);
+    double at = t->t0 + (o0->start_ms + init_ms) / 1e3;
+    for (int k = 0; k < f->n_steps && o0->ok && !rc; k++) {
+        const struct plan_step *st = &p->steps[f->first_step + k];
+        const struct step_outcome *o = &so[f->first_step + k];
+        const struct step_timing *tm = &o->timing;
+        struct trace_kv_op ops[4];
+        wall_step_ops(j, i, k, st, o, &at, ops);
+        rc = job_trace_add_step_ops(j, ops, 1, e);
+        rep->fetch_s += (tm->data_get_ms + tm->param_get_ms) / 1e3;
+        rep->compute_s += tm->compute_ms / 1e3;
+        rep->update_s += (tm->base_get_ms + tm->put_ms) / 1e3;
+        t->gets += 2 + (uint64_t)(j->cfg.update == PLAN_UPDATE_APPLY);
+        t->puts++;
+        t->loss_sum += o->loss;
+        t->loss_n++;
+    }
+    return rc;
+}
+
+int job_record_epoch_wall(struct job *j, const struct plan_epoch *p,
+                          const struct step_outcome *so, int memory_mb,
+                          struct epoch_report *rep, struct err *e)
+{
+    struct epoch_tally t = {.t0 = j->coord->total_time_s};
+    for (int i = 0; i < p->n_functions; i++) {
+        if (!so[p->fns[i].first_step].ran) continue;
+        int rc = record_function_wall(j, p, so, i, memory_mb, &t, rep, e);
+        if (rc) return rc;
+    }
+    close_epoch(j, &t, rep);
+    rep->cpu_util = t.billed_s > 0 ? rep->compute_s / t.billed_s : 0.0;
+    rep->versions = t.puts;
+    return SIREN_OK;
+}
+
+/* The evaluation's part of a report: the workload's predicted peak memory over memory_mb. */
+void job_report_mem_util(const struct job *j, int memory_mb, struct epoch_report *rep)
+{
+    const struct workload *w = j->coord->w;
+    struct kn_mem_report mr;
+    struct err ignore;
+    if (!kn_model_memory(&w->model_cfg, w->opts.batch, &w->optim_cfg, &mr, &ignore))
+        rep->mem_util = (double)mr.total_bytes / (memory_mb * 1048576.0);
+}
 
 /* ------------------------------------------------------------------------ the row */
 
