@@ -46,10 +46,10 @@ int job_max_functions(const struct job *j)
 }
 double job_target_loss(const struct job *j) { return j->cfg.target_loss; }
 
-int job_epochs_done(const struct job *j) { return j->coord ? j->coord->epoch : 0; }
+int job_epochs_done(const struct job *j) { return j->coord ? j->coord->progress.epoch : 0; }
 const struct epoch_report *job_last_report(const struct job *j)
 {
-    return j->coord && j->coord->epoch > 0 ? &j->coord->last : NULL;
+    return j->coord && j->coord->progress.epoch > 0 ? &j->coord->progress.last : NULL;
 }
 
 const char *job_update_name(enum plan_update u)
@@ -75,9 +75,9 @@ static int coord_load(struct job *j, struct err *e)
     if ((rc = fs_mkdir_p(j->out_dir, e))) return rc;
     if ((rc = kv_open(j->kv_url, &c->kv, e))) return rc;
     if ((rc = kn_model_create(&c->w->model_cfg, &c->eval_model, e))) return rc;
-    ledger_init(&c->ledger, &j->platform);
+    ledger_init(&c->progress.ledger, &j->platform);
     trace_init(&c->trace);
-    c->time_to_target_s = (double)NAN;
+    c->progress.time_to_target_s = (double)NAN;
     c->faults.seed = c->w->opts.seed;
     return SIREN_OK;
 }
@@ -89,19 +89,20 @@ static int coord_load(struct job *j, struct err *e)
 static int coord_start(struct job *j, char **rows, struct err *e)
 {
     struct job_coord *c = j->coord;
+    struct job_progress *prog = &c->progress;
     char prefix[64], keep[128];
     int rc = job_owner_claim(j, e);
     if (rc) return rc;
     rc = j->cfg.resume ? job_ckpt_restore(j, rows, e) : job_ckpt_clear(j, e);
-    job_key_params(prefix, sizeof prefix, c->epoch + 1);
+    job_key_params(prefix, sizeof prefix, prog->epoch + 1);
     fn_version_key(prefix, j->cfg.wall_clock ? FN_CURRENT : 0, 0, keep, sizeof keep);
-    if (!rc) rc = job_kv_delete_prefix(j, "job/params/", c->epoch > 0 ? keep : NULL, e);
-    if (!rc) rc = job_stage(j, c->epoch == 0, e);
-    if (!rc && c->epoch > 0) {
+    if (!rc) rc = job_kv_delete_prefix(j, "job/params/", prog->epoch > 0 ? keep : NULL, e);
+    if (!rc) rc = job_stage(j, prog->epoch == 0, e);
+    if (!rc && prog->epoch > 0) {
         struct kv_value v;
         if ((rc = kv_get(c->kv, keep, &v)))
             rc = err_set(e, rc, "resume: the checkpoint of epoch %d is there but not the "
-                         "parameters epoch %d starts from: %s", c->epoch, c->epoch + 1,
+                         "parameters epoch %d starts from: %s", prog->epoch, prog->epoch + 1,
                          kv_errmsg(c->kv));
         kv_value_free(&v);
     }
@@ -124,9 +125,10 @@ static int coord_open(struct job *j, const struct job_config *cfg, struct err *e
     if (!rc) rc = job_epochs_csv_open(j, rows, e);
     free(rows);
     if (rc) return rc;
-    if (c->epoch > 0)
-        LOG_INFO("run", "resumed after epoch %d (total %.2f s, $%.6f)", c->epoch, c->total_time_s,
-                 c->total_cost_usd);
+    const struct job_progress *prog = &c->progress;
+    if (prog->epoch > 0)
+        LOG_INFO("run", "resumed after epoch %d (total %.2f s, $%.6f)", prog->epoch,
+                 prog->total_time_s, prog->total_cost_usd);
     return SIREN_OK;
 }
 

@@ -290,6 +290,7 @@ static int asp_report_pass(struct job *j, struct asp_run *r, int k, int64_t *v_a
                            struct err *e)
 {
     struct job_coord *c = j->coord;
+    struct job_progress *prog = &c->progress;
     const struct plan_epoch *p = &r->p;
     const double *T = r->T;
     *v_at = r->v_prev;
@@ -297,7 +298,7 @@ static int asp_report_pass(struct job *j, struct asp_run *r, int k, int64_t *v_a
     int64_t got;
     int rc = job_version_load(j, r->prefix, *v_at, 0, &got, e);
     if (rc) return rc;
-    struct epoch_report *rep = &c->last;
+    struct epoch_report *rep = &prog->last;
     memset(rep, 0, sizeof *rep);
     struct workload_eval ev;
     if ((rc = workload_evaluate(c->w, c->eval_model, 1, j->cfg.eval_rows, &ev, e))) return rc;
@@ -330,20 +331,20 @@ static int asp_report_pass(struct job *j, struct asp_run *r, int k, int64_t *v_a
     rep->failed_invocations = now.failed - r->prev.failed;
     rep->versions = *v_at - r->v_prev;
     job_report_mem_util(j, r->memory_mb, rep);
-    c->total_time_s = T[k];
-    c->total_cost_usd = now.cost_usd;
-    c->invocations = now.invocations;
-    c->failed_invocations = now.failed;
-    c->peak_functions = r->n;
-    rep->total_time_s = c->total_time_s;
-    rep->total_cost_usd = c->total_cost_usd;
+    prog->total_time_s = T[k];
+    prog->total_cost_usd = now.cost_usd;
+    prog->invocations = now.invocations;
+    prog->failed_invocations = now.failed;
+    prog->peak_functions = r->n;
+    rep->total_time_s = prog->total_time_s;
+    rep->total_cost_usd = prog->total_cost_usd;
     rep->budget_left_usd =
-        r->budget_usd > 0 ? r->budget_usd - c->total_cost_usd : (double)INFINITY;
-    if (!c->reached_target && rep->test_loss <= j->cfg.target_loss) {
-        c->reached_target = 1;
-        c->time_to_target_s = T[k];
+        r->budget_usd > 0 ? r->budget_usd - prog->total_cost_usd : (double)INFINITY;
+    if (!prog->reached_target && rep->test_loss <= j->cfg.target_loss) {
+        prog->reached_target = 1;
+        prog->time_to_target_s = T[k];
     }
-    rep->reached_target = c->reached_target;
+    rep->reached_target = prog->reached_target;
     char row[512];
     if ((rc = job_epoch_row(j, rep, r->budget_usd, row, sizeof row, e))) return rc;
     job_epochs_csv_add(j, row);
@@ -351,7 +352,7 @@ static int asp_report_pass(struct job *j, struct asp_run *r, int k, int64_t *v_a
         LOG_INFO("run", "asp pass %d: n=%d m=%d loss %.4f acc %.4f ends at %.2f s, cost $%.6f "
                  "(total $%.6f)%s",
                  k + 1, r->n, r->memory_mb, rep->test_loss, rep->test_accuracy, T[k],
-                 rep->cost_usd, c->total_cost_usd,
+                 rep->cost_usd, prog->total_cost_usd,
                  rep->failed_invocations ? " with failed functions" : "");
     r->prev = now;
     r->v_prev = *v_at;
@@ -390,17 +391,18 @@ int job_run_asp(struct job *j, int n, int memory_mb, int passes, double budget_u
                 struct err *e)
 {
     struct job_coord *c = j->coord;
+    struct job_progress *prog = &c->progress;
     int rc = job_action_check(j, n, memory_mb, e);
     if (rc) return rc;
-    if (j->cfg.sync != PLAN_SYNC_ASP || j->cfg.wall_clock || c->faults_on || c->epoch > 0)
+    if (j->cfg.sync != PLAN_SYNC_ASP || j->cfg.wall_clock || c->faults_on || prog->epoch > 0)
         return err_set(e, SIREN_EINVAL, "asp: a run of its own, fresh, on the virtual clock and "
                        "without faults is needed");
     if (passes < 1) return err_set(e, SIREN_EINVAL, "asp: %d passes, expected >= 1", passes);
     /* The run's versions live under epoch 1's prefix, where version 0 was staged; a step of
      * pass p counts as epoch 1 + p for its seeds and learning rate (job_messages_build). */
-    c->epoch = 1;
+    prog->epoch = 1;
     struct asp_run r = {.n = n, .memory_mb = memory_mb, .passes = passes, .budget_usd = budget_usd};
-    job_key_params(r.prefix, sizeof r.prefix, c->epoch);
+    job_key_params(r.prefix, sizeof r.prefix, prog->epoch);
     int rows_done = 0;
     if ((rc = asp_plan(j, &r, e))) goto out;
     for (int k = 0; k < passes; k++) {
@@ -409,14 +411,14 @@ int job_run_asp(struct job *j, int n, int memory_mb, int passes, double budget_u
             goto out;
         rows_done = k + 1;
         /* The client stops every function at T[k] once the target or the budget is met. */
-        if (c->reached_target) break;
-        if (budget_usd > 0 && c->total_cost_usd >= budget_usd) {
+        if (prog->reached_target) break;
+        if (budget_usd > 0 && prog->total_cost_usd >= budget_usd) {
             LOG_INFO("run", "budget of $%g reached at the end of pass %d", budget_usd, k + 1);
             break;
         }
         asp_drop_unread(j, &r, v_at);
     }
-    c->epoch = rows_done;
+    prog->epoch = rows_done;
     rc = asp_trace(j, &r, r.T[rows_done - 1], e);
     if (!rc) rc = job_kv_delete_prefix(j, r.prefix, NULL, e);
 out:

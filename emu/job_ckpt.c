@@ -21,22 +21,19 @@
  * resumed it. */
 #define CKPT_OWNER "job/owner"
 
-/* Rank 0's state after an epoch: the head of the epoch's checkpoint object, which goes on
- * with the epoch's epochs.csv row and then its trace records. Raw structs: a checkpoint is
- * read back by the build that wrote it, and the head names the sizes it was written with. */
+/* The head of an epoch's checkpoint object, which goes on with the epoch's epochs.csv row and
+ * then its trace records. Raw structs: a checkpoint is read back by the build that wrote it,
+ * and the head names the sizes it was written with. */
 struct ckpt_head {
-    char magic[8]; /* "SIRENCK1" */
-    uint32_t head_bytes, report_bytes, inv_bytes, op_bytes;
+    char magic[8]; /* "SIRENCK2" */
+    uint32_t head_bytes, progress_bytes, inv_bytes, op_bytes;
     uint64_t config_hash;
-    int32_t epoch, prev_n, prev_memory_mb, peak_functions;
-    int32_t reached_target, invocations, failed_invocations, ledger_epoch;
-    double total_time_s, total_cost_usd, time_to_target_s;
-    struct ledger_totals job_totals;
-    struct epoch_report last, ftot;
+    struct job_progress progress; /* rank 0's after the epoch; ledger.platform NULL */
     uint64_t row_bytes, n_inv, n_ops;
 };
 
-static const char ckpt_magic[8] = {'S', 'I', 'R', 'E', 'N', 'C', 'K', '1'};
+/* The checkpoint format's version is its last byte: 2 holds struct job_progress whole. */
+static const char ckpt_magic[8] = {'S', 'I', 'R', 'E', 'N', 'C', 'K', '2'};
 
 int job_owner_claim(struct job *j, struct err *e)
 {
@@ -61,7 +58,7 @@ int job_owner_check(struct job *j, struct err *e)
     kv_value_free(&v);
     return mine ? SIREN_OK
                 : err_set(e, SIREN_EINVAL, "epoch %d: another coordinator (%s) has taken this "
-                          "run over (resumed): this one stops", c->epoch, j->kv_url);
+                          "run over (resumed): this one stops", c->progress.epoch, j->kv_url);
 }
 
 static void ckpt_key(char *buf, size_t len, int epoch)
@@ -81,31 +78,20 @@ int job_ckpt_put(struct job *j, size_t inv0, size_t ops0, const char *row, struc
     memset(&h, 0, sizeof h);
     memcpy(h.magic, ckpt_magic, sizeof h.magic);
     h.head_bytes = sizeof h;
-    h.report_bytes = sizeof(struct epoch_report);
+    h.progress_bytes = sizeof(struct job_progress);
     h.inv_bytes = sizeof(struct trace_invocation);
     h.op_bytes = sizeof(struct trace_kv_op);
     h.config_hash = j->cfg.config_hash;
-    h.epoch = c->epoch;
-    h.prev_n = c->prev_n;
-    h.prev_memory_mb = c->prev_memory_mb;
-    h.peak_functions = c->peak_functions;
-    h.reached_target = c->reached_target;
-    h.invocations = c->invocations;
-    h.failed_invocations = c->failed_invocations;
-    h.ledger_epoch = c->ledger.epoch;
-    h.total_time_s = c->total_time_s;
-    h.total_cost_usd = c->total_cost_usd;
-    h.time_to_target_s = c->time_to_target_s;
-    h.job_totals = c->ledger.job_totals;
-    h.last = c->last;
-    h.ftot = c->ftot;
+    h.progress = c->progress;
+    h.progress.ledger.platform = NULL; /* the job's, not state */
     h.row_bytes = strlen(row);
     h.n_inv = c->trace.n_inv - inv0;
     h.n_ops = c->trace.n_ops - ops0;
     size_t len = sizeof h + h.row_bytes + h.n_inv * sizeof(struct trace_invocation) +
                  h.n_ops * sizeof(struct trace_kv_op);
     uint8_t *buf = malloc(len), *at = buf;
-    if (!buf) return err_set(e, SIREN_ENOMEM, "checkpoint of epoch %d: out of memory", c->epoch);
+    if (!buf)
+        return err_set(e, SIREN_ENOMEM, "checkpoint of epoch %d: out of memory", h.progress.epoch);
     memcpy(at, &h, sizeof h);
     at += sizeof h;
     memcpy(at, row, h.row_bytes);
@@ -114,7 +100,7 @@ int job_ckpt_put(struct job *j, size_t inv0, size_t ops0, const char *row, struc
     at += h.n_inv * sizeof(struct trace_invocation);
     if (h.n_ops) memcpy(at, c->trace.ops + ops0, h.n_ops * sizeof(struct trace_kv_op));
     char key[64];
-    ckpt_key(key, sizeof key, c->epoch);
+    ckpt_key(key, sizeof key, h.progress.epoch);
     int rc = SIREN_OK;
     if (kv_put(c->kv, key, buf, len))
         rc = err_set(e, kv_errcode(c->kv), "checkpoint: %s", kv_errmsg(c->kv));
@@ -126,9 +112,9 @@ int job_ckpt_put(struct job *j, size_t inv0, size_t ops0, const char *row, struc
 static int ckpt_valid(const struct kv_value *v, const struct ckpt_head *h, int ep)
 {
     return v->len >= sizeof *h && !memcmp(h->magic, ckpt_magic, sizeof h->magic) &&
-           h->head_bytes == sizeof *h && h->report_bytes == sizeof(struct epoch_report) &&
+           h->head_bytes == sizeof *h && h->progress_bytes == sizeof(struct job_progress) &&
            h->inv_bytes == sizeof(struct trace_invocation) &&
-           h->op_bytes == sizeof(struct trace_kv_op) && h->epoch == ep &&
+           h->op_bytes == sizeof(struct trace_kv_op) && h->progress.epoch == ep &&
            v->len == sizeof *h + h->row_bytes + h->n_inv * sizeof(struct trace_invocation) +
                          h->n_ops * sizeof(struct trace_kv_op);
 }
@@ -156,25 +142,6 @@ static int ckpt_take_records(struct job_coord *c, const struct ckpt_head *h, con
         if (trace_add_kv_op(&c->trace, &op)) return err_set(e, SIREN_ENOMEM, "out of memory");
     }
     return SIREN_OK;
-}
-
-/* Rank 0's state as the checkpoint holds it. */
-static void ckpt_take_state(struct job_coord *c, const struct ckpt_head *h)
-{
-    c->epoch = h->epoch;
-    c->prev_n = h->prev_n;
-    c->prev_memory_mb = h->prev_memory_mb;
-    c->peak_functions = h->peak_functions;
-    c->reached_target = h->reached_target;
-    c->invocations = h->invocations;
-    c->failed_invocations = h->failed_invocations;
-    c->ledger.epoch = h->ledger_epoch;
-    c->total_time_s = h->total_time_s;
-    c->total_cost_usd = h->total_cost_usd;
-    c->time_to_target_s = h->time_to_target_s;
-    c->ledger.job_totals = h->job_totals;
-    c->last = h->last;
-    c->ftot = h->ftot;
 }
 
 int job_ckpt_restore(struct job *j, char **rows, struct err *e)
@@ -205,6 +172,7 @@ int job_ckpt_restore(struct job *j, char **rows, struct err *e)
         rc = ckpt_take_records(c, &h, v.data + sizeof h, rows, &rows_len, e);
         kv_value_free(&v);
         if (rc) return rc;
-        ckpt_take_state(c, &h);
+        c->progress = h.progress;
+        c->progress.ledger.platform = &j->platform;
     }
 }

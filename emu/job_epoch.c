@@ -43,12 +43,13 @@ int job_action_check(const struct job *j, int n, int memory_mb, struct err *e)
 {
     const struct platform *pf = &j->platform;
     if (!platform_memory_valid(pf, memory_mb))
-        return err_set(e, SIREN_EINVAL, "memory %d MB is not valid on %s (%d..%d MB in steps of %d)",
-                       memory_mb, pf->name, pf->memory_mb_min, pf->memory_mb_max,
-                       pf->memory_mb_step);
+        return err_set(e, SIREN_EINVAL,
+                       "memory %d MB is not valid on %s (%d..%d MB in steps of %d)", memory_mb,
+                       pf->name, pf->memory_mb_min, pf->memory_mb_max, pf->memory_mb_step);
     if (n < 1 || n > pf->concurrency_limit)
-        return err_set(e, SIREN_EINVAL, "%d functions: expected 1..%d (the concurrency limit of %s)",
-                       n, pf->concurrency_limit, pf->name);
+        return err_set(e, SIREN_EINVAL,
+                       "%d functions: expected 1..%d (the concurrency limit of %s)", n,
+                       pf->concurrency_limit, pf->name);
     if ((size_t)n > j->coord->n_batches)
         return err_set(e, SIREN_EINVAL, "%d functions but only %zu mini-batches of %d rows "
                        "(use a smaller --batch)", n, j->coord->n_batches, j->coord->w->opts.batch);
@@ -107,7 +108,7 @@ static int add_fault_tasks(const struct job *j, const struct plan_epoch *p, stru
         t->first_step = p->steps[at->end_step].step;
         s->kind = TASK_STEP_TRAIN;
         snprintf(s->data_key, sizeof s->data_key, "job/faults/e%04d/f%06d-i%d-a%d-%s",
-                 j->coord->epoch, at->fn, at->invocation, at->attempt,
+                 j->coord->progress.epoch, at->fn, at->invocation, at->attempt,
                  at->status == PLAN_ATTEMPT_CRASHED ? "crash" : "kv-error");
         s->read_version = 0;
         s->base_version = j->cfg.update == PLAN_UPDATE_APPLY ? 0 : -1;
@@ -122,14 +123,15 @@ static void message_head(const struct job *j, int memory_mb, const char *prefix,
                          struct task_msg *m)
 {
     const struct job_coord *c = j->coord;
-    m->epoch = c->epoch;
+    const struct job_progress *prog = &c->progress;
+    m->epoch = prog->epoch;
     m->memory_mb = memory_mb;
     m->timeout_ms = j->platform.timeout_s * 1e3;
     m->wall = j->cfg.wall_clock;
     cJSON *t = m->event = cJSON_CreateObject();
     cJSON_AddStringToObject(t, "job", "job");
     cJSON_AddStringToObject(t, "workload", c->w->info.name);
-    cJSON_AddNumberToObject(t, "epoch", c->epoch);
+    cJSON_AddNumberToObject(t, "epoch", prog->epoch);
     cJSON_AddNumberToObject(t, "memory_mb", memory_mb);
     cJSON_AddStringToObject(t, "kv", j->kv_url);
     cJSON_AddStringToObject(t, "update", job_update_name(j->cfg.update));
@@ -137,7 +139,7 @@ static void message_head(const struct job *j, int memory_mb, const char *prefix,
     cJSON_AddStringToObject(t, "params", prefix);
     cJSON_AddItemToObject(t, "model", fn_model_config_to_json(&c->w->model_cfg));
     struct kn_optim_config oc = c->w->optim_cfg;
-    oc.lr = (float)workload_lr_at(c->w, c->epoch); /* the workload's per-epoch decay */
+    oc.lr = (float)workload_lr_at(c->w, prog->epoch); /* the workload's per-epoch decay */
     cJSON_AddItemToObject(t, "optimizer", fn_optim_config_to_json(&oc));
 }
 
@@ -170,7 +172,8 @@ static int messages_fill(struct job *j, const struct plan_epoch *p, const uint32
     /* Under the virtual clock a task is one step, in run order; under the wall clock a task
      * is a whole function, every step reading and overwriting the current object. Under BSP
      * each round of gradient steps is followed by the leader's aggregation. */
-    int fn_of_task = -1, task_rank = 0, task_idx = 0, bsp = j->cfg.sync == PLAN_SYNC_BSP, round = 0, rc;
+    int bsp = j->cfg.sync == PLAN_SYNC_BSP, round = 0, rc;
+    int fn_of_task = -1, task_rank = 0, task_idx = 0; /* the task steps go to */
     for (size_t i = 0; i <= n_order; i++) {
         if (bsp && (i == n_order || p->steps[order[i]].step != round)) {
             if ((rc = add_aggregation(p, prefix, round, &m[job_invoker_of(j, 0)], e))) return rc;
@@ -182,7 +185,7 @@ static int messages_fill(struct job *j, const struct plan_epoch *p, const uint32
         if (st->failed) continue; /* planned past the timeout: never runs */
         /* Seeds of the step's random masks: fixed by (seed, epoch, batch). A step of pass p
          * of an ASP run counts as epoch 1 + p, its batch numbered within its pass. */
-        int ep = c->epoch + st->pass;
+        int ep = c->progress.epoch + st->pass;
         uint32_t batch = st->batch - (uint32_t)st->pass * (uint32_t)c->n_batches;
         uint64_t seed = stream_step_seed(c->w->opts.seed, ep, batch);
         if (!j->cfg.wall_clock || st->fn != fn_of_task) {
@@ -368,9 +371,10 @@ static void epoch_run_free(struct job *j, struct epoch_run *r)
 static void epoch_plan_config(const struct job *j, int n, int memory_mb, struct plan_config *pc)
 {
     const struct job_coord *c = j->coord;
+    const struct job_progress *prog = &c->progress;
     memset(pc, 0, sizeof *pc);
     pc->n_functions = n;
-    pc->n_warm = memory_mb == c->prev_memory_mb ? (n < c->prev_n ? n : c->prev_n) : 0;
+    pc->n_warm = memory_mb == prog->prev_memory_mb ? (n < prog->prev_n ? n : prog->prev_n) : 0;
     pc->sync = j->cfg.sync;
     pc->staleness = j->cfg.staleness;
     pc->update = j->cfg.update;
@@ -378,7 +382,7 @@ static void epoch_plan_config(const struct job *j, int n, int memory_mb, struct 
     job_plan_costs(j, memory_mb, &pc->costs);
     if (c->faults_on) {
         pc->faults = &c->faults;
-        pc->epoch = c->epoch;
+        pc->epoch = prog->epoch;
         if (c->faults.throttle) {
             pc->costs.kv_gets_per_s_per_prefix = j->platform.store_gets_per_s_per_prefix;
             pc->costs.kv_puts_per_s_per_prefix = j->platform.store_puts_per_s_per_prefix;
@@ -395,7 +399,7 @@ static int epoch_plan(struct job *j, int n, int memory_mb, struct epoch_run *r, 
     r->rows = malloc(c->n_batches * sizeof *r->rows);
     r->msgs = calloc((size_t)j->size, sizeof *r->msgs);
     if (!r->perm || !r->rows || !r->msgs) return err_set(e, SIREN_ENOMEM, "out of memory");
-    staging_epoch_order(c->w->opts.seed, c->epoch, c->n_batches, r->perm);
+    staging_epoch_order(c->w->opts.seed, c->progress.epoch, c->n_batches, r->perm);
     for (size_t b = 0; b < c->n_batches; b++) r->rows[b] = c->batch_rows[r->perm[b]];
     r->pc.batch_rows = r->rows;
     r->pc.n_batches = c->n_batches;
@@ -410,7 +414,7 @@ static int epoch_run(struct job *j, int memory_mb, struct epoch_run *r, struct e
     r->so = calloc(r->p.n_steps, sizeof *r->so);
     r->ao = calloc(r->p.n_attempts ? r->p.n_attempts : 1, sizeof *r->ao);
     if (!r->so || !r->ao) return err_set(e, SIREN_ENOMEM, "out of memory");
-    job_key_params(r->prefix, sizeof r->prefix, j->coord->epoch);
+    job_key_params(r->prefix, sizeof r->prefix, j->coord->progress.epoch);
     int rc = job_messages_build(j, &r->p, r->order, r->p.n_steps, r->perm, memory_mb, r->prefix,
                                 r->msgs, e);
     if (!rc) rc = job_exchange(j, r->msgs, &r->p, r->so, r->ao, &r->failed_aggregations, e);
@@ -440,33 +444,34 @@ static void epoch_account(struct job *j, int n, int memory_mb, int survivors,
                           struct epoch_report *rep)
 {
     struct job_coord *c = j->coord;
-    c->total_time_s += rep->time_s;
-    c->total_cost_usd += rep->cost_usd;
-    c->invocations += rep->invocations;
-    c->failed_invocations += rep->failed_invocations;
-    if (n > c->peak_functions) c->peak_functions = n;
-    rep->total_time_s = c->total_time_s;
-    rep->total_cost_usd = c->total_cost_usd;
+    struct job_progress *prog = &c->progress;
+    prog->total_time_s += rep->time_s;
+    prog->total_cost_usd += rep->cost_usd;
+    prog->invocations += rep->invocations;
+    prog->failed_invocations += rep->failed_invocations;
+    if (n > prog->peak_functions) prog->peak_functions = n;
+    rep->total_time_s = prog->total_time_s;
+    rep->total_cost_usd = prog->total_cost_usd;
     rep->budget_left_usd =
-        j->cfg.budget_usd > 0 ? j->cfg.budget_usd - c->total_cost_usd : (double)INFINITY;
-    if (!c->reached_target && rep->test_loss <= j->cfg.target_loss) {
-        c->reached_target = 1;
-        c->time_to_target_s = c->total_time_s;
+        j->cfg.budget_usd > 0 ? j->cfg.budget_usd - prog->total_cost_usd : (double)INFINITY;
+    if (!prog->reached_target && rep->test_loss <= j->cfg.target_loss) {
+        prog->reached_target = 1;
+        prog->time_to_target_s = prog->total_time_s;
     }
-    rep->reached_target = c->reached_target;
+    rep->reached_target = prog->reached_target;
     /* Containers of functions that died are gone: only the survivors start warm next time. */
-    c->prev_n = n - rep->failed_invocations > 0 ? n - rep->failed_invocations : 0;
-    if (c->faults_on) c->prev_n = survivors; /* a function retried to success has one */
-    c->prev_memory_mb = memory_mb;
-    c->last = *rep;
-    c->ftot.crashes += rep->crashes;
-    c->ftot.kv_failures += rep->kv_failures;
-    c->ftot.retries += rep->retries;
-    c->ftot.stragglers += rep->stragglers;
-    c->ftot.kv_errors += rep->kv_errors;
-    c->ftot.throttled += rep->throttled;
-    c->ftot.lost_functions += rep->lost_functions;
-    c->ftot.failed_steps += rep->failed_steps;
+    prog->prev_n = n - rep->failed_invocations > 0 ? n - rep->failed_invocations : 0;
+    if (c->faults_on) prog->prev_n = survivors; /* a function retried to success has one */
+    prog->prev_memory_mb = memory_mb;
+    prog->last = *rep;
+    prog->faults.crashes += rep->crashes;
+    prog->faults.kv_failures += rep->kv_failures;
+    prog->faults.retries += rep->retries;
+    prog->faults.stragglers += rep->stragglers;
+    prog->faults.kv_errors += rep->kv_errors;
+    prog->faults.throttled += rep->throttled;
+    prog->faults.lost_functions += rep->lost_functions;
+    prog->faults.failed_steps += rep->failed_steps;
 }
 
 /* Commits the epoch. The checkpoint comes first; only then may its parameter versions go (a
@@ -490,15 +495,16 @@ static int epoch_commit(struct job *j, const struct epoch_run *r, const struct e
 int job_epoch(struct job *j, int n, int memory_mb, struct epoch_report *rep, struct err *e)
 {
     struct job_coord *c = j->coord;
+    struct job_progress *prog = &c->progress;
     memset(rep, 0, sizeof *rep);
     int rc = job_action_check(j, n, memory_mb, e);
     if (rc) return rc;
-    c->epoch++;
+    prog->epoch++;
     size_t inv0 = c->trace.n_inv, ops0 = c->trace.n_ops; /* the epoch's trace records start here */
     struct epoch_run r = {0};
     if ((rc = epoch_plan(j, n, memory_mb, &r, e)) || (rc = epoch_run(j, memory_mb, &r, e)))
         goto out;
-    rep->epoch = c->epoch;
+    rep->epoch = prog->epoch;
     rep->n = n;
     rep->memory_mb = memory_mb;
     rep->warm = r.pc.n_warm;
@@ -512,7 +518,7 @@ int job_epoch(struct job *j, int n, int memory_mb, struct epoch_report *rep, str
         LOG_INFO("run", "epoch %d: n=%d m=%d loss %.4f acc %.4f time %.2f s cost $%.6f "
                  "(total %.2f s, $%.6f)%s",
                  rep->epoch, n, memory_mb, rep->test_loss, rep->test_accuracy, rep->time_s,
-                 rep->cost_usd, c->total_time_s, c->total_cost_usd,
+                 rep->cost_usd, prog->total_time_s, prog->total_cost_usd,
                  rep->failed_invocations ? " with failed functions" : "");
 out:
     epoch_run_free(j, &r);

@@ -26,29 +26,50 @@
 /* MPI tags of the job's messages. */
 enum { TAG_TASKS = 71, TAG_RESULTS = 72, TAG_STOP = 73 };
 
+/* Fault counts over the job (faults.h): attempts that crashed, that raised after a request
+ * failed on every try, Lambda's retries, straggling attempts, request tries failed transiently
+ * and refused over the rate, functions still failing after the last retry, and the steps that
+ * therefore wrote no version. */
+struct job_fault_totals {
+    int crashes, kv_failures, retries, stragglers, kv_errors, throttled, lost_functions;
+    int failed_steps;
+};
+
+/* Rank 0's progress through the run: everything a checkpoint saves and a resume restores.
+ * job_ckpt.c copies it whole both ways, so a field added here is saved and restored without a
+ * line more. Plain data, but for ledger.platform: the job's, set again on restore. */
+struct job_progress {
+    int epoch;                  /* epochs run (during job_epoch: the one running) */
+    int prev_n, prev_memory_mb; /* the warm containers the last epoch left: how many, of which
+                                   memory size */
+    int peak_functions;         /* the most functions of any epoch */
+    int reached_target;         /* the held-out loss has reached the target */
+    int invocations, failed_invocations;
+    double total_time_s;        /* virtual time of the epochs run, s */
+    double total_cost_usd;
+    double time_to_target_s;    /* total_time_s when the target was reached; NaN before */
+    struct ledger ledger;       /* the bill: its epoch counter and job totals */
+    struct epoch_report last;   /* the last epoch's report */
+    struct job_fault_totals faults;
+};
+
 /* Rank 0's part of a job. */
 struct job_coord {
     struct workload *w;
     struct calibration_entry cal;
     struct kv *kv;
-    struct ledger ledger;
     struct trace trace;
     struct kn_model *eval_model; /* the parameters evaluated on held-out data */
     /* The staged data (job_stage.c). */
     uint32_t *batch_rows; /* (n_batches) rows of each staged mini-batch */
     size_t n_batches;
     double shard_bytes_per_sample, param_bytes;
-    /* Progress: what a checkpoint saves. */
-    int prev_n, prev_memory_mb, epoch, peak_functions;
-    double total_time_s, total_cost_usd, time_to_target_s;
-    int reached_target, invocations, failed_invocations;
-    struct epoch_report last;
-    struct epoch_report ftot; /* faults' counts over the job, in its fault fields */
+    struct job_progress progress;
     FILE *epochs_csv;
     /* Faults (faults_on only): cfg.faults points here. */
     struct fault_config faults;
     int faults_on;
-    char owner[128]; /* this coordinator's token under JOB_CKPT_OWNER */
+    char owner[128]; /* this coordinator's token under the owner key (job_ckpt.c) */
 };
 
 /* What every rank holds. */

@@ -160,7 +160,8 @@ static void *task_worker(void *arg)
         while (t->prev >= 0 && !r->tasks[t->prev].done) pthread_cond_wait(&r->cv, &r->mu);
         int dead = t->prev >= 0 && !r->tasks[t->prev].res->ok;
         pthread_mutex_unlock(&r->mu);
-        if (dead) snprintf(t->res->error, sizeof t->res->error, "Skipped: the function died earlier");
+        if (dead)
+            snprintf(t->res->error, sizeof t->res->error, "Skipped: the function died earlier");
         else run_one(r, a->pool, t);
         pthread_mutex_lock(&r->mu);
         if (!t->res->ok && !r->wall) mark_failed(r, t->fail_key);

@@ -40,7 +40,7 @@ static int bill_invocation(struct job *j, int memory_mb, double dur_ms, double i
 {
     struct job_coord *c = j->coord;
     double cost;
-    int rc = ledger_add_invocation(&c->ledger, memory_mb, dur_ms, init_ms, &cost, e);
+    int rc = ledger_add_invocation(&c->progress.ledger, memory_mb, dur_ms, init_ms, &cost, e);
     if (rc) return rc;
     ti->billed_ms = platform_billed_ms(&j->platform, dur_ms, init_ms);
     ti->cost_usd = cost;
@@ -86,7 +86,7 @@ static int record_invocations(struct job *j, const struct plan_epoch *p,
                 ti.wall_ms += o->wall_ms;
                 if (o->peak_mb > ti.peak_mb) ti.peak_mb = o->peak_mb;
             }
-            ti.epoch = j->coord->epoch;
+            ti.epoch = j->coord->progress.epoch;
             ti.fn = i;
             ti.invocation = inv;
             ti.rank = job_invoker_of(j, i);
@@ -145,7 +145,7 @@ static int record_attempts(struct job *j, const struct plan_epoch *p,
         if (stop < a->t_start) stop = a->t_start;
         if (stop > t->end_s) t->end_s = stop;
         struct trace_invocation ti = {0};
-        ti.epoch = j->coord->epoch;
+        ti.epoch = j->coord->progress.epoch;
         ti.fn = a->fn;
         ti.invocation = a->invocation;
         ti.attempt = a->attempt;
@@ -238,7 +238,7 @@ static int record_requests(struct job *j, const struct plan_epoch *p,
             if (o->read_got < st->write_version - 1) rep->stale_reads++;
         }
         struct trace_kv_op ops[4];
-        job_trace_step_ops(j, j->coord->epoch, t->t0, st, o, ops);
+        job_trace_step_ops(j, j->coord->progress.epoch, t->t0, st, o, ops);
         int rc = job_trace_add_step_ops(j, ops, o->ok, e);
         if (rc) return rc;
     }
@@ -265,8 +265,8 @@ static int record_aggregations(struct job *j, const struct plan_epoch *p, struct
         t->puts++;
         double agg_s = (members - 1) * (pf->store_first_byte_ms / 1e3 +
                                         c->param_bytes / 1e6 / pf->store_mb_per_s_per_connection);
-        struct trace_kv_op op = {c->epoch, 0, (int32_t)(-1 - r), TRACE_PARAM_PUT, r + 1, -1,
-                                 t->t0 + barrier + agg_s,
+        struct trace_kv_op op = {c->progress.epoch, 0, (int32_t)(-1 - r), TRACE_PARAM_PUT,
+                                 r + 1, -1, t->t0 + barrier + agg_s,
                                  t->t0 + barrier + agg_s + pf->store_first_byte_ms / 1e3,
                                  c->param_bytes, 0, 0, 0, 0};
         if (trace_add_kv_op(&c->trace, &op)) return err_set(e, SIREN_ENOMEM, "out of memory");
@@ -279,9 +279,9 @@ static int record_aggregations(struct job *j, const struct plan_epoch *p, struct
 static void close_epoch(struct job *j, const struct epoch_tally *t, struct epoch_report *rep)
 {
     struct job_coord *c = j->coord;
-    ledger_add_kv(&c->ledger, t->gets, t->puts, 0, 0);
+    ledger_add_kv(&c->progress.ledger, t->gets, t->puts, 0, 0);
     struct ledger_totals tot;
-    ledger_end_epoch(&c->ledger, &tot);
+    ledger_end_epoch(&c->progress.ledger, &tot);
     rep->cost_usd = tot.total_usd;
     rep->train_loss = t->loss_n ? t->loss_sum / t->loss_n : (double)NAN;
 }
@@ -291,7 +291,7 @@ int job_record_epoch(struct job *j, const struct plan_epoch *p, const struct ste
                      int *survivors, struct err *e)
 {
     struct job_coord *c = j->coord;
-    struct epoch_tally t = {.t0 = c->total_time_s};
+    struct epoch_tally t = {.t0 = c->progress.total_time_s};
     int rc = c->faults_on ? record_attempts(j, p, so, ao, memory_mb, &t, rep, e)
                           : record_invocations(j, p, so, memory_mb, &t, rep, e);
     if (!rc) rc = record_requests(j, p, so, &t, rep, e);
@@ -332,8 +332,9 @@ static void wall_step_ops(const struct job *j, int fn, int k, const struct plan_
     double bytes[4] = {c->shard_bytes_per_sample * st->n_samples, c->param_bytes,
                        c->param_bytes, c->param_bytes};
     for (int q = 0; q < 4; q++) {
-        ops[q] = (struct trace_kv_op){c->epoch, fn, k, kinds[q], FN_CURRENT, FN_CURRENT, *at,
-                                      *at + ms[q] / 1e3, bytes[q], ms[q], 0, 0, 0};
+        ops[q] = (struct trace_kv_op){c->progress.epoch, fn, k, kinds[q], FN_CURRENT,
+                                      FN_CURRENT, *at, *at + ms[q] / 1e3, bytes[q], ms[q],
+                                      0, 0, 0};
         if (q == 2 && j->cfg.update != PLAN_UPDATE_APPLY) continue; /* not made */
         if (q == 1) *at += tm->compute_ms / 1e3;
         *at += ms[q] / 1e3;
@@ -352,7 +353,7 @@ static int record_function_wall(struct job *j, const struct plan_epoch *p,
     double init_ms = o0->cold ? o0->init_ms : 0.0;
     if (o0->end_ms / 1e3 > rep->time_s) rep->time_s = o0->end_ms / 1e3;
     struct trace_invocation ti = {0};
-    ti.epoch = j->coord->epoch;
+    ti.epoch = j->coord->progress.epoch;
     ti.fn = i;
     ti.rank = job_invoker_of(j, i);
     ti.memory_mb = memory_mb;
@@ -388,7 +389,7 @@ int job_record_epoch_wall(struct job *j, const struct plan_epoch *p,
                           const struct step_outcome *so, int memory_mb,
                           struct epoch_report *rep, struct err *e)
 {
-    struct epoch_tally t = {.t0 = j->coord->total_time_s};
+    struct epoch_tally t = {.t0 = j->coord->progress.total_time_s};
     for (int i = 0; i < p->n_functions; i++) {
         if (!so[p->fns[i].first_step].ran) continue;
         int rc = record_function_wall(j, p, so, i, memory_mb, &t, rep, e);
@@ -478,6 +479,7 @@ static const char *sync_name(enum plan_sync s)
 int job_summary_write(const struct job *j, struct err *e)
 {
     const struct job_coord *c = j->coord;
+    const struct job_progress *prog = &c->progress;
     cJSON *s = cJSON_CreateObject();
     cJSON_AddStringToObject(s, "workload", c->w->info.name);
     cJSON_AddStringToObject(s, "scheduler", j->scheduler);
@@ -493,19 +495,20 @@ int job_summary_write(const struct job *j, struct err *e)
     cJSON_AddNumberToObject(s, "batch", c->w->opts.batch);
     cJSON_AddStringToObject(s, "commit", build_commit());
     cJSON_AddNumberToObject(s, "calibration_s_per_sample", c->cal.s_per_sample);
-    cJSON_AddNumberToObject(s, "epochs", c->epoch);
+    cJSON_AddNumberToObject(s, "epochs", prog->epoch);
     cJSON_AddNumberToObject(s, "target_loss", j->cfg.target_loss);
-    if (c->reached_target) cJSON_AddNumberToObject(s, "time_to_target_s", c->time_to_target_s);
+    if (prog->reached_target)
+        cJSON_AddNumberToObject(s, "time_to_target_s", prog->time_to_target_s);
     else cJSON_AddNullToObject(s, "time_to_target_s");
-    cJSON_AddNumberToObject(s, "total_time_s", c->total_time_s);
-    cJSON_AddNumberToObject(s, "cost_usd", c->total_cost_usd);
+    cJSON_AddNumberToObject(s, "total_time_s", prog->total_time_s);
+    cJSON_AddNumberToObject(s, "cost_usd", prog->total_cost_usd);
     if (j->cfg.budget_usd > 0) cJSON_AddNumberToObject(s, "budget_usd", j->cfg.budget_usd);
-    cJSON_AddNumberToObject(s, "final_loss", c->last.test_loss);
-    cJSON_AddNumberToObject(s, "test_accuracy", c->last.test_accuracy);
-    cJSON_AddBoolToObject(s, "reached_target", c->reached_target);
-    cJSON_AddNumberToObject(s, "invocations", c->invocations);
-    cJSON_AddNumberToObject(s, "failed_invocations", c->failed_invocations);
-    cJSON_AddNumberToObject(s, "peak_functions", c->peak_functions);
+    cJSON_AddNumberToObject(s, "final_loss", prog->last.test_loss);
+    cJSON_AddNumberToObject(s, "test_accuracy", prog->last.test_accuracy);
+    cJSON_AddBoolToObject(s, "reached_target", prog->reached_target);
+    cJSON_AddNumberToObject(s, "invocations", prog->invocations);
+    cJSON_AddNumberToObject(s, "failed_invocations", prog->failed_invocations);
+    cJSON_AddNumberToObject(s, "peak_functions", prog->peak_functions);
     if (c->faults_on) {
         /* What was injected, and what it cost in retries and lost work (epochs.csv has the
          * same counts per epoch, trace.h5 per invocation and request). */
@@ -515,14 +518,14 @@ int job_summary_write(const struct job *j, struct err *e)
         cJSON_AddStringToObject(f, "spec", spec);
         cJSON_AddNumberToObject(f, "retries_allowed", c->faults.retries);
         cJSON_AddNumberToObject(f, "retry_delay_s", c->faults.retry_delay_s);
-        cJSON_AddNumberToObject(f, "crashes", c->ftot.crashes);
-        cJSON_AddNumberToObject(f, "kv_failures", c->ftot.kv_failures);
-        cJSON_AddNumberToObject(f, "retries", c->ftot.retries);
-        cJSON_AddNumberToObject(f, "stragglers", c->ftot.stragglers);
-        cJSON_AddNumberToObject(f, "kv_errors", c->ftot.kv_errors);
-        cJSON_AddNumberToObject(f, "throttled", c->ftot.throttled);
-        cJSON_AddNumberToObject(f, "lost_functions", c->ftot.lost_functions);
-        cJSON_AddNumberToObject(f, "failed_steps", c->ftot.failed_steps);
+        cJSON_AddNumberToObject(f, "crashes", prog->faults.crashes);
+        cJSON_AddNumberToObject(f, "kv_failures", prog->faults.kv_failures);
+        cJSON_AddNumberToObject(f, "retries", prog->faults.retries);
+        cJSON_AddNumberToObject(f, "stragglers", prog->faults.stragglers);
+        cJSON_AddNumberToObject(f, "kv_errors", prog->faults.kv_errors);
+        cJSON_AddNumberToObject(f, "throttled", prog->faults.throttled);
+        cJSON_AddNumberToObject(f, "lost_functions", prog->faults.lost_functions);
+        cJSON_AddNumberToObject(f, "failed_steps", prog->faults.failed_steps);
     }
     char path[1200];
     snprintf(path, sizeof path, "%s/summary.json", j->out_dir);

@@ -81,7 +81,7 @@ int job_version_load(struct job *j, const char *prefix, int64_t v, int carry, in
         if (!rc && carry) {
             /* The next epoch starts from these bytes, optimiser state included. */
             char next[64], nkey[128];
-            job_key_params(next, sizeof next, c->epoch + 1);
+            job_key_params(next, sizeof next, c->progress.epoch + 1);
             fn_version_key(next, j->cfg.wall_clock ? FN_CURRENT : 0, 0, nkey, sizeof nkey);
             if (kv_put(c->kv, nkey, val.data, val.len))
                 rc = err_set(e, kv_errcode(c->kv), "%s", kv_errmsg(c->kv));

@@ -165,7 +165,8 @@ static cJSON *task_spec_encode(const struct task_spec *t)
     cJSON_AddNumberToObject(o, "epoch", t->epoch);
     cJSON_AddNumberToObject(o, "lr", t->lr);
     cJSON *steps = cJSON_AddArrayToObject(o, "steps");
-    for (int k = 0; k < t->n_steps; k++) cJSON_AddItemToArray(steps, task_step_encode(&t->steps[k]));
+    for (int k = 0; k < t->n_steps; k++)
+        cJSON_AddItemToArray(steps, task_step_encode(&t->steps[k]));
     return o;
 }
 
