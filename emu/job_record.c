@@ -10,6 +10,7 @@
 
 #include "epoch_model.h"
 #include "handler.h"
+#include "run_summary.h"
 
 #include <errno.h>
 #include <math.h>
@@ -465,71 +466,77 @@ void job_epochs_csv_add(struct job *j, const char *row)
 
 /* --------------------------------------------------------------------- summary.json */
 
-static const char *sync_name(enum plan_sync s)
+/* The sync mode as the command line spells it: "hsp", "bsp", "asp", "ssp:S". The signature
+ * of plan_sync_format; returns what snprintf returns. */
+static int job_sync_format(enum plan_sync s, int staleness, char *buf, size_t len)
 {
     switch (s) {
-    case PLAN_SYNC_HSP: return "hsp";
-    case PLAN_SYNC_BSP: return "bsp";
-    case PLAN_SYNC_ASP: return "asp";
-    case PLAN_SYNC_SSP: return "ssp";
+    case PLAN_SYNC_HSP: return snprintf(buf, len, "hsp");
+    case PLAN_SYNC_BSP: return snprintf(buf, len, "bsp");
+    case PLAN_SYNC_ASP: return snprintf(buf, len, "asp");
+    case PLAN_SYNC_SSP: return snprintf(buf, len, "ssp:%d", staleness);
     }
-    return "?";
+    return snprintf(buf, len, "?");
+}
+
+/* What was injected, and what it cost in retries and lost work (epochs.csv has the same
+ * counts per epoch, trace.h5 per invocation and request): summary.json's "faults". */
+static cJSON *faults_json(const struct job_coord *c)
+{
+    const struct job_fault_totals *t = &c->progress.faults;
+    char spec[256];
+    fault_config_format(&c->faults, spec, sizeof spec);
+    cJSON *f = cJSON_CreateObject();
+    cJSON_AddStringToObject(f, "spec", spec);
+    cJSON_AddNumberToObject(f, "retries_allowed", c->faults.retries);
+    cJSON_AddNumberToObject(f, "retry_delay_s", c->faults.retry_delay_s);
+    cJSON_AddNumberToObject(f, "crashes", t->crashes);
+    cJSON_AddNumberToObject(f, "kv_failures", t->kv_failures);
+    cJSON_AddNumberToObject(f, "retries", t->retries);
+    cJSON_AddNumberToObject(f, "stragglers", t->stragglers);
+    cJSON_AddNumberToObject(f, "kv_errors", t->kv_errors);
+    cJSON_AddNumberToObject(f, "throttled", t->throttled);
+    cJSON_AddNumberToObject(f, "lost_functions", t->lost_functions);
+    cJSON_AddNumberToObject(f, "failed_steps", t->failed_steps);
+    return f;
 }
 
 int job_summary_write(const struct job *j, struct err *e)
 {
     const struct job_coord *c = j->coord;
     const struct job_progress *prog = &c->progress;
-    cJSON *s = cJSON_CreateObject();
-    cJSON_AddStringToObject(s, "workload", c->w->info.name);
-    cJSON_AddStringToObject(s, "scheduler", j->scheduler);
-    char sync[32];
-    if (j->cfg.sync == PLAN_SYNC_SSP) snprintf(sync, sizeof sync, "ssp:%d", j->cfg.staleness);
-    else snprintf(sync, sizeof sync, "%s", sync_name(j->cfg.sync));
-    cJSON_AddStringToObject(s, "sync", sync);
-    cJSON_AddStringToObject(s, "update", job_update_name(j->cfg.update));
-    cJSON_AddStringToObject(s, "clock", j->cfg.wall_clock ? "wall" : "virtual");
-    cJSON_AddStringToObject(s, "backend", j->backend);
-    cJSON_AddStringToObject(s, "platform", j->platform.name);
-    cJSON_AddNumberToObject(s, "seed", (double)c->w->opts.seed);
-    cJSON_AddNumberToObject(s, "batch", c->w->opts.batch);
-    cJSON_AddStringToObject(s, "commit", build_commit());
-    cJSON_AddNumberToObject(s, "calibration_s_per_sample", c->cal.s_per_sample);
-    cJSON_AddNumberToObject(s, "epochs", prog->epoch);
-    cJSON_AddNumberToObject(s, "target_loss", j->cfg.target_loss);
-    if (prog->reached_target)
-        cJSON_AddNumberToObject(s, "time_to_target_s", prog->time_to_target_s);
-    else cJSON_AddNullToObject(s, "time_to_target_s");
-    cJSON_AddNumberToObject(s, "total_time_s", prog->total_time_s);
-    cJSON_AddNumberToObject(s, "cost_usd", prog->total_cost_usd);
-    if (j->cfg.budget_usd > 0) cJSON_AddNumberToObject(s, "budget_usd", j->cfg.budget_usd);
-    cJSON_AddNumberToObject(s, "final_loss", prog->last.test_loss);
-    cJSON_AddNumberToObject(s, "test_accuracy", prog->last.test_accuracy);
-    cJSON_AddBoolToObject(s, "reached_target", prog->reached_target);
-    cJSON_AddNumberToObject(s, "invocations", prog->invocations);
-    cJSON_AddNumberToObject(s, "failed_invocations", prog->failed_invocations);
-    cJSON_AddNumberToObject(s, "peak_functions", prog->peak_functions);
-    if (c->faults_on) {
-        /* What was injected, and what it cost in retries and lost work (epochs.csv has the
-         * same counts per epoch, trace.h5 per invocation and request). */
-        char spec[256];
-        fault_config_format(&c->faults, spec, sizeof spec);
-        cJSON *f = cJSON_AddObjectToObject(s, "faults");
-        cJSON_AddStringToObject(f, "spec", spec);
-        cJSON_AddNumberToObject(f, "retries_allowed", c->faults.retries);
-        cJSON_AddNumberToObject(f, "retry_delay_s", c->faults.retry_delay_s);
-        cJSON_AddNumberToObject(f, "crashes", prog->faults.crashes);
-        cJSON_AddNumberToObject(f, "kv_failures", prog->faults.kv_failures);
-        cJSON_AddNumberToObject(f, "retries", prog->faults.retries);
-        cJSON_AddNumberToObject(f, "stragglers", prog->faults.stragglers);
-        cJSON_AddNumberToObject(f, "kv_errors", prog->faults.kv_errors);
-        cJSON_AddNumberToObject(f, "throttled", prog->faults.throttled);
-        cJSON_AddNumberToObject(f, "lost_functions", prog->faults.lost_functions);
-        cJSON_AddNumberToObject(f, "failed_steps", prog->faults.failed_steps);
-    }
-    char path[1200];
+    char sync[32], path[1200];
+    job_sync_format(j->cfg.sync, j->cfg.staleness, sync, sizeof sync);
+    struct run_summary s = {
+        .workload = c->w->info.name,
+        .scheduler = j->scheduler,
+        .sync = sync,
+        .update = job_update_name(j->cfg.update),
+        .clock = j->cfg.wall_clock ? "wall" : "virtual",
+        .backend = j->backend,
+        .platform = j->platform.name,
+        .seed = c->w->opts.seed,
+        .batch = c->w->opts.batch,
+        .calibration_s_per_sample = c->cal.s_per_sample,
+        .epochs = prog->epoch,
+        .target_loss = j->cfg.target_loss,
+        .reached_target = prog->reached_target,
+        .time_to_target_s = prog->time_to_target_s,
+        .total_time_s = prog->total_time_s,
+        .cost_usd = prog->total_cost_usd,
+        .budget_usd = j->cfg.budget_usd,
+        .final_loss = prog->last.test_loss,
+        .test_accuracy = prog->last.test_accuracy,
+        .test_auc = (double)NAN, /* epochs.csv has no AUC either */
+        .invocations = prog->invocations,
+        .failed_invocations = prog->failed_invocations,
+        .peak_functions = prog->peak_functions,
+    };
+    cJSON *extra = cJSON_CreateObject();
+    if (!extra) return err_set(e, SIREN_ENOMEM, "out of memory");
+    if (c->faults_on) cJSON_AddItemToObject(extra, "faults", faults_json(c));
     snprintf(path, sizeof path, "%s/summary.json", j->out_dir);
-    int rc = json_write_file(path, s, e);
-    cJSON_Delete(s);
+    int rc = run_summary_write(path, &s, extra, e);
+    cJSON_Delete(extra);
     return rc;
 }
