@@ -336,15 +336,7 @@ static int asp_report_pass(struct job *j, struct asp_run *r, int k, int64_t *v_a
     prog->invocations = now.invocations;
     prog->failed_invocations = now.failed;
     prog->peak_functions = r->n;
-    rep->total_time_s = prog->total_time_s;
-    rep->total_cost_usd = prog->total_cost_usd;
-    rep->budget_left_usd =
-        r->budget_usd > 0 ? r->budget_usd - prog->total_cost_usd : (double)INFINITY;
-    if (!prog->reached_target && rep->test_loss <= j->cfg.target_loss) {
-        prog->reached_target = 1;
-        prog->time_to_target_s = T[k];
-    }
-    rep->reached_target = prog->reached_target;
+    job_progress_report(j, r->budget_usd, rep); /* the target, if reached, at T[k] */
     char row[512];
     if ((rc = job_epoch_row(j, rep, r->budget_usd, row, sizeof row, e))) return rc;
     job_epochs_csv_add(j, row);

@@ -439,6 +439,19 @@ static int epoch_evaluate(struct job *j, int memory_mb, struct epoch_run *r,
     return SIREN_OK;
 }
 
+void job_progress_report(struct job *j, double budget_usd, struct epoch_report *rep)
+{
+    struct job_progress *prog = &j->coord->progress;
+    rep->total_time_s = prog->total_time_s;
+    rep->total_cost_usd = prog->total_cost_usd;
+    rep->budget_left_usd = budget_usd > 0 ? budget_usd - prog->total_cost_usd : (double)INFINITY;
+    if (!prog->reached_target && rep->test_loss <= j->cfg.target_loss) {
+        prog->reached_target = 1;
+        prog->time_to_target_s = prog->total_time_s;
+    }
+    rep->reached_target = prog->reached_target;
+}
+
 /* The job's totals after the epoch, and what the next epoch finds warm. */
 static void epoch_account(struct job *j, int n, int memory_mb, int survivors,
                           struct epoch_report *rep)
@@ -450,15 +463,7 @@ static void epoch_account(struct job *j, int n, int memory_mb, int survivors,
     prog->invocations += rep->invocations;
     prog->failed_invocations += rep->failed_invocations;
     if (n > prog->peak_functions) prog->peak_functions = n;
-    rep->total_time_s = prog->total_time_s;
-    rep->total_cost_usd = prog->total_cost_usd;
-    rep->budget_left_usd =
-        j->cfg.budget_usd > 0 ? j->cfg.budget_usd - prog->total_cost_usd : (double)INFINITY;
-    if (!prog->reached_target && rep->test_loss <= j->cfg.target_loss) {
-        prog->reached_target = 1;
-        prog->time_to_target_s = prog->total_time_s;
-    }
-    rep->reached_target = prog->reached_target;
+    job_progress_report(j, j->cfg.budget_usd, rep);
     /* Containers of functions that died are gone: only the survivors start warm next time. */
     prog->prev_n = n - rep->failed_invocations > 0 ? n - rep->failed_invocations : 0;
     if (c->faults_on) prog->prev_n = survivors; /* a function retried to success has one */

@@ -167,6 +167,9 @@ int job_action_check(const struct job *j, int n, int memory_mb, struct err *e) S
 int job_messages_build(struct job *j, const struct plan_epoch *p, const uint32_t *order,
                        size_t n_order, const uint32_t *perm, int memory_mb, const char *prefix,
                        char **msgs, struct err *e) SIREN_WUR;
+/* The job's totals into rep after its progress took the epoch's: the budget left, and
+ * whether (and when, in total_time_s) the held-out loss reached the target. */
+void job_progress_report(struct job *j, double budget_usd, struct epoch_report *rep);
 /* Frees the j->size messages of msgs (may be NULL) and the array. */
 void job_messages_free(const struct job *j, char **msgs);
 /* Sends every rank its message (rank 0 runs its own with one rank) and gathers what happened
