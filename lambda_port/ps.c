@@ -16,6 +16,7 @@
 
 #include "calibration.h"
 #include "ledger.h"
+#include "run_summary.h"
 
 int ps_ranks_needed(const struct ps_config *c)
 {
@@ -370,47 +371,46 @@ static int client_finish(struct ps_client *p, struct err *e)
     char sched[128];
     const char *mode = c->cfg.mode == PS_MODE_SYNC ? "sync" : "async";
     snprintf(sched, sizeof sched, "ps:%s:%s x %d", mode, c->vm.name, c->K);
-    cJSON *s = cJSON_CreateObject();
-    cJSON_AddStringToObject(s, "workload", c->w->info.name);
-    cJSON_AddStringToObject(s, "scheduler", sched);
-    cJSON_AddStringToObject(s, "sync", c->cfg.mode == PS_MODE_SYNC ? "dist_sync" : "dist_async");
-    cJSON_AddStringToObject(s, "update", "server");
-    cJSON_AddStringToObject(s, "clock", c->cfg.wall_clock ? "wall" : "virtual");
-    cJSON_AddStringToObject(s, "platform", c->plat.name);
-    cJSON_AddNumberToObject(s, "seed", (double)c->w->opts.seed);
-    cJSON_AddNumberToObject(s, "batch", c->w->opts.batch);
-    cJSON_AddStringToObject(s, "commit", build_commit());
-    cJSON_AddNumberToObject(s, "calibration_s_per_sample", c->s_per_sample);
-    cJSON_AddNumberToObject(s, "epochs", p->epochs);
-    cJSON_AddNumberToObject(s, "target_loss", c->cfg.target_loss);
-    if (p->reached) cJSON_AddNumberToObject(s, "time_to_target_s", p->time_to_target_s);
-    else cJSON_AddNullToObject(s, "time_to_target_s");
-    cJSON_AddNumberToObject(s, "total_time_s", p->total_s);
-    cJSON_AddNumberToObject(s, "cost_usd", p->cost_usd);
-    cJSON_AddNumberToObject(s, "final_loss", p->last_loss);
-    cJSON_AddNumberToObject(s, "test_accuracy", p->last_acc);
-    if (!isnan(p->last_auc)) cJSON_AddNumberToObject(s, "test_auc", p->last_auc);
-    cJSON_AddBoolToObject(s, "reached_target", p->reached);
     /* One "invocation" per instance, as in trace.h5's invocations; no functions. */
-    cJSON_AddNumberToObject(s, "invocations", c->K);
-    cJSON_AddNumberToObject(s, "failed_invocations", 0);
-    cJSON_AddNumberToObject(s, "peak_functions", 0);
-    cJSON_AddStringToObject(s, "instance_type", c->vm.name);
-    cJSON_AddNumberToObject(s, "instances", c->K);
-    cJSON_AddNumberToObject(s, "servers", c->S);
-    cJSON_AddStringToObject(s, "server_placement", "colocated: server s on instance s mod K");
-    cJSON_AddNumberToObject(s, "vcpus_per_instance", c->vm.vcpus);
-    cJSON_AddNumberToObject(s, "speedup", c->speedup);
-    cJSON_AddNumberToObject(s, "network_gbit_s", c->vm.network_gbit_s);
-    cJSON_AddNumberToObject(s, "latency_us", c->latency_s * 1e6);
-    cJSON_AddNumberToObject(s, "price_usd_per_hour", c->vm.price_usd_per_hour);
-    cJSON_AddNumberToObject(s, "updates", (double)p->versions);
+    struct run_summary s = {
+        .workload = c->w->info.name,
+        .scheduler = sched,
+        .sync = c->cfg.mode == PS_MODE_SYNC ? "dist_sync" : "dist_async",
+        .update = "server",
+        .clock = c->cfg.wall_clock ? "wall" : "virtual",
+        .platform = c->plat.name,
+        .seed = c->w->opts.seed,
+        .batch = c->w->opts.batch,
+        .calibration_s_per_sample = c->s_per_sample,
+        .epochs = p->epochs,
+        .target_loss = c->cfg.target_loss,
+        .reached_target = p->reached,
+        .time_to_target_s = p->time_to_target_s,
+        .total_time_s = p->total_s,
+        .cost_usd = p->cost_usd,
+        .final_loss = p->last_loss,
+        .test_accuracy = p->last_acc,
+        .test_auc = p->last_auc,
+        .invocations = c->K,
+    };
+    cJSON *x = cJSON_CreateObject();
+    if (!x) return err_set(e, SIREN_ENOMEM, "ps: out of memory");
+    cJSON_AddStringToObject(x, "instance_type", c->vm.name);
+    cJSON_AddNumberToObject(x, "instances", c->K);
+    cJSON_AddNumberToObject(x, "servers", c->S);
+    cJSON_AddStringToObject(x, "server_placement", "colocated: server s on instance s mod K");
+    cJSON_AddNumberToObject(x, "vcpus_per_instance", c->vm.vcpus);
+    cJSON_AddNumberToObject(x, "speedup", c->speedup);
+    cJSON_AddNumberToObject(x, "network_gbit_s", c->vm.network_gbit_s);
+    cJSON_AddNumberToObject(x, "latency_us", c->latency_s * 1e6);
+    cJSON_AddNumberToObject(x, "price_usd_per_hour", c->vm.price_usd_per_hour);
+    cJSON_AddNumberToObject(x, "updates", (double)p->versions);
     /* Measured time only under the wall clock: a virtual-clock summary is the same bits on
      * every run. */
-    if (c->cfg.wall_clock) cJSON_AddNumberToObject(s, "wall_s", p->total_wall_s);
+    if (c->cfg.wall_clock) cJSON_AddNumberToObject(x, "wall_s", p->total_wall_s);
     snprintf(path, sizeof path, "%s/summary.json", c->cfg.out_dir);
-    rc = json_write_file(path, s, e);
-    cJSON_Delete(s);
+    rc = run_summary_write(path, &s, x, e);
+    cJSON_Delete(x);
     return rc;
 }
 
