@@ -16,7 +16,8 @@
 /* The options of siren run, in the order of its help. */
 static const struct opt_use run_opts[] = {
     {.id = OPT_WORKLOAD, .def = "lenet-fashion"},
-    {.id = OPT_SCHEDULER}, {.id = OPT_SYNC}, {.id = OPT_UPDATE}, {.id = OPT_CLOCK},
+    {.id = OPT_SCHEDULER}, {.id = OPT_SYNC}, {.id = OPT_UPDATE}, {.id = OPT_LR_SCALE},
+    {.id = OPT_FETCH}, {.id = OPT_CLOCK},
     {.id = OPT_PLATFORM}, {.id = OPT_BUDGET}, {.id = OPT_TARGET_LOSS}, {.id = OPT_MAX_EPOCHS},
     {.id = OPT_ON_TIMEOUT}, {.id = OPT_BATCH}, {.id = OPT_LR}, {.id = OPT_SEED},
     {.id = OPT_ROWS}, {.id = OPT_HASH_BITS}, {.id = OPT_EVAL_ROWS},
@@ -123,7 +124,7 @@ struct run_request {
     const char *spec, *out;
     long long max_epochs;
     struct fault_config faults;
-    int faults_given;
+    int faults_given, update_given;
 };
 
 /* Stores one option of siren run (opt_parse's handler). */
@@ -138,7 +139,13 @@ static int run_opt(void *ctx, const struct opt_value *v, struct err *e)
     case OPT_SYNC:
         if (plan_sync_parse(v->text, &c->sync, &c->staleness, e)) return err_prefix(e, "--sync");
         break;
-    case OPT_UPDATE: c->update = v->i ? PLAN_UPDATE_APPLY : PLAN_UPDATE_OVERWRITE; break;
+    case OPT_UPDATE:
+        r->update_given = 1;
+        if (plan_update_parse(v->text, &c->update, &c->round_batches, e))
+            return err_prefix(e, "--update");
+        break;
+    case OPT_LR_SCALE: return lr_rule_parse(v->text, &c->lr_rule, e);
+    case OPT_FETCH: c->fetch = v->i ? PLAN_FETCH_BATCH : PLAN_FETCH_SHARE; break;
     case OPT_CLOCK: c->wall_clock = v->i == 1; break;
     case OPT_PLATFORM: c->platform = v->text; break;
     case OPT_BUDGET: c->budget_usd = v->d; break;
@@ -185,6 +192,7 @@ static int run_args(int argc, char **argv, int resume, const char *resume_out)
     struct run_request req = {.cfg.workload = "lenet-fashion", .max_epochs = 10};
     struct err e;
     fault_config_init(&req.faults);
+    if (lr_rule_parse("auto", &req.cfg.lr_rule, &e)) return opt_usage_error("run", "%s", e.msg);
     int rc = opt_parse("run", run_opts, CMD_COUNT(run_opts), argc, argv, run_opt, &req, NULL);
     if (rc != OPT_GO_ON) return rc;
     struct job_config cfg = req.cfg;
@@ -201,6 +209,24 @@ static int run_args(int argc, char **argv, int resume, const char *resume_out)
     s3_kv_register(); /* rank 0 stages data in, and evaluates from, an s3:// store too */
     if (cfg.wall_clock && cfg.sync != PLAN_SYNC_HSP)
         return opt_usage_error("run", "--clock wall runs HSP only (no planned barriers)");
+    /* HSP's default is the rule under which every function's work counts; the other modes
+     * plan the lock-free steps. */
+    if (!req.update_given) cfg.update = cfg.sync == PLAN_SYNC_HSP ? PLAN_UPDATE_AVERAGE
+                                                                 : PLAN_UPDATE_OVERWRITE;
+    if (plan_update_in_rounds(cfg.update)) {
+        char rule[32];
+        plan_update_format(cfg.update, cfg.round_batches, rule, sizeof rule);
+        if (cfg.sync != PLAN_SYNC_HSP)
+            return opt_usage_error("run", "--update %s runs inside HSP epochs (its rounds are "
+                                   "its synchronisation): use --sync hsp, or overwrite or apply "
+                                   "with bsp, ssp and asp", rule);
+        if (req.faults_given)
+            return opt_usage_error("run", "--faults is modelled for the step rules (overwrite, "
+                                   "apply), not yet for --update %s", rule);
+        if (cfg.wall_clock)
+            return opt_usage_error("run", "--update %s runs on the virtual clock; --clock wall "
+                                   "takes overwrite or apply", rule);
+    }
     int asp = cfg.sync == PLAN_SYNC_ASP;
     if (asp && strncmp(spec, "static:", 7))
         return opt_usage_error("run", "--sync asp needs --scheduler static:n=N,m=MB, not '%s': with "

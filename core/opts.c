@@ -45,9 +45,29 @@ static const struct opt_info table[OPT_COUNT] = {
                       "row per pass, at the time its last step ends: the newest version's "
                       "loss, the time since the last row, the bill accrued meanwhile; virtual "
                       "clock only, no --faults, no --resume)"),
-    [OPT_UPDATE] = CHOICE("update", "RULE", "overwrite|apply", "overwrite",
-                          "overwrite (PUT the local copy, lock-free) | apply (re-read the "
-                          "newest version and apply the step's change)"),
+    [OPT_UPDATE] = TEXT("update", "RULE", "average under hsp, overwrite under bsp, ssp and asp",
+                        "how the functions combine their work. Every function's work counts "
+                        "under: average[:K] (each trains its share with local SGD from the "
+                        "epoch's model; the models, weighted by rows, are averaged by "
+                        "scatter-reduce at the end of the share, or every K mini-batches) | "
+                        "allreduce[:K], scatter-reduce[:K] (LambdaML's two storage "
+                        "collectives: gradients of K mini-batches per function, 1 by default, "
+                        "averaged each round, through a leader or by scatter-reduce) | "
+                        "allgather[:K] (each function reads every other's gradient); these run "
+                        "under hsp, on the virtual clock, without --faults. The lock-free "
+                        "baselines, which lose updates: overwrite (PUT the local copy) | apply "
+                        "(re-read the newest version and apply the step's change)"),
+    [OPT_LR_SCALE] = TEXT("lr-scale", "RULE", "auto",
+                          "the learning rate of an update that combines the work of n "
+                          "functions (n K mini-batches under the gradient rules): none | "
+                          "linear[:W] (times the mini-batches combined) | sqrt[:W] (times "
+                          "their square root) | auto[:W] (linear for SGD, sqrt for Adam); "
+                          "ramped from the one-function rate over the first W epochs "
+                          "(default 1)"),
+    [OPT_FETCH] = CHOICE("fetch", "HOW", "share|batch", "share",
+                         "how a function of the round rules reads its data: share (its whole "
+                         "share, ranged GETs of the preset's range size, the next one fetched "
+                         "while it computes) | batch (one GET per mini-batch before its step)"),
     [OPT_CLOCK] = CHOICE("clock", "CLOCK", "virtual|wall", "virtual",
                          "virtual (planned, deterministic) | wall (every function at once, "
                          "real timers; faithful with a core each)"),

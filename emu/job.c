@@ -71,6 +71,7 @@ static int coord_load(struct job *j, struct err *e)
     int rc = workload_open(j->cfg.workload, &j->cfg.wopts, &c->w, e);
     if (rc) return rc;
     if (j->cfg.target_loss <= 0) j->cfg.target_loss = c->w->info.target_loss;
+    lr_rule_resolve(&j->cfg.lr_rule, (int)c->w->optim_cfg.kind);
     if ((rc = calibration_load(j->calibration_path, j->cfg.workload, &c->cal, e))) return rc;
     if ((rc = fs_mkdir_p(j->out_dir, e))) return rc;
     if ((rc = kv_open(j->kv_url, &c->kv, e))) return rc;

@@ -28,6 +28,7 @@
 
 #include "core.h"
 #include "epoch_report.h"
+#include "lr_rule.h"
 #include "planner.h"
 #include "workload.h"
 
@@ -57,6 +58,10 @@ struct job_config {
     enum plan_sync sync;
     int staleness;             /* SSP bound */
     enum plan_update update;
+    int round_batches;         /* round rules: mini-batches per round (plan_update_parse's K) */
+    enum plan_fetch fetch;     /* round rules: a share in ranged GETs, or a GET per batch */
+    struct lr_rule lr_rule;    /* round rules: the learning rate of an update of several
+                                  functions' work (lr_rule.h) */
     enum plan_timeout on_timeout;
     double budget_usd;         /* <= 0: no budget */
     double target_loss;        /* <= 0: the workload's default */

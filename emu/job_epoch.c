@@ -118,9 +118,8 @@ static int add_fault_tasks(const struct job *j, const struct plan_epoch *p, stru
     return SIREN_OK;
 }
 
-/* The head of a rank's task message: the epoch's settings and the event template. */
-static void message_head(const struct job *j, int memory_mb, const char *prefix,
-                         struct task_msg *m)
+void job_message_head(const struct job *j, int memory_mb, const char *prefix,
+                      struct task_msg *m)
 {
     const struct job_coord *c = j->coord;
     const struct job_progress *prog = &c->progress;
@@ -215,7 +214,7 @@ int job_messages_build(struct job *j, const struct plan_epoch *p, const uint32_t
 {
     struct task_msg *m = calloc((size_t)j->size, sizeof *m);
     if (!m) return err_set(e, SIREN_ENOMEM, "out of memory");
-    for (int r = 0; r < j->size; r++) message_head(j, memory_mb, prefix, &m[r]);
+    for (int r = 0; r < j->size; r++) job_message_head(j, memory_mb, prefix, &m[r]);
     int rc = messages_fill(j, p, order, n_order, perm, prefix, m, e);
     for (int r = 0; r < j->size; r++) {
         if (!rc) rc = job_task_msg_encode(&m[r], &msgs[r], e);
@@ -295,27 +294,24 @@ static int absorb_step(const struct plan_epoch *p, const struct task_result *t, 
     return SIREN_OK;
 }
 
-static int absorb_results(const char *msg, const struct plan_epoch *p,
-                          struct step_outcome *out, struct attempt_outcome *ao,
-                          int *failed_aggregations, struct err *e)
+/* Hands every task result of a results message to absorb. */
+static int absorb_results(const char *msg, job_absorb_fn absorb, void *ctx, struct err *e)
 {
     struct task_result *res;
     int n, rc = job_task_results_decode(msg, &res, &n, e);
-    for (int i = 0; !rc && i < n; i++)
-        for (int q = 0; !rc && q < res[i].n_steps; q++)
-            rc = absorb_step(p, &res[i], q, out, ao, failed_aggregations, e);
+    for (int i = 0; !rc && i < n; i++) rc = absorb(ctx, &res[i], e);
     job_task_results_free(res, n);
     return rc;
 }
 
-int job_exchange(struct job *j, char **msgs, const struct plan_epoch *p, struct step_outcome *so,
-                 struct attempt_outcome *ao, int *failed_aggregations, struct err *e)
+int job_exchange_tasks(struct job *j, char **msgs, job_absorb_fn absorb, void *ctx,
+                       struct err *e)
 {
     int rc;
     if (j->size == 1) {
         char *res;
         if ((rc = job_tasks_run(j, msgs[0], &res, e))) return rc;
-        rc = absorb_results(res, p, so, ao, failed_aggregations, e);
+        rc = absorb_results(res, absorb, ctx, e);
         free(res);
         return rc;
     }
@@ -325,12 +321,36 @@ int job_exchange(struct job *j, char **msgs, const struct plan_epoch *p, struct 
         char *res;
         int tag, from;
         if ((rc = job_msg_recv(MPI_ANY_SOURCE, &tag, &from, &res, e))) return rc;
-        rc = tag == TAG_RESULTS ? absorb_results(res, p, so, ao, failed_aggregations, e)
+        rc = tag == TAG_RESULTS ? absorb_results(res, absorb, ctx, e)
                                 : err_set(e, SIREN_EMPI, "rank %d sent tag %d", from, tag);
         free(res);
         if (rc) return rc;
     }
     return SIREN_OK;
+}
+
+/* Where a step plan's results go. */
+struct step_sink {
+    const struct plan_epoch *p;
+    struct step_outcome *so;
+    struct attempt_outcome *ao;
+    int *failed_aggregations;
+};
+
+static int absorb_steps(void *ctx, const struct task_result *t, struct err *e)
+{
+    struct step_sink *k = ctx;
+    int rc = SIREN_OK;
+    for (int q = 0; !rc && q < t->n_steps; q++)
+        rc = absorb_step(k->p, t, q, k->so, k->ao, k->failed_aggregations, e);
+    return rc;
+}
+
+int job_exchange(struct job *j, char **msgs, const struct plan_epoch *p, struct step_outcome *so,
+                 struct attempt_outcome *ao, int *failed_aggregations, struct err *e)
+{
+    struct step_sink k = {p, so, ao, failed_aggregations};
+    return job_exchange_tasks(j, msgs, absorb_steps, &k, e);
 }
 
 /* ------------------------------------------------------------------------ an epoch */
@@ -449,9 +469,8 @@ void job_progress_report(struct job *j, double budget_usd, struct epoch_report *
     rep->reached_target = prog->reached_target;
 }
 
-/* The job's totals after the epoch, and what the next epoch finds warm. */
-static void epoch_account(struct job *j, int n, int memory_mb, int survivors,
-                          struct epoch_report *rep)
+void job_epoch_account(struct job *j, int n, int memory_mb, int survivors,
+                       struct epoch_report *rep)
 {
     struct job_coord *c = j->coord;
     struct job_progress *prog = &c->progress;
@@ -476,13 +495,12 @@ static void epoch_account(struct job *j, int n, int memory_mb, int survivors,
     prog->faults.failed_steps += rep->failed_steps;
 }
 
-/* Commits the epoch. The checkpoint comes first; only then may its parameter versions go (a
- * resume from the previous checkpoint would run this epoch again from its version 0), and
- * only then does its row appear in epochs.csv, so that a row there is an epoch a resume
- * continues after (the checkpoint carries the row for the resumed epochs.csv). inv0, ops0:
- * where the epoch's trace records start. */
-static int epoch_commit(struct job *j, const struct epoch_run *r, const struct epoch_report *rep,
-                        size_t inv0, size_t ops0, struct err *e)
+/* The checkpoint comes first; only then may the epoch's parameter versions go (a resume from
+ * the previous checkpoint would run this epoch again from its version 0), and only then does
+ * its row appear in epochs.csv, so that a row there is an epoch a resume continues after (the
+ * checkpoint carries the row for the resumed epochs.csv). */
+int job_epoch_commit(struct job *j, const char *prefix, const struct epoch_report *rep,
+                     size_t inv0, size_t ops0, struct err *e)
 {
     char row[512];
     int rc = job_owner_check(j, e);
@@ -490,7 +508,7 @@ static int epoch_commit(struct job *j, const struct epoch_run *r, const struct e
     if (!rc) rc = job_ckpt_put(j, inv0, ops0, row, e);
     if (rc) return rc;
     job_epochs_csv_add(j, row);
-    job_versions_drop(j, r->prefix);
+    job_versions_drop(j, prefix);
     return SIREN_OK;
 }
 
@@ -504,6 +522,13 @@ int job_epoch(struct job *j, int n, int memory_mb, struct epoch_report *rep, str
     prog->epoch++;
     size_t inv0 = c->trace.n_inv, ops0 = c->trace.n_ops; /* the epoch's trace records start here */
     struct epoch_run r = {0};
+    if (plan_update_in_rounds(j->cfg.update)) {
+        job_key_params(r.prefix, sizeof r.prefix, prog->epoch);
+        if ((rc = job_epoch_rounds(j, n, memory_mb, rep, e))) goto out;
+        job_epoch_account(j, n, memory_mb, n - rep->failed_invocations, rep);
+        if ((rc = job_epoch_commit(j, r.prefix, rep, inv0, ops0, e))) goto out;
+        goto done;
+    }
     if ((rc = epoch_plan(j, n, memory_mb, &r, e)) || (rc = epoch_run(j, memory_mb, &r, e)))
         goto out;
     epoch_model_report_start(rep, prog->epoch, n, memory_mb, r.pc.n_warm, job_model_bytes(j));
@@ -511,8 +536,9 @@ int job_epoch(struct job *j, int n, int memory_mb, struct epoch_report *rep, str
              ? job_record_epoch_wall(j, &r.p, r.so, memory_mb, rep, e)
              : job_record_epoch(j, &r.p, r.so, r.ao, memory_mb, rep, &r.survivors, e);
     if (rc || (rc = epoch_evaluate(j, &r, rep, e))) goto out;
-    epoch_account(j, n, memory_mb, r.survivors, rep);
-    if ((rc = epoch_commit(j, &r, rep, inv0, ops0, e))) goto out;
+    job_epoch_account(j, n, memory_mb, r.survivors, rep);
+    if ((rc = job_epoch_commit(j, r.prefix, rep, inv0, ops0, e))) goto out;
+done:
     if (!j->cfg.quiet)
         LOG_INFO("run", "epoch %d: n=%d m=%d loss %.4f acc %.4f time %.2f s cost $%.6f "
                  "(total %.2f s, $%.6f)%s",

@@ -63,7 +63,10 @@ struct job_coord {
     /* The staged data (job_stage.c). */
     uint32_t *batch_rows; /* (n_batches) rows of each staged mini-batch */
     size_t n_batches;
-    double shard_bytes_per_sample, param_bytes;
+    double shard_bytes_per_sample;
+    double param_bytes;  /* the shared parameter object: the step rules' (weights and optimiser
+                            state), or the round rules' (weights only) */
+    double state_bytes;  /* weights and optimiser state: a round rule's saved state */
     struct job_progress progress;
     FILE *epochs_csv;
     /* Faults (faults_on only): cfg.faults points here. */
@@ -172,6 +175,27 @@ int job_messages_build(struct job *j, const struct plan_epoch *p, const uint32_t
 void job_progress_report(struct job *j, double budget_usd, struct epoch_report *rep);
 /* Frees the j->size messages of msgs (may be NULL) and the array. */
 void job_messages_free(const struct job *j, char **msgs);
+/* The head of a rank's task message: the epoch's settings and the event template. */
+void job_message_head(const struct job *j, int memory_mb, const char *prefix,
+                      struct task_msg *m);
+/* Receives one task's result during an exchange. */
+typedef int (*job_absorb_fn)(void *ctx, const struct task_result *r, struct err *e);
+/* Sends every rank its message (rank 0 runs its own with one rank) and hands every task's
+ * result to absorb. */
+int job_exchange_tasks(struct job *j, char **msgs, job_absorb_fn absorb, void *ctx,
+                       struct err *e) SIREN_WUR;
+/* The job's totals after an epoch, and what the next epoch finds warm (survivors: with
+ * faults, the functions whose last attempt succeeded). */
+void job_epoch_account(struct job *j, int n, int memory_mb, int survivors,
+                       struct epoch_report *rep);
+/* Commits an epoch: checkpoint, epochs.csv row, then the epoch's objects under prefix go.
+ * inv0, ops0: where its trace records start. */
+int job_epoch_commit(struct job *j, const char *prefix, const struct epoch_report *rep,
+                     size_t inv0, size_t ops0, struct err *e) SIREN_WUR;
+/* job_rounds.c: an epoch of a round rule (plan_rounds.h), from its plan to its evaluation;
+ * called by job_epoch after the action is checked and the epoch counted. */
+int job_epoch_rounds(struct job *j, int n, int memory_mb, struct epoch_report *rep,
+                     struct err *e) SIREN_WUR;
 /* Sends every rank its message (rank 0 runs its own with one rank) and gathers what happened
  * into so and ao (ao may be NULL without faults). */
 int job_exchange(struct job *j, char **msgs, const struct plan_epoch *p, struct step_outcome *so,

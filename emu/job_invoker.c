@@ -84,6 +84,25 @@ static double response_ms(const cJSON *step, const char *key)
     return cJSON_IsNumber(ms) ? ms->valuedouble : 0.0;
 }
 
+/* A round task's response (handler_rounds.c): one entry per operation sent, the train
+ * operations with their summed losses. */
+static void take_round_response(struct task_result *res, const cJSON *response, int n_ops)
+{
+    const cJSON *ops = cJSON_GetObjectItemCaseSensitive(response, "ops"), *op;
+    res->ok = cJSON_GetArraySize(ops) == n_ops;
+    cJSON_ArrayForEach(op, ops)
+    {
+        const cJSON *sum = cJSON_GetObjectItemCaseSensitive(op, "loss_sum");
+        const cJSON *steps = cJSON_GetObjectItemCaseSensitive(op, "steps");
+        if (!cJSON_IsNumber(sum) || !cJSON_IsNumber(steps)) continue;
+        res->loss_sum += sum->valuedouble;
+        res->loss_steps += steps->valueint;
+    }
+    if (!res->ok)
+        snprintf(res->error, sizeof res->error, "Runtime.InvalidResponse: %d of %d operations",
+                 cJSON_GetArraySize(ops), n_ops);
+}
+
 /* Reads the handler's response: one entry per step with its loss and the versions it read. */
 static void take_response(struct task_result *res, const cJSON *response)
 {
@@ -131,6 +150,7 @@ static void run_one(struct task_run *r, struct sandbox_pool *pool, struct task *
     if (rc) snprintf(out->error, sizeof out->error, "Sandbox.Error: %s", e.msg);
     else if (res.status != SANDBOX_OK)
         snprintf(out->error, sizeof out->error, "%s: %s", res.error_type, res.error_msg);
+    else if (t->spec->ops) take_round_response(out, res.response, cJSON_GetArraySize(t->spec->ops));
     else take_response(out, res.response);
     out->cold = res.cold;
     out->init_ms = res.init_ms;
@@ -243,6 +263,12 @@ static int task_open(struct task_run *r, int i, struct err *e)
         cJSON_ReplaceItemInObjectCaseSensitive(t->event, "epoch", cJSON_CreateNumber(sp->epoch));
     }
     cJSON_AddNumberToObject(t->event, "function", sp->fn);
+    if (sp->ops) {
+        cJSON_AddStringToObject(t->event, "kind", "rounds");
+        cJSON_AddItemToObject(t->event, "ops", cJSON_Duplicate(sp->ops, 1));
+        snprintf(t->fail_key, sizeof t->fail_key, "%s", sp->fail_key);
+        return SIREN_OK;
+    }
     cJSON *steps = cJSON_AddArrayToObject(t->event, "steps");
     for (int k = 0; k < sp->n_steps; k++)
         cJSON_AddItemToArray(steps, event_step(&sp->steps[k], r->wall));

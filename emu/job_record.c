@@ -196,18 +196,19 @@ void job_trace_step_ops(const struct job *j, int32_t epoch, double t0,
     ops[0] = (struct trace_kv_op){epoch, st->fn, st->step, TRACE_DATA_GET, -1, -1,
                                   t0 + st->t_data_get, t0 + st->t_param_get,
                                   c->shard_bytes_per_sample * st->n_samples, tm->data_get_ms,
-                                  st->attempt, st->kv_retries[0], st->throttled[0]};
+                                  st->attempt, st->kv_retries[0], st->throttled[0], 1};
     ops[1] = (struct trace_kv_op){epoch, st->fn, st->step, TRACE_PARAM_GET, st->read_version,
                                   o->read_got, t0 + st->t_param_get, t0 + st->t_compute,
                                   c->param_bytes, tm->param_get_ms, st->attempt,
-                                  st->kv_retries[1], st->throttled[1]};
+                                  st->kv_retries[1], st->throttled[1], 1};
     ops[2] = (struct trace_kv_op){epoch, st->fn, st->step, TRACE_BASE_GET, st->base_version,
                                   o->base_got, t0 + st->t_put, t0 + st->t_end, c->param_bytes,
                                   tm->base_get_ms, st->attempt, st->kv_retries[2],
-                                  st->throttled[2]};
+                                  st->throttled[2], 1};
     ops[3] = (struct trace_kv_op){epoch, st->fn, st->step, TRACE_PARAM_PUT, st->write_version,
                                   -1, t0 + st->t_put, t0 + st->t_end, c->param_bytes,
-                                  tm->put_ms, st->attempt, st->kv_retries[3], st->throttled[3]};
+                                  tm->put_ms, st->attempt, st->kv_retries[3], st->throttled[3],
+                                  1};
 }
 
 int job_trace_add_step_ops(struct job *j, const struct trace_kv_op ops[4], int put_ok,
@@ -269,7 +270,7 @@ static int record_aggregations(struct job *j, const struct plan_epoch *p, struct
         struct trace_kv_op op = {c->progress.epoch, 0, (int32_t)(-1 - r), TRACE_PARAM_PUT,
                                  r + 1, -1, t->t0 + barrier + agg_s,
                                  t->t0 + barrier + agg_s + pf->store_first_byte_ms / 1e3,
-                                 c->param_bytes, 0, 0, 0, 0};
+                                 c->param_bytes, 0, 0, 0, 0, 1};
         if (trace_add_kv_op(&c->trace, &op)) return err_set(e, SIREN_ENOMEM, "out of memory");
     }
     return SIREN_OK;
@@ -332,7 +333,7 @@ static void wall_step_ops(const struct job *j, int fn, int k, const struct plan_
     for (int q = 0; q < 4; q++) {
         ops[q] = (struct trace_kv_op){c->progress.epoch, fn, k, kinds[q], FN_CURRENT,
                                       FN_CURRENT, *at, *at + ms[q] / 1e3, bytes[q], ms[q],
-                                      0, 0, 0};
+                                      0, 0, 0, 1};
         if (q == 2 && j->cfg.update != PLAN_UPDATE_APPLY) continue; /* not made */
         if (q == 1) *at += tm->compute_ms / 1e3;
         *at += ms[q] / 1e3;
@@ -490,13 +491,14 @@ int job_summary_write(const struct job *j, struct err *e)
 {
     const struct job_coord *c = j->coord;
     const struct job_progress *prog = &c->progress;
-    char sync[32], path[1200];
+    char sync[32], update[48], path[1200];
     plan_sync_format(j->cfg.sync, j->cfg.staleness, sync, sizeof sync);
+    plan_update_format(j->cfg.update, j->cfg.round_batches, update, sizeof update);
     struct run_summary s = {
         .workload = c->w->info.name,
         .scheduler = j->scheduler,
         .sync = sync,
-        .update = job_update_name(j->cfg.update),
+        .update = update,
         .clock = j->cfg.wall_clock ? "wall" : "virtual",
         .backend = j->backend,
         .platform = j->platform.name,
@@ -520,6 +522,15 @@ int job_summary_write(const struct job *j, struct err *e)
     cJSON *extra = cJSON_CreateObject();
     if (!extra) return err_set(e, SIREN_ENOMEM, "out of memory");
     if (c->faults_on) cJSON_AddItemToObject(extra, "faults", faults_json(c));
+    if (plan_update_in_rounds(j->cfg.update)) {
+        /* How the round rules ran: the learning-rate rule resolved for the optimiser, and
+         * how data was read. */
+        char lr[32];
+        lr_rule_format(&j->cfg.lr_rule, lr, sizeof lr);
+        cJSON_AddStringToObject(extra, "lr_scale", lr);
+        cJSON_AddStringToObject(extra, "fetch",
+                                j->cfg.fetch == PLAN_FETCH_BATCH ? "batch" : "share");
+    }
     snprintf(path, sizeof path, "%s/summary.json", j->out_dir);
     int rc = run_summary_write(path, &s, extra, e);
     cJSON_Delete(extra);

@@ -167,6 +167,10 @@ static cJSON *task_spec_encode(const struct task_spec *t)
     cJSON *steps = cJSON_AddArrayToObject(o, "steps");
     for (int k = 0; k < t->n_steps; k++)
         cJSON_AddItemToArray(steps, task_step_encode(&t->steps[k]));
+    if (t->ops) {
+        cJSON_AddItemToObject(o, "ops", cJSON_Duplicate(t->ops, 1));
+        cJSON_AddStringToObject(o, "fail", t->fail_key);
+    }
     return o;
 }
 
@@ -174,6 +178,7 @@ static void task_spec_free(struct task_spec *t)
 {
     for (int k = 0; k < t->n_steps; k++) free(t->steps[k].aggregate);
     free(t->steps);
+    cJSON_Delete(t->ops);
 }
 
 static int task_spec_decode(const cJSON *o, const char *where, struct task_spec *t,
@@ -188,6 +193,15 @@ static int task_spec_decode(const cJSON *o, const char *where, struct task_spec 
         (rc = json_get_number(o, "lr", where, &t->lr, e)) ||
         (rc = get_array(o, "steps", where, &steps, e)))
         return rc;
+    const cJSON *ops = cJSON_GetObjectItemCaseSensitive(o, "ops");
+    if (ops) {
+        /* A round task: its operations go to the handler, which checks each one. */
+        if (!cJSON_IsArray(ops) || cJSON_GetArraySize(ops) < 1)
+            return err_set(e, SIREN_EFORMAT, "%s: key 'ops': expected a non-empty array", where);
+        if ((rc = get_key(o, "fail", where, t->fail_key, e))) return rc;
+        t->ops = cJSON_Duplicate(ops, 1);
+        return t->ops ? SIREN_OK : err_set(e, SIREN_ENOMEM, "out of memory");
+    }
     if (cJSON_GetArraySize(steps) < 1)
         return err_set(e, SIREN_EFORMAT, "%s: key 'steps': no step", where);
     const cJSON *s;
@@ -318,6 +332,8 @@ cJSON *job_task_result_encode(const struct task_result *r)
     cJSON_AddNumberToObject(o, "start_ms", r->start_ms);
     cJSON_AddNumberToObject(o, "end_ms", r->end_ms);
     cJSON_AddStringToObject(o, "error", r->error);
+    cJSON_AddNumberToObject(o, "loss_sum", r->loss_sum);
+    cJSON_AddNumberToObject(o, "loss_steps", r->loss_steps);
     cJSON *steps = cJSON_AddArrayToObject(o, "steps");
     for (int k = 0; k < r->n_steps; k++)
         cJSON_AddItemToArray(steps, step_result_encode(&r->steps[k]));
@@ -343,6 +359,8 @@ int job_task_result_decode(const cJSON *o, const char *where, struct task_result
         (rc = json_get_number(o, "start_ms", where, &r->start_ms, e)) ||
         (rc = json_get_number(o, "end_ms", where, &r->end_ms, e)) ||
         (rc = json_get_string(o, "error", where, &error, e)) ||
+        (rc = json_get_number(o, "loss_sum", where, &r->loss_sum, e)) ||
+        (rc = get_int(o, "loss_steps", where, &r->loss_steps, e)) ||
         (rc = get_array(o, "steps", where, &steps, e)))
         return rc;
     snprintf(r->error, sizeof r->error, "%s", error);

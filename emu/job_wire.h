@@ -53,6 +53,10 @@ struct task_spec {
     double lr;      /* ASP: that epoch's learning rate; 0 otherwise */
     int n_steps, cap_steps;
     struct task_step *steps; /* (n_steps) owned */
+    /* A round task (plan_rounds.h) instead of steps: the operations of its round event
+     * (handler_rounds.c), owned, and the key its failure marks failed. NULL: a step task. */
+    cJSON *ops;
+    char fail_key[TASK_KEY_MAX];
 };
 
 /* What rank 0 sends one invoker for one exchange. */
@@ -92,6 +96,8 @@ struct task_result {
     char error[96];     /* Lambda's "errorType: errorMessage", or "" */
     int n_steps;
     struct step_result *steps; /* (n_steps) owned */
+    double loss_sum;           /* a round task: its mini-batches' mean losses, summed */
+    int loss_steps;            /* ... over this many mini-batches */
 };
 
 /* Building a message: each returns the new, zeroed entry, or NULL when out of memory. The

@@ -15,18 +15,27 @@
 
 #include "core.h"
 
-enum lr_scale { LR_SCALE_NONE = 0, LR_SCALE_LINEAR, LR_SCALE_SQRT };
+enum lr_scale {
+    LR_SCALE_NONE = 0,
+    LR_SCALE_LINEAR,
+    LR_SCALE_SQRT,
+    LR_SCALE_AUTO, /* resolved per optimiser by lr_rule_resolve: linear for SGD (Goyal et al.
+                      2017), square root for Adam (Malladi et al., "On the SDEs and Scaling
+                      Rules for Adaptive Gradient Algorithms", NeurIPS 2022) */
+};
 
 struct lr_rule {
     enum lr_scale scale;
     double warmup_epochs; /* >= 0; 0: the full factor from the first step */
 };
 
-/* "none", "linear[:W]" or "sqrt[:W]" (W: warm-up epochs, default 1). Errors: SIREN_EFORMAT
- * naming the text and what is expected. */
+/* "none", "auto[:W]", "linear[:W]" or "sqrt[:W]" (W: warm-up epochs, default 1).
+ * Errors: SIREN_EFORMAT naming the text and what is expected. */
 int lr_rule_parse(const char *text, struct lr_rule *out, struct err *e) SIREN_WUR;
 /* The rule as lr_rule_parse reads it ("linear:1"). */
 void lr_rule_format(const struct lr_rule *r, char *buf, size_t len);
+/* AUTO becomes the rule of the optimiser kind (enum kn_optim_kind: 1 SGD, 2 Adam). */
+void lr_rule_resolve(struct lr_rule *r, int optim_kind);
 
 /* The learning rate of an update that combines `factor` mini-batches' worth (>= 1), at
  * `progress` epochs into the run (epoch e runs from e - 1 to e), when one mini-batch at that

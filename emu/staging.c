@@ -90,13 +90,15 @@ void staging_epoch_order_chunked(uint64_t seed, int epoch, size_t n_batches, siz
     }
 }
 
-int staging_initial_params(const struct workload *w, struct kn_model *m, uint8_t **obj,
-                           size_t *len, struct err *e)
+int staging_initial_params(const struct workload *w, struct kn_model *m, int with_state,
+                           uint8_t **obj, size_t *len, struct err *e)
 {
     kn_model_init(m, w->opts.seed);
     struct kn_optim opt = {0};
     int rc = kn_optim_init(&opt, &w->optim_cfg, kn_model_num_params(m), e);
-    if (!rc) rc = params_encode(kn_model_params(m), kn_model_num_params(m), &opt, obj, len, e);
+    if (!rc)
+        rc = params_encode(kn_model_params(m), kn_model_num_params(m), with_state ? &opt : NULL,
+                           obj, len, e);
     kn_optim_free(&opt);
     return rc;
 }

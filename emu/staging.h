@@ -50,9 +50,9 @@ void staging_epoch_order_chunked(uint64_t seed, int epoch, size_t n_batches, siz
                                  uint32_t *order);
 
 /* The job's initial parameter object: model m (of w's configuration) initialised from w's
- * seed, with a zero optimiser state of w's optimiser. Caller owns *obj (free()).
- * Errors: SIREN_ENOMEM. */
-int staging_initial_params(const struct workload *w, struct kn_model *m, uint8_t **obj,
-                           size_t *len, struct err *e) SIREN_WUR;
+ * seed, with (with_state) a zero optimiser state of w's optimiser, or the weights only.
+ * Caller owns *obj (free()). Errors: SIREN_ENOMEM. */
+int staging_initial_params(const struct workload *w, struct kn_model *m, int with_state,
+                           uint8_t **obj, size_t *len, struct err *e) SIREN_WUR;
 
 #endif

@@ -88,6 +88,7 @@ static hid_t op_type(void)
     F(attempt, H5T_NATIVE_INT32);
     F(retries, H5T_NATIVE_INT32);
     F(throttled, H5T_NATIVE_INT32);
+    F(requests, H5T_NATIVE_INT32);
 #undef F
     return t;
 }

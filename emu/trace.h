@@ -43,7 +43,21 @@ struct trace_invocation {
     double compute_factor;     /* straggler slowdown of its compute (1: none; 0 in old files) */
 };
 
-enum trace_op { TRACE_DATA_GET = 0, TRACE_PARAM_GET = 1, TRACE_BASE_GET = 2, TRACE_PARAM_PUT = 3 };
+/* What a request was for. The first four are the step rules' (one request each); the rest
+ * are the round rules' (plan_rounds.h: a record per burst of requests of one kind). */
+enum trace_op {
+    TRACE_DATA_GET = 0,
+    TRACE_PARAM_GET = 1,
+    TRACE_BASE_GET = 2,
+    TRACE_PARAM_PUT = 3,
+    TRACE_CONTRIB_PUT = 4,
+    TRACE_REDUCE_GET = 5,
+    TRACE_REDUCE_PUT = 6,
+    TRACE_RESULT_GET = 7,
+    TRACE_RESULT_PUT = 8,
+    TRACE_STATE_PUT = 9,
+    TRACE_STATE_GET = 10,
+};
 
 struct trace_kv_op {
     int32_t epoch, fn, step, op;
@@ -55,6 +69,9 @@ struct trace_kv_op {
     int32_t attempt;           /* the invocation attempt that made it (see trace_invocation) */
     int32_t retries;           /* tries that failed transiently before it succeeded */
     int32_t throttled;         /* tries refused over the store's rate before it succeeded */
+    int32_t requests;          /* requests this record stands for: one for the step rules'
+                                  records, a burst's for the round rules' (0 in old files:
+                                  one) */
 };
 
 struct trace {

@@ -48,7 +48,7 @@ int sim_job_load(const char *workload, const struct workload_opts *opts, const c
     out->shard_bytes_per_sample = st.shard_bytes_per_sample;
     size_t len;
     if ((rc = kn_model_create(&w->model_cfg, &m, e))) goto out;
-    if ((rc = staging_initial_params(w, m, &obj, &len, e))) goto out;
+    if ((rc = staging_initial_params(w, m, 1, &obj, &len, e))) goto out;
     out->param_bytes = (double)len;
     struct kn_mem_report mr;
     if ((rc = kn_model_memory(&w->model_cfg, w->opts.batch, &w->optim_cfg, &mr, e))) goto out;

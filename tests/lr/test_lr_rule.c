@@ -24,6 +24,13 @@ static void test_lr_rule_parses_and_formats(void **state)
     assert_string_equal(buf, "sqrt:2.5");
     assert_int_equal(lr_rule_parse("linear:0", &r, &e), SIREN_OK);
     assert_true(r.warmup_epochs == 0.0);
+    /* auto: linear for SGD, the square root for Adam. */
+    assert_int_equal(lr_rule_parse("auto:0.5", &r, &e), SIREN_OK);
+    lr_rule_resolve(&r, 1);
+    assert_true(r.scale == LR_SCALE_LINEAR && r.warmup_epochs == 0.5);
+    assert_int_equal(lr_rule_parse("auto", &r, &e), SIREN_OK);
+    lr_rule_resolve(&r, 2);
+    assert_int_equal(r.scale, LR_SCALE_SQRT);
     const char *bad[] = {"", "lin", "linear:", "linear:-1", "sqrt:x", "none:1", "linearx"};
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
         assert_int_equal(lr_rule_parse(bad[i], &r, &e), SIREN_EFORMAT);

@@ -1,0 +1,404 @@
+/*
+ * job_rounds: an epoch of a round rule (average[:K], allreduce, scatter-reduce, allgather) on
+ * rank 0. The round planner (plan_rounds.h) times it; then every member's part of every round
+ * becomes a round event of its function, and every round's reduction one event of a reducer:
+ * a part loads the round's input model (restoring its own optimiser state after round 0,
+ * under average), trains its mini-batches (local steps, or a gradient sum at fixed weights),
+ * and puts its contribution; the reducer averages the round's contributions weighted by their
+ * rows (gradient rules: one optimiser step with the mean gradient) into the round's result,
+ * the last round's being the next epoch's parameters. Tasks go to the ranks round by round,
+ * parts before their reduction, so that every wait is for an earlier task and nothing can
+ * deadlock. The emulator computes each reduction once, in one event: the same numbers every
+ * collective gives (sums in function order), while the plan times and bills the rule's own
+ * traffic (plan_rounds.h). Keys under the epoch's prefix: contributions cRRRRRR/fFFFFFF,
+ * results rRRRRRR, saved states sRRRRRR/fFFFFFF (the reducer's sRRRRRR/reduce).
+ */
+#include "job_internal.h"
+
+#include "epoch_model.h"
+#include "handler.h"
+#include "staging.h"
+#include "streams.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* How long a load may wait for an object another task writes, in real time. */
+#define ROUNDS_WAIT_MS 600000.0
+
+/* An epoch of a round rule between its plan and its record. */
+struct rounds_run {
+    struct plan_config pc;
+    struct plan_rounds p;
+    uint32_t *order; /* (n_batches) the staged batch at each position of the epoch's order */
+    uint32_t *rows;  /* (n_batches) its rows */
+    char prefix[64], next[64]; /* this epoch's keys; the next epoch's (its parameters) */
+    /* Outcomes, per part (indexed like p.parts) and per round's reduction. */
+    struct task_result *parts, *reduces;
+    int gradient;    /* a gradient rule (the others: average) */
+};
+
+static void key_contrib(char *buf, size_t len, const char *prefix, int round, int fn)
+{
+    snprintf(buf, len, "%sc%06d/f%06d", prefix, round, fn);
+}
+
+static void key_result(char *buf, size_t len, const struct rounds_run *r, int round)
+{
+    if (round == r->p.n_rounds - 1) fn_version_key(r->next, 0, 0, buf, len);
+    else snprintf(buf, len, "%sr%06d", r->prefix, round);
+}
+
+static void key_input(char *buf, size_t len, const struct rounds_run *r, int round)
+{
+    if (round == 0) fn_version_key(r->prefix, 0, 0, buf, len);
+    else key_result(buf, len, r, round - 1);
+}
+
+static void key_state(char *buf, size_t len, const char *prefix, int round, int fn)
+{
+    if (fn < 0) snprintf(buf, len, "%ss%06d/reduce", prefix, round);
+    else snprintf(buf, len, "%ss%06d/f%06d", prefix, round, fn);
+}
+
+/* The learning rate of round `round`, whose update combines `members` functions' work. */
+static double round_lr(const struct job *j, const struct rounds_run *r, int round, int members)
+{
+    const struct job_coord *c = j->coord;
+    int epoch = c->progress.epoch;
+    double factor = (double)members * (r->gradient ? (double)r->pc.round_batches : 1.0);
+    double progress = (epoch - 1) + (double)round / r->p.n_rounds;
+    return lr_rule_at(&j->cfg.lr_rule, workload_lr_at(c->w, epoch), factor, progress);
+}
+
+/* ------------------------------------------------------------------------ the plan */
+
+static int rounds_plan(struct job *j, int n, int memory_mb, struct rounds_run *r, struct err *e)
+{
+    struct job_coord *c = j->coord;
+    struct job_progress *prog = &c->progress;
+    size_t nb = c->n_batches;
+    struct plan_costs costs;
+    job_plan_costs(j, memory_mb, &costs);
+    epoch_model_plan_config(&costs, n,
+                            epoch_model_warm(n, memory_mb, prog->prev_n, prog->prev_memory_mb),
+                            j->cfg.sync, j->cfg.staleness, j->cfg.update, j->cfg.on_timeout, NULL,
+                            nb, &r->pc);
+    r->pc.round_batches = j->cfg.round_batches;
+    r->pc.fetch = j->cfg.fetch;
+    r->gradient = j->cfg.update != PLAN_UPDATE_AVERAGE;
+    r->order = malloc(nb * sizeof *r->order);
+    r->rows = malloc(nb * sizeof *r->rows);
+    if (!r->order || !r->rows) return err_set(e, SIREN_ENOMEM, "out of memory");
+    /* A share read in ranged GETs wants whole chunks of the staged data (staging.h). */
+    uint32_t chunk = j->cfg.fetch == PLAN_FETCH_SHARE
+                         ? plan_rounds_chunk_batches(&costs, (uint32_t)c->w->opts.batch)
+                         : 1;
+    staging_epoch_order_chunked(c->w->opts.seed, prog->epoch, nb, chunk, r->order);
+    for (size_t b = 0; b < nb; b++) r->rows[b] = c->batch_rows[r->order[b]];
+    r->pc.batch_rows = r->rows;
+    job_key_params(r->prefix, sizeof r->prefix, prog->epoch);
+    job_key_params(r->next, sizeof r->next, prog->epoch + 1);
+    return plan_rounds_build(&r->pc, c->state_bytes, &r->p, e);
+}
+
+/* --------------------------------------------------------------------- the events */
+
+static cJSON *op_new(cJSON *ops, const char *name, const char *key)
+{
+    cJSON *op = cJSON_CreateObject();
+    cJSON_AddStringToObject(op, "op", name);
+    if (key) cJSON_AddStringToObject(op, "key", key);
+    cJSON_AddItemToArray(ops, op);
+    return op;
+}
+
+/* A member's part: [restore,] load, train, contribute[, save]. */
+static cJSON *part_ops(const struct job *j, const struct rounds_run *r, const struct plan_part *q,
+                       int members)
+{
+    const struct job_coord *c = j->coord;
+    char key[128];
+    cJSON *ops = cJSON_CreateArray();
+    if (!r->gradient && q->round > 0) {
+        key_state(key, sizeof key, r->prefix, q->round - 1, q->fn);
+        op_new(ops, "restore", key);
+    }
+    key_input(key, sizeof key, r, q->round);
+    op_new(ops, "load", key);
+    cJSON *train = op_new(ops, "train", NULL);
+    if (r->gradient) cJSON_AddTrueToObject(train, "gradient");
+    else cJSON_AddNumberToObject(train, "lr", round_lr(j, r, q->round, members));
+    cJSON *batches = cJSON_AddArrayToObject(train, "batches");
+    for (uint32_t pos = q->first; pos < q->first + q->count; pos++) {
+        cJSON *b = cJSON_CreateObject();
+        job_key_data(key, sizeof key, r->order[pos]);
+        cJSON_AddStringToObject(b, "data", key);
+        cJSON_AddNumberToObject(
+            b, "seed", (double)stream_step_seed(c->w->opts.seed, c->progress.epoch, pos));
+        cJSON_AddItemToArray(batches, b);
+    }
+    key_contrib(key, sizeof key, r->prefix, q->round, q->fn);
+    op_new(ops, "contribute", key);
+    /* Its optimiser state goes on to its next round (average:K). */
+    if (!r->gradient && plan_rounds_part(&r->p, q->fn, q->round + 1)) {
+        key_state(key, sizeof key, r->prefix, q->round, q->fn);
+        op_new(ops, "save", key);
+    }
+    return ops;
+}
+
+/* Round `round`'s reduction of the parts first[0..m). */
+static cJSON *reduce_ops(const struct job *j, const struct rounds_run *r,
+                         const struct plan_part *first, int m, int round)
+{
+    char key[128];
+    cJSON *ops = cJSON_CreateArray();
+    cJSON *red = op_new(ops, "reduce", NULL);
+    cJSON *in = cJSON_AddArrayToObject(red, "inputs");
+    for (int x = 0; x < m; x++) {
+        cJSON *i = cJSON_CreateObject();
+        key_contrib(key, sizeof key, r->prefix, round, first[x].fn);
+        cJSON_AddStringToObject(i, "key", key);
+        cJSON_AddNumberToObject(i, "weight", first[x].samples);
+        cJSON_AddItemToArray(in, i);
+    }
+    key_result(key, sizeof key, r, round);
+    cJSON_AddStringToObject(red, "out", key);
+    if (r->gradient) {
+        cJSON_AddTrueToObject(red, "gradient");
+        key_input(key, sizeof key, r, round);
+        cJSON_AddStringToObject(red, "base", key);
+        cJSON_AddNumberToObject(red, "lr", round_lr(j, r, round, m));
+        if (round > 0) {
+            key_state(key, sizeof key, r->prefix, round - 1, -1);
+            cJSON_AddStringToObject(red, "state_in", key);
+        }
+        if (round < r->p.n_rounds - 1) {
+            key_state(key, sizeof key, r->prefix, round, -1);
+            cJSON_AddStringToObject(red, "state_out", key);
+        }
+    }
+    return ops;
+}
+
+/* Adds a round task for wire function fn (the reducer is function n) to m. */
+static int add_task(struct task_msg *m, int fn, int round, cJSON *ops, const char *fail,
+                    struct err *e)
+{
+    struct task_spec *t = job_task_msg_add(m);
+    if (!t || !ops) {
+        cJSON_Delete(ops);
+        return err_set(e, SIREN_ENOMEM, "out of memory");
+    }
+    t->fn = fn;
+    t->first_step = round;
+    t->ops = ops;
+    snprintf(t->fail_key, sizeof t->fail_key, "%s", fail);
+    return SIREN_OK;
+}
+
+/* Every rank's message: round by round, each member's part on its function's rank, then the
+ * round's reduction on the rank of its first member. */
+static int rounds_messages(struct job *j, const struct rounds_run *r, int memory_mb, char **msgs,
+                           struct err *e)
+{
+    const struct plan_rounds *p = &r->p;
+    struct task_msg *m = calloc((size_t)j->size, sizeof *m);
+    if (!m) return err_set(e, SIREN_ENOMEM, "out of memory");
+    for (int k = 0; k < j->size; k++) job_message_head(j, memory_mb, r->prefix, &m[k]);
+    int rc = SIREN_OK;
+    char key[128];
+    for (size_t at = 0; at < p->n_parts && !rc;) {
+        const struct plan_part *first = &p->parts[at];
+        int round = first->round, members = 0;
+        while (at + (size_t)members < p->n_parts && p->parts[at + (size_t)members].round == round)
+            members++;
+        for (int x = 0; x < members && !rc; x++) {
+            const struct plan_part *q = &first[x];
+            key_contrib(key, sizeof key, r->prefix, round, q->fn);
+            rc = add_task(&m[job_invoker_of(j, q->fn)], q->fn, round,
+                          part_ops(j, r, q, members), key, e);
+        }
+        key_result(key, sizeof key, r, round);
+        if (!rc)
+            rc = add_task(&m[job_invoker_of(j, first->fn)], p->n_functions, round,
+                          reduce_ops(j, r, first, members, round), key, e);
+        at += (size_t)members;
+    }
+    for (int k = 0; k < j->size; k++) {
+        if (!rc) rc = job_task_msg_encode(&m[k], &msgs[k], e);
+        job_task_msg_free(&m[k]);
+    }
+    free(m);
+    return rc;
+}
+
+/* Stores a task's result with its part (or its round's reduction). */
+static int absorb(void *ctx, const struct task_result *t, struct err *e)
+{
+    struct rounds_run *r = ctx;
+    const struct plan_rounds *p = &r->p;
+    struct task_result *slot = NULL;
+    if (t->fn == p->n_functions && t->first_step >= 0 && t->first_step < p->n_rounds) {
+        slot = &r->reduces[t->first_step];
+    } else {
+        const struct plan_part *q = t->fn >= 0 && t->fn < p->n_functions
+                                        ? plan_rounds_part(p, t->fn, t->first_step)
+                                        : NULL;
+        if (q) slot = &r->parts[q - p->parts];
+    }
+    if (!slot)
+        return err_set(e, SIREN_EFORMAT, "results message: round %d of function %d was not "
+                       "planned", t->first_step, t->fn);
+    *slot = *t;
+    slot->steps = NULL; /* round tasks have none; the caller frees t's */
+    slot->n_steps = 0;
+    return SIREN_OK;
+}
+
+/* ----------------------------------------------------------------------- the record */
+
+static const int32_t trace_ops[PLAN_OP_COUNT] = {
+    [PLAN_OP_PARAM_GET] = TRACE_PARAM_GET,   [PLAN_OP_DATA_GET] = TRACE_DATA_GET,
+    [PLAN_OP_CONTRIB_PUT] = TRACE_CONTRIB_PUT, [PLAN_OP_REDUCE_GET] = TRACE_REDUCE_GET,
+    [PLAN_OP_REDUCE_PUT] = TRACE_REDUCE_PUT, [PLAN_OP_RESULT_GET] = TRACE_RESULT_GET,
+    [PLAN_OP_RESULT_PUT] = TRACE_RESULT_PUT, [PLAN_OP_STATE_PUT] = TRACE_STATE_PUT,
+    [PLAN_OP_STATE_GET] = TRACE_STATE_GET};
+
+/* Function fn's parts: whether one failed, their real time and peak memory. */
+static void fn_outcome(const struct rounds_run *r, int fn, int *failed, double *wall_ms,
+                       double *peak_mb, const char **error)
+{
+    *failed = 0;
+    *wall_ms = *peak_mb = 0;
+    *error = "";
+    for (size_t i = 0; i < r->p.n_parts; i++) {
+        const struct task_result *t = &r->parts[i];
+        if (r->p.parts[i].fn != fn) continue;
+        *wall_ms += t->wall_ms;
+        if (t->peak_mb > *peak_mb) *peak_mb = t->peak_mb;
+        if (!t->ok && !*failed) {
+            *failed = 1;
+            *error = t->error[0] ? t->error : "Skipped: the function died earlier";
+        }
+    }
+}
+
+/* Bills and traces every invocation (the ledger's order: epoch_model_bill_rounds), traces
+ * every burst of requests, and fills rep. */
+static int rounds_record(struct job *j, const struct rounds_run *r, int memory_mb,
+                         struct epoch_report *rep, struct err *e)
+{
+    struct job_coord *c = j->coord;
+    const struct plan_rounds *p = &r->p;
+    const struct platform *pf = &j->platform;
+    double t0 = c->progress.total_time_s, billed_s = 0;
+    int rc = SIREN_OK, failed_fns = 0, last_fn = -1;
+    for (size_t i = 0; i < p->n_calls && !rc; i++) {
+        const struct plan_call *call = &p->calls[i];
+        struct epoch_invocation ei;
+        epoch_model_call(pf, call, memory_mb, &ei);
+        double cost;
+        rc = ledger_add_invocation(&c->progress.ledger, memory_mb, (ei.stop_s - ei.start_s) * 1e3,
+                                   ei.init_ms, &cost, e);
+        if (rc) break;
+        billed_s += ei.billed_ms / 1e3;
+        int failed;
+        double wall_ms, peak_mb;
+        const char *error;
+        fn_outcome(r, call->fn, &failed, &wall_ms, &peak_mb, &error);
+        if (failed && call->fn != last_fn) failed_fns++;
+        last_fn = call->fn;
+        struct trace_invocation ti = {0};
+        ti.epoch = c->progress.epoch;
+        ti.fn = call->fn;
+        ti.invocation = call->invocation;
+        ti.rank = job_invoker_of(j, call->fn);
+        ti.memory_mb = memory_mb;
+        ti.cold = call->cold;
+        ti.status = call->continued ? TRACE_CONTINUED : failed ? TRACE_FAILED : TRACE_OK;
+        ti.v_start_s = t0 + call->t_invoke;
+        ti.v_end_s = t0 + call->t_stop;
+        ti.billed_ms = ei.billed_ms;
+        ti.cost_usd = cost;
+        ti.wall_ms = call->invocation == 0 ? wall_ms : 0.0; /* the parts ran as one */
+        ti.peak_mb = peak_mb;
+        ti.compute_factor = 1.0;
+        snprintf(ti.error, sizeof ti.error, "%s", call->continued ? "" : error);
+        if (trace_add_invocation(&c->trace, &ti)) rc = err_set(e, SIREN_ENOMEM, "out of memory");
+    }
+    for (size_t i = 0; i < p->n_bursts && !rc; i++) {
+        const struct plan_burst *b = &p->bursts[i];
+        struct trace_kv_op op = {c->progress.epoch, b->fn, b->round, trace_ops[b->op], -1, -1,
+                                 t0 + b->t_start, t0 + b->t_end, b->bytes, 0, 0, 0, 0,
+                                 (int32_t)b->requests};
+        if (trace_add_kv_op(&c->trace, &op)) rc = err_set(e, SIREN_ENOMEM, "out of memory");
+    }
+    if (rc) return rc;
+    ledger_add_kv(&c->progress.ledger, p->gets, p->puts, 0, 0);
+    struct ledger_totals tot;
+    ledger_end_epoch(&c->progress.ledger, &tot);
+    epoch_model_report_usage(rep, p->t_end, p->fetch_s, p->compute_s, p->update_s, billed_s,
+                             tot.total_usd);
+    double loss_sum = 0;
+    long steps = 0;
+    for (size_t i = 0; i < p->n_parts; i++) {
+        loss_sum += r->parts[i].loss_sum;
+        steps += r->parts[i].loss_steps;
+    }
+    rep->train_loss = steps ? loss_sum / (double)steps : (double)NAN;
+    rep->invocations = (int)p->n_calls;
+    rep->failed_invocations = failed_fns;
+    rep->versions = p->n_rounds;
+    return SIREN_OK;
+}
+
+/* ------------------------------------------------------------------------ the epoch */
+
+int job_epoch_rounds(struct job *j, int n, int memory_mb, struct epoch_report *rep,
+                     struct err *e)
+{
+    struct job_coord *c = j->coord;
+    struct rounds_run r = {0};
+    char **msgs = calloc((size_t)j->size, sizeof *msgs);
+    int rc = msgs ? rounds_plan(j, n, memory_mb, &r, e)
+                  : err_set(e, SIREN_ENOMEM, "out of memory");
+    if (rc) goto out;
+    r.parts = calloc(r.p.n_parts, sizeof *r.parts);
+    r.reduces = calloc((size_t)r.p.n_rounds, sizeof *r.reduces);
+    if (!r.parts || !r.reduces) {
+        rc = err_set(e, SIREN_ENOMEM, "out of memory");
+        goto out;
+    }
+    if ((rc = rounds_messages(j, &r, memory_mb, msgs, e)) ||
+        (rc = job_exchange_tasks(j, msgs, absorb, &r, e)))
+        goto out;
+    for (int k = 0; k < r.p.n_rounds; k++)
+        if (!r.reduces[k].ok) {
+            rc = err_set(e, SIREN_EINVAL, "epoch %d: the reduction of round %d failed: %s",
+                         c->progress.epoch, k, r.reduces[k].error);
+            goto out;
+        }
+    epoch_model_report_start(rep, c->progress.epoch, n, memory_mb, r.pc.n_warm,
+                             job_model_bytes(j));
+    if ((rc = rounds_record(j, &r, memory_mb, rep, e))) goto out;
+    /* The epoch's result is the next epoch's parameters. */
+    int64_t got;
+    struct workload_eval ev;
+    if ((rc = job_version_load(j, r.next, 0, 0, &got, e)) ||
+        (rc = workload_evaluate(c->w, c->eval_model, 1, j->cfg.eval_rows, &ev, e)))
+        goto out;
+    rep->test_loss = ev.loss;
+    rep->test_accuracy = ev.accuracy;
+    rep->test_auc = ev.auc;
+out:
+    job_messages_free(j, msgs);
+    free(r.order);
+    free(r.rows);
+    free(r.parts);
+    free(r.reduces);
+    plan_rounds_free(&r.p);
+    return rc;
+}
