@@ -223,9 +223,6 @@ static int run_args(int argc, char **argv, int resume, const char *resume_out)
         if (req.faults_given)
             return opt_usage_error("run", "--faults is modelled for the step rules (overwrite, "
                                    "apply), not yet for --update %s", rule);
-        if (cfg.wall_clock)
-            return opt_usage_error("run", "--update %s runs on the virtual clock; --clock wall "
-                                   "takes overwrite or apply", rule);
     }
     int asp = cfg.sync == PLAN_SYNC_ASP;
     if (asp && strncmp(spec, "static:", 7))

@@ -10,7 +10,9 @@
  *   reduce           read the inputs (waiting for each; one marked failed is left out),
  *                    combine them weighted (models: sum w_i x_i / sum w_i; gradient sums:
  *                    sum x_i / sum w_i, then one optimiser step on the base model, from a
- *                    restored or a fresh optimiser state) and PUT the result (and the state)
+ *                    restored or a fresh optimiser state) and PUT the result (and the state);
+ *                    when every input failed, the "fallback" model (the round's input) is
+ *                    the result, or without one the reduction fails
  * Every event starts with a zero optimiser state: nothing survives an invocation but what it
  * restores. Sums run over inputs in the order listed, in double, so a result does not depend
  * on which process or host computed it.
@@ -191,7 +193,16 @@ static int op_reduce(struct round_run *r, const cJSON *op, const char *where, cJ
         used++;
     }
     if (used == 0) {
-        rc = err_set(e, SIREN_ENOTFOUND, "%s: every input's writer failed", where);
+        /* Nothing trained this round: its input model stands. */
+        const char *fallback;
+        if (!cJSON_GetObjectItemCaseSensitive(op, "fallback")) {
+            rc = err_set(e, SIREN_ENOTFOUND, "%s: every input's writer failed", where);
+            goto out;
+        }
+        if ((rc = op_key(op, "fallback", where, &fallback, e)) ||
+            (rc = read_object(r, fallback, params, NULL, e)))
+            goto out;
+        rc = write_object(r, dest, params, NULL, e);
         goto out;
     }
     if (!gradient) {

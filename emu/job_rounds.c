@@ -12,6 +12,10 @@
  * collective gives (sums in function order), while the plan times and bills the rule's own
  * traffic (plan_rounds.h). Keys under the epoch's prefix: contributions cRRRRRR/fFFFFFF,
  * results rRRRRRR, saved states sRRRRRR/fFFFFFF (the reducer's sRRRRRR/reduce).
+ * Under the wall clock nothing is planned: every function runs at once as one event with all
+ * its rounds, keeping its optimiser state in memory, and each round's first member (the
+ * leader of LambdaML's allreduce) reduces it inside its own event while the others wait for
+ * the result; times, bills and requests are what was measured.
  */
 #include "job_internal.h"
 
@@ -37,6 +41,7 @@ struct rounds_run {
     /* Outcomes, per part (indexed like p.parts) and per round's reduction. */
     struct task_result *parts, *reduces;
     int gradient;    /* a gradient rule (the others: average) */
+    int wall;        /* the wall clock: one event per function */
 };
 
 static void key_contrib(char *buf, size_t len, const char *prefix, int round, int fn)
@@ -44,15 +49,16 @@ static void key_contrib(char *buf, size_t len, const char *prefix, int round, in
     snprintf(buf, len, "%sc%06d/f%06d", prefix, round, fn);
 }
 
+/* An epoch's parameters are its version 0 (the wall clock's current object, as staged). */
 static void key_result(char *buf, size_t len, const struct rounds_run *r, int round)
 {
-    if (round == r->p.n_rounds - 1) fn_version_key(r->next, 0, 0, buf, len);
+    if (round == r->p.n_rounds - 1) fn_version_key(r->next, r->wall ? FN_CURRENT : 0, 0, buf, len);
     else snprintf(buf, len, "%sr%06d", r->prefix, round);
 }
 
 static void key_input(char *buf, size_t len, const struct rounds_run *r, int round)
 {
-    if (round == 0) fn_version_key(r->prefix, 0, 0, buf, len);
+    if (round == 0) fn_version_key(r->prefix, r->wall ? FN_CURRENT : 0, 0, buf, len);
     else key_result(buf, len, r, round - 1);
 }
 
@@ -88,6 +94,7 @@ static int rounds_plan(struct job *j, int n, int memory_mb, struct rounds_run *r
     r->pc.round_batches = j->cfg.round_batches;
     r->pc.fetch = j->cfg.fetch;
     r->gradient = j->cfg.update != PLAN_UPDATE_AVERAGE;
+    r->wall = j->cfg.wall_clock;
     r->order = malloc(nb * sizeof *r->order);
     r->rows = malloc(nb * sizeof *r->rows);
     if (!r->order || !r->rows) return err_set(e, SIREN_ENOMEM, "out of memory");
@@ -114,19 +121,12 @@ static cJSON *op_new(cJSON *ops, const char *name, const char *key)
     return op;
 }
 
-/* A member's part: [restore,] load, train, contribute[, save]. */
-static cJSON *part_ops(const struct job *j, const struct rounds_run *r, const struct plan_part *q,
-                       int members)
+/* A member's training and contribution: train, contribute. */
+static void add_train_ops(const struct job *j, const struct rounds_run *r,
+                          const struct plan_part *q, int members, cJSON *ops)
 {
     const struct job_coord *c = j->coord;
     char key[128];
-    cJSON *ops = cJSON_CreateArray();
-    if (!r->gradient && q->round > 0) {
-        key_state(key, sizeof key, r->prefix, q->round - 1, q->fn);
-        op_new(ops, "restore", key);
-    }
-    key_input(key, sizeof key, r, q->round);
-    op_new(ops, "load", key);
     cJSON *train = op_new(ops, "train", NULL);
     if (r->gradient) cJSON_AddTrueToObject(train, "gradient");
     else cJSON_AddNumberToObject(train, "lr", round_lr(j, r, q->round, members));
@@ -141,6 +141,21 @@ static cJSON *part_ops(const struct job *j, const struct rounds_run *r, const st
     }
     key_contrib(key, sizeof key, r->prefix, q->round, q->fn);
     op_new(ops, "contribute", key);
+}
+
+/* A member's part as an event of its own: [restore,] load, train, contribute[, save]. */
+static cJSON *part_ops(const struct job *j, const struct rounds_run *r, const struct plan_part *q,
+                       int members)
+{
+    char key[128];
+    cJSON *ops = cJSON_CreateArray();
+    if (!r->gradient && q->round > 0) {
+        key_state(key, sizeof key, r->prefix, q->round - 1, q->fn);
+        op_new(ops, "restore", key);
+    }
+    key_input(key, sizeof key, r, q->round);
+    op_new(ops, "load", key);
+    add_train_ops(j, r, q, members, ops);
     /* Its optimiser state goes on to its next round (average:K). */
     if (!r->gradient && plan_rounds_part(&r->p, q->fn, q->round + 1)) {
         key_state(key, sizeof key, r->prefix, q->round, q->fn);
@@ -150,11 +165,10 @@ static cJSON *part_ops(const struct job *j, const struct rounds_run *r, const st
 }
 
 /* Round `round`'s reduction of the parts first[0..m). */
-static cJSON *reduce_ops(const struct job *j, const struct rounds_run *r,
-                         const struct plan_part *first, int m, int round)
+static void add_reduce_op(const struct job *j, const struct rounds_run *r,
+                          const struct plan_part *first, int m, int round, cJSON *ops)
 {
     char key[128];
-    cJSON *ops = cJSON_CreateArray();
     cJSON *red = op_new(ops, "reduce", NULL);
     cJSON *in = cJSON_AddArrayToObject(red, "inputs");
     for (int x = 0; x < m; x++) {
@@ -166,6 +180,8 @@ static cJSON *reduce_ops(const struct job *j, const struct rounds_run *r,
     }
     key_result(key, sizeof key, r, round);
     cJSON_AddStringToObject(red, "out", key);
+    key_input(key, sizeof key, r, round);
+    cJSON_AddStringToObject(red, "fallback", key);
     if (r->gradient) {
         cJSON_AddTrueToObject(red, "gradient");
         key_input(key, sizeof key, r, round);
@@ -180,12 +196,21 @@ static cJSON *reduce_ops(const struct job *j, const struct rounds_run *r,
             cJSON_AddStringToObject(red, "state_out", key);
         }
     }
+}
+
+static cJSON *reduce_ops(const struct job *j, const struct rounds_run *r,
+                         const struct plan_part *first, int m, int round)
+{
+    cJSON *ops = cJSON_CreateArray();
+    add_reduce_op(j, r, first, m, round, ops);
     return ops;
 }
 
-/* Adds a round task for wire function fn (the reducer is function n) to m. */
+/* Adds a round task for wire function fn (the reducer is function n, whose sandbox gets the
+ * platform's largest memory: it stands for a reduction the plan spreads over the functions,
+ * so the epoch's memory size must not limit it) to m. */
 static int add_task(struct task_msg *m, int fn, int round, cJSON *ops, const char *fail,
-                    struct err *e)
+                    int memory_mb, struct err *e)
 {
     struct task_spec *t = job_task_msg_add(m);
     if (!t || !ops) {
@@ -195,6 +220,7 @@ static int add_task(struct task_msg *m, int fn, int round, cJSON *ops, const cha
     t->fn = fn;
     t->first_step = round;
     t->ops = ops;
+    t->memory_mb = memory_mb;
     snprintf(t->fail_key, sizeof t->fail_key, "%s", fail);
     return SIREN_OK;
 }
@@ -219,15 +245,61 @@ static int rounds_messages(struct job *j, const struct rounds_run *r, int memory
             const struct plan_part *q = &first[x];
             key_contrib(key, sizeof key, r->prefix, round, q->fn);
             rc = add_task(&m[job_invoker_of(j, q->fn)], q->fn, round,
-                          part_ops(j, r, q, members), key, e);
+                          part_ops(j, r, q, members), key, 0, e);
         }
         key_result(key, sizeof key, r, round);
         if (!rc)
             rc = add_task(&m[job_invoker_of(j, first->fn)], p->n_functions, round,
-                          reduce_ops(j, r, first, members, round), key, e);
+                          reduce_ops(j, r, first, members, round), key,
+                          j->platform.memory_mb_max, e);
         at += (size_t)members;
     }
     for (int k = 0; k < j->size; k++) {
+        if (!rc) rc = job_task_msg_encode(&m[k], &msgs[k], e);
+        job_task_msg_free(&m[k]);
+    }
+    free(m);
+    return rc;
+}
+
+/* Under the wall clock: one event per function, all its rounds, the reductions of the rounds
+ * it leads inside it. */
+static int rounds_messages_wall(struct job *j, const struct rounds_run *r, int memory_mb,
+                                char **msgs, struct err *e)
+{
+    const struct plan_rounds *p = &r->p;
+    struct task_msg *m = calloc((size_t)j->size, sizeof *m);
+    cJSON **ops = calloc((size_t)p->n_functions, sizeof *ops);
+    int rc = m && ops ? SIREN_OK : err_set(e, SIREN_ENOMEM, "out of memory");
+    char key[128];
+    for (int k = 0; k < j->size && m; k++) job_message_head(j, memory_mb, r->prefix, &m[k]);
+    for (int f = 0; !rc && f < p->n_functions; f++) {
+        ops[f] = cJSON_CreateArray();
+        key_input(key, sizeof key, r, 0);
+        op_new(ops[f], "load", key);
+    }
+    for (size_t at = 0; !rc && at < p->n_parts;) {
+        const struct plan_part *first = &p->parts[at];
+        int round = first->round, members = 0;
+        while (at + (size_t)members < p->n_parts && p->parts[at + (size_t)members].round == round)
+            members++;
+        for (int x = 0; x < members; x++) add_train_ops(j, r, &first[x], members, ops[first[x].fn]);
+        add_reduce_op(j, r, first, members, round, ops[first->fn]);
+        for (int x = 0; x < members; x++)
+            if (plan_rounds_part(p, first[x].fn, round + 1)) {
+                key_result(key, sizeof key, r, round);
+                op_new(ops[first[x].fn], "load", key);
+            }
+        at += (size_t)members;
+    }
+    for (int f = 0; !rc && f < p->n_functions; f++) {
+        key_contrib(key, sizeof key, r->prefix, 0, f);
+        rc = add_task(&m[job_invoker_of(j, f)], f, 0, ops[f], key, 0, e);
+        ops[f] = NULL;
+    }
+    for (int f = 0; ops && f < p->n_functions; f++) cJSON_Delete(ops[f]);
+    free(ops);
+    for (int k = 0; m && k < j->size; k++) {
         if (!rc) rc = job_task_msg_encode(&m[k], &msgs[k], e);
         job_task_msg_free(&m[k]);
     }
@@ -355,6 +427,72 @@ static int rounds_record(struct job *j, const struct rounds_run *r, int memory_m
     return SIREN_OK;
 }
 
+/* The wall clock's record: every function's one invocation billed for its own duration, its
+ * requests as the function counted them (one record of its GETs, one of its PUTs). */
+static int rounds_record_wall(struct job *j, const struct rounds_run *r, int memory_mb,
+                              struct epoch_report *rep, struct err *e)
+{
+    struct job_coord *c = j->coord;
+    const struct plan_rounds *p = &r->p;
+    const struct platform *pf = &j->platform;
+    double t0 = c->progress.total_time_s, billed_s = 0, loss_sum = 0;
+    double fetch_ms = 0, compute_ms = 0, update_ms = 0, gets = 0, puts = 0;
+    long steps = 0;
+    int rc = SIREN_OK;
+    for (int f = 0; f < p->n_functions && !rc; f++) {
+        const struct task_result *t = &r->parts[plan_rounds_part(p, f, 0) - p->parts];
+        double init_ms = t->cold ? t->init_ms : 0.0, cost;
+        if ((rc = ledger_add_invocation(&c->progress.ledger, memory_mb, t->run_ms, init_ms, &cost,
+                                        e)))
+            break;
+        double billed_ms = platform_billed_ms(pf, t->run_ms, init_ms);
+        billed_s += billed_ms / 1e3;
+        if (t->end_ms / 1e3 > rep->time_s) rep->time_s = t->end_ms / 1e3;
+        struct trace_invocation ti = {0};
+        ti.epoch = c->progress.epoch;
+        ti.fn = f;
+        ti.rank = job_invoker_of(j, f);
+        ti.memory_mb = memory_mb;
+        ti.cold = t->cold;
+        ti.status = t->ok ? TRACE_OK : TRACE_FAILED;
+        ti.v_start_s = t0 + t->start_ms / 1e3;
+        ti.v_end_s = t0 + t->end_ms / 1e3;
+        ti.billed_ms = billed_ms;
+        ti.cost_usd = cost;
+        ti.wall_ms = t->wall_ms;
+        ti.peak_mb = t->peak_mb;
+        ti.compute_factor = 1.0;
+        snprintf(ti.error, sizeof ti.error, "%s", t->error);
+        struct trace_kv_op ops[2] = {
+            {c->progress.epoch, f, 0, TRACE_PARAM_GET, -1, -1, ti.v_start_s, ti.v_end_s,
+             t->bytes_read, t->fetch_ms, 0, 0, 0, (int32_t)t->kv_gets},
+            {c->progress.epoch, f, 0, TRACE_CONTRIB_PUT, -1, -1, ti.v_start_s, ti.v_end_s,
+             t->bytes_written, t->update_ms, 0, 0, 0, (int32_t)t->kv_puts},
+        };
+        if (trace_add_invocation(&c->trace, &ti) || trace_add_kv_op(&c->trace, &ops[0]) ||
+            trace_add_kv_op(&c->trace, &ops[1]))
+            rc = err_set(e, SIREN_ENOMEM, "out of memory");
+        rep->invocations++;
+        rep->failed_invocations += !t->ok;
+        fetch_ms += t->fetch_ms;
+        compute_ms += t->compute_ms;
+        update_ms += t->update_ms;
+        gets += t->kv_gets;
+        puts += t->kv_puts;
+        loss_sum += t->loss_sum;
+        steps += t->loss_steps;
+    }
+    if (rc) return rc;
+    ledger_add_kv(&c->progress.ledger, (uint64_t)gets, (uint64_t)puts, 0, 0);
+    struct ledger_totals tot;
+    ledger_end_epoch(&c->progress.ledger, &tot);
+    epoch_model_report_usage(rep, rep->time_s, fetch_ms / 1e3, compute_ms / 1e3, update_ms / 1e3,
+                             billed_s, tot.total_usd);
+    rep->train_loss = steps ? loss_sum / (double)steps : (double)NAN;
+    rep->versions = p->n_rounds;
+    return SIREN_OK;
+}
+
 /* ------------------------------------------------------------------------ the epoch */
 
 int job_epoch_rounds(struct job *j, int n, int memory_mb, struct epoch_report *rep,
@@ -372,10 +510,10 @@ int job_epoch_rounds(struct job *j, int n, int memory_mb, struct epoch_report *r
         rc = err_set(e, SIREN_ENOMEM, "out of memory");
         goto out;
     }
-    if ((rc = rounds_messages(j, &r, memory_mb, msgs, e)) ||
-        (rc = job_exchange_tasks(j, msgs, absorb, &r, e)))
-        goto out;
-    for (int k = 0; k < r.p.n_rounds; k++)
+    rc = r.wall ? rounds_messages_wall(j, &r, memory_mb, msgs, e)
+                : rounds_messages(j, &r, memory_mb, msgs, e);
+    if (rc || (rc = job_exchange_tasks(j, msgs, absorb, &r, e))) goto out;
+    for (int k = 0; k < r.p.n_rounds && !r.wall; k++)
         if (!r.reduces[k].ok) {
             rc = err_set(e, SIREN_EINVAL, "epoch %d: the reduction of round %d failed: %s",
                          c->progress.epoch, k, r.reduces[k].error);
@@ -383,7 +521,9 @@ int job_epoch_rounds(struct job *j, int n, int memory_mb, struct epoch_report *r
         }
     epoch_model_report_start(rep, c->progress.epoch, n, memory_mb, r.pc.n_warm,
                              job_model_bytes(j));
-    if ((rc = rounds_record(j, &r, memory_mb, rep, e))) goto out;
+    rc = r.wall ? rounds_record_wall(j, &r, memory_mb, rep, e)
+                : rounds_record(j, &r, memory_mb, rep, e);
+    if (rc) goto out;
     /* The epoch's result is the next epoch's parameters. */
     int64_t got;
     struct workload_eval ev;

@@ -164,6 +164,7 @@ static cJSON *task_spec_encode(const struct task_spec *t)
     cJSON_AddNumberToObject(o, "first_step", t->first_step);
     cJSON_AddNumberToObject(o, "epoch", t->epoch);
     cJSON_AddNumberToObject(o, "lr", t->lr);
+    cJSON_AddNumberToObject(o, "memory_mb", t->memory_mb);
     cJSON *steps = cJSON_AddArrayToObject(o, "steps");
     for (int k = 0; k < t->n_steps; k++)
         cJSON_AddItemToArray(steps, task_step_encode(&t->steps[k]));
@@ -191,6 +192,7 @@ static int task_spec_decode(const cJSON *o, const char *where, struct task_spec 
         (rc = get_int(o, "first_step", where, &t->first_step, e)) ||
         (rc = get_int(o, "epoch", where, &t->epoch, e)) ||
         (rc = json_get_number(o, "lr", where, &t->lr, e)) ||
+        (rc = get_int(o, "memory_mb", where, &t->memory_mb, e)) ||
         (rc = get_array(o, "steps", where, &steps, e)))
         return rc;
     const cJSON *ops = cJSON_GetObjectItemCaseSensitive(o, "ops");
@@ -334,6 +336,13 @@ cJSON *job_task_result_encode(const struct task_result *r)
     cJSON_AddStringToObject(o, "error", r->error);
     cJSON_AddNumberToObject(o, "loss_sum", r->loss_sum);
     cJSON_AddNumberToObject(o, "loss_steps", r->loss_steps);
+    cJSON_AddNumberToObject(o, "fetch_ms", r->fetch_ms);
+    cJSON_AddNumberToObject(o, "compute_ms", r->compute_ms);
+    cJSON_AddNumberToObject(o, "update_ms", r->update_ms);
+    cJSON_AddNumberToObject(o, "kv_gets", r->kv_gets);
+    cJSON_AddNumberToObject(o, "kv_puts", r->kv_puts);
+    cJSON_AddNumberToObject(o, "bytes_read", r->bytes_read);
+    cJSON_AddNumberToObject(o, "bytes_written", r->bytes_written);
     cJSON *steps = cJSON_AddArrayToObject(o, "steps");
     for (int k = 0; k < r->n_steps; k++)
         cJSON_AddItemToArray(steps, step_result_encode(&r->steps[k]));
@@ -361,6 +370,13 @@ int job_task_result_decode(const cJSON *o, const char *where, struct task_result
         (rc = json_get_string(o, "error", where, &error, e)) ||
         (rc = json_get_number(o, "loss_sum", where, &r->loss_sum, e)) ||
         (rc = get_int(o, "loss_steps", where, &r->loss_steps, e)) ||
+        (rc = json_get_number(o, "fetch_ms", where, &r->fetch_ms, e)) ||
+        (rc = json_get_number(o, "compute_ms", where, &r->compute_ms, e)) ||
+        (rc = json_get_number(o, "update_ms", where, &r->update_ms, e)) ||
+        (rc = json_get_number(o, "kv_gets", where, &r->kv_gets, e)) ||
+        (rc = json_get_number(o, "kv_puts", where, &r->kv_puts, e)) ||
+        (rc = json_get_number(o, "bytes_read", where, &r->bytes_read, e)) ||
+        (rc = json_get_number(o, "bytes_written", where, &r->bytes_written, e)) ||
         (rc = get_array(o, "steps", where, &steps, e)))
         return rc;
     snprintf(r->error, sizeof r->error, "%s", error);

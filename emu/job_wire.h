@@ -57,6 +57,7 @@ struct task_spec {
      * (handler_rounds.c), owned, and the key its failure marks failed. NULL: a step task. */
     cJSON *ops;
     char fail_key[TASK_KEY_MAX];
+    int memory_mb; /* its sandbox's memory size; 0: the message's */
 };
 
 /* What rank 0 sends one invoker for one exchange. */
@@ -98,6 +99,10 @@ struct task_result {
     struct step_result *steps; /* (n_steps) owned */
     double loss_sum;           /* a round task: its mini-batches' mean losses, summed */
     int loss_steps;            /* ... over this many mini-batches */
+    /* A round task, as measured inside the function: its operations' times (loads and
+     * restores; training; contributions, saves and reductions), ms, and its requests. */
+    double fetch_ms, compute_ms, update_ms;
+    double kv_gets, kv_puts, bytes_read, bytes_written;
 };
 
 /* Building a message: each returns the new, zeroed entry, or NULL when out of memory. The

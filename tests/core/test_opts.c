@@ -18,8 +18,9 @@
 #include <string.h>
 
 static const struct opt_use use[] = {
-    {.id = OPT_MAX_EPOCHS}, {.id = OPT_BUDGET},   {.id = OPT_UPDATE}, {.id = OPT_QUIET},
-    {.id = OPT_WORKLOAD},   {.id = OPT_PLATFORM}, {.id = OPT_PLAN_MARGIN}, {.id = OPT_HELP},
+    {.id = OPT_MAX_EPOCHS}, {.id = OPT_BUDGET},   {.id = OPT_CLOCK},       {.id = OPT_UPDATE},
+    {.id = OPT_QUIET},      {.id = OPT_WORKLOAD}, {.id = OPT_PLATFORM},    {.id = OPT_PLAN_MARGIN},
+    {.id = OPT_HELP},
 };
 #define N_USE (sizeof use / sizeof *use)
 
@@ -93,7 +94,7 @@ static void test_opts_parse_values_and_operands_in_order(void **state)
     char words[16][64], *argv[17];
     struct err e;
     int n, operand;
-    assert_int_equal(parse_line("a --max-epochs 256 b --budget=0.5 --update apply --quiet "
+    assert_int_equal(parse_line("a --max-epochs 256 b --budget=0.5 --clock wall --quiet "
                                 "--workload lr-ctr c",
                                 v, &n, &operand, words, argv, &e),
                      0);
@@ -102,9 +103,9 @@ static void test_opts_parse_values_and_operands_in_order(void **state)
     assert_int_equal(v[0].i, 256);
     assert_int_equal(v[1].id, OPT_BUDGET);
     assert_true(v[1].d == 0.5);
-    assert_int_equal(v[2].id, OPT_UPDATE);
+    assert_int_equal(v[2].id, OPT_CLOCK);
     assert_int_equal(v[2].i, 1);
-    assert_string_equal(v[2].text, "apply");
+    assert_string_equal(v[2].text, "wall");
     assert_int_equal(v[3].id, OPT_QUIET);
     assert_null(v[3].text);
     assert_string_equal(v[4].text, "lr-ctr");
@@ -144,7 +145,7 @@ static void test_opts_refuse_bad_arguments_naming_option_and_range(void **state)
     refused("--budget 0", "--budget: expected a number > 0, got '0'");
     refused("--budget inf", "--budget: expected a number > 0, got 'inf'");
     refused("--plan-margin -1", "--plan-margin: expected a number >= 0, got '-1'");
-    refused("--update fast", "--update: expected overwrite or apply, got 'fast'");
+    refused("--clock fast", "--clock: expected virtual or wall, got 'fast'");
     refused("--update", "--update needs an argument (RULE)");
     refused("--quiet=yes", "--quiet takes no argument");
     refused("--nope", "unknown option '--nope'");

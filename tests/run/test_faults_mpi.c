@@ -27,7 +27,8 @@ static int run_job(int ranks, const char *name, const char *extra)
 {
     char *args = NULL;
     assert_true(asprintf(&args, "--workload lr-synthetic " JOB_ROWS " --hash-bits 14 "
-                                "--scheduler static:n=3,m=1024 %s", extra) > 0);
+                                "--scheduler static:n=3,m=1024 --update overwrite %s",
+                         extra) > 0);
     int rc = run_siren(ranks, name, args);
     free(args);
     return rc;

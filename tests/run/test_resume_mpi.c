@@ -27,6 +27,7 @@
 #define EPOCHS 10
 #define JOB "--workload lr-synthetic --rows 20000 --batch 200 --hash-bits 14 " \
             "--scheduler static:n=4,m=1024 --max-epochs 10 --quiet "         \
+            "--update overwrite "                                               \
             "--faults crash=0.2,straggler=0.2:3,kv-error=0.02 --retry-delay 5"
 
 static char *command(const char *name, const char *args)

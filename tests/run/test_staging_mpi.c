@@ -37,7 +37,8 @@ static void check_workload(const char *workload, int batch, const char *extra)
     snprintf(name, sizeof name, "stage-%s", workload);
     snprintf(kv_url, sizeof kv_url, "file:%s/%s-kv", dir, name);
     snprintf(args, sizeof args,
-             "--workload %s --batch %d --seed %d %s --scheduler static:n=1,m=2048 "
+             "--workload %s --batch %d --seed %d %s --update overwrite "
+             "--scheduler static:n=1,m=2048 "
              "--max-epochs %d --target-loss 0.000001 --kv %s",
              workload, batch, SEED, extra, EPOCHS, kv_url);
     if (run_siren(1, name, args) != 0) fail_msg("%s: siren run failed (see %s/%s.log)", workload, dir, name);
