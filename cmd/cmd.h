@@ -43,6 +43,9 @@ struct sim_setup;
  * --target-loss, --calibration, --loss-model and the workload's options) into su; returns 1,
  * or 0 when v is another option. */
 int cmd_sim_setup_opt(const struct opt_value *v, struct sim_setup *su);
+/* --update and --fetch into su: 1 when v was one of them, 0 when not, -1 on a bad rule (e
+ * says why, SIREN_EUSAGE). */
+int cmd_update_opt(const struct opt_value *v, struct sim_setup *su, struct err *e);
 /* The default run directory of `siren run` and `siren ps`:
  * results/runs/<UTC time>-<prefix><workload>, under the current directory (a run's outputs
  * belong to whoever started it). Static storage: valid until the next call. */

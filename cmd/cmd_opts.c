@@ -19,6 +19,21 @@ int cmd_workload_opt(const struct opt_value *v, struct workload_opts *w)
     }
 }
 
+int cmd_update_opt(const struct opt_value *v, struct sim_setup *su, struct err *e)
+{
+    if (v->id == OPT_FETCH) {
+        su->fetch = v->i ? PLAN_FETCH_BATCH : PLAN_FETCH_SHARE;
+        return 1;
+    }
+    if (v->id != OPT_UPDATE) return 0;
+    if (plan_update_parse(v->text, &su->update, &su->round_batches, e)) {
+        err_prefix(e, "--update");
+        e->code = SIREN_EUSAGE;
+        return -1;
+    }
+    return 1;
+}
+
 int cmd_sim_setup_opt(const struct opt_value *v, struct sim_setup *su)
 {
     switch (v->id) {

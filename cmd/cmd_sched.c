@@ -61,7 +61,7 @@ static const struct opt_use sched_opts[] = {
                              "agent's (the job keeps seed 0)"},
     {.id = OPT_BATCH}, {.id = OPT_HASH_BITS},
     {.id = OPT_CALIBRATION, .def = "results/sched/calibration.json in the source tree"},
-    {.id = OPT_PLATFORM}, {.id = OPT_LOSS_MODEL},
+    {.id = OPT_PLATFORM}, {.id = OPT_LOSS_MODEL}, {.id = OPT_UPDATE}, {.id = OPT_FETCH},
     {.id = OPT_EVAL_ROWS, .help = "eval --emulate: held-out rows evaluated per epoch"},
     {.id = OPT_BUDGET_SPREAD}, {.id = OPT_ALGO}, {.id = OPT_SIGMA}, {.id = OPT_COLD_START},
     {.id = OPT_STARTS}, {.id = OPT_PLAN_MARGIN}, {.id = OPT_HELP},
@@ -89,6 +89,8 @@ static int sched_opt(void *ctx, const struct opt_value *v, struct err *e)
     /* --seed is the job's in eval and the agent's in train (see parse). */
     if (v->id == OPT_SEED) o->seed = (uint64_t)v->i;
     else if (cmd_sim_setup_opt(v, &o->su)) return SIREN_OK;
+    int u = cmd_update_opt(v, &o->su, e);
+    if (u) return u < 0 ? SIREN_EUSAGE : SIREN_OK;
     switch (v->id) {
     case OPT_MAX_EPOCHS: o->su.max_epochs = (int)v->i; break;
     case OPT_EPISODES: o->episodes = (int)v->i; break;
@@ -120,6 +122,7 @@ static int sched_opt(void *ctx, const struct opt_value *v, struct err *e)
 static int parse(int argc, char **argv, const char *cmd, struct opts *o)
 {
     memset(o, 0, sizeof *o);
+    o->su.update = PLAN_UPDATE_AVERAGE;
     o->episodes = 20000;
     o->plan_margin = 1.5;
     int rc = opt_parse(cmd, sched_opts, CMD_COUNT(sched_opts), argc, argv, sched_opt, o, NULL);
@@ -240,7 +243,11 @@ static int emulate_row(const struct opts *o, const char *dir, struct row *w, int
     fclose(f);
     char spec[1400];
     snprintf(spec, sizeof spec, "schedule:%s", sched_path);
-    struct job_config jc = {0};
+    struct job_config jc;
+    job_config_init(&jc);
+    jc.update = o->su.update;
+    jc.round_batches = o->su.round_batches;
+    jc.fetch = o->su.fetch;
     jc.workload = o->su.workload;
     jc.wopts = o->su.wopts;
     jc.platform = o->su.platform;

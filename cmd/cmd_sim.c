@@ -23,7 +23,8 @@ static const struct opt_use sim_opts[] = {
                                   "drl:POLICY | grid | oracle (searched in the simulator)"},
     {.id = OPT_LOSS_MODEL},
     {.id = OPT_SYNC, .help = "hsp | ssp:S (the modes the simulator models)"},
-    {.id = OPT_UPDATE}, {.id = OPT_PLATFORM}, {.id = OPT_BUDGET}, {.id = OPT_TARGET_LOSS},
+    {.id = OPT_UPDATE}, {.id = OPT_FETCH}, {.id = OPT_PLATFORM}, {.id = OPT_BUDGET},
+    {.id = OPT_TARGET_LOSS},
     {.id = OPT_MAX_EPOCHS}, {.id = OPT_ON_TIMEOUT}, {.id = OPT_BATCH}, {.id = OPT_LR},
     {.id = OPT_SEED}, {.id = OPT_HASH_BITS}, {.id = OPT_CALIBRATION}, {.id = OPT_EXACT},
     {.id = OPT_SCHEDULE_OUT}, {.id = OPT_HELP},
@@ -82,7 +83,10 @@ static int fit_opt(void *ctx, const struct opt_value *v, struct err *e)
     switch (v->id) {
     case OPT_OUT: r->out = v->text; break;
     case OPT_MODEL: r->model = v->text; break;
-    case OPT_FORM: r->form = v->i ? SIM_PROGRESS_DISCOUNT : SIM_PROGRESS_ROUNDS; break;
+    case OPT_FORM:
+        r->form = v->i == 0 ? SIM_PROGRESS_ROUNDS : v->i == 1 ? SIM_PROGRESS_DISCOUNT
+                                                              : SIM_PROGRESS_PARALLEL;
+        break;
     case OPT_PER_RUN: r->verbose = 1; break;
     case OPT_ALL_EPOCHS: r->all_epochs = 1; break;
     case OPT_HELP: usage(stdout); return OPT_DONE;
@@ -135,6 +139,8 @@ static int sim_opt(void *ctx, const struct opt_value *v, struct err *e)
     struct sim_request *r = ctx;
     struct sim_setup *su = &r->su;
     if (cmd_sim_setup_opt(v, su)) return SIREN_OK;
+    int u = cmd_update_opt(v, su, e);
+    if (u) return u < 0 ? SIREN_EUSAGE : SIREN_OK;
     switch (v->id) {
     case OPT_SCHEDULER: r->spec = v->text; break;
     case OPT_SYNC:
@@ -143,7 +149,6 @@ static int sim_opt(void *ctx, const struct opt_value *v, struct err *e)
             (su->sync != PLAN_SYNC_HSP && su->sync != PLAN_SYNC_SSP))
             return err_set(e, SIREN_EUSAGE, "--sync: expected hsp or ssp:S, got '%s'", v->text);
         break;
-    case OPT_UPDATE: su->update = v->i ? PLAN_UPDATE_APPLY : PLAN_UPDATE_OVERWRITE; break;
     case OPT_MAX_EPOCHS: su->max_epochs = (int)v->i; break;
     case OPT_ON_TIMEOUT: su->on_timeout = v->i ? PLAN_TIMEOUT_FAIL : PLAN_TIMEOUT_CONTINUE; break;
     case OPT_EXACT: su->exact = 1; break;
@@ -157,7 +162,8 @@ static int sim_opt(void *ctx, const struct opt_value *v, struct err *e)
 int cmd_sim(int argc, char **argv)
 {
     if (argc > 1 && !strcmp(argv[1], "fit")) return cmd_sim_fit(argc - 1, argv + 1);
-    struct sim_request req = {.su.workload = "lenet-fashion", .su.max_epochs = 10};
+    struct sim_request req = {.su.workload = "lenet-fashion", .su.max_epochs = 10,
+                              .su.update = PLAN_UPDATE_AVERAGE};
     struct err e;
     int rc = opt_parse("sim", sim_opts, CMD_COUNT(sim_opts), argc, argv, sim_opt, &req, NULL);
     if (rc != OPT_GO_ON) return rc;

@@ -19,7 +19,10 @@ struct epoch_report {
     double mem_util;           /* predicted peak memory / memory size */
     double total_time_s, total_cost_usd, budget_left_usd;
     int invocations, failed_invocations;
-    int64_t versions, stale_reads; /* versions created; GETs that missed a newer version */
+    /* Step rules: parameter versions created, and GETs that missed a newer version. Round
+     * rules: the mini-batches whose work reached the epoch's model, and 0 (every part reads
+     * its round's input). */
+    int64_t versions, stale_reads;
     int reached_target;
     /* Faults (zero without): attempts that crashed, that raised after a request failed on
      * every try, Lambda's retries, straggling attempts, request tries failed transiently and

@@ -33,6 +33,15 @@ void job_mpi_finalize(void)
     if (!fin) MPI_Finalize();
 }
 
+void job_config_init(struct job_config *c)
+{
+    memset(c, 0, sizeof *c);
+    c->sync = PLAN_SYNC_HSP;
+    c->update = PLAN_UPDATE_AVERAGE;
+    c->fetch = PLAN_FETCH_SHARE;
+    c->lr_rule = (struct lr_rule){LR_SCALE_AUTO, 1.0};
+}
+
 int job_rank(const struct job *j) { return j->rank; }
 int job_memory_clip_mb(const struct job *j, int memory_mb)
 {

@@ -81,6 +81,10 @@ struct job_config {
                                   a resume refuses checkpoints of another configuration */
 };
 
+/* A configuration with siren run's defaults: HSP with the average rule, the learning rate
+ * scaled for the optimiser (lr_rule "auto"), shares read in ranged GETs; the rest zero. */
+void job_config_init(struct job_config *c);
+
 struct job;
 
 /* MPI_Init_thread (funnelled: only the main thread calls MPI) and MPI_Finalize, for the

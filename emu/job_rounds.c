@@ -423,7 +423,10 @@ static int rounds_record(struct job *j, const struct rounds_run *r, int memory_m
     rep->train_loss = steps ? loss_sum / (double)steps : (double)NAN;
     rep->invocations = (int)p->n_calls;
     rep->failed_invocations = failed_fns;
-    rep->versions = p->n_rounds;
+    /* The round rules' "versions": the mini-batches whose work reached the epoch's model. */
+    rep->versions = 0;
+    for (size_t i = 0; i < p->n_parts; i++)
+        if (r->parts[i].ok) rep->versions += p->parts[i].count;
     return SIREN_OK;
 }
 
@@ -489,7 +492,7 @@ static int rounds_record_wall(struct job *j, const struct rounds_run *r, int mem
     epoch_model_report_usage(rep, rep->time_s, fetch_ms / 1e3, compute_ms / 1e3, update_ms / 1e3,
                              billed_s, tot.total_usd);
     rep->train_loss = steps ? loss_sum / (double)steps : (double)NAN;
-    rep->versions = p->n_rounds;
+    rep->versions = steps; /* the mini-batches trained (see rounds_record) */
     return SIREN_OK;
 }
 

@@ -50,6 +50,10 @@ int sim_job_load(const char *workload, const struct workload_opts *opts, const c
     if ((rc = kn_model_create(&w->model_cfg, &m, e))) goto out;
     if ((rc = staging_initial_params(w, m, 1, &obj, &len, e))) goto out;
     out->param_bytes = (double)len;
+    free(obj);
+    obj = NULL;
+    if ((rc = staging_initial_params(w, m, 0, &obj, &len, e))) goto out;
+    out->weight_bytes = (double)len;
     struct kn_mem_report mr;
     if ((rc = kn_model_memory(&w->model_cfg, w->opts.batch, &w->optim_cfg, &mr, e))) goto out;
     out->model_bytes = (double)mr.total_bytes;
@@ -61,11 +65,15 @@ out:
     return rc;
 }
 
-int sim_loss_model_default_path(const char *workload, char *buf, size_t len)
+int sim_loss_model_default_path(const char *workload, const char *update, char *buf,
+                                size_t len)
 {
     char rel[512];
-    if (snprintf(rel, sizeof rel, "results/sched/models/%s.json", workload) >= (int)sizeof rel)
+    if (snprintf(rel, sizeof rel, "results/sched/models/%s.%s.json", workload, update) >=
+        (int)sizeof rel)
         return -1;
+    for (char *p = strrchr(rel, '/'); p && *p; p++)
+        if (*p == ':') *p = '-';
     return core_source_path(rel, buf, len) ? -1 : 0;
 }
 
@@ -80,6 +88,12 @@ int sim_open(const struct sim_config *cfg, struct sim **out, struct err *e)
     if (strcmp(cfg->loss.workload, cfg->job.workload))
         return err_set(e, SIREN_EINVAL, "sim: the loss model is of %s, the job of %s",
                        cfg->loss.workload, cfg->job.workload);
+    char rule[32];
+    plan_update_format(cfg->update, cfg->round_batches, rule, sizeof rule);
+    if (strcmp(cfg->loss.update, rule))
+        return err_set(e, SIREN_EINVAL, "sim: the loss model of %s was fitted to --update %s "
+                       "runs, the job runs --update %s (fit one with `siren sim fit` over runs "
+                       "of that rule)", cfg->loss.workload, cfg->loss.update, rule);
     const struct sim_loss_model *lm = &cfg->loss;
     if (!(lm->tau_samples > 0) || !(lm->kappa > 0) || !(lm->beta > 0) || !(lm->psi >= 0) ||
         !(lm->psi < 1) || !(lm->gamma >= 0) || !(lm->lr_decay > 0 && lm->lr_decay <= 1))
@@ -284,6 +298,44 @@ static int exact_epoch(const struct sim *s, int n, int memory_mb, int n_warm,
     return SIREN_OK;
 }
 
+/* An epoch of a round rule: the round planner's plan (plan_rounds.h) of the epoch job_rounds.c
+ * runs, billed as its ledger bills it. The epoch's order (staging_epoch_order_chunked) keeps a
+ * short last batch last when shares are read in chunks; one GET per batch uses the plain
+ * order. */
+static int rounds_epoch(const struct sim *s, int n, int memory_mb, int n_warm,
+                        const struct plan_costs *k, struct epoch_report *rep, struct err *e)
+{
+    const struct sim_config *cfg = &s->cfg;
+    const struct sim_job *jb = &cfg->job;
+    size_t nb = jb->n_batches;
+    uint32_t *rows = malloc(nb * sizeof *rows);
+    if (!rows) return err_set(e, SIREN_ENOMEM, "out of memory");
+    for (size_t b = 0; b < nb; b++) rows[b] = (uint32_t)jb->batch;
+    uint32_t chunk = cfg->fetch == PLAN_FETCH_SHARE ? plan_rounds_chunk_batches(k, (uint32_t)jb->batch)
+                                                    : 1;
+    int64_t sp = chunk > 1 ? (jb->last_batch_rows < (uint32_t)jb->batch ? (int64_t)nb - 1 : -1)
+                           : s->short_pos[s->epoch];
+    if (sp >= 0) rows[sp] = jb->last_batch_rows;
+    struct plan_config pc;
+    epoch_model_plan_config(k, n, n_warm, cfg->sync, cfg->staleness, cfg->update, cfg->on_timeout,
+                            rows, nb, &pc);
+    pc.round_batches = cfg->round_batches;
+    pc.fetch = cfg->fetch;
+    struct plan_rounds p;
+    int rc = plan_rounds_build(&pc, jb->param_bytes, &p, e);
+    free(rows);
+    if (rc) return rc;
+    struct epoch_bill bill;
+    epoch_model_bill_rounds(&cfg->platform, &p, memory_mb, &bill);
+    epoch_model_report_usage(rep, bill.time_s, p.fetch_s, p.compute_s, p.update_s, bill.billed_s,
+                             bill.cost_usd);
+    rep->invocations = bill.invocations;
+    rep->stale_reads = 0;
+    rep->versions = (int64_t)nb; /* every mini-batch's work reaches the model */
+    plan_rounds_free(&p);
+    return SIREN_OK;
+}
+
 int sim_step(struct sim *s, struct sched_action a, struct epoch_report *rep, struct err *e)
 {
     if (s->epoch >= SIM_MAX_EPOCHS)
@@ -293,14 +345,18 @@ int sim_step(struct sim *s, struct sched_action a, struct epoch_report *rep, str
     const struct sim_job *jb = &s->cfg.job;
     int n_warm = epoch_model_warm(a.n, a.memory_mb, s->prev_n, s->prev_memory_mb);
     struct plan_costs k;
+    int rounds = plan_update_in_rounds(s->cfg.update);
     epoch_model_costs(&s->cfg.platform, jb->s_per_sample, jb->shard_bytes_per_sample,
-                      jb->param_bytes, a.memory_mb, &k);
+                      rounds ? jb->weight_bytes : jb->param_bytes, a.memory_mb, &k);
     epoch_model_report_start(rep, s->epoch, a.n, a.memory_mb, n_warm, jb->model_bytes);
     rep->stale_reads = -1; /* the closed form does not count them */
-    int fast = !s->cfg.exact && (s->cfg.sync == PLAN_SYNC_HSP || s->cfg.sync == PLAN_SYNC_ASP) &&
+    rep->versions = (int64_t)jb->n_batches;
+    int fast = !rounds && !s->cfg.exact &&
+               (s->cfg.sync == PLAN_SYNC_HSP || s->cfg.sync == PLAN_SYNC_ASP) &&
                fast_epoch(s, a.n, a.memory_mb, n_warm, &k, rep);
     if (!fast) {
-        int rc = exact_epoch(s, a.n, a.memory_mb, n_warm, &k, rep, e);
+        int rc = rounds ? rounds_epoch(s, a.n, a.memory_mb, n_warm, &k, rep, e)
+                        : exact_epoch(s, a.n, a.memory_mb, n_warm, &k, rep, e);
         if (rc) {
             s->epoch--;
             return rc;
@@ -309,7 +365,6 @@ int sim_step(struct sim *s, struct sched_action a, struct epoch_report *rep, str
     s->eff += sim_loss_effective(&s->cfg.loss, jb->n_batches, jb->batch, a.n, s->epoch);
     rep->test_loss = rep->train_loss = sim_loss_at(&s->cfg.loss, s->eff);
     rep->test_accuracy = rep->test_auc = (double)NAN;
-    rep->versions = (int64_t)jb->n_batches;
     epoch_model_report_totals(rep, s->cfg.budget_usd, &s->total_time_s, &s->total_cost_usd);
     rep->reached_target = rep->test_loss <= s->target_loss;
     s->prev_n = a.n;
@@ -374,13 +429,16 @@ int sim_open_setup(const struct sim_setup *su, struct sim **out, struct err *e)
     /* The setup's settings as given, the rest zero until the platform, the loss model and the
      * job are loaded into it. */
     *c = (struct sim_config){.sync = su->sync, .staleness = su->staleness, .update = su->update,
+                             .round_batches = su->round_batches, .fetch = su->fetch,
                              .on_timeout = su->on_timeout, .budget_usd = su->budget_usd,
                              .target_loss = su->target_loss, .max_epochs = su->max_epochs,
                              .exact = su->exact};
     char path[1200];
     const char *lm = su->loss_model;
     if (!lm) {
-        if (sim_loss_model_default_path(su->workload, path, sizeof path)) {
+        char rule[32];
+        plan_update_format(su->update, su->round_batches, rule, sizeof rule);
+        if (sim_loss_model_default_path(su->workload, rule, path, sizeof path)) {
             free(c);
             return err_set(e, SIREN_EINVAL, "source path too long");
         }

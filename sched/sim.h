@@ -31,7 +31,10 @@ struct sim_job {
     size_t rows, n_batches;
     uint32_t last_batch_rows;      /* rows of the last staged mini-batch (<= batch) */
     double shard_bytes_per_sample; /* staged bytes / rows */
-    double param_bytes;            /* size of a parameter object (optimiser state included) */
+    double param_bytes;            /* size of a parameter object (optimiser state included):
+                                      the step rules' shared object, the round rules' saved
+                                      state */
+    double weight_bytes;           /* the weights alone: the round rules' shared object */
     double s_per_sample;           /* calibration: seconds per sample at one vCPU */
     double model_bytes;            /* kn_model_memory total at the batch size */
     double default_target_loss;
@@ -49,15 +52,22 @@ enum sim_progress {
     SIM_PROGRESS_DISCOUNT = 0, /* E += n_batches x batch / (1 + gamma (n - 1)) */
     SIM_PROGRESS_ROUNDS = 1,   /* E += batch x ceil(n_batches / n) x (1 - psi (1 - 1/n))
                                 * x lr_decay^(epoch - 1) */
+    SIM_PROGRESS_PARALLEL = 2, /* the round rules, under which every function's work counts:
+                                * E += n_batches x batch x lr_decay^(epoch - 1)
+                                * / (1 + gamma (n - 1)); gamma is the rule's statistical
+                                * inefficiency (0: n functions learn as one doing all the
+                                * batches; 1: as one doing a share) */
 };
 const char *sim_progress_name(enum sim_progress p);
 
 struct sim_loss_model {
     char workload[64];
+    char update[32]; /* the update rule of the runs it was fitted to (plan_update_format);
+                        files without one were fitted to overwrite runs */
     enum sim_progress progress;
     double loss0, loss_inf, tau_samples, kappa;
     double beta;  /* shape: loss_inf + (loss0 - loss_inf) (1 + (E/tau)^beta)^-kappa */
-    double gamma; /* discount form */
+    double gamma; /* discount and parallel forms */
     double psi;   /* rounds form: the worth lost by a round's stale reads, in [0, 1) */
     double lr_decay; /* rounds form: epoch t's steps count lr_decay^(t-1) (the workload's
                       * per-epoch learning-rate decay; 1: none) */
@@ -100,8 +110,10 @@ int sim_loss_model_save(const char *path, const struct sim_loss_model *m, struct
 /* Reads format siren-loss-model-2, or -1 (the discount form, beta = 1). Errors:
  * SIREN_ENOTFOUND, SIREN_EFORMAT naming the file and key. */
 int sim_loss_model_load(const char *path, struct sim_loss_model *out, struct err *e) SIREN_WUR;
-/* The shipped model of a workload: results/sched/models/<workload>.json in the source tree. */
-int sim_loss_model_default_path(const char *workload, char *buf, size_t len);
+/* The shipped model of a workload under an update rule (plan_update_format's text, ':' written
+ * '-'): results/sched/models/<workload>.<rule>.json in the source tree. */
+int sim_loss_model_default_path(const char *workload, const char *update, char *buf,
+                                size_t len);
 
 struct sim_config {
     struct platform platform;
@@ -110,6 +122,8 @@ struct sim_config {
     enum plan_sync sync;
     int staleness;
     enum plan_update update;
+    int round_batches;    /* round rules (plan_update_parse's K) */
+    enum plan_fetch fetch; /* round rules: how functions read their shares */
     enum plan_timeout on_timeout;
     double budget_usd;   /* <= 0: none */
     double target_loss;  /* <= 0: the workload's default */
@@ -187,6 +201,8 @@ struct sim_setup {
     enum plan_sync sync;
     int staleness;
     enum plan_update update;
+    int round_batches;
+    enum plan_fetch fetch;
     enum plan_timeout on_timeout;
     double budget_usd, target_loss;
     int max_epochs, exact;

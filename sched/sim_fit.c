@@ -16,22 +16,32 @@ struct fit_point {
     double loss;
 };
 
-/* Reads one run directory's epochs into pts (appended). */
-static int fit_read_run(const char *dir, int run, char *workload, size_t wlen,
-                        struct fit_point **pts, int *np, int *cap, struct err *e)
+/* Reads one run directory's epochs into pts (appended); workload and update get the run's (all
+ * runs must agree). */
+static int fit_read_run(const char *dir, int run, char *workload, size_t wlen, char *update,
+                        size_t ulen, struct fit_point **pts, int *np, int *cap, struct err *e)
 {
     char path[1200];
     cJSON *s;
     snprintf(path, sizeof path, "%s/summary.json", dir);
     int rc = json_load_file(path, &s, e);
     if (rc) return rc;
-    const char *wl;
+    const char *wl, *rule = "overwrite";
     long long batch;
     if ((rc = json_get_string(s, "workload", path, &wl, e)) ||
-        (rc = json_get_int(s, "batch", path, &batch, e))) {
+        (rc = json_get_int(s, "batch", path, &batch, e)) ||
+        (cJSON_GetObjectItemCaseSensitive(s, "update") &&
+         (rc = json_get_string(s, "update", path, &rule, e)))) {
         cJSON_Delete(s);
         return rc;
     }
+    if (*update && strcmp(update, rule)) {
+        rc = err_set(e, SIREN_EINVAL, "%s: --update %s, but the other runs are of %s: a model "
+                     "describes one rule", path, rule, update);
+        cJSON_Delete(s);
+        return rc;
+    }
+    snprintf(update, ulen, "%s", rule);
     if (*workload && strcmp(workload, wl)) {
         rc = err_set(e, SIREN_EINVAL, "%s: workload %s, but the other runs are of %s", path, wl,
                      workload);
@@ -90,14 +100,15 @@ static int fit_read_run(const char *dir, int run, char *workload, size_t wlen,
 }
 
 static int fit_read_runs(const char *const *run_dirs, int n_dirs, char *workload, size_t wlen,
-                         struct fit_point **pts, int *np, struct err *e)
+                         char *update, size_t ulen, struct fit_point **pts, int *np,
+                         struct err *e)
 {
     int cap = 0, rc = SIREN_OK;
     *pts = NULL;
     *np = 0;
-    workload[0] = '\0';
+    workload[0] = update[0] = '\0';
     for (int i = 0; i < n_dirs && !rc; i++)
-        rc = fit_read_run(run_dirs[i], i, workload, wlen, pts, np, &cap, e);
+        rc = fit_read_run(run_dirs[i], i, workload, wlen, update, ulen, pts, np, &cap, e);
     if (!rc && *np < 3) rc = err_set(e, SIREN_EINVAL, "%d epochs in all: at least 3 are needed", *np);
     if (rc) {
         free(*pts);
@@ -290,8 +301,9 @@ int sim_loss_model_fit(const char *const *run_dirs, int n_dirs, enum sim_progres
     memset(out, 0, sizeof *out);
     struct fit_point *pts;
     int np;
-    char workload[64];
-    int rc = fit_read_runs(run_dirs, n_dirs, workload, sizeof workload, &pts, &np, e);
+    char workload[64], update[32];
+    int rc = fit_read_runs(run_dirs, n_dirs, workload, sizeof workload, update, sizeof update,
+                           &pts, &np, e);
     if (rc) return rc;
     int dropped = all_epochs ? 0 : fit_keep_descent(pts, &np);
     if (np < 3) {
@@ -306,19 +318,20 @@ int sim_loss_model_fit(const char *const *run_dirs, int n_dirs, enum sim_progres
     }
     /* The discount form keeps its original shape (beta = 1); the rounds form fits beta, the
      * sharpness of the bend from the first, nearly linear, descent into the slow tail. */
-    int fit_beta = form == SIM_PROGRESS_ROUNDS;
+    int fit_beta = form != SIM_PROGRESS_DISCOUNT;
     struct sim_loss_model m = {0};
     m.progress = form;
     m.lr_decay = 1.0;
     /* The rounds form weighs steps by their epoch's learning rate: the workload's decay. */
     const struct workload_info *wi = workload_find(workload);
-    if (form == SIM_PROGRESS_ROUNDS && wi && wi->lr_decay > 0 && wi->lr_decay <= 1)
+    if (form != SIM_PROGRESS_DISCOUNT && wi && wi->lr_decay > 0 && wi->lr_decay <= 1)
         m.lr_decay = wi->lr_decay;
     double bx[4];
     fit_grid(&m, fit_beta, pts, np, g, bx);
     fit_refine(&m, bx, fit_beta, pts, np, g);
     double best = fit_eval(&m, bx, fit_beta, pts, np, g);
     snprintf(m.workload, sizeof m.workload, "%s", workload);
+    snprintf(m.update, sizeof m.update, "%s", update);
     m.rmse = sqrt(best / np);
     m.points = np;
     m.dropped = dropped;
@@ -335,8 +348,9 @@ int sim_loss_model_check(const struct sim_loss_model *m, const char *const *run_
 {
     struct fit_point *pts;
     int np;
-    char workload[64];
-    int rc = fit_read_runs(run_dirs, n_dirs, workload, sizeof workload, &pts, &np, e);
+    char workload[64], update[32];
+    int rc = fit_read_runs(run_dirs, n_dirs, workload, sizeof workload, update, sizeof update,
+                           &pts, &np, e);
     if (rc) return rc;
     if (strcmp(workload, m->workload)) {
         free(pts);

@@ -20,6 +20,9 @@ double sim_loss_effective(const struct sim_loss_model *m, size_t n_batches, int 
     if (n < 1) n = 1;
     if (m->progress == SIM_PROGRESS_DISCOUNT)
         return (double)n_batches * batch / (1.0 + m->gamma * (double)(n - 1));
+    if (m->progress == SIM_PROGRESS_PARALLEL)
+        return (double)n_batches * batch * sim_loss_lr_weight(m, epoch) /
+               (1.0 + m->gamma * (double)(n - 1));
     /* Under HSP with overwrite, the n functions of an epoch step in rounds: each round every
      * function reads (nearly) the same version and the last writer's step survives, so the
      * model advances one step per round, ceil(n_batches / n) rounds (the emulator's fresh,
@@ -47,7 +50,9 @@ double sim_loss_needed(const struct sim_loss_model *m, double target)
 
 const char *sim_progress_name(enum sim_progress p)
 {
-    return p == SIM_PROGRESS_ROUNDS ? "rounds" : "discount";
+    return p == SIM_PROGRESS_ROUNDS     ? "rounds"
+           : p == SIM_PROGRESS_PARALLEL ? "parallel"
+                                        : "discount";
 }
 
 /* The model file's numbers, in the order the file lists them; one table for saving and
@@ -106,12 +111,16 @@ int sim_loss_model_save(const char *path, const struct sim_loss_model *m, struct
     cJSON *o = cJSON_CreateObject();
     cJSON_AddStringToObject(o, "format", "siren-loss-model-2");
     cJSON_AddStringToObject(o, "workload", m->workload);
+    cJSON_AddStringToObject(o, "update", m->update);
     cJSON_AddStringToObject(o, "progress", sim_progress_name(m->progress));
     cJSON_AddStringToObject(
         o, "model",
         m->progress == SIM_PROGRESS_ROUNDS
             ? "loss = loss_inf + (loss0 - loss_inf) * (1 + (E/tau)^beta)^-kappa; E += batch * "
               "ceil(n_batches/n) * (1 - psi*(1 - 1/n)) * lr_decay^(epoch-1) per epoch"
+        : m->progress == SIM_PROGRESS_PARALLEL
+            ? "loss = loss_inf + (loss0 - loss_inf) * (1 + (E/tau)^beta)^-kappa; E += samples * "
+              "lr_decay^(epoch-1) / (1 + gamma*(n-1)) per epoch"
             : "loss = loss_inf + (loss0 - loss_inf) * (1 + (E/tau)^beta)^-kappa; E += samples / "
               "(1 + gamma*(n-1)) per epoch");
     for (size_t i = 0; i < LOSS_KEYS; i++)
@@ -144,9 +153,10 @@ int sim_loss_model_load(const char *path, struct sim_loss_model *out, struct err
                (rc = loss_keys_load(o, path, 2, out, e))))
         goto out;
     if (!strcmp(prog, "rounds")) out->progress = SIM_PROGRESS_ROUNDS;
+    else if (!strcmp(prog, "parallel")) out->progress = SIM_PROGRESS_PARALLEL;
     else if (!strcmp(prog, "discount")) out->progress = SIM_PROGRESS_DISCOUNT;
     else {
-        rc = err_set(e, SIREN_EFORMAT, "%s: key 'progress': '%s', expected rounds or discount",
+        rc = err_set(e, SIREN_EFORMAT, "%s: key 'progress': '%s', expected rounds, parallel or discount",
                      path, prog);
         goto out;
     }
@@ -158,6 +168,11 @@ int sim_loss_model_load(const char *path, struct sim_loss_model *out, struct err
         goto out;
     }
     snprintf(out->workload, sizeof out->workload, "%s", wl);
+    const char *update = "overwrite";
+    if (cJSON_GetObjectItemCaseSensitive(o, "update") &&
+        (rc = json_get_string(o, "update", path, &update, e)))
+        goto out;
+    snprintf(out->update, sizeof out->update, "%s", update);
     /* The optional keys: kept where present and numeric. */
     for (size_t i = 0; i < LOSS_KEYS; i++) {
         double d;
