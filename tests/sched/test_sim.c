@@ -36,6 +36,7 @@ static void run_schedule(enum plan_update update, int rows)
     struct sim_config c;
     assert_int_equal(toy_config(&c, rows, 8, 0), 0);
     c.update = update;
+    plan_update_format(update, 0, c.loss.update, sizeof c.loss.update);
     struct sim *fast, *exact;
     struct err e;
     assert_int_equal(sim_open(&c, &fast, &e), 0);

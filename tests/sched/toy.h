@@ -26,6 +26,7 @@ static inline int toy_config(struct sim_config *c, int rows, int max_epochs, dou
     c->job.default_target_loss = 0.5;
     c->job.seed = 7;
     snprintf(c->loss.workload, sizeof c->loss.workload, "toy");
+    snprintf(c->loss.update, sizeof c->loss.update, "overwrite"); /* the config's update 0 */
     c->loss.loss0 = 1.0;
     c->loss.loss_inf = 0.3;
     c->loss.tau_samples = 500;
