@@ -87,6 +87,28 @@ void epoch_model_invocation(const struct platform *pf, const struct plan_epoch *
     out->cost_usd = gb_s * pf->price_usd_per_gb_s + pf->price_usd_per_request;
 }
 
+/* One invocation of billed_ms into the bill, as ledger_add_invocation adds it: billed s x GB
+ * x price, plus the request fee, summed into *total in the ledger's order. */
+static void bill_invocation(const struct platform *pf, int memory_mb, double billed_ms,
+                            double *total, struct epoch_bill *out)
+{
+    double gb_s = billed_ms / 1000.0 * (memory_mb / 1024.0);
+    double compute = gb_s * pf->price_usd_per_gb_s;
+    *total += compute + pf->price_usd_per_request;
+    out->invocation_usd += compute + pf->price_usd_per_request;
+    out->billed_s += billed_ms / 1e3;
+    out->invocations++;
+}
+
+/* The object store's fees of out's requests (no LIST requests), then the epoch's cost. */
+static void bill_close(const struct platform *pf, double total, struct epoch_bill *out)
+{
+    out->kv_usd = ((double)out->kv_gets * pf->store_usd_per_1000_get +
+                   (double)out->kv_puts * pf->store_usd_per_1000_put +
+                   (double)0 * pf->store_usd_per_1000_list) / 1000.0;
+    out->cost_usd = total + out->kv_usd;
+}
+
 void epoch_model_bill(const struct platform *pf, const struct plan_epoch *p, int memory_mb,
                       enum plan_update update, const int *dead_at, const int *step_ok,
                       struct epoch_bill *out)
@@ -102,12 +124,7 @@ void epoch_model_bill(const struct platform *pf, const struct plan_epoch *p, int
             struct epoch_invocation ei;
             epoch_model_invocation(pf, p, i, inv, dead, memory_mb, &ei);
             if (!ei.ran) continue;
-            double gb_s = ei.billed_ms / 1000.0 * (memory_mb / 1024.0);
-            double compute = gb_s * pf->price_usd_per_gb_s;
-            total += compute + pf->price_usd_per_request;
-            out->invocation_usd += compute + pf->price_usd_per_request;
-            out->billed_s += ei.billed_ms / 1e3;
-            out->invocations++;
+            bill_invocation(pf, memory_mb, ei.billed_ms, &total, out);
             if (ei.status == 1 || ei.status == 2) out->failed_invocations++;
         }
     }
@@ -121,11 +138,7 @@ void epoch_model_bill(const struct platform *pf, const struct plan_epoch *p, int
         int ok = step_ok ? step_ok[s] : (fn_dead < 0 || st->step < fn_dead);
         if (ok) out->kv_puts++;
     }
-    out->kv_usd = ((double)out->kv_gets * pf->store_usd_per_1000_get +
-                   (double)out->kv_puts * pf->store_usd_per_1000_put +
-                   (double)0 * pf->store_usd_per_1000_list) / 1000.0;
-    total += out->kv_usd;
-    out->cost_usd = total;
+    bill_close(pf, total, out);
 }
 
 void epoch_model_call(const struct platform *pf, const struct plan_call *c, int memory_mb,
@@ -152,20 +165,11 @@ void epoch_model_bill_rounds(const struct platform *pf, const struct plan_rounds
     for (size_t i = 0; i < p->n_calls; i++) {
         struct epoch_invocation ei;
         epoch_model_call(pf, &p->calls[i], memory_mb, &ei);
-        double gb_s = ei.billed_ms / 1000.0 * (memory_mb / 1024.0);
-        double compute = gb_s * pf->price_usd_per_gb_s;
-        total += compute + pf->price_usd_per_request;
-        out->invocation_usd += compute + pf->price_usd_per_request;
-        out->billed_s += ei.billed_ms / 1e3;
-        out->invocations++;
+        bill_invocation(pf, memory_mb, ei.billed_ms, &total, out);
     }
     out->kv_gets = p->gets;
     out->kv_puts = p->puts;
-    out->kv_usd = ((double)out->kv_gets * pf->store_usd_per_1000_get +
-                   (double)out->kv_puts * pf->store_usd_per_1000_put +
-                   (double)0 * pf->store_usd_per_1000_list) / 1000.0;
-    total += out->kv_usd;
-    out->cost_usd = total;
+    bill_close(pf, total, out);
     out->time_s = p->t_end;
 }
 

@@ -75,6 +75,20 @@ static int op_lr(const cJSON *op, const char *where, float *lr, struct err *e)
     return SIREN_OK;
 }
 
+/* An operation's list (key `list`: non-empty) and its "gradient" flag (absent: false). */
+static int op_list_and_flag(const cJSON *op, const char *list, const char *where,
+                            const cJSON **items, int *gradient, struct err *e)
+{
+    const cJSON *g = cJSON_GetObjectItemCaseSensitive(op, "gradient");
+    *items = cJSON_GetObjectItemCaseSensitive(op, list);
+    if (!cJSON_IsArray(*items) || cJSON_GetArraySize(*items) == 0)
+        return err_set(e, SIREN_EFORMAT, "%s: key '%s': expected a non-empty array", where, list);
+    if (g && !cJSON_IsBool(g))
+        return err_set(e, SIREN_EFORMAT, "%s: key 'gradient': expected true or false", where);
+    *gradient = cJSON_IsTrue(g);
+    return SIREN_OK;
+}
+
 /* One mini-batch of a train op: an optimiser step, or (gradient) rows x its gradient added
  * to acc. *loss: its mean loss; *rows: its rows. */
 static int train_batch(struct round_run *r, const cJSON *bt, const char *where, int gradient,
@@ -113,16 +127,12 @@ static int op_train(struct round_run *r, const cJSON *op, const char *where, cJS
                     struct err *e)
 {
     struct fn_context *ctx = r->ctx;
-    const cJSON *batches = cJSON_GetObjectItemCaseSensitive(op, "batches");
-    const cJSON *g = cJSON_GetObjectItemCaseSensitive(op, "gradient");
-    if (!cJSON_IsArray(batches) || cJSON_GetArraySize(batches) == 0)
-        return err_set(e, SIREN_EFORMAT, "%s: key 'batches': expected a non-empty array", where);
-    if (g && !cJSON_IsBool(g))
-        return err_set(e, SIREN_EFORMAT, "%s: key 'gradient': expected true or false", where);
-    int gradient = cJSON_IsTrue(g);
-    float lr = 0.0f;
-    int rc = gradient ? SIREN_OK : op_lr(op, where, &lr, e);
+    const cJSON *batches;
+    int gradient;
+    int rc = op_list_and_flag(op, "batches", where, &batches, &gradient, e);
     if (rc) return rc;
+    float lr = 0.0f;
+    if (!gradient && (rc = op_lr(op, where, &lr, e))) return rc;
     ctx->optim.cfg.lr = lr;
     float *acc = ctx->scratch;
     if (gradient && !r->have_grad) memset(acc, 0, r->np * sizeof *acc);
@@ -152,16 +162,11 @@ static int op_reduce(struct round_run *r, const cJSON *op, const char *where, cJ
                      struct err *e)
 {
     struct fn_context *ctx = r->ctx;
-    const cJSON *inputs = cJSON_GetObjectItemCaseSensitive(op, "inputs");
-    const cJSON *g = cJSON_GetObjectItemCaseSensitive(op, "gradient");
+    const cJSON *inputs;
     const char *dest;
+    int gradient;
     int rc = op_key(op, "out", where, &dest, e);
-    if (rc) return rc;
-    if (!cJSON_IsArray(inputs) || cJSON_GetArraySize(inputs) == 0)
-        return err_set(e, SIREN_EFORMAT, "%s: key 'inputs': expected a non-empty array", where);
-    if (g && !cJSON_IsBool(g))
-        return err_set(e, SIREN_EFORMAT, "%s: key 'gradient': expected true or false", where);
-    int gradient = cJSON_IsTrue(g);
+    if (rc || (rc = op_list_and_flag(op, "inputs", where, &inputs, &gradient, e))) return rc;
     float *x = ctx->base, *params = kn_model_params(ctx->model);
     double *sum = calloc(r->np ? r->np : 1, sizeof *sum), total = 0.0;
     if (!sum) return err_set(e, SIREN_ENOMEM, "%s: out of memory", where);

@@ -91,18 +91,26 @@ struct build {
     int depth;              /* pieces fetched ahead of the one computed (share 1, batch 0) */
 };
 
+/* Room for one more of n entries of size bytes in *items (capacity *cap, doubled as it
+ * fills). SIREN_ENOMEM when there is none. */
+static int grow(void **items, size_t n, size_t *cap, size_t size, struct err *e)
+{
+    if (n < *cap) return SIREN_OK;
+    size_t want = *cap ? 2 * *cap : 64;
+    void *p = realloc(*items, want * size);
+    if (!p) return err_set(e, SIREN_ENOMEM, "plan: out of memory");
+    *items = p;
+    *cap = want;
+    return SIREN_OK;
+}
+
 static int add_burst(struct build *b, int fn, int round, enum plan_op op, uint32_t requests,
                      double bytes, double t0, double t1, struct err *e)
 {
     struct plan_rounds *p = b->p;
     if (requests == 0) return SIREN_OK;
-    if (p->n_bursts == b->cap_bursts) {
-        size_t cap = b->cap_bursts ? 2 * b->cap_bursts : 256;
-        struct plan_burst *nb = realloc(p->bursts, cap * sizeof *nb);
-        if (!nb) return err_set(e, SIREN_ENOMEM, "plan: out of memory");
-        p->bursts = nb;
-        b->cap_bursts = cap;
-    }
+    if (grow((void **)&p->bursts, p->n_bursts, &b->cap_bursts, sizeof *p->bursts, e))
+        return SIREN_ENOMEM;
     struct plan_burst *q = &p->bursts[p->n_bursts++];
     q->fn = fn;
     q->round = round;
@@ -130,13 +138,8 @@ static int add_burst(struct build *b, int fn, int round, enum plan_op op, uint32
 static int add_call(struct build *b, int fn, int cold, double t_invoke, struct err *e)
 {
     struct plan_rounds *p = b->p;
-    if (p->n_calls == b->cap_calls) {
-        size_t cap = b->cap_calls ? 2 * b->cap_calls : 64;
-        struct plan_call *nc = realloc(p->calls, cap * sizeof *nc);
-        if (!nc) return err_set(e, SIREN_ENOMEM, "plan: out of memory");
-        p->calls = nc;
-        b->cap_calls = cap;
-    }
+    if (grow((void **)&p->calls, p->n_calls, &b->cap_calls, sizeof *p->calls, e))
+        return SIREN_ENOMEM;
     struct plan_call *c = &p->calls[p->n_calls];
     *c = (struct plan_call){fn, b->fr[fn].invocations++, cold, 0, t_invoke, 0.0, 0.0};
     c->t_start = t_invoke + (cold ? b->k->start_cold_s : b->k->start_warm_s);

@@ -266,18 +266,29 @@ static int fast_epoch(const struct sim *s, int n, int memory_mb, int n_warm,
     return 1;
 }
 
+/* The rows of each position of an epoch's order: full batches, the short one at short_pos (-1:
+ * none). Caller frees. */
+static uint32_t *epoch_rows(const struct sim_job *jb, int64_t short_pos, struct err *e)
+{
+    uint32_t *rows = malloc(jb->n_batches * sizeof *rows);
+    if (!rows) {
+        err_set(e, SIREN_ENOMEM, "out of memory");
+        return NULL;
+    }
+    for (size_t b = 0; b < jb->n_batches; b++) rows[b] = (uint32_t)jb->batch;
+    if (short_pos >= 0) rows[short_pos] = jb->last_batch_rows;
+    return rows;
+}
+
 /* The planner's epoch (exact): the plan job_epoch builds, billed as the ledger bills it, into
  * the report's time, phases, cost, CPU utilisation, invocations and stale reads. */
 static int exact_epoch(const struct sim *s, int n, int memory_mb, int n_warm,
                        const struct plan_costs *k, struct epoch_report *rep, struct err *e)
 {
     const struct sim_config *cfg = &s->cfg;
-    const struct sim_job *jb = &cfg->job;
-    size_t nb = jb->n_batches;
-    uint32_t *rows = malloc(nb * sizeof *rows);
-    if (!rows) return err_set(e, SIREN_ENOMEM, "out of memory");
-    for (size_t b = 0; b < nb; b++) rows[b] = (uint32_t)jb->batch;
-    if (s->short_pos[s->epoch] >= 0) rows[s->short_pos[s->epoch]] = jb->last_batch_rows;
+    size_t nb = cfg->job.n_batches;
+    uint32_t *rows = epoch_rows(&cfg->job, s->short_pos[s->epoch], e);
+    if (!rows) return SIREN_ENOMEM;
     struct plan_config pc;
     epoch_model_plan_config(k, n, n_warm, cfg->sync, cfg->staleness, cfg->update, cfg->on_timeout,
                             rows, nb, &pc);
@@ -308,14 +319,12 @@ static int rounds_epoch(const struct sim *s, int n, int memory_mb, int n_warm,
     const struct sim_config *cfg = &s->cfg;
     const struct sim_job *jb = &cfg->job;
     size_t nb = jb->n_batches;
-    uint32_t *rows = malloc(nb * sizeof *rows);
-    if (!rows) return err_set(e, SIREN_ENOMEM, "out of memory");
-    for (size_t b = 0; b < nb; b++) rows[b] = (uint32_t)jb->batch;
     uint32_t chunk = cfg->fetch == PLAN_FETCH_SHARE ? plan_rounds_chunk_batches(k, (uint32_t)jb->batch)
                                                     : 1;
     int64_t sp = chunk > 1 ? (jb->last_batch_rows < (uint32_t)jb->batch ? (int64_t)nb - 1 : -1)
                            : s->short_pos[s->epoch];
-    if (sp >= 0) rows[sp] = jb->last_batch_rows;
+    uint32_t *rows = epoch_rows(jb, sp, e);
+    if (!rows) return SIREN_ENOMEM;
     struct plan_config pc;
     epoch_model_plan_config(k, n, n_warm, cfg->sync, cfg->staleness, cfg->update, cfg->on_timeout,
                             rows, nb, &pc);
