@@ -59,7 +59,7 @@ static const struct opt_use sched_opts[] = {
     {.id = OPT_EPISODES, .help = "train: training episodes"},
     {.id = OPT_SEED, .help = "eval: the job's seed (data order, as in siren run); train: the "
                              "agent's (the job keeps seed 0)"},
-    {.id = OPT_BATCH}, {.id = OPT_HASH_BITS},
+    {.id = OPT_BATCH}, {.id = OPT_ROWS}, {.id = OPT_HASH_BITS},
     {.id = OPT_CALIBRATION, .def = "results/sched/calibration.json in the source tree"},
     {.id = OPT_PLATFORM}, {.id = OPT_LOSS_MODEL}, {.id = OPT_UPDATE}, {.id = OPT_FETCH},
     {.id = OPT_EVAL_ROWS, .help = "eval --emulate: held-out rows evaluated per epoch"},

@@ -26,7 +26,8 @@ static const struct opt_use sim_opts[] = {
     {.id = OPT_UPDATE}, {.id = OPT_FETCH}, {.id = OPT_PLATFORM}, {.id = OPT_BUDGET},
     {.id = OPT_TARGET_LOSS},
     {.id = OPT_MAX_EPOCHS}, {.id = OPT_ON_TIMEOUT}, {.id = OPT_BATCH}, {.id = OPT_LR},
-    {.id = OPT_SEED}, {.id = OPT_HASH_BITS}, {.id = OPT_CALIBRATION}, {.id = OPT_EXACT},
+    {.id = OPT_SEED}, {.id = OPT_ROWS}, {.id = OPT_HASH_BITS}, {.id = OPT_CALIBRATION},
+    {.id = OPT_EXACT},
     {.id = OPT_SCHEDULE_OUT}, {.id = OPT_HELP},
 };
 static const struct opt_use fit_opts[] = {

@@ -25,6 +25,8 @@
 #include "trace.h"
 
 #define EPOCHS 10
+/* The step rules' job, with faults; and a round rule's (average with saved states between its
+ * rounds). */
 #define JOB "--workload lr-synthetic --rows 20000 --batch 200 --hash-bits 14 " \
             "--scheduler static:n=4,m=1024 --max-epochs 10 --quiet "         \
             "--update overwrite "                                               \
@@ -123,10 +125,14 @@ static void pause_ms(long ms)
 /* Starts the run as a session of its own, waits until epochs.csv has `rows` epoch rows, and
  * kills the coordinator (rank 0) with SIGKILL; mpirun then takes the other ranks down. Returns
  * once no process of the run is left, so that nothing of it races the resumed run. */
-static void run_and_kill(const char *name, int rows)
+#define JOB_ROUNDS "--workload lr-synthetic --rows 20000 --batch 200 --hash-bits 14 " \
+                   "--scheduler static:n=4,m=1024 --max-epochs 10 --quiet "       \
+                   "--update average:8"
+
+static void run_and_kill(const char *job, const char *name, int rows)
 {
     char *args = NULL;
-    assert_true(asprintf(&args, JOB " --out %s/%s", dir, name) > 0);
+    assert_true(asprintf(&args, "%s --out %s/%s", job, dir, name) > 0);
     char *cmd = command(name, args), *exec_cmd = NULL;
     assert_true(asprintf(&exec_cmd, "exec %s", cmd) > 0);
     pid_t pid = fork();
@@ -216,12 +222,12 @@ static void assert_same_traces(const char *a_name, const char *b_name)
     free(pb);
 }
 
-static void test_run_killed_at_a_random_epoch_resumes_to_identical_results(void **state)
+static void killed_run_resumes_to_identical_results(const char *job, const char *whole,
+                                                    const char *killed)
 {
-    (void)state;
     char *args = NULL, *cmd;
-    assert_true(asprintf(&args, JOB " --out %s/whole", dir) > 0);
-    cmd = command("whole", args);
+    assert_true(asprintf(&args, "%s --out %s/%s", job, dir, whole) > 0);
+    cmd = command(whole, args);
     assert_int_equal(system(cmd), 0);
     free(cmd);
     free(args);
@@ -229,26 +235,41 @@ static void test_run_killed_at_a_random_epoch_resumes_to_identical_results(void 
     /* A random epoch in 1..EPOCHS/2, so that the kill lands well before the end. */
     srand((unsigned)time(NULL) ^ (unsigned)getpid());
     int kill_at = 1 + rand() % (EPOCHS / 2);
-    run_and_kill("killed", kill_at);
-    char *summary = path_of("killed", "summary.json");
+    run_and_kill(job, killed, kill_at);
+    char *summary = path_of(killed, "summary.json");
     assert_false(fs_exists(summary)); /* it really died before the end */
     free(summary);
 
-    assert_true(asprintf(&args, "--resume %s/killed", dir) > 0);
-    cmd = command("killed", args);
+    assert_true(asprintf(&args, "--resume %s/%s", dir, killed) > 0);
+    cmd = command(killed, args);
     assert_int_equal(system(cmd), 0);
     free(cmd);
     free(args);
 
-    char *s1 = slurp("whole", "summary.json"), *s2 = slurp("killed", "summary.json");
-    char *e1 = slurp("whole", "epochs.csv"), *e2 = slurp("killed", "epochs.csv");
+    char *s1 = slurp(whole, "summary.json"), *s2 = slurp(killed, "summary.json");
+    char *e1 = slurp(whole, "epochs.csv"), *e2 = slurp(killed, "epochs.csv");
     assert_string_equal(s1, s2);
     assert_string_equal(e1, e2);
-    assert_same_traces("whole", "killed");
-    char *log = slurp_path(tu_path(dir, "killed.log"));
+    assert_same_traces(whole, killed);
+    char *name = NULL;
+    assert_true(asprintf(&name, "%s.log", killed) > 0);
+    char *log = slurp_path(tu_path(dir, name));
     assert_non_null(strstr(log, "resumed after epoch"));
+    free(name);
     free(log);
     free(s1), free(s2), free(e1), free(e2);
+}
+
+static void test_run_killed_at_a_random_epoch_resumes_to_identical_results(void **state)
+{
+    (void)state;
+    killed_run_resumes_to_identical_results(JOB, "whole", "killed");
+}
+
+static void test_round_rule_run_killed_at_a_random_epoch_resumes_to_identical_results(void **state)
+{
+    (void)state;
+    killed_run_resumes_to_identical_results(JOB_ROUNDS, "whole-rounds", "killed-rounds");
 }
 
 static void test_resume_of_a_finished_run_changes_nothing(void **state)
@@ -299,6 +320,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_run_killed_at_a_random_epoch_resumes_to_identical_results),
+        cmocka_unit_test(test_round_rule_run_killed_at_a_random_epoch_resumes_to_identical_results),
         cmocka_unit_test(test_resume_of_a_finished_run_changes_nothing),
         cmocka_unit_test(test_resume_refuses_extra_arguments_and_missing_runs),
     };
