@@ -372,6 +372,34 @@ static void test_hsp_job_in_bootstrap_matches_the_emulator(void **state)
     free(dir);
 }
 
+/* Three functions under average (HSP's default rule), each a bootstrap process behind the
+ * Runtime API emulator, the first reducing each round inside its own invocation while the
+ * others wait: the same final loss as the emulator's sandboxes, to 1e-9 (the average sums in
+ * function order wherever it runs). */
+static void test_average_job_of_three_functions_in_bootstrap_matches_the_emulator(void **state)
+{
+    (void)state;
+    char *dir = tu_mkdtemp();
+    setenv("OMPI_ALLOW_RUN_AS_ROOT", "1", 1);
+    setenv("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1", 1);
+    char extra[1024];
+    snprintf(extra, sizeof extra, "--backend lambda --function '%s' --kv 's3://%s/avg?endpoint=%s' "
+             "--scheduler static:n=3,m=1024 --update average:2", lambda_http, BUCKET, s3.endpoint);
+    assert_int_equal(run_job(dir, "lambda", extra), 0);
+    snprintf(extra, sizeof extra, "--kv 'file:%s/kv' --scheduler static:n=3,m=1024 "
+             "--update average:2", dir);
+    assert_int_equal(run_job(dir, "emulator", extra), 0);
+    double a = summary_number(dir, "lambda", "final_loss");
+    double b = summary_number(dir, "emulator", "final_loss");
+    print_message("final loss: bootstrap %.17g, emulator %.17g\n", a, b);
+    assert_true(fabs(a - b) <= 1e-9);
+    assert_true(a < log(2.0));
+    assert_true(summary_number(dir, "lambda", "invocations") == 6.0);
+    assert_true(summary_number(dir, "lambda", "failed_invocations") == 0.0);
+    tu_rm_rf(dir);
+    free(dir);
+}
+
 /* --------------------------------------------------------------------- the peers */
 
 /* 0 ready, 1 cannot be installed, -1 failed. */
@@ -456,6 +484,7 @@ int main(void)
         cmocka_unit_test(test_bootstrap_missing_data_key_is_not_found_error),
         cmocka_unit_test(test_bootstrap_host_port_form_and_init_error),
         cmocka_unit_test(test_hsp_job_in_bootstrap_matches_the_emulator),
+        cmocka_unit_test(test_average_job_of_three_functions_in_bootstrap_matches_the_emulator),
     };
     int failed = cmocka_run_group_tests_name("bootstrap (Runtime API emulator + radosgw)", tests,
                                              NULL, NULL);
