@@ -492,6 +492,7 @@ static int run_one(struct runner *R, const cJSON *section, const cJSON *run, con
         snprintf(r->platform, sizeof r->platform, "%s", platform);
         snprintf(r->label, sizeof r->label, "%s", label);
         snprintf(r->kind, sizeof r->kind, "%s", !strcmp(command, "ps") ? "ec2-ps" : "emulator");
+        suite_row_series(r, run);
         rc = suite_row_read_run(r, dir, e);
     }
     /* Tables name each run's directory relative to the result folder, which may be moved. */
@@ -692,6 +693,7 @@ int bench_suite_main(const char *suite, int argc, char **argv)
     cJSON *root = NULL;
     struct suite_rows rows = {0};
     rc = json_load_file(path, &root, &e);
+    if (!rc) rc = suite_expand_matrices(root, path, &e);
     if (!rc) rc = check_suite(path, root, &e);
     if (rc) goto fail;
     const cJSON *x = get(root, "expected");
@@ -738,6 +740,7 @@ int bench_suite_main(const char *suite, int argc, char **argv)
         free(header);
         if (rc) goto fail;
         if (plots && (rc = suite_plot(&rows, dir, &e))) goto fail;
+        if ((rc = suite_write_scaling(&rows, dir, plots, &e))) goto fail;
         fprintf(stderr, "siren bench %s: %zu rows in %.1f s -> %s/table.md%s\n", suite, rows.n,
                 clock_mono_s() - t0, dir, plots ? " and PNGs" : "");
     }

@@ -9,6 +9,8 @@
 #ifndef SIREN_BENCH_SUITE_INTERNAL_H
 #define SIREN_BENCH_SUITE_INTERNAL_H
 
+#include <stdio.h>
+
 #include "core.h"
 
 /* One point of a run's loss curve: after an epoch, the run's cumulative virtual time and cost
@@ -31,6 +33,12 @@ struct suite_row {
     double time_reduction_pct; /* same-cost rows: 100 * (1 - JCT / the EC2 run's JCT) */
     struct suite_point *curve;
     int n_curve;
+    /* A run of a matrix (suite_scaling.c): its series (e.g. the update rule) and its x (e.g.
+     * the number of functions); series "" when it is none's. */
+    char series[48];
+    double x;
+    double first_epoch_s; /* time of its first epoch (every function cold), s */
+    double epoch_time_s;  /* mean time of its epochs after the first (warm), s; NAN with one */
 };
 
 struct suite_rows {
@@ -74,5 +82,24 @@ int suite_check_expected(const struct suite_rows *rows, const char *expected_pat
 /* Writes an expected-values file from rows, with the default tolerances. */
 int suite_write_expected(const struct suite_rows *rows, const char *path,
                          struct err *e) SIREN_WUR;
+
+/* Expands every run of root's sections that has a "matrix" ({"key": [values...], ...}) into
+ * one run per combination of values (the first key outermost), with "{key}" replaced by the
+ * value in its label and args, and its "series" and "x" keys (names of matrix keys) recorded
+ * for the scaling table. Errors: SIREN_EFORMAT naming the key. */
+int suite_expand_matrices(cJSON *root, const char *path, struct err *e) SIREN_WUR;
+/* The series and x of an expanded run (from suite_expand_matrices), into r. */
+void suite_row_series(struct suite_row *r, const cJSON *run);
+/* When rows have series: scaling.md and scaling.csv in dir (per section, workload and
+ * platform: each series against x, with speed-ups over the series' x = 1 run) and, with plots,
+ * SECTION-WORKLOAD-PLATFORM-scaling.png. Nothing when no row has a series. */
+int suite_write_scaling(const struct suite_rows *rows, const char *dir, int plots,
+                        struct err *e) SIREN_WUR;
+
+/* gnuplot: runs a script (SIREN_ENOTFOUND without gnuplot), and writes a figure's preamble. */
+int suite_gnuplot_run(const char *script, struct err *e) SIREN_WUR;
+void suite_plot_preamble(FILE *f, const char *png, const char *title, const char *xlabel,
+                         const char *ylabel);
+void suite_put_quoted(FILE *f, const char *s);
 
 #endif

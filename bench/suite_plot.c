@@ -18,7 +18,7 @@
 extern char **environ;
 
 /* Writes s as a gnuplot single-quoted string (a quote is doubled). */
-static void put_quoted(FILE *f, const char *s)
+void suite_put_quoted(FILE *f, const char *s)
 {
     fputc('\'', f);
     for (; *s; s++) {
@@ -46,7 +46,7 @@ static int same_group(const struct suite_row *a, const struct suite_row *b)
            !strcmp(a->platform, b->platform);
 }
 
-static int run_gnuplot(const char *script, struct err *e)
+int suite_gnuplot_run(const char *script, struct err *e)
 {
     char *argv[] = {"gnuplot", (char *)script, NULL};
     pid_t pid;
@@ -64,18 +64,18 @@ static int run_gnuplot(const char *script, struct err *e)
     return 0;
 }
 
-static void preamble(FILE *f, const char *png, const char *title, const char *xlabel,
-                     const char *ylabel)
+void suite_plot_preamble(FILE *f, const char *png, const char *title, const char *xlabel,
+                         const char *ylabel)
 {
     fprintf(f, "# Drawn by siren (bench/suite_plot.c); run `gnuplot THIS_FILE` to redraw.\n"
                "set terminal pngcairo size 960,600 noenhanced font ',10'\nset output ");
-    put_quoted(f, png);
+    suite_put_quoted(f, png);
     fprintf(f, "\nset title ");
-    put_quoted(f, title);
+    suite_put_quoted(f, title);
     fprintf(f, "\nset xlabel ");
-    put_quoted(f, xlabel);
+    suite_put_quoted(f, xlabel);
     fprintf(f, "\nset ylabel ");
-    put_quoted(f, ylabel);
+    suite_put_quoted(f, ylabel);
     fprintf(f, "\nset grid\nset key outside right top\n");
 }
 
@@ -88,7 +88,7 @@ static int curve_figure(const struct suite_rows *rows, size_t first, int x_is_co
     snprintf(png, sizeof png, "%s-%s.png", base, x_is_cost ? "loss-cost" : "loss-time");
     FILE *f = fopen(gp, "w");
     if (!f) return err_errno(e, errno, "cannot create %s", gp);
-    preamble(f, png, title, x_is_cost ? "cost (USD)" : "virtual time (s)", "held-out loss");
+    suite_plot_preamble(f, png, title, x_is_cost ? "cost (USD)" : "virtual time (s)", "held-out loss");
     int n = 0;
     double xmin = INFINITY, xmax = 0;
     for (size_t i = first; i < rows->n; i++) {
@@ -112,13 +112,13 @@ static int curve_figure(const struct suite_rows *rows, size_t first, int x_is_co
         const struct suite_row *r = &rows->v[i];
         if (!same_group(r, &rows->v[first]) || !r->n_curve) continue;
         fprintf(f, "%s$d%d with linespoints lw 2 title ", n ? ", \\\n     " : "", n);
-        put_quoted(f, r->label);
+        suite_put_quoted(f, r->label);
         n++;
     }
     fprintf(f, "\n");
     if (fclose(f)) return err_errno(e, errno, "cannot write %s", gp);
     if (!n) unlink(gp); /* no configuration of the group has a curve (simulator rows) */
-    return n ? run_gnuplot(gp, e) : 0;
+    return n ? suite_gnuplot_run(gp, e) : 0;
 }
 
 /* Time against cost, one point per configuration of the group of rows[first]. */
@@ -130,7 +130,7 @@ static int point_figure(const struct suite_rows *rows, size_t first, const char 
     snprintf(png, sizeof png, "%s-time-cost.png", base);
     FILE *f = fopen(gp, "w");
     if (!f) return err_errno(e, errno, "cannot create %s", gp);
-    preamble(f, png, title, "cost (USD)", "time to target loss (s); hollow: not reached, total time");
+    suite_plot_preamble(f, png, title, "cost (USD)", "time to target loss (s); hollow: not reached, total time");
     int n = 0;
     double lo[2] = {INFINITY, INFINITY}, hi[2] = {0, 0};
     for (size_t i = first; i < rows->n; i++) {
@@ -160,12 +160,12 @@ static int point_figure(const struct suite_rows *rows, size_t first, const char 
         fprintf(f, "%s$p%d with points pt %d ps 2 title ", n ? ", \\\n     " : "", n, pt);
         char label[300];
         snprintf(label, sizeof label, "%s%s", r->label, r->reached_target ? "" : " (not reached)");
-        put_quoted(f, label);
+        suite_put_quoted(f, label);
         n++;
     }
     fprintf(f, "\n");
     if (fclose(f)) return err_errno(e, errno, "cannot write %s", gp);
-    return n ? run_gnuplot(gp, e) : 0;
+    return n ? suite_gnuplot_run(gp, e) : 0;
 }
 
 int suite_plot(const struct suite_rows *rows, const char *dir, struct err *e)

@@ -22,6 +22,7 @@ struct suite_row *suite_rows_add(struct suite_rows *rows)
     memset(r, 0, sizeof *r);
     r->budget_usd = r->time_to_target_s = r->total_time_s = r->cost_usd = NAN;
     r->final_loss = r->test_accuracy = r->ratio_to_oracle = r->time_reduction_pct = NAN;
+    r->x = r->epoch_time_s = r->first_epoch_s = NAN;
     return r;
 }
 
@@ -114,7 +115,13 @@ int suite_row_read_run(struct suite_row *r, const char *run_dir, struct err *e)
     free(r->curve);
     r->curve = NULL;
     r->n_curve = 0;
-    return read_curve(r, path, e);
+    if ((rc = read_curve(r, path, e))) return rc;
+    /* The first epoch (cold), and the mean of the later ones (warm containers). */
+    double sum = 0;
+    for (int k = 1; k < r->n_curve; k++) sum += r->curve[k].time_s - r->curve[k - 1].time_s;
+    r->first_epoch_s = r->n_curve ? r->curve[0].time_s : (double)NAN;
+    r->epoch_time_s = r->n_curve > 1 ? sum / (r->n_curve - 1) : (double)NAN;
+    return SIREN_OK;
 }
 
 /* ------------------------------------------------------------------ writing */

@@ -63,7 +63,7 @@ static const struct opt_info table[OPT_COUNT] = {
                           "linear[:W] (times the mini-batches combined) | sqrt[:W] (times "
                           "their square root) | auto[:W] (linear for SGD, sqrt for Adam); "
                           "ramped from the one-function rate over the first W epochs "
-                          "(default 1)"),
+                          "(default 0.25)"),
     [OPT_FETCH] = CHOICE("fetch", "HOW", "share|batch", "share",
                          "how a function of the round rules reads its data: share (its whole "
                          "share, ranged GETs of the preset's range size, the next one fetched "

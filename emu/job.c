@@ -39,7 +39,7 @@ void job_config_init(struct job_config *c)
     c->sync = PLAN_SYNC_HSP;
     c->update = PLAN_UPDATE_AVERAGE;
     c->fetch = PLAN_FETCH_SHARE;
-    c->lr_rule = (struct lr_rule){LR_SCALE_AUTO, 1.0};
+    c->lr_rule = (struct lr_rule){LR_SCALE_AUTO, LR_RULE_WARMUP_EPOCHS};
 }
 
 int job_rank(const struct job *j) { return j->rank; }

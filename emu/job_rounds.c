@@ -68,13 +68,15 @@ static void key_state(char *buf, size_t len, const char *prefix, int round, int 
     else snprintf(buf, len, "%ss%06d/f%06d", prefix, round, fn);
 }
 
-/* The learning rate of round `round`, whose update combines `members` functions' work. */
+/* The learning rate of round `round`, whose update combines `members` functions' work: the
+ * warm-up is read at the end of the round, so that an epoch of one round (average without K)
+ * is scaled once the warm-up is shorter than an epoch. */
 static double round_lr(const struct job *j, const struct rounds_run *r, int round, int members)
 {
     const struct job_coord *c = j->coord;
     int epoch = c->progress.epoch;
     double factor = (double)members * (r->gradient ? (double)r->pc.round_batches : 1.0);
-    double progress = (epoch - 1) + (double)round / r->p.n_rounds;
+    double progress = (epoch - 1) + (double)(round + 1) / r->p.n_rounds;
     return lr_rule_at(&j->cfg.lr_rule, workload_lr_at(c->w, epoch), factor, progress);
 }
 

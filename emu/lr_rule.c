@@ -7,7 +7,7 @@
 
 int lr_rule_parse(const char *text, struct lr_rule *out, struct err *e)
 {
-    struct lr_rule r = {LR_SCALE_NONE, 1.0};
+    struct lr_rule r = {LR_SCALE_NONE, LR_RULE_WARMUP_EPOCHS};
     const char *colon = strchr(text, ':');
     size_t name_len = colon ? (size_t)(colon - text) : strlen(text);
     if (name_len == 4 && !strncmp(text, "none", 4) && !colon) r.scale = LR_SCALE_NONE;

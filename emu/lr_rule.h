@@ -15,6 +15,11 @@
 
 #include "core.h"
 
+/* The default warm-up, epochs: a quarter of the first epoch. Goyal et al. warm up over 5 of 90
+ * epochs; siren's runs are a few epochs long, and a quarter epoch is the same order of their
+ * length (and of the rounds average:K makes). */
+#define LR_RULE_WARMUP_EPOCHS 0.25
+
 enum lr_scale {
     LR_SCALE_NONE = 0,
     LR_SCALE_LINEAR,
@@ -29,7 +34,8 @@ struct lr_rule {
     double warmup_epochs; /* >= 0; 0: the full factor from the first step */
 };
 
-/* "none", "auto[:W]", "linear[:W]" or "sqrt[:W]" (W: warm-up epochs, default 1).
+/* "none", "auto[:W]", "linear[:W]" or "sqrt[:W]" (W: warm-up epochs, default
+ * LR_RULE_WARMUP_EPOCHS).
  * Errors: SIREN_EFORMAT naming the text and what is expected. */
 int lr_rule_parse(const char *text, struct lr_rule *out, struct err *e) SIREN_WUR;
 /* The rule as lr_rule_parse reads it ("linear:1"). */

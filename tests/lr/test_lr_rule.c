@@ -17,7 +17,7 @@ static void test_lr_rule_parses_and_formats(void **state)
     assert_int_equal(r.scale, LR_SCALE_NONE);
     assert_int_equal(lr_rule_parse("linear", &r, &e), SIREN_OK);
     assert_int_equal(r.scale, LR_SCALE_LINEAR);
-    assert_true(r.warmup_epochs == 1.0);
+    assert_true(r.warmup_epochs == LR_RULE_WARMUP_EPOCHS);
     assert_int_equal(lr_rule_parse("sqrt:2.5", &r, &e), SIREN_OK);
     assert_true(r.scale == LR_SCALE_SQRT && r.warmup_epochs == 2.5);
     lr_rule_format(&r, buf, sizeof buf);
