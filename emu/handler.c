@@ -442,6 +442,24 @@ int fn_wait_object(struct kv *kv, const char *key, double wait_ms, struct kv_buf
     }
 }
 
+/* The function's own optimiser state from key (weights and state, as params_encode writes them;
+ * the weights are overwritten by the version its step reads), or a fresh one when key is NULL
+ * or the function has saved none yet. */
+static int load_state(struct fn_context *ctx, const char *key, size_t np, struct err *e)
+{
+    struct kn_optim *o = &ctx->optim;
+    int rc = key ? kv_get_into(ctx->kv, key, &ctx->param_buf) : SIREN_ENOTFOUND;
+    if (rc == SIREN_ENOTFOUND) {
+        if (o->m) memset(o->m, 0, o->n * sizeof *o->m);
+        if (o->v) memset(o->v, 0, o->n * sizeof *o->v);
+        o->t = 0;
+        return SIREN_OK;
+    }
+    if (rc) return err_set(e, rc, "%s", kv_errmsg(ctx->kv));
+    return params_decode(ctx->param_buf.data, ctx->param_buf.len, key,
+                         kn_model_params(ctx->model), np, o, e);
+}
+
 /* BSP's leader: version read + the optimiser step on the mean of the round's gradients ->
  * version write. Gradients whose writers died are left out of the mean. sum is scratch of
  * num_params floats. */
@@ -454,7 +472,7 @@ static int aggregate_round(struct fn_context *ctx, const char *prefix, const str
     char key[1100];
     struct kv_buf *v = &ctx->param_buf;
     int64_t got;
-    int rc = read_params(ctx, prefix, k->read, wait_ms, params, np, &ctx->optim, &got, waited_ms,
+    int rc = read_params(ctx, prefix, k->read, wait_ms, params, np, NULL, &got, waited_ms,
                          key, sizeof key, e);
     if (rc) return rc;
     memset(sum, 0, np * sizeof *sum);
@@ -475,7 +493,7 @@ static int aggregate_round(struct fn_context *ctx, const char *prefix, const str
         kn_optim_step(&ctx->optim, params, grad);
     }
     fn_version_key(prefix, k->write, 0, key, sizeof key);
-    return put_params(ctx, key, params, np, &ctx->optim, e);
+    return put_params(ctx, key, params, np, NULL, e);
 }
 
 int fn_handle(const cJSON *event, struct fn_context *ctx, cJSON *response, struct err *e)
@@ -520,6 +538,18 @@ int fn_handle(const cJSON *event, struct fn_context *ctx, cJSON *response, struc
     struct kn_optim *opt = &ctx->optim;
     size_t np = kn_model_num_params(m);
     float *params = kn_model_params(m);
+    /* The shared versions hold the weights only; the optimiser state is the function's own:
+     * fresh at the start of an invocation, or restored from its state object when the event
+     * names one (an invocation the emulator runs as one event per step). */
+    const char *state = NULL;
+    if (cJSON_GetObjectItemCaseSensitive(event, "state")) {
+        if ((rc = json_get_string(event, "state", "event", &state, e))) goto out;
+        if ((rc = kv_key_check(state, strlen(state), e))) {
+            err_prefix(e, "event: key 'state'");
+            goto out;
+        }
+    }
+    if ((rc = load_state(ctx, state, np, e))) goto out;
     int aggregates = 0;
     for (int i = 0; i < n_steps; i++) aggregates |= steps[i].kind == STEP_AGGREGATE;
     if ((apply || aggregates) && (rc = fn_context_scratch(ctx, np, apply, e))) goto out;
@@ -556,7 +586,7 @@ int fn_handle(const cJSON *event, struct fn_context *ctx, cJSON *response, struc
         double t_data = fn_now_ms();
         char key[1100];
         int64_t read_got, base_got = -1;
-        if ((rc = read_params(ctx, prefix, k->read, wait_ms, params, np, opt, &read_got,
+        if ((rc = read_params(ctx, prefix, k->read, wait_ms, params, np, NULL, &read_got,
                               &wait_total_ms, key, sizeof key, e)))
             goto out;
         if (apply) memcpy(read_copy, params, np * sizeof *params);
@@ -585,7 +615,7 @@ int fn_handle(const cJSON *event, struct fn_context *ctx, cJSON *response, struc
             rc = put_params(ctx, key, kn_model_grads(m), np, NULL, e);
         } else {
             fn_version_key(prefix, k->write, 0, key, sizeof key);
-            rc = put_params(ctx, key, params, np, opt, e);
+            rc = put_params(ctx, key, params, np, NULL, e);
         }
         if (rc) goto out;
         double t3 = fn_now_ms();
@@ -606,6 +636,7 @@ int fn_handle(const cJSON *event, struct fn_context *ctx, cJSON *response, struc
         cJSON_AddNumberToObject(s, "put_ms", t3 - t_base);
         cJSON_AddItemToArray(out_steps, s);
     }
+    if (state && (rc = put_params(ctx, state, params, np, opt, e))) goto out;
     struct kv_stats after;
     kv_stats_get(ctx->kv, &after);
     struct rusage ru;

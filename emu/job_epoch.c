@@ -68,6 +68,7 @@ static int add_aggregation(const struct plan_epoch *p, const char *prefix, int r
     if (!s) return err_set(e, SIREN_ENOMEM, "out of memory");
     t->fn = 0;
     t->first_step = -1 - round;
+    snprintf(t->state_key, sizeof t->state_key, "%sstate-leader", prefix);
     s->kind = TASK_STEP_AGGREGATE;
     s->read_version = round;
     s->base_version = -1;
@@ -194,6 +195,10 @@ static int messages_fill(struct job *j, const struct plan_epoch *p, const uint32
             task_idx = m[task_rank].n_tasks - 1;
             t->fn = wire_fn(p, st->fn, st->gen);
             t->first_step = st->step;
+            /* Each event of the function's invocation restores and saves its optimiser state
+             * (the wall clock runs the invocation as one event). */
+            if (!j->cfg.wall_clock)
+                snprintf(t->state_key, sizeof t->state_key, "%sstate-f%06d", prefix, st->fn);
             if (j->cfg.sync == PLAN_SYNC_ASP) {
                 /* ASP: the learning rate of the step's pass (the template has pass 1's). */
                 t->lr = (double)(float)workload_lr_at(c->w, ep);

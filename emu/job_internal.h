@@ -64,8 +64,7 @@ struct job_coord {
     uint32_t *batch_rows; /* (n_batches) rows of each staged mini-batch */
     size_t n_batches;
     double shard_bytes_per_sample;
-    double param_bytes;  /* the shared parameter object: the step rules' (weights and optimiser
-                            state), or the round rules' (weights only) */
+    double param_bytes;  /* the shared parameter object: the weights only */
     double state_bytes;  /* weights and optimiser state: a round rule's saved state */
     struct job_progress progress;
     FILE *epochs_csv;

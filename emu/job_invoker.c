@@ -283,6 +283,7 @@ static int task_open(struct task_run *r, int i, struct err *e)
         snprintf(t->fail_key, sizeof t->fail_key, "%s", sp->fail_key);
         return SIREN_OK;
     }
+    if (sp->state_key[0]) cJSON_AddStringToObject(t->event, "state", sp->state_key);
     cJSON *steps = cJSON_AddArrayToObject(t->event, "steps");
     for (int k = 0; k < sp->n_steps; k++)
         cJSON_AddItemToArray(steps, event_step(&sp->steps[k], r->wall));

@@ -50,15 +50,13 @@ int job_stage(struct job *j, int put_params, struct err *e)
     c->batch_rows = st.batch_rows; /* taken over from st */
     c->shard_bytes_per_sample = st.shard_bytes_per_sample;
 
-    /* The round rules share the weights only; their state stays in the functions. */
+    /* The shared object holds the weights only; the optimiser state stays in the functions. */
     uint8_t *obj;
     size_t len;
     if ((rc = staging_initial_params(c->w, c->eval_model, 1, &obj, &len, e))) return rc;
     c->state_bytes = (double)len;
-    if (plan_update_in_rounds(j->cfg.update)) {
-        free(obj);
-        if ((rc = staging_initial_params(c->w, c->eval_model, 0, &obj, &len, e))) return rc;
-    }
+    free(obj);
+    if ((rc = staging_initial_params(c->w, c->eval_model, 0, &obj, &len, e))) return rc;
     c->param_bytes = (double)len;
     char prefix[64], key[128];
     job_key_params(prefix, sizeof prefix, 1);

@@ -165,6 +165,7 @@ static cJSON *task_spec_encode(const struct task_spec *t)
     cJSON_AddNumberToObject(o, "epoch", t->epoch);
     cJSON_AddNumberToObject(o, "lr", t->lr);
     cJSON_AddNumberToObject(o, "memory_mb", t->memory_mb);
+    cJSON_AddStringToObject(o, "state", t->state_key);
     cJSON *steps = cJSON_AddArrayToObject(o, "steps");
     for (int k = 0; k < t->n_steps; k++)
         cJSON_AddItemToArray(steps, task_step_encode(&t->steps[k]));
@@ -193,6 +194,7 @@ static int task_spec_decode(const cJSON *o, const char *where, struct task_spec 
         (rc = get_int(o, "epoch", where, &t->epoch, e)) ||
         (rc = json_get_number(o, "lr", where, &t->lr, e)) ||
         (rc = get_int(o, "memory_mb", where, &t->memory_mb, e)) ||
+        (rc = get_key(o, "state", where, t->state_key, e)) ||
         (rc = get_array(o, "steps", where, &steps, e)))
         return rc;
     const cJSON *ops = cJSON_GetObjectItemCaseSensitive(o, "ops");

@@ -58,6 +58,9 @@ struct task_spec {
     cJSON *ops;
     char fail_key[TASK_KEY_MAX];
     int memory_mb; /* its sandbox's memory size; 0: the message's */
+    /* A step task under the virtual clock: where its function keeps its optimiser state
+     * between the events of its invocation ("": nowhere, a fresh state each event). */
+    char state_key[TASK_KEY_MAX];
 };
 
 /* What rank 0 sends one invoker for one exchange. */

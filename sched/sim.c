@@ -356,7 +356,7 @@ int sim_step(struct sim *s, struct sched_action a, struct epoch_report *rep, str
     struct plan_costs k;
     int rounds = plan_update_in_rounds(s->cfg.update);
     epoch_model_costs(&s->cfg.platform, jb->s_per_sample, jb->shard_bytes_per_sample,
-                      rounds ? jb->weight_bytes : jb->param_bytes, a.memory_mb, &k);
+                      jb->weight_bytes, a.memory_mb, &k);
     epoch_model_report_start(rep, s->epoch, a.n, a.memory_mb, n_warm, jb->model_bytes);
     rep->stale_reads = -1; /* the closed form does not count them */
     rep->versions = (int64_t)jb->n_batches;

@@ -31,10 +31,8 @@ struct sim_job {
     size_t rows, n_batches;
     uint32_t last_batch_rows;      /* rows of the last staged mini-batch (<= batch) */
     double shard_bytes_per_sample; /* staged bytes / rows */
-    double param_bytes;            /* size of a parameter object (optimiser state included):
-                                      the step rules' shared object, the round rules' saved
-                                      state */
-    double weight_bytes;           /* the weights alone: the round rules' shared object */
+    double param_bytes;            /* weights and optimiser state: a round rule's saved state */
+    double weight_bytes;           /* the weights alone: the shared parameter object */
     double s_per_sample;           /* calibration: seconds per sample at one vCPU */
     double model_bytes;            /* kn_model_memory total at the batch size */
     double default_target_loss;

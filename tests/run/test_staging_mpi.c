@@ -79,7 +79,7 @@ static void check_workload(const char *workload, int batch, const char *extra)
     fn_version_key("job/params/e0003/", 0, 0, key, sizeof key);
     struct kv_value pv;
     if (kv_get(kv, key, &pv)) fail_msg("%s: %s", key, kv_errmsg(kv));
-    assert_true((double)pv.len == jb.param_bytes);
+    assert_true((double)pv.len == jb.weight_bytes);
     kv_value_free(&pv);
     kv_close(kv);
 

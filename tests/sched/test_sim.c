@@ -82,7 +82,7 @@ static void test_sim_bill_equals_ledger(void **state)
         pc.n_warm = ns[k] / 2;
         pc.batch_rows = rows;
         pc.n_batches = 100;
-        epoch_model_costs(pf, c.job.s_per_sample, c.job.shard_bytes_per_sample, c.job.param_bytes,
+        epoch_model_costs(pf, c.job.s_per_sample, c.job.shard_bytes_per_sample, c.job.weight_bytes,
                           mems[k], &pc.costs);
         struct plan_epoch p;
         struct err e;
@@ -137,7 +137,7 @@ static void test_sim_report_follows_shared_epoch_rules(void **state)
         /* The planner's epoch from the shared configuration, billed: the report's numbers. */
         struct plan_costs k;
         epoch_model_costs(&c.platform, c.job.s_per_sample, c.job.shard_bytes_per_sample,
-                          c.job.param_bytes, sched[i].memory_mb, &k);
+                          c.job.weight_bytes, sched[i].memory_mb, &k);
         uint32_t order[100], rows[100];
         staging_epoch_order(c.job.seed, i + 1, c.job.n_batches, order);
         for (size_t b = 0; b < c.job.n_batches; b++)

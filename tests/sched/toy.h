@@ -20,7 +20,8 @@ static inline int toy_config(struct sim_config *c, int rows, int max_epochs, dou
     c->job.n_batches = ((size_t)rows + 9) / 10;
     c->job.last_batch_rows = (uint32_t)(rows - (int)(c->job.n_batches - 1) * 10);
     c->job.shard_bytes_per_sample = 3000.5;
-    c->job.param_bytes = 2.5e6;
+    c->job.weight_bytes = 2.5e6; /* the shared object */
+    c->job.param_bytes = 7.5e6;  /* with Adam's state */
     c->job.s_per_sample = 4e-3;
     c->job.model_bytes = 8e6;
     c->job.default_target_loss = 0.5;
