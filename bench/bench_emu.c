@@ -61,7 +61,8 @@ static int run_case(const struct emu_case *c, const char *dir, struct emu_measur
     snprintf(out, sizeof out, "%s/runs/%s", dir, c->name);
     snprintf(kv, sizeof kv, "file:%s/siren-emu-kv-%s",
              access("/dev/shm", W_OK) == 0 ? "/dev/shm" : dir, c->name);
-    struct job_config cfg = {0};
+    struct job_config cfg;
+    job_config_init(&cfg); /* siren run's defaults: HSP with the average rule */
     cfg.workload = c->workload;
     cfg.wopts.batch = c->batch;
     cfg.wopts.hash_bits = c->hash_bits;

@@ -84,7 +84,8 @@ int bench_toy_main(int argc, char **argv)
     struct table t;
     if (!rc) rc = table_init(&t, 9, cols);
     for (int k = 0; k < 3 && !rc; k++) {
-        struct job_config cfg = {0};
+        struct job_config cfg;
+        job_config_init(&cfg); /* siren run's defaults: HSP with the average rule */
         cfg.workload = "lr-ctr";
         cfg.wopts.batch = batch;
         cfg.wopts.hash_bits = 16;
