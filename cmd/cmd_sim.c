@@ -119,12 +119,14 @@ static int cmd_sim_fit(int argc, char **argv)
     if (!rc) rc = sim_loss_model_save(out, &m, &e);
     if (!rc && r.verbose) rc = print_check(&m, dirs, nd, &e);
     if (rc) return cmd_fail("sim fit", &e);
-    printf("%s: %s form: loss0 %.4f loss_inf %.4f tau_samples %.1f kappa %.3f beta %.3f "
-           "%s %.3f rmse %.4f (%d epochs of %d runs; %d after a run's lowest loss left out) "
-           "-> %s\n",
-           m.workload, sim_progress_name(m.progress), m.loss0, m.loss_inf, m.tau_samples,
-           m.kappa, m.beta, m.progress == SIM_PROGRESS_ROUNDS ? "psi" : "gamma",
-           m.progress == SIM_PROGRESS_ROUNDS ? m.psi : m.gamma, m.rmse, m.points, m.runs,
+    char rho[32] = "";
+    if (m.progress == SIM_PROGRESS_PARALLEL) snprintf(rho, sizeof rho, " rho %.3f", m.rho);
+    printf("%s (--update %s): %s form: loss0 %.4f loss_inf %.4f tau_samples %.1f kappa %.3f "
+           "beta %.3f %s %.3f%s rmse %.4f (%d epochs of %d runs; %d after a run's lowest loss "
+           "left out) -> %s\n",
+           m.workload, m.update, sim_progress_name(m.progress), m.loss0, m.loss_inf,
+           m.tau_samples, m.kappa, m.beta, m.progress == SIM_PROGRESS_ROUNDS ? "psi" : "gamma",
+           m.progress == SIM_PROGRESS_ROUNDS ? m.psi : m.gamma, rho, m.rmse, m.points, m.runs,
            m.dropped, out);
     return 0;
 }

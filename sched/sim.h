@@ -52,9 +52,10 @@ enum sim_progress {
                                 * x lr_decay^(epoch - 1) */
     SIM_PROGRESS_PARALLEL = 2, /* the round rules, under which every function's work counts:
                                 * E += n_batches x batch x lr_decay^(epoch - 1)
-                                * / (1 + gamma (n - 1)); gamma is the rule's statistical
-                                * inefficiency (0: n functions learn as one doing all the
-                                * batches; 1: as one doing a share) */
+                                * / (1 + gamma (n - 1))^rho; gamma and rho are the rule's
+                                * statistical inefficiency (gamma 0: n functions learn as one
+                                * doing all the batches; gamma 1, rho 1: as one doing a share;
+                                * rho > 1: large swarms fall off faster) */
 };
 const char *sim_progress_name(enum sim_progress p);
 
@@ -66,6 +67,7 @@ struct sim_loss_model {
     double loss0, loss_inf, tau_samples, kappa;
     double beta;  /* shape: loss_inf + (loss0 - loss_inf) (1 + (E/tau)^beta)^-kappa */
     double gamma; /* discount and parallel forms */
+    double rho;   /* parallel form: E's discount is (1 + gamma (n - 1))^-rho (1 in the others) */
     double psi;   /* rounds form: the worth lost by a round's stale reads, in [0, 1) */
     double lr_decay; /* rounds form: epoch t's steps count lr_decay^(t-1) (the workload's
                       * per-epoch learning-rate decay; 1: none) */

@@ -163,14 +163,18 @@ static double fit_sse(struct sim_loss_model *m, const struct fit_point *p, int n
     return sse > 0 ? sse : 0.0;
 }
 
-/* The free parameters of the form as a vector (progress, ln kappa, ln tau, ln beta) and back;
- * out-of-range vectors are rejected (a penalty for the simplex). */
+/* The free parameters of the form as a vector (progress, ln kappa, ln tau, ln beta, ln rho)
+ * and back (rho: the parallel form only); out-of-range vectors are rejected (a penalty for the
+ * simplex). */
 static int fit_unpack(struct sim_loss_model *m, const double *x, int fit_beta)
 {
-    double hi = m->progress == SIM_PROGRESS_ROUNDS ? 0.95 : 1.0;
+    int parallel = m->progress == SIM_PROGRESS_PARALLEL;
+    double hi = m->progress == SIM_PROGRESS_ROUNDS ? 0.95 : parallel ? 4.0 : 1.0;
     if (!(x[0] >= 0 && x[0] <= hi) || !(x[1] >= log(0.02) && x[1] <= log(5.0)) ||
-        !(x[3] >= log(0.3) && x[3] <= log(4.0)))
+        !(x[3] >= log(0.3) && x[3] <= log(4.0)) ||
+        (parallel && !(x[4] >= log(0.5) && x[4] <= log(4.0))))
         return 0;
+    m->rho = parallel ? exp(x[4]) : 1.0;
     if (m->progress == SIM_PROGRESS_ROUNDS) m->psi = x[0];
     else m->gamma = x[0];
     m->kappa = exp(x[1]);
@@ -185,15 +189,15 @@ static double fit_eval(struct sim_loss_model *m, const double *x, int fit_beta,
     return fit_unpack(m, x, fit_beta) ? fit_sse(m, p, n, g) : (double)INFINITY;
 }
 
-/* Nelder-Mead (Nelder and Mead 1965) from x over the 4 (or 3 without beta) parameters: the
- * grid's best point is refined off the grid. Deterministic. */
+/* Nelder-Mead (Nelder and Mead 1965) from x over the 5 (parallel form), 4 (with beta) or 3
+ * parameters: the grid's best point is refined off the grid. Deterministic. */
 static void fit_refine(struct sim_loss_model *m, double *x, int fit_beta, const struct fit_point *p,
                        int n, double *g)
 {
-    enum { D = 4 };
-    int d = fit_beta ? 4 : 3;
+    enum { D = 5 };
+    int d = m->progress == SIM_PROGRESS_PARALLEL ? 5 : fit_beta ? 4 : 3;
     double s[D + 1][D], f[D + 1];
-    static const double step[D] = {0.05, 0.2, 0.3, 0.15};
+    static const double step[D] = {0.05, 0.2, 0.3, 0.15, 0.15};
     for (int i = 0; i <= d; i++) {
         memcpy(s[i], x, sizeof s[i]);
         if (i) s[i][i - 1] += step[i - 1];
@@ -247,32 +251,36 @@ static void fit_refine(struct sim_loss_model *m, double *x, int fit_beta, const 
     memcpy(x, s[b], sizeof s[b]);
 }
 
-/* The grid's best point into bx (progress, ln kappa, ln tau, ln beta): the progress parameter
- * (psi in steps of 0.05 up to 0.95, or gamma in steps of 0.025 up to 1), kappa log-spaced over
- * 0.05..3, tau over 1e-3..1e2 times the first epoch's samples, and beta (rounds form) over a
- * few values. */
+/* The grid's best point into bx (progress, ln kappa, ln tau, ln beta, ln rho): the progress
+ * parameter (psi in steps of 0.05 up to 0.95, gamma in steps of 0.025 up to 1, or of 0.1 up to
+ * 4 in the parallel form), kappa
+ * log-spaced over 0.05..3, tau over 1e-3..1e2 times the first epoch's samples, and beta (rounds
+ * and parallel forms) and rho (parallel form) over a few values. */
 static void fit_grid(struct sim_loss_model *m, int fit_beta, const struct fit_point *pts, int np,
                      double *g, double *bx)
 {
     int rounds = m->progress == SIM_PROGRESS_ROUNDS;
     double samples = (double)pts[0].steps * pts[0].batch, best = INFINITY;
     int np_grid = rounds ? 20 : 41;
-    static const double betas[] = {0.5, 0.75, 1.0, 1.5, 2.0, 3.0};
-    memset(bx, 0, 4 * sizeof *bx);
+    static const double betas[] = {0.5, 0.75, 1.0, 1.5, 2.0, 3.0}, rhos[] = {0.5, 1.0, 2.0, 3.0};
+    int n_rho = m->progress == SIM_PROGRESS_PARALLEL ? 4 : 1;
+    memset(bx, 0, 5 * sizeof *bx);
     for (int pi = 0; pi < np_grid; pi++)
-        for (int bi = 0; bi < (fit_beta ? 6 : 1); bi++)
-            for (int ki = 0; ki < 40; ki++)
-                for (int ti = 0; ti < 60; ti++) {
-                    double x[4] = {rounds ? pi * 0.05 : pi / 40.0,
-                                   log(0.05) + ki / 39.0 * log(3.0 / 0.05),
-                                   log(samples * 1e-3) + ti / 59.0 * log(1e5),
-                                   fit_beta ? log(betas[bi]) : 0.0};
-                    double sse = fit_eval(m, x, fit_beta, pts, np, g);
-                    if (sse < best) {
-                        best = sse;
-                        memcpy(bx, x, sizeof x);
+        for (int ri = 0; ri < n_rho; ri++)
+            for (int bi = 0; bi < (fit_beta ? 6 : 1); bi++)
+                for (int ki = 0; ki < 40; ki++)
+                    for (int ti = 0; ti < 60; ti++) {
+                        double x[5] = {rounds ? pi * 0.05 : n_rho > 1 ? pi / 10.0 : pi / 40.0,
+                                       log(0.05) + ki / 39.0 * log(3.0 / 0.05),
+                                       log(samples * 1e-3) + ti / 59.0 * log(1e5),
+                                       fit_beta ? log(betas[bi]) : 0.0,
+                                       n_rho > 1 ? log(rhos[ri]) : 0.0};
+                        double sse = fit_eval(m, x, fit_beta, pts, np, g);
+                        if (sse < best) {
+                            best = sse;
+                            memcpy(bx, x, sizeof x);
+                        }
                     }
-                }
 }
 
 /* Drops each run's epochs after its lowest test loss: where the test loss rises again the run
@@ -326,7 +334,7 @@ int sim_loss_model_fit(const char *const *run_dirs, int n_dirs, enum sim_progres
     const struct workload_info *wi = workload_find(workload);
     if (form != SIM_PROGRESS_DISCOUNT && wi && wi->lr_decay > 0 && wi->lr_decay <= 1)
         m.lr_decay = wi->lr_decay;
-    double bx[4];
+    double bx[5];
     fit_grid(&m, fit_beta, pts, np, g, bx);
     fit_refine(&m, bx, fit_beta, pts, np, g);
     double best = fit_eval(&m, bx, fit_beta, pts, np, g);

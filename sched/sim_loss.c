@@ -20,9 +20,11 @@ double sim_loss_effective(const struct sim_loss_model *m, size_t n_batches, int 
     if (n < 1) n = 1;
     if (m->progress == SIM_PROGRESS_DISCOUNT)
         return (double)n_batches * batch / (1.0 + m->gamma * (double)(n - 1));
-    if (m->progress == SIM_PROGRESS_PARALLEL)
+    if (m->progress == SIM_PROGRESS_PARALLEL) {
+        double d = 1.0 + m->gamma * (double)(n - 1);
         return (double)n_batches * batch * sim_loss_lr_weight(m, epoch) /
-               (1.0 + m->gamma * (double)(n - 1));
+               (m->rho > 0 && m->rho != 1.0 ? pow(d, m->rho) : d);
+    }
     /* Under HSP with overwrite, the n functions of an epoch step in rounds: each round every
      * function reads (nearly) the same version and the last writer's step survives, so the
      * model advances one step per round, ceil(n_batches / n) rounds (the emulator's fresh,
@@ -75,6 +77,7 @@ static const struct {
     {"gamma", LOSS_DOUBLE(gamma), 1},
     {"psi", LOSS_DOUBLE(psi), 2},
     {"lr_decay", LOSS_DOUBLE(lr_decay), 2},
+    {"rho", LOSS_DOUBLE(rho), 0},
     {"rmse", LOSS_DOUBLE(rmse), 0},
     {"points", LOSS_INT(points), -1},
     {"runs", LOSS_INT(runs), -1},
@@ -120,7 +123,7 @@ int sim_loss_model_save(const char *path, const struct sim_loss_model *m, struct
               "ceil(n_batches/n) * (1 - psi*(1 - 1/n)) * lr_decay^(epoch-1) per epoch"
         : m->progress == SIM_PROGRESS_PARALLEL
             ? "loss = loss_inf + (loss0 - loss_inf) * (1 + (E/tau)^beta)^-kappa; E += samples * "
-              "lr_decay^(epoch-1) / (1 + gamma*(n-1)) per epoch"
+              "lr_decay^(epoch-1) / (1 + gamma*(n-1))^rho per epoch"
             : "loss = loss_inf + (loss0 - loss_inf) * (1 + (E/tau)^beta)^-kappa; E += samples / "
               "(1 + gamma*(n-1)) per epoch");
     for (size_t i = 0; i < LOSS_KEYS; i++)
@@ -149,6 +152,7 @@ int sim_loss_model_load(const char *path, struct sim_loss_model *out, struct err
     if ((rc = loss_keys_load(o, path, 1, out, e))) goto out;
     out->beta = 1.0;
     out->lr_decay = 1.0;
+    out->rho = 1.0; /* files without it: the plain discount */
     if (v2 && ((rc = json_get_string(o, "progress", path, &prog, e)) ||
                (rc = loss_keys_load(o, path, 2, out, e))))
         goto out;
