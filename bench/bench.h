@@ -49,6 +49,14 @@ int bench_out_dir(const char *out, const char *suite, char *buf, size_t buflen,
 int bench_write_table(const struct table *t, const char *dir, const char *name,
                       const char *suite, const char *config, struct err *e) SIREN_WUR;
 
+/* Writes t as NAME.md (the header, the table, then footer when not NULL) and NAME.csv (the
+ * header again as '#' comment lines when csv_header is set, for read_csv(...,
+ * comment='#'), then the table) into dir, which is created; each file is replaced
+ * atomically. The markdown is also printed on stdout. */
+int bench_write_report(const struct table *t, const char *dir, const char *name,
+                       const char *suite, const char *config, const char *footer, int csv_header,
+                       struct err *e) SIREN_WUR;
+
 /* Runs one emulated job to its end on every rank (collective: rank 0 drives it with the
  * policy spec, the other ranks serve). On rank 0, reports[0..*n_reports) get the epochs
  * (caller owns the array; free()). MPI must be initialised (bench_mpi_init). */

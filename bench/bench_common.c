@@ -6,6 +6,7 @@
 #include <mpi.h>
 
 #include <errno.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/utsname.h>
@@ -88,6 +89,50 @@ int bench_write_table(const struct table *t, const char *dir, const char *name,
     bench_write_header(stdout, suite, config);
     table_write_markdown(t, stdout);
     return SIREN_OK;
+}
+
+/* The header as markdown comment lines prefixed with '#', for a CSV file. */
+static void write_csv_header(FILE *f, const char *suite, const char *config)
+{
+    char *hdr = NULL;
+    size_t hlen = 0;
+    FILE *h = open_memstream(&hdr, &hlen);
+    if (!h) return;
+    bench_write_header(h, suite, config);
+    fclose(h);
+    for (char *line = strtok(hdr, "\n"); line; line = strtok(NULL, "\n"))
+        fprintf(f, "# %s\n", line);
+    free(hdr);
+}
+
+int bench_write_report(const struct table *t, const char *dir, const char *name,
+                       const char *suite, const char *config, const char *footer, int csv_header,
+                       struct err *e)
+{
+    char path[PATH_MAX + 16];
+    int rc = fs_mkdir_p(dir, e);
+    if (rc) return rc;
+    /* Each file is formatted in memory first: fs_write_atomic replaces it whole. */
+    for (int k = 0; k < 2 && !rc; k++) {
+        snprintf(path, sizeof path, "%s/%s.%s", dir, name, k == 0 ? "md" : "csv");
+        char *buf = NULL;
+        size_t len = 0;
+        FILE *f = open_memstream(&buf, &len);
+        if (!f) return err_errno(e, errno, "open_memstream");
+        if (k == 0) {
+            bench_write_header(f, suite, config);
+            table_write_markdown(t, f);
+            if (footer) fprintf(f, "\n%s\n", footer);
+        } else {
+            if (csv_header) write_csv_header(f, suite, config);
+            table_write_csv(t, f);
+        }
+        fclose(f);
+        rc = fs_write_atomic(path, buf, len, e);
+        if (!rc && k == 0) fwrite(buf, 1, len, stdout);
+        free(buf);
+    }
+    return rc;
 }
 
 int bench_mpi_init(int *argc, char ***argv)

@@ -108,45 +108,6 @@ static int add_row(struct table *t, const char *kind, const char *method, int re
     return 0;
 }
 
-static int write_outputs(const struct table *t, const char *dir, const char *config,
-                         struct err *e)
-{
-    char path[PATH_MAX];
-    int rc = fs_mkdir_p(dir, e);
-    if (rc) return rc;
-    const char *names[2] = {"sandbox.md", "sandbox.csv"};
-    for (int k = 0; k < 2; k++) {
-        snprintf(path, sizeof path, "%s/%s", dir, names[k]);
-        char *buf = NULL;
-        size_t len = 0;
-        FILE *f = open_memstream(&buf, &len);
-        if (!f) return err_errno(e, errno, "open_memstream");
-        if (k == 0) {
-            bench_write_header(f, "functions (sandbox)", config);
-            table_write_markdown(t, f);
-        } else {
-            /* The same header as '#' comment lines (read_csv(..., comment='#')). */
-            char *hdr = NULL;
-            size_t hlen = 0;
-            FILE *h = open_memstream(&hdr, &hlen);
-            if (h) {
-                bench_write_header(h, "functions (sandbox)", config);
-                fclose(h);
-                for (char *line = strtok(hdr, "\n"); line; line = strtok(NULL, "\n"))
-                    fprintf(f, "# %s\n", line);
-                free(hdr);
-            }
-            table_write_csv(t, f);
-        }
-        fclose(f);
-        rc = fs_write_atomic(path, buf, len, e);
-        if (!rc && k == 0) fwrite(buf, 1, len, stdout);
-        free(buf);
-        if (rc) return rc;
-    }
-    return 0;
-}
-
 static int bench_sandbox(int quick, const char *out_dir)
 {
     struct err e;
@@ -195,7 +156,7 @@ static int bench_sandbox(int quick, const char *out_dir)
                  quick ? "quick" : "full", strlen("{\"job\":\"bench\",\"epoch\":3,\"fn\":7,"
                                                   "\"batches\":[1,2,3,4]}"),
                  warm_warmup, warm_reps, cold_warmup, cold_reps);
-        rc = write_outputs(&t, dir, config, &e);
+        rc = bench_write_report(&t, dir, "sandbox", "functions (sandbox)", config, NULL, 1, &e);
     }
 out:
     if (rc) fprintf(stderr, "siren bench functions: %s\n", e.msg);

@@ -195,34 +195,6 @@ static int run_once(struct ctx *c, enum method m, int check, double *seconds, st
     return SIREN_OK;
 }
 
-static int write_outputs(const struct table *t, const char *dir, const char *config,
-                         const char *footer, struct err *e)
-{
-    char path[PATH_MAX + 16];
-    int rc = fs_mkdir_p(dir, e);
-    if (rc) return rc;
-    const char *names[2] = {"kv.md", "kv.csv"};
-    for (int k = 0; k < 2 && !rc; k++) {
-        snprintf(path, sizeof path, "%s/%s", dir, names[k]);
-        char *buf = NULL;
-        size_t len = 0;
-        FILE *f = open_memstream(&buf, &len);
-        if (!f) return err_errno(e, errno, "open_memstream");
-        if (k == 0) {
-            bench_write_header(f, "functions (kv)", config);
-            table_write_markdown(t, f);
-            fprintf(f, "\n%s\n", footer);
-        } else {
-            table_write_csv(t, f);
-        }
-        fclose(f);
-        rc = fs_write_atomic(path, buf, len, e);
-        if (!rc && k == 0) fwrite(buf, 1, len, stdout);
-        free(buf);
-    }
-    return rc;
-}
-
 /* The options of both halves of `siren bench functions`: each half reads the whole list. */
 const struct opt_use bench_functions_opts[] = {
     {.id = OPT_OUT, .def = "results/functions in the source tree"},
@@ -360,7 +332,7 @@ int bench_kv_main(int argc, char **argv)
         snprintf(dir, sizeof dir, "%s", out_dir);
     else
         snprintf(dir, sizeof dir, "%s/results/functions", core_source_root());
-    rc = write_outputs(&t, dir, config, footer, &e);
+    rc = bench_write_report(&t, dir, "kv", "functions (kv)", config, footer, 0, &e);
 out:
     if (rc) fprintf(stderr, "siren bench functions (kv): %s\n", e.msg);
     kv_close(c.kv[M_FILE]);
