@@ -32,6 +32,48 @@ static void cpu_model(char *buf, size_t len)
     fclose(f);
 }
 
+/* Stores a shared option into a; returns 1, or 0 when v is another option. */
+static int args_opt(const struct opt_value *v, struct bench_args *a)
+{
+    switch (v->id) {
+    case OPT_OUT: a->out = v->text; return 1;
+    case OPT_QUICK: a->quick = 1; return 1;
+    case OPT_BENCH_REPS: a->reps = (int)v->i; return 1;
+    default: return 0;
+    }
+}
+
+void bench_help_write(const struct bench_cli *cli, FILE *f)
+{
+    fputs(cli->help, f);
+    opt_help_write(f, cli->use, cli->n_use);
+}
+
+/* What bench_args_parse hands opt_parse as its handler's context. */
+struct bench_parse {
+    const struct bench_cli *cli;
+    struct bench_args *args;
+    void *ctx;
+};
+
+static int bench_parse_opt(void *ctx, const struct opt_value *v, struct err *e)
+{
+    struct bench_parse *p = ctx;
+    if (args_opt(v, p->args)) return SIREN_OK;
+    if (v->id == OPT_HELP) {
+        bench_help_write(p->cli, stdout);
+        return OPT_DONE;
+    }
+    return p->cli->opt ? p->cli->opt(p->ctx, v, e) : SIREN_OK;
+}
+
+int bench_args_parse(const struct bench_cli *cli, int argc, char **argv, struct bench_args *a,
+                     void *ctx, int *operand)
+{
+    struct bench_parse p = {cli, a, ctx};
+    return opt_parse(cli->cmd, cli->use, cli->n_use, argc, argv, bench_parse_opt, &p, operand);
+}
+
 static int cmp_double(const void *a, const void *b)
 {
     double x = *(const double *)a, y = *(const double *)b;

@@ -170,9 +170,9 @@ out:
 
 int bench_functions_main(int argc, char **argv)
 {
-    struct bench_functions_args a = {0};
-    int rc = opt_parse("bench functions", bench_functions_opts, bench_functions_n_opts, argc,
-                       argv, bench_functions_opt, &a, NULL);
+    struct bench_args a = {0};
+    const char *kv_dir = NULL; /* read by the KV half */
+    int rc = bench_args_parse(&bench_functions_cli, argc, argv, &a, &kv_dir, NULL);
     if (rc != OPT_GO_ON) return rc;
     int sandbox_status = bench_sandbox(a.quick, a.out);
     int kv_status = bench_kv_main(argc, argv);

@@ -196,39 +196,38 @@ static int run_once(struct ctx *c, enum method m, int check, double *seconds, st
 }
 
 /* The options of both halves of `siren bench functions`: each half reads the whole list. */
-const struct opt_use bench_functions_opts[] = {
+static const struct opt_use functions_opts[] = {
     {.id = OPT_OUT, .def = "results/functions in the source tree"},
     {.id = OPT_QUICK, .help = "fewer repetitions and objects"},
     {.id = OPT_KV_DIR}, {.id = OPT_HELP},
 };
-const size_t bench_functions_n_opts = sizeof bench_functions_opts / sizeof *bench_functions_opts;
 
-int bench_functions_opt(void *ctx, const struct opt_value *v, struct err *e)
+static const char functions_help[] =
+    "usage: siren bench functions [--out DIR] [--quick] [--kv-dir DIR]\n"
+    "  sandbox round trips (warm and cold siren-fn invocations), then KV\n"
+    "  throughput; writes sandbox.md, sandbox.csv, kv.md and kv.csv to DIR\n\n";
+
+/* --kv-dir into a const char * (ctx). */
+static int functions_opt(void *ctx, const struct opt_value *v, struct err *e)
 {
-    struct bench_functions_args *a = ctx;
     (void)e;
-    if (v->id == OPT_OUT) a->out = v->text;
-    if (v->id == OPT_QUICK) a->quick = 1;
-    if (v->id == OPT_KV_DIR) a->kv_dir = v->text;
-    if (v->id != OPT_HELP) return SIREN_OK;
-    fprintf(stdout, "usage: siren bench functions [--out DIR] [--quick] [--kv-dir DIR]\n"
-                    "  sandbox round trips (warm and cold siren-fn invocations), then KV\n"
-                    "  throughput; writes sandbox.md, sandbox.csv, kv.md and kv.csv to DIR\n\n");
-    opt_help_write(stdout, bench_functions_opts, bench_functions_n_opts);
-    return OPT_DONE;
+    if (v->id == OPT_KV_DIR) *(const char **)ctx = v->text;
+    return SIREN_OK;
 }
+
+const struct bench_cli bench_functions_cli =
+    BENCH_CLI("bench functions", functions_opts, functions_opt, functions_help);
 
 int bench_kv_main(int argc, char **argv)
 {
-    struct bench_functions_args a = {0};
-    int rc = opt_parse("bench functions", bench_functions_opts, bench_functions_n_opts, argc,
-                       argv, bench_functions_opt, &a, NULL);
+    struct bench_args a = {0};
+    const char *kv_dir = NULL;
+    int rc = bench_args_parse(&bench_functions_cli, argc, argv, &a, &kv_dir, NULL);
     if (rc != OPT_GO_ON) return rc;
-    int quick = a.quick;
-    const char *out_dir = a.out, *work_base = a.kv_dir ? a.kv_dir : getenv("TMPDIR");
+    const char *work_base = kv_dir ? kv_dir : getenv("TMPDIR");
     struct err e;
     if (!work_base || !work_base[0]) work_base = "/tmp";
-    const int n_objects = quick ? 4 : 16, warmup = 1, reps = quick ? 3 : 7;
+    const int n_objects = a.quick ? 4 : 16, warmup = 1, reps = a.quick ? 3 : 7;
     err_clear(&e);
     struct ctx c;
     memset(&c, 0, sizeof c);
@@ -321,15 +320,15 @@ int bench_kv_main(int argc, char **argv)
     snprintf(config, sizeof config,
              "%s; %d objects of 4 MiB per rep, each put then read back; %d warm-up + %d reps "
              "per method, interleaved; stores in %s; MB = 10^6 bytes",
-             quick ? "quick" : "full", n_objects, warmup, reps, work_base);
+             a.quick ? "quick" : "full", n_objects, warmup, reps, work_base);
     double ratio = median_mb_s[M_FILE] / median_mb_s[M_PLAIN];
     snprintf(footer, sizeof footer,
              "file: backend / plain file copy (median put+get throughput): %.2fx (target >= "
              "0.8x: %s)",
              ratio, ratio >= 0.8 ? "met" : "not met");
     char dir[PATH_MAX];
-    if (out_dir)
-        snprintf(dir, sizeof dir, "%s", out_dir);
+    if (a.out)
+        snprintf(dir, sizeof dir, "%s", a.out);
     else
         snprintf(dir, sizeof dir, "%s/results/functions", core_source_root());
     rc = bench_write_report(&t, dir, "kv", "functions (kv)", config, footer, 0, &e);
