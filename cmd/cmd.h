@@ -27,6 +27,10 @@ int cmd_trace(int argc, char **argv);
  * to use --help; it returns 2. */
 /* Prints "siren <cmd>: <err message>" for a failed call; returns 1. */
 int cmd_fail(const char *cmd, const struct err *e);
+/* The first word after a command that takes a verb (siren VERB, siren data VERB): returns
+ * OPT_GO_ON when argv[1] is there to be run, else the exit status after writing usage: 2
+ * when there is none (usage on stderr), 0 for --help, -h or help (usage on stdout). */
+int cmd_verb_help(int argc, char **argv, void (*write_usage)(FILE *f));
 
 /* The number of entries of a static array (an option list). */
 #define CMD_COUNT(a) (sizeof(a) / sizeof *(a))

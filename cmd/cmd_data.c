@@ -263,15 +263,9 @@ static int data_info(int argc, char **argv)
 
 int cmd_data(int argc, char **argv)
 {
-    if (argc < 2) {
-        usage(stderr);
-        return 2;
-    }
+    int rc = cmd_verb_help(argc, argv, usage);
+    if (rc != OPT_GO_ON) return rc;
     const char *sub = argv[1];
-    if (!strcmp(sub, "--help") || !strcmp(sub, "-h") || !strcmp(sub, "help")) {
-        usage(stdout);
-        return 0;
-    }
     if (!strcmp(sub, "fetch")) return data_fetch(argc - 1, argv + 1);
     if (!strcmp(sub, "prepare")) return data_prepare(argc - 1, argv + 1);
     if (!strcmp(sub, "info")) return data_info(argc - 1, argv + 1);

@@ -144,15 +144,9 @@ static int do_rm(struct kv *kv, const char *key)
 
 int cmd_kv(int argc, char **argv)
 {
-    if (argc < 2) {
-        usage(stderr);
-        return 2;
-    }
+    int rc = cmd_verb_help(argc, argv, usage);
+    if (rc != OPT_GO_ON) return rc;
     const char *verb = argv[1];
-    if (!strcmp(verb, "-h") || !strcmp(verb, "--help") || !strcmp(verb, "help")) {
-        usage(stdout);
-        return 0;
-    }
     int nargs_min, nargs_max;
     if (!strcmp(verb, "put")) {
         nargs_min = nargs_max = 2;
@@ -168,7 +162,7 @@ int cmd_kv(int argc, char **argv)
     if (!url || !url[0]) url = KV_DEFAULT_URL;
     struct err e;
     int first;
-    int rc = opt_parse("kv", kv_opts, CMD_COUNT(kv_opts), argc - 1, argv + 1, kv_opt, &url, &first);
+    rc = opt_parse("kv", kv_opts, CMD_COUNT(kv_opts), argc - 1, argv + 1, kv_opt, &url, &first);
     if (rc != OPT_GO_ON) return rc;
     int nargs = argc - 1 - first;
     char **args = argv + 1 + first;

@@ -41,19 +41,26 @@ int cmd_fail(const char *cmd, const struct err *e)
     return 1;
 }
 
+int cmd_verb_help(int argc, char **argv, void (*write_usage)(FILE *f))
+{
+    if (argc < 2) {
+        write_usage(stderr);
+        return 2;
+    }
+    if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
+        write_usage(stdout);
+        return 0;
+    }
+    return OPT_GO_ON;
+}
+
 int main(int argc, char **argv)
 {
     /* Run outputs, traces and KV objects are never world-writable, whatever the umask. */
     fs_umask_no_world_write();
     log_init_from_env();
-    if (argc < 2) {
-        usage(stderr);
-        return 2;
-    }
-    if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
-        usage(stdout);
-        return 0;
-    }
+    int rc = cmd_verb_help(argc, argv, usage);
+    if (rc != OPT_GO_ON) return rc;
     if (!strcmp(argv[1], "--version")) {
         printf("siren %s (commit %s)\n", "0.1.0", build_commit());
         return 0;
