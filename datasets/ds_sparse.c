@@ -23,13 +23,7 @@ uint64_t ds_hash64(const void *data, size_t len)
         h ^= p[i];
         h *= 0x100000001b3ull; /* FNV-1a 64 prime */
     }
-    /* splitmix64 finaliser: FNV's low bits mix poorly, and the mask keeps only those. */
-    h ^= h >> 30;
-    h *= 0xbf58476d1ce4e5b9ull;
-    h ^= h >> 27;
-    h *= 0x94d049bb133111ebull;
-    h ^= h >> 31;
-    return h;
+    return ds_mix64(h);
 }
 
 uint32_t ds_criteo_feature(int field, const char *value, size_t len, int hash_bits)
