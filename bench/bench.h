@@ -40,11 +40,10 @@ int bench_args_parse(const struct bench_cli *cli, int argc, char **argv, struct 
 /* Returns the process exit status (0 ok, 1 failed, 2 usage). */
 int bench_kernels_main(int argc, char **argv);
 int bench_functions_main(int argc, char **argv);
-/* The KV half of `siren bench functions` (bench_kv.c); called by bench_functions_main with the
- * same arguments after the sandbox half. Both halves read the command line of
- * bench_functions_cli: the shared options, and --kv-dir into a const char * (ctx). */
-int bench_kv_main(int argc, char **argv);
-extern const struct bench_cli bench_functions_cli;
+/* The KV half of `siren bench functions` (bench_kv.c), run by bench_functions_main after the
+ * sandbox half with the options it parsed: --out and --quick in a, --kv-dir (NULL: $TMPDIR,
+ * else /tmp). Returns the exit status. */
+int bench_kv_run(const struct bench_args *a, const char *kv_dir);
 
 int bench_toy_main(int argc, char **argv);
 int bench_emu_main(int argc, char **argv);

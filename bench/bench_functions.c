@@ -4,7 +4,7 @@
  * first event), for each memory-limit method available here. It validates the echo first,
  * warms up, then repeats, and writes sandbox.md and sandbox.csv (min/median/max in ms) to
  * results/functions/ in the source tree (core_source_root()) or --out DIR, and
- * prints the markdown. The KV half (bench_kv_main) runs afterwards with the same arguments.
+ * prints the markdown. The KV half (bench_kv_run) runs afterwards with the same options.
  */
 #define _GNU_SOURCE
 #include "bench.h"
@@ -168,13 +168,35 @@ out:
     return rc ? 1 : 0;
 }
 
+static const struct opt_use functions_opts[] = {
+    {.id = OPT_OUT, .def = "results/functions in the source tree"},
+    {.id = OPT_QUICK, .help = "fewer repetitions and objects"},
+    {.id = OPT_KV_DIR}, {.id = OPT_HELP},
+};
+
+static const char functions_help[] =
+    "usage: siren bench functions [--out DIR] [--quick] [--kv-dir DIR]\n"
+    "  sandbox round trips (warm and cold siren-fn invocations), then KV\n"
+    "  throughput; writes sandbox.md, sandbox.csv, kv.md and kv.csv to DIR\n\n";
+
+/* --kv-dir into a const char * (ctx). */
+static int functions_opt(void *ctx, const struct opt_value *v, struct err *e)
+{
+    (void)e;
+    if (v->id == OPT_KV_DIR) *(const char **)ctx = v->text;
+    return SIREN_OK;
+}
+
+static const struct bench_cli functions_cli =
+    BENCH_CLI("bench functions", functions_opts, functions_opt, functions_help);
+
 int bench_functions_main(int argc, char **argv)
 {
     struct bench_args a = {0};
-    const char *kv_dir = NULL; /* read by the KV half */
-    int rc = bench_args_parse(&bench_functions_cli, argc, argv, &a, &kv_dir, NULL);
+    const char *kv_dir = NULL; /* where the KV half's stores live */
+    int rc = bench_args_parse(&functions_cli, argc, argv, &a, &kv_dir, NULL);
     if (rc != OPT_GO_ON) return rc;
     int sandbox_status = bench_sandbox(a.quick, a.out);
-    int kv_status = bench_kv_main(argc, argv);
+    int kv_status = bench_kv_run(&a, kv_dir);
     return sandbox_status ? sandbox_status : kv_status;
 }

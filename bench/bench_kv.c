@@ -5,8 +5,9 @@
  * backend against a redis-server started here (loopback, no persistence). Validates every
  * method's bytes first, warms up, then repeats with the methods interleaved; reports
  * min/median/max. Writes kv.md and kv.csv to results/functions/ in the source tree
- * (core_source_root()) or --out DIR and prints the markdown. Options: --quick, --out DIR,
- * --kv-dir DIR (where the stores live; default $TMPDIR or /tmp).
+ * (core_source_root()) or --out DIR and prints the markdown. Reads --quick, --out DIR and
+ * --kv-dir DIR (where the stores live; default $TMPDIR or /tmp) as bench_functions_main
+ * parsed them.
  */
 #define _GNU_SOURCE
 #include "bench.h"
@@ -195,39 +196,12 @@ static int run_once(struct ctx *c, enum method m, int check, double *seconds, st
     return SIREN_OK;
 }
 
-/* The options of both halves of `siren bench functions`: each half reads the whole list. */
-static const struct opt_use functions_opts[] = {
-    {.id = OPT_OUT, .def = "results/functions in the source tree"},
-    {.id = OPT_QUICK, .help = "fewer repetitions and objects"},
-    {.id = OPT_KV_DIR}, {.id = OPT_HELP},
-};
-
-static const char functions_help[] =
-    "usage: siren bench functions [--out DIR] [--quick] [--kv-dir DIR]\n"
-    "  sandbox round trips (warm and cold siren-fn invocations), then KV\n"
-    "  throughput; writes sandbox.md, sandbox.csv, kv.md and kv.csv to DIR\n\n";
-
-/* --kv-dir into a const char * (ctx). */
-static int functions_opt(void *ctx, const struct opt_value *v, struct err *e)
+int bench_kv_run(const struct bench_args *a, const char *kv_dir)
 {
-    (void)e;
-    if (v->id == OPT_KV_DIR) *(const char **)ctx = v->text;
-    return SIREN_OK;
-}
-
-const struct bench_cli bench_functions_cli =
-    BENCH_CLI("bench functions", functions_opts, functions_opt, functions_help);
-
-int bench_kv_main(int argc, char **argv)
-{
-    struct bench_args a = {0};
-    const char *kv_dir = NULL;
-    int rc = bench_args_parse(&bench_functions_cli, argc, argv, &a, &kv_dir, NULL);
-    if (rc != OPT_GO_ON) return rc;
     const char *work_base = kv_dir ? kv_dir : getenv("TMPDIR");
     struct err e;
     if (!work_base || !work_base[0]) work_base = "/tmp";
-    const int n_objects = a.quick ? 4 : 16, warmup = 1, reps = a.quick ? 3 : 7;
+    const int n_objects = a->quick ? 4 : 16, warmup = 1, reps = a->quick ? 3 : 7;
     err_clear(&e);
     struct ctx c;
     memset(&c, 0, sizeof c);
@@ -238,7 +212,7 @@ int bench_kv_main(int argc, char **argv)
     pid_t redis_pid = -1;
     char work[PATH_MAX], url[PATH_MAX + 16];
     const char *redis_why = NULL;
-    rc = SIREN_OK;
+    int rc = SIREN_OK;
     snprintf(work, sizeof work, "%s/siren-bench-kv-XXXXXX", work_base);
     if (!mkdtemp(work)) {
         fprintf(stderr, "siren bench functions (kv): cannot create a directory in %s: %s\n",
@@ -320,15 +294,15 @@ int bench_kv_main(int argc, char **argv)
     snprintf(config, sizeof config,
              "%s; %d objects of 4 MiB per rep, each put then read back; %d warm-up + %d reps "
              "per method, interleaved; stores in %s; MB = 10^6 bytes",
-             a.quick ? "quick" : "full", n_objects, warmup, reps, work_base);
+             a->quick ? "quick" : "full", n_objects, warmup, reps, work_base);
     double ratio = median_mb_s[M_FILE] / median_mb_s[M_PLAIN];
     snprintf(footer, sizeof footer,
              "file: backend / plain file copy (median put+get throughput): %.2fx (target >= "
              "0.8x: %s)",
              ratio, ratio >= 0.8 ? "met" : "not met");
     char dir[PATH_MAX];
-    if (a.out)
-        snprintf(dir, sizeof dir, "%s", a.out);
+    if (a->out)
+        snprintf(dir, sizeof dir, "%s", a->out);
     else
         snprintf(dir, sizeof dir, "%s/results/functions", core_source_root());
     rc = bench_write_report(&t, dir, "kv", "functions (kv)", config, footer, 0, &e);
