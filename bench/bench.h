@@ -10,21 +10,40 @@
 #include "core.h"
 #include "job.h"
 
+/* The options the benchmarks share, each read the same way wherever a benchmark takes it. */
+struct bench_args {
+    const char *out; /* --out DIR; NULL: results/SUITE in the source tree (bench_out_dir) */
+    int quick;       /* --quick */
+    int reps;        /* --reps N (OPT_BENCH_REPS); preset to the benchmark's default */
+};
+
+/* A benchmark's command line: its name in messages ("bench emu"), the help printed above its
+ * option list, the options it accepts, and the handler of those that are its own (NULL when
+ * it has none; it never sees the shared options or --help). */
+struct bench_cli {
+    const char *cmd;
+    const char *help;
+    const struct opt_use *use;
+    size_t n_use;
+    int (*opt)(void *ctx, const struct opt_value *v, struct err *e);
+};
+/* A struct bench_cli for an option array (its length taken here) and the help text. */
+#define BENCH_CLI(cmd, use, opt, help) {(cmd), (help), (use), sizeof(use) / sizeof *(use), (opt)}
+/* Writes cli's help, then its option list. */
+void bench_help_write(const struct bench_cli *cli, FILE *f);
+/* opt_parse for a benchmark: the shared options into *a, the others to cli->opt with ctx;
+ * --help writes the help on stdout. operand as opt_parse's. Returns OPT_GO_ON, or the exit
+ * status (0 after --help, 2 after bad usage). */
+int bench_args_parse(const struct bench_cli *cli, int argc, char **argv, struct bench_args *a,
+                     void *ctx, int *operand);
+
 /* Returns the process exit status (0 ok, 1 failed, 2 usage). */
 int bench_kernels_main(int argc, char **argv);
 int bench_functions_main(int argc, char **argv);
-/* The KV half of `siren bench functions` (bench_kv.c); called by bench_functions_main with the
- * same arguments after the sandbox half. Both halves take the options bench_functions_opts. */
-int bench_kv_main(int argc, char **argv);
-/* What the command line asks of `siren bench functions`: --out, --quick, --kv-dir. */
-struct bench_functions_args {
-    const char *out, *kv_dir;
-    int quick;
-};
-extern const struct opt_use bench_functions_opts[];
-extern const size_t bench_functions_n_opts;
-/* opt_parse's handler for bench_functions_opts (ctx: struct bench_functions_args). */
-int bench_functions_opt(void *ctx, const struct opt_value *v, struct err *e);
+/* The KV half of `siren bench functions` (bench_kv.c), run by bench_functions_main after the
+ * sandbox half with the options it parsed: --out and --quick in a, --kv-dir (NULL: $TMPDIR,
+ * else /tmp). Returns the exit status. */
+int bench_kv_run(const struct bench_args *a, const char *kv_dir);
 
 int bench_toy_main(int argc, char **argv);
 int bench_emu_main(int argc, char **argv);
@@ -48,6 +67,14 @@ int bench_out_dir(const char *out, const char *suite, char *buf, size_t buflen,
 /* Writes t as SUITE.md (with the header) and SUITE.csv into dir, and prints the markdown. */
 int bench_write_table(const struct table *t, const char *dir, const char *name,
                       const char *suite, const char *config, struct err *e) SIREN_WUR;
+
+/* Writes t as NAME.md (the header, the table, then footer when not NULL) and NAME.csv (the
+ * header again as '#' comment lines when csv_header is set, for read_csv(...,
+ * comment='#'), then the table) into dir, which is created; each file is replaced
+ * atomically. The markdown is also printed on stdout. */
+int bench_write_report(const struct table *t, const char *dir, const char *name,
+                       const char *suite, const char *config, const char *footer, int csv_header,
+                       struct err *e) SIREN_WUR;
 
 /* Runs one emulated job to its end on every rank (collective: rank 0 drives it with the
  * policy spec, the other ranks serve). On rank 0, reports[0..*n_reports) get the epochs

@@ -6,6 +6,7 @@
 #include <mpi.h>
 
 #include <errno.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/utsname.h>
@@ -29,6 +30,48 @@ static void cpu_model(char *buf, size_t len)
         }
     }
     fclose(f);
+}
+
+/* Stores a shared option into a; returns 1, or 0 when v is another option. */
+static int args_opt(const struct opt_value *v, struct bench_args *a)
+{
+    switch (v->id) {
+    case OPT_OUT: a->out = v->text; return 1;
+    case OPT_QUICK: a->quick = 1; return 1;
+    case OPT_BENCH_REPS: a->reps = (int)v->i; return 1;
+    default: return 0;
+    }
+}
+
+void bench_help_write(const struct bench_cli *cli, FILE *f)
+{
+    fputs(cli->help, f);
+    opt_help_write(f, cli->use, cli->n_use);
+}
+
+/* What bench_args_parse hands opt_parse as its handler's context. */
+struct bench_parse {
+    const struct bench_cli *cli;
+    struct bench_args *args;
+    void *ctx;
+};
+
+static int bench_parse_opt(void *ctx, const struct opt_value *v, struct err *e)
+{
+    struct bench_parse *p = ctx;
+    if (args_opt(v, p->args)) return SIREN_OK;
+    if (v->id == OPT_HELP) {
+        bench_help_write(p->cli, stdout);
+        return OPT_DONE;
+    }
+    return p->cli->opt ? p->cli->opt(p->ctx, v, e) : SIREN_OK;
+}
+
+int bench_args_parse(const struct bench_cli *cli, int argc, char **argv, struct bench_args *a,
+                     void *ctx, int *operand)
+{
+    struct bench_parse p = {cli, a, ctx};
+    return opt_parse(cli->cmd, cli->use, cli->n_use, argc, argv, bench_parse_opt, &p, operand);
 }
 
 static int cmp_double(const void *a, const void *b)
@@ -88,6 +131,50 @@ int bench_write_table(const struct table *t, const char *dir, const char *name,
     bench_write_header(stdout, suite, config);
     table_write_markdown(t, stdout);
     return SIREN_OK;
+}
+
+/* The header as markdown comment lines prefixed with '#', for a CSV file. */
+static void write_csv_header(FILE *f, const char *suite, const char *config)
+{
+    char *hdr = NULL;
+    size_t hlen = 0;
+    FILE *h = open_memstream(&hdr, &hlen);
+    if (!h) return;
+    bench_write_header(h, suite, config);
+    fclose(h);
+    for (char *line = strtok(hdr, "\n"); line; line = strtok(NULL, "\n"))
+        fprintf(f, "# %s\n", line);
+    free(hdr);
+}
+
+int bench_write_report(const struct table *t, const char *dir, const char *name,
+                       const char *suite, const char *config, const char *footer, int csv_header,
+                       struct err *e)
+{
+    char path[PATH_MAX + 16];
+    int rc = fs_mkdir_p(dir, e);
+    if (rc) return rc;
+    /* Each file is formatted in memory first: fs_write_atomic replaces it whole. */
+    for (int k = 0; k < 2 && !rc; k++) {
+        snprintf(path, sizeof path, "%s/%s.%s", dir, name, k == 0 ? "md" : "csv");
+        char *buf = NULL;
+        size_t len = 0;
+        FILE *f = open_memstream(&buf, &len);
+        if (!f) return err_errno(e, errno, "open_memstream");
+        if (k == 0) {
+            bench_write_header(f, suite, config);
+            table_write_markdown(t, f);
+            if (footer) fprintf(f, "\n%s\n", footer);
+        } else {
+            if (csv_header) write_csv_header(f, suite, config);
+            table_write_csv(t, f);
+        }
+        fclose(f);
+        rc = fs_write_atomic(path, buf, len, e);
+        if (!rc && k == 0) fwrite(buf, 1, len, stdout);
+        free(buf);
+    }
+    return rc;
 }
 
 int bench_mpi_init(int *argc, char ***argv)

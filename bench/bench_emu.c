@@ -152,11 +152,10 @@ static const struct opt_use emu_opts[] = {
     {.id = OPT_HELP},
 };
 
-static void usage(FILE *f)
-{
-    fprintf(f, "usage: [mpirun -n N] siren bench emu [--out DIR] [--quick] [--reps N]\n\n");
-    opt_help_write(f, emu_opts, sizeof emu_opts / sizeof *emu_opts);
-}
+static const char emu_help[] =
+    "usage: [mpirun -n N] siren bench emu [--out DIR] [--quick] [--reps N]\n\n";
+
+static const struct bench_cli emu_cli = BENCH_CLI("bench emu", emu_opts, NULL, emu_help);
 
 /* The host's 1-minute load average, or -1: the machine is shared, so the report says how
  * busy it was. */
@@ -171,40 +170,17 @@ static double load_1min(void)
     return l;
 }
 
-/* What the command line asks of the benchmark. */
-struct emu_args {
-    const char *out;
-    int quick, reps;
-};
-
-static int emu_opt(void *ctx, const struct opt_value *v, struct err *e)
-{
-    struct emu_args *a = ctx;
-    (void)e;
-    switch (v->id) {
-    case OPT_OUT: a->out = v->text; break;
-    case OPT_QUICK: a->quick = 1; break;
-    case OPT_BENCH_REPS: a->reps = (int)v->i; break;
-    case OPT_HELP: usage(stdout); return OPT_DONE;
-    default: break;
-    }
-    return SIREN_OK;
-}
-
 int bench_emu_main(int argc, char **argv)
 {
-    struct emu_args a = {.reps = 3};
-    int rc = opt_parse("bench emu", emu_opts, sizeof emu_opts / sizeof *emu_opts, argc, argv,
-                       emu_opt, &a, NULL);
+    struct bench_args a = {.reps = 3};
+    int rc = bench_args_parse(&emu_cli, argc, argv, &a, NULL, NULL);
     if (rc != OPT_GO_ON) return rc;
-    const char *out = a.out;
-    int quick = a.quick, reps = a.reps;
     struct err e;
     openblas_set_num_threads(1);
     int rank = bench_mpi_init(&argc, &argv), size;
     MPI_Comm_size(MPI_COMM_WORLD, &size);
     char dir[1024];
-    rc = bench_out_dir(out, "emu", dir, sizeof dir, &e);
+    rc = bench_out_dir(a.out, "emu", dir, sizeof dir, &e);
     const struct emu_case cases[] = {
         {"lenet-fashion-100", "lenet-fashion", 100, 64, 20, 0},
         {"lr-synthetic-1000", "lr-synthetic", 1000, 1000, 18, 1000000},
@@ -217,11 +193,11 @@ int bench_emu_main(int argc, char **argv)
     struct table t;
     if (!rc) rc = table_init(&t, 17, cols);
     double load_before = load_1min();
-    int n_cases = quick ? 1 : 3;
+    int n_cases = a.quick ? 1 : 3;
     for (int k = 0; k < n_cases && !rc; k++) {
         /* The overhead case alternates with `siren train` (rank 0; the other ranks wait in
          * the next case's collective calls); the other cases run once. */
-        int n_reps = k == 0 ? reps : 1;
+        int n_reps = k == 0 ? a.reps : 1;
         double emu_s[100] = {0}, train_s[100] = {0}, ratio[100] = {0}, ratio_med = 0;
         double train_med = 0, emu_cpu[100] = {0}, train_cpu[100] = {0}, cpu_ratio[100] = {0};
         struct emu_measure ms[100] = {{0}};
@@ -297,7 +273,7 @@ int bench_emu_main(int argc, char **argv)
                  "ratios, range ratio_min..ratio_max; CPU: user + system seconds of the process "
                  "and its sandboxes, steadier than wall time on a shared host); 1-minute load "
                  "average %.2f before, %.2f after",
-                 access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "disk", size, cases[0].name, reps,
+                 access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "disk", size, cases[0].name, a.reps,
                  load_before, load_1min());
         rc = bench_write_table(&t, dir, "emu", "emu", config, &e);
     }

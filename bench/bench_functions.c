@@ -4,7 +4,7 @@
  * first event), for each memory-limit method available here. It validates the echo first,
  * warms up, then repeats, and writes sandbox.md and sandbox.csv (min/median/max in ms) to
  * results/functions/ in the source tree (core_source_root()) or --out DIR, and
- * prints the markdown. The KV half (bench_kv_main) runs afterwards with the same arguments.
+ * prints the markdown. The KV half (bench_kv_run) runs afterwards with the same options.
  */
 #define _GNU_SOURCE
 #include "bench.h"
@@ -108,45 +108,6 @@ static int add_row(struct table *t, const char *kind, const char *method, int re
     return 0;
 }
 
-static int write_outputs(const struct table *t, const char *dir, const char *config,
-                         struct err *e)
-{
-    char path[PATH_MAX];
-    int rc = fs_mkdir_p(dir, e);
-    if (rc) return rc;
-    const char *names[2] = {"sandbox.md", "sandbox.csv"};
-    for (int k = 0; k < 2; k++) {
-        snprintf(path, sizeof path, "%s/%s", dir, names[k]);
-        char *buf = NULL;
-        size_t len = 0;
-        FILE *f = open_memstream(&buf, &len);
-        if (!f) return err_errno(e, errno, "open_memstream");
-        if (k == 0) {
-            bench_write_header(f, "functions (sandbox)", config);
-            table_write_markdown(t, f);
-        } else {
-            /* The same header as '#' comment lines (read_csv(..., comment='#')). */
-            char *hdr = NULL;
-            size_t hlen = 0;
-            FILE *h = open_memstream(&hdr, &hlen);
-            if (h) {
-                bench_write_header(h, "functions (sandbox)", config);
-                fclose(h);
-                for (char *line = strtok(hdr, "\n"); line; line = strtok(NULL, "\n"))
-                    fprintf(f, "# %s\n", line);
-                free(hdr);
-            }
-            table_write_csv(t, f);
-        }
-        fclose(f);
-        rc = fs_write_atomic(path, buf, len, e);
-        if (!rc && k == 0) fwrite(buf, 1, len, stdout);
-        free(buf);
-        if (rc) return rc;
-    }
-    return 0;
-}
-
 static int bench_sandbox(int quick, const char *out_dir)
 {
     struct err e;
@@ -195,7 +156,7 @@ static int bench_sandbox(int quick, const char *out_dir)
                  quick ? "quick" : "full", strlen("{\"job\":\"bench\",\"epoch\":3,\"fn\":7,"
                                                   "\"batches\":[1,2,3,4]}"),
                  warm_warmup, warm_reps, cold_warmup, cold_reps);
-        rc = write_outputs(&t, dir, config, &e);
+        rc = bench_write_report(&t, dir, "sandbox", "functions (sandbox)", config, NULL, 1, &e);
     }
 out:
     if (rc) fprintf(stderr, "siren bench functions: %s\n", e.msg);
@@ -207,13 +168,35 @@ out:
     return rc ? 1 : 0;
 }
 
+static const struct opt_use functions_opts[] = {
+    {.id = OPT_OUT, .def = "results/functions in the source tree"},
+    {.id = OPT_QUICK, .help = "fewer repetitions and objects"},
+    {.id = OPT_KV_DIR}, {.id = OPT_HELP},
+};
+
+static const char functions_help[] =
+    "usage: siren bench functions [--out DIR] [--quick] [--kv-dir DIR]\n"
+    "  sandbox round trips (warm and cold siren-fn invocations), then KV\n"
+    "  throughput; writes sandbox.md, sandbox.csv, kv.md and kv.csv to DIR\n\n";
+
+/* --kv-dir into a const char * (ctx). */
+static int functions_opt(void *ctx, const struct opt_value *v, struct err *e)
+{
+    (void)e;
+    if (v->id == OPT_KV_DIR) *(const char **)ctx = v->text;
+    return SIREN_OK;
+}
+
+static const struct bench_cli functions_cli =
+    BENCH_CLI("bench functions", functions_opts, functions_opt, functions_help);
+
 int bench_functions_main(int argc, char **argv)
 {
-    struct bench_functions_args a = {0};
-    int rc = opt_parse("bench functions", bench_functions_opts, bench_functions_n_opts, argc,
-                       argv, bench_functions_opt, &a, NULL);
+    struct bench_args a = {0};
+    const char *kv_dir = NULL; /* where the KV half's stores live */
+    int rc = bench_args_parse(&functions_cli, argc, argv, &a, &kv_dir, NULL);
     if (rc != OPT_GO_ON) return rc;
     int sandbox_status = bench_sandbox(a.quick, a.out);
-    int kv_status = bench_kv_main(argc, argv);
+    int kv_status = bench_kv_run(&a, kv_dir);
     return sandbox_status ? sandbox_status : kv_status;
 }

@@ -21,9 +21,8 @@
 
 #define MAX_REPS 32
 
+/* How each model is timed (--quick shortens it), and whether PyTorch is timed too. */
 struct bk_opts {
-    const char *out_dir;
-    int quick;
     int warmup, reps;
     double min_time_s;
     int no_torch;
@@ -268,35 +267,30 @@ static const struct opt_use bk_opts[] = {
     {.id = OPT_NO_TORCH}, {.id = OPT_HELP},
 };
 
-static void bk_usage(FILE *f)
-{
-    fprintf(f, "usage: siren bench kernels [--out DIR] [--quick] [--no-torch]\n\n"
-               "Training samples/s of lenet5, textcnn and lr (2^20 hashed weights, 39 features\n"
-               "per row) on one thread at batch 64 and 256, with PyTorch's figures when\n"
-               "/usr/bin/python3 imports torch. Writes table.md and table.csv into DIR.\n\n");
-    opt_help_write(f, bk_opts, sizeof bk_opts / sizeof *bk_opts);
-}
+static const char bk_help[] =
+    "usage: siren bench kernels [--out DIR] [--quick] [--no-torch]\n\n"
+    "Training samples/s of lenet5, textcnn and lr (2^20 hashed weights, 39 features\n"
+    "per row) on one thread at batch 64 and 256, with PyTorch's figures when\n"
+    "/usr/bin/python3 imports torch. Writes table.md and table.csv into DIR.\n\n";
 
 static int bk_opt(void *ctx, const struct opt_value *v, struct err *e)
 {
     struct bk_opts *o = ctx;
     (void)e;
-    if (v->id == OPT_OUT) o->out_dir = v->text;
-    if (v->id == OPT_QUICK) o->quick = 1;
     if (v->id == OPT_NO_TORCH) o->no_torch = 1;
-    if (v->id != OPT_HELP) return SIREN_OK;
-    bk_usage(stdout);
-    return OPT_DONE;
+    return SIREN_OK;
 }
+
+static const struct bench_cli bk_cli = BENCH_CLI("bench kernels", bk_opts, bk_opt, bk_help);
 
 int bench_kernels_main(int argc, char **argv)
 {
+    struct bench_args a = {0};
     struct bk_opts o = {.warmup = 5, .reps = 7, .min_time_s = 0.5};
     struct err e;
-    int rc = opt_parse("bench kernels", bk_opts, sizeof bk_opts / sizeof *bk_opts, argc, argv,
-                       bk_opt, &o, NULL);
+    int rc = bench_args_parse(&bk_cli, argc, argv, &a, &o, NULL);
     if (rc != OPT_GO_ON) return rc;
-    if (o.quick) {
+    if (a.quick) {
         o.warmup = 2;
         o.reps = 3;
         o.min_time_s = 0.1;
@@ -304,7 +298,7 @@ int bench_kernels_main(int argc, char **argv)
     openblas_set_num_threads(1);
 
     char dir[1024];
-    if (bench_out_dir(o.out_dir, "kernels", dir, sizeof dir, &e) != SIREN_OK) {
+    if (bench_out_dir(a.out, "kernels", dir, sizeof dir, &e) != SIREN_OK) {
         fprintf(stderr, "siren bench kernels: %s\n", e.msg);
         return 1;
     }
@@ -367,7 +361,7 @@ int bench_kernels_main(int argc, char **argv)
              "1 thread (OpenBLAS and torch); plain SGD lr 0.01; warm-up %d steps, %d reps of "
              ">= %.2f s; lenet5 1x28x28 10 classes; textcnn vocab 20000, 56 tokens, dim 128, "
              "3x100 maps, dropout 0.5; lr 2^20 weights, %d features per row%s",
-             o.warmup, o.reps, o.min_time_s, CTR_NNZ, o.quick ? "; --quick" : "");
+             o.warmup, o.reps, o.min_time_s, CTR_NNZ, a.quick ? "; --quick" : "");
     if (torch.ok)
         snprintf(torch_line, sizeof torch_line,
                  "PyTorch %s via bench/torch_peer.py (same models, shapes, batches and scheme; "

@@ -5,8 +5,9 @@
  * backend against a redis-server started here (loopback, no persistence). Validates every
  * method's bytes first, warms up, then repeats with the methods interleaved; reports
  * min/median/max. Writes kv.md and kv.csv to results/functions/ in the source tree
- * (core_source_root()) or --out DIR and prints the markdown. Options: --quick, --out DIR,
- * --kv-dir DIR (where the stores live; default $TMPDIR or /tmp).
+ * (core_source_root()) or --out DIR and prints the markdown. Reads --quick, --out DIR and
+ * --kv-dir DIR (where the stores live; default $TMPDIR or /tmp) as bench_functions_main
+ * parsed them.
  */
 #define _GNU_SOURCE
 #include "bench.h"
@@ -195,68 +196,12 @@ static int run_once(struct ctx *c, enum method m, int check, double *seconds, st
     return SIREN_OK;
 }
 
-static int write_outputs(const struct table *t, const char *dir, const char *config,
-                         const char *footer, struct err *e)
+int bench_kv_run(const struct bench_args *a, const char *kv_dir)
 {
-    char path[PATH_MAX + 16];
-    int rc = fs_mkdir_p(dir, e);
-    if (rc) return rc;
-    const char *names[2] = {"kv.md", "kv.csv"};
-    for (int k = 0; k < 2 && !rc; k++) {
-        snprintf(path, sizeof path, "%s/%s", dir, names[k]);
-        char *buf = NULL;
-        size_t len = 0;
-        FILE *f = open_memstream(&buf, &len);
-        if (!f) return err_errno(e, errno, "open_memstream");
-        if (k == 0) {
-            bench_write_header(f, "functions (kv)", config);
-            table_write_markdown(t, f);
-            fprintf(f, "\n%s\n", footer);
-        } else {
-            table_write_csv(t, f);
-        }
-        fclose(f);
-        rc = fs_write_atomic(path, buf, len, e);
-        if (!rc && k == 0) fwrite(buf, 1, len, stdout);
-        free(buf);
-    }
-    return rc;
-}
-
-/* The options of both halves of `siren bench functions`: each half reads the whole list. */
-const struct opt_use bench_functions_opts[] = {
-    {.id = OPT_OUT, .def = "results/functions in the source tree"},
-    {.id = OPT_QUICK, .help = "fewer repetitions and objects"},
-    {.id = OPT_KV_DIR}, {.id = OPT_HELP},
-};
-const size_t bench_functions_n_opts = sizeof bench_functions_opts / sizeof *bench_functions_opts;
-
-int bench_functions_opt(void *ctx, const struct opt_value *v, struct err *e)
-{
-    struct bench_functions_args *a = ctx;
-    (void)e;
-    if (v->id == OPT_OUT) a->out = v->text;
-    if (v->id == OPT_QUICK) a->quick = 1;
-    if (v->id == OPT_KV_DIR) a->kv_dir = v->text;
-    if (v->id != OPT_HELP) return SIREN_OK;
-    fprintf(stdout, "usage: siren bench functions [--out DIR] [--quick] [--kv-dir DIR]\n"
-                    "  sandbox round trips (warm and cold siren-fn invocations), then KV\n"
-                    "  throughput; writes sandbox.md, sandbox.csv, kv.md and kv.csv to DIR\n\n");
-    opt_help_write(stdout, bench_functions_opts, bench_functions_n_opts);
-    return OPT_DONE;
-}
-
-int bench_kv_main(int argc, char **argv)
-{
-    struct bench_functions_args a = {0};
-    int rc = opt_parse("bench functions", bench_functions_opts, bench_functions_n_opts, argc,
-                       argv, bench_functions_opt, &a, NULL);
-    if (rc != OPT_GO_ON) return rc;
-    int quick = a.quick;
-    const char *out_dir = a.out, *work_base = a.kv_dir ? a.kv_dir : getenv("TMPDIR");
+    const char *work_base = kv_dir ? kv_dir : getenv("TMPDIR");
     struct err e;
     if (!work_base || !work_base[0]) work_base = "/tmp";
-    const int n_objects = quick ? 4 : 16, warmup = 1, reps = quick ? 3 : 7;
+    const int n_objects = a->quick ? 4 : 16, warmup = 1, reps = a->quick ? 3 : 7;
     err_clear(&e);
     struct ctx c;
     memset(&c, 0, sizeof c);
@@ -267,7 +212,7 @@ int bench_kv_main(int argc, char **argv)
     pid_t redis_pid = -1;
     char work[PATH_MAX], url[PATH_MAX + 16];
     const char *redis_why = NULL;
-    rc = SIREN_OK;
+    int rc = SIREN_OK;
     snprintf(work, sizeof work, "%s/siren-bench-kv-XXXXXX", work_base);
     if (!mkdtemp(work)) {
         fprintf(stderr, "siren bench functions (kv): cannot create a directory in %s: %s\n",
@@ -349,18 +294,18 @@ int bench_kv_main(int argc, char **argv)
     snprintf(config, sizeof config,
              "%s; %d objects of 4 MiB per rep, each put then read back; %d warm-up + %d reps "
              "per method, interleaved; stores in %s; MB = 10^6 bytes",
-             quick ? "quick" : "full", n_objects, warmup, reps, work_base);
+             a->quick ? "quick" : "full", n_objects, warmup, reps, work_base);
     double ratio = median_mb_s[M_FILE] / median_mb_s[M_PLAIN];
     snprintf(footer, sizeof footer,
              "file: backend / plain file copy (median put+get throughput): %.2fx (target >= "
              "0.8x: %s)",
              ratio, ratio >= 0.8 ? "met" : "not met");
     char dir[PATH_MAX];
-    if (out_dir)
-        snprintf(dir, sizeof dir, "%s", out_dir);
+    if (a->out)
+        snprintf(dir, sizeof dir, "%s", a->out);
     else
         snprintf(dir, sizeof dir, "%s/results/functions", core_source_root());
-    rc = write_outputs(&t, dir, config, footer, &e);
+    rc = bench_write_report(&t, dir, "kv", "functions (kv)", config, footer, 0, &e);
 out:
     if (rc) fprintf(stderr, "siren bench functions (kv): %s\n", e.msg);
     kv_close(c.kv[M_FILE]);

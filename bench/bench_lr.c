@@ -143,27 +143,21 @@ static const struct opt_use lr_opts[] = {
     {.id = OPT_HELP},
 };
 
-static int lr_opt(void *ctx, const struct opt_value *v, struct err *e)
-{
-    (void)e;
-    if (v->id == OPT_OUT) *(const char **)ctx = v->text;
-    if (v->id != OPT_HELP) return SIREN_OK;
-    printf("usage: siren bench lr [--out DIR]\n\nsiren's LR against liblinear's on the same "
-           "features (lr-a9a, lr-ctr).\n\n");
-    opt_help_write(stdout, lr_opts, sizeof lr_opts / sizeof *lr_opts);
-    return OPT_DONE;
-}
+static const char lr_help[] =
+    "usage: siren bench lr [--out DIR]\n\nsiren's LR against liblinear's on the same "
+    "features (lr-a9a, lr-ctr).\n\n";
+
+static const struct bench_cli lr_cli = BENCH_CLI("bench lr", lr_opts, NULL, lr_help);
 
 int bench_lr_main(int argc, char **argv)
 {
-    const char *out = NULL;
+    struct bench_args a = {0};
     struct err e;
-    int rc = opt_parse("bench lr", lr_opts, sizeof lr_opts / sizeof *lr_opts, argc, argv, lr_opt,
-                       &out, NULL);
+    int rc = bench_args_parse(&lr_cli, argc, argv, &a, NULL, NULL);
     if (rc != OPT_GO_ON) return rc;
     openblas_set_num_threads(1);
     char dir[1024];
-    rc = bench_out_dir(out, "lr", dir, sizeof dir, &e);
+    rc = bench_out_dir(a.out, "lr", dir, sizeof dir, &e);
     if (!rc && system("command -v liblinear-train >/dev/null 2>&1") != 0)
         rc = err_set(&e, SIREN_ENOTFOUND, "liblinear-train is not installed (scripts/setup --peers)");
     const char *cols[] = {"workload", "trainer", "test_accuracy", "test_auc", "test_logloss",

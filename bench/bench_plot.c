@@ -12,49 +12,43 @@ static const struct opt_use plot_opts[] = {
     {.id = OPT_OUT, .def = "the current directory"}, {.id = OPT_LABEL}, {.id = OPT_HELP},
 };
 
-static void usage(FILE *f)
-{
-    fprintf(f, "usage: siren plot [--out DIR] [--label L]... RUN_DIR...\n\n"
-               "Draws loss vs virtual time, loss vs cost and time vs cost (gnuplot PNGs and their\n"
-               ".gp scripts) for the runs, grouped by workload and platform.\n\n");
-    opt_help_write(f, plot_opts, sizeof plot_opts / sizeof *plot_opts);
-}
+static const char plot_help[] =
+    "usage: siren plot [--out DIR] [--label L]... RUN_DIR...\n\n"
+    "Draws loss vs virtual time, loss vs cost and time vs cost (gnuplot PNGs and their\n"
+    ".gp scripts) for the runs, grouped by workload and platform.\n\n";
 
-/* What the command line asks of siren plot. */
-struct plot_args {
-    const char *out, *labels[64];
-    int nlabels;
+/* The labels of the runs, in the order of RUN_DIR. */
+struct plot_labels {
+    const char *v[64];
+    int n;
 };
 
 static int plot_opt(void *ctx, const struct opt_value *v, struct err *e)
 {
-    struct plot_args *a = ctx;
-    if (v->id == OPT_OUT) a->out = v->text;
+    struct plot_labels *l = ctx;
     if (v->id == OPT_LABEL) {
-        if (a->nlabels == 64) return err_set(e, SIREN_EUSAGE, "at most 64 labels");
-        a->labels[a->nlabels++] = v->text;
+        if (l->n == 64) return err_set(e, SIREN_EUSAGE, "at most 64 labels");
+        l->v[l->n++] = v->text;
     }
-    if (v->id != OPT_HELP) return SIREN_OK;
-    usage(stdout);
-    return OPT_DONE;
+    return SIREN_OK;
 }
+
+static const struct bench_cli plot_cli = BENCH_CLI("plot", plot_opts, plot_opt, plot_help);
 
 int bench_plot_main(int argc, char **argv)
 {
-    struct plot_args a = {.out = "."};
+    struct bench_args a = {.out = "."};
+    struct plot_labels labels = {.n = 0};
     struct err e = {0};
     int first;
-    int rc = opt_parse("plot", plot_opts, sizeof plot_opts / sizeof *plot_opts, argc, argv,
-                       plot_opt, &a, &first);
+    int rc = bench_args_parse(&plot_cli, argc, argv, &a, &labels, &first);
     if (rc != OPT_GO_ON) return rc;
-    const char *out = a.out, **labels = a.labels;
-    int nlabels = a.nlabels;
     if (first == argc) {
-        usage(stderr);
+        bench_help_write(&plot_cli, stderr);
         return 2;
     }
     struct suite_rows rows = {0};
-    rc = fs_mkdir_p(out, &e);
+    rc = fs_mkdir_p(a.out, &e);
     for (int i = first; i < argc && !rc; i++) {
         struct suite_row *r = suite_rows_add(&rows);
         if (!r) {
@@ -75,15 +69,15 @@ int bench_plot_main(int argc, char **argv)
         snprintf(r->platform, sizeof r->platform, "%s", cJSON_IsString(p) ? p->valuestring : "");
         int k = i - first;
         snprintf(r->label, sizeof r->label, "%s",
-                 k < nlabels ? labels[k] : cJSON_IsString(sc) ? sc->valuestring : argv[i]);
+                 k < labels.n ? labels.v[k] : cJSON_IsString(sc) ? sc->valuestring : argv[i]);
         cJSON_Delete(s);
     }
-    if (!rc) rc = suite_plot(&rows, out, &e);
+    if (!rc) rc = suite_plot(&rows, a.out, &e);
     suite_rows_free(&rows);
     if (rc) {
         fprintf(stderr, "siren plot: %s\n", e.msg[0] ? e.msg : err_str(e.code));
         return 1;
     }
-    fprintf(stderr, "siren plot: figures in %s\n", out);
+    fprintf(stderr, "siren plot: figures in %s\n", a.out);
     return 0;
 }

@@ -156,9 +156,18 @@ static const struct opt_use ps_opts[] = {
     {.id = OPT_HELP},
 };
 
-/* What the command line asks of the benchmark. */
+static const char ps_help[] =
+    "usage: siren bench ps [--workload W] [--batch B] [--epochs E] [--out DIR]\n"
+    "       siren bench ps --grid LENET_MAX_EPOCHS [--out DIR]\n\n"
+    "Time per epoch of `siren ps` under the wall clock against the virtual clock,\n"
+    "same job (1-vCPU m4.large-like instances, 1 and 2 of them), with this host's\n"
+    "calibration and MPI link. Runs mpirun itself (not under mpirun).\n"
+    "--grid: the EC2 table (grid.md/.csv): lr-ctr and lenet-fashion on m4.large,\n"
+    "xlarge and 2xlarge x 1, 2, 4 instances x sync/async, virtual clock.\n\n";
+
+/* The benchmark's own options. */
 struct ps_args {
-    const char *out, *wname;
+    const char *wname;
     long long batch, epochs, pp, grid;
 };
 
@@ -167,39 +176,28 @@ static int ps_opt(void *ctx, const struct opt_value *v, struct err *e)
     struct ps_args *a = ctx;
     (void)e;
     switch (v->id) {
-    case OPT_OUT: a->out = v->text; break;
     case OPT_WORKLOAD: a->wname = v->text; break;
     case OPT_BATCH: a->batch = v->i; break;
     case OPT_EPOCHS: a->epochs = v->i; break;
     case OPT_PINGPONG: a->pp = v->i; break;
     case OPT_GRID: a->grid = v->i; break;
-    case OPT_HELP:
-        printf("usage: siren bench ps [--workload W] [--batch B] [--epochs E] [--out DIR]\n"
-               "       siren bench ps --grid LENET_MAX_EPOCHS [--out DIR]\n\n"
-               "Time per epoch of `siren ps` under the wall clock against the virtual clock,\n"
-               "same job (1-vCPU m4.large-like instances, 1 and 2 of them), with this host's\n"
-               "calibration and MPI link. Runs mpirun itself (not under mpirun).\n"
-               "--grid: the EC2 table (grid.md/.csv): lr-ctr and lenet-fashion on m4.large,\n"
-               "xlarge and 2xlarge x 1, 2, 4 instances x sync/async, virtual clock.\n\n");
-        opt_help_write(stdout, ps_opts, sizeof ps_opts / sizeof *ps_opts);
-        return OPT_DONE;
     default: break;
     }
     return SIREN_OK;
 }
 
+static const struct bench_cli ps_cli = BENCH_CLI("bench ps", ps_opts, ps_opt, ps_help);
+
 int bench_ps_main(int argc, char **argv)
 {
-    struct ps_args a = {.wname = "lenet-fashion", .batch = 256, .epochs = 2};
+    struct bench_args a = {0};
+    struct ps_args ps = {.wname = "lenet-fashion", .batch = 256, .epochs = 2};
     struct err e;
-    int rc = opt_parse("bench ps", ps_opts, sizeof ps_opts / sizeof *ps_opts, argc, argv, ps_opt,
-                       &a, NULL);
+    int rc = bench_args_parse(&ps_cli, argc, argv, &a, &ps, NULL);
     if (rc != OPT_GO_ON) return rc;
-    const char *out = a.out, *wname = a.wname;
-    long long batch = a.batch, epochs = a.epochs, pp = a.pp, grid = a.grid;
-    if (pp) return bench_ps_pingpong(argc, argv, pp);
+    if (ps.pp) return bench_ps_pingpong(argc, argv, ps.pp);
     char dir[1024], exe[1024];
-    if (bench_out_dir(out, "ps", dir, sizeof dir, &e)) {
+    if (bench_out_dir(a.out, "ps", dir, sizeof dir, &e)) {
         fprintf(stderr, "siren bench ps: %s\n", e.msg);
         return 1;
     }
@@ -209,8 +207,8 @@ int bench_ps_main(int argc, char **argv)
         return 1;
     }
     exe[n] = '\0';
-    if (grid) {
-        int grc = bench_ps_grid(exe, dir, (int)grid, &e);
+    if (ps.grid) {
+        int grc = bench_ps_grid(exe, dir, (int)ps.grid, &e);
         if (grc) fprintf(stderr, "siren bench ps: %s\n", e.msg);
         return grc ? 1 : 0;
     }
@@ -221,10 +219,10 @@ int bench_ps_main(int argc, char **argv)
     char cal[1200];
     snprintf(cal, sizeof cal, "%s/bench-calibration.json", dir);
     openblas_set_num_threads(1);
-    struct workload_opts wo = {.batch = (int)batch, .load_train = 1};
+    struct workload_opts wo = {.batch = (int)ps.batch, .load_train = 1};
     struct workload *w;
     struct calibration_entry ce;
-    if (workload_open(wname, &wo, &w, &e)) {
+    if (workload_open(ps.wname, &wo, &w, &e)) {
         fprintf(stderr, "siren bench ps: %s\n", e.msg);
         return 1;
     }
@@ -234,7 +232,7 @@ int bench_ps_main(int argc, char **argv)
     kn_model_free(m);
     rc = calibration_measure(w, 21, &ce, &e);
     workload_close(w);
-    if (!rc) rc = calibration_store(cal, wname, &ce, &e);
+    if (!rc) rc = calibration_store(cal, ps.wname, &ce, &e);
     if (rc) {
         fprintf(stderr, "siren bench ps: %s\n", e.msg);
         return 1;
@@ -276,8 +274,8 @@ int bench_ps_main(int argc, char **argv)
                      "--workload %s --batch %lld --instance-type m4.large --vcpus 1 "
                      "--instances %d --mode %s --clock %s --max-epochs %lld --target-loss 1e-9 "
                      "--eval-rows 1000 --calibration %s --latency-us %.3f --net-gbit-s %.6f",
-                     wname, batch, cases[i].k, cases[i].mode, clock ? "virtual" : "wall", epochs,
-                     cal, lat_us, gbit);
+                     ps.wname, ps.batch, cases[i].k, cases[i].mode, clock ? "virtual" : "wall",
+                     ps.epochs, cal, lat_us, gbit);
             snprintf(run, sizeof run, "%s/runs/%d-%s-%s", dir, cases[i].k, cases[i].mode,
                      clock ? "virtual" : "wall");
             rc = bench_ps_job(exe, args, 1 + 2 * cases[i].k, run, &ep[clock], &e);
@@ -304,7 +302,8 @@ int bench_ps_main(int argc, char **argv)
              "virtual clock with this host's calibration %.3e s/sample (1 thread) and MPI link "
              "%.1f us one-way, %.2f Gbit/s (ping-pong, %zu-byte messages); host load average "
              "%.2f when the bench started (other work on the host slows the wall runs)",
-             wname, batch, epochs, ce.s_per_sample, lat_us, gbit, params * sizeof(float), load[0]);
+             ps.wname, ps.batch, ps.epochs, ce.s_per_sample, lat_us, gbit, params * sizeof(float),
+             load[0]);
     rc = bench_write_table(&t, dir, "bench", "ps", config, &e);
     table_free(&t);
     if (rc) fprintf(stderr, "siren bench ps: %s\n", e.msg);

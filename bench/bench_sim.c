@@ -10,7 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-
 /* Runs n epochs; returns epochs per second. */
 static int measure(struct sim *s, const struct sched_action *acts, int n_acts, long n,
                    double *eps, struct err *e)
@@ -33,36 +32,26 @@ static const struct opt_use sim_opts[] = {
     {.id = OPT_OUT, .def = "results/sched in the source tree"}, {.id = OPT_HELP},
 };
 
-/* What the command line asks of the benchmark. */
-struct sim_args {
-    const char *out;
-    long epochs;
-    int reps;
-};
+static const char sim_help[] =
+    "usage: siren bench sim [--epochs N] [--reps R] [--out DIR]\n\n";
 
+/* --epochs into a long (ctx). */
 static int sim_opt(void *ctx, const struct opt_value *v, struct err *e)
 {
-    struct sim_args *a = ctx;
     (void)e;
-    if (v->id == OPT_OUT) a->out = v->text;
-    if (v->id == OPT_SIM_EPOCHS) a->epochs = (long)v->i;
-    if (v->id == OPT_BENCH_REPS) a->reps = (int)v->i;
-    if (v->id != OPT_HELP) return SIREN_OK;
-    printf("usage: siren bench sim [--epochs N] [--reps R] [--out DIR]\n\n");
-    opt_help_write(stdout, sim_opts, sizeof sim_opts / sizeof *sim_opts);
-    return OPT_DONE;
+    if (v->id == OPT_SIM_EPOCHS) *(long *)ctx = (long)v->i;
+    return SIREN_OK;
 }
+
+static const struct bench_cli sim_cli = BENCH_CLI("bench sim", sim_opts, sim_opt, sim_help);
 
 int bench_sim_main(int argc, char **argv)
 {
-    struct sim_args a = {.epochs = 2000000, .reps = 5};
+    struct bench_args a = {.reps = 5};
+    long epochs = 2000000;
     struct err e;
-    int rc = opt_parse("bench sim", sim_opts, sizeof sim_opts / sizeof *sim_opts, argc, argv,
-                       sim_opt, &a, NULL);
+    int rc = bench_args_parse(&sim_cli, argc, argv, &a, &epochs, NULL);
     if (rc != OPT_GO_ON) return rc;
-    const char *out = a.out;
-    long epochs = a.epochs;
-    int reps = a.reps;
     char calibration[1200];
     if (core_source_path("results/sched/calibration.json", calibration, sizeof calibration)) {
         fprintf(stderr, "siren bench sim: the source tree's path is too long\n");
@@ -90,7 +79,7 @@ int bench_sim_main(int argc, char **argv)
             if ((rc = sim_open_setup(&su, &s, &e))) break;
             enum { NA = 4096 };
             struct sched_action *acts = malloc(NA * sizeof *acts);
-            double *v = malloc((size_t)reps * sizeof *v);
+            double *v = malloc((size_t)a.reps * sizeof *v);
             if (!acts || !v) rc = err_set(&e, SIREN_ENOMEM, "out of memory");
             struct rng r;
             rng_seed(&r, 1);
@@ -103,17 +92,17 @@ int bench_sim_main(int argc, char **argv)
             long n = exact ? epochs / 1000 : epochs;
             double ignore;
             if (!rc) rc = measure(s, acts, NA, n / 10, &ignore, &e); /* warm-up */
-            for (int k = 0; k < reps && !rc; k++) rc = measure(s, acts, NA, n, &v[k], &e);
+            for (int k = 0; k < a.reps && !rc; k++) rc = measure(s, acts, NA, n, &v[k], &e);
             if (!rc) {
-                bench_sort(v, (size_t)reps);
+                bench_sort(v, (size_t)a.reps);
                 if (table_add_row(&t)) rc = err_set(&e, SIREN_ENOMEM, "out of memory");
                 table_setf(&t, row, 0, "%s", jobs[j].w);
                 table_setf(&t, row, 1, "%s", exact ? "planner" : "closed-form");
                 table_setf(&t, row, 2, "%ld", n);
                 table_setf(&t, row, 3, "%.0f", v[0]);
-                table_setf(&t, row, 4, "%.0f", v[reps / 2]);
-                table_setf(&t, row, 5, "%.0f", v[reps - 1]);
-                table_setf(&t, row, 6, "%.1f", 1e9 / v[reps / 2]);
+                table_setf(&t, row, 4, "%.0f", v[a.reps / 2]);
+                table_setf(&t, row, 5, "%.0f", v[a.reps - 1]);
+                table_setf(&t, row, 6, "%.1f", 1e9 / v[a.reps / 2]);
                 row++;
             }
             free(acts);
@@ -122,7 +111,7 @@ int bench_sim_main(int argc, char **argv)
         }
     }
     char dir[1200];
-    if (!rc) rc = bench_out_dir(out, "sched", dir, sizeof dir, &e);
+    if (!rc) rc = bench_out_dir(a.out, "sched", dir, sizeof dir, &e);
     if (!rc) rc = bench_write_table(&t, dir, "bench_sim", "sim",
                                     "one core; actions uniform over n and memory; 50-epoch episodes", &e);
     table_free(&t);

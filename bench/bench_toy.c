@@ -20,17 +20,13 @@ static const struct opt_use toy_opts[] = {
     {.id = OPT_HELP},
 };
 
-static void usage(FILE *f)
-{
-    fprintf(f, "usage: [mpirun -n N] siren bench toy [--out DIR] [--memory MB] [--batch B]\n\n"
-               "lr-ctr on lambda-2019 with 20 functions, 150 functions and the X-functions\n"
-               "schedule (120, 20, 10), three epochs each; writes toy.md and toy.csv.\n\n");
-    opt_help_write(f, toy_opts, sizeof toy_opts / sizeof *toy_opts);
-}
+static const char toy_help[] =
+    "usage: [mpirun -n N] siren bench toy [--out DIR] [--memory MB] [--batch B]\n\n"
+    "lr-ctr on lambda-2019 with 20 functions, 150 functions and the X-functions\n"
+    "schedule (120, 20, 10), three epochs each; writes toy.md and toy.csv.\n\n";
 
-/* What the command line asks of the benchmark. */
+/* The benchmark's own options. */
 struct toy_args {
-    const char *out;
     int memory_mb, batch;
 };
 
@@ -38,29 +34,27 @@ static int toy_opt(void *ctx, const struct opt_value *v, struct err *e)
 {
     struct toy_args *a = ctx;
     (void)e;
-    if (v->id == OPT_OUT) a->out = v->text;
     if (v->id == OPT_MEMORY) a->memory_mb = (int)v->i;
     if (v->id == OPT_BATCH) a->batch = (int)v->i;
-    if (v->id != OPT_HELP) return SIREN_OK;
-    usage(stdout);
-    return OPT_DONE;
+    return SIREN_OK;
 }
+
+static const struct bench_cli toy_cli = BENCH_CLI("bench toy", toy_opts, toy_opt, toy_help);
 
 int bench_toy_main(int argc, char **argv)
 {
-    struct toy_args a = {.memory_mb = 1024, .batch = 16};
+    struct bench_args a = {0};
+    struct toy_args toy = {.memory_mb = 1024, .batch = 16};
     struct err e;
-    int rc = opt_parse("bench toy", toy_opts, sizeof toy_opts / sizeof *toy_opts, argc, argv,
-                       toy_opt, &a, NULL);
+    int rc = bench_args_parse(&toy_cli, argc, argv, &a, &toy, NULL);
     if (rc != OPT_GO_ON) return rc;
-    const char *out = a.out;
-    int memory_mb = a.memory_mb, batch = a.batch;
     /* The platform is lambda-2019: smaller functions do not exist there. */
-    if (memory_mb < 128) return opt_usage_error("bench toy", "--memory: lambda-2019's smallest "
-                                                "function has 128 MB, got %d", memory_mb);
+    if (toy.memory_mb < 128)
+        return opt_usage_error("bench toy", "--memory: lambda-2019's smallest function has 128 "
+                               "MB, got %d", toy.memory_mb);
     int rank = bench_mpi_init(&argc, &argv);
     char dir[1024], kvdir[1200], sched_path[1200], runs[1200];
-    rc = bench_out_dir(out, "toy", dir, sizeof dir, &e);
+    rc = bench_out_dir(a.out, "toy", dir, sizeof dir, &e);
     /* The schedule file and the KV store are the same path on every rank (one machine or a
      * shared filesystem); the KV lives in memory when /dev/shm exists. */
     snprintf(sched_path, sizeof sched_path, "%s/x-functions.schedule", dir);
@@ -68,15 +62,15 @@ int bench_toy_main(int argc, char **argv)
         char text[256];
         int len = snprintf(text, sizeof text,
                            "# the paper's X functions: many first, fewer later\n120 %d\n20 %d\n10 %d\n",
-                           memory_mb, memory_mb, memory_mb);
+                           toy.memory_mb, toy.memory_mb, toy.memory_mb);
         rc = fs_write_atomic(sched_path, text, (size_t)len, &e);
     }
     struct {
         const char *name;
         char spec[1300];
     } configs[3] = {{"20 functions", ""}, {"150 functions", ""}, {"X functions", ""}};
-    snprintf(configs[0].spec, sizeof configs[0].spec, "static:n=20,m=%d", memory_mb);
-    snprintf(configs[1].spec, sizeof configs[1].spec, "static:n=150,m=%d", memory_mb);
+    snprintf(configs[0].spec, sizeof configs[0].spec, "static:n=20,m=%d", toy.memory_mb);
+    snprintf(configs[1].spec, sizeof configs[1].spec, "static:n=150,m=%d", toy.memory_mb);
     snprintf(configs[2].spec, sizeof configs[2].spec, "schedule:%s", sched_path);
 
     const char *cols[] = {"config", "epoch", "n", "memory_mb", "test_loss", "time_s",
@@ -87,7 +81,7 @@ int bench_toy_main(int argc, char **argv)
         struct job_config cfg;
         job_config_init(&cfg); /* siren run's defaults: HSP with the average rule */
         cfg.workload = "lr-ctr";
-        cfg.wopts.batch = batch;
+        cfg.wopts.batch = toy.batch;
         cfg.wopts.hash_bits = 16;
         cfg.platform = "lambda-2019";
         cfg.target_loss = 1e-9; /* run all three epochs */
@@ -122,7 +116,8 @@ int bench_toy_main(int argc, char **argv)
     if (!rc && rank == 0) {
         char config[256];
         snprintf(config, sizeof config, "lr-ctr (Criteo sample, 2^16 hashed weights), batch %d, "
-                 "%d MB functions, lambda-2019, HSP, reference calibration", batch, memory_mb);
+                 "%d MB functions, lambda-2019, HSP, reference calibration", toy.batch,
+                 toy.memory_mb);
         rc = bench_write_table(&t, dir, "toy", "toy", config, &e);
     }
     if (rc) fprintf(stderr, "siren bench toy: %s\n", e.msg);

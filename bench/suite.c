@@ -387,17 +387,6 @@ static int read_eval(struct runner *R, const char *label, const char *dir, const
     return rc;
 }
 
-static void slug(const char *s, char *buf, size_t len)
-{
-    size_t i = 0;
-    for (; *s && i + 1 < len; s++)
-        buf[i++] = (char)((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
-                                  (*s >= '0' && *s <= '9') || *s == '.' || *s == '-'
-                              ? *s
-                              : '-');
-    buf[i] = 0;
-}
-
 static int run_one(struct runner *R, const cJSON *section, const cJSON *run, const char *workload,
                    const char *platform, struct err *e)
 {
@@ -407,7 +396,7 @@ static int run_one(struct runner *R, const cJSON *section, const cJSON *run, con
     const cJSON *ranks_j = get(run, "ranks");
     int ranks = ranks_j ? ranks_j->valueint : 1;
     char ls[128], dir[1400], log_path[1500];
-    slug(label, ls, sizeof ls);
+    suite_slug(label, ls, sizeof ls);
     snprintf(dir, sizeof dir, "%s/runs/%s/%s-%s/%s", R->out_dir, sname, workload, platform, ls);
     /* A stale directory from an earlier run must not be read as this run's result. */
     int rc = fs_remove_tree(dir, e);

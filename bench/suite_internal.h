@@ -72,6 +72,10 @@ int suite_read_table_json(const char *path, struct suite_rows *rows, struct err 
  * loss-cost, time-cost; no SECTION- for rows without a section). Errors: SIREN_ENOTFOUND when
  * gnuplot is missing, SIREN_EIO when it fails (naming the script). */
 int suite_plot(const struct suite_rows *rows, const char *dir, struct err *e) SIREN_WUR;
+/* s as a file-name part in buf (len bytes, truncated): letters, digits, '.' and '-' are
+ * kept, anything else becomes '-'. Run directories (suite.c) and figure files (suite_plot.c)
+ * take their names from labels, workloads and platforms through it. */
+void suite_slug(const char *s, char *buf, size_t len);
 
 /* Compares rows with an expected-values file (results/ci/expected.json). Every figure out of
  * its tolerance is printed on stderr, named ("ci/lr-synthetic/lambda-2019/hsp: cost_usd

@@ -28,8 +28,7 @@ void suite_put_quoted(FILE *f, const char *s)
     fputc('\'', f);
 }
 
-/* A file-name part: letters, digits, '.', '-'; anything else becomes '-'. */
-static void slug(const char *s, char *buf, size_t len)
+void suite_slug(const char *s, char *buf, size_t len)
 {
     size_t i = 0;
     for (; *s && i + 1 < len; s++)
@@ -176,9 +175,9 @@ int suite_plot(const struct suite_rows *rows, const char *dir, struct err *e)
         for (size_t k = 0; k < i && !seen; k++) seen = same_group(&rows->v[k], r);
         if (seen) continue;
         char s[3][64], base[1200], title[300];
-        slug(r->section, s[0], sizeof s[0]);
-        slug(r->workload, s[1], sizeof s[1]);
-        slug(r->platform, s[2], sizeof s[2]);
+        suite_slug(r->section, s[0], sizeof s[0]);
+        suite_slug(r->workload, s[1], sizeof s[1]);
+        suite_slug(r->platform, s[2], sizeof s[2]);
         snprintf(base, sizeof base, "%s/%s%s%s-%s", dir, s[0], s[0][0] ? "-" : "", s[1], s[2]);
         snprintf(title, sizeof title, "%s%s%s on %s", r->section, r->section[0] ? ": " : "",
                  r->workload, r->platform);

@@ -10,23 +10,34 @@
 
 #include "core.h"
 
-int cmd_data(int argc, char **argv);
-int cmd_train(int argc, char **argv);
-int cmd_kv(int argc, char **argv);
-int cmd_invoke(int argc, char **argv);
-int cmd_run(int argc, char **argv);
-int cmd_calibrate(int argc, char **argv);
-int cmd_sim(int argc, char **argv);
-int cmd_sched(int argc, char **argv);
-int cmd_ps(int argc, char **argv);
-int cmd_bench(int argc, char **argv);
-int cmd_plot(int argc, char **argv);
-int cmd_trace(int argc, char **argv);
+/* Every subcommand, X(name, summary), in the order `siren --help` lists them: the one list
+ * that declares cmd_<name>() here and makes siren.c's dispatch table. */
+#define CMD_LIST(X)                                                                          \
+    X(data, "find, verify, prepare and describe datasets (fetch/prepare/info)")             \
+    X(train, "single-process reference training of a workload")                             \
+    X(kv, "the KV store by hand (put/get/ls/rm)")                                           \
+    X(invoke, "one function in a sandbox, with Lambda's REPORT line")                       \
+    X(calibrate, "seconds per sample of a workload on this host")                           \
+    X(run, "an emulated training job (under mpirun)")                                       \
+    X(sim, "the same job in the fast simulator (and `sim fit`)")                            \
+    X(sched, "train the DRL scheduling policy; compare policies")                           \
+    X(ps, "the EC2 MXNet-style parameter-server baseline (under mpirun)")                   \
+    X(bench, "benchmark suites: tables and figures")                                        \
+    X(plot, "the suites' figures (gnuplot PNGs) for any run directories")                   \
+    X(trace, "check a run's trace: every parameter update written once")
+
+#define CMD_DECLARE(name, summary) int cmd_##name(int argc, char **argv);
+CMD_LIST(CMD_DECLARE)
+#undef CMD_DECLARE
 
 /* Bad usage is reported by opt_usage_error (core.h): "siren <cmd>: <message>" and the hint
  * to use --help; it returns 2. */
 /* Prints "siren <cmd>: <err message>" for a failed call; returns 1. */
 int cmd_fail(const char *cmd, const struct err *e);
+/* The first word after a command that takes a verb (siren VERB, siren data VERB): returns
+ * OPT_GO_ON when argv[1] is there to be run, else the exit status after writing usage: 2
+ * when there is none (usage on stderr), 0 for --help, -h or help (usage on stdout). */
+int cmd_verb_help(int argc, char **argv, void (*write_usage)(FILE *f));
 
 /* The number of entries of a static array (an option list). */
 #define CMD_COUNT(a) (sizeof(a) / sizeof *(a))

@@ -63,30 +63,29 @@ int cmd_calibrate(int argc, char **argv)
     int rc = opt_parse("calibrate", calibrate_opts, CMD_COUNT(calibrate_opts), argc, argv,
                        calibrate_opt, &r, NULL);
     if (rc != OPT_GO_ON) return rc;
-    const char *name = r.name, *out = r.out;
-    long long reps = r.reps, threads = r.threads;
-    struct workload_opts wo = r.wo;
-    if (!name) return opt_usage_error("calibrate", "--workload is required");
-    if (!workload_find(name)) return opt_usage_error("calibrate", "unknown workload '%s'", name);
-    openblas_set_num_threads((int)threads);
+    if (!r.name) return opt_usage_error("calibrate", "--workload is required");
+    if (!workload_find(r.name))
+        return opt_usage_error("calibrate", "unknown workload '%s'", r.name);
+    openblas_set_num_threads((int)r.threads);
     char key[160];
-    if (threads > 1) snprintf(key, sizeof key, "%s@%lldt", name, threads);
-    else snprintf(key, sizeof key, "%s", name);
+    if (r.threads > 1) snprintf(key, sizeof key, "%s@%lldt", r.name, r.threads);
+    else snprintf(key, sizeof key, "%s", r.name);
     struct workload *w;
-    if (workload_open(name, &wo, &w, &e)) return cmd_fail("calibrate", &e);
+    if (workload_open(r.name, &r.wo, &w, &e)) return cmd_fail("calibrate", &e);
     struct calibration_entry cal;
-    rc = calibration_measure(w, (int)reps, &cal, &e);
+    rc = calibration_measure(w, (int)r.reps, &cal, &e);
     workload_close(w);
     if (rc) return cmd_fail("calibrate", &e);
     char dir[1024];
-    snprintf(dir, sizeof dir, "%s", out);
+    snprintf(dir, sizeof dir, "%s", r.out);
     char *slash = strrchr(dir, '/');
     if (slash) {
         *slash = '\0';
         if (fs_mkdir_p(dir, &e)) return cmd_fail("calibrate", &e);
     }
-    if (calibration_store(out, key, &cal, &e)) return cmd_fail("calibrate", &e);
+    if (calibration_store(r.out, key, &cal, &e)) return cmd_fail("calibrate", &e);
     printf("%s: %.3e s per sample (min %.3e, max %.3e) at batch %d, %d reps -> %s\n", key,
-           cal.s_per_sample, cal.min_s_per_sample, cal.max_s_per_sample, cal.batch, cal.reps, out);
+           cal.s_per_sample, cal.min_s_per_sample, cal.max_s_per_sample, cal.batch, cal.reps,
+           r.out);
     return 0;
 }

@@ -56,65 +56,31 @@ static const struct opt_use prepare_opts[] = {
 };
 static const struct opt_use info_opts[] = {{.id = OPT_FILE}, {.id = OPT_FORMAT}, {.id = OPT_HELP}};
 
-/* What the options of a subcommand gave, and its help. */
+/* What the options of a subcommand gave. */
 struct data_args {
     int first; /* argv index of the first NAME */
     int hash_bits;
     const char *file, *format;
-    const char *help;
-    const struct opt_use *use;
-    size_t n_use;
 };
 
-/* Stores one option of a data subcommand (opt_parse's handler). */
-static int data_opt(void *ctx, const struct opt_value *v, struct err *e)
-{
-    struct data_args *a = ctx;
-    (void)e;
-    switch (v->id) {
-    case OPT_SHARD_HASH_BITS: a->hash_bits = (int)v->i; break;
-    case OPT_FILE: a->file = v->text; break;
-    case OPT_FORMAT: a->format = v->text; break;
-    case OPT_HELP:
-        printf("%s", a->help);
-        opt_help_write(stdout, a->use, a->n_use);
-        return OPT_DONE;
-    default: break;
-    }
-    return SIREN_OK;
-}
+static const char fetch_help[] =
+    "usage: siren data fetch [NAME...]\n\n"
+    "Finds each dataset's raw files (mirror, Debian package, publisher),\n"
+    "verifies their SHA-256 and caches them in $SIREN_DATA_DIR/raw/NAME/.\n"
+    "With no NAME, fetches every dataset; optional ones that cannot be found\n"
+    "are skipped with a note.\n\n";
 
-/* Parses a subcommand's options into *a; returns OPT_GO_ON, or the exit status (0 after the
- * help, 2 on bad usage). */
-static int parse(int argc, char **argv, const char *cmd, const struct opt_use *use, size_t n,
-                 const char *help, struct data_args *a)
+static int data_fetch(int argc, char **argv, const struct data_args *args)
 {
-    memset(a, 0, sizeof *a);
-    a->help = help;
-    a->use = use;
-    a->n_use = n;
-    return opt_parse(cmd, use, n, argc, argv, data_opt, a, &a->first);
-}
-
-static int data_fetch(int argc, char **argv)
-{
-    struct data_args args;
-    int rc = parse(argc, argv, "data fetch", fetch_opts, CMD_COUNT(fetch_opts),
-                   "usage: siren data fetch [NAME...]\n\n"
-                   "Finds each dataset's raw files (mirror, Debian package, publisher),\n"
-                   "verifies their SHA-256 and caches them in $SIREN_DATA_DIR/raw/NAME/.\n"
-                   "With no NAME, fetches every dataset; optional ones that cannot be found\n"
-                   "are skipped with a note.\n\n", &args);
-    if (rc != OPT_GO_ON) return rc;
-    int named = args.first < argc, failed = 0;
-    for (int i = args.first; i < argc; i++)
+    int named = args->first < argc, failed = 0;
+    for (int i = args->first; i < argc; i++)
         if (!ds_registry_find(argv[i]))
             return opt_usage_error("data fetch", "unknown dataset '%s'", argv[i]);
     char dir[4096];
     ds_data_dir(dir, sizeof dir);
-    size_t n = named ? (size_t)(argc - args.first) : ds_registry_count();
+    size_t n = named ? (size_t)(argc - args->first) : ds_registry_count();
     for (size_t i = 0; i < n; i++) {
-        const struct ds_entry *d = named ? ds_registry_find(argv[args.first + i]) : ds_registry_at(i);
+        const struct ds_entry *d = named ? ds_registry_find(argv[args->first + i]) : ds_registry_at(i);
         struct err e;
         err_clear(&e);
         if (ds_fetch(d, &e) != SIREN_OK) {
@@ -132,19 +98,18 @@ static int data_fetch(int argc, char **argv)
     return failed;
 }
 
-static int data_prepare(int argc, char **argv)
+static const char prepare_help[] =
+    "usage: siren data prepare [--hash-bits K] NAME...\n\n"
+    "Fetches NAME and writes $SIREN_DATA_DIR/NAME/train.h5 and test.h5.\n\n";
+
+static int data_prepare(int argc, char **argv, const struct data_args *args)
 {
-    struct data_args args;
-    int rc = parse(argc, argv, "data prepare", prepare_opts, CMD_COUNT(prepare_opts),
-                   "usage: siren data prepare [--hash-bits K] NAME...\n\n"
-                   "Fetches NAME and writes $SIREN_DATA_DIR/NAME/train.h5 and test.h5.\n\n", &args);
-    if (rc != OPT_GO_ON) return rc;
-    if (args.first >= argc) return opt_usage_error("data prepare", "name at least one dataset");
+    if (args->first >= argc) return opt_usage_error("data prepare", "name at least one dataset");
     int failed = 0;
-    for (int i = args.first; i < argc; i++) {
+    for (int i = args->first; i < argc; i++) {
         struct err e;
         err_clear(&e);
-        if (ds_prepare_with(argv[i], args.hash_bits, &e) != SIREN_OK) {
+        if (ds_prepare_with(argv[i], args->hash_bits, &e) != SIREN_OK) {
             cmd_fail("data prepare", &e);
             failed = 1;
             continue;
@@ -214,21 +179,20 @@ static int info_file(const char *path, const char *format)
     return 0;
 }
 
-static int data_info(int argc, char **argv)
+static const char info_help[] =
+    "usage: siren data info NAME\n"
+    "       siren data info --file PATH [--format idx|polarity|criteo|libsvm]\n\n"
+    "NAME: rows, features and classes of each split, the .h5 files and the\n"
+    "SHA-256 of the raw files (prepares NAME first when needed).\n\n";
+
+static int data_info(int argc, char **argv, const struct data_args *args)
 {
-    struct data_args args;
-    int rc = parse(argc, argv, "data info", info_opts, CMD_COUNT(info_opts),
-                   "usage: siren data info NAME\n"
-                   "       siren data info --file PATH [--format idx|polarity|criteo|libsvm]\n\n"
-                   "NAME: rows, features and classes of each split, the .h5 files and the\n"
-                   "SHA-256 of the raw files (prepares NAME first when needed).\n\n", &args);
-    if (rc != OPT_GO_ON) return rc;
-    if (args.file) {
-        if (args.first < argc) return opt_usage_error("data info", "give a NAME or --file, not both");
-        return info_file(args.file, args.format);
+    if (args->file) {
+        if (args->first < argc) return opt_usage_error("data info", "give a NAME or --file, not both");
+        return info_file(args->file, args->format);
     }
-    if (args.first + 1 != argc) return opt_usage_error("data info", "name one dataset (or --file PATH)");
-    const char *name = argv[args.first];
+    if (args->first + 1 != argc) return opt_usage_error("data info", "name one dataset (or --file PATH)");
+    const char *name = argv[args->first];
     const struct ds_entry *entry = ds_registry_find(name);
     if (!entry) return opt_usage_error("data info", "unknown dataset '%s'", name);
     struct ds_data split[2];
@@ -261,19 +225,58 @@ static int data_info(int argc, char **argv)
     return 0;
 }
 
+/* A subcommand: its options, the help printed above them, and what runs once they are
+ * parsed. */
+struct data_verb {
+    const char *name;
+    const struct opt_use *use;
+    size_t n_use;
+    const char *help;
+    int (*run)(int argc, char **argv, const struct data_args *args);
+};
+
+static const struct data_verb verbs[] = {
+    {"fetch", fetch_opts, CMD_COUNT(fetch_opts), fetch_help, data_fetch},
+    {"prepare", prepare_opts, CMD_COUNT(prepare_opts), prepare_help, data_prepare},
+    {"info", info_opts, CMD_COUNT(info_opts), info_help, data_info},
+};
+
+/* opt_parse's context: the subcommand and what its options gave. */
+struct data_parse {
+    const struct data_verb *verb;
+    struct data_args args;
+};
+
+/* Stores one option of a data subcommand (opt_parse's handler). */
+static int data_opt(void *ctx, const struct opt_value *v, struct err *e)
+{
+    struct data_parse *p = ctx;
+    (void)e;
+    switch (v->id) {
+    case OPT_SHARD_HASH_BITS: p->args.hash_bits = (int)v->i; break;
+    case OPT_FILE: p->args.file = v->text; break;
+    case OPT_FORMAT: p->args.format = v->text; break;
+    case OPT_HELP:
+        printf("%s", p->verb->help);
+        opt_help_write(stdout, p->verb->use, p->verb->n_use);
+        return OPT_DONE;
+    default: break;
+    }
+    return SIREN_OK;
+}
+
 int cmd_data(int argc, char **argv)
 {
-    if (argc < 2) {
-        usage(stderr);
-        return 2;
+    int rc = cmd_verb_help(argc, argv, usage);
+    if (rc != OPT_GO_ON) return rc;
+    for (size_t i = 0; i < CMD_COUNT(verbs); i++) {
+        if (strcmp(argv[1], verbs[i].name)) continue;
+        struct data_parse p = {.verb = &verbs[i]};
+        char cmd[32];
+        snprintf(cmd, sizeof cmd, "data %s", verbs[i].name);
+        rc = opt_parse(cmd, p.verb->use, p.verb->n_use, argc - 1, argv + 1, data_opt, &p,
+                       &p.args.first);
+        return rc != OPT_GO_ON ? rc : p.verb->run(argc - 1, argv + 1, &p.args);
     }
-    const char *sub = argv[1];
-    if (!strcmp(sub, "--help") || !strcmp(sub, "-h") || !strcmp(sub, "help")) {
-        usage(stdout);
-        return 0;
-    }
-    if (!strcmp(sub, "fetch")) return data_fetch(argc - 1, argv + 1);
-    if (!strcmp(sub, "prepare")) return data_prepare(argc - 1, argv + 1);
-    if (!strcmp(sub, "info")) return data_info(argc - 1, argv + 1);
-    return opt_usage_error("data", "unknown subcommand '%s' (fetch, prepare, info)", sub);
+    return opt_usage_error("data", "unknown subcommand '%s' (fetch, prepare, info)", argv[1]);
 }

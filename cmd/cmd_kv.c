@@ -50,8 +50,13 @@ static int kv_opt(void *ctx, const struct opt_value *v, struct err *e)
     return OPT_DONE;
 }
 
-/* A bad key or prefix is bad usage (2); anything else a failure (1). */
-static int exit_status(const struct kv *kv) { return kv_errcode(kv) == SIREN_EINVAL ? 2 : 1; }
+/* Prints "siren kv VERB: <the store's message>" for a failed call; returns the exit status:
+ * a bad key or prefix is bad usage (2), anything else a failure (1). */
+static int kv_fail(const struct kv *kv, const char *verb)
+{
+    fprintf(stderr, "siren kv %s: %s\n", verb, kv_errmsg(kv));
+    return kv_errcode(kv) == SIREN_EINVAL ? 2 : 1;
+}
 
 /* Reads all of f into a malloc'ed buffer. */
 static int read_stream(FILE *f, uint8_t **out, size_t *len, struct err *e)
@@ -98,20 +103,13 @@ static int do_put(struct kv *kv, const char *key, const char *file)
     if (rc) return cmd_fail("kv put", &e);
     rc = kv_put(kv, key, data, len);
     free(data);
-    if (rc) {
-        fprintf(stderr, "siren kv put: %s\n", kv_errmsg(kv));
-        return exit_status(kv);
-    }
-    return 0;
+    return rc ? kv_fail(kv, "put") : 0;
 }
 
 static int do_get(struct kv *kv, const char *key)
 {
     struct kv_value v;
-    if (kv_get(kv, key, &v) != SIREN_OK) {
-        fprintf(stderr, "siren kv get: %s\n", kv_errmsg(kv));
-        return exit_status(kv);
-    }
+    if (kv_get(kv, key, &v) != SIREN_OK) return kv_fail(kv, "get");
     size_t len = v.len, w = fwrite(v.data, 1, len, stdout);
     kv_value_free(&v);
     if (fflush(stdout) != 0 || w != len) {
@@ -124,10 +122,7 @@ static int do_get(struct kv *kv, const char *key)
 static int do_ls(struct kv *kv, const char *prefix)
 {
     struct kv_keys k;
-    if (kv_list(kv, prefix, &k) != SIREN_OK) {
-        fprintf(stderr, "siren kv ls: %s\n", kv_errmsg(kv));
-        return exit_status(kv);
-    }
+    if (kv_list(kv, prefix, &k) != SIREN_OK) return kv_fail(kv, "ls");
     for (size_t i = 0; i < k.count; i++) printf("%s\n", k.keys[i]);
     kv_keys_free(&k);
     return fflush(stdout) == 0 ? 0 : 1;
@@ -135,24 +130,14 @@ static int do_ls(struct kv *kv, const char *prefix)
 
 static int do_rm(struct kv *kv, const char *key)
 {
-    if (kv_delete(kv, key) != SIREN_OK) {
-        fprintf(stderr, "siren kv rm: %s\n", kv_errmsg(kv));
-        return exit_status(kv);
-    }
-    return 0;
+    return kv_delete(kv, key) != SIREN_OK ? kv_fail(kv, "rm") : 0;
 }
 
 int cmd_kv(int argc, char **argv)
 {
-    if (argc < 2) {
-        usage(stderr);
-        return 2;
-    }
+    int rc = cmd_verb_help(argc, argv, usage);
+    if (rc != OPT_GO_ON) return rc;
     const char *verb = argv[1];
-    if (!strcmp(verb, "-h") || !strcmp(verb, "--help") || !strcmp(verb, "help")) {
-        usage(stdout);
-        return 0;
-    }
     int nargs_min, nargs_max;
     if (!strcmp(verb, "put")) {
         nargs_min = nargs_max = 2;
@@ -168,7 +153,7 @@ int cmd_kv(int argc, char **argv)
     if (!url || !url[0]) url = KV_DEFAULT_URL;
     struct err e;
     int first;
-    int rc = opt_parse("kv", kv_opts, CMD_COUNT(kv_opts), argc - 1, argv + 1, kv_opt, &url, &first);
+    rc = opt_parse("kv", kv_opts, CMD_COUNT(kv_opts), argc - 1, argv + 1, kv_opt, &url, &first);
     if (rc != OPT_GO_ON) return rc;
     int nargs = argc - 1 - first;
     char **args = argv + 1 + first;

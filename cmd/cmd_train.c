@@ -113,35 +113,33 @@ int cmd_train(int argc, char **argv)
     int rc = opt_parse("train", train_opts, CMD_COUNT(train_opts), argc, argv, train_opt, &req,
                        NULL);
     if (rc != OPT_GO_ON) return rc;
-    const char *name = req.name;
-    struct workload_opts wo = req.wo;
-    long long epochs = req.epochs, threads = req.threads;
-    int json = req.json, dry = req.dry, quiet = req.quiet;
-    if (!workload_find(name)) return opt_usage_error("train", "unknown workload '%s'", name);
-    openblas_set_num_threads((int)threads);
+    if (!workload_find(req.name))
+        return opt_usage_error("train", "unknown workload '%s'", req.name);
+    openblas_set_num_threads((int)req.threads);
 
     struct workload *w;
-    if (workload_open(name, &wo, &w, &e)) return cmd_fail("train", &e);
-    if (dry) {
+    if (workload_open(req.name, &req.wo, &w, &e)) return cmd_fail("train", &e);
+    if (req.dry) {
         print_memory(w);
         workload_close(w);
         return 0;
     }
-    struct train_opts to = {.epochs = epochs > 0 ? (int)epochs : w->info.epochs, .quiet = quiet};
-    if (!quiet)
+    struct train_opts to = {.epochs = req.epochs > 0 ? (int)req.epochs : w->info.epochs,
+                            .quiet = req.quiet};
+    if (!req.quiet)
         LOG_INFO("train", "%s: %zu train / %zu test rows, batch %d, %s lr %g, seed %llu, %lld thread(s)",
-                 name, w->train.rows, w->test.rows, w->opts.batch, w->info.optimizer, w->info.lr,
-                 (unsigned long long)w->opts.seed, threads);
+                 req.name, w->train.rows, w->test.rows, w->opts.batch, w->info.optimizer,
+                 w->info.lr, (unsigned long long)w->opts.seed, req.threads);
     struct train_result r;
     rc = train_run(w, &to, &r, &e);
     if (rc) {
         workload_close(w);
         return cmd_fail("train", &e);
     }
-    if (json) print_json(w, &r, (int)threads);
+    if (req.json) print_json(w, &r, (int)req.threads);
     else
         printf("%s: %d epochs, train_loss %.4f, test_loss %.4f, test_accuracy %.4f, %.0f samples/s\n",
-               name, r.epochs, r.train_loss, r.test.loss, r.test.accuracy, r.samples_per_second);
+               req.name, r.epochs, r.train_loss, r.test.loss, r.test.accuracy, r.samples_per_second);
     workload_close(w);
     return 0;
 }

@@ -11,18 +11,9 @@ struct subcommand {
 };
 
 static const struct subcommand subcommands[] = {
-    {"data", cmd_data, "find, verify, prepare and describe datasets (fetch/prepare/info)"},
-    {"train", cmd_train, "single-process reference training of a workload"},
-    {"kv", cmd_kv, "the KV store by hand (put/get/ls/rm)"},
-    {"invoke", cmd_invoke, "one function in a sandbox, with Lambda's REPORT line"},
-    {"calibrate", cmd_calibrate, "seconds per sample of a workload on this host"},
-    {"run", cmd_run, "an emulated training job (under mpirun)"},
-    {"sim", cmd_sim, "the same job in the fast simulator (and `sim fit`)"},
-    {"sched", cmd_sched, "train the DRL scheduling policy; compare policies"},
-    {"ps", cmd_ps, "the EC2 MXNet-style parameter-server baseline (under mpirun)"},
-    {"bench", cmd_bench, "benchmark suites: tables and figures"},
-    {"plot", cmd_plot, "the suites' figures (gnuplot PNGs) for any run directories"},
-    {"trace", cmd_trace, "check a run's trace: every parameter update written once"},
+#define CMD_ROW(name, summary) {#name, cmd_##name, summary},
+    CMD_LIST(CMD_ROW)
+#undef CMD_ROW
 };
 
 static void usage(FILE *f)
@@ -41,19 +32,26 @@ int cmd_fail(const char *cmd, const struct err *e)
     return 1;
 }
 
+int cmd_verb_help(int argc, char **argv, void (*write_usage)(FILE *f))
+{
+    if (argc < 2) {
+        write_usage(stderr);
+        return 2;
+    }
+    if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
+        write_usage(stdout);
+        return 0;
+    }
+    return OPT_GO_ON;
+}
+
 int main(int argc, char **argv)
 {
     /* Run outputs, traces and KV objects are never world-writable, whatever the umask. */
     fs_umask_no_world_write();
     log_init_from_env();
-    if (argc < 2) {
-        usage(stderr);
-        return 2;
-    }
-    if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
-        usage(stdout);
-        return 0;
-    }
+    int rc = cmd_verb_help(argc, argv, usage);
+    if (rc != OPT_GO_ON) return rc;
     if (!strcmp(argv[1], "--version")) {
         printf("siren %s (commit %s)\n", "0.1.0", build_commit());
         return 0;

@@ -5,32 +5,37 @@
 #include <stdio.h>
 #include <string.h>
 
+/* Every code with its name and message: one row per entry of SIREN_ERRNO_MAP, after OK. */
+struct err_row {
+    int code;
+    const char *name, *msg;
+};
+
+static const struct err_row err_rows[] = {
+    {SIREN_OK, "SIREN_OK", "success"},
+#define SIREN_ERR_ROW(name, num, msg) {SIREN_E##name, "SIREN_E" #name, msg},
+    SIREN_ERRNO_MAP(SIREN_ERR_ROW)
+#undef SIREN_ERR_ROW
+};
+
+/* The row of code, or NULL for a code not in the list. */
+static const struct err_row *err_row_find(int code)
+{
+    for (size_t i = 0; i < sizeof err_rows / sizeof *err_rows; i++)
+        if (err_rows[i].code == code) return &err_rows[i];
+    return NULL;
+}
+
 const char *err_str(int code)
 {
-    switch (code) {
-    case SIREN_OK:
-        return "success";
-#define SIREN_ERR_STR(name, num, msg) \
-    case SIREN_E##name:               \
-        return msg;
-        SIREN_ERRNO_MAP(SIREN_ERR_STR)
-#undef SIREN_ERR_STR
-    }
-    return "unknown error";
+    const struct err_row *r = err_row_find(code);
+    return r ? r->msg : "unknown error";
 }
 
 const char *err_name(int code)
 {
-    switch (code) {
-    case SIREN_OK:
-        return "SIREN_OK";
-#define SIREN_ERR_NAME(name, num, msg) \
-    case SIREN_E##name:                \
-        return "SIREN_E" #name;
-        SIREN_ERRNO_MAP(SIREN_ERR_NAME)
-#undef SIREN_ERR_NAME
-    }
-    return "SIREN_EUNKNOWN";
+    const struct err_row *r = err_row_find(code);
+    return r ? r->name : "SIREN_EUNKNOWN";
 }
 
 int err_set(struct err *e, int code, const char *fmt, ...)

@@ -58,16 +58,30 @@ static int get_item(const cJSON *obj, const char *key, const char *where, const 
     return SIREN_OK;
 }
 
+/* The item under key when is(item) holds (a cJSON_Is* test); else SIREN_EFORMAT naming the
+ * key and what was expected. */
+static int get_typed(const cJSON *obj, const char *key, const char *where,
+                     cJSON_bool (*is)(const cJSON *), const char *what, const cJSON **item,
+                     struct err *e)
+{
+    int rc = get_item(obj, key, where, item, e);
+    if (rc) return rc;
+    if (!is(*item)) return err_set(e, SIREN_EFORMAT, "%s: key '%s': expected %s", where, key, what);
+    return SIREN_OK;
+}
+
+static cJSON_bool is_finite_number(const cJSON *it)
+{
+    return cJSON_IsNumber(it) && isfinite(it->valuedouble);
+}
+
 int json_get_number(const cJSON *obj, const char *key, const char *where, double *out,
                     struct err *e)
 {
     const cJSON *it;
-    int rc = get_item(obj, key, where, &it, e);
-    if (rc) return rc;
-    if (!cJSON_IsNumber(it) || !isfinite(it->valuedouble))
-        return err_set(e, SIREN_EFORMAT, "%s: key '%s': expected a finite number", where, key);
-    *out = it->valuedouble;
-    return SIREN_OK;
+    int rc = get_typed(obj, key, where, is_finite_number, "a finite number", &it, e);
+    if (!rc) *out = it->valuedouble;
+    return rc;
 }
 
 int json_get_int(const cJSON *obj, const char *key, const char *where, long long *out,
@@ -87,23 +101,17 @@ int json_get_string(const cJSON *obj, const char *key, const char *where, const 
                     struct err *e)
 {
     const cJSON *it;
-    int rc = get_item(obj, key, where, &it, e);
-    if (rc) return rc;
-    if (!cJSON_IsString(it))
-        return err_set(e, SIREN_EFORMAT, "%s: key '%s': expected a string", where, key);
-    *out = it->valuestring;
-    return SIREN_OK;
+    int rc = get_typed(obj, key, where, cJSON_IsString, "a string", &it, e);
+    if (!rc) *out = it->valuestring;
+    return rc;
 }
 
 int json_get_bool(const cJSON *obj, const char *key, const char *where, int *out, struct err *e)
 {
     const cJSON *it;
-    int rc = get_item(obj, key, where, &it, e);
-    if (rc) return rc;
-    if (!cJSON_IsBool(it))
-        return err_set(e, SIREN_EFORMAT, "%s: key '%s': expected true or false", where, key);
-    *out = cJSON_IsTrue(it);
-    return SIREN_OK;
+    int rc = get_typed(obj, key, where, cJSON_IsBool, "true or false", &it, e);
+    if (!rc) *out = cJSON_IsTrue(it);
+    return rc;
 }
 
 int json_write_file(const char *path, const cJSON *root, struct err *e)

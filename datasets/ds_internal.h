@@ -26,6 +26,19 @@ int ds_csr_add_row(struct ds_csr_builder *b, int32_t label, uint32_t *cols, cons
 void ds_csr_finish(struct ds_csr_builder *b, struct ds_data *out);
 void ds_csr_free(struct ds_csr_builder *b);
 
+/* The splitmix64 finaliser: a bijection of 64-bit words in which every output bit depends on
+ * every input bit. ds_hash64 ends with it (FNV's low bits mix poorly, and a 2^k mask keeps
+ * only those); lr-synthetic makes its columns and planted weights with it. */
+static inline uint64_t ds_mix64(uint64_t x)
+{
+    x ^= x >> 30;
+    x *= 0xbf58476d1ce4e5b9ull;
+    x ^= x >> 27;
+    x *= 0x94d049bb133111ebull;
+    x ^= x >> 31;
+    return x;
+}
+
 /* The last path component (for messages: "train.txt line 3"). */
 const char *ds_basename(const char *path);
 

@@ -276,6 +276,17 @@ static int build(const struct sentences *s, const uint32_t *tr, size_t ntr, cons
     return rc;
 }
 
+/* The ids 0..n-1 of the sentences read, in file order, into *out (caller frees): the order a
+ * split shuffles, or a whole file's rows. */
+static int sentence_ids(size_t n, uint32_t **out, struct err *e)
+{
+    uint32_t *ids = malloc(n * sizeof *ids);
+    if (!ids) return err_set(e, SIREN_ENOMEM, "out of memory");
+    for (size_t i = 0; i < n; i++) ids[i] = (uint32_t)i;
+    *out = ids;
+    return SIREN_OK;
+}
+
 int ds_polarity_read(const char *pos_path, const char *neg_path,
                      const struct ds_polarity_opts *opts, struct ds_data *train,
                      struct ds_data *test, struct err *e)
@@ -291,13 +302,8 @@ int ds_polarity_read(const char *pos_path, const char *neg_path,
     uint32_t *order = NULL;
     int rc = sentences_add_file(&s, pos_path, 1, e);
     if (!rc) rc = sentences_add_file(&s, neg_path, 0, e);
+    if (!rc) rc = sentence_ids(s.n, &order, e);
     if (rc) goto out;
-    order = malloc(s.n * sizeof *order);
-    if (!order) {
-        rc = err_set(e, SIREN_ENOMEM, "out of memory");
-        goto out;
-    }
-    for (size_t i = 0; i < s.n; i++) order[i] = (uint32_t)i;
     struct rng r;
     rng_seed(&r, seed);
     rng_shuffle_u32(&r, order, s.n);
@@ -338,13 +344,8 @@ int ds_polarity_read_file(const char *path, int label, int seq_len, struct ds_da
     struct sentences s = {0};
     uint32_t *rows = NULL;
     int rc = sentences_add_file(&s, path, label, e);
+    if (!rc) rc = sentence_ids(s.n, &rows, e);
     if (rc) goto out;
-    rows = malloc(s.n * sizeof *rows);
-    if (!rows) {
-        rc = err_set(e, SIREN_ENOMEM, "out of memory");
-        goto out;
-    }
-    for (size_t i = 0; i < s.n; i++) rows[i] = (uint32_t)i;
     rc = build(&s, rows, s.n, NULL, 0, seq_len, out, NULL, e);
     if (rc) goto out;
     snprintf(out->name, sizeof out->name, "file");

@@ -23,13 +23,7 @@ uint64_t ds_hash64(const void *data, size_t len)
         h ^= p[i];
         h *= 0x100000001b3ull; /* FNV-1a 64 prime */
     }
-    /* splitmix64 finaliser: FNV's low bits mix poorly, and the mask keeps only those. */
-    h ^= h >> 30;
-    h *= 0xbf58476d1ce4e5b9ull;
-    h ^= h >> 27;
-    h *= 0x94d049bb133111ebull;
-    h ^= h >> 31;
-    return h;
+    return ds_mix64(h);
 }
 
 uint32_t ds_criteo_feature(int field, const char *value, size_t len, int hash_bits)
@@ -62,6 +56,21 @@ static size_t split_tabs(char *line, char **field, size_t *flen, size_t max)
 static void chomp(char *line, ssize_t *len)
 {
     while (*len > 0 && (line[*len - 1] == '\n' || line[*len - 1] == '\r')) line[--*len] = '\0';
+}
+
+/* The next line of f without its line ending, into *line (getline's buffer of *cap bytes);
+ * *lineno counts the lines read. Returns 1, or 0 at the end of the file, or SIREN_EFORMAT
+ * naming file and line when the line holds a NUL byte (a binary file, not text). */
+static int next_line(FILE *f, const char *file, char **line, size_t *cap, size_t *lineno,
+                     struct err *e)
+{
+    ssize_t len = getline(line, cap, f);
+    if (len < 0) return 0;
+    (*lineno)++;
+    chomp(*line, &len);
+    if ((size_t)len != strlen(*line))
+        return err_set(e, SIREN_EFORMAT, "%s line %zu: NUL byte", file, *lineno);
+    return 1;
 }
 
 static int criteo_int_token(const char *file, size_t lineno, int field, const char *v,
@@ -148,19 +157,14 @@ int ds_criteo_read(const char *const *paths, size_t n_paths, int hash_bits,
             rc = err_errno(e, errno, "cannot open %s", paths[p]);
             break;
         }
-        ssize_t len;
         size_t lineno = 0;
-        while (!rc && (len = getline(&line, &cap, f)) >= 0) {
-            lineno++;
-            chomp(line, &len);
-            if ((size_t)len != strlen(line)) {
-                rc = err_set(e, SIREN_EFORMAT, "%s line %zu: NUL byte", file, lineno);
-                break;
-            }
+        /* rc is 1 while there are lines, then 0 at the end or an error code. */
+        while ((rc = next_line(f, file, &line, &cap, &lineno, e)) > 0) {
             uint32_t cols[DS_CRITEO_FIELDS - 1];
             int32_t label = 0;
             rc = criteo_line(file, lineno, line, hash_bits, &label, cols, e);
             if (!rc) rc = ds_csr_add_row(&b, label, cols, NULL, DS_CRITEO_FIELDS - 1, e);
+            if (rc) break;
         }
         if (!rc && ferror(f)) rc = err_set(e, SIREN_EIO, "%s: read error", paths[p]);
         fclose(f);
@@ -253,18 +257,13 @@ int ds_libsvm_read(const char *path, uint32_t dim, struct ds_data *out, struct e
     size_t cap = 0, lineno = 0, rcap = 0, n = 0;
     uint32_t *cols = NULL, max_idx = 0;
     float *vals = NULL;
-    int rc = SIREN_OK;
-    ssize_t len;
-    while (!rc && (len = getline(&line, &cap, f)) >= 0) {
-        lineno++;
-        chomp(line, &len);
-        if ((size_t)len != strlen(line)) {
-            rc = err_set(e, SIREN_EFORMAT, "%s line %zu: NUL byte", file, lineno);
-            break;
-        }
+    int rc;
+    /* rc is 1 while there are lines, then 0 at the end or an error code. */
+    while ((rc = next_line(f, file, &line, &cap, &lineno, e)) > 0) {
         int32_t label = 0;
         rc = libsvm_line(file, lineno, line, dim, &label, &cols, &vals, &rcap, &n, &max_idx, e);
         if (!rc) rc = ds_csr_add_row(&b, label, cols, vals, n, e);
+        if (rc) break;
     }
     if (!rc && ferror(f)) rc = err_set(e, SIREN_EIO, "%s: read error", path);
     fclose(f);

@@ -23,22 +23,12 @@
 #define SYN_MAX_THREADS 8
 #define SYN_ROWS_PER_THREAD_MIN 65536 /* below this, threads cost more than they save */
 
-static uint64_t mix64(uint64_t x)
-{
-    x ^= x >> 30;
-    x *= 0xbf58476d1ce4e5b9ull;
-    x ^= x >> 27;
-    x *= 0x94d049bb133111ebull;
-    x ^= x >> 31;
-    return x;
-}
-
 /* An approximately standard normal weight fixed by (seed, col): the Irwin-Hall sum of four
  * hashed 16-bit uniforms, centred and scaled to variance 1. Cheaper than Box-Muller, and the
  * exact shape of the tails does not matter for a planted model. */
 static float planted_weight(uint64_t seed, uint32_t col)
 {
-    uint64_t h = mix64(seed ^ mix64(0x5eedull + col));
+    uint64_t h = ds_mix64(seed ^ ds_mix64(0x5eedull + col));
     float sum = (float)(h & 0xffff) + (float)(h >> 16 & 0xffff) + (float)(h >> 32 & 0xffff) +
                 (float)(h >> 48);
     return (sum * (1.0f / 65536.0f) - 2.0f) * 1.7320508f; /* sqrt(12 / 4) */
@@ -72,7 +62,8 @@ static void *syn_run(void *arg)
         for (int f = 0; f < j->nnz; f++) {
             /* 1 .. V with P(rank) ~ 1/rank; float precision is plenty for a rank. */
             uint64_t rank = (uint64_t)exp2f(rng_uniform_f(&r) * log2_v);
-            uint32_t c = (uint32_t)(mix64(seed ^ mix64(((uint64_t)f << 40) ^ rank)) & j->mask);
+            uint64_t h = ds_mix64(seed ^ ds_mix64(((uint64_t)f << 40) ^ rank));
+            uint32_t c = (uint32_t)(h & j->mask);
             cols[f] = c;
             logit += w_scale * planted_weight(seed, c);
         }

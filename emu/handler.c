@@ -7,6 +7,7 @@
 #include "sandbox.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <linux/magic.h>
 #include <math.h>
 #include <sys/vfs.h>
@@ -69,24 +70,57 @@ int fn_context_model(struct fn_context *ctx, const struct kn_model_config *mcfg,
 
 /* ------------------------------------------------------------ configurations as JSON */
 
-cJSON *fn_model_config_to_json(const struct kn_model_config *m)
+/* A number of a configuration sent in an event: its key (the member's name), its place in
+ * the struct, and for an int member the bounds a decoded value must keep (a float member
+ * takes any finite number). One list per struct drives both the encoder and the decoder,
+ * so the two always agree on the keys, their order and their types. */
+struct cfg_field {
+    const char *key;
+    size_t offset;
+    int is_float;
+    int lo, hi;
+};
+#define CFG_COUNT(a) (sizeof(a) / sizeof *(a))
+
+#define MODEL_INT(f, lo, hi) {#f, offsetof(struct kn_model_config, f), 0, lo, hi}
+#define MODEL_FLOAT(f) {#f, offsetof(struct kn_model_config, f), 1, 0, 0}
+static const struct cfg_field model_fields[] = {
+    MODEL_INT(max_batch, 1, 1 << 20),  MODEL_INT(classes, 2, 1 << 16),
+    MODEL_INT(lr_log2_weights, 0, 30), MODEL_FLOAT(lr_l2),
+    MODEL_INT(channels, 0, 4096),      MODEL_INT(height, 0, 65536),
+    MODEL_INT(width, 0, 65536),        MODEL_INT(vocab_size, 0, 1 << 26),
+    MODEL_INT(seq_len, 0, 1 << 20),    MODEL_INT(embed_dim, 0, 1 << 16),
+    MODEL_INT(n_maps, 0, 1 << 16),     MODEL_FLOAT(dropout),
+};
+#undef MODEL_INT
+#undef MODEL_FLOAT
+
+#define OPTIM_FLOAT(f) {#f, offsetof(struct kn_optim_config, f), 1, 0, 0}
+static const struct cfg_field optim_fields[] = {
+    OPTIM_FLOAT(lr),   OPTIM_FLOAT(momentum), OPTIM_FLOAT(beta1),
+    OPTIM_FLOAT(beta2), OPTIM_FLOAT(eps),     OPTIM_FLOAT(weight_decay),
+};
+#undef OPTIM_FLOAT
+
+/* {"kind": kind, then each field of cfg} (NULL when out of memory). */
+static cJSON *cfg_to_json(const char *kind, const void *cfg, const struct cfg_field *f,
+                          size_t n)
 {
     cJSON *j = cJSON_CreateObject();
     if (!j) return NULL;
-    cJSON_AddStringToObject(j, "kind", kn_model_kind_name(m->kind));
-    cJSON_AddNumberToObject(j, "max_batch", m->max_batch);
-    cJSON_AddNumberToObject(j, "classes", m->classes);
-    cJSON_AddNumberToObject(j, "lr_log2_weights", m->lr_log2_weights);
-    cJSON_AddNumberToObject(j, "lr_l2", m->lr_l2);
-    cJSON_AddNumberToObject(j, "channels", m->channels);
-    cJSON_AddNumberToObject(j, "height", m->height);
-    cJSON_AddNumberToObject(j, "width", m->width);
-    cJSON_AddNumberToObject(j, "vocab_size", m->vocab_size);
-    cJSON_AddNumberToObject(j, "seq_len", m->seq_len);
-    cJSON_AddNumberToObject(j, "embed_dim", m->embed_dim);
-    cJSON_AddNumberToObject(j, "n_maps", m->n_maps);
-    cJSON_AddNumberToObject(j, "dropout", m->dropout);
+    cJSON_AddStringToObject(j, "kind", kind);
+    for (size_t i = 0; i < n; i++) {
+        const char *p = (const char *)cfg + f[i].offset;
+        double v = f[i].is_float ? (double)*(const float *)(const void *)p
+                                 : (double)*(const int *)(const void *)p;
+        cJSON_AddNumberToObject(j, f[i].key, v);
+    }
     return j;
+}
+
+cJSON *fn_model_config_to_json(const struct kn_model_config *m)
+{
+    return cfg_to_json(kn_model_kind_name(m->kind), m, model_fields, CFG_COUNT(model_fields));
 }
 
 static int get_int_field(const cJSON *j, const char *key, const char *where, int lo, int hi,
@@ -111,6 +145,20 @@ static int get_float_field(const cJSON *j, const char *key, const char *where, f
     return rc;
 }
 
+/* Each field of cfg from j, in order; stops at the first missing, mistyped or out-of-range
+ * one (SIREN_EFORMAT naming where and the key). */
+static int cfg_from_json(const cJSON *j, const char *where, const struct cfg_field *f, size_t n,
+                         void *cfg, struct err *e)
+{
+    for (size_t i = 0; i < n; i++) {
+        void *p = (char *)cfg + f[i].offset;
+        int rc = f[i].is_float ? get_float_field(j, f[i].key, where, p, e)
+                               : get_int_field(j, f[i].key, where, f[i].lo, f[i].hi, p, e);
+        if (rc) return rc;
+    }
+    return SIREN_OK;
+}
+
 int fn_model_config_from_json(const cJSON *j, struct kn_model_config *out, struct err *e)
 {
     const char *w = "event: model";
@@ -122,34 +170,13 @@ int fn_model_config_from_json(const cJSON *j, struct kn_model_config *out, struc
     for (int k = KN_MODEL_LR; k <= KN_MODEL_TEXTCNN; k++)
         if (!strcmp(kind, kn_model_kind_name((enum kn_model_kind)k))) out->kind = (enum kn_model_kind)k;
     if (!out->kind) return err_set(e, SIREN_EFORMAT, "%s: key 'kind': unknown model '%s'", w, kind);
-    if ((rc = get_int_field(j, "max_batch", w, 1, 1 << 20, &out->max_batch, e)) ||
-        (rc = get_int_field(j, "classes", w, 2, 1 << 16, &out->classes, e)) ||
-        (rc = get_int_field(j, "lr_log2_weights", w, 0, 30, &out->lr_log2_weights, e)) ||
-        (rc = get_float_field(j, "lr_l2", w, &out->lr_l2, e)) ||
-        (rc = get_int_field(j, "channels", w, 0, 4096, &out->channels, e)) ||
-        (rc = get_int_field(j, "height", w, 0, 65536, &out->height, e)) ||
-        (rc = get_int_field(j, "width", w, 0, 65536, &out->width, e)) ||
-        (rc = get_int_field(j, "vocab_size", w, 0, 1 << 26, &out->vocab_size, e)) ||
-        (rc = get_int_field(j, "seq_len", w, 0, 1 << 20, &out->seq_len, e)) ||
-        (rc = get_int_field(j, "embed_dim", w, 0, 1 << 16, &out->embed_dim, e)) ||
-        (rc = get_int_field(j, "n_maps", w, 0, 1 << 16, &out->n_maps, e)) ||
-        (rc = get_float_field(j, "dropout", w, &out->dropout, e)))
-        return rc;
-    return SIREN_OK;
+    return cfg_from_json(j, w, model_fields, CFG_COUNT(model_fields), out, e);
 }
 
 cJSON *fn_optim_config_to_json(const struct kn_optim_config *o)
 {
-    cJSON *j = cJSON_CreateObject();
-    if (!j) return NULL;
-    cJSON_AddStringToObject(j, "kind", o->kind == KN_OPTIM_ADAM ? "adam" : "sgd");
-    cJSON_AddNumberToObject(j, "lr", o->lr);
-    cJSON_AddNumberToObject(j, "momentum", o->momentum);
-    cJSON_AddNumberToObject(j, "beta1", o->beta1);
-    cJSON_AddNumberToObject(j, "beta2", o->beta2);
-    cJSON_AddNumberToObject(j, "eps", o->eps);
-    cJSON_AddNumberToObject(j, "weight_decay", o->weight_decay);
-    return j;
+    return cfg_to_json(o->kind == KN_OPTIM_ADAM ? "adam" : "sgd", o, optim_fields,
+                       CFG_COUNT(optim_fields));
 }
 
 int fn_optim_config_from_json(const cJSON *j, struct kn_optim_config *out, struct err *e)
@@ -163,14 +190,7 @@ int fn_optim_config_from_json(const cJSON *j, struct kn_optim_config *out, struc
     if (strcmp(kind, "sgd") && strcmp(kind, "adam"))
         return err_set(e, SIREN_EFORMAT, "%s: key 'kind': '%s', expected sgd or adam", w, kind);
     *out = kn_optim_config_default(strcmp(kind, "adam") ? KN_OPTIM_SGD : KN_OPTIM_ADAM);
-    if ((rc = get_float_field(j, "lr", w, &out->lr, e)) ||
-        (rc = get_float_field(j, "momentum", w, &out->momentum, e)) ||
-        (rc = get_float_field(j, "beta1", w, &out->beta1, e)) ||
-        (rc = get_float_field(j, "beta2", w, &out->beta2, e)) ||
-        (rc = get_float_field(j, "eps", w, &out->eps, e)) ||
-        (rc = get_float_field(j, "weight_decay", w, &out->weight_decay, e)))
-        return rc;
-    return SIREN_OK;
+    return cfg_from_json(j, w, optim_fields, CFG_COUNT(optim_fields), out, e);
 }
 
 /* ------------------------------------------------------------------- the handler */

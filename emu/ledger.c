@@ -14,15 +14,24 @@ void ledger_init(struct ledger *l, const struct platform *p)
     l->platform = p;
 }
 
-static void add_usd(struct ledger *l, double compute, double request, double kv, double vm)
+/* Adds one charge (d: counts and fees; its total_usd is not read) to the epoch's totals and
+ * the job's alike. */
+static void charge(struct ledger *l, const struct ledger_totals *d)
 {
     struct ledger_totals *t[2] = {&l->epoch_totals, &l->job_totals};
     for (int i = 0; i < 2; i++) {
-        t[i]->compute_usd += compute;
-        t[i]->request_usd += request;
-        t[i]->kv_usd += kv;
-        t[i]->vm_usd += vm;
-        t[i]->total_usd += compute + request + kv + vm;
+        t[i]->invocations += d->invocations;
+        t[i]->billed_ms += d->billed_ms;
+        t[i]->gb_s += d->gb_s;
+        t[i]->kv_gets += d->kv_gets;
+        t[i]->kv_puts += d->kv_puts;
+        t[i]->kv_lists += d->kv_lists;
+        t[i]->kv_deletes += d->kv_deletes;
+        t[i]->compute_usd += d->compute_usd;
+        t[i]->request_usd += d->request_usd;
+        t[i]->kv_usd += d->kv_usd;
+        t[i]->vm_usd += d->vm_usd;
+        t[i]->total_usd += d->compute_usd + d->request_usd + d->kv_usd + d->vm_usd;
     }
 }
 
@@ -39,13 +48,9 @@ int ledger_add_invocation(struct ledger *l, int memory_mb, double duration_ms, d
     double billed_ms = platform_billed_ms(p, duration_ms, init_ms);
     double gb_s = billed_ms / 1000.0 * (memory_mb / 1024.0);
     double compute = gb_s * p->price_usd_per_gb_s;
-    struct ledger_totals *t[2] = {&l->epoch_totals, &l->job_totals};
-    for (int i = 0; i < 2; i++) {
-        t[i]->invocations++;
-        t[i]->billed_ms += billed_ms;
-        t[i]->gb_s += gb_s;
-    }
-    add_usd(l, compute, p->price_usd_per_request, 0, 0);
+    struct ledger_totals d = {.invocations = 1, .billed_ms = billed_ms, .gb_s = gb_s,
+                              .compute_usd = compute, .request_usd = p->price_usd_per_request};
+    charge(l, &d);
     if (cost_usd) *cost_usd = compute + p->price_usd_per_request;
     return SIREN_OK;
 }
@@ -57,14 +62,9 @@ double ledger_add_kv(struct ledger *l, uint64_t gets, uint64_t puts, uint64_t li
     double usd = ((double)gets * p->store_usd_per_1000_get +
                   (double)puts * p->store_usd_per_1000_put +
                   (double)lists * p->store_usd_per_1000_list) / 1000.0;
-    struct ledger_totals *t[2] = {&l->epoch_totals, &l->job_totals};
-    for (int i = 0; i < 2; i++) {
-        t[i]->kv_gets += gets;
-        t[i]->kv_puts += puts;
-        t[i]->kv_lists += lists;
-        t[i]->kv_deletes += deletes;
-    }
-    add_usd(l, 0, 0, usd, 0);
+    struct ledger_totals d = {.kv_gets = gets, .kv_puts = puts, .kv_lists = lists,
+                              .kv_deletes = deletes, .kv_usd = usd};
+    charge(l, &d);
     return usd;
 }
 
@@ -79,7 +79,8 @@ int ledger_add_vm(struct ledger *l, const char *instance, int count, double seco
         return err_set(e, SIREN_ERANGE, "%s: %d x %s for %g s: count and time must be "
                        "non-negative", l->platform->name, count, instance, seconds);
     double usd = platform_vm_cost_usd(l->platform, vm, count, seconds);
-    add_usd(l, 0, 0, 0, usd);
+    struct ledger_totals d = {.vm_usd = usd};
+    charge(l, &d);
     if (cost_usd) *cost_usd = usd;
     return SIREN_OK;
 }

@@ -24,66 +24,82 @@ static struct {
     char why[512];
 } cg = {PTHREAD_ONCE_INIT, 0, "", ""};
 
-/* Mount point of the cgroup2 fs (want_v1 = 0) or of the v1 hierarchy with the memory
- * controller (want_v1 = 1), from /proc/self/mountinfo. */
-static int find_cgroup_mount(int want_v1, char *out, size_t outlen)
+/* 1 when the comma-separated list (tokenised in place) names the memory controller. */
+static int lists_memory(char *list)
 {
-    FILE *f = fopen("/proc/self/mountinfo", "re");
+    for (char *tok = strtok(list, ","); tok; tok = strtok(NULL, ","))
+        if (!strcmp(tok, "memory")) return 1;
+    return 0;
+}
+
+/* A line of /proc/self/mountinfo: when it mounts the cgroup2 fs (want_v1 = 0) or the v1
+ * hierarchy with the memory controller (want_v1 = 1), its mount point into out and 0; else
+ * -1. */
+static int mount_line(char *line, int want_v1, char *out, size_t outlen)
+{
+    /* id parent maj:min root mountpoint opts [optional...] - fstype source superopts */
+    char *sep = strstr(line, " - ");
+    if (!sep) return -1;
+    char fstype[64], source[256], super[1024] = "";
+    if (sscanf(sep + 3, "%63s %255s %1023s", fstype, source, super) < 2) return -1;
+    char root[PATH_MAX], mnt[PATH_MAX];
+    if (sscanf(line, "%*s %*s %*s %4095s %4095s", root, mnt) != 2) return -1;
+    int match = want_v1 ? !strcmp(fstype, "cgroup") && lists_memory(super)
+                        : !strcmp(fstype, "cgroup2");
+    if (!match) return -1;
+    snprintf(out, outlen, "%s", mnt);
+    return 0;
+}
+
+/* A line of /proc/self/cgroup: when it is the v2 hierarchy's ("0::/x", want_v1 = 0) or the
+ * v1 memory hierarchy's ("4:memory:/x", want_v1 = 1), this process's group path into out and
+ * 0; else -1. */
+static int own_line(char *line, int want_v1, char *out, size_t outlen)
+{
+    line[strcspn(line, "\n")] = '\0';
+    char *c1 = strchr(line, ':');
+    char *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
+    if (!c2) return -1;
+    *c2 = '\0';
+    const char *ctrls = c1 + 1;
+    int match;
+    if (want_v1) {
+        char copy[256];
+        snprintf(copy, sizeof copy, "%s", ctrls);
+        match = lists_memory(copy);
+    } else {
+        match = !strcmp(line, "0") && !*ctrls;
+    }
+    if (!match) return -1;
+    snprintf(out, outlen, "%s", c2 + 1);
+    return 0;
+}
+
+/* Reads the lines of a /proc table until line_fn takes one (returns 0); returns 0, or -1
+ * when none does or the file cannot be read. */
+static int proc_table_find(const char *path, int (*line_fn)(char *, int, char *, size_t),
+                           int want_v1, char *out, size_t outlen)
+{
+    FILE *f = fopen(path, "re");
     if (!f) return -1;
     char line[4096];
     int found = -1;
-    while (found && fgets(line, sizeof line, f)) {
-        /* id parent maj:min root mountpoint opts [optional...] - fstype source superopts */
-        char *sep = strstr(line, " - ");
-        if (!sep) continue;
-        char fstype[64], source[256], super[1024] = "";
-        if (sscanf(sep + 3, "%63s %255s %1023s", fstype, source, super) < 2) continue;
-        char root[PATH_MAX], mnt[PATH_MAX];
-        if (sscanf(line, "%*s %*s %*s %4095s %4095s", root, mnt) != 2) continue;
-        int match = 0;
-        if (!want_v1 && !strcmp(fstype, "cgroup2")) match = 1;
-        if (want_v1 && !strcmp(fstype, "cgroup")) {
-            for (char *tok = strtok(super, ","); tok; tok = strtok(NULL, ","))
-                if (!strcmp(tok, "memory")) match = 1;
-        }
-        if (match) {
-            snprintf(out, outlen, "%s", mnt);
-            found = 0;
-        }
-    }
+    while (found && fgets(line, sizeof line, f)) found = line_fn(line, want_v1, out, outlen);
     fclose(f);
     return found;
 }
 
-/* This process's cgroup path in the v2 hierarchy ("0::/x") or the v1 memory hierarchy. */
+/* Mount point of the cgroup2 fs (want_v1 = 0) or of the v1 hierarchy with the memory
+ * controller (want_v1 = 1). */
+static int find_cgroup_mount(int want_v1, char *out, size_t outlen)
+{
+    return proc_table_find("/proc/self/mountinfo", mount_line, want_v1, out, outlen);
+}
+
+/* This process's cgroup path in the v2 hierarchy or the v1 memory hierarchy. */
 static int find_own_cgroup(int want_v1, char *out, size_t outlen)
 {
-    FILE *f = fopen("/proc/self/cgroup", "re");
-    if (!f) return -1;
-    char line[4096];
-    int found = -1;
-    while (found && fgets(line, sizeof line, f)) {
-        line[strcspn(line, "\n")] = '\0';
-        char *c1 = strchr(line, ':');
-        char *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
-        if (!c2) continue;
-        *c2 = '\0';
-        const char *ctrls = c1 + 1;
-        if (!want_v1 && !strcmp(line, "0") && !*ctrls) {
-            snprintf(out, outlen, "%s", c2 + 1);
-            found = 0;
-        } else if (want_v1) {
-            char copy[256];
-            snprintf(copy, sizeof copy, "%s", ctrls);
-            for (char *tok = strtok(copy, ","); tok; tok = strtok(NULL, ","))
-                if (!strcmp(tok, "memory")) {
-                    snprintf(out, outlen, "%s", c2 + 1);
-                    found = 0;
-                }
-        }
-    }
-    fclose(f);
-    return found;
+    return proc_table_find("/proc/self/cgroup", own_line, want_v1, out, outlen);
 }
 
 /* Creates a group under base, sets a limit in it and removes it: proof that sandboxes can. */

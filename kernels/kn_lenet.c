@@ -484,19 +484,29 @@ static void lenet_backward(struct kn_model *m, const struct kn_batch *b, const s
                    sizeof(float) * KS * C1);
 }
 
-static int lenet_loss_grad(struct kn_model *m, const struct kn_batch *b, float *loss, struct err *e)
+/* Checks the batch, lays the model out into *d, *p and *a (read by lenet_backward and the
+ * evaluation) and runs the forward pass; *loss gets the mean loss. */
+static int lenet_forward_batch(struct kn_model *m, const struct kn_batch *b, struct lenet_dims *d,
+                               struct lenet_params *p, struct lenet_act *a, float *loss,
+                               struct err *e)
 {
     int rc = lenet_check_input(b, e);
     if (rc) return rc;
+    lenet_dims_of(&m->cfg, d);
+    lenet_params_of(d, m->params, p);
+    lenet_act_of(d, m->cfg.max_batch, m->act, a);
+    *loss = lenet_forward(m, b, d, p, a);
+    return SIREN_OK;
+}
+
+static int lenet_loss_grad(struct kn_model *m, const struct kn_batch *b, float *loss, struct err *e)
+{
     struct lenet_dims d;
     struct lenet_params p = {0};
     struct lenet_act a = {0};
-    lenet_dims_of(&m->cfg, &d);
-    lenet_params_of(&d, m->params, &p);
-    lenet_act_of(&d, m->cfg.max_batch, m->act, &a);
-    *loss = lenet_forward(m, b, &d, &p, &a);
-    lenet_backward(m, b, &d, &p, &a);
-    return SIREN_OK;
+    int rc = lenet_forward_batch(m, b, &d, &p, &a, loss, e);
+    if (!rc) lenet_backward(m, b, &d, &p, &a);
+    return rc;
 }
 
 static int lenet_train_step(struct kn_model *m, const struct kn_batch *b, struct kn_optim *o,
@@ -511,15 +521,12 @@ static int lenet_train_step(struct kn_model *m, const struct kn_batch *b, struct
 static int lenet_eval(struct kn_model *m, const struct kn_batch *b, struct kn_eval *out,
                       float *prob1, struct err *e)
 {
-    int rc = lenet_check_input(b, e);
-    if (rc) return rc;
     struct lenet_dims d;
     struct lenet_params p = {0};
     struct lenet_act a = {0};
-    lenet_dims_of(&m->cfg, &d);
-    lenet_params_of(&d, m->params, &p);
-    lenet_act_of(&d, m->cfg.max_batch, m->act, &a);
-    float mean = lenet_forward(m, b, &d, &p, &a);
+    float mean;
+    int rc = lenet_forward_batch(m, b, &d, &p, &a, &mean, e);
+    if (rc) return rc;
     out->loss_sum = (double)mean * b->n;
     out->n = b->n;
     kn_eval_tally(a.prob, b->n, d.classes, b->labels, out, prob1);

@@ -37,36 +37,34 @@ const char *kn_model_kind_name(enum kn_model_kind kind)
     return "unknown";
 }
 
+/* The configuration of each model and of the workloads that train it, as data: the names
+ * that select a row, and the row's configuration (max_batch is the caller's). */
+static const struct {
+    const char *names[4]; /* the first NULL ends a shorter list */
+    struct kn_model_config cfg;
+} presets[] = {
+    {{"lr", "lr-ctr", "lr-synthetic"}, {.kind = KN_MODEL_LR, .classes = 2, .lr_log2_weights = 20}},
+    /* a9a has 123 binary features: 2^7 weights hold them without collisions. */
+    {{"lr-a9a"}, {.kind = KN_MODEL_LR, .classes = 2, .lr_log2_weights = 7}},
+    {{"lenet5", "lenet-mnist", "lenet-fashion"},
+     {.kind = KN_MODEL_LENET5, .classes = 10, .channels = 1, .height = 28, .width = 28}},
+    {{"textcnn", "textcnn-polarity"},
+     {.kind = KN_MODEL_TEXTCNN, .classes = 2, .vocab_size = 20000, .seq_len = 56,
+      .embed_dim = 128, .n_maps = 100, .dropout = 0.5f}},
+};
+
 int kn_model_config_from_name(const char *name, int max_batch, struct kn_model_config *out,
                               struct err *e)
 {
     memset(out, 0, sizeof *out);
+    for (size_t i = 0; i < sizeof presets / sizeof *presets; i++)
+        for (size_t k = 0; k < 4 && presets[i].names[k]; k++) {
+            if (strcmp(name, presets[i].names[k])) continue;
+            memcpy(out, &presets[i].cfg, sizeof *out);
+            out->max_batch = max_batch;
+            return SIREN_OK;
+        }
     out->max_batch = max_batch;
-    if (!strcmp(name, "lr") || !strcmp(name, "lr-ctr") || !strcmp(name, "lr-synthetic") ||
-        !strcmp(name, "lr-a9a")) {
-        out->kind = KN_MODEL_LR;
-        out->classes = 2;
-        /* a9a has 123 binary features: 2^7 weights hold them without collisions. */
-        out->lr_log2_weights = !strcmp(name, "lr-a9a") ? 7 : 20;
-        return SIREN_OK;
-    }
-    if (!strcmp(name, "lenet5") || !strcmp(name, "lenet-mnist") || !strcmp(name, "lenet-fashion")) {
-        out->kind = KN_MODEL_LENET5;
-        out->classes = 10;
-        out->channels = 1;
-        out->height = out->width = 28;
-        return SIREN_OK;
-    }
-    if (!strcmp(name, "textcnn") || !strcmp(name, "textcnn-polarity")) {
-        out->kind = KN_MODEL_TEXTCNN;
-        out->classes = 2;
-        out->vocab_size = 20000;
-        out->seq_len = 56;
-        out->embed_dim = 128;
-        out->n_maps = 100;
-        out->dropout = 0.5f;
-        return SIREN_OK;
-    }
     return err_set(e, SIREN_ENOTFOUND,
                    "model '%s': expected lr, lenet5, textcnn or a workload (lr-ctr, lr-a9a, "
                    "lr-synthetic, lenet-mnist, lenet-fashion, textcnn-polarity)",

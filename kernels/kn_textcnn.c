@@ -283,32 +283,38 @@ static void tc_setup(struct kn_model *m, struct tc_dims *d, struct tc_params *p,
     tc_act_of(d, m->cfg.max_batch, m->act, a);
 }
 
-static int tc_loss_grad(struct kn_model *m, const struct kn_batch *b, float *loss, struct err *e)
+/* Checks the batch and runs the training forward (with dropout) and backward passes: *loss
+ * gets the mean loss, m->grads the gradient; dense as tc_backward's, whose touched embedding
+ * rows are then a->rows[0..*n_rows). *d and *a are the layout the caller reads. */
+static int tc_forward_backward(struct kn_model *m, const struct kn_batch *b, int dense,
+                               struct tc_dims *d, struct tc_act *a, size_t *n_rows, float *loss,
+                               struct err *e)
 {
     int rc = tc_check_input(b, e);
     if (rc) return rc;
-    struct tc_dims d;
     struct tc_params p = {0};
+    tc_setup(m, d, &p, a);
+    *loss = tc_forward(b, d, &p, a, m->cfg.dropout, 1);
+    tc_backward(m, b, d, &p, a, dense, n_rows);
+    return SIREN_OK;
+}
+
+static int tc_loss_grad(struct kn_model *m, const struct kn_batch *b, float *loss, struct err *e)
+{
+    struct tc_dims d;
     struct tc_act a = {0};
     size_t nr;
-    tc_setup(m, &d, &p, &a);
-    *loss = tc_forward(b, &d, &p, &a, m->cfg.dropout, 1);
-    tc_backward(m, b, &d, &p, &a, 1, &nr);
-    return SIREN_OK;
+    return tc_forward_backward(m, b, 1, &d, &a, &nr, loss, e);
 }
 
 static int tc_train_step(struct kn_model *m, const struct kn_batch *b, struct kn_optim *o,
                          float *loss, struct err *e)
 {
-    int rc = tc_check_input(b, e);
-    if (rc) return rc;
     struct tc_dims d;
-    struct tc_params p = {0};
     struct tc_act a = {0};
     size_t nr;
-    tc_setup(m, &d, &p, &a);
-    *loss = tc_forward(b, &d, &p, &a, m->cfg.dropout, 1);
-    tc_backward(m, b, &d, &p, &a, 0, &nr);
+    int rc = tc_forward_backward(m, b, 0, &d, &a, &nr, loss, e);
+    if (rc) return rc;
     struct kn_optim_rates r;
     kn_optim_begin(o, &r);
     size_t emb_n = (size_t)d.V * d.D;
