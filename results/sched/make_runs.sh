@@ -1,17 +1,21 @@
 #!/bin/sh
 # Emulator runs whose traces the loss-progress models of `siren sim` are fitted to
-# (`siren sim fit`, below). One rank each (the virtual clock makes results independent of
-# -n). Static n sweeps, then the schedules in schedules/ (those of earlier `sched eval`
-# rounds: the region the schedulers choose from), each replayed for as many epochs as it has
-# lines. Outputs: fit-runs/<name>/{epochs.csv,summary.json} (trace.h5 is not kept in git),
-# then models/<workload>.json. WORKLOADS="textcnn-polarity" limits the workloads (default: all
-# three).
+# (`siren sim fit`, below), one model per workload and update rule. One rank each (the virtual
+# clock makes results independent of -n). For the lock-free overwrite rule: static n sweeps,
+# then the schedules in schedules/ (those of earlier `sched eval` rounds), each replayed for as
+# many epochs as it has lines, fitted in the rounds form. For each round rule in RULES: static
+# n sweeps, fitted in the parallel form. Outputs: fit-runs/<name>/{epochs.csv,summary.json}
+# (trace.h5 is not kept in git), then models/<workload>.<rule>.json (':' written '-').
+# WORKLOADS="textcnn-polarity" limits the workloads (default: all three); RULES the round rules
+# (default: average average:8 allreduce scatter-reduce allgather; "overwrite" also reruns the
+# overwrite runs).
 set -e
 cd "$(dirname "$0")/../.."
 SIREN=${SIREN:-build-sched/siren}
 CAL=results/sched/calibration.json
 OUT=results/sched/fit-runs
 WORKLOADS=${WORKLOADS:-lr-ctr lenet-fashion textcnn-polarity}
+RULES=${RULES:-average average:8 allreduce scatter-reduce allgather}
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 run() { # name workload-options...
     name=$1; shift
@@ -29,19 +33,27 @@ replay() { # workload workload-options...: every schedules/<workload>-*.txt
 }
 for w in $WORKLOADS; do
     case $w in
-    lr-ctr)
-        LR="--workload lr-ctr --batch 16 --hash-bits 16"
-        for n in 1 4 16 64 256; do run lr-ctr-n$n $LR --scheduler static:n=$n,m=1024 --max-epochs 12; done
-        replay lr-ctr $LR ;;
-    lenet-fashion)
-        LE="--workload lenet-fashion --batch 256 --eval-rows 2000"
-        for n in 1 2 4 8 16 64 200; do run lenet-fashion-n$n $LE --scheduler static:n=$n,m=1792 --max-epochs 6; done
-        replay lenet-fashion $LE ;;
-    textcnn-polarity)
-        TC="--workload textcnn-polarity"
-        for n in 1 2 8 32 128; do run textcnn-polarity-n$n $TC --scheduler static:n=$n,m=1792 --max-epochs 6; done
-        replay textcnn-polarity $TC ;;
+    lr-ctr) OPTS="--workload lr-ctr --batch 16 --hash-bits 16"; M=1024
+            NS="1 4 16 64 256"; E=12 ;;
+    lenet-fashion) OPTS="--workload lenet-fashion --batch 256 --eval-rows 2000"; M=1792
+                   NS="1 2 4 8 16 64 200"; E=6 ;;
+    textcnn-polarity) OPTS="--workload textcnn-polarity"; M=1792
+                      NS="1 2 8 32 128"; E=6 ;;
     *) echo "make_runs.sh: unknown workload $w" >&2; exit 2 ;;
     esac
-    "$SIREN" sim fit --out results/sched/models/$w.json $OUT/$w-*
+    for rule in $RULES; do
+        tag=$(echo "$rule" | tr ':' '-')
+        if [ "$rule" = overwrite ]; then
+            for n in $NS; do
+                run $w-n$n $OPTS --update overwrite --scheduler static:n=$n,m=$M --max-epochs $E
+            done
+            replay $w $OPTS --update overwrite
+            "$SIREN" sim fit --out results/sched/models/$w.overwrite.json $OUT/$w-*
+            continue
+        fi
+        for n in $NS; do
+            run $w.$tag-n$n $OPTS --update $rule --scheduler static:n=$n,m=$M --max-epochs $E
+        done
+        "$SIREN" sim fit --form parallel --out results/sched/models/$w.$tag.json $OUT/$w.$tag-n*
+    done
 done
