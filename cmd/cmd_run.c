@@ -220,9 +220,10 @@ static int run_args(int argc, char **argv, int resume, const char *resume_out)
             return opt_usage_error("run", "--update %s runs inside HSP epochs (its rounds are "
                                    "its synchronisation): use --sync hsp, or overwrite or apply "
                                    "with bsp, ssp and asp", rule);
-        if (req.faults_given)
-            return opt_usage_error("run", "--faults is modelled for the step rules (overwrite, "
-                                   "apply), not yet for --update %s", rule);
+        if (req.faults_given && (req.faults.kv_error_p > 0 || req.faults.throttle))
+            return opt_usage_error("run", "--faults: --update %s models crash and straggler; "
+                                   "kv-error and throttle are modelled for the step rules "
+                                   "(overwrite, apply)", rule);
     }
     int asp = cfg.sync == PLAN_SYNC_ASP;
     if (asp && strncmp(spec, "static:", 7))

@@ -11,8 +11,9 @@
  *                    combine them weighted (models: sum w_i x_i / sum w_i; gradient sums:
  *                    sum x_i / sum w_i, then one optimiser step on the base model, from a
  *                    restored or a fresh optimiser state) and PUT the result (and the state);
- *                    when every input failed, the "fallback" model (the round's input) is
- *                    the result, or without one the reduction fails
+ *                    when every input failed (or none is listed), the "fallback" model (the
+ *                    round's input) is the result, with the state passed on unchanged, or
+ *                    without one the reduction fails
  * Every event starts with a zero optimiser state: nothing survives an invocation but what it
  * restores. Sums run over inputs in the order listed, in double, so a result does not depend
  * on which process or host computed it.
@@ -76,13 +77,14 @@ static int op_lr(const cJSON *op, const char *where, float *lr, struct err *e)
 }
 
 /* An operation's list (key `list`: non-empty) and its "gradient" flag (absent: false). */
-static int op_list_and_flag(const cJSON *op, const char *list, const char *where,
-                            const cJSON **items, int *gradient, struct err *e)
+static int op_list_and_flag(const cJSON *op, const char *list, int may_be_empty,
+                            const char *where, const cJSON **items, int *gradient, struct err *e)
 {
     const cJSON *g = cJSON_GetObjectItemCaseSensitive(op, "gradient");
     *items = cJSON_GetObjectItemCaseSensitive(op, list);
-    if (!cJSON_IsArray(*items) || cJSON_GetArraySize(*items) == 0)
-        return err_set(e, SIREN_EFORMAT, "%s: key '%s': expected a non-empty array", where, list);
+    if (!cJSON_IsArray(*items) || (!may_be_empty && cJSON_GetArraySize(*items) == 0))
+        return err_set(e, SIREN_EFORMAT, "%s: key '%s': expected a %sarray", where, list,
+                       may_be_empty ? "" : "non-empty ");
     if (g && !cJSON_IsBool(g))
         return err_set(e, SIREN_EFORMAT, "%s: key 'gradient': expected true or false", where);
     *gradient = cJSON_IsTrue(g);
@@ -129,7 +131,7 @@ static int op_train(struct round_run *r, const cJSON *op, const char *where, cJS
     struct fn_context *ctx = r->ctx;
     const cJSON *batches;
     int gradient;
-    int rc = op_list_and_flag(op, "batches", where, &batches, &gradient, e);
+    int rc = op_list_and_flag(op, "batches", 0, where, &batches, &gradient, e);
     if (rc) return rc;
     float lr = 0.0f;
     if (!gradient && (rc = op_lr(op, where, &lr, e))) return rc;
@@ -157,6 +159,13 @@ static int op_train(struct round_run *r, const cJSON *op, const char *where, cJS
     return SIREN_OK;
 }
 
+static void optim_zero(struct kn_optim *o)
+{
+    if (o->m) memset(o->m, 0, o->n * sizeof *o->m);
+    if (o->v) memset(o->v, 0, o->n * sizeof *o->v);
+    o->t = 0;
+}
+
 /* reduce: see the file's comment. */
 static int op_reduce(struct round_run *r, const cJSON *op, const char *where, cJSON *out,
                      struct err *e)
@@ -165,8 +174,15 @@ static int op_reduce(struct round_run *r, const cJSON *op, const char *where, cJ
     const cJSON *inputs;
     const char *dest;
     int gradient;
+    const char *state_in = NULL, *state_out = NULL; /* a gradient rule's optimiser state */
     int rc = op_key(op, "out", where, &dest, e);
-    if (rc || (rc = op_list_and_flag(op, "inputs", where, &inputs, &gradient, e))) return rc;
+    if (rc || (rc = op_list_and_flag(op, "inputs", 1, where, &inputs, &gradient, e))) return rc;
+    if (cJSON_GetObjectItemCaseSensitive(op, "state_in") &&
+        (rc = op_key(op, "state_in", where, &state_in, e)))
+        return rc;
+    if (cJSON_GetObjectItemCaseSensitive(op, "state_out") &&
+        (rc = op_key(op, "state_out", where, &state_out, e)))
+        return rc;
     float *x = ctx->base, *params = kn_model_params(ctx->model);
     double *sum = calloc(r->np ? r->np : 1, sizeof *sum), total = 0.0;
     if (!sum) return err_set(e, SIREN_ENOMEM, "%s: out of memory", where);
@@ -205,9 +221,16 @@ static int op_reduce(struct round_run *r, const cJSON *op, const char *where, cJ
             goto out;
         }
         if ((rc = op_key(op, "fallback", where, &fallback, e)) ||
-            (rc = read_object(r, fallback, params, NULL, e)))
+            (rc = read_object(r, fallback, params, NULL, e)) ||
+            (rc = write_object(r, dest, params, NULL, e)))
             goto out;
-        rc = write_object(r, dest, params, NULL, e);
+        /* The optimiser state passes on unchanged too (a gradient rule's next round reads it). */
+        if (state_out) {
+            optim_zero(&ctx->optim);
+            float *scratch = ctx->base; /* the state's copy of the weights is not kept */
+            if (state_in && (rc = read_object(r, state_in, scratch, &ctx->optim, e))) goto out;
+            rc = write_object(r, state_out, params, &ctx->optim, e);
+        }
         goto out;
     }
     if (!gradient) {
@@ -216,15 +239,9 @@ static int op_reduce(struct round_run *r, const cJSON *op, const char *where, cJ
         goto out;
     }
     /* One optimiser step on the base model with the mean gradient. */
-    const char *base, *state_in = NULL, *state_out = NULL;
+    const char *base;
     float lr;
     if ((rc = op_key(op, "base", where, &base, e)) || (rc = op_lr(op, where, &lr, e))) goto out;
-    if (cJSON_GetObjectItemCaseSensitive(op, "state_in") &&
-        (rc = op_key(op, "state_in", where, &state_in, e)))
-        goto out;
-    if (cJSON_GetObjectItemCaseSensitive(op, "state_out") &&
-        (rc = op_key(op, "state_out", where, &state_out, e)))
-        goto out;
     if (state_in && (rc = read_object(r, state_in, params, &ctx->optim, e))) goto out;
     if ((rc = read_object(r, base, params, NULL, e))) goto out;
     for (size_t j = 0; j < r->np; j++) x[j] = (float)(sum[j] / total);
@@ -239,13 +256,6 @@ out:
         cJSON_AddNumberToObject(out, "weight", total);
     }
     return rc;
-}
-
-static void optim_zero(struct kn_optim *o)
-{
-    if (o->m) memset(o->m, 0, o->n * sizeof *o->m);
-    if (o->v) memset(o->v, 0, o->n * sizeof *o->v);
-    o->t = 0;
 }
 
 int fn_handle_rounds(const cJSON *event, struct fn_context *ctx, cJSON *response, struct err *e)

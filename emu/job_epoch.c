@@ -529,8 +529,8 @@ int job_epoch(struct job *j, int n, int memory_mb, struct epoch_report *rep, str
     struct epoch_run r = {0};
     if (plan_update_in_rounds(j->cfg.update)) {
         job_key_params(r.prefix, sizeof r.prefix, prog->epoch);
-        if ((rc = job_epoch_rounds(j, n, memory_mb, rep, e))) goto out;
-        job_epoch_account(j, n, memory_mb, n - rep->failed_invocations, rep);
+        if ((rc = job_epoch_rounds(j, n, memory_mb, rep, &r.survivors, e))) goto out;
+        job_epoch_account(j, n, memory_mb, r.survivors, rep);
         if ((rc = job_epoch_commit(j, r.prefix, rep, inv0, ops0, e))) goto out;
         goto done;
     }

@@ -192,9 +192,10 @@ void job_epoch_account(struct job *j, int n, int memory_mb, int survivors,
 int job_epoch_commit(struct job *j, const char *prefix, const struct epoch_report *rep,
                      size_t inv0, size_t ops0, struct err *e) SIREN_WUR;
 /* job_rounds.c: an epoch of a round rule (plan_rounds.h), from its plan to its evaluation;
- * called by job_epoch after the action is checked and the epoch counted. */
+ * called by job_epoch after the action is checked and the epoch counted. *survivors: the
+ * functions that ended well (warm next epoch). */
 int job_epoch_rounds(struct job *j, int n, int memory_mb, struct epoch_report *rep,
-                     struct err *e) SIREN_WUR;
+                     int *survivors, struct err *e) SIREN_WUR;
 /* Sends every rank its message (rank 0 runs its own with one rank) and gathers what happened
  * into so and ao (ao may be NULL without faults). */
 int job_exchange(struct job *j, char **msgs, const struct plan_epoch *p, struct step_outcome *so,

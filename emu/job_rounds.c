@@ -12,6 +12,10 @@
  * collective gives (sums in function order), while the plan times and bills the rule's own
  * traffic (plan_rounds.h). Keys under the epoch's prefix: contributions cRRRRRR/fFFFFFF,
  * results rRRRRRR, saved states sRRRRRR/fFFFFFF (the reducer's sRRRRRR/reduce).
+ * Faults (crash, straggler): the plan lays them in (plan_rounds.h); a crashed attempt becomes a
+ * task of its own whose train op GETs a data object that does not exist, so that its handler
+ * fails for real in its sandbox, and a part every attempt of which crashed sends no work: its
+ * round reduces the others (or, with none left, passes its input on).
  * Under the wall clock nothing is planned: every function runs at once as one event with all
  * its rounds, keeping its optimiser state in memory, and each round's first member (the
  * leader of LambdaML's allreduce) reduces it inside its own event while the others wait for
@@ -40,6 +44,8 @@ struct rounds_run {
     char prefix[64], next[64]; /* this epoch's keys; the next epoch's (its parameters) */
     /* Outcomes, per part (indexed like p.parts) and per round's reduction. */
     struct task_result *parts, *reduces;
+    struct task_result *crashes; /* (n_calls) faults: a crashed call's task, by its index */
+    size_t *call_first;          /* (n_functions + 1) faults: each function's first call */
     int gradient;    /* a gradient rule (the others: average) */
     int wall;        /* the wall clock: one event per function */
 };
@@ -95,6 +101,10 @@ static int rounds_plan(struct job *j, int n, int memory_mb, struct rounds_run *r
                             nb, &r->pc);
     r->pc.round_batches = j->cfg.round_batches;
     r->pc.fetch = j->cfg.fetch;
+    if (c->faults_on) {
+        r->pc.faults = &c->faults;
+        r->pc.epoch = prog->epoch;
+    }
     r->gradient = j->cfg.update != PLAN_UPDATE_AVERAGE;
     r->wall = j->cfg.wall_clock;
     r->order = malloc(nb * sizeof *r->order);
@@ -166,18 +176,18 @@ static cJSON *part_ops(const struct job *j, const struct rounds_run *r, const st
     return ops;
 }
 
-/* Round `round`'s reduction of the parts first[0..m). */
+/* Round `round`'s reduction of the parts mem[0..m). */
 static void add_reduce_op(const struct job *j, const struct rounds_run *r,
-                          const struct plan_part *first, int m, int round, cJSON *ops)
+                          const struct plan_part *const *mem, int m, int round, cJSON *ops)
 {
     char key[128];
     cJSON *red = op_new(ops, "reduce", NULL);
     cJSON *in = cJSON_AddArrayToObject(red, "inputs");
     for (int x = 0; x < m; x++) {
         cJSON *i = cJSON_CreateObject();
-        key_contrib(key, sizeof key, r->prefix, round, first[x].fn);
+        key_contrib(key, sizeof key, r->prefix, round, mem[x]->fn);
         cJSON_AddStringToObject(i, "key", key);
-        cJSON_AddNumberToObject(i, "weight", first[x].samples);
+        cJSON_AddNumberToObject(i, "weight", mem[x]->samples);
         cJSON_AddItemToArray(in, i);
     }
     key_result(key, sizeof key, r, round);
@@ -201,10 +211,10 @@ static void add_reduce_op(const struct job *j, const struct rounds_run *r,
 }
 
 static cJSON *reduce_ops(const struct job *j, const struct rounds_run *r,
-                         const struct plan_part *first, int m, int round)
+                         const struct plan_part *const *mem, int m, int round)
 {
     cJSON *ops = cJSON_CreateArray();
-    add_reduce_op(j, r, first, m, round, ops);
+    add_reduce_op(j, r, mem, m, round, ops);
     return ops;
 }
 
@@ -227,40 +237,102 @@ static int add_task(struct task_msg *m, int fn, int round, cJSON *ops, const cha
     return SIREN_OK;
 }
 
-/* Every rank's message: round by round, each member's part on its function's rank, then the
- * round's reduction on the rank of its first member. */
+/* The parts of the round that starts at p->parts[at]: returns how many there are, and puts
+ * those that were not lost (the round's members) in mem[0..*kept), in the plan's order. */
+static int round_parts(const struct plan_rounds *p, size_t at, const struct plan_part **mem,
+                       int *kept)
+{
+    int round = p->parts[at].round, count = 0;
+    *kept = 0;
+    for (; at + (size_t)count < p->n_parts && p->parts[at + (size_t)count].round == round; count++)
+        if (!p->parts[at + (size_t)count].lost) mem[(*kept)++] = &p->parts[at + (size_t)count];
+    return count;
+}
+
+/* The wire function of call i's crash task: beyond the functions and the reducer, one per
+ * call, so that it neither waits for its function's earlier tasks nor has the retry that
+ * follows it skipped because it failed. */
+static int crash_wire_fn(const struct plan_rounds *p, size_t i)
+{
+    return p->n_functions + 1 + (int)i;
+}
+
+/* Faults: the tasks of part q's attempts that crash, in the order Lambda made them: each loads
+ * the round's input and dies at the GET of a data object that does not exist. What its failure
+ * marks lies under the epoch's prefix, dropped with it. */
+static int add_crash_tasks(struct job *j, const struct rounds_run *r, const struct plan_part *q,
+                           int members, struct task_msg *m, struct err *e)
+{
+    const struct plan_rounds *p = &r->p;
+    char key[128], fail[128];
+    for (size_t i = r->call_first[q->fn]; i < r->call_first[q->fn + 1]; i++) {
+        const struct plan_call *call = &p->calls[i];
+        if (!call->crashed || call->round != q->round) continue;
+        cJSON *ops = cJSON_CreateArray();
+        key_input(key, sizeof key, r, q->round);
+        op_new(ops, "load", key);
+        cJSON *train = op_new(ops, "train", NULL);
+        if (r->gradient) cJSON_AddTrueToObject(train, "gradient");
+        else cJSON_AddNumberToObject(train, "lr", round_lr(j, r, q->round, members));
+        cJSON *b = cJSON_CreateObject();
+        snprintf(key, sizeof key, "%sx%06d/f%06d-i%d-crash", r->prefix, q->round, q->fn,
+                 call->invocation);
+        cJSON_AddStringToObject(b, "data", key);
+        cJSON_AddNumberToObject(b, "seed", 0);
+        cJSON_AddItemToArray(cJSON_AddArrayToObject(train, "batches"), b);
+        snprintf(fail, sizeof fail, "%sx%06d/f%06d-i%d", r->prefix, q->round, q->fn,
+                 call->invocation);
+        int rc = add_task(&m[job_invoker_of(j, q->fn)], crash_wire_fn(p, i), q->round, ops, fail,
+                          0, e);
+        if (rc) return rc;
+    }
+    return SIREN_OK;
+}
+
+/* Every rank's message: round by round, each member's part on its function's rank (after its
+ * attempts that crash), then the round's reduction of the parts that were not lost on the rank
+ * of its first member. */
 static int rounds_messages(struct job *j, const struct rounds_run *r, int memory_mb, char **msgs,
                            struct err *e)
 {
     const struct plan_rounds *p = &r->p;
     struct task_msg *m = calloc((size_t)j->size, sizeof *m);
-    if (!m) return err_set(e, SIREN_ENOMEM, "out of memory");
-    for (int k = 0; k < j->size; k++) job_message_head(j, memory_mb, r->prefix, &m[k]);
-    int rc = SIREN_OK;
+    const struct plan_part **kept = malloc((size_t)p->n_functions * sizeof *kept);
+    int rc = m && kept ? SIREN_OK : err_set(e, SIREN_ENOMEM, "out of memory");
     char key[128];
+    for (int k = 0; k < j->size && m; k++) job_message_head(j, memory_mb, r->prefix, &m[k]);
     for (size_t at = 0; at < p->n_parts && !rc;) {
         const struct plan_part *first = &p->parts[at];
-        int round = first->round, members = 0;
-        while (at + (size_t)members < p->n_parts && p->parts[at + (size_t)members].round == round)
-            members++;
+        int round = first->round, n_kept, members = round_parts(p, at, kept, &n_kept);
         for (int x = 0; x < members && !rc; x++) {
             const struct plan_part *q = &first[x];
+            if (r->call_first) rc = add_crash_tasks(j, r, q, n_kept, m, e);
+            if (rc || q->lost) continue;
             key_contrib(key, sizeof key, r->prefix, round, q->fn);
             rc = add_task(&m[job_invoker_of(j, q->fn)], q->fn, round,
-                          part_ops(j, r, q, members), key, 0, e);
+                          part_ops(j, r, q, n_kept), key, 0, e);
         }
         key_result(key, sizeof key, r, round);
         if (!rc)
-            rc = add_task(&m[job_invoker_of(j, first->fn)], p->n_functions, round,
-                          reduce_ops(j, r, first, members, round), key,
+            rc = add_task(&m[job_invoker_of(j, n_kept ? kept[0]->fn : first->fn)],
+                          p->n_functions, round, reduce_ops(j, r, kept, n_kept, round), key,
                           j->platform.memory_mb_max, e);
         at += (size_t)members;
     }
-    for (int k = 0; k < j->size; k++) {
+    /* Rounds no function reached (every one died before them) pass their input on. */
+    for (int round = p->n_parts ? p->parts[p->n_parts - 1].round + 1 : 0;
+         !rc && round < p->n_rounds; round++) {
+        key_result(key, sizeof key, r, round);
+        rc = add_task(&m[job_invoker_of(j, 0)], p->n_functions, round,
+                      reduce_ops(j, r, NULL, 0, round), key,
+                      j->platform.memory_mb_max, e);
+    }
+    for (int k = 0; m && k < j->size; k++) {
         if (!rc) rc = job_task_msg_encode(&m[k], &msgs[k], e);
         job_task_msg_free(&m[k]);
     }
     free(m);
+    free(kept);
     return rc;
 }
 
@@ -272,7 +344,8 @@ static int rounds_messages_wall(struct job *j, const struct rounds_run *r, int m
     const struct plan_rounds *p = &r->p;
     struct task_msg *m = calloc((size_t)j->size, sizeof *m);
     cJSON **ops = calloc((size_t)p->n_functions, sizeof *ops);
-    int rc = m && ops ? SIREN_OK : err_set(e, SIREN_ENOMEM, "out of memory");
+    const struct plan_part **mem = malloc((size_t)p->n_functions * sizeof *mem);
+    int rc = m && ops && mem ? SIREN_OK : err_set(e, SIREN_ENOMEM, "out of memory");
     char key[128];
     for (int k = 0; k < j->size && m; k++) job_message_head(j, memory_mb, r->prefix, &m[k]);
     for (int f = 0; !rc && f < p->n_functions; f++) {
@@ -282,11 +355,9 @@ static int rounds_messages_wall(struct job *j, const struct rounds_run *r, int m
     }
     for (size_t at = 0; !rc && at < p->n_parts;) {
         const struct plan_part *first = &p->parts[at];
-        int round = first->round, members = 0;
-        while (at + (size_t)members < p->n_parts && p->parts[at + (size_t)members].round == round)
-            members++;
+        int round = first->round, kept, members = round_parts(p, at, mem, &kept);
         for (int x = 0; x < members; x++) add_train_ops(j, r, &first[x], members, ops[first[x].fn]);
-        add_reduce_op(j, r, first, members, round, ops[first->fn]);
+        add_reduce_op(j, r, mem, kept, round, ops[first->fn]);
         for (int x = 0; x < members; x++)
             if (plan_rounds_part(p, first[x].fn, round + 1)) {
                 key_result(key, sizeof key, r, round);
@@ -301,6 +372,7 @@ static int rounds_messages_wall(struct job *j, const struct rounds_run *r, int m
     }
     for (int f = 0; ops && f < p->n_functions; f++) cJSON_Delete(ops[f]);
     free(ops);
+    free(mem);
     for (int k = 0; m && k < j->size; k++) {
         if (!rc) rc = job_task_msg_encode(&m[k], &msgs[k], e);
         job_task_msg_free(&m[k]);
@@ -317,6 +389,9 @@ static int absorb(void *ctx, const struct task_result *t, struct err *e)
     struct task_result *slot = NULL;
     if (t->fn == p->n_functions && t->first_step >= 0 && t->first_step < p->n_rounds) {
         slot = &r->reduces[t->first_step];
+    } else if (t->fn > p->n_functions) {
+        size_t i = (size_t)(t->fn - p->n_functions - 1);
+        if (r->crashes && i < p->n_calls && p->calls[i].crashed) slot = &r->crashes[i];
     } else {
         const struct plan_part *q = t->fn >= 0 && t->fn < p->n_functions
                                         ? plan_rounds_part(p, t->fn, t->first_step)
@@ -341,7 +416,7 @@ static const int32_t trace_ops[PLAN_OP_COUNT] = {
     [PLAN_OP_RESULT_PUT] = TRACE_RESULT_PUT, [PLAN_OP_STATE_PUT] = TRACE_STATE_PUT,
     [PLAN_OP_STATE_GET] = TRACE_STATE_GET};
 
-/* Function fn's parts: whether one failed, their real time and peak memory. */
+/* Function fn's parts (those not lost): whether one failed, their real time and peak memory. */
 static void fn_outcome(const struct rounds_run *r, int fn, int *failed, double *wall_ms,
                        double *peak_mb, const char **error)
 {
@@ -350,7 +425,7 @@ static void fn_outcome(const struct rounds_run *r, int fn, int *failed, double *
     *error = "";
     for (size_t i = 0; i < r->p.n_parts; i++) {
         const struct task_result *t = &r->parts[i];
-        if (r->p.parts[i].fn != fn) continue;
+        if (r->p.parts[i].fn != fn || r->p.parts[i].lost) continue;
         *wall_ms += t->wall_ms;
         if (t->peak_mb > *peak_mb) *peak_mb = t->peak_mb;
         if (!t->ok && !*failed) {
@@ -361,15 +436,18 @@ static void fn_outcome(const struct rounds_run *r, int fn, int *failed, double *
 }
 
 /* Bills and traces every invocation (the ledger's order: epoch_model_bill_rounds), traces
- * every burst of requests, and fills rep. */
+ * every burst of requests, and fills rep; *survivors: the functions that ended well (their
+ * containers stay warm). A crashed attempt is a failed invocation with its task's real error;
+ * a function whose part failed unplanned has every invocation failed. */
 static int rounds_record(struct job *j, const struct rounds_run *r, int memory_mb,
-                         struct epoch_report *rep, struct err *e)
+                         struct epoch_report *rep, int *survivors, struct err *e)
 {
     struct job_coord *c = j->coord;
     const struct plan_rounds *p = &r->p;
     const struct platform *pf = &j->platform;
     double t0 = c->progress.total_time_s, billed_s = 0;
-    int rc = SIREN_OK, failed_fns = 0, last_fn = -1;
+    int rc = SIREN_OK, failed_fns = 0, last_fn = -1, wall_given = 0;
+    *survivors = p->n_functions - p->lost_functions;
     for (size_t i = 0; i < p->n_calls && !rc; i++) {
         const struct plan_call *call = &p->calls[i];
         struct epoch_invocation ei;
@@ -383,24 +461,39 @@ static int rounds_record(struct job *j, const struct rounds_run *r, int memory_m
         double wall_ms, peak_mb;
         const char *error;
         fn_outcome(r, call->fn, &failed, &wall_ms, &peak_mb, &error);
-        if (failed && call->fn != last_fn) failed_fns++;
+        if (call->fn != last_fn) {
+            failed_fns += failed;
+            wall_given = 0;
+        }
         last_fn = call->fn;
+        const struct task_result *crash = call->crashed ? &r->crashes[i] : NULL;
         struct trace_invocation ti = {0};
         ti.epoch = c->progress.epoch;
         ti.fn = call->fn;
         ti.invocation = call->invocation;
+        ti.attempt = call->attempt;
+        ti.fault = (crash ? TRACE_FAULT_CRASH : 0) |
+                   (call->compute_factor > 1.0 ? TRACE_FAULT_STRAGGLER : 0);
         ti.rank = job_invoker_of(j, call->fn);
         ti.memory_mb = memory_mb;
         ti.cold = call->cold;
-        ti.status = call->continued ? TRACE_CONTINUED : failed ? TRACE_FAILED : TRACE_OK;
+        ti.status = call->continued ? TRACE_CONTINUED
+                    : failed || crash ? TRACE_FAILED
+                                      : TRACE_OK;
         ti.v_start_s = t0 + call->t_invoke;
         ti.v_end_s = t0 + call->t_stop;
         ti.billed_ms = ei.billed_ms;
         ti.cost_usd = cost;
-        ti.wall_ms = call->invocation == 0 ? wall_ms : 0.0; /* the parts ran as one */
-        ti.peak_mb = peak_mb;
-        ti.compute_factor = 1.0;
-        snprintf(ti.error, sizeof ti.error, "%s", call->continued ? "" : error);
+        /* The function's parts ran as one: their time goes to its first call that did not
+         * crash. */
+        ti.wall_ms = crash ? crash->wall_ms : !wall_given ? wall_ms : 0.0;
+        wall_given |= !crash;
+        ti.peak_mb = crash ? crash->peak_mb : peak_mb;
+        ti.compute_factor = call->compute_factor;
+        if (crash) /* what its sandbox really said (its data object is missing) */
+            snprintf(ti.error, sizeof ti.error, "Fault.Crash: round %d: %s", call->round,
+                     crash->ok ? "did not fail" : crash->error);
+        else snprintf(ti.error, sizeof ti.error, "%s", call->continued ? "" : error);
         if (trace_add_invocation(&c->trace, &ti)) rc = err_set(e, SIREN_ENOMEM, "out of memory");
     }
     for (size_t i = 0; i < p->n_bursts && !rc; i++) {
@@ -424,11 +517,18 @@ static int rounds_record(struct job *j, const struct rounds_run *r, int memory_m
     }
     rep->train_loss = steps ? loss_sum / (double)steps : (double)NAN;
     rep->invocations = (int)p->n_calls;
-    rep->failed_invocations = failed_fns;
-    /* The round rules' "versions": the mini-batches whose work reached the epoch's model. */
+    rep->failed_invocations = failed_fns + p->crashes;
+    rep->crashes = p->crashes;
+    rep->retries = p->retries;
+    rep->stragglers = p->stragglers;
+    rep->lost_functions = p->lost_functions;
+    *survivors -= failed_fns;
+    /* The round rules' "versions": the mini-batches whose work reached the epoch's model;
+     * failed steps: those lost functions never trained. */
     rep->versions = 0;
+    rep->failed_steps += p->lost_batches;
     for (size_t i = 0; i < p->n_parts; i++)
-        if (r->parts[i].ok) rep->versions += p->parts[i].count;
+        if (!p->parts[i].lost && r->parts[i].ok) rep->versions += p->parts[i].count;
     return SIREN_OK;
 }
 
@@ -501,7 +601,7 @@ static int rounds_record_wall(struct job *j, const struct rounds_run *r, int mem
 /* ------------------------------------------------------------------------ the epoch */
 
 int job_epoch_rounds(struct job *j, int n, int memory_mb, struct epoch_report *rep,
-                     struct err *e)
+                     int *survivors, struct err *e)
 {
     struct job_coord *c = j->coord;
     struct rounds_run r = {0};
@@ -515,6 +615,18 @@ int job_epoch_rounds(struct job *j, int n, int memory_mb, struct epoch_report *r
         rc = err_set(e, SIREN_ENOMEM, "out of memory");
         goto out;
     }
+    if (c->faults_on) {
+        r.crashes = calloc(r.p.n_calls ? r.p.n_calls : 1, sizeof *r.crashes);
+        r.call_first = calloc((size_t)n + 1, sizeof *r.call_first);
+        if (!r.crashes || !r.call_first) {
+            rc = err_set(e, SIREN_ENOMEM, "out of memory");
+            goto out;
+        }
+        /* Calls are sorted by function: where each function's begin. */
+        for (size_t i = 0; i < r.p.n_calls; i++) r.call_first[r.p.calls[i].fn + 1] = i + 1;
+        for (int f = 1; f <= n; f++)
+            if (r.call_first[f] < r.call_first[f - 1]) r.call_first[f] = r.call_first[f - 1];
+    }
     rc = r.wall ? rounds_messages_wall(j, &r, memory_mb, msgs, e)
                 : rounds_messages(j, &r, memory_mb, msgs, e);
     if (rc || (rc = job_exchange_tasks(j, msgs, absorb, &r, e))) goto out;
@@ -527,7 +639,8 @@ int job_epoch_rounds(struct job *j, int n, int memory_mb, struct epoch_report *r
     epoch_model_report_start(rep, c->progress.epoch, n, memory_mb, r.pc.n_warm,
                              job_model_bytes(j));
     rc = r.wall ? rounds_record_wall(j, &r, memory_mb, rep, e)
-                : rounds_record(j, &r, memory_mb, rep, e);
+                : rounds_record(j, &r, memory_mb, rep, survivors, e);
+    if (r.wall) *survivors = n - rep->failed_invocations;
     if (rc) goto out;
     /* The epoch's result is the next epoch's parameters. */
     int64_t got;
@@ -544,6 +657,8 @@ out:
     free(r.rows);
     free(r.parts);
     free(r.reduces);
+    free(r.crashes);
+    free(r.call_first);
     plan_rounds_free(&r.p);
     return rc;
 }

@@ -75,6 +75,7 @@ struct fn_run {
                            none) */
     uint32_t refetch_at; /* ... from this position (the rest of it) */
     int last_round;     /* the last round it is a member of */
+    int dead;           /* faults: a part of it was lost; it takes no further part */
 };
 
 struct build {
@@ -141,7 +142,8 @@ static int add_call(struct build *b, int fn, int cold, double t_invoke, struct e
     if (grow((void **)&p->calls, p->n_calls, &b->cap_calls, sizeof *p->calls, e))
         return SIREN_ENOMEM;
     struct plan_call *c = &p->calls[p->n_calls];
-    *c = (struct plan_call){fn, b->fr[fn].invocations++, cold, 0, t_invoke, 0.0, 0.0};
+    *c = (struct plan_call){fn, b->fr[fn].invocations++, cold, 0, t_invoke, 0.0, 0.0, 0, 0, 0,
+                            1.0};
     c->t_start = t_invoke + (cold ? b->k->start_cold_s : b->k->start_warm_s);
     b->fr[fn].call = (int)p->n_calls++;
     return SIREN_OK;
@@ -237,8 +239,14 @@ static int continue_at(struct build *b, int fn, uint32_t pos, int round, struct 
     if (rc) return rc;
     c->t_stop = saved;
     c->continued = 1;
+    /* The continuation goes on with the same attempt, as slow as it was. */
+    int attempt = c->attempt;
+    double factor = c->compute_factor;
     if ((rc = add_call(b, fn, 0, saved, e))) return rc;
     c = &b->p->calls[f->call];
+    c->round = round;
+    c->attempt = attempt;
+    c->compute_factor = factor;
     double got = c->t_start + gets_s(k, 1, b->state_bytes);
     if ((rc = add_burst(b, fn, round, PLAN_OP_STATE_GET, 1, b->state_bytes, c->t_start, got, e)))
         return rc;
@@ -252,15 +260,48 @@ static int continue_at(struct build *b, int fn, uint32_t pos, int round, struct 
     return SIREN_OK;
 }
 
-/* Trains function fn's part of a round: its mini-batches one after another, each once its
- * piece is in memory. */
-static int run_part(struct build *b, struct plan_part *part, struct err *e)
+/* A retry of function fn's part (attempt a >= 1) after its last attempt died at the function's
+ * current time: a fresh, cold invocation Lambda starts fault_retry_delay_s later, which reads
+ * the part's input again (and the function's saved state, after average:K's first round) and
+ * fetches the part's data from its start. */
+static int retry_part(struct build *b, const struct plan_part *part, int a, struct err *e)
 {
     struct fn_run *f = &b->fr[part->fn];
     const struct plan_costs *k = b->k;
-    part->t_begin = f->t;
+    int rc = add_call(b, part->fn, 1, f->t + fault_retry_delay_s(b->c->faults, a), e);
+    if (rc) return rc;
+    struct plan_call *c = &b->p->calls[f->call];
+    double t = c->t_start;
+    if (b->c->update == PLAN_UPDATE_AVERAGE && part->round > 0) {
+        double got = t + gets_s(k, 1, b->state_bytes);
+        if ((rc = add_burst(b, part->fn, part->round, PLAN_OP_STATE_GET, 1, b->state_bytes, t,
+                            got, e)))
+            return rc;
+        t = got;
+    }
+    enum plan_op op = part->round == 0 ? PLAN_OP_PARAM_GET : PLAN_OP_RESULT_GET;
+    double got = t + gets_s(k, 1, k->param_bytes);
+    if ((rc = add_burst(b, part->fn, part->round, op, 1, k->param_bytes, t, got, e))) return rc;
+    f->t = got;
+    uint32_t q = piece_of(b, f, part->first);
+    f->fetched = q;
+    f->refetch = q;
+    f->refetch_at = part->first;
+    f->fetch_free = got;
+    b->p->retries++;
+    return SIREN_OK;
+}
+
+/* One attempt at function fn's part: its mini-batches one after another, each once its piece
+ * is in memory, compute d->compute_factor times slower. Returns 1 when the attempt crashes
+ * (d->crash_step): the function's time is then when it died. */
+static int attempt_part(struct build *b, struct plan_part *part,
+                        const struct fault_attempt_draw *d, struct err *e)
+{
+    struct fn_run *f = &b->fr[part->fn];
+    const struct plan_costs *k = b->k;
     for (uint32_t pos = part->first; pos < part->first + part->count; pos++) {
-        double compute = k->compute_s_per_sample * b->c->batch_rows[pos];
+        double compute = k->compute_s_per_sample * b->c->batch_rows[pos] * d->compute_factor;
         for (int tries = 0;; tries++) {
             uint32_t q = piece_of(b, f, pos);
             int rc = fetch_until(b, part->fn, q, part->round, e);
@@ -271,6 +312,12 @@ static int run_part(struct build *b, struct plan_part *part, struct err *e)
             /* Room is kept after each mini-batch to save the state, should the next one not
              * fit: a function that checks its remaining time before each step. */
             double save = puts_s(k, 1, b->state_bytes);
+            if (d->crash_step == (int)(pos - part->first)) {
+                /* Dies part way through this mini-batch: nothing of it is written. */
+                f->t = start + d->crash_frac * compute;
+                b->p->compute_s += d->crash_frac * compute;
+                return 1;
+            }
             if (start + compute + save - c->t_invoke <= k->timeout_s) {
                 f->t = start + compute;
                 b->p->compute_s += compute;
@@ -278,21 +325,62 @@ static int run_part(struct build *b, struct plan_part *part, struct err *e)
                     b->piece_computed[f->piece0 + q] = f->t;
                 break;
             }
-            if (tries > 0 || b->c->on_timeout == PLAN_TIMEOUT_FAIL)
+            /* The round rules always continue: a function that keeps its state in memory
+             * saves it and goes on (--on-timeout is the step rules' choice). */
+            if (tries > 0)
                 return err_set(e, SIREN_EINVAL, "plan: function %d: a mini-batch of %u rows does "
-                               "not fit in a %.0f s invocation%s", part->fn,
-                               b->c->batch_rows[pos], k->timeout_s,
-                               b->c->on_timeout == PLAN_TIMEOUT_FAIL
-                                   ? " (the round rules need --on-timeout continue)" : "");
+                               "not fit in a %.0f s invocation", part->fn,
+                               b->c->batch_rows[pos], k->timeout_s);
             if ((rc = continue_at(b, part->fn, pos, part->round, e))) return rc;
         }
     }
-    part->t_computed = f->t;
+    return 0;
+}
+
+/* Trains function fn's part of a round: an attempt, and under faults Lambda's retries of a
+ * crashed one. A part whose every attempt crashed is lost, and its function dead. */
+static int run_part(struct build *b, struct plan_part *part, struct err *e)
+{
+    struct fn_run *f = &b->fr[part->fn];
+    const struct fault_config *fc = b->c->faults;
+    part->t_begin = f->t;
+    int attempts = fc ? fc->retries + 1 : 1;
+    for (int a = 0; a < attempts; a++) {
+        int rc;
+        if (a > 0 && (rc = retry_part(b, part, a, e))) return rc;
+        struct fault_attempt_draw d = {-1, 0.0, 1.0};
+        if (fc)
+            fault_draw_attempt(fc, b->c->epoch, part->fn, part->round, a, 0, (int)part->count, &d);
+        /* The call is on this part now; a retry is a fresh call, and a call that ran earlier
+         * parts keeps its own attempt number and the worst slowdown it had. */
+        struct plan_call *c = &b->p->calls[f->call];
+        c->round = part->round;
+        if (a > 0) c->attempt = a;
+        if (a > 0 || d.compute_factor > c->compute_factor) c->compute_factor = d.compute_factor;
+        b->p->stragglers += d.compute_factor > 1.0;
+        rc = attempt_part(b, part, &d, e);
+        if (rc < 0 || rc > 1) return rc;
+        if (rc == 0) {
+            part->retries = a;
+            part->t_computed = f->t;
+            return SIREN_OK;
+        }
+        c = &b->p->calls[f->call];
+        c->crashed = 1;
+        c->t_stop = f->t;
+        b->p->crashes++;
+    }
+    part->lost = 1;
+    part->t_computed = part->t_contributed = part->t_end = f->t;
+    f->dead = 1;
+    b->p->lost_functions++;
+    b->p->lost_batches += (int)(f->hi - part->first); /* this part and the rounds it skips */
     return SIREN_OK;
 }
 
-/* Times the collective of round r among its members parts[0..m). */
-static int run_collective(struct build *b, struct plan_part *parts, int m, int r, struct err *e)
+/* Times the collective of round r among its members mem[0..m) (parts that were not lost). */
+static int run_collective(struct build *b, struct plan_part *const *mem, int m, int r,
+                          struct err *e)
 {
     const struct plan_costs *k = b->k;
     double B = k->param_bytes;
@@ -301,12 +389,12 @@ static int run_collective(struct build *b, struct plan_part *parts, int m, int r
                                                              : b->c->update;
     if (m == 1) {
         /* Alone: its contribution is the result. */
-        parts[0].t_contributed = parts[0].t_end = parts[0].t_computed;
+        mem[0]->t_contributed = mem[0]->t_end = mem[0]->t_computed;
         return SIREN_OK;
     }
     double all_in = 0.0;
     for (int x = 0; x < m; x++) {
-        struct plan_part *q = &parts[x];
+        struct plan_part *q = mem[x];
         uint32_t reqs = u == PLAN_UPDATE_SCATTER_REDUCE ? (uint32_t)(m - 1) : 1;
         double bytes = u == PLAN_UPDATE_SCATTER_REDUCE ? B / m : B;
         q->t_contributed = q->t_computed + puts_s(k, reqs, bytes);
@@ -318,7 +406,7 @@ static int run_collective(struct build *b, struct plan_part *parts, int m, int r
     if (u == PLAN_UPDATE_ALLREDUCE) {
         /* The leader: in the last round nobody reads the reduced contribution back (the
          * leader PUTs the epoch's result instead). */
-        struct plan_part *l = &parts[0];
+        struct plan_part *l = mem[0];
         double got = all_in + gets_s(k, (uint32_t)(m - 1), B);
         double red = last ? got : got + puts_s(k, 1, B);
         if ((rc = add_burst(b, l->fn, r, PLAN_OP_REDUCE_GET, (uint32_t)(m - 1), B * (m - 1),
@@ -328,7 +416,7 @@ static int run_collective(struct build *b, struct plan_part *parts, int m, int r
         l->t_end = red;
         l->wait_s += all_in - l->t_contributed;
         for (int x = 1; x < m; x++) {
-            struct plan_part *q = &parts[x];
+            struct plan_part *q = mem[x];
             if (last || b->fr[q->fn].last_round == r) {
                 q->t_end = q->t_contributed;
                 continue;
@@ -341,7 +429,7 @@ static int run_collective(struct build *b, struct plan_part *parts, int m, int r
     }
     if (u == PLAN_UPDATE_ALLGATHER) {
         for (int x = 0; x < m; x++) {
-            struct plan_part *q = &parts[x];
+            struct plan_part *q = mem[x];
             if (x > 0 && (last || b->fr[q->fn].last_round == r)) {
                 q->t_end = q->t_contributed;
                 continue;
@@ -357,7 +445,7 @@ static int run_collective(struct build *b, struct plan_part *parts, int m, int r
     /* Scatter-reduce: member x reduces chunk x of every contribution. */
     double chunk = B / m, all_red = 0.0;
     for (int x = 0; x < m; x++) {
-        struct plan_part *q = &parts[x];
+        struct plan_part *q = mem[x];
         double got = all_in + gets_s(k, (uint32_t)(m - 1), chunk);
         double red = got + puts_s(k, 1, chunk);
         q->wait_s += all_in - q->t_contributed;
@@ -369,7 +457,7 @@ static int run_collective(struct build *b, struct plan_part *parts, int m, int r
         if (red > all_red) all_red = red;
     }
     for (int x = 0; x < m; x++) {
-        struct plan_part *q = &parts[x];
+        struct plan_part *q = mem[x];
         if (x > 0 && (last || b->fr[q->fn].last_round == r)) continue;
         double red = q->t_end;
         q->t_end = all_red + gets_s(k, (uint32_t)(m - 1), chunk);
@@ -389,8 +477,9 @@ static int check_config(const struct plan_config *c, double state_bytes, struct 
     if (c->sync != PLAN_SYNC_HSP)
         return err_set(e, SIREN_EINVAL, "plan: the round rules run inside HSP epochs (the "
                        "rounds are their own synchronisation); not with bsp, ssp or asp");
-    if (c->faults)
-        return err_set(e, SIREN_EINVAL, "plan: faults are not modelled under the round rules");
+    if (c->faults && (c->faults->kv_error_p > 0 || c->faults->throttle))
+        return err_set(e, SIREN_EINVAL, "plan: the round rules model crash and straggler faults; "
+                       "kv-error and throttle are modelled for the step rules");
     if (c->n_functions <= 0 || !c->batch_rows || c->n_batches < (size_t)c->n_functions)
         return err_set(e, SIREN_EINVAL, "plan: %d functions over %zu mini-batches: expected "
                        "1 to %zu functions", c->n_functions, c->n_batches, c->n_batches);
@@ -440,6 +529,7 @@ int plan_rounds_build(const struct plan_config *cfg, double state_bytes, struct 
     if (rc) return rc;
     int n = cfg->n_functions;
     uint32_t nb = (uint32_t)cfg->n_batches;
+    struct plan_part **mem = NULL; /* a round's members: its parts that were not lost */
     struct build b = {cfg, &cfg->costs, state_bytes, out, NULL, NULL, NULL, NULL, NULL, 0, 0,
                       cfg->fetch == PLAN_FETCH_BATCH ? 0 : 1};
     b.fr = calloc((size_t)n, sizeof *b.fr);
@@ -491,12 +581,17 @@ int plan_rounds_build(const struct plan_config *cfg, double state_bytes, struct 
         if ((rc = add_burst(&b, i, 0, PLAN_OP_PARAM_GET, 1, b.k->param_bytes, t0, f->t, e)))
             goto out;
     }
+    mem = malloc((size_t)n * sizeof *mem);
+    if (!mem) {
+        rc = err_set(e, SIREN_ENOMEM, "plan: out of memory");
+        goto out;
+    }
+    out->writer = -1;
     for (int r = 0; r < out->n_rounds; r++) {
-        struct plan_part *first = &out->parts[out->n_parts];
         int m = 0;
         for (int i = 0; i < n; i++) {
             struct fn_run *f = &b.fr[i];
-            if (r > f->last_round) continue;
+            if (r > f->last_round || f->dead) continue;
             struct plan_part *q = &out->parts[out->n_parts++];
             q->fn = i;
             q->round = r;
@@ -506,12 +601,13 @@ int plan_rounds_build(const struct plan_config *cfg, double state_bytes, struct 
             for (uint32_t pos = q->first; pos < q->first + q->count; pos++)
                 q->samples += cfg->batch_rows[pos];
             if ((rc = run_part(&b, q, e))) goto out;
-            m++;
+            if (!q->lost) mem[m++] = q;
         }
-        if ((rc = run_collective(&b, first, m, r, e))) goto out;
-        if (r == out->n_rounds - 1) out->writer = first[0].fn;
+        /* Every part of the round lost: its input stands, nobody reduces. */
+        if (m && (rc = run_collective(&b, mem, m, r, e))) goto out;
+        if (r == out->n_rounds - 1 && m) out->writer = mem[0]->fn;
         for (int x = 0; x < m; x++) {
-            struct plan_part *q = &first[x];
+            struct plan_part *q = mem[x];
             struct fn_run *f = &b.fr[q->fn];
             f->t = q->t_end;
             const struct plan_call *c = &out->calls[f->call];
@@ -523,17 +619,19 @@ int plan_rounds_build(const struct plan_config *cfg, double state_bytes, struct 
             }
         }
     }
-    /* The writer PUTs the epoch's result. */
-    struct fn_run *w = &b.fr[out->writer];
-    double put_end = w->t + puts_s(b.k, 1, b.k->param_bytes);
-    if ((rc = add_burst(&b, out->writer, out->n_rounds - 1, PLAN_OP_RESULT_PUT, 1,
-                        b.k->param_bytes, w->t, put_end, e)))
-        goto out;
-    w->t = put_end;
-    if (w->t - out->calls[w->call].t_invoke > b.k->timeout_s) {
-        rc = err_set(e, SIREN_EINVAL, "plan: function %d would PUT the epoch's result past its "
-                     "%.0f s timeout (use more functions)", out->writer, b.k->timeout_s);
-        goto out;
+    /* The writer PUTs the epoch's result (none when the last round's every part was lost). */
+    if (out->writer >= 0) {
+        struct fn_run *w = &b.fr[out->writer];
+        double put_end = w->t + puts_s(b.k, 1, b.k->param_bytes);
+        if ((rc = add_burst(&b, out->writer, out->n_rounds - 1, PLAN_OP_RESULT_PUT, 1,
+                            b.k->param_bytes, w->t, put_end, e)))
+            goto out;
+        w->t = put_end;
+        if (w->t - out->calls[w->call].t_invoke > b.k->timeout_s) {
+            rc = err_set(e, SIREN_EINVAL, "plan: function %d would PUT the epoch's result past "
+                         "its %.0f s timeout (use more functions)", out->writer, b.k->timeout_s);
+            goto out;
+        }
     }
     for (int i = 0; i < n; i++) {
         struct plan_call *c = &out->calls[b.fr[i].call];
@@ -544,6 +642,7 @@ int plan_rounds_build(const struct plan_config *cfg, double state_bytes, struct 
     qsort(out->calls, out->n_calls, sizeof *out->calls, cmp_call);
     qsort(out->bursts, out->n_bursts, sizeof *out->bursts, cmp_burst);
 out:
+    free(mem);
     free(b.fr);
     free(b.piece_first);
     free(b.piece_count);

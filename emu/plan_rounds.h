@@ -28,6 +28,14 @@
  * its state (weights and optimiser state, state_bytes) and ends, and a warm invocation GETs
  * it and fetches its data again from that mini-batch's piece. A function that would wait for
  * the others past its timeout cannot be continued: the plan is refused. Deterministic.
+ * Faults (plan_config.faults: crash=P and straggler=P:F; kv-error and throttle are the step
+ * planner's): each attempt at a part draws from faults.h's stream keyed by (epoch, function,
+ * round, attempt). A straggler computes F times slower; a crash kills the attempt part way
+ * through a mini-batch, and Lambda retries it after fault_retry_delay_s as a fresh (cold)
+ * invocation that reads its input again (and its saved state, after the first round of
+ * average:K) and redoes the whole part. The others wait for it in the collective. A part whose
+ * every attempt crashed is lost: the round combines the others, and its function takes no
+ * further part in the epoch.
  */
 #ifndef SIREN_PLAN_ROUNDS_H
 #define SIREN_PLAN_ROUNDS_H
@@ -65,6 +73,8 @@ struct plan_part {
     double t_contributed;  /* its contribution is in the store */
     double t_end;          /* it holds the round's result (last round: it is done) */
     double wait_s;         /* of [t_begin, t_end], time spent waiting for other members */
+    int retries;           /* attempts that crashed before the one that completed it */
+    int lost;              /* every attempt crashed: no contribution */
 };
 
 /* Consecutive requests of one kind by one function. */
@@ -79,6 +89,12 @@ struct plan_burst {
 struct plan_call {
     int fn, invocation, cold, continued; /* continued: it ended at the timeout, saving state */
     double t_invoke, t_start, t_stop;    /* invoked; running after the start latency; ended */
+    int round, attempt;                  /* faults: the round of the part it is on (a crashed
+                                            call: the one it died in), and Lambda's retry
+                                            that began it (0: the first try) */
+    int crashed;                         /* faults: it died (a retry follows, or the part is
+                                            lost) */
+    double compute_factor;               /* faults: its worst straggler slowdown (1: none) */
 };
 
 struct plan_rounds {
@@ -95,13 +111,18 @@ struct plan_rounds {
     double bytes_got, bytes_put;
     double fetch_s, compute_s, update_s; /* sums over functions: data and parameter GETs;
                                             compute; contributions, collectives, results */
+    int crashes, retries, stragglers, lost_functions; /* faults: attempts that crashed, that
+                                                         retried, that straggled; functions
+                                                         whose part was lost */
+    int lost_batches; /* faults: the mini-batches lost functions never trained */
 };
 
 /* Plans one epoch under a round rule (cfg->update, plan_update_in_rounds). Uses n_functions,
  * n_warm, batch_rows and n_batches (required), round_batches, fetch, on_timeout and the
  * costs, with costs.param_bytes the size of the weights and state_bytes (below) that of a
  * continuation's saved state. Caller owns *out; release with plan_rounds_free(). Errors:
- * SIREN_EINVAL (a count or cost out of range, faults, a sync mode other than hsp, a function
+ * SIREN_EINVAL (a count or cost out of range, kv-error or throttle faults, a sync mode other
+ * than hsp, a function
  * that would wait past its timeout, a mini-batch longer than the timeout), SIREN_ENOMEM. */
 int plan_rounds_build(const struct plan_config *cfg, double state_bytes, struct plan_rounds *out,
                       struct err *e) SIREN_WUR;

@@ -180,6 +180,57 @@ static void test_last_rounds_have_the_functions_with_batches_left(void **state)
     plan_rounds_free(&p);
 }
 
+static void test_stragglers_compute_slower_and_the_others_wait(void **state)
+{
+    (void)state;
+    struct fault_config f;
+    fault_config_init(&f);
+    f.straggler_p = 1.0;
+    f.straggler_factor = 2.0;
+    struct plan_config c = rounds_config(PLAN_UPDATE_AVERAGE, 2, 4);
+    c.n_warm = 2;
+    c.faults = &f;
+    c.epoch = 1;
+    struct plan_rounds p = build(&c, 0);
+    /* As test_average_reduces_by_scatter_reduce with compute twice as long: computed at
+     * 7.125, each chunk PUT -> 7.875, reduced -> 9.125, function 0's GET -> 9.625, the result
+     * PUT -> 10.625. */
+    assert_true(p.t_end == 10.625);
+    assert_int_equal(p.stragglers, 2);
+    assert_int_equal(p.crashes, 0);
+    assert_true(p.calls[0].compute_factor == 2.0);
+    plan_rounds_free(&p);
+}
+
+static void test_crashed_parts_are_retried_cold_then_lost(void **state)
+{
+    (void)state;
+    struct fault_config f;
+    fault_config_init(&f);
+    f.crash_p = 1.0;
+    f.retries = 1;
+    f.retry_delay_s = 10.0;
+    struct plan_config c = rounds_config(PLAN_UPDATE_AVERAGE, 2, 4);
+    c.faults = &f;
+    c.epoch = 3;
+    struct plan_rounds p = build(&c, 0);
+    /* Every attempt crashes: each function's first try dies, its retry starts cold 10 s later
+     * and dies too; both parts are lost, nobody reduces or writes a result. */
+    assert_int_equal(p.crashes, 4);
+    assert_int_equal(p.retries, 2);
+    assert_int_equal(p.lost_functions, 2);
+    assert_int_equal(p.writer, -1);
+    assert_int_equal(p.n_calls, 4);
+    for (int fn = 0; fn < 2; fn++) {
+        const struct plan_call *a = &p.calls[2 * fn], *r = &p.calls[2 * fn + 1];
+        assert_true(a->crashed && r->crashed && r->cold && r->attempt == 1);
+        assert_true(r->t_invoke == a->t_stop + 10.0);
+        assert_true(plan_rounds_part(&p, fn, 0)->lost);
+    }
+    assert_int_equal(p.puts, 0);
+    plan_rounds_free(&p);
+}
+
 static void test_round_planner_refuses_what_it_does_not_model(void **state)
 {
     (void)state;
@@ -187,6 +238,12 @@ static void test_round_planner_refuses_what_it_does_not_model(void **state)
     struct err e;
     struct plan_config c = rounds_config(PLAN_UPDATE_ALLREDUCE, 2, 4);
     c.sync = PLAN_SYNC_BSP;
+    assert_int_equal(plan_rounds_build(&c, 0, &p, &e), SIREN_EINVAL);
+    struct fault_config f;
+    fault_config_init(&f);
+    f.kv_error_p = 0.1;
+    c = rounds_config(PLAN_UPDATE_AVERAGE, 2, 4);
+    c.faults = &f;
     assert_int_equal(plan_rounds_build(&c, 0, &p, &e), SIREN_EINVAL);
     c = rounds_config(PLAN_UPDATE_ALLREDUCE, 2, 4);
     c.round_batches = 0;
@@ -212,6 +269,8 @@ int main(void)
         cmocka_unit_test(test_allgather_reads_every_other_gradient),
         cmocka_unit_test(test_continuation_saves_state_and_refetches_its_data),
         cmocka_unit_test(test_last_rounds_have_the_functions_with_batches_left),
+        cmocka_unit_test(test_stragglers_compute_slower_and_the_others_wait),
+        cmocka_unit_test(test_crashed_parts_are_retried_cold_then_lost),
         cmocka_unit_test(test_round_planner_refuses_what_it_does_not_model),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
