@@ -25,8 +25,7 @@
 #include "trace.h"
 
 #define EPOCHS 10
-/* The step rules' job, with faults; and a round rule's (average with saved states between its
- * rounds). */
+/* A step rule's job, with faults. */
 #define JOB "--workload lr-synthetic --rows 20000 --batch 200 --hash-bits 14 " \
             "--scheduler static:n=4,m=1024 --max-epochs 10 --quiet "         \
             "--update overwrite "                                               \
@@ -125,9 +124,10 @@ static void pause_ms(long ms)
 /* Starts the run as a session of its own, waits until epochs.csv has `rows` epoch rows, and
  * kills the coordinator (rank 0) with SIGKILL; mpirun then takes the other ranks down. Returns
  * once no process of the run is left, so that nothing of it races the resumed run. */
+/* A round rule's job, with the faults the round rules model; --update is added per rule. */
 #define JOB_ROUNDS "--workload lr-synthetic --rows 20000 --batch 200 --hash-bits 14 " \
                    "--scheduler static:n=4,m=1024 --max-epochs 10 --quiet "       \
-                   "--update average:8"
+                   "--faults crash=0.2,straggler=0.2:3 --retry-delay 5 --update "
 
 static void run_and_kill(const char *job, const char *name, int rows)
 {
@@ -266,10 +266,21 @@ static void test_run_killed_at_a_random_epoch_resumes_to_identical_results(void 
     killed_run_resumes_to_identical_results(JOB, "whole", "killed");
 }
 
-static void test_round_rule_run_killed_at_a_random_epoch_resumes_to_identical_results(void **state)
+static void test_every_round_rule_killed_at_a_random_epoch_resumes_to_identical_results(
+    void **state)
 {
     (void)state;
-    killed_run_resumes_to_identical_results(JOB_ROUNDS, "whole-rounds", "killed-rounds");
+    /* average:8 saves each function's optimiser state between its rounds. */
+    static const char *const rules[] = {"average", "average:8", "allreduce", "scatter-reduce:2",
+                                        "allgather"};
+    for (size_t i = 0; i < sizeof rules / sizeof *rules; i++) {
+        char job[512], whole[32], killed[32];
+        snprintf(job, sizeof job, JOB_ROUNDS "%s", rules[i]);
+        snprintf(whole, sizeof whole, "whole-rounds%zu", i);
+        snprintf(killed, sizeof killed, "killed-rounds%zu", i);
+        print_message("%s\n", rules[i]);
+        killed_run_resumes_to_identical_results(job, whole, killed);
+    }
 }
 
 static void test_resume_of_a_finished_run_changes_nothing(void **state)
@@ -320,7 +331,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_run_killed_at_a_random_epoch_resumes_to_identical_results),
-        cmocka_unit_test(test_round_rule_run_killed_at_a_random_epoch_resumes_to_identical_results),
+        cmocka_unit_test(
+            test_every_round_rule_killed_at_a_random_epoch_resumes_to_identical_results),
         cmocka_unit_test(test_resume_of_a_finished_run_changes_nothing),
         cmocka_unit_test(test_resume_refuses_extra_arguments_and_missing_runs),
     };
