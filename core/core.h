@@ -139,6 +139,14 @@ int json_get_string(const cJSON *obj, const char *key, const char *where, const 
                     struct err *e) SIREN_WUR; /* *out borrowed from obj */
 int json_get_bool(const cJSON *obj, const char *key, const char *where, int *out,
                   struct err *e) SIREN_WUR;
+/* Reads a record's numbers from one table rather than a chain of getters: each field's key
+ * into its *out, in order; the first missing or mistyped one is the error. */
+struct json_number_field {
+    const char *key;
+    double *out;
+};
+int json_get_numbers(const cJSON *obj, const char *where, const struct json_number_field *fields,
+                     size_t n, struct err *e) SIREN_WUR;
 /* Writes root, pretty-printed, atomically (temporary file, fsync, rename). */
 int json_write_file(const char *path, const cJSON *root, struct err *e) SIREN_WUR;
 

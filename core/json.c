@@ -114,6 +114,16 @@ int json_get_bool(const cJSON *obj, const char *key, const char *where, int *out
     return rc;
 }
 
+int json_get_numbers(const cJSON *obj, const char *where, const struct json_number_field *fields,
+                     size_t n, struct err *e)
+{
+    for (size_t i = 0; i < n; i++) {
+        int rc = json_get_number(obj, fields[i].key, where, fields[i].out, e);
+        if (rc) return rc;
+    }
+    return SIREN_OK;
+}
+
 int json_write_file(const char *path, const cJSON *root, struct err *e)
 {
     char *text = cJSON_Print(root);

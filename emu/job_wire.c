@@ -359,26 +359,22 @@ int job_task_result_decode(const cJSON *o, const char *where, struct task_result
     int rc;
     memset(r, 0, sizeof *r);
     if (!cJSON_IsObject(o)) return err_set(e, SIREN_EFORMAT, "%s: expected an object", where);
+    const struct json_number_field numbers[] = {
+        {"wall_ms", &r->wall_ms},       {"peak_mb", &r->peak_mb},
+        {"init_ms", &r->init_ms},       {"run_ms", &r->run_ms},
+        {"start_ms", &r->start_ms},     {"end_ms", &r->end_ms},
+        {"loss_sum", &r->loss_sum},     {"fetch_ms", &r->fetch_ms},
+        {"compute_ms", &r->compute_ms}, {"update_ms", &r->update_ms},
+        {"kv_gets", &r->kv_gets},       {"kv_puts", &r->kv_puts},
+        {"bytes_read", &r->bytes_read}, {"bytes_written", &r->bytes_written},
+    };
     if ((rc = get_int(o, "fn", where, &r->fn, e)) ||
         (rc = get_int(o, "first_step", where, &r->first_step, e)) ||
         (rc = json_get_bool(o, "ok", where, &r->ok, e)) ||
         (rc = json_get_bool(o, "cold", where, &r->cold, e)) ||
-        (rc = json_get_number(o, "wall_ms", where, &r->wall_ms, e)) ||
-        (rc = json_get_number(o, "peak_mb", where, &r->peak_mb, e)) ||
-        (rc = json_get_number(o, "init_ms", where, &r->init_ms, e)) ||
-        (rc = json_get_number(o, "run_ms", where, &r->run_ms, e)) ||
-        (rc = json_get_number(o, "start_ms", where, &r->start_ms, e)) ||
-        (rc = json_get_number(o, "end_ms", where, &r->end_ms, e)) ||
         (rc = json_get_string(o, "error", where, &error, e)) ||
-        (rc = json_get_number(o, "loss_sum", where, &r->loss_sum, e)) ||
         (rc = get_int(o, "loss_steps", where, &r->loss_steps, e)) ||
-        (rc = json_get_number(o, "fetch_ms", where, &r->fetch_ms, e)) ||
-        (rc = json_get_number(o, "compute_ms", where, &r->compute_ms, e)) ||
-        (rc = json_get_number(o, "update_ms", where, &r->update_ms, e)) ||
-        (rc = json_get_number(o, "kv_gets", where, &r->kv_gets, e)) ||
-        (rc = json_get_number(o, "kv_puts", where, &r->kv_puts, e)) ||
-        (rc = json_get_number(o, "bytes_read", where, &r->bytes_read, e)) ||
-        (rc = json_get_number(o, "bytes_written", where, &r->bytes_written, e)) ||
+        (rc = json_get_numbers(o, where, numbers, sizeof numbers / sizeof *numbers, e)) ||
         (rc = get_array(o, "steps", where, &steps, e)))
         return rc;
     snprintf(r->error, sizeof r->error, "%s", error);

@@ -225,12 +225,15 @@ int drl_policy_load(const char *path, struct drl_policy *out, struct err *e)
         rc = err_set(e, SIREN_EFORMAT, "%s: key 'format': '%s', expected siren-drl-2", path, fmt);
         goto out;
     }
+    const struct json_number_field numbers[] = {
+        {"budget_usd", &m->budget_usd},
+        {"target_loss", &m->target_loss},
+        {"loss0", &m->loss0},
+        {"epoch_time_ref_s", &m->epoch_time_ref_s},
+        {"jct_ref_s", &m->jct_ref_s},
+    };
     if ((rc = json_get_string(o, "workload", path, &wl, e)) ||
-        (rc = json_get_number(o, "budget_usd", path, &m->budget_usd, e)) ||
-        (rc = json_get_number(o, "target_loss", path, &m->target_loss, e)) ||
-        (rc = json_get_number(o, "loss0", path, &m->loss0, e)) ||
-        (rc = json_get_number(o, "epoch_time_ref_s", path, &m->epoch_time_ref_s, e)) ||
-        (rc = json_get_number(o, "jct_ref_s", path, &m->jct_ref_s, e)) ||
+        (rc = json_get_numbers(o, path, numbers, sizeof numbers / sizeof *numbers, e)) ||
         (rc = json_get_int(o, "max_epochs", path, &me, e)) ||
         (rc = json_get_int(o, "n_max", path, &nm, e)) ||
         (rc = json_get_int(o, "memory_mb_min", path, &m0, e)) ||
