@@ -49,6 +49,8 @@ struct workload_opts;
 /* Stores a workload option (--batch, --lr, --seed, --rows, --hash-bits), already checked
  * against the table, into w; returns 1, or 0 when v is another option. */
 int cmd_workload_opt(const struct opt_value *v, struct workload_opts *w);
+/* The usage error of command cmd for an unknown workload: its name and the known ones. */
+int cmd_unknown_workload(const char *cmd, const char *name);
 struct sim_setup;
 /* Stores an option of the simulator's set-up (--workload, --platform, --budget,
  * --target-loss, --calibration, --loss-model and the workload's options) into su; returns 1,

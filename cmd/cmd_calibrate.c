@@ -65,7 +65,7 @@ int cmd_calibrate(int argc, char **argv)
     if (rc != OPT_GO_ON) return rc;
     if (!r.name) return opt_usage_error("calibrate", "--workload is required");
     if (!workload_find(r.name))
-        return opt_usage_error("calibrate", "unknown workload '%s'", r.name);
+        return cmd_unknown_workload("calibrate", r.name);
     openblas_set_num_threads((int)r.threads);
     char key[160];
     if (r.threads > 1) snprintf(key, sizeof key, "%s@%lldt", r.name, r.threads);

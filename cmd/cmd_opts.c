@@ -7,6 +7,18 @@
 #include <stdio.h>
 #include <time.h>
 
+int cmd_unknown_workload(const char *cmd, const char *name)
+{
+    char known[512] = "";
+    size_t len = 0;
+    for (const struct workload_info *w = workload_list(); w->name; w++) {
+        int n = snprintf(known + len, sizeof known - len, "%s%s", len ? ", " : "", w->name);
+        if (n < 0 || (size_t)n >= sizeof known - len) break;
+        len += (size_t)n;
+    }
+    return opt_usage_error(cmd, "--workload: unknown workload '%s' (known: %s)", name, known);
+}
+
 int cmd_workload_opt(const struct opt_value *v, struct workload_opts *w)
 {
     switch (v->id) {

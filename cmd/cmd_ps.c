@@ -81,7 +81,7 @@ int cmd_ps(int argc, char **argv)
     int rc = opt_parse("ps", ps_opts, CMD_COUNT(ps_opts), argc, argv, ps_opt, &cfg, NULL);
     if (rc != OPT_GO_ON) return rc;
     if (!cfg.workload) return opt_usage_error("ps", "--workload is required");
-    if (!workload_find(cfg.workload)) return opt_usage_error("ps", "unknown workload '%s'", cfg.workload);
+    if (!workload_find(cfg.workload)) return cmd_unknown_workload("ps", cfg.workload);
     if (!cfg.instance_type)
         return opt_usage_error("ps", "--instance-type is required (e.g. m4.large)");
     if (cfg.instances < 1) return opt_usage_error("ps", "--instances is required (e.g. 2)");
@@ -108,7 +108,10 @@ int cmd_ps(int argc, char **argv)
     }
     if (rc && (rank == 0 || rc != SIREN_EMPI)) fprintf(stderr, "siren ps: rank %d: %s\n", rank, e.msg);
     if (!rc && rank == 0) printf("%s/summary.json\n", cfg.out_dir);
-    if (rc) MPI_Abort(MPI_COMM_WORLD, 1);
+    /* Alone, end quietly; with others, take down those that may wait for this rank. */
+    int ranks = 1;
+    MPI_Comm_size(MPI_COMM_WORLD, &ranks);
+    if (rc && ranks > 1) MPI_Abort(MPI_COMM_WORLD, 1);
     MPI_Finalize();
     return rc ? 1 : 0;
 }

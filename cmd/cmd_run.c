@@ -198,6 +198,8 @@ static int run_args(int argc, char **argv, int resume, const char *resume_out)
     struct job_config cfg = req.cfg;
     const char *spec = req.spec, *out = req.out;
     int faults_given = req.faults_given;
+    /* The workload first: a misspelt one is the first thing a new user gets wrong. */
+    if (!workload_find(cfg.workload)) return cmd_unknown_workload("run", cfg.workload);
     if (!spec) return opt_usage_error("run", "--scheduler is required (e.g. static:n=10,m=1024)");
     if (cfg.backend && !strcmp(cfg.backend, "lambda")) {
         /* Real functions cannot be held to a planned timeline: the wall clock measures them. */
@@ -242,7 +244,6 @@ static int run_args(int argc, char **argv, int resume, const char *resume_out)
             return opt_usage_error("run", "--faults needs the virtual clock and --sync hsp or ssp");
         cfg.faults = &req.faults;
     }
-    if (!workload_find(cfg.workload)) return opt_usage_error("run", "unknown workload '%s'", cfg.workload);
     if (resume) out = resume_out;
     if (!out) out = cmd_default_run_dir("", cfg.workload);
     cfg.out_dir = out;
@@ -288,7 +289,11 @@ static int run_args(int argc, char **argv, int resume, const char *resume_out)
     if (!rc && rank == 0) printf("%s/summary.json\n", out);
     job_close(j);
     sched_close(pol);
-    if (rc && rank == 0) MPI_Abort(MPI_COMM_WORLD, 1);
+    /* Alone, the rank just ends (MPI_Abort would add OpenMPI's notice to siren's message);
+     * with others, it takes down the ranks that may still wait for it. */
+    int ranks = 1;
+    MPI_Comm_size(MPI_COMM_WORLD, &ranks);
+    if (rc && rank == 0 && ranks > 1) MPI_Abort(MPI_COMM_WORLD, 1);
     job_mpi_finalize();
     return rc ? 1 : 0;
 }

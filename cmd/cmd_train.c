@@ -114,7 +114,7 @@ int cmd_train(int argc, char **argv)
                        NULL);
     if (rc != OPT_GO_ON) return rc;
     if (!workload_find(req.name))
-        return opt_usage_error("train", "unknown workload '%s'", req.name);
+        return cmd_unknown_workload("train", req.name);
     openblas_set_num_threads((int)req.threads);
 
     struct workload *w;

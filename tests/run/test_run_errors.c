@@ -1,0 +1,60 @@
+/*
+ * The errors a new user meets first, from a singleton `siren run` (no mpirun, as one tries a
+ * command): a misspelt workload is named with the known ones before anything else is asked
+ * for, and an error found after MPI has started is siren's message alone, without OpenMPI's
+ * MPI_ABORT notice after it, and exit status 1.
+ */
+#include "run_test.h"
+
+#include <string.h>
+#include <sys/wait.h>
+
+/* Runs `$SIREN_BIN run ARGS` alone; its stderr into *out (caller frees); returns its exit
+ * status. */
+static int run_alone(const char *args, char **out)
+{
+    char *cmd = NULL, *log = tu_path(dir, "alone.log");
+    assert_true(asprintf(&cmd, "%s run %s >%s 2>&1", getenv("SIREN_BIN"), args, log) > 0);
+    int st = system(cmd);
+    size_t len;
+    struct err e;
+    if (fs_read_all(log, out, &len, &e)) fail_msg("%s", e.msg);
+    free(cmd);
+    free(log);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+static void test_an_unknown_workload_is_named_with_the_known_ones(void **state)
+{
+    (void)state;
+    char *out;
+    assert_int_equal(run_alone("--workload nope", &out), 2); /* no --scheduler yet */
+    if (!strstr(out, "unknown workload 'nope'") || !strstr(out, "lenet-fashion") ||
+        !strstr(out, "lr-synthetic") || strstr(out, "--scheduler is required"))
+        fail_msg("%s", out);
+    free(out);
+}
+
+static void test_an_error_after_mpi_start_is_sirens_message_alone(void **state)
+{
+    (void)state;
+    char *out, *args = NULL;
+    assert_true(asprintf(&args, "--workload lr-synthetic --rows 2000 --scheduler "
+                                "static:n=2,m=1024 --max-epochs 1 --quiet --out %s/alone "
+                                "--calibration %s/missing.json",
+                         dir, dir) > 0);
+    assert_int_equal(run_alone(args, &out), 1);
+    if (!strstr(out, "missing.json") || strstr(out, "MPI_ABORT") || strstr(out, "-----"))
+        fail_msg("%s", out);
+    free(out);
+    free(args);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_an_unknown_workload_is_named_with_the_known_ones),
+        cmocka_unit_test(test_an_error_after_mpi_start_is_sirens_message_alone),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
