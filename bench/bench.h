@@ -85,6 +85,21 @@ int bench_job(const struct job_config *cfg, const char *spec, int max_epochs,
 int bench_mpi_init(int *argc, char ***argv);
 void bench_mpi_finalize(void);
 
+/* A command line being built (NULL-terminated; each word owned). */
+struct bench_argv {
+    char *v[256];
+    int n;
+};
+int bench_argv_push(struct bench_argv *a, const char *word, struct err *e) SIREN_WUR;
+void bench_argv_free(struct bench_argv *a);
+/* Appends the MPI launcher for `ranks` ranks: $SIREN_MPIRUN split on spaces (default
+ * "mpirun --oversubscribe": benchmarks run several small ranks per core), then -n ranks. */
+int bench_argv_mpirun(struct bench_argv *a, int ranks, struct err *e) SIREN_WUR;
+/* Runs a as a user would, stdin from /dev/null, stdout and stderr into log_path; an exit
+ * other than 0 is an error naming the command and the log. */
+int bench_spawn_logged(const struct bench_argv *a, const char *log_path,
+                       struct err *e) SIREN_WUR;
+
 /* Sorts v[0..n) ascending (repetitions, before their min / median / max are read). */
 void bench_sort(double *v, size_t n);
 /* The median of v[0..n) (n >= 1; sorts v; the mean of the middle two when n is even). */

@@ -6,10 +6,13 @@
 #include <mpi.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
+#include <spawn.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/utsname.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -228,4 +231,64 @@ out:
     job_close(j);
     sched_close(pol);
     return rc;
+}
+
+/* ---------------------------------------------------------------- commands */
+
+int bench_argv_push(struct bench_argv *a, const char *word, struct err *e)
+{
+    if (a->n + 2 > (int)(sizeof a->v / sizeof *a->v))
+        return err_set(e, SIREN_ELIMIT, "more than %zu arguments", sizeof a->v / sizeof *a->v - 2);
+    a->v[a->n] = strdup(word);
+    if (!a->v[a->n]) return err_set(e, SIREN_ENOMEM, "no memory for arguments");
+    a->v[++a->n] = NULL;
+    return 0;
+}
+
+void bench_argv_free(struct bench_argv *a)
+{
+    for (int i = 0; i < a->n; i++) free(a->v[i]);
+    a->n = 0;
+}
+
+int bench_argv_mpirun(struct bench_argv *a, int ranks, struct err *e)
+{
+    const char *env = getenv("SIREN_MPIRUN");
+    char words[512];
+    snprintf(words, sizeof words, "%s", env && *env ? env : "mpirun --oversubscribe");
+    int rc = 0;
+    for (char *save = NULL, *w = strtok_r(words, " \t", &save); w && !rc;
+         w = strtok_r(NULL, " \t", &save))
+        rc = bench_argv_push(a, w, e);
+    char n[16];
+    snprintf(n, sizeof n, "%d", ranks);
+    if (!rc) rc = bench_argv_push(a, "-n", e);
+    if (!rc) rc = bench_argv_push(a, n, e);
+    return rc;
+}
+
+int bench_spawn_logged(const struct bench_argv *a, const char *log_path, struct err *e)
+{
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_addopen(&fa, 1, log_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    posix_spawn_file_actions_adddup2(&fa, 1, 2);
+    posix_spawn_file_actions_addclose(&fa, 0);
+    posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+    pid_t pid;
+    int rc = posix_spawnp(&pid, a->v[0], &fa, NULL, a->v, environ);
+    posix_spawn_file_actions_destroy(&fa);
+    if (rc) return err_errno(e, rc, "cannot start %s", a->v[0]);
+    int status;
+    while (waitpid(pid, &status, 0) < 0)
+        if (errno != EINTR) return err_errno(e, errno, "waiting for %s", a->v[0]);
+    if (WIFEXITED(status) && !WEXITSTATUS(status)) return 0;
+    char cmd[600] = "";
+    for (int i = 0; i < a->n && strlen(cmd) < 400; i++) {
+        strcat(cmd, i ? " " : "");
+        strncat(cmd, a->v[i], sizeof cmd - strlen(cmd) - 1);
+    }
+    return err_set(e, SIREN_EIO, "`%s` %s %d; its output is in %s", cmd,
+                   WIFEXITED(status) ? "exited with status" : "was killed by signal",
+                   WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status), log_path);
 }

@@ -7,7 +7,10 @@
  * the median of the per-pair ratios, with their range. (2) Scale: one epoch with 1,000
  * functions of lr-synthetic (1,000,000 rows) and of lenet-fashion completes; wall time per
  * invocation and per KV operation, from the trace. Run it under mpirun to spread the
- * functions over ranks; the ratio is then against one core.
+ * functions over ranks; the ratio is then against one core. (3) End to end (e2e.md, only
+ * when started alone): the whole `mpirun -n 2 siren run` of the overhead case against the
+ * whole `siren train`, fresh processes alternating, with siren run's phases from its
+ * wall.json, since a user waits for start-up, loading, staging and evaluation too.
  */
 #define _GNU_SOURCE
 #include "bench.h"
@@ -15,9 +18,11 @@
 #include "trace.h"
 #include "trainer.h"
 
+#include <math.h>
 #include <mpi.h>
 #include <sched.h>
 #include <cblas.h>
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
@@ -49,8 +54,8 @@ static double cpu_s(void)
  * (rank 0 with the sandboxes it hosted, when it hosts them all), and the trace's means. */
 struct emu_measure {
     double stage_s, epoch_s, epoch_cpu_s;
-    int steps;
-    double data_get_ms, param_get_ms, put_ms;
+    int steps, invocations; /* mini-batches trained; invocations made */
+    double data_get_ms, param_get_ms, put_ms; /* step rules' means (NAN: no such request) */
     double test_loss;
 };
 
@@ -113,13 +118,17 @@ static int run_case(const struct emu_case *c, const char *dir, struct emu_measur
     double sum[4] = {0};
     int cnt[4] = {0};
     for (size_t i = 0; i < t.n_ops; i++) {
+        if (t.ops[i].op > TRACE_PARAM_PUT) continue;
         sum[t.ops[i].op] += t.ops[i].wall_ms;
         cnt[t.ops[i].op]++;
     }
-    m->steps = cnt[TRACE_PARAM_PUT];
-    m->data_get_ms = cnt[0] ? sum[0] / cnt[0] : 0;
-    m->param_get_ms = cnt[1] ? sum[1] / cnt[1] : 0;
-    m->put_ms = cnt[3] ? sum[3] / cnt[3] : 0;
+    m->steps = (int)rep.versions;
+    m->invocations = rep.invocations;
+    /* The step rules record each request's wall time; the round rules' requests are
+     * planned bursts, timed on the virtual clock only. */
+    m->data_get_ms = cnt[0] ? sum[0] / cnt[0] : (double)NAN;
+    m->param_get_ms = cnt[1] ? sum[1] / cnt[1] : (double)NAN;
+    m->put_ms = cnt[3] ? sum[3] / cnt[3] : (double)NAN;
     trace_free(&t);
     return SIREN_OK;
 }
@@ -143,20 +152,6 @@ static int run_train(const char *workload, int batch, double *seconds, double *c
     return rc;
 }
 
-static const struct opt_use emu_opts[] = {
-    {.id = OPT_OUT, .def = "results/emu in the source tree"},
-    {.id = OPT_QUICK, .help = "skip the 1,000-function cases"},
-    {.id = OPT_BENCH_REPS, .def = "3",
-     .help = "runs of the overhead case and of `siren train`, alternately: medians, and the "
-             "per-pair ratio's median and range"},
-    {.id = OPT_HELP},
-};
-
-static const char emu_help[] =
-    "usage: [mpirun -n N] siren bench emu [--out DIR] [--quick] [--reps N]\n\n";
-
-static const struct bench_cli emu_cli = BENCH_CLI("bench emu", emu_opts, NULL, emu_help);
-
 /* The host's 1-minute load average, or -1: the machine is shared, so the report says how
  * busy it was. */
 static double load_1min(void)
@@ -170,19 +165,179 @@ static double load_1min(void)
     return l;
 }
 
+/* ------------------------------------------------------------ end to end */
+
+/* The phases of wall.json (siren run's real seconds per phase), in table order. */
+static const char *const e2e_phases[] = {"mpi_init_s", "load_s",   "stage_s", "epochs_s",
+                                         "evaluate_s", "finish_s", "close_s", "total_s"};
+#define E2E_PHASES (sizeof e2e_phases / sizeof *e2e_phases)
+
+/* Wall seconds of the command a, run as a user runs it (its output in log). */
+static int timed_command(const struct bench_argv *a, const char *log, double *seconds,
+                         struct err *e)
+{
+    double t0 = clock_mono_s();
+    int rc = bench_spawn_logged(a, log, e);
+    *seconds = clock_mono_s() - t0;
+    return rc;
+}
+
+/* One repetition of the end-to-end pair: `SIREN_MPIRUN -n ranks siren run` for one epoch of
+ * case c, a fresh process with a fresh store, then `siren train` for one epoch of the same
+ * workload and batch. run_s and train_s: their wall seconds; phase[]: the run's wall.json. */
+static int e2e_rep(const char *self, const char *dir, const struct emu_case *c, int ranks,
+                   double *run_s, double phase[E2E_PHASES], double *train_s, struct err *e)
+{
+    char out[1200], kv[1300], log[1300], sched[64], batch[16];
+    snprintf(out, sizeof out, "%s/runs/%s-e2e", dir, c->name);
+    snprintf(kv, sizeof kv, "%s/siren-emu-kv-%s-e2e",
+             access("/dev/shm", W_OK) == 0 ? "/dev/shm" : dir, c->name);
+    snprintf(sched, sizeof sched, "static:n=%d,m=1024", c->n);
+    snprintf(batch, sizeof batch, "%d", c->batch);
+    /* Each repetition starts as a user's first run does: nothing staged, no run directory. */
+    int rc = fs_remove_tree(out, e);
+    if (!rc) rc = fs_remove_tree(kv, e);
+    if (!rc) rc = fs_mkdir_p(out, e);
+    if (rc) return rc;
+    struct bench_argv a = {.n = 0};
+    const char *run_args[] = {"run",      "--workload", c->workload, "--batch",       batch,
+                              "--platform", "lambda-2019", "--scheduler", sched,
+                              "--max-epochs", "1", "--target-loss", "1e-9", "--quiet",
+                              "--out",    out,          "--kv"};
+    if (ranks > 1) rc = bench_argv_mpirun(&a, ranks, e);
+    if (!rc) rc = bench_argv_push(&a, self, e);
+    for (size_t i = 0; i < sizeof run_args / sizeof *run_args && !rc; i++)
+        rc = bench_argv_push(&a, run_args[i], e);
+    char kv_url[1400];
+    snprintf(kv_url, sizeof kv_url, "file:%s", kv);
+    if (!rc) rc = bench_argv_push(&a, kv_url, e);
+    snprintf(log, sizeof log, "%s.log", out);
+    if (!rc) rc = timed_command(&a, log, run_s, e);
+    bench_argv_free(&a);
+    cJSON *w = NULL;
+    char path[1300];
+    snprintf(path, sizeof path, "%s/wall.json", out);
+    if (!rc) rc = json_load_file(path, &w, e);
+    for (size_t i = 0; i < E2E_PHASES && !rc; i++)
+        rc = json_get_number(w, e2e_phases[i], path, &phase[i], e);
+    cJSON_Delete(w);
+    struct err ignore;
+    if (fs_remove_tree(kv, &ignore)) LOG_WARN("bench", "%s", ignore.msg);
+    if (rc) return rc;
+    const char *train_args[] = {"train", "--workload", c->workload, "--batch", batch,
+                                "--epochs", "1", "--threads", "1", "--quiet"};
+    rc = bench_argv_push(&a, self, e);
+    for (size_t i = 0; i < sizeof train_args / sizeof *train_args && !rc; i++)
+        rc = bench_argv_push(&a, train_args[i], e);
+    snprintf(log, sizeof log, "%s/runs/%s-train.log", dir, c->name);
+    if (!rc) rc = timed_command(&a, log, train_s, e);
+    bench_argv_free(&a);
+    return rc;
+}
+
+/* The end-to-end table: reps alternating pairs of case c; medians, and the per-pair ratio's
+ * median and range. */
+static int e2e_table(const char *self, const char *dir, const struct emu_case *c, int ranks,
+                     int reps, struct err *e)
+{
+    double run_s[100], train_s[100], ratio[100], phase[E2E_PHASES][100], launch[100];
+    int rc = SIREN_OK;
+    for (int r = 0; r < reps && !rc; r++) {
+        double ph[E2E_PHASES];
+        if ((rc = e2e_rep(self, dir, c, ranks, &run_s[r], ph, &train_s[r], e))) break;
+        for (size_t i = 0; i < E2E_PHASES; i++) phase[i][r] = ph[i];
+        /* What the process's own clock did not see: mpirun's start, exec, and the exit. */
+        launch[r] = run_s[r] - ph[E2E_PHASES - 1];
+        ratio[r] = run_s[r] / train_s[r];
+        fprintf(stderr, "siren bench emu: end to end rep %d/%d: run %.3f s, train %.3f s, "
+                "ratio %.3f (load %.2f)\n", r + 1, reps, run_s[r], train_s[r], ratio[r],
+                load_1min());
+    }
+    if (rc) return rc;
+    const char *cols[] = {"case", "ranks", "run_wall_s", "train_wall_s", "ratio_to_train",
+                          "ratio_min", "ratio_max", "launch_s", "mpi_init_s", "load_s",
+                          "stage_s", "epochs_s", "evaluate_s", "finish_s", "close_s"};
+    struct table t;
+    if ((rc = table_init(&t, sizeof cols / sizeof *cols, cols)) || (rc = table_add_row(&t)))
+        return err_set(e, rc, "out of memory");
+    double lo = ratio[0], hi = ratio[0];
+    for (int r = 1; r < reps; r++) {
+        if (ratio[r] < lo) lo = ratio[r];
+        if (ratio[r] > hi) hi = ratio[r];
+    }
+    int col = 0;
+    table_setf(&t, 0, col++, "%s", c->name);
+    table_setf(&t, 0, col++, "%d", ranks);
+    table_setf(&t, 0, col++, "%.2f", bench_median(run_s, (size_t)reps));
+    table_setf(&t, 0, col++, "%.2f", bench_median(train_s, (size_t)reps));
+    table_setf(&t, 0, col++, "%.3f", bench_median(ratio, (size_t)reps));
+    table_setf(&t, 0, col++, "%.3f", lo);
+    table_setf(&t, 0, col++, "%.3f", hi);
+    table_setf(&t, 0, col++, "%.2f", bench_median(launch, (size_t)reps));
+    for (size_t i = 0; i + 1 < E2E_PHASES; i++)
+        table_setf(&t, 0, col++, "%.2f", bench_median(phase[i], (size_t)reps));
+    char config[1024];
+    snprintf(config, sizeof config,
+             "the whole command as a user runs it: `%s -n %d siren run` (one epoch of %d "
+             "functions, batch %d, 1,024 MB, a fresh run directory and store each time) against "
+             "`siren train --threads 1` (one epoch, the same batch), each a fresh process, %d "
+             "alternating pairs; run_wall_s and train_wall_s are medians of the commands' wall "
+             "seconds, ratio_to_train the median of the per-pair ratios (range "
+             "ratio_min..ratio_max); the phases are medians of siren run's own wall.json: "
+             "launch_s is the command's wall time its process did not see (mpirun's start, "
+             "exec, exit), epochs_s includes evaluate_s (the held-out evaluation after the "
+             "epoch, which siren train does too)",
+             getenv("SIREN_MPIRUN") && *getenv("SIREN_MPIRUN") ? getenv("SIREN_MPIRUN")
+                                                              : "mpirun --oversubscribe",
+             ranks, c->n, c->batch, reps);
+    rc = bench_write_table(&t, dir, "e2e", "emu", config, e);
+    table_free(&t);
+    return rc;
+}
+
+static const struct opt_use emu_opts[] = {
+    {.id = OPT_OUT, .def = "results/emu in the source tree"},
+    {.id = OPT_QUICK, .help = "skip the 1,000-function cases"},
+    {.id = OPT_BENCH_REPS, .def = "5",
+     .help = "runs of the overhead case and of `siren train`, alternately (in the epoch and "
+             "end-to-end tables): medians, and the per-pair ratio's median and range"},
+    {.id = OPT_HELP},
+};
+
+static const char emu_help[] =
+    "usage: [mpirun -n N] siren bench emu [--out DIR] [--quick] [--reps N]\n\n";
+
+static const struct bench_cli emu_cli = BENCH_CLI("bench emu", emu_opts, NULL, emu_help);
+
 int bench_emu_main(int argc, char **argv)
 {
-    struct bench_args a = {.reps = 3};
+    struct bench_args a = {.reps = 5};
     int rc = bench_args_parse(&emu_cli, argc, argv, &a, NULL, NULL);
     if (rc != OPT_GO_ON) return rc;
     struct err e;
     openblas_set_num_threads(1);
+    /* The end-to-end pairs launch mpirun themselves, so they run before this process starts
+     * MPI, and only when it was started alone (not under mpirun). */
+    const struct emu_case e2e_case = {"lenet-fashion-100", "lenet-fashion", 100, 64, 20, 0};
+    rc = SIREN_OK;
+    if (!getenv("OMPI_COMM_WORLD_SIZE")) {
+        char self[1024], dir0[1024];
+        ssize_t len = readlink("/proc/self/exe", self, sizeof self - 1);
+        if (len <= 0) rc = err_errno(&e, errno, "cannot find the siren executable");
+        else self[len] = 0;
+        if (!rc) rc = bench_out_dir(a.out, "emu", dir0, sizeof dir0, &e);
+        if (!rc) rc = e2e_table(self, dir0, &e2e_case, 2, a.reps, &e);
+        if (rc) {
+            fprintf(stderr, "siren bench emu: %s\n", e.msg);
+            return 1;
+        }
+    }
     int rank = bench_mpi_init(&argc, &argv), size;
     MPI_Comm_size(MPI_COMM_WORLD, &size);
     char dir[1024];
     rc = bench_out_dir(a.out, "emu", dir, sizeof dir, &e);
     const struct emu_case cases[] = {
-        {"lenet-fashion-100", "lenet-fashion", 100, 64, 20, 0},
+        e2e_case,
         {"lr-synthetic-1000", "lr-synthetic", 1000, 1000, 18, 1000000},
         {"lenet-fashion-1000", "lenet-fashion", 1000, 60, 20, 0},
     };
@@ -245,10 +400,10 @@ int bench_emu_main(int argc, char **argv)
         table_setf(&t, row, 3, "%d", size);
         table_setf(&t, row, 4, "%.2f", m.stage_s);
         table_setf(&t, row, 5, "%.2f", m.epoch_s);
-        table_setf(&t, row, 6, "%.3f", m.steps ? m.epoch_s * 1e3 / m.steps : 0.0);
-        table_setf(&t, row, 7, "%.3f", m.data_get_ms);
-        table_setf(&t, row, 8, "%.3f", m.param_get_ms);
-        table_setf(&t, row, 9, "%.3f", m.put_ms);
+        table_setf(&t, row, 6, "%.3f", m.invocations ? m.epoch_s * 1e3 / m.invocations : 0.0);
+        const double means[3] = {m.data_get_ms, m.param_get_ms, m.put_ms};
+        for (int q = 0; q < 3; q++)
+            if (!isnan(means[q])) table_setf(&t, row, 7 + q, "%.3f", means[q]);
         if (k == 0) {
             table_setf(&t, row, 10, "%.2f", train_med);
             table_setf(&t, row, 11, "%.3f", ratio_med);

@@ -11,15 +11,10 @@
 #include "suite_internal.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <math.h>
-#include <spawn.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <unistd.h>
-
-extern char **environ;
 
 int bench_suite_path(const char *name, char *buf, size_t len)
 {
@@ -173,27 +168,6 @@ static int check_suite(const char *path, const cJSON *root, struct err *e)
 
 /* ------------------------------------------------------------------ runs */
 
-struct argv_list {
-    char *v[256];
-    int n;
-};
-
-static int argv_push(struct argv_list *a, const char *s, struct err *e)
-{
-    if (a->n + 2 > (int)(sizeof a->v / sizeof *a->v))
-        return err_set(e, SIREN_ELIMIT, "more than %zu arguments", sizeof a->v / sizeof *a->v - 2);
-    a->v[a->n] = strdup(s);
-    if (!a->v[a->n]) return err_set(e, SIREN_ENOMEM, "no memory for arguments");
-    a->v[++a->n] = NULL;
-    return 0;
-}
-
-static void argv_free(struct argv_list *a)
-{
-    for (int i = 0; i < a->n; i++) free(a->v[i]);
-    a->n = 0;
-}
-
 struct runner {
     const char *suite_path;
     const cJSON *root;
@@ -219,7 +193,7 @@ static const struct suite_row *group_row(const struct runner *R, const char *sec
 }
 
 /* Pushes arg with {workload}, {source} and {cost:LABEL} replaced. */
-static int push_expanded(struct runner *R, struct argv_list *a, const char *arg,
+static int push_expanded(struct runner *R, struct bench_argv *a, const char *arg,
                          const char *section, const char *workload, const char *platform,
                          struct err *e)
 {
@@ -261,10 +235,10 @@ static int push_expanded(struct runner *R, struct argv_list *a, const char *arg,
         }
     }
     out[o] = 0;
-    return argv_push(a, out, e);
+    return bench_argv_push(a, out, e);
 }
 
-static int push_array(struct runner *R, struct argv_list *a, const cJSON *arr, const char *section,
+static int push_array(struct runner *R, struct bench_argv *a, const cJSON *arr, const char *section,
                       const char *workload, const char *platform, struct err *e)
 {
     const cJSON *v;
@@ -274,51 +248,6 @@ static int push_array(struct runner *R, struct argv_list *a, const cJSON *arr, c
         if (rc) return rc;
     }
     return 0;
-}
-
-/* The MPI launcher: $SIREN_MPIRUN split on spaces, default "mpirun --oversubscribe" (suites
- * run several small ranks per core). */
-static int push_mpirun(struct argv_list *a, int ranks, struct err *e)
-{
-    const char *env = getenv("SIREN_MPIRUN");
-    char words[512];
-    snprintf(words, sizeof words, "%s", env && *env ? env : "mpirun --oversubscribe");
-    int rc = 0;
-    for (char *save = NULL, *w = strtok_r(words, " \t", &save); w && !rc;
-         w = strtok_r(NULL, " \t", &save))
-        rc = argv_push(a, w, e);
-    char n[16];
-    snprintf(n, sizeof n, "%d", ranks);
-    if (!rc) rc = argv_push(a, "-n", e);
-    if (!rc) rc = argv_push(a, n, e);
-    return rc;
-}
-
-/* Runs argv with stdout and stderr in log_path; fails naming the command and the log. */
-static int spawn_logged(const struct argv_list *a, const char *log_path, struct err *e)
-{
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_addopen(&fa, 1, log_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    posix_spawn_file_actions_adddup2(&fa, 1, 2);
-    posix_spawn_file_actions_addclose(&fa, 0);
-    posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-    pid_t pid;
-    int rc = posix_spawnp(&pid, a->v[0], &fa, NULL, a->v, environ);
-    posix_spawn_file_actions_destroy(&fa);
-    if (rc) return err_errno(e, rc, "cannot start %s", a->v[0]);
-    int status;
-    while (waitpid(pid, &status, 0) < 0)
-        if (errno != EINTR) return err_errno(e, errno, "waiting for %s", a->v[0]);
-    if (WIFEXITED(status) && !WEXITSTATUS(status)) return 0;
-    char cmd[600] = "";
-    for (int i = 0; i < a->n && strlen(cmd) < 400; i++) {
-        strcat(cmd, i ? " " : "");
-        strncat(cmd, a->v[i], sizeof cmd - strlen(cmd) - 1);
-    }
-    return err_set(e, SIREN_EIO, "`%s` %s %d; its output is in %s", cmd,
-                   WIFEXITED(status) ? "exited with status" : "was killed by signal",
-                   WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status), log_path);
 }
 
 static const char *short_policy(const char *policy, char *buf, size_t len)
@@ -404,16 +333,16 @@ static int run_one(struct runner *R, const cJSON *section, const cJSON *run, con
     if (rc) return rc;
     snprintf(log_path, sizeof log_path, "%s/log.txt", dir);
 
-    struct argv_list a = {.n = 0};
-    if (ranks > 1 && (rc = push_mpirun(&a, ranks, e))) goto out;
-    if ((rc = argv_push(&a, R->siren, e))) goto out;
+    struct bench_argv a = {.n = 0};
+    if (ranks > 1 && (rc = bench_argv_mpirun(&a, ranks, e))) goto out;
+    if ((rc = bench_argv_push(&a, R->siren, e))) goto out;
     if (!strcmp(command, "sched-eval")) {
-        if ((rc = argv_push(&a, "sched", e)) || (rc = argv_push(&a, "eval", e))) goto out;
-    } else if ((rc = argv_push(&a, command, e))) {
+        if ((rc = bench_argv_push(&a, "sched", e)) || (rc = bench_argv_push(&a, "eval", e))) goto out;
+    } else if ((rc = bench_argv_push(&a, command, e))) {
         goto out;
     }
-    if ((rc = argv_push(&a, "--workload", e)) || (rc = argv_push(&a, workload, e)) ||
-        (rc = argv_push(&a, "--platform", e)) || (rc = argv_push(&a, platform, e)))
+    if ((rc = bench_argv_push(&a, "--workload", e)) || (rc = bench_argv_push(&a, workload, e)) ||
+        (rc = bench_argv_push(&a, "--platform", e)) || (rc = bench_argv_push(&a, platform, e)))
         goto out;
     const cJSON *wo = get(get(R->root, "workload_options"), workload);
     if ((rc = push_array(R, &a, get(R->root, "options"), sname, workload, platform, e)) ||
@@ -435,17 +364,17 @@ static int run_one(struct runner *R, const cJSON *section, const cJSON *run, con
         snprintf(path, sizeof path, "%s.schedule", dir);
         char spec[1600];
         snprintf(spec, sizeof spec, "schedule:%s", path);
-        if ((rc = fs_write_atomic(path, text, len, e)) || (rc = argv_push(&a, "--scheduler", e)) ||
-            (rc = argv_push(&a, spec, e)))
+        if ((rc = fs_write_atomic(path, text, len, e)) || (rc = bench_argv_push(&a, "--scheduler", e)) ||
+            (rc = bench_argv_push(&a, spec, e)))
             goto out;
     }
-    if ((rc = argv_push(&a, "--out", e)) || (rc = argv_push(&a, dir, e))) goto out;
-    if (strcmp(command, "sched-eval") && (rc = argv_push(&a, "--quiet", e))) goto out;
+    if ((rc = bench_argv_push(&a, "--out", e)) || (rc = bench_argv_push(&a, dir, e))) goto out;
+    if (strcmp(command, "sched-eval") && (rc = bench_argv_push(&a, "--quiet", e))) goto out;
 
     fprintf(stderr, "[%d/%d] %s, %s on %s: %s ... ", ++R->done, R->total, sname, workload,
             platform, label);
     double t0 = clock_mono_s();
-    if ((rc = spawn_logged(&a, log_path, e))) {
+    if ((rc = bench_spawn_logged(&a, log_path, e))) {
         fprintf(stderr, "failed\n");
         goto out;
     }
@@ -492,7 +421,7 @@ static int run_one(struct runner *R, const cJSON *section, const cJSON *run, con
             memmove(d, d + base + 1, strlen(d + base));
     }
 out:
-    argv_free(&a);
+    bench_argv_free(&a);
     return rc;
 }
 

@@ -187,6 +187,33 @@ static int target_run_epoch(void *ctx, int n, int memory_mb, struct epoch_report
     return job_epoch(ctx, n, memory_mb, out, e);
 }
 
+/* Rank 0's real seconds per phase of the command (after the process started), for
+ * wall.json: what a user waits for besides the epochs. */
+struct run_wall {
+    double mpi_init_s, open_s, epochs_s, finish_s, close_s;
+    struct job_wall job; /* inside open: load and stage; inside the epochs: evaluation */
+};
+
+/* OUT/wall.json; a failure to write it is only reported (it is no result). */
+static void run_wall_write(const char *out, const struct run_wall *w, double total_s)
+{
+    cJSON *o = cJSON_CreateObject();
+    const struct { const char *key; double v; } rows[] = {
+        {"mpi_init_s", w->mpi_init_s}, {"open_s", w->open_s},
+        {"load_s", w->job.load_s},     {"stage_s", w->job.stage_s},
+        {"epochs_s", w->epochs_s},     {"evaluate_s", w->job.evaluate_s},
+        {"finish_s", w->finish_s},     {"close_s", w->close_s},
+        {"total_s", total_s},
+    };
+    for (size_t i = 0; i < sizeof rows / sizeof *rows; i++)
+        cJSON_AddNumberToObject(o, rows[i].key, rows[i].v);
+    char path[1200];
+    struct err e;
+    snprintf(path, sizeof path, "%s/wall.json", out);
+    if (json_write_file(path, o, &e)) LOG_WARN("run", "%s", e.msg);
+    cJSON_Delete(o);
+}
+
 static int run_args(int argc, char **argv, int resume, const char *resume_out)
 {
     struct run_request req = {.cfg.workload = "lenet-fashion", .max_epochs = 10};
@@ -253,7 +280,9 @@ static int run_args(int argc, char **argv, int resume, const char *resume_out)
     struct sched_policy *pol = NULL;
     if (sched_open(spec, &pol, &e)) return opt_usage_error("run", "%s", e.msg);
 
+    double t_start = clock_mono_s();
     int rank = job_mpi_init(&argc, &argv);
+    struct run_wall wall = {.mpi_init_s = clock_mono_s() - t_start};
     log_set_rank(rank);
     if (rank != 0) log_set_level(LOG_LEVEL_WARN);
     struct job *j = NULL;
@@ -263,20 +292,26 @@ static int run_args(int argc, char **argv, int resume, const char *resume_out)
     int bad = rc != SIREN_OK, any = 0;
     MPI_Allreduce(&bad, &any, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
     if (any && !rc) rc = err_set(&e, SIREN_EMPI, "rank 0 could not record the run");
+    double t = clock_mono_s();
     if (!rc) rc = job_open(&cfg, &j, &e);
+    wall.open_s = clock_mono_s() - t;
     if (!rc) {
         if (rank == 0) {
             struct sched_action a;
             if (!asp) {
-                struct sched_target t = {j, job_epochs_done(j), job_last_report(j),
-                                         job_max_functions(j), target_memory_clip_mb,
-                                         target_run_epoch};
-                rc = sched_drive(pol, &t, (int)req.max_epochs, cfg.budget_usd, NULL, &e);
+                struct sched_target target = {j, job_epochs_done(j), job_last_report(j),
+                                              job_max_functions(j), target_memory_clip_mb,
+                                              target_run_epoch};
+                rc = sched_drive(pol, &target, (int)req.max_epochs, cfg.budget_usd, NULL, &e);
             }
             else if (!(rc = sched_next(pol, NULL, &a, &e)))
                 rc = job_run_asp(j, a.n, a.memory_mb, (int)req.max_epochs, cfg.budget_usd, &e);
             struct err fe;
+            wall.epochs_s = clock_mono_s() - t - wall.open_s;
+            job_wall_get(j, &wall.job);
+            t = clock_mono_s();
             int frc = job_finish(j, &fe);
+            wall.finish_s = clock_mono_s() - t;
             if (!rc && frc) {
                 rc = frc;
                 e = fe;
@@ -294,7 +329,10 @@ static int run_args(int argc, char **argv, int resume, const char *resume_out)
     int ranks = 1;
     MPI_Comm_size(MPI_COMM_WORLD, &ranks);
     if (rc && rank == 0 && ranks > 1) MPI_Abort(MPI_COMM_WORLD, 1);
+    t = clock_mono_s();
     job_mpi_finalize();
+    wall.close_s = clock_mono_s() - t;
+    if (!rc && rank == 0) run_wall_write(out, &wall, clock_mono_s() - t_start);
     return rc ? 1 : 0;
 }
 

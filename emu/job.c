@@ -43,6 +43,19 @@ void job_config_init(struct job_config *c)
 }
 
 int job_rank(const struct job *j) { return j->rank; }
+int job_evaluate(struct job *j, struct workload_eval *out, struct err *e)
+{
+    struct job_coord *c = j->coord;
+    double t = clock_mono_s();
+    int rc = workload_evaluate(c->w, c->eval_model, 1, j->cfg.eval_rows, out, e);
+    c->wall.evaluate_s += clock_mono_s() - t;
+    return rc;
+}
+
+void job_wall_get(const struct job *j, struct job_wall *out)
+{
+    *out = j->coord ? j->coord->wall : (struct job_wall){0};
+}
 int job_memory_clip_mb(const struct job *j, int memory_mb)
 {
     return platform_memory_clip_mb(&j->platform, memory_mb);
@@ -130,8 +143,12 @@ static int coord_open(struct job *j, const struct job_config *cfg, struct err *e
         j->cfg.faults = &c->faults;
     }
     char *rows = NULL;
+    double t0 = clock_mono_s();
     int rc = coord_load(j, e);
+    double t1 = clock_mono_s();
     if (!rc) rc = coord_start(j, &rows, e);
+    c->wall.load_s = t1 - t0;
+    c->wall.stage_s = clock_mono_s() - t1;
     if (!rc) rc = job_epochs_csv_open(j, rows, e);
     free(rows);
     if (rc) return rc;

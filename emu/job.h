@@ -104,6 +104,14 @@ double job_target_loss(const struct job *j);
 /* Rank 0: epochs already run (from a checkpoint when resumed; 0 for a fresh run), and the
  * last one's report (NULL when none). Borrowed. */
 int job_epochs_done(const struct job *j);
+/* Rank 0's real (wall) seconds so far in the phases of a run a user waits for, beside the
+ * epochs: loading the workload and opening the store, staging the data, and evaluating the
+ * parameters after each epoch. Zero on other ranks. Not part of any result: it varies with
+ * the host. */
+struct job_wall {
+    double load_s, stage_s, evaluate_s;
+};
+void job_wall_get(const struct job *j, struct job_wall *out);
 const struct epoch_report *job_last_report(const struct job *j);
 /* Rank 0: runs one epoch with n functions of memory_mb MB. Errors: SIREN_EINVAL (an action
  * outside the platform's grid or more functions than mini-batches), SIREN_EMPI, KV errors. */

@@ -304,7 +304,7 @@ static int asp_report_pass(struct job *j, struct asp_run *r, int k, int64_t *v_a
     epoch_model_report_start(rep, k + 1, r->n, r->memory_mb, now.warm - r->prev.warm,
                              job_model_bytes(j));
     struct workload_eval ev;
-    if ((rc = workload_evaluate(c->w, c->eval_model, 1, j->cfg.eval_rows, &ev, e))) return rc;
+    if ((rc = job_evaluate(j, &ev, e))) return rc;
     double loss_sum = 0;
     int loss_n = 0;
     for (size_t s = 0; s < p->n_steps; s++) {

@@ -449,12 +449,11 @@ static int epoch_run(struct job *j, int memory_mb, struct epoch_run *r, struct e
 static int epoch_evaluate(struct job *j, struct epoch_run *r,
                           struct epoch_report *rep, struct err *e)
 {
-    struct job_coord *c = j->coord;
     int64_t got;
     int rc = job_version_load(j, r->prefix, r->p.n_versions, 1, &got, e);
     if (rc) return rc;
     struct workload_eval ev;
-    if ((rc = workload_evaluate(c->w, c->eval_model, 1, j->cfg.eval_rows, &ev, e))) return rc;
+    if ((rc = job_evaluate(j, &ev, e))) return rc;
     rep->test_loss = ev.loss;
     rep->test_accuracy = ev.accuracy;
     rep->test_auc = ev.auc;

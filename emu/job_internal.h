@@ -72,6 +72,7 @@ struct job_coord {
     struct fault_config faults;
     int faults_on;
     char owner[128]; /* this coordinator's token under the owner key (job_ckpt.c) */
+    struct job_wall wall; /* real seconds per phase (job_wall_get) */
 };
 
 /* What every rank holds. */
@@ -236,5 +237,9 @@ int job_epoch_row(const struct job *j, const struct epoch_report *rep, double bu
 void job_epochs_csv_add(struct job *j, const char *row);
 /* Writes summary.json. */
 int job_summary_write(const struct job *j, struct err *e) SIREN_WUR;
+
+/* Rank 0: evaluates the parameters loaded into eval_model on the held-out rows (the same
+ * for every mode and rule), counting its real time in wall.evaluate_s. */
+int job_evaluate(struct job *j, struct workload_eval *out, struct err *e) SIREN_WUR;
 
 #endif

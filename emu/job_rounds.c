@@ -646,7 +646,7 @@ int job_epoch_rounds(struct job *j, int n, int memory_mb, struct epoch_report *r
     int64_t got;
     struct workload_eval ev;
     if ((rc = job_version_load(j, r.next, 0, 0, &got, e)) ||
-        (rc = workload_evaluate(c->w, c->eval_model, 1, j->cfg.eval_rows, &ev, e)))
+        (rc = job_evaluate(j, &ev, e)))
         goto out;
     rep->test_loss = ev.loss;
     rep->test_accuracy = ev.accuracy;

@@ -73,6 +73,33 @@ static void test_run_is_identical_on_1_2_and_3_ranks_and_learns(void **state)
     free(s1), free(s2), free(s3), free(e1), free(e2), free(e3);
 }
 
+/* wall.json: rank 0's real seconds per phase, each non-negative, the parts inside their
+ * whole (load and staging inside opening, evaluation inside the epochs), and the phases
+ * together no more than the total the process measured. */
+static void test_run_records_its_wall_time_per_phase(void **state)
+{
+    (void)state;
+    char *path = NULL;
+    assert_true(asprintf(&path, "%s/r2/wall.json", dir) > 0);
+    cJSON *w;
+    struct err e;
+    if (json_load_file(path, &w, &e)) fail_msg("%s", e.msg);
+    double mpi_init, open, load, stage, epochs, evaluate, finish, close, total;
+    const struct json_number_field f[] = {
+        {"mpi_init_s", &mpi_init}, {"open_s", &open},         {"load_s", &load},
+        {"stage_s", &stage},       {"epochs_s", &epochs},     {"evaluate_s", &evaluate},
+        {"finish_s", &finish},     {"close_s", &close},       {"total_s", &total},
+    };
+    if (json_get_numbers(w, path, f, sizeof f / sizeof *f, &e)) fail_msg("%s", e.msg);
+    for (size_t i = 0; i < sizeof f / sizeof *f; i++)
+        if (!(*f[i].out >= 0)) fail_msg("%s: %s = %g", path, f[i].key, *f[i].out);
+    assert_true(load + stage <= open);
+    assert_true(evaluate > 0 && evaluate <= epochs); /* three epochs evaluated */
+    assert_true(mpi_init + open + epochs + finish + close <= total);
+    cJSON_Delete(w);
+    free(path);
+}
+
 /* BSP (rounds averaged by the leader) and SSP (bounded staleness) are just as deterministic,
  * and BSP never reads a stale version. */
 static void test_bsp_and_ssp_runs_are_identical_across_rank_counts(void **state)
@@ -148,6 +175,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_run_is_identical_on_1_2_and_3_ranks_and_learns),
+        cmocka_unit_test(test_run_records_its_wall_time_per_phase),
         cmocka_unit_test(test_bsp_and_ssp_runs_are_identical_across_rank_counts),
         cmocka_unit_test(test_lenet_run_is_identical_on_1_and_4_ranks),
         cmocka_unit_test(test_run_with_functions_out_of_memory_records_the_failure),
