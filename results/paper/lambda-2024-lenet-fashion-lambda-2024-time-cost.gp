@@ -1,6 +1,6 @@
 # Drawn by siren (bench/suite_plot.c); run `gnuplot THIS_FILE` to redraw.
 set terminal pngcairo size 960,600 noenhanced font ',10'
-set output './results/paper/lambda-2024-lenet-fashion-lambda-2024-time-cost.png'
+set output '/work/main/results/paper/lambda-2024-lenet-fashion-lambda-2024-time-cost.png'
 set title 'lambda-2024: lenet-fashion on lambda-2024'
 set xlabel 'cost (USD)'
 set ylabel 'time to target loss (s); hollow: not reached, total time'
@@ -13,26 +13,27 @@ $p1 << EOD
 0.0133333333 4.16054298
 EOD
 $p2 << EOD
-0.00421973632 51.2040305
+8.46501533e-05 2.62716199
 EOD
 $p3 << EOD
-0.00421973632 51.2040305
+8.46501533e-05 2.62716199
 EOD
 $p4 << EOD
-0.00412070696 51.4850717
+8.46501533e-05 2.62716199
 EOD
 $p5 << EOD
-0.00421973632 51.2040305
+0.000163466962 5.05932398
 EOD
 $p6 << EOD
-0.00421973632 51.2040305
+0.000163466962 5.05932398
 EOD
 $p7 << EOD
-0.00421973632 51.2040305
+0.000163466962 5.05932398
 EOD
 $p8 << EOD
-0.00295202545 108.303559
+0.000163466962 5.05932398
 EOD
+set logscale x
 set offsets graph 0.05, graph 0.05, graph 0.05, graph 0.05
 plot $p0 with points pt 7 ps 2 title 'm4.large x2', \
      $p1 with points pt 5 ps 2 title 'm4.2xlarge x2', \

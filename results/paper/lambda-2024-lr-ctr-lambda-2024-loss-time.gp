@@ -1,6 +1,6 @@
 # Drawn by siren (bench/suite_plot.c); run `gnuplot THIS_FILE` to redraw.
 set terminal pngcairo size 960,600 noenhanced font ',10'
-set output './results/paper/lambda-2024-lr-ctr-lambda-2024-loss-time.png'
+set output '/work/main/results/paper/lambda-2024-lr-ctr-lambda-2024-loss-time.png'
 set title 'lambda-2024: lr-ctr on lambda-2024'
 set xlabel 'virtual time (s)'
 set ylabel 'held-out loss'
@@ -15,25 +15,17 @@ $d1 << EOD
 0.193187 0.486432
 EOD
 $d2 << EOD
-22.151293 0.506492
-29.668391 0.504095
-36.990489 0.49762
+0.323242 0.492939
 EOD
 $d3 << EOD
-5.760994 0.543604
-11.326988 0.518091
-16.892982 0.511297
-22.458976 0.505928
-28.02497 0.501622
-33.590964 0.497542
+0.323242 0.492939
 EOD
 $d4 << EOD
-22.151293 0.506492
+0.323242 0.492939
 EOD
 $d5 << EOD
-44.108453 0.491607
+0.323242 0.492939
 EOD
-set logscale x
 plot $d0 with linespoints lw 2 title 'm4.large x2', \
      $d1 with linespoints lw 2 title 'm4.2xlarge x2', \
      $d2 with linespoints lw 2 title 'siren drl', \

@@ -1,22 +1,22 @@
 # Drawn by siren (bench/suite_plot.c); run `gnuplot THIS_FILE` to redraw.
 set terminal pngcairo size 960,600 noenhanced font ',10'
-set output './results/paper/simulation-textcnn-polarity-lambda-2019-time-cost.png'
+set output '/work/main/results/paper/simulation-textcnn-polarity-lambda-2019-time-cost.png'
 set title 'simulation: textcnn-polarity on lambda-2019'
 set xlabel 'cost (USD)'
 set ylabel 'time to target loss (s); hollow: not reached, total time'
 set grid
 set key outside right top
 $p0 << EOD
-0.0444670308 531.462209
+0.00019900035 6.11951163
 EOD
 $p1 << EOD
-0.0440773992 494.062023
+0.00019900035 6.11951163
 EOD
 $p2 << EOD
-0.0441217993 532.12323
+0.000459117303 7.15405921
 EOD
 $p3 << EOD
-0.0343057408 525.901421
+0.00019900035 6.11951163
 EOD
 set offsets graph 0.05, graph 0.05, graph 0.05, graph 0.05
 plot $p0 with points pt 7 ps 2 title 'sim drl', \

@@ -1,6 +1,6 @@
 # Drawn by siren (bench/suite_plot.c); run `gnuplot THIS_FILE` to redraw.
 set terminal pngcairo size 960,600 noenhanced font ',10'
-set output './results/paper/testbed-lenet-fashion-lambda-2019-time-cost.png'
+set output '/work/main/results/paper/testbed-lenet-fashion-lambda-2019-time-cost.png'
 set title 'testbed: lenet-fashion on lambda-2019'
 set xlabel 'cost (USD)'
 set ylabel 'time to target loss (s); hollow: not reached, total time'
@@ -16,29 +16,30 @@ $p2 << EOD
 0.0133333333 4.16054298
 EOD
 $p3 << EOD
-0.00421390298 51.2540305
+0.000161833625 5.10932398
 EOD
 $p4 << EOD
-0.00421390298 51.2540305
+0.000161833625 5.10932398
 EOD
 $p5 << EOD
-0.00421390298 51.2540305
+0.000161833625 5.10932398
 EOD
 $p6 << EOD
-0.00295348379 109.153857
+0.000161833625 5.10932398
 EOD
 $p7 << EOD
-0.00421390298 51.2540305
+0.000161833625 5.10932398
 EOD
 $p8 << EOD
-0.00329452614 60.6565665
+0.000161833625 5.10932398
 EOD
 $p9 << EOD
-0.00421390298 51.2540305
+0.000161833625 5.10932398
 EOD
 $p10 << EOD
-0.00421390298 51.2540305
+0.000161833625 5.10932398
 EOD
+set logscale x
 set offsets graph 0.05, graph 0.05, graph 0.05, graph 0.05
 plot $p0 with points pt 7 ps 2 title 'm4.large x2', \
      $p1 with points pt 5 ps 2 title 'm4.xlarge x2', \

@@ -1,6 +1,6 @@
 # Drawn by siren (bench/suite_plot.c); run `gnuplot THIS_FILE` to redraw.
 set terminal pngcairo size 960,600 noenhanced font ',10'
-set output './results/paper/testbed-lr-ctr-lambda-2019-loss-time.png'
+set output '/work/main/results/paper/testbed-lr-ctr-lambda-2019-loss-time.png'
 set title 'testbed: lr-ctr on lambda-2019'
 set xlabel 'virtual time (s)'
 set ylabel 'held-out loss'
@@ -19,40 +19,29 @@ $d2 << EOD
 0.193187 0.486432
 EOD
 $d3 << EOD
-22.201293 0.506492
-29.768391 0.504095
-37.090489 0.49762
+0.373242 0.492939
 EOD
 $d4 << EOD
-5.810994 0.543604
-11.376988 0.518091
-16.942982 0.511297
-22.508976 0.505928
-28.07497 0.501622
-33.640964 0.497542
+0.373242 0.492939
 EOD
 $d5 << EOD
-22.201293 0.506492
+0.373242 0.492939
 EOD
 $d6 << EOD
-44.15862 0.491607
+0.373242 0.492939
 EOD
 $d7 << EOD
-22.201293 0.506492
-26.841552 0.504036
+0.373242 0.492939
 EOD
 $d8 << EOD
-44.152586 0.491607
+0.373242 0.492939
 EOD
 $d9 << EOD
-22.201293 0.506492
-28.012287 0.504771
-33.578281 0.499046
+0.373242 0.492939
 EOD
 $d10 << EOD
-44.152586 0.491607
+0.373242 0.492939
 EOD
-set logscale x
 plot $d0 with linespoints lw 2 title 'm4.large x2', \
      $d1 with linespoints lw 2 title 'm4.xlarge x2', \
      $d2 with linespoints lw 2 title 'm4.2xlarge x2', \

@@ -1,6 +1,6 @@
 # Drawn by siren (bench/suite_plot.c); run `gnuplot THIS_FILE` to redraw.
 set terminal pngcairo size 960,600 noenhanced font ',10'
-set output './results/paper/testbed-lr-ctr-lambda-2019-time-cost.png'
+set output '/work/main/results/paper/testbed-lr-ctr-lambda-2019-time-cost.png'
 set title 'testbed: lr-ctr on lambda-2019'
 set xlabel 'cost (USD)'
 set ylabel 'time to target loss (s); hollow: not reached, total time'
@@ -16,39 +16,39 @@ $p2 << EOD
 0.0133333333 0.193187074
 EOD
 $p3 << EOD
-0.0128119766 37.0904881
+1.1833345e-05 0.373242279
 EOD
 $p4 << EOD
-0.0234046155 33.6409651
+1.1833345e-05 0.373242279
 EOD
 $p5 << EOD
-0.00435207015 22.2012929
+1.1833345e-05 0.373242279
 EOD
 $p6 << EOD
-0.00329770137 44.1586202
+1.1833345e-05 0.373242279
 EOD
 $p7 << EOD
-0.00838490633 26.8415514
+1.1833345e-05 0.373242279
 EOD
 $p8 << EOD
-0.0038935359 44.1525857
+1.1833345e-05 0.373242279
 EOD
 $p9 << EOD
-0.0125219427 33.5782812
+1.1833345e-05 0.373242279
 EOD
 $p10 << EOD
-0.0038935359 44.1525857
+1.1833345e-05 0.373242279
 EOD
-set logscale y
+set logscale x
 set offsets graph 0.05, graph 0.05, graph 0.05, graph 0.05
 plot $p0 with points pt 7 ps 2 title 'm4.large x2', \
      $p1 with points pt 5 ps 2 title 'm4.xlarge x2', \
      $p2 with points pt 9 ps 2 title 'm4.2xlarge x2', \
      $p3 with points pt 11 ps 2 title 'siren drl', \
      $p4 with points pt 13 ps 2 title 'siren grid', \
-     $p5 with points pt 6 ps 2 title 'siren at cost of m4.large x2 drl (not reached)', \
+     $p5 with points pt 7 ps 2 title 'siren at cost of m4.large x2 drl', \
      $p6 with points pt 5 ps 2 title 'siren at cost of m4.large x2 grid', \
-     $p7 with points pt 8 ps 2 title 'siren at cost of m4.xlarge x2 drl (not reached)', \
+     $p7 with points pt 9 ps 2 title 'siren at cost of m4.xlarge x2 drl', \
      $p8 with points pt 11 ps 2 title 'siren at cost of m4.xlarge x2 grid', \
      $p9 with points pt 13 ps 2 title 'siren at cost of m4.2xlarge x2 drl', \
      $p10 with points pt 7 ps 2 title 'siren at cost of m4.2xlarge x2 grid'

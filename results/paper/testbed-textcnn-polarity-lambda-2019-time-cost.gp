@@ -1,6 +1,6 @@
 # Drawn by siren (bench/suite_plot.c); run `gnuplot THIS_FILE` to redraw.
 set terminal pngcairo size 960,600 noenhanced font ',10'
-set output './results/paper/testbed-textcnn-polarity-lambda-2019-time-cost.png'
+set output '/work/main/results/paper/testbed-textcnn-polarity-lambda-2019-time-cost.png'
 set title 'testbed: textcnn-polarity on lambda-2019'
 set xlabel 'cost (USD)'
 set ylabel 'time to target loss (s); hollow: not reached, total time'
@@ -16,22 +16,23 @@ $p2 << EOD
 0.0133333333 26.3938692
 EOD
 $p3 << EOD
-0.0410792929 481.873973
+0.000149250263 4.65088373
 EOD
 $p4 << EOD
-0.0396696593 444.68032
+0.000149250263 4.65088373
 EOD
 $p5 << EOD
-0.00380071787 22.9290472
+0.000149250263 4.65088373
 EOD
 $p6 << EOD
-0.00465577763 630.929508
+0.000149250263 4.65088373
 EOD
+set logscale x
 set offsets graph 0.05, graph 0.05, graph 0.05, graph 0.05
 plot $p0 with points pt 7 ps 2 title 'm4.large x2', \
      $p1 with points pt 5 ps 2 title 'm4.xlarge x2', \
      $p2 with points pt 9 ps 2 title 'm4.2xlarge x2', \
      $p3 with points pt 11 ps 2 title 'siren drl', \
      $p4 with points pt 13 ps 2 title 'siren grid', \
-     $p5 with points pt 6 ps 2 title 'siren at cost of m4.large x2 drl (not reached)', \
+     $p5 with points pt 7 ps 2 title 'siren at cost of m4.large x2 drl', \
      $p6 with points pt 5 ps 2 title 'siren at cost of m4.large x2 grid'

@@ -1,31 +1,32 @@
 # Drawn by siren (bench/suite_plot.c); run `gnuplot THIS_FILE` to redraw.
 set terminal pngcairo size 960,600 noenhanced font ',10'
-set output './results/paper/toy-lr-ctr-lambda-2019-loss-cost.png'
+set output '/work/main/results/paper/toy-lr-ctr-lambda-2019-loss-cost.png'
 set title 'toy: lr-ctr on lambda-2019'
 set xlabel 'cost (USD)'
 set ylabel 'held-out loss'
 set grid
 set key outside right top
 $d0 << EOD
-0.003364001 0.600952
-0.006728002 0.551801
-0.010092003 0.534195
+0.002252933 0.522019
+0.004505866 0.513015
+0.006758799 0.505734
 EOD
 $d1 << EOD
-0.003390001 0.677195
-0.006780002 0.663879
-0.010170003 0.651157
+0.123911271 0.564944
+0.247822542 0.526971
+0.371733813 0.519644
 EOD
 $d2 << EOD
-0.003384001 0.672297
-0.006748002 0.58938
-0.010093337 0.533409
+0.079291269 0.55682
+0.081544202 0.518615
+0.082132135 0.505401
 EOD
 $d3 << EOD
 0.005666667 0.492893
 0.005666667 0.482009
 0.005666667 0.478816
 EOD
+set logscale x
 plot $d0 with linespoints lw 2 title '20 functions', \
      $d1 with linespoints lw 2 title '150 functions', \
      $d2 with linespoints lw 2 title 'X functions', \

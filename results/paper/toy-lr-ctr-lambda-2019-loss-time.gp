@@ -1,25 +1,25 @@
 # Drawn by siren (bench/suite_plot.c); run `gnuplot THIS_FILE` to redraw.
 set terminal pngcairo size 960,600 noenhanced font ',10'
-set output './results/paper/toy-lr-ctr-lambda-2019-loss-time.png'
+set output '/work/main/results/paper/toy-lr-ctr-lambda-2019-loss-time.png'
 set title 'toy: lr-ctr on lambda-2019'
 set xlabel 'virtual time (s)'
 set ylabel 'held-out loss'
 set grid
 set key outside right top
 $d0 << EOD
-2.494177 0.600952
-4.743354 0.551801
-6.992531 0.534195
+0.520702 0.522019
+0.796404 0.513015
+1.072106 0.505734
 EOD
 $d1 << EOD
-0.542719 0.677195
-0.840438 0.663879
-1.138157 0.651157
+1.493984 0.564944
+2.742968 0.526971
+3.991952 0.519644
 EOD
 $d2 << EOD
-0.640292 0.672297
-2.889469 0.58938
-7.28525 0.533409
+1.269073 0.55682
+1.544775 0.518615
+1.74735 0.505401
 EOD
 $d3 << EOD
 0.006963 0.492893
