@@ -351,9 +351,9 @@ static int move_payload(struct kv *kv, const char *key, const struct kv_raw *raw
 }
 
 /* Puts the object whose payload is the pieces iov[0..n) (len bytes in all): the payload, then
- * the header that carries its hash, then the commit. */
+ * the header that carries its hash, then the commit (KV_COMMIT, or KV_COMMIT_NEW). */
 static int put_framed(struct kv *kv, const char *key, const struct kv_iov *iov, int n,
-                      size_t len)
+                      size_t len, int commit)
 {
     struct kv_raw raw = {.len = (uint64_t)KV_FRAME_HEADER_BYTES + len};
     /* Without write_open the backend takes the object whole, gathered here. */
@@ -371,7 +371,7 @@ static int put_framed(struct kv *kv, const char *key, const struct kv_iov *iov, 
         kv_frame_header_hashed(len, hash, hdr);
         rc = raw_move(kv, key, &raw, 0, &(struct kv_iov){hdr, sizeof hdr}, 1, 1);
     }
-    int end = kv->ops->write_end(kv->state, key, &raw, !rc, &kv->err);
+    int end = kv->ops->write_end(kv->state, key, &raw, rc ? KV_COMMIT_DROP : commit, &kv->err);
     if (own) free(raw.data);
     return rc ? rc : end;
 }
@@ -426,7 +426,25 @@ int kv_put(struct kv *kv, const char *key, const void *data, size_t len)
         return finish(kv, err_set(&kv->err, SIREN_EINVAL, "key '%s': data is NULL", key));
     kv->stats.puts++;
     struct kv_iov one = {(void *)data, len};
-    rc = put_framed(kv, key, &one, 1, len);
+    rc = put_framed(kv, key, &one, 1, len, KV_COMMIT);
+    if (!rc) kv->stats.bytes_in += len;
+    return finish(kv, rc);
+}
+
+int kv_put_new(struct kv *kv, const char *key, const void *data, size_t len)
+{
+    err_clear(&kv->err);
+    int rc = kv_key_check(key, key ? strlen(key) : 0, &kv->err);
+    if (rc) return finish(kv, rc);
+    if (!data && len > 0)
+        return finish(kv, err_set(&kv->err, SIREN_EINVAL, "key '%s': data is NULL", key));
+    if (!kv->ops->put_new)
+        return finish(kv, err_set(&kv->err, SIREN_EUNSUPPORTED, "key '%s': the %s backend "
+                                  "cannot create an object only if it is absent", key,
+                                  kv->ops->scheme));
+    kv->stats.puts++;
+    struct kv_iov one = {(void *)data, len};
+    rc = put_framed(kv, key, &one, 1, len, KV_COMMIT_NEW);
     if (!rc) kv->stats.bytes_in += len;
     return finish(kv, rc);
 }
@@ -479,7 +497,7 @@ int kv_put_iov(struct kv *kv, const char *key, const struct kv_iov *iov, int n)
     }
     if (n < 1) return finish(kv, err_set(&kv->err, SIREN_EINVAL, "key '%s': no pieces", key));
     kv->stats.puts++;
-    rc = put_framed(kv, key, iov, n, len);
+    rc = put_framed(kv, key, iov, n, len, KV_COMMIT);
     if (!rc) kv->stats.bytes_in += len;
     return finish(kv, rc);
 }

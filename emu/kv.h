@@ -125,7 +125,15 @@ struct kv_ops {
                     const struct kv_iov *iov, int n, struct err *e);
     int (*write_end)(void *state, const char *key, struct kv_raw *raw, int commit,
                      struct err *e);
+    /* 1 when write_end also takes commit = KV_COMMIT_NEW: make the object visible only if key
+     * has none, atomically against every other put of key (SIREN_EEXISTS, nothing written,
+     * otherwise); 0 (the default of a table that does not name it): kv_put_new() is
+     * SIREN_EUNSUPPORTED on this backend. */
+    int put_new;
 };
+
+/* write_end's commit argument. */
+enum { KV_COMMIT_DROP = 0, KV_COMMIT = 1, KV_COMMIT_NEW = 2 };
 
 /* Adds a backend for ops->scheme (ops is borrowed and must outlive every kv opened with it).
  * Not thread-safe: call before opening stores. Registering ops again (or a built-in table) is
@@ -152,6 +160,12 @@ const char *kv_url(const struct kv *kv);
  * existing object, e.g. putting "a/b" while "a" is an object), SIREN_EIO, SIREN_EBACKEND,
  * SIREN_ENETWORK, SIREN_ENOMEM. */
 int kv_put(struct kv *kv, const char *key, const void *data, size_t len) SIREN_WUR;
+/* kv_put(), but only when key has no object yet: create-if-absent, atomic against every other
+ * put of key (file: the written temporary file is hard-linked to the key; redis: SET NX), so
+ * that of several processes creating one key exactly one succeeds (an owner record, a lock).
+ * Errors: as kv_put(), SIREN_EEXISTS when key has an object (nothing is written), and
+ * SIREN_EUNSUPPORTED on a backend without it (struct kv_ops.put_new). */
+int kv_put_new(struct kv *kv, const char *key, const void *data, size_t len) SIREN_WUR;
 /* Reads the whole object into *out (see struct kv_value for ownership). Errors: SIREN_EINVAL
  * (bad key), SIREN_ENOTFOUND (no such key), SIREN_ECHECKSUM (torn, truncated or corrupt
  * object), SIREN_EFORMAT (not a siren object: foreign file or value), SIREN_EIO,

@@ -4,7 +4,8 @@
  * stored bytes as kv.c frames them (header, then payload); this backend never looks into them.
  * A put writes them to ".tmp.<pid>.<n>" in the object's directory (the payload in kv.c's
  * chunks, the header last), fsyncs it and renames it over the object, so a reader (or a crash
- * at any instant) sees the old or the new object, never a part. Reads are positional
+ * at any instant) sees the old or the new object, never a part; kv_put_new links it to the
+ * key instead, which fails when the key exists. Reads are positional
  * (preadv), so a get fills the caller's buffer or pieces with no copy in between. Names
  * starting with '.' are never keys, so temporary files (including ones left by a
  * killed writer) are never listed or read. The directory itself is not fsync'ed after the
@@ -226,12 +227,34 @@ static int rename_tmp(const char *tmp, const char *path, const char *key, struct
     return err_errno(e, saved, "key '%s': cannot rename %s to %s", key, tmp, path);
 }
 
+/* Moves a written temporary file to the object only when the key has none: link(2) fails
+ * with EEXIST when the name exists, atomically against every other link and rename of it
+ * (also on NFS), so of several creators exactly one succeeds. The temporary name goes. */
+static int link_tmp(const char *tmp, const char *path, const char *key, struct err *e)
+{
+    int rc = SIREN_OK;
+    if (link(tmp, path) != 0) {
+        struct stat st;
+        if (errno == EEXIST && lstat(path, &st) == 0 && S_ISDIR(st.st_mode))
+            rc = err_set(e, SIREN_EEXISTS, "key '%s': other keys use it as a prefix, so it "
+                         "cannot also be an object in a file store", key);
+        else if (errno == EEXIST)
+            rc = err_set(e, SIREN_EEXISTS, "key '%s': already exists", key);
+        else
+            rc = err_errno(e, errno, "key '%s': cannot link %s to %s", key, tmp, path);
+    }
+    unlink(tmp);
+    return rc;
+}
+
 /* Ends a put: closes the temporary file fd (rc: how writing it went) and renames it over the
- * object; on any failure the temporary file is removed, never left half-written. */
-static int commit_tmp(int fd, int rc, const char *tmp, const char *path, const char *key,
-                      struct err *e)
+ * object (or, commit = KV_COMMIT_NEW, links it there only when the key has no object); on
+ * any failure the temporary file is removed, never left half-written. */
+static int commit_tmp(int fd, int rc, int commit, const char *tmp, const char *path,
+                      const char *key, struct err *e)
 {
     if (close(fd) != 0 && !rc) rc = err_errno(e, errno, "key '%s': cannot close %s", key, tmp);
+    if (!rc && commit == KV_COMMIT_NEW) return link_tmp(tmp, path, key, e);
     if (!rc) rc = rename_tmp(tmp, path, key, e);
     if (rc) unlink(tmp);
     return rc;
@@ -405,7 +428,7 @@ static int file_write_end(void *state, const char *key, struct kv_raw *raw, int 
     int rc = SIREN_OK;
     if (commit) {
         if (fsync(o->fd) != 0) rc = err_errno(e, errno, "key '%s': cannot fsync %s", key, o->tmp);
-        rc = commit_tmp(o->fd, rc, o->tmp, o->path, key, e);
+        rc = commit_tmp(o->fd, rc, commit, o->tmp, o->path, key, e);
     } else {
         close(o->fd);
         unlink(o->tmp);
@@ -575,4 +598,5 @@ const struct kv_ops kv_file_ops = {
     .write_open = file_write_open,
     .write_at = file_write_at,
     .write_end = file_write_end,
+    .put_new = 1,
 };

@@ -2,9 +2,9 @@
  * kv_redis: the "redis://host:port[/db]" backend (the ElastiCache option), through hiredis.
  * Values are binary-safe (%b) and hold the stored bytes kv.c frames (header + checksum, as in
  * files): Redis already makes a SET atomic, but the header lets a get tell a foreign value or
- * one damaged outside siren from a gradient. SET/GET/DEL per object; LIST is SCAN with MATCH
- * on the prefix with glob characters escaped. Connect timeout 2 s, command timeout 30 s; a
- * lost connection is re-established on the next call.
+ * one damaged outside siren from a gradient. SET/GET/DEL per object, SET NX for kv_put_new;
+ * LIST is SCAN with MATCH on the prefix with glob characters escaped. Connect timeout 2 s,
+ * command timeout 30 s; a lost connection is re-established on the next call.
  */
 #define _GNU_SOURCE
 #include "kv.h"
@@ -165,14 +165,20 @@ static int run(struct redis_kv *s, const char *key, redisReply **out, struct err
     return SIREN_OK;
 }
 
-/* A put: SET takes one value, so kv.c hands the object over whole (no write_open). */
+/* A put: SET takes one value, so kv.c hands the object over whole (no write_open);
+ * KV_COMMIT_NEW is SET NX, whose nil reply means the key had an object. */
 static int redis_write_end(void *state, const char *key, struct kv_raw *raw, int commit,
                            struct err *e)
 {
     redisReply *r = NULL;
-    int rc = commit ? run(state, key, &r, e, "SET %b %b", key, strlen(key), raw->data,
-                          (size_t)raw->len)
-                    : SIREN_OK;
+    int rc = SIREN_OK;
+    if (commit == KV_COMMIT_NEW)
+        rc = run(state, key, &r, e, "SET %b %b NX", key, strlen(key), raw->data,
+                 (size_t)raw->len);
+    else if (commit)
+        rc = run(state, key, &r, e, "SET %b %b", key, strlen(key), raw->data, (size_t)raw->len);
+    if (!rc && r && commit == KV_COMMIT_NEW && r->type == REDIS_REPLY_NIL)
+        rc = err_set(e, SIREN_EEXISTS, "key '%s': already exists", key);
     if (r) freeReplyObject(r);
     return rc;
 }
@@ -281,4 +287,5 @@ const struct kv_ops kv_redis_ops = {
     .read_open = redis_read_open,
     .read_close = redis_read_close,
     .write_end = redis_write_end,
+    .put_new = 1,
 };

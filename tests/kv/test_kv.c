@@ -2,8 +2,10 @@
  * The KV interface suite, run once per backend: file: in a mkdtemp directory, and redis://
  * against a redis-server this test starts on a free loopback port (no persistence) and stops
  * at the end; the Redis group is skipped, with a message, only when redis-server is not
- * installed. Includes the torn-write test: a child puts two large objects alternately while
- * the parent reads and kill -9s it at random moments; every read must be one whole version.
+ * installed. Both backends create an object only when absent (kv_put_new) with exactly one
+ * winner among racing processes. Includes the torn-write test: a child puts two large objects
+ * alternately while the parent reads and kill -9s it at random moments; every read must be one
+ * whole version.
  * SIREN_KV_TORN_ITERATIONS sets the number of kills (default 200).
  */
 #include <setjmp.h>
@@ -493,6 +495,70 @@ static void test_kv_hash_detects_single_bit_flips(void **state)
     free(data);
 }
 
+/* ------------------------------------------------------------ create if absent */
+
+static void test_kv_put_new_creates_only_when_absent(void **state)
+{
+    struct fixture *fx = *state;
+    struct kv *kv = fx->base.kv;
+    assert_int_equal(kv_put_new(kv, "owner/a", "first", 5), SIREN_OK);
+    assert_int_equal(kv_put_new(kv, "owner/a", "second", 6), SIREN_EEXISTS);
+    assert_non_null(strstr(kv_errmsg(kv), "key 'owner/a': already exists"));
+    assert_get_equals(kv, "owner/a", "first", 5);
+    /* After a delete the key can be created again; a plain put still overwrites. */
+    assert_int_equal(kv_delete(kv, "owner/a"), SIREN_OK);
+    assert_int_equal(kv_put_new(kv, "owner/a", "third", 5), SIREN_OK);
+    assert_int_equal(kv_put(kv, "owner/a", "fourth", 6), SIREN_OK);
+    assert_get_equals(kv, "owner/a", "fourth", 6);
+    struct kv_keys k;
+    assert_int_equal(kv_list(kv, "owner/", &k), SIREN_OK);
+    assert_int_equal(k.count, 1); /* the refused creations left nothing behind */
+    kv_keys_free(&k);
+}
+
+/* Processes racing to create one key: exactly one of them succeeds, and the object is its. */
+static void test_kv_put_new_has_one_winner_among_racing_processes(void **state)
+{
+    struct fixture *fx = *state;
+    enum { RACERS = 8 };
+    pid_t pids[RACERS];
+    int go[2];
+    assert_int_equal(pipe(go), 0);
+    for (int i = 0; i < RACERS; i++) {
+        pids[i] = fork();
+        assert_true(pids[i] >= 0);
+        if (pids[i] == 0) {
+            char c, mine[32];
+            struct kv *kv;
+            struct err e;
+            close(go[1]);
+            if (kv_open(fx->base.url, &kv, &e)) _exit(3);
+            if (read(go[0], &c, 1) < 0) _exit(3); /* all start together */
+            snprintf(mine, sizeof mine, "racer-%d", i);
+            int rc = kv_put_new(kv, "race/owner", mine, strlen(mine));
+            kv_close(kv);
+            _exit(rc == SIREN_OK ? 0 : rc == SIREN_EEXISTS ? 1 : 2);
+        }
+    }
+    close(go[0]);
+    close(go[1]); /* EOF releases every racer at once */
+    int winners = 0, winner = -1;
+    for (int i = 0; i < RACERS; i++) {
+        int status;
+        assert_int_equal(waitpid(pids[i], &status, 0), pids[i]);
+        assert_true(WIFEXITED(status));
+        assert_true(WEXITSTATUS(status) <= 1);
+        if (WEXITSTATUS(status) == 0) {
+            winners++;
+            winner = i;
+        }
+    }
+    assert_int_equal(winners, 1);
+    char want[32];
+    snprintf(want, sizeof want, "racer-%d", winner);
+    assert_get_equals(fx->base.kv, "race/owner", want, strlen(want));
+}
+
 /* The shared interface suite, then this file's backend-specific tests, on one fixture. */
 #define KV_SUITE(fx)                                                                         \
     {                                                                                        \
@@ -501,6 +567,11 @@ static void test_kv_hash_detects_single_bit_flips(void **state)
                                                      setup_each, teardown_each, &fx),        \
             cmocka_unit_test_prestate_setup_teardown(                                        \
                 test_kv_corrupt_object_is_checksum_error_naming_key, setup_each,             \
+                teardown_each, &fx),                                                         \
+            cmocka_unit_test_prestate_setup_teardown(test_kv_put_new_creates_only_when_absent, \
+                                                     setup_each, teardown_each, &fx),        \
+            cmocka_unit_test_prestate_setup_teardown(                                        \
+                test_kv_put_new_has_one_winner_among_racing_processes, setup_each,           \
                 teardown_each, &fx),                                                         \
     }
 
