@@ -88,7 +88,11 @@ static int make_example(const char *name, const char *url, int batch, int steps,
     cJSON_AddNumberToObject(ev, "epoch", 0);
     cJSON_AddNumberToObject(ev, "function", 0);
     cJSON_AddNumberToObject(ev, "memory_mb", memory_mb);
-    cJSON_AddStringToObject(ev, "kv", url);
+    /* The printed event names the store without its password: invoking it takes the password
+     * from $REDISCLI_AUTH, never from a file that may be shared. */
+    char kept[1200];
+    kv_url_strip_password(url, kept, sizeof kept);
+    cJSON_AddStringToObject(ev, "kv", kept);
     cJSON_AddStringToObject(ev, "update", "overwrite");
     cJSON_AddStringToObject(ev, "params", prefix);
     cJSON_AddItemToObject(ev, "model", fn_model_config_to_json(&w->model_cfg));

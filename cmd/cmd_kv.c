@@ -1,6 +1,6 @@
 /*
  * siren kv: the KV store by hand. put/get/ls/rm on any store URL (file:DIR, a bare path,
- * redis://host:port[/db], or a scheme a port registers). The store is --kv URL, else
+ * redis://[[user]:password@]host:port[/db], or a scheme a port registers). The store is --kv URL, else
  * $SIREN_KV, else KV_DEFAULT_URL ("file:.siren/kv" under the current directory). Object bytes
  * go to stdout untouched (binary-safe); messages go to stderr. Exit 0 success, 1 failure
  * (including a missing key), 2 bad usage (including a bad key).
@@ -15,7 +15,9 @@
 
 static const struct opt_use kv_opts[] = {
     {.id = OPT_KV, .def = "$SIREN_KV, else " KV_DEFAULT_URL,
-     .help = "file:DIR (or a bare path; created if missing), redis://host:port[/db]"},
+     .help = "file:DIR (or a bare path; created if missing), "
+             "redis://[[user]:password@]host:port[/db] (without a password in the URL, "
+             "$REDISCLI_AUTH's)"},
     {.id = OPT_HELP},
 };
 

@@ -85,7 +85,10 @@ static const struct opt_info table[OPT_COUNT] = {
                               "at the timeout)"),
     [OPT_EVAL_ROWS] = INT("eval-rows", "N", 1, NONE, "all",
                           "held-out rows evaluated per epoch"),
-    [OPT_KV] = TEXT("kv", "URL", NULL, "the KV store: file:DIR | redis://host:port[/db]"),
+    [OPT_KV] = TEXT("kv", "URL", NULL,
+                    "the KV store: file:DIR | redis://[[user]:password@]host:port[/db] (the "
+                    "password %-encoded where it holds '@', ':' or '/'; without one in the URL, "
+                    "$REDISCLI_AUTH's)"),
     [OPT_CALIBRATION] = TEXT("calibration", "FILE",
                              "results/calibration/reference.json in the source tree",
                              "seconds per training sample of each workload, as siren "
@@ -493,6 +496,8 @@ const struct env_var env_vars[] = {
     {"SIREN_PLATFORM_DIR", "where platform presets are found by name [default emu/platforms in "
                            "the source tree]"},
     {"SIREN_KV", "the KV store of siren kv and siren invoke --example [default file:.siren/kv]"},
+    {"REDISCLI_AUTH", "the password of a redis:// store whose URL gives none (as redis-cli "
+                      "reads it); never logged nor shown in a message"},
     {"SIREN_FN", "the siren-fn binary the sandboxes run [default siren-fn beside the running "
                  "binary]"},
     {"SIREN_SANDBOX_MEM", "cgroup | watchdog: how a sandbox holds a function to its memory size "

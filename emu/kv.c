@@ -221,10 +221,48 @@ int kv_frame_check_hash(const uint8_t *hdr, uint64_t payload_hash, const char *k
 
 /* ----------------------------------------------------------------------- the store */
 
+/* Where the password of url is: *at gets the ':' before it and *end the '@' after it (both
+ * NULL when the URL has none). The user information lies between "://" and the last '@' of
+ * the URL: a password may hold '/' or '@', the hosts, ports and paths of store URLs hold none. */
+static void url_password(const char *url, const char **at, const char **end)
+{
+    *at = *end = NULL;
+    const char *p = strstr(url, "://");
+    if (!p) return;
+    p += 3;
+    const char *amp = strrchr(p, '@');
+    if (!amp) return;
+    const char *colon = memchr(p, ':', (size_t)(amp - p));
+    if (!colon) return;
+    *at = colon;
+    *end = amp;
+}
+
+void kv_url_redact(const char *url, char *buf, size_t len)
+{
+    const char *at, *end;
+    url_password(url, &at, &end);
+    if (!at) snprintf(buf, len, "%s", url);
+    else snprintf(buf, len, "%.*s:***%s", (int)(at - url), url, end);
+}
+
+void kv_url_strip_password(const char *url, char *buf, size_t len)
+{
+    const char *at, *end;
+    url_password(url, &at, &end);
+    const char *user = strstr(url, "://");
+    if (!at) snprintf(buf, len, "%s", url);
+    else if (at == user + 3) /* no user: the whole user information goes */
+        snprintf(buf, len, "%.*s%s", (int)(at - url), url, end + 1);
+    else snprintf(buf, len, "%.*s%s", (int)(at - url), url, end);
+}
+
 int kv_open(const char *url, struct kv **out, struct err *e)
 {
     *out = NULL;
     if (!url || !url[0]) return err_set(e, SIREN_EINVAL, "KV URL is empty");
+    char shown[1200];
+    kv_url_redact(url, shown, sizeof shown);
     /* "scheme:" where scheme is letters, digits, '+', '-', '.' starting with a letter; anything
      * else (a bare path such as "/tmp/kv" or "results/kv") is a file store. */
     const struct kv_ops *ops = &kv_file_ops;
@@ -238,16 +276,16 @@ int kv_open(const char *url, struct kv **out, struct err *e)
                 size_t used = strlen(names);
                 snprintf(names + used, sizeof names - used, ", %s", registered[i]->scheme);
             }
-            return err_set(e, SIREN_EINVAL, "%s: unknown KV scheme '%.*s' (known: %s)", url,
+            return err_set(e, SIREN_EINVAL, "%s: unknown KV scheme '%.*s' (known: %s)", shown,
                            (int)n, url, names);
         }
     }
     struct kv *kv = calloc(1, sizeof *kv);
-    char *copy = strdup(url);
+    char *copy = strdup(shown); /* messages name the store without its password */
     if (!kv || !copy) {
         free(kv);
         free(copy);
-        return err_set(e, SIREN_ENOMEM, "%s: out of memory", url);
+        return err_set(e, SIREN_ENOMEM, "%s: out of memory", shown);
     }
     kv->ops = ops;
     kv->url = copy;

@@ -143,16 +143,28 @@ enum { KV_COMMIT_DROP = 0, KV_COMMIT = 1, KV_COMMIT_NEW = 2 };
 int kv_register(const struct kv_ops *ops) SIREN_WUR;
 
 /* Opens a store: "file:DIR" or a bare path (DIR is created with mode 0755 if missing),
- * "redis://host:port[/db]" (connect timeout 2 s, command timeout 30 s), or a registered
- * scheme. Caller owns *out; release with kv_close(). Errors: SIREN_EINVAL (bad URL, unknown
+ * "redis://[[user]:password@]host:port[/db]" (connect timeout 2 s, command timeout 30 s; the
+ * password, when not in the URL, from $REDISCLI_AUTH), or a registered scheme. Caller owns *out; release with kv_close(). Errors: SIREN_EINVAL (bad URL, unknown
  * scheme), SIREN_EIO (directory missing and not creatable, not a directory, not writable),
  * SIREN_EBACKEND or SIREN_ENETWORK (server down: "redis://127.0.0.1:6390: connection
- * refused"), SIREN_ENOMEM. */
+ * refused"), SIREN_EAUTH (a password refused, or one the server asks for and was not
+ * given), SIREN_ENOMEM. */
 int kv_open(const char *url, struct kv **out, struct err *e) SIREN_WUR;
 /* Closes the store; NULL is ignored. */
 void kv_close(struct kv *kv);
-/* The URL the store was opened with. Borrowed; valid until kv_close(). */
+/* The URL the store was opened with, its password replaced (kv_url_redact). Borrowed; valid
+ * until kv_close(). */
 const char *kv_url(const struct kv *kv);
+
+/* A store URL fit for messages, logs and files: the password of "scheme://user:password@..."
+ * becomes "***" ("redis://:***@host:6379/2"); a URL without one is copied as it is. Every
+ * message of a store names it in this form, so that no password reaches a log or an error.
+ * Cut to fit buf. */
+void kv_url_redact(const char *url, char *buf, size_t len);
+/* The same URL without its password ("redis://user@host:6379/2", or "redis://host:6379/2"
+ * for ":password@"), for what is kept to be opened again (a run's run.json): the password
+ * then has to come from elsewhere ($REDISCLI_AUTH). Cut to fit buf. */
+void kv_url_strip_password(const char *url, char *buf, size_t len);
 
 /* Stores len bytes of data (len may be 0) under key, replacing any previous object. Atomic.
  * Blocks until the object is durable in the backend (file: fsync'ed and renamed).

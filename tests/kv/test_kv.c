@@ -1,11 +1,13 @@
 /*
  * The KV interface suite, run once per backend: file: in a mkdtemp directory, and redis://
- * against a redis-server this test starts on a free loopback port (no persistence) and stops
- * at the end; the Redis group is skipped, with a message, only when redis-server is not
- * installed. Both backends create an object only when absent (kv_put_new) with exactly one
- * winner among racing processes. Includes the torn-write test: a child puts two large objects
- * alternately while the parent reads and kill -9s it at random moments; every read must be one
- * whole version.
+ * against a redis-server this test starts on a free loopback port (no persistence) with a
+ * password (requirepass, given to the suite through $REDISCLI_AUTH) and stops at the end; the
+ * Redis group is skipped, with a message, only when redis-server is not installed. The Redis
+ * group also checks passwords: in the URL (plain, percent-encoded, with an ACL user), a wrong
+ * one and a missing one refused in words, and no message ever holding one. Both backends
+ * create an object only when absent (kv_put_new) with exactly one winner among racing
+ * processes. Includes the torn-write test: a child puts two large objects alternately while
+ * the parent reads and kill -9s it at random moments; every read must be one whole version.
  * SIREN_KV_TORN_ITERATIONS sets the number of kills (default 200).
  */
 #include <setjmp.h>
@@ -52,6 +54,8 @@ static struct fixture redis_fx = {.base = {.name = "redis", .torn_kills = 200, .
                                            .raw_entries = redis_raw_entries},
                                   .backend = "redis"};
 static pid_t redis_pid = -1;
+/* The server's password (requirepass): what no message may ever show. */
+static char redis_password[64];
 
 /* ------------------------------------------------------------------ redis-server */
 
@@ -70,12 +74,21 @@ static int free_port(void)
     return ntohs(a.sin_port);
 }
 
+/* AUTHs a raw connection with the server's password (a no-op reply check: the callers' next
+ * command fails visibly when it did not take). */
+static void redis_raw_auth(redisContext *c)
+{
+    redisReply *r = redisCommand(c, "AUTH %s", redis_password);
+    if (r) freeReplyObject(r);
+}
+
 static int redis_ping(int port)
 {
     struct timeval tv = {0, 200000};
     redisContext *c = redisConnectWithTimeout("127.0.0.1", port, tv);
     int ok = 0;
     if (c && !c->err) {
+        redis_raw_auth(c);
         redisReply *r = redisCommand(c, "PING");
         ok = r && r->type == REDIS_REPLY_STATUS && !strcmp(r->str, "PONG");
         if (r) freeReplyObject(r);
@@ -91,9 +104,10 @@ static int redis_start(int *port_out)
     if (port < 0) return -1;
     char port_s[16];
     snprintf(port_s, sizeof port_s, "%d", port);
+    snprintf(redis_password, sizeof redis_password, "kv-test-secret-%ld", (long)getpid());
     char *argv[] = {"redis-server", "--port",      port_s, "--bind",      "127.0.0.1",
                     "--save",       "",            "--appendonly", "no", "--daemonize",
-                    "no",           NULL};
+                    "no",           "--requirepass", redis_password, NULL};
     posix_spawn_file_actions_t fa;
     posix_spawn_file_actions_init(&fa);
     posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
@@ -131,6 +145,7 @@ static redisContext *redis_raw(const struct fixture *fx)
     redisContext *c = redisConnect("127.0.0.1", fx->redis_port);
     assert_non_null(c);
     assert_int_equal(c->err, 0);
+    redis_raw_auth(c);
     return c;
 }
 
@@ -176,6 +191,7 @@ static long redis_raw_entries(struct kv_suite_fx *base)
         if (c) redisFree(c);
         return -1;
     }
+    redis_raw_auth(c);
     redisReply *r = redisCommand(c, "DBSIZE");
     long n = r && r->type == REDIS_REPLY_INTEGER ? (long)r->integer : -1;
     if (r) freeReplyObject(r);
@@ -559,6 +575,106 @@ static void test_kv_put_new_has_one_winner_among_racing_processes(void **state)
     assert_get_equals(fx->base.kv, "race/owner", want, strlen(want));
 }
 
+/* ------------------------------------------------------------ redis passwords */
+
+/* Whether text holds the server's password or secret (NULL: not checked). */
+static void assert_no_secret(const char *text, const char *secret)
+{
+    assert_null(strstr(text, redis_password));
+    if (secret) assert_null(strstr(text, secret));
+}
+
+static void test_kv_url_redact_and_strip_hide_the_password(void **state)
+{
+    (void)state;
+    char b[256];
+    kv_url_redact("redis://:pw@h:1/2", b, sizeof b);
+    assert_string_equal(b, "redis://:***@h:1/2");
+    kv_url_redact("redis://u:p@ss/w@h:1", b, sizeof b);
+    assert_string_equal(b, "redis://u:***@h:1");
+    kv_url_redact("redis://u@h:1", b, sizeof b);
+    assert_string_equal(b, "redis://u@h:1");
+    kv_url_redact("file:/tmp/kv", b, sizeof b);
+    assert_string_equal(b, "file:/tmp/kv");
+    kv_url_strip_password("redis://:pw@h:1/2", b, sizeof b);
+    assert_string_equal(b, "redis://h:1/2");
+    kv_url_strip_password("redis://u:p%40w@h:1/2", b, sizeof b);
+    assert_string_equal(b, "redis://u@h:1/2");
+    kv_url_strip_password("redis://h:1", b, sizeof b);
+    assert_string_equal(b, "redis://h:1");
+}
+
+/* Opens url expecting rc; returns the message (static). */
+static const char *open_expecting(const char *url, int rc)
+{
+    static struct err e;
+    struct kv *kv = NULL;
+    int got = kv_open(url, &kv, &e);
+    if (got != rc) fprintf(stderr, "kv_open %s: %s\n", url, got ? e.msg : "opened");
+    assert_int_equal(got, rc);
+    if (!got) {
+        kv_close(kv);
+        return "";
+    }
+    assert_null(kv);
+    return e.msg;
+}
+
+static void test_kv_redis_passwords_wrong_missing_and_in_the_url(void **state)
+{
+    struct fixture *fx = *state;
+    char url[256], want[256];
+    int port = fx->redis_port;
+    /* A wrong password: refused in words, the URL shown without it. */
+    snprintf(url, sizeof url, "redis://:not-the-password@127.0.0.1:%d", port);
+    const char *msg = open_expecting(url, SIREN_EAUTH);
+    snprintf(want, sizeof want, "redis://:***@127.0.0.1:%d: the server refused the password",
+             port);
+    assert_non_null(strstr(msg, want));
+    assert_no_secret(msg, "not-the-password");
+    /* No password at all (none in the URL, none in the environment). */
+    char *saved = strdup(getenv("REDISCLI_AUTH"));
+    unsetenv("REDISCLI_AUTH");
+    snprintf(url, sizeof url, "redis://127.0.0.1:%d", port);
+    msg = open_expecting(url, SIREN_EAUTH);
+    assert_non_null(strstr(msg, "the server asks for a password"));
+    assert_non_null(strstr(msg, "REDISCLI_AUTH"));
+    /* The password in the URL: it works, and a failure's message does not show it. */
+    snprintf(url, sizeof url, "redis://:%s@127.0.0.1:%d/3", redis_password, port);
+    struct kv *kv;
+    struct err e;
+    assert_int_equal(kv_open(url, &kv, &e), SIREN_OK);
+    assert_int_equal(kv_put(kv, "pw/x", "1", 1), SIREN_OK);
+    struct kv_value v;
+    assert_int_equal(kv_get(kv, "pw/missing", &v), SIREN_ENOTFOUND);
+    snprintf(want, sizeof want, "redis://:***@127.0.0.1:%d/3: key 'pw/missing'", port);
+    assert_non_null(strstr(kv_errmsg(kv), want));
+    assert_no_secret(kv_errmsg(kv), NULL);
+    assert_no_secret(kv_url(kv), NULL);
+    kv_close(kv);
+    /* An ACL user whose password needs escapes in a URL: "p@ss:w/rd%". */
+    redisContext *c = redis_raw(fx);
+    redisReply *r = redisCommand(c, "ACL SETUSER siren-u on >p@ss:w/rd%% ~* &* +@all");
+    assert_non_null(r);
+    assert_int_equal(r->type, REDIS_REPLY_STATUS);
+    freeReplyObject(r);
+    redisFree(c);
+    snprintf(url, sizeof url, "redis://siren-u:p%%40ss%%3Aw%%2Frd%%25@127.0.0.1:%d", port);
+    assert_int_equal(kv_open(url, &kv, &e), SIREN_OK);
+    assert_int_equal(kv_put(kv, "pw/acl", "2", 1), SIREN_OK);
+    assert_get_equals(kv, "pw/acl", "2", 1);
+    kv_close(kv);
+    snprintf(url, sizeof url, "redis://siren-u:p@ss@127.0.0.1:%d", port);
+    msg = open_expecting(url, SIREN_EAUTH);
+    assert_non_null(strstr(msg, "refused the password of user siren-u"));
+    assert_no_secret(msg, "p@ss");
+    snprintf(url, sizeof url, "redis://siren-u:%%4@127.0.0.1:%d", port);
+    msg = open_expecting(url, SIREN_EINVAL);
+    assert_non_null(strstr(msg, "bad %-escape"));
+    setenv("REDISCLI_AUTH", saved, 1);
+    free(saved);
+}
+
 /* The shared interface suite, then this file's backend-specific tests, on one fixture. */
 #define KV_SUITE(fx)                                                                         \
     {                                                                                        \
@@ -583,6 +699,12 @@ int main(void)
         cmocka_unit_test(test_kv_file_bare_path_and_unwritable_dir),
         cmocka_unit_test(test_kv_register_adds_a_scheme),
         cmocka_unit_test(test_kv_hash_detects_single_bit_flips),
+        cmocka_unit_test(test_kv_url_redact_and_strip_hide_the_password),
+    };
+    const struct CMUnitTest redis_only[] = {
+        cmocka_unit_test_prestate_setup_teardown(
+            test_kv_redis_passwords_wrong_missing_and_in_the_url, setup_each, teardown_each,
+            &redis_fx),
     };
     const struct CMUnitTest file_suite[] = KV_SUITE(file_fx);
     const struct CMUnitTest redis_suite[] = KV_SUITE(redis_fx);
@@ -597,7 +719,10 @@ int main(void)
         redis_stop();
         failed++;
     } else {
+        /* The suite's stores take the password from the environment, as redis-cli does. */
+        setenv("REDISCLI_AUTH", redis_password, 1);
         failed += cmocka_run_group_tests_name("kv redis://", redis_suite, NULL, NULL);
+        failed += cmocka_run_group_tests_name("kv redis:// passwords", redis_only, NULL, NULL);
         redis_stop();
     }
     return failed;
