@@ -5,6 +5,7 @@
 #include "shard.h"
 
 #include "sandbox.h"
+#include "store.h"
 
 #include <errno.h>
 #include <stddef.h>
@@ -224,22 +225,87 @@ void fn_sleep_ms(double ms)
     }
 }
 
-/* GETs parameter version v into out, or straight into the pieces iov[0..n_iov) when iov is
- * not NULL (kv_get_iov: SIREN_ERANGE when the object does not fit them), waiting (with
- * back-off) while it does not exist yet: a planned version another function is still
- * writing. A version marked failed resolves to the newest earlier one. *got is the version
- * read and key its key; *waited_ms grows by the time spent waiting. */
-static int get_version(struct kv *kv, const char *prefix, int64_t v, double wait_ms,
-                       struct kv_buf *out, const struct kv_iov *iov, int n_iov, int64_t *got,
-                       double *waited_ms, char *key, size_t keylen, struct err *e)
+/* The owner record at w->owner_key, compared with the event's: SIREN_OK while it is the same
+ * and its process is not known to be gone; else SIREN_ENOTFOUND saying what happened. */
+static int watch_owner(struct kv *kv, struct fn_wait *w, const char *what, const char *key,
+                       struct err *e)
 {
-    double start = fn_now_ms(), pause = 0.1;
+    struct kv_value v;
+    w->watch_gets++;
+    int rc = kv_get(kv, w->owner_key, &v);
+    if (rc == SIREN_ENOTFOUND)
+        return err_set(e, SIREN_ENOTFOUND, "job '%s' is gone from the store (its owner record "
+                       "'%s' was deleted) while waiting for %s '%s'", w->job, w->owner_key,
+                       what, key);
+    if (rc) return SIREN_OK; /* a store that falters now is the wait's own business */
+    int same = v.len == strlen(w->owner) && !memcmp(v.data, w->owner, v.len);
+    kv_value_free(&v);
+    if (!same)
+        return err_set(e, SIREN_ENOTFOUND, "job '%s' was taken over by another coordinator "
+                       "while waiting for %s '%s'", w->job, what, key);
+    struct store_owner o;
+    struct err ignore;
+    if (store_owner_decode(w->owner, strlen(w->owner), w->owner_key, &o, &ignore) ||
+        store_owner_liveness(&o) != STORE_GONE)
+        return SIREN_OK;
+    char who[256];
+    store_owner_describe(&o, who, sizeof who);
+    return err_set(e, SIREN_ENOTFOUND, "job '%s': its coordinator is gone (%s) while waiting "
+                   "for %s '%s'", w->job, who, what, key);
+}
+
+int fn_wait_check(struct kv *kv, struct fn_wait *w, double start_ms, double *next_watch_ms,
+                  const char *what, const char *key, struct err *e)
+{
+    double now = fn_now_ms();
+    if (now - start_ms > w->wait_ms)
+        return err_set(e, SIREN_ETIMEOUT, "job '%s': %s '%s' did not appear within %.0f ms (the "
+                       "bound its epoch's plan allows): its job or coordinator is gone, or this "
+                       "host runs far slower than planned", w->job, what, key, w->wait_ms);
+    if (!w->owner_key || now < *next_watch_ms) return SIREN_OK;
+    *next_watch_ms = now + FN_WATCH_MS;
+    return watch_owner(kv, w, what, key, e);
+}
+
+int fn_wait_parse(const cJSON *event, struct fn_wait *w, struct err *e)
+{
+    memset(w, 0, sizeof *w);
+    w->wait_ms = 60000.0;
+    w->job = "?";
+    int rc;
+    if (cJSON_GetObjectItemCaseSensitive(event, "wait_ms") &&
+        (rc = json_get_number(event, "wait_ms", "event", &w->wait_ms, e)))
+        return rc;
+    if (cJSON_GetObjectItemCaseSensitive(event, "job") &&
+        (rc = json_get_string(event, "job", "event", &w->job, e)))
+        return rc;
+    const cJSON *k = cJSON_GetObjectItemCaseSensitive(event, "owner_key");
+    const cJSON *o = cJSON_GetObjectItemCaseSensitive(event, "owner");
+    if (!k && !o) return SIREN_OK;
+    if ((rc = json_get_string(event, "owner_key", "event", &w->owner_key, e)) ||
+        (rc = json_get_string(event, "owner", "event", &w->owner, e)))
+        return rc;
+    if (kv_key_check(w->owner_key, strlen(w->owner_key), e))
+        return err_prefix(e, "event: key 'owner_key'");
+    return SIREN_OK;
+}
+
+/* GETs parameter version v into out, or straight into the pieces iov[0..n_iov) when iov is
+ * not NULL (kv_get_iov: SIREN_ERANGE when the object does not fit them), waiting (as w says)
+ * while it does not exist yet: a planned version another function is still writing. A
+ * version marked failed resolves to the newest earlier one. *got is the version read and key
+ * its key. */
+static int get_version(struct kv *kv, const char *prefix, int64_t v, struct fn_wait *w,
+                       struct kv_buf *out, const struct kv_iov *iov, int n_iov, int64_t *got,
+                       char *key, size_t keylen, struct err *e)
+{
+    double start = fn_now_ms(), pause = 0.1, next_watch = start + FN_WATCH_MS;
     int retried = 0;
     for (;; retried = 1) {
         fn_version_key(prefix, v, 0, key, keylen);
         int rc = iov ? kv_get_iov(kv, key, iov, n_iov) : kv_get_into(kv, key, out);
         if (rc != SIREN_ENOTFOUND || v == FN_CURRENT) {
-            if (retried) *waited_ms += fn_now_ms() - start;
+            if (retried) w->waited_ms += fn_now_ms() - start;
             *got = v;
             return rc ? err_set(e, rc, "%s", kv_errmsg(kv)) : SIREN_OK;
         }
@@ -255,9 +321,8 @@ static int get_version(struct kv *kv, const char *prefix, int64_t v, double wait
             continue;
         }
         if (rc != SIREN_ENOTFOUND) return err_set(e, rc, "%s", kv_errmsg(kv));
-        if (fn_now_ms() - start > wait_ms)
-            return err_set(e, SIREN_ETIMEOUT, "parameter version '%s' did not appear within %.0f ms",
-                           key, wait_ms);
+        if ((rc = fn_wait_check(kv, w, start, &next_watch, "parameter version", key, e)))
+            return rc;
         fn_sleep_ms(pause);
         if (pause < 5.0) pause *= 2;
     }
@@ -267,15 +332,14 @@ static int get_version(struct kv *kv, const char *prefix, int64_t v, double wait
  * into the model's arrays when the object is exactly what they hold (one copy, from the store
  * into the model, instead of two through a buffer), otherwise whole into the context's buffer
  * and through params_decode, which also names what is wrong. The same bits either way. */
-static int read_params(struct fn_context *ctx, const char *prefix, int64_t v, double wait_ms,
-                       float *params, size_t np, struct kn_optim *o, int64_t *got,
-                       double *waited_ms, char *key, size_t keylen, struct err *e)
+static int read_params(struct fn_context *ctx, const char *prefix, int64_t v, struct fn_wait *w,
+                       float *params, size_t np, struct kn_optim *o, int64_t *got, char *key,
+                       size_t keylen, struct err *e)
 {
     uint8_t hdr[PARAMS_HEADER_BYTES];
     struct kv_iov iov[PARAMS_IOV_MAX];
     int n = params_iov(params, np, o, hdr, iov);
-    int rc = get_version(ctx->kv, prefix, v, wait_ms, NULL, iov, n, got, waited_ms, key, keylen,
-                         e);
+    int rc = get_version(ctx->kv, prefix, v, w, NULL, iov, n, got, key, keylen, e);
     if (rc == SIREN_OK && params_iov_took(hdr, np, o)) return SIREN_OK;
     if (rc != SIREN_OK && rc != SIREN_ERANGE) return rc;
     if ((rc = kv_get_into(ctx->kv, key, &ctx->param_buf)))
@@ -434,16 +498,16 @@ int fn_batch_from_shard(const struct shard_view *v, const struct kn_model_config
     return SIREN_OK;
 }
 
-int fn_wait_object(struct kv *kv, const char *key, double wait_ms, struct kv_buf *out,
-                   int *present, double *waited_ms, struct err *e)
+int fn_wait_object(struct kv *kv, const char *key, struct fn_wait *w, struct kv_buf *out,
+                   int *present, struct err *e)
 {
-    double start = fn_now_ms(), pause = 0.1;
+    double start = fn_now_ms(), pause = 0.1, next_watch = start + FN_WATCH_MS;
     char failed[1100];
     snprintf(failed, sizeof failed, "%s-failed", key);
     for (int retried = 0;; retried = 1) {
         int rc = kv_get_into(kv, key, out);
         if (rc != SIREN_ENOTFOUND) {
-            if (retried) *waited_ms += fn_now_ms() - start;
+            if (retried) w->waited_ms += fn_now_ms() - start;
             *present = rc == SIREN_OK;
             return rc ? err_set(e, rc, "%s", kv_errmsg(kv)) : SIREN_OK;
         }
@@ -454,9 +518,7 @@ int fn_wait_object(struct kv *kv, const char *key, double wait_ms, struct kv_buf
             return SIREN_OK;
         }
         if (rc != SIREN_ENOTFOUND) return err_set(e, rc, "%s", kv_errmsg(kv));
-        if (fn_now_ms() - start > wait_ms)
-            return err_set(e, SIREN_ETIMEOUT, "object '%s' did not appear within %.0f ms", key,
-                           wait_ms);
+        if ((rc = fn_wait_check(kv, w, start, &next_watch, "object", key, e))) return rc;
         fn_sleep_ms(pause);
         if (pause < 5.0) pause *= 2;
     }
@@ -484,7 +546,7 @@ static int load_state(struct fn_context *ctx, const char *key, size_t np, struct
  * version write. Gradients whose writers died are left out of the mean. sum is scratch of
  * num_params floats. */
 static int aggregate_round(struct fn_context *ctx, const char *prefix, const struct step_keys *k,
-                           double wait_ms, float *sum, double *waited_ms, struct err *e)
+                           struct fn_wait *w, float *sum, struct err *e)
 {
     struct kn_model *m = ctx->model;
     size_t np = kn_model_num_params(m);
@@ -492,8 +554,7 @@ static int aggregate_round(struct fn_context *ctx, const char *prefix, const str
     char key[1100];
     struct kv_buf *v = &ctx->param_buf;
     int64_t got;
-    int rc = read_params(ctx, prefix, k->read, wait_ms, params, np, NULL, &got, waited_ms,
-                         key, sizeof key, e);
+    int rc = read_params(ctx, prefix, k->read, w, params, np, NULL, &got, key, sizeof key, e);
     if (rc) return rc;
     memset(sum, 0, np * sizeof *sum);
     int count = 0;
@@ -501,7 +562,7 @@ static int aggregate_round(struct fn_context *ctx, const char *prefix, const str
     cJSON_ArrayForEach(g, k->grads)
     {
         int present = 0;
-        if ((rc = fn_wait_object(ctx->kv, g->valuestring, wait_ms, v, &present, waited_ms, e)))
+        if ((rc = fn_wait_object(ctx->kv, g->valuestring, w, v, &present, e)))
             return rc;
         if (!present) continue;
         if ((rc = params_decode(v->data, v->len, g->valuestring, grad, np, NULL, e))) return rc;
@@ -520,7 +581,7 @@ int fn_handle(const cJSON *event, struct fn_context *ctx, cJSON *response, struc
 {
     const char *url, *prefix, *update = "overwrite";
     long long epoch, fn;
-    double wait_ms = 60000.0;
+    struct fn_wait w;
     struct kn_model_config mcfg;
     struct kn_optim_config ocfg;
     struct step_keys *steps = NULL;
@@ -545,9 +606,7 @@ int fn_handle(const cJSON *event, struct fn_context *ctx, cJSON *response, struc
         return err_set(e, SIREN_EFORMAT, "event: key 'update': expected \"overwrite\" or \"apply\"");
     if (u) update = u->valuestring;
     int apply = !strcmp(update, "apply");
-    if (cJSON_GetObjectItemCaseSensitive(event, "wait_ms") &&
-        (rc = json_get_number(event, "wait_ms", "event", &wait_ms, e)))
-        return rc;
+    if ((rc = fn_wait_parse(event, &w, e))) return rc;
     if ((rc = fn_model_config_from_json(cJSON_GetObjectItemCaseSensitive(event, "model"), &mcfg, e)) ||
         (rc = fn_optim_config_from_json(cJSON_GetObjectItemCaseSensitive(event, "optimizer"), &ocfg, e)) ||
         (rc = parse_steps(event, apply, &steps, &n_steps, e)))
@@ -578,13 +637,13 @@ int fn_handle(const cJSON *event, struct fn_context *ctx, cJSON *response, struc
 
     struct kv_stats before;
     kv_stats_get(ctx->kv, &before);
-    double fetch_ms = 0, compute_ms = 0, update_ms = 0, wait_total_ms = 0;
+    double fetch_ms = 0, compute_ms = 0, update_ms = 0;
     cJSON *out_steps = cJSON_AddArrayToObject(response, "steps");
     for (int i = 0; i < n_steps; i++) {
         const struct step_keys *k = &steps[i];
         double t0 = fn_now_ms();
         if (k->kind == STEP_AGGREGATE) {
-            if ((rc = aggregate_round(ctx, prefix, k, wait_ms, read_copy, &wait_total_ms, e)))
+            if ((rc = aggregate_round(ctx, prefix, k, &w, read_copy, e)))
                 goto out;
             double t_agg = fn_now_ms();
             update_ms += t_agg - t0;
@@ -606,8 +665,8 @@ int fn_handle(const cJSON *event, struct fn_context *ctx, cJSON *response, struc
         double t_data = fn_now_ms();
         char key[1100];
         int64_t read_got, base_got = -1;
-        if ((rc = read_params(ctx, prefix, k->read, wait_ms, params, np, NULL, &read_got,
-                              &wait_total_ms, key, sizeof key, e)))
+        if ((rc = read_params(ctx, prefix, k->read, &w, params, np, NULL, &read_got, key,
+                              sizeof key, e)))
             goto out;
         if (apply) memcpy(read_copy, params, np * sizeof *params);
         double t1 = fn_now_ms();
@@ -622,8 +681,8 @@ int fn_handle(const cJSON *event, struct fn_context *ctx, cJSON *response, struc
         double t2 = fn_now_ms(), t_base = t2;
         if (apply) {
             /* Apply this step's change to the newest version instead of overwriting it. */
-            if ((rc = get_version(ctx->kv, prefix, k->base, wait_ms, pv, NULL, 0, &base_got,
-                                  &wait_total_ms, key, sizeof key, e)) ||
+            if ((rc = get_version(ctx->kv, prefix, k->base, &w, pv, NULL, 0, &base_got, key,
+                                  sizeof key, e)) ||
                 (rc = params_decode(pv->data, pv->len, key, base, np, NULL, e)))
                 goto out;
             for (size_t j = 0; j < np; j++) params[j] = base[j] + (params[j] - read_copy[j]);
@@ -666,8 +725,8 @@ int fn_handle(const cJSON *event, struct fn_context *ctx, cJSON *response, struc
     cJSON_AddNumberToObject(response, "fetch_ms", fetch_ms);
     cJSON_AddNumberToObject(response, "compute_ms", compute_ms);
     cJSON_AddNumberToObject(response, "update_ms", update_ms);
-    cJSON_AddNumberToObject(response, "wait_ms", wait_total_ms);
-    cJSON_AddNumberToObject(response, "kv_gets", (double)(after.gets - before.gets));
+    cJSON_AddNumberToObject(response, "wait_ms", w.waited_ms);
+    cJSON_AddNumberToObject(response, "kv_gets", (double)(after.gets - before.gets - w.watch_gets));
     cJSON_AddNumberToObject(response, "kv_puts", (double)(after.puts - before.puts));
     cJSON_AddNumberToObject(response, "bytes_read", (double)(after.bytes_out - before.bytes_out));
     cJSON_AddNumberToObject(response, "bytes_written", (double)(after.bytes_in - before.bytes_in));

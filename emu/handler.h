@@ -8,6 +8,7 @@
  * Event (JSON):
  *   {"job": "J", "epoch": 3, "function": 17, "workload": "lenet-fashion", "memory_mb": 1024,
  *    "kv": "file:/shared/kv", "update": "overwrite" | "apply", "wait_ms": 60000,
+ *    "owner_key": "jobs/J/owner", "owner": "{...the owner record...}",
  *    "model": {kernel model configuration}, "optimizer": {kind, lr, momentum, ...},
  *    "params": "jobs/J/params/e0003/",
  *    "steps": [{"data": KEY, "read": 5, "base": 7, "write": 9, "seed": N}, ...]}
@@ -17,7 +18,10 @@
  * only) is the newest version at PUT time, onto which the step's change is applied. A version
  * whose writer failed is marked by an object under its key + "-failed"; a reader waiting for
  * it then reads the newest earlier version instead, so a dead function never blocks the
- * others. Response: per-step loss and the versions actually read, phase times (fetch, compute,
+ * others. A wait for a version lasts at most wait_ms, and ends at once when the job's owner
+ * record (owner_key, when the event names one) is no longer the event's "owner": the job is
+ * gone or taken over, so what is waited for will never come (handler_internal.h, fn_wait).
+ * Response: per-step loss and the versions actually read, phase times (fetch, compute,
  * update, wait) in ms, KV request counts and bytes, and the process's peak resident memory.
  * Round events ({"kind": "rounds", ..., "ops": [...]}) serve the update rules under which
  * every function's work counts (average, allreduce, scatter-reduce, allgather): a list of
@@ -59,8 +63,8 @@ void fn_context_free(struct fn_context *ctx);
 
 /* Runs one event (see above) and fills response (an empty object the caller owns).
  * Errors, each naming the field or key: SIREN_EFORMAT (bad event, foreign or wrong-size
- * object), SIREN_ENOTFOUND (a data key that does not exist), SIREN_ETIMEOUT (a planned
- * version did not appear within wait_ms), KV errors, SIREN_ENOMEM. */
+ * object), SIREN_ENOTFOUND (a data key that does not exist, or the job is gone while waiting),
+ * SIREN_ETIMEOUT (a planned version did not appear within wait_ms), KV errors, SIREN_ENOMEM. */
 int fn_handle(const cJSON *event, struct fn_context *ctx, cJSON *response,
               struct err *e) SIREN_WUR;
 

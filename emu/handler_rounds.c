@@ -27,7 +27,7 @@
 struct round_run {
     struct fn_context *ctx;
     const struct kn_model_config *mcfg;
-    double wait_ms, waited_ms;
+    struct fn_wait wait;
     size_t np;
     int have_grad; /* ctx->scratch holds a gradient sum from a train op */
 };
@@ -48,8 +48,7 @@ static int read_object(struct round_run *r, const char *key, float *params, stru
                        struct err *e)
 {
     int present = 0;
-    int rc = fn_wait_object(r->ctx->kv, key, r->wait_ms, &r->ctx->param_buf, &present,
-                            &r->waited_ms, e);
+    int rc = fn_wait_object(r->ctx->kv, key, &r->wait, &r->ctx->param_buf, &present, e);
     if (rc) return rc;
     if (!present) return err_set(e, SIREN_ENOTFOUND, "'%s': its writer failed", key);
     return params_decode(r->ctx->param_buf.data, r->ctx->param_buf.len, key, params, r->np, o, e);
@@ -202,8 +201,7 @@ static int op_reduce(struct round_run *r, const cJSON *op, const char *where, cJ
             rc = err_set(e, SIREN_EFORMAT, "%s: key 'weight': %g, expected > 0", iwhere, w);
             goto out;
         }
-        if ((rc = fn_wait_object(ctx->kv, key, r->wait_ms, &ctx->param_buf, &present,
-                                 &r->waited_ms, e)))
+        if ((rc = fn_wait_object(ctx->kv, key, &r->wait, &ctx->param_buf, &present, e)))
             goto out;
         if (!present) continue; /* its writer died: the others are averaged */
         if ((rc = params_decode(ctx->param_buf.data, ctx->param_buf.len, key, x, r->np, NULL, e)))
@@ -265,15 +263,12 @@ int fn_handle_rounds(const cJSON *event, struct fn_context *ctx, cJSON *response
     struct kn_model_config mcfg;
     struct kn_optim_config ocfg;
     struct round_run r = {0};
-    r.wait_ms = 60000.0;
     int rc;
     if ((rc = json_get_string(event, "kv", "event", &url, e)) ||
         (rc = json_get_int(event, "epoch", "event", &epoch, e)) ||
         (rc = json_get_int(event, "function", "event", &fn, e)))
         return rc;
-    if (cJSON_GetObjectItemCaseSensitive(event, "wait_ms") &&
-        (rc = json_get_number(event, "wait_ms", "event", &r.wait_ms, e)))
-        return rc;
+    if ((rc = fn_wait_parse(event, &r.wait, e))) return rc;
     const cJSON *ops = cJSON_GetObjectItemCaseSensitive(event, "ops");
     if (!cJSON_IsArray(ops) || cJSON_GetArraySize(ops) == 0)
         return err_set(e, SIREN_EFORMAT, "event: key 'ops': expected a non-empty array");
@@ -334,8 +329,9 @@ int fn_handle_rounds(const cJSON *event, struct fn_context *ctx, cJSON *response
     getrusage(RUSAGE_SELF, &ru);
     cJSON_AddNumberToObject(response, "epoch", (double)epoch);
     cJSON_AddNumberToObject(response, "function", (double)fn);
-    cJSON_AddNumberToObject(response, "wait_ms", r.waited_ms);
-    cJSON_AddNumberToObject(response, "kv_gets", (double)(after.gets - before.gets));
+    cJSON_AddNumberToObject(response, "wait_ms", r.wait.waited_ms);
+    cJSON_AddNumberToObject(response, "kv_gets",
+                            (double)(after.gets - before.gets - r.wait.watch_gets));
     cJSON_AddNumberToObject(response, "kv_puts", (double)(after.puts - before.puts));
     cJSON_AddNumberToObject(response, "bytes_read", (double)(after.bytes_out - before.bytes_out));
     cJSON_AddNumberToObject(response, "bytes_written", (double)(after.bytes_in - before.bytes_in));
