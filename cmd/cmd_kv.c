@@ -2,8 +2,9 @@
  * siren kv: the KV store by hand. put/get/ls/rm on any store URL (file:DIR, a bare path,
  * redis://[[user]:password@]host:port[/db], or a scheme a port registers). The store is --kv URL, else
  * $SIREN_KV, else KV_DEFAULT_URL ("file:.siren/kv" under the current directory). Object bytes
- * go to stdout untouched (binary-safe); messages go to stderr. Exit 0 success, 1 failure
- * (including a missing key), 2 bad usage (including a bad key).
+ * go to stdout untouched (binary-safe); messages go to stderr. gc removes what jobs that did
+ * not finish left in a store shared by many (store.h decides), one line per job and dataset.
+ * Exit 0 success, 1 failure (including a missing key), 2 bad usage (including a bad key).
  */
 #include "cmd.h"
 
@@ -12,13 +13,27 @@
 
 #include "kv.h"
 #include "s3.h"
+#include "store.h"
 
 static const struct opt_use kv_opts[] = {
     {.id = OPT_KV, .def = "$SIREN_KV, else " KV_DEFAULT_URL,
      .help = "file:DIR (or a bare path; created if missing), "
              "redis://[[user]:password@]host:port[/db] (without a password in the URL, "
              "$REDISCLI_AUTH's)"},
+    {.id = OPT_DRY_RUN, .help = "gc: say what would be removed, and remove nothing"},
+    {.id = OPT_KEPT, .help = "gc: also remove jobs that finished with --keep"},
+    {.id = OPT_STALE_AFTER,
+     .help = "gc: also remove jobs whose coordinator runs on another host (which cannot be "
+             "checked from here) and was last heard of (an epoch committed) more than S "
+             "seconds ago"},
     {.id = OPT_HELP},
+};
+
+/* What the options ask. */
+struct kv_request {
+    const char *url;
+    struct store_gc_opts gc;
+    int gc_given; /* a gc option was given */
 };
 
 static void usage(FILE *f)
@@ -28,9 +43,23 @@ static void usage(FILE *f)
             "       siren kv get [--kv URL] KEY        write the object's bytes to stdout\n"
             "       siren kv ls  [--kv URL] [PREFIX]   list keys (sorted) starting with PREFIX\n"
             "       siren kv rm  [--kv URL] KEY        delete the object\n"
+            "       siren kv gc  [--kv URL] [--dry-run] [--kept] [--stale-after S]\n"
+            "                                          remove what dead jobs left\n"
             "\n"
             "The KV store the functions use (the S3 stand-in): whole objects, atomic puts,\n"
             "checksummed values.\n"
+            "\n"
+            "Many jobs may share one store: each keeps its objects under jobs/ID/, and the\n"
+            "data it stages under data/DIGEST/ (a SHA-256 of the staged bytes), shared\n"
+            "by every job that stages the same bytes, each holding a reference\n"
+            "data/DIGEST/users/ID. A job deletes its objects when it finishes (unless\n"
+            "siren run --keep), and the last job using a dataset deletes it. gc removes\n"
+            "the objects of jobs whose coordinator is gone (or that have no owner record\n"
+            "left), and datasets no remaining job refers to. Whether a coordinator is gone\n"
+            "is known on its own host only (its pid and that process's start time); a\n"
+            "job of another host is removed only with --stale-after, once it has not\n"
+            "committed an epoch for S seconds. Exit status 0 when gc ran, even when it\n"
+            "left objects (each is named with the reason).\n"
             "\n"
             "options:\n");
     opt_help_write(f, kv_opts, CMD_COUNT(kv_opts));
@@ -42,14 +71,23 @@ static void usage(FILE *f)
             KV_KEY_MAX_BYTES);
 }
 
-/* Stores --kv (opt_parse's handler). */
+/* Stores an option (opt_parse's handler). */
 static int kv_opt(void *ctx, const struct opt_value *v, struct err *e)
 {
+    struct kv_request *r = ctx;
     (void)e;
-    if (v->id == OPT_KV) *(const char **)ctx = v->text;
-    if (v->id != OPT_HELP) return SIREN_OK;
-    usage(stdout);
-    return OPT_DONE;
+    switch (v->id) {
+    case OPT_KV: r->url = v->text; break;
+    case OPT_DRY_RUN: r->gc.dry_run = r->gc_given = 1; break;
+    case OPT_KEPT: r->gc.kept = r->gc_given = 1; break;
+    case OPT_STALE_AFTER:
+        r->gc.stale_after_s = v->d;
+        r->gc_given = 1;
+        break;
+    case OPT_HELP: usage(stdout); return OPT_DONE;
+    default: break;
+    }
+    return SIREN_OK;
 }
 
 /* Prints "siren kv VERB: <the store's message>" for a failed call; returns the exit status:
@@ -135,6 +173,29 @@ static int do_rm(struct kv *kv, const char *key)
     return kv_delete(kv, key) != SIREN_OK ? kv_fail(kv, "rm") : 0;
 }
 
+/* One line of gc per job and dataset. */
+static void gc_line(void *ctx, const char *line)
+{
+    (void)ctx;
+    printf("%s\n", line);
+}
+
+static int do_gc(struct kv *kv, const struct store_gc_opts *o)
+{
+    struct store_gc_report r;
+    struct err e;
+    if (store_gc(kv, o, gc_line, NULL, &r, &e)) {
+        fflush(stdout);
+        fprintf(stderr, "siren kv gc: %s\n", e.msg);
+        return 1;
+    }
+    printf("%s %zu objects: %d job%s and %d dataset%s; left %d job%s and %d dataset%s\n",
+           o->dry_run ? "would remove" : "removed", r.objects_removed, r.jobs_removed,
+           r.jobs_removed == 1 ? "" : "s", r.data_removed, r.data_removed == 1 ? "" : "s",
+           r.jobs_left, r.jobs_left == 1 ? "" : "s", r.data_left, r.data_left == 1 ? "" : "s");
+    return fflush(stdout) == 0 ? 0 : 1;
+}
+
 int cmd_kv(int argc, char **argv)
 {
     int rc = cmd_verb_help(argc, argv, usage);
@@ -148,21 +209,27 @@ int cmd_kv(int argc, char **argv)
     } else if (!strcmp(verb, "ls")) {
         nargs_min = 0;
         nargs_max = 1;
+    } else if (!strcmp(verb, "gc")) {
+        nargs_min = nargs_max = 0;
     } else {
-        return opt_usage_error("kv", "unknown action '%s' (put, get, ls, rm)", verb);
+        return opt_usage_error("kv", "unknown action '%s' (put, get, ls, rm, gc)", verb);
     }
-    const char *url = getenv("SIREN_KV");
-    if (!url || !url[0]) url = KV_DEFAULT_URL;
+    struct kv_request req = {.url = getenv("SIREN_KV")};
+    if (!req.url || !req.url[0]) req.url = KV_DEFAULT_URL;
     struct err e;
     int first;
-    rc = opt_parse("kv", kv_opts, CMD_COUNT(kv_opts), argc - 1, argv + 1, kv_opt, &url, &first);
+    rc = opt_parse("kv", kv_opts, CMD_COUNT(kv_opts), argc - 1, argv + 1, kv_opt, &req, &first);
     if (rc != OPT_GO_ON) return rc;
+    if (req.gc_given && strcmp(verb, "gc"))
+        return opt_usage_error("kv", "--dry-run, --kept and --stale-after are gc's options");
+    const char *url = req.url;
     int nargs = argc - 1 - first;
     char **args = argv + 1 + first;
     if (nargs < nargs_min || nargs > nargs_max)
         return opt_usage_error("kv", "'%s' takes %s", verb,
                                !strcmp(verb, "put")  ? "KEY FILE"
                                : !strcmp(verb, "ls") ? "at most one PREFIX"
+                               : !strcmp(verb, "gc") ? "no operand"
                                                      : "one KEY");
     struct kv *kv;
     s3_kv_register();
@@ -174,6 +241,8 @@ int cmd_kv(int argc, char **argv)
         status = do_get(kv, args[0]);
     else if (!strcmp(verb, "ls"))
         status = do_ls(kv, nargs ? args[0] : "");
+    else if (!strcmp(verb, "gc"))
+        status = do_gc(kv, &req.gc);
     else
         status = do_rm(kv, args[0]);
     kv_close(kv);

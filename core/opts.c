@@ -226,6 +226,12 @@ static const struct opt_info table[OPT_COUNT] = {
     [OPT_WRITE_EXPECTED] = FLAG("write-expected",
                                 "write the expected-values file from this run instead"),
     [OPT_NO_PLOTS] = FLAG("no-plots", "tables only"),
+
+    [OPT_KEPT] = FLAG("kept", "also remove jobs that finished with --keep"),
+    [OPT_STALE_AFTER] = NUM("stale-after", "S", 0, NONE, 1, "never",
+                            "also remove jobs whose coordinator runs on another host (which "
+                            "cannot be checked from here) and was last heard of (an epoch "
+                            "committed) more than S seconds ago"),
 };
 
 const struct opt_info *opt_info_get(enum opt_id id) { return &table[id]; }
