@@ -4,6 +4,7 @@
 #include "lambda_backend.h"
 #include "s3.h"
 #include "scheduler.h"
+#include "store.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -26,18 +27,29 @@ static const struct opt_use run_opts[] = {
     {.id = OPT_SLOTS}, {.id = OPT_BACKEND}, {.id = OPT_FUNCTION},
     {.id = OPT_OUT, .def = "results/runs/<time>-<workload>"},
     {.id = OPT_QUIET}, {.id = OPT_FAULTS}, {.id = OPT_RETRIES}, {.id = OPT_RETRY_DELAY},
-    {.id = OPT_RESUME}, {.id = OPT_HELP},
+    {.id = OPT_JOB},
+    {.id = OPT_FORCE, .help = "start the job even when its id is taken in the store (a fresh "
+                              "run deletes the owner's objects first; with --resume, takes the "
+                              "job over from a coordinator of another machine)"},
+    {.id = OPT_RESUME, .help = "continue the run whose --out was DIR from its last completed "
+                               "epoch, as the same job (after a kill: its arguments, job id and "
+                               "KV store are the ones it recorded in DIR/run.json); nothing "
+                               "else may be given but --force"},
+    {.id = OPT_HELP},
 };
 
 static void usage(FILE *f)
 {
     fprintf(f,
             "usage: mpirun -n N siren run --workload W --scheduler SPEC [options]\n"
-            "       mpirun -n N siren run --resume DIR\n\n"
+            "       mpirun -n N siren run --resume DIR [--force]\n\n"
             "Trains W with emulated serverless functions, epoch by epoch (HSP: asynchronous\n"
             "inside an epoch, a barrier between epochs), on the deterministic virtual clock.\n"
             "Rank 0 is the client; every other rank hosts function sandboxes (with -n 1, rank 0\n"
-            "hosts them). Writes summary.json, epochs.csv and trace.h5 into --out.\n\n");
+            "hosts them). Writes summary.json, epochs.csv and trace.h5 into --out.\n\n"
+            "Many jobs may share one --kv store: each keeps its objects under jobs/ID/ (--job;\n"
+            "by default a fresh id, recorded in OUT/run.json) and refuses an id in use. The\n"
+            "staged data is shared by the jobs that stage the same bytes.\n\n");
     opt_help_write(f, run_opts, CMD_COUNT(run_opts));
 }
 
@@ -53,9 +65,10 @@ static uint64_t args_hash(int argc, char **argv)
     return h;
 }
 
-/* DIR/run.json: the arguments of the run (argv[1..]), its directory and --out, so that
- * --resume DIR runs it again exactly. Written atomically before the job starts. */
-static int record_run(const char *out, int argc, char **argv, struct err *e)
+/* DIR/run.json: the arguments of the run (argv[1..]), its directory, --out and job id, so that
+ * --resume DIR runs it again exactly, as the same job. Written atomically before the job
+ * starts. */
+static int record_run(const char *out, const char *job, int argc, char **argv, struct err *e)
 {
     char cwd[PATH_MAX], path[PATH_MAX + 64];
     if (!getcwd(cwd, sizeof cwd)) return err_errno(e, errno, "cannot read the working directory");
@@ -66,6 +79,7 @@ static int record_run(const char *out, int argc, char **argv, struct err *e)
     for (int i = 1; i < argc; i++) cJSON_AddItemToArray(a, cJSON_CreateString(argv[i]));
     cJSON_AddStringToObject(r, "cwd", cwd);
     cJSON_AddStringToObject(r, "out", out);
+    cJSON_AddStringToObject(r, "job", job);
     snprintf(path, sizeof path, "%s/run.json", out);
     rc = json_write_file(path, r, e);
     cJSON_Delete(r);
@@ -73,9 +87,10 @@ static int record_run(const char *out, int argc, char **argv, struct err *e)
 }
 
 /* Reads DIR/run.json back: *args gets {"run", recorded arguments...} (free the array and
- * the strings with free_args), *cwd the run's directory and *out its --out. */
+ * the strings with free_args), *cwd the run's directory, *out its --out and *job its job id
+ * (NULL from a run.json older than job ids: its --job, or a fresh id). */
 static int load_run(const char *dir, int *argc, char ***args, char **cwd, char **out,
-                    struct err *e)
+                    char **job, struct err *e)
 {
     char path[PATH_MAX + 64];
     cJSON *r;
@@ -107,6 +122,8 @@ static int load_run(const char *dir, int *argc, char ***args, char **cwd, char *
     *args = v;
     *cwd = strdup(c);
     *out = strdup(o);
+    const cJSON *jb = cJSON_GetObjectItemCaseSensitive(r, "job");
+    *job = cJSON_IsString(jb) ? strdup(jb->valuestring) : NULL;
 out:
     cJSON_Delete(r);
     return rc;
@@ -165,16 +182,17 @@ static int run_opt(void *ctx, const struct opt_value *v, struct err *e)
         return fault_config_parse(v->text, &r->faults, e);
     case OPT_RETRIES: r->faults.retries = (int)v->i; break;
     case OPT_RETRY_DELAY: r->faults.retry_delay_s = v->d; break;
+    case OPT_JOB: c->job_id = v->text; break;
+    case OPT_FORCE: c->force = 1; break;
     case OPT_RESUME:
-        return err_set(e, SIREN_EUSAGE, "--resume DIR takes nothing else: the run's arguments "
-                       "come from DIR/run.json");
+        return err_set(e, SIREN_EUSAGE, "--resume DIR takes nothing else but --force: the "
+                       "run's arguments come from DIR/run.json");
     case OPT_HELP: usage(stdout); return OPT_DONE;
     default: break;
     }
     return SIREN_OK;
 }
 
-/* The run itself: argv as given (or as recorded, when resume), out forced when resuming. */
 /* The job as the scheduler's target (scheduler.h). */
 static int target_memory_clip_mb(void *ctx, int memory_mb)
 {
@@ -214,7 +232,10 @@ static void run_wall_write(const char *out, const struct run_wall *w, double tot
     cJSON_Delete(o);
 }
 
-static int run_args(int argc, char **argv, int resume, const char *resume_out)
+/* The run itself: argv as given (or as recorded, when resume), out and the job id forced
+ * when resuming (job: NULL for a fresh id), force added by --resume DIR --force. */
+static int run_args(int argc, char **argv, int resume, const char *resume_out,
+                    const char *resume_job, int force)
 {
     struct run_request req = {.cfg.workload = "lenet-fashion", .max_epochs = 10};
     struct err e;
@@ -271,6 +292,16 @@ static int run_args(int argc, char **argv, int resume, const char *resume_out)
             return opt_usage_error("run", "--faults needs the virtual clock and --sync hsp or ssp");
         cfg.faults = &req.faults;
     }
+    if (cfg.job_id && store_job_id_check(cfg.job_id, &e))
+        return opt_usage_error("run", "--job: %s", e.msg);
+    if (resume && resume_job) cfg.job_id = resume_job;
+    if (force) cfg.force = 1;
+    /* A fresh id is drawn here, once, so that run.json records it for --resume. */
+    char fresh_id[STORE_JOB_ID_MAX + 1];
+    if (!cfg.job_id) {
+        store_job_id_new(fresh_id);
+        cfg.job_id = fresh_id;
+    }
     if (resume) out = resume_out;
     if (!out) out = cmd_default_run_dir("", cfg.workload);
     cfg.out_dir = out;
@@ -288,7 +319,7 @@ static int run_args(int argc, char **argv, int resume, const char *resume_out)
     struct job *j = NULL;
     rc = SIREN_OK;
     /* Every rank waits for run.json: a rank that failed to record it takes the job down. */
-    if (rank == 0 && !resume) rc = record_run(out, argc, argv, &e);
+    if (rank == 0 && !resume) rc = record_run(out, cfg.job_id, argc, argv, &e);
     int bad = rc != SIREN_OK, any = 0;
     MPI_Allreduce(&bad, &any, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
     if (any && !rc) rc = err_set(&e, SIREN_EMPI, "rank 0 could not record the run");
@@ -338,33 +369,34 @@ static int run_args(int argc, char **argv, int resume, const char *resume_out)
 
 int cmd_run(int argc, char **argv)
 {
-    /* --resume DIR alone: the recorded arguments, run from the recorded directory. */
+    /* --resume DIR (and --force at most): the recorded arguments, run from the recorded
+     * directory as the recorded job. */
     const char *dir = NULL;
+    int force = 0, other = 0;
     for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--resume")) dir = i + 1 < argc ? argv[i + 1] : "";
+        if (!strcmp(argv[i], "--resume")) dir = i + 1 < argc ? argv[++i] : "";
         else if (!strncmp(argv[i], "--resume=", 9)) dir = argv[i] + 9;
-        else continue;
-        int alone = (i == 1 && argc == 3 && !strcmp(argv[1], "--resume")) ||
-                    (i == 1 && argc == 2);
-        if (!alone || !*dir)
-            return opt_usage_error("run", "--resume DIR takes nothing else: the run's arguments "
-                                   "come from DIR/run.json");
-        break;
+        else if (!strcmp(argv[i], "--force")) force = 1;
+        else other = 1;
     }
-    if (!dir) return run_args(argc, argv, 0, NULL);
+    if (!dir) return run_args(argc, argv, 0, NULL, NULL, 0);
+    if (other || !*dir)
+        return opt_usage_error("run", "--resume DIR takes nothing else but --force: the run's "
+                               "arguments come from DIR/run.json");
     int rargc = 0, rc;
-    char **rargv = NULL, *cwd = NULL, *out = NULL;
+    char **rargv = NULL, *cwd = NULL, *out = NULL, *job = NULL;
     struct err e;
-    if (load_run(dir, &rargc, &rargv, &cwd, &out, &e)) {
+    if (load_run(dir, &rargc, &rargv, &cwd, &out, &job, &e)) {
         rc = opt_usage_error("run", "--resume: %s", e.msg);
     } else if (chdir(cwd)) {
         rc = opt_usage_error("run", "--resume: cannot enter the run's directory %s: %s", cwd,
                              strerror(errno));
     } else {
-        rc = run_args(rargc, rargv, 1, out);
+        rc = run_args(rargc, rargv, 1, out, job, force);
     }
     free_args(rargc, rargv);
     free(cwd);
     free(out);
+    free(job);
     return rc;
 }

@@ -291,6 +291,8 @@ enum opt_id {
     OPT_LR_SCALE, OPT_FETCH,
     /* siren kv gc */
     OPT_KEPT, OPT_STALE_AFTER,
+    /* siren run: the job's name in a shared store */
+    OPT_JOB, OPT_FORCE,
     OPT_COUNT /* appended before this; the numbers are never stored anywhere */
 };
 

@@ -232,6 +232,13 @@ static const struct opt_info table[OPT_COUNT] = {
                             "also remove jobs whose coordinator runs on another host (which "
                             "cannot be checked from here) and was last heard of (an epoch "
                             "committed) more than S seconds ago"),
+
+    [OPT_JOB] = TEXT("job", "NAME", "a fresh id, recorded in OUT/run.json",
+                     "the job's id in the store: every object of the job lives under "
+                     "jobs/NAME/, so that jobs sharing one store never meet (1 to 48 of "
+                     "A-Z a-z 0-9 . _ -)"),
+    [OPT_FORCE] = FLAG("force", "start the job even when its id is taken in the store: the "
+                                "owner's objects are deleted first"),
 };
 
 const struct opt_info *opt_info_get(enum opt_id id) { return &table[id]; }

@@ -67,6 +67,7 @@ int job_max_functions(const struct job *j)
     return (int)(nb < lim ? nb : lim);
 }
 double job_target_loss(const struct job *j) { return j->cfg.target_loss; }
+const char *job_id(const struct job *j) { return j->job_id; }
 
 int job_epochs_done(const struct job *j) { return j->coord ? j->coord->progress.epoch : 0; }
 const struct epoch_report *job_last_report(const struct job *j)
@@ -113,13 +114,14 @@ static int coord_start(struct job *j, char **rows, struct err *e)
 {
     struct job_coord *c = j->coord;
     struct job_progress *prog = &c->progress;
-    char prefix[64], keep[128];
+    char prefix[STORE_KEY_MAX], keep[STORE_KEY_MAX], all[STORE_KEY_MAX];
     int rc = job_owner_claim(j, e);
     if (rc) return rc;
     rc = j->cfg.resume ? job_ckpt_restore(j, rows, e) : job_ckpt_clear(j, e);
-    job_key_params(prefix, sizeof prefix, prog->epoch + 1);
+    job_key_params(j, prefix, sizeof prefix, prog->epoch + 1);
+    store_key_params_all(all, sizeof all, j->job_id);
     fn_version_key(prefix, j->cfg.wall_clock ? FN_CURRENT : 0, 0, keep, sizeof keep);
-    if (!rc) rc = job_kv_delete_prefix(j, "job/params/", prog->epoch > 0 ? keep : NULL, e);
+    if (!rc) rc = job_kv_delete_prefix(j, all, prog->epoch > 0 ? keep : NULL, e);
     if (!rc) rc = job_stage(j, prog->epoch == 0, e);
     if (!rc && prog->epoch > 0) {
         struct kv_value v;
@@ -186,8 +188,17 @@ int job_open(const struct job_config *cfg, struct job **out, struct err *e)
     j->cfg.platform = j->platform_name;
     j->cfg.calibration = j->calibration_path;
     j->cfg.scheduler = j->scheduler;
+    j->cfg.job_id = NULL; /* rank 0's, below */
 
-    int rc = platform_load(j->platform_name, &j->platform, e);
+    int rc = SIREN_OK;
+    if (j->rank == 0) {
+        if (cfg->job_id) snprintf(j->job_id, sizeof j->job_id, "%s", cfg->job_id);
+        else store_job_id_new(j->job_id);
+        rc = store_job_id_check(cfg->job_id ? cfg->job_id : j->job_id, e);
+        j->cfg.job_id = j->job_id;
+    }
+
+    if (!rc) rc = platform_load(j->platform_name, &j->platform, e);
     if (!rc && j->rank == 0) rc = coord_open(j, cfg, e);
     if (!rc && (j->rank > 0 || j->size == 1)) rc = job_pools_open(j, e);
     /* Everyone learns whether everyone opened. */

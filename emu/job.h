@@ -14,13 +14,16 @@
  * crash is really made to fail in its sandbox (its crashing step is sent an event whose data
  * object does not exist, so the handler fails there and the steps after it never run), and
  * Lambda's retries run as fresh invocations that carry on from the first unwritten step.
- * Checkpoints: after every epoch rank 0 puts one object, job/ckpt/eNNNN, into the KV store
- * (a put is atomic) holding its state after that epoch, the epoch's epochs.csv row and trace
- * records; cfg.resume reopens a run from the newest one (the KV holds the next epoch's
+ * Many jobs may share one store: every object of a job lives under jobs/<id>/ and its staged
+ * data under data/<digest>/, shared with every job that stages the same bytes (store.h).
+ * Checkpoints: after every epoch rank 0 puts one object, jobs/<id>/ckpt/eNNNNNN, into the KV
+ * store (a put is atomic) holding its state after that epoch, the epoch's epochs.csv row and
+ * trace records; cfg.resume reopens a run from the newest one (the KV holds the next epoch's
  * parameters), so that a resumed virtual-clock run writes the same files as an uninterrupted
- * one. Each coordinator puts a token of its own under job/owner when it opens the run, and
- * stops at an epoch boundary where it finds another's there (an old run's ranks outliving
- * their mpirun).
+ * one. A coordinator claims its id by creating the owner record jobs/<id>/owner (store.h);
+ * a fresh run refuses an id that is taken, a resumed one takes its job over, and a coordinator
+ * stops at an epoch boundary where it finds another's record there (an old run's ranks
+ * outliving their mpirun).
  * Collective calls are marked; the rest are rank 0's.
  */
 #ifndef SIREN_JOB_H
@@ -77,6 +80,9 @@ struct job_config {
     const struct fault_config *faults; /* injected faults and retries (copied), or NULL */
     int resume;                /* continue from the newest checkpoint in the KV store instead
                                   of starting afresh (which deletes old checkpoints) */
+    const char *job_id;        /* the job's id in the store (store.h); NULL = a fresh one */
+    int force;                 /* a fresh run takes an id that is taken, deleting the owner's
+                                  objects first */
     uint64_t config_hash;      /* fingerprint of the run's configuration, kept in checkpoints:
                                   a resume refuses checkpoints of another configuration */
 };
@@ -143,6 +149,8 @@ int job_run_asp(struct job *j, int n, int memory_mb, int passes, double budget_u
 int job_serve(struct job *j, struct err *e) SIREN_WUR;
 /* Rank 0: writes summary.json and trace.h5 and releases the invokers. */
 int job_finish(struct job *j, struct err *e) SIREN_WUR;
+/* Rank 0: the job's id (borrowed). */
+const char *job_id(const struct job *j);
 /* Collective in the sense that every rank calls it; NULL is ignored. */
 void job_close(struct job *j);
 

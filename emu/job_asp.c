@@ -27,7 +27,7 @@ struct asp_upto {
 struct asp_run {
     int n, memory_mb, passes;
     double budget_usd;
-    char prefix[64];         /* the run's versions: epoch 1's, where version 0 was staged */
+    char prefix[STORE_KEY_MAX]; /* the run's versions: epoch 1's, where version 0 was staged */
     struct plan_epoch p;
     uint32_t *perm, *rows;   /* (passes x n_batches) each pass's staged batches and rows */
     uint32_t *order;         /* (p.n_steps) the plan's run order */
@@ -390,7 +390,7 @@ int job_run_asp(struct job *j, int n, int memory_mb, int passes, double budget_u
      * pass p counts as epoch 1 + p for its seeds and learning rate (job_messages_build). */
     prog->epoch = 1;
     struct asp_run r = {.n = n, .memory_mb = memory_mb, .passes = passes, .budget_usd = budget_usd};
-    job_key_params(r.prefix, sizeof r.prefix, prog->epoch);
+    job_key_params(j, r.prefix, sizeof r.prefix, prog->epoch);
     int rows_done = 0;
     if ((rc = asp_plan(j, &r, e))) goto out;
     for (int k = 0; k < passes; k++) {

@@ -1,10 +1,11 @@
 /*
- * job_ckpt: checkpoints and the owner token. After every epoch rank 0 puts one object,
- * job/ckpt/eNNNNNN, holding its state after that epoch, the epoch's epochs.csv row and its
- * trace records. A put is atomic on every backend (file: a temporary file, fsync, rename;
+ * job_ckpt: checkpoints and the owner record. After every epoch rank 0 puts one object,
+ * jobs/<id>/ckpt/eNNNNNN, holding its state after that epoch, the epoch's epochs.csv row and
+ * its trace records. A put is atomic on every backend (file: a temporary file, fsync, rename;
  * Redis: one SET; S3: one PUT), so a reader finds the whole checkpoint or none. A resume
- * reads them back in order and restores the state after the newest. The owner token
- * (job/owner) stops a coordinator whose run another has resumed.
+ * reads them back in order and restores the state after the newest. The owner record
+ * (jobs/<id>/owner, store.h) says which coordinator runs the job: a fresh run creates it and
+ * refuses an id that is taken; a coordinator whose run another has resumed stops.
  */
 #include "job_internal.h"
 
@@ -12,14 +13,6 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-
-#define CKPT_PREFIX "job/ckpt/"
-
-/* Which coordinator owns the run: each one that opens it puts a token of its own here, and
- * checks it before it commits an epoch. A coordinator whose ranks outlived it (mpirun killed,
- * its ranks not yet) stops at its next epoch boundary instead of writing over the run that
- * resumed it. */
-#define CKPT_OWNER "job/owner"
 
 /* The head of an epoch's checkpoint object, which goes on with the epoch's epochs.csv row and
  * then its trace records. Raw structs: a checkpoint is read back by the build that wrote it,
@@ -35,17 +28,82 @@ struct ckpt_head {
 /* The checkpoint format's version is its last byte: 2 holds struct job_progress whole. */
 static const char ckpt_magic[8] = {'S', 'I', 'R', 'E', 'N', 'C', 'K', '2'};
 
+/* Why a fresh run may not take job id, whose owner record is o (text: as stored), into e:
+ * the id, the owner, and what the user can do instead. */
+static int owner_refuse(const struct job *j, const struct store_owner *o, struct err *e)
+{
+    const char *id = j->job_id;
+    char who[160];
+    store_owner_describe(o, who, sizeof who);
+    const char *other = "choose another id with --job NAME, or leave --job out for a fresh one";
+    if (o->kept)
+        return err_set(e, SIREN_EEXISTS, "job '%s' is taken in %s: it finished and was kept "
+                       "(--keep; its owner was %s). To reuse the id, --force deletes it first "
+                       "(or siren kv gc --kept); or %s", id, j->kv_url, who, other);
+    double age = time(NULL) - store_last_heard_s(j->coord->kv, id, o);
+    switch (store_owner_liveness(o)) {
+    case STORE_GONE:
+        return err_set(e, SIREN_EEXISTS, "job '%s' is taken in %s by a coordinator that is "
+                       "gone (%s; last heard of %.0f s ago). siren run --resume OUT continues "
+                       "it from its last epoch; --force starts it afresh, deleting its objects; "
+                       "or %s", id, j->kv_url, who, age, other);
+    case STORE_ALIVE:
+        return err_set(e, SIREN_EEXISTS, "job '%s' is in use in %s: its coordinator runs (%s). "
+                       "Jobs sharing a store need ids of their own: %s", id, j->kv_url, who,
+                       other);
+    default:
+        return err_set(e, SIREN_EEXISTS, "job '%s' is in use in %s by a coordinator of another "
+                       "machine (%s; last heard of %.0f s ago), which cannot be checked from "
+                       "here. %s; if that job is dead, siren run --resume OUT continues it and "
+                       "--force starts it afresh, deleting its objects", id, j->kv_url, who,
+                       age, other);
+    }
+}
+
+/* Reads job id's owner record into o; SIREN_ENOTFOUND when there is none. */
+static int owner_read(struct job *j, struct store_owner *o, struct err *e)
+{
+    struct job_coord *c = j->coord;
+    struct kv_value v;
+    int rc = kv_get(c->kv, c->owner_key, &v);
+    if (rc == SIREN_ENOTFOUND) return rc;
+    if (rc) return err_set(e, rc, "%s", kv_errmsg(c->kv));
+    rc = store_owner_decode((const char *)v.data, v.len, c->owner_key, o, e);
+    kv_value_free(&v);
+    return rc;
+}
+
 int job_owner_claim(struct job *j, struct err *e)
 {
     struct job_coord *c = j->coord;
-    char host[64] = "";
-    struct timespec ts;
-    gethostname(host, sizeof host - 1);
-    clock_gettime(CLOCK_REALTIME, &ts);
-    snprintf(c->owner, sizeof c->owner, "%s:%ld:%lld.%09ld", host, (long)getpid(),
-             (long long)ts.tv_sec, ts.tv_nsec);
-    if (kv_put(c->kv, CKPT_OWNER, c->owner, strlen(c->owner)))
-        return err_set(e, kv_errcode(c->kv), "%s", kv_errmsg(c->kv));
+    struct store_owner me, o;
+    store_owner_self(&me);
+    store_owner_encode(&me, c->owner, sizeof c->owner);
+    store_key_owner(c->owner_key, sizeof c->owner_key, j->job_id);
+    /* Of two coordinators claiming one id at once, exactly one creates the record. */
+    int rc = kv_put_new(c->kv, c->owner_key, c->owner, strlen(c->owner));
+    if (rc == SIREN_OK) return SIREN_OK;
+    if (rc != SIREN_EEXISTS && rc != SIREN_EUNSUPPORTED)
+        return err_set(e, rc, "job '%s': %s", j->job_id, kv_errmsg(c->kv));
+    /* Taken (or a backend that cannot create atomically: S3, which serves one job). */
+    rc = owner_read(j, &o, e);
+    if (rc && rc != SIREN_ENOTFOUND) {
+        if (!j->cfg.force && !j->cfg.resume) return rc;
+        rc = SIREN_OK; /* an unreadable record is replaced when asked to */
+    }
+    int taken = rc == SIREN_OK;
+    if (taken && !j->cfg.resume && !j->cfg.force) return owner_refuse(j, &o, e);
+    if (taken && j->cfg.resume && store_owner_liveness(&o) == STORE_ALIVE) {
+        char who[160];
+        store_owner_describe(&o, who, sizeof who);
+        LOG_WARN("run", "job '%s': taking it over from a coordinator that still runs (%s); "
+                 "it stops at its next epoch", j->job_id, who);
+    }
+    /* --force on a fresh run: the owner's objects go first, so nothing of its run is read. */
+    if (taken && !j->cfg.resume && (rc = store_job_remove(c->kv, j->job_id, 1, NULL, e)))
+        return rc;
+    if (kv_put(c->kv, c->owner_key, c->owner, strlen(c->owner)))
+        return err_set(e, kv_errcode(c->kv), "job '%s': %s", j->job_id, kv_errmsg(c->kv));
     return SIREN_OK;
 }
 
@@ -53,22 +111,23 @@ int job_owner_check(struct job *j, struct err *e)
 {
     struct job_coord *c = j->coord;
     struct kv_value v;
-    if (kv_get(c->kv, CKPT_OWNER, &v)) return err_set(e, kv_errcode(c->kv), "%s", kv_errmsg(c->kv));
-    int mine = v.len == strlen(c->owner) && !memcmp(v.data, c->owner, v.len);
-    kv_value_free(&v);
-    return mine ? SIREN_OK
-                : err_set(e, SIREN_EINVAL, "epoch %d: another coordinator (%s) has taken this "
-                          "run over (resumed): this one stops", c->progress.epoch, j->kv_url);
-}
-
-static void ckpt_key(char *buf, size_t len, int epoch)
-{
-    snprintf(buf, len, CKPT_PREFIX "e%06d", epoch);
+    int rc = kv_get(c->kv, c->owner_key, &v);
+    if (rc && rc != SIREN_ENOTFOUND) return err_set(e, rc, "%s", kv_errmsg(c->kv));
+    int mine = !rc && v.len == strlen(c->owner) && !memcmp(v.data, c->owner, v.len);
+    if (!rc) kv_value_free(&v);
+    if (!mine)
+        return err_set(e, SIREN_EINVAL, "epoch %d: job '%s' in %s is no longer this "
+                       "coordinator's (%s): this one stops", c->progress.epoch, j->job_id,
+                       j->kv_url, rc ? "its owner record was deleted" :
+                       "another coordinator has resumed it");
+    return store_beat_put(c->kv, j->job_id, e);
 }
 
 int job_ckpt_clear(struct job *j, struct err *e)
 {
-    return job_kv_delete_prefix(j, CKPT_PREFIX, NULL, e);
+    char prefix[STORE_KEY_MAX];
+    store_key_ckpt_prefix(prefix, sizeof prefix, j->job_id);
+    return job_kv_delete_prefix(j, prefix, NULL, e);
 }
 
 int job_ckpt_put(struct job *j, size_t inv0, size_t ops0, const char *row, struct err *e)
@@ -99,8 +158,8 @@ int job_ckpt_put(struct job *j, size_t inv0, size_t ops0, const char *row, struc
     if (h.n_inv) memcpy(at, c->trace.inv + inv0, h.n_inv * sizeof(struct trace_invocation));
     at += h.n_inv * sizeof(struct trace_invocation);
     if (h.n_ops) memcpy(at, c->trace.ops + ops0, h.n_ops * sizeof(struct trace_kv_op));
-    char key[64];
-    ckpt_key(key, sizeof key, h.progress.epoch);
+    char key[STORE_KEY_MAX];
+    store_key_ckpt(key, sizeof key, j->job_id, h.progress.epoch);
     int rc = SIREN_OK;
     if (kv_put(c->kv, key, buf, len))
         rc = err_set(e, kv_errcode(c->kv), "checkpoint: %s", kv_errmsg(c->kv));
@@ -151,9 +210,9 @@ int job_ckpt_restore(struct job *j, char **rows, struct err *e)
     *rows = calloc(1, 1);
     if (!*rows) return err_set(e, SIREN_ENOMEM, "out of memory");
     for (int ep = 1;; ep++) {
-        char key[64];
+        char key[STORE_KEY_MAX];
         struct kv_value v;
-        ckpt_key(key, sizeof key, ep);
+        store_key_ckpt(key, sizeof key, j->job_id, ep);
         int rc = kv_get(c->kv, key, &v);
         if (rc == SIREN_ENOTFOUND) return SIREN_OK;
         if (rc) return err_set(e, rc, "resume: %s", kv_errmsg(c->kv));

@@ -108,9 +108,9 @@ static int add_fault_tasks(const struct job *j, const struct plan_epoch *p, stru
         t->fn = wire_fn(p, at->fn, at->gen);
         t->first_step = p->steps[at->end_step].step;
         s->kind = TASK_STEP_TRAIN;
-        snprintf(s->data_key, sizeof s->data_key, "job/faults/e%04d/f%06d-i%d-a%d-%s",
-                 j->coord->progress.epoch, at->fn, at->invocation, at->attempt,
-                 at->status == PLAN_ATTEMPT_CRASHED ? "crash" : "kv-error");
+        store_key_fault(s->data_key, sizeof s->data_key, j->job_id, j->coord->progress.epoch,
+                        at->fn, at->invocation, at->attempt,
+                        at->status == PLAN_ATTEMPT_CRASHED ? "crash" : "kv-error");
         s->read_version = 0;
         s->base_version = j->cfg.update == PLAN_UPDATE_APPLY ? 0 : -1;
         s->write_version = JOB_FAULT_VERSION;
@@ -129,7 +129,10 @@ void job_message_head(const struct job *j, int memory_mb, const char *prefix,
     m->timeout_ms = j->platform.timeout_s * 1e3;
     m->wall = j->cfg.wall_clock;
     cJSON *t = m->event = cJSON_CreateObject();
-    cJSON_AddStringToObject(t, "job", "job");
+    cJSON_AddStringToObject(t, "job", j->job_id);
+    /* The function stops waiting once this record is replaced or gone (handler.h). */
+    cJSON_AddStringToObject(t, "owner_key", c->owner_key);
+    cJSON_AddStringToObject(t, "owner", c->owner);
     cJSON_AddStringToObject(t, "workload", c->w->info.name);
     cJSON_AddNumberToObject(t, "epoch", prog->epoch);
     cJSON_AddNumberToObject(t, "memory_mb", memory_mb);
@@ -150,7 +153,7 @@ static void step_fill(const struct job *j, const struct plan_step *st, const uin
 {
     int apply = j->cfg.update == PLAN_UPDATE_APPLY;
     s->kind = TASK_STEP_TRAIN;
-    job_key_data(s->data_key, sizeof s->data_key, perm[st->batch]);
+    job_key_data(j, s->data_key, sizeof s->data_key, perm[st->batch]);
     s->read_version = st->read_version;
     s->base_version = apply ? st->base_version : -1;
     s->write_version = st->write_version;
@@ -370,7 +373,7 @@ struct epoch_run {
     char **msgs;     /* (size) each rank's task message */
     struct step_outcome *so;    /* (p.n_steps) */
     struct attempt_outcome *ao; /* (p.n_attempts) */
-    char prefix[64];            /* the epoch's parameter versions */
+    char prefix[STORE_KEY_MAX]; /* the epoch's parameter versions */
     int failed_aggregations, survivors;
 };
 
@@ -437,7 +440,7 @@ static int epoch_run(struct job *j, int memory_mb, struct epoch_run *r, struct e
     r->so = calloc(r->p.n_steps, sizeof *r->so);
     r->ao = calloc(r->p.n_attempts ? r->p.n_attempts : 1, sizeof *r->ao);
     if (!r->so || !r->ao) return err_set(e, SIREN_ENOMEM, "out of memory");
-    job_key_params(r->prefix, sizeof r->prefix, j->coord->progress.epoch);
+    job_key_params(j, r->prefix, sizeof r->prefix, j->coord->progress.epoch);
     int rc = job_messages_build(j, &r->p, r->order, r->p.n_steps, r->perm, memory_mb, r->prefix,
                                 r->msgs, e);
     if (!rc) rc = job_exchange(j, r->msgs, &r->p, r->so, r->ao, &r->failed_aggregations, e);
@@ -527,7 +530,7 @@ int job_epoch(struct job *j, int n, int memory_mb, struct epoch_report *rep, str
     size_t inv0 = c->trace.n_inv, ops0 = c->trace.n_ops; /* the epoch's trace records start here */
     struct epoch_run r = {0};
     if (plan_update_in_rounds(j->cfg.update)) {
-        job_key_params(r.prefix, sizeof r.prefix, prog->epoch);
+        job_key_params(j, r.prefix, sizeof r.prefix, prog->epoch);
         if ((rc = job_epoch_rounds(j, n, memory_mb, rep, &r.survivors, e))) goto out;
         job_epoch_account(j, n, memory_mb, r.survivors, rep);
         if ((rc = job_epoch_commit(j, r.prefix, rep, inv0, ops0, e))) goto out;

@@ -21,6 +21,7 @@
 #include "kv.h"
 #include "ledger.h"
 #include "platform.h"
+#include "store.h"
 #include "trace.h"
 
 /* MPI tags of the job's messages. */
@@ -71,8 +72,13 @@ struct job_coord {
     /* Faults (faults_on only): cfg.faults points here. */
     struct fault_config faults;
     int faults_on;
-    char owner[128]; /* this coordinator's token under the owner key (job_ckpt.c) */
     struct job_wall wall; /* real seconds per phase (job_wall_get) */
+    /* The job in the store (job_ckpt.c): this coordinator's owner record as it put it (the
+     * events carry it, so that a function stops waiting once it is replaced), its key, and
+     * the staged data's digest (job_stage.c; "" until staged). */
+    char owner[STORE_OWNER_TEXT_MAX];
+    char owner_key[STORE_KEY_MAX];
+    char data_digest[STORE_DIGEST_HEX + 1];
 };
 
 /* What every rank holds. */
@@ -82,6 +88,7 @@ struct job {
     char out_dir[1024], kv_url[1100], platform_name[1100], calibration_path[1100];
     char backend[64], backend_target[1024];
     char scheduler[256];
+    char job_id[STORE_JOB_ID_MAX + 1]; /* rank 0's; "" on the other ranks */
     struct platform platform;
     /* Sandboxes (invokers, and rank 0 when alone): one pool per thread that runs functions at
      * once. */
@@ -124,9 +131,11 @@ int job_pools_open(struct job *j, struct err *e) SIREN_WUR;
 /* Runs the tasks of one task message; *out gets the results message (caller frees). */
 int job_tasks_run(struct job *j, const char *msg, char **out, struct err *e) SIREN_WUR;
 
-/* job_stage.c: the KV keys of a job, the staged data and the parameter versions. */
-void job_key_data(char *buf, size_t len, size_t batch);
-void job_key_params(char *buf, size_t len, int epoch); /* an epoch's version prefix */
+/* job_stage.c: the KV keys of a job, the staged data and the parameter versions. Keys are
+ * built by store.h; a buffer of STORE_KEY_MAX bytes holds any of them. */
+void job_key_data(const struct job *j, char *buf, size_t len, size_t batch);
+void job_key_params(const struct job *j, char *buf, size_t len, int epoch); /* an epoch's
+                                                                              prefix */
 void job_key_grad(char *buf, size_t len, const char *prefix, int round, int fn);
 /* Puts the training split as mini-batch objects (staging.h), and (put_params) the initial
  * parameters as version 0 of epoch 1. */
@@ -142,9 +151,12 @@ int job_kv_delete_prefix(struct job *j, const char *prefix, const char *keep,
                          struct err *e) SIREN_WUR;
 
 /* job_ckpt.c */
-/* Puts this coordinator's token under the owner key. */
+/* Claims the job's id: creates its owner record. A fresh run refuses an id that is taken
+ * (SIREN_EEXISTS naming the id, the owner and what to do), unless cfg.force, which deletes
+ * the owner's objects; a resumed run takes its job over. */
 int job_owner_claim(struct job *j, struct err *e) SIREN_WUR;
-/* SIREN_EINVAL when another coordinator's token is there. */
+/* SIREN_EINVAL when another coordinator's record is there (or none). Also puts the job's
+ * heartbeat, for siren kv gc. */
 int job_owner_check(struct job *j, struct err *e) SIREN_WUR;
 /* A fresh run: deletes the checkpoints of an earlier run in the same store. */
 int job_ckpt_clear(struct job *j, struct err *e) SIREN_WUR;

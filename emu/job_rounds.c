@@ -41,7 +41,8 @@ struct rounds_run {
     struct plan_rounds p;
     uint32_t *order; /* (n_batches) the staged batch at each position of the epoch's order */
     uint32_t *rows;  /* (n_batches) its rows */
-    char prefix[64], next[64]; /* this epoch's keys; the next epoch's (its parameters) */
+    /* This epoch's keys; the next epoch's (its parameters). */
+    char prefix[STORE_KEY_MAX], next[STORE_KEY_MAX];
     /* Outcomes, per part (indexed like p.parts) and per round's reduction. */
     struct task_result *parts, *reduces;
     struct task_result *crashes; /* (n_calls) faults: a crashed call's task, by its index */
@@ -117,8 +118,8 @@ static int rounds_plan(struct job *j, int n, int memory_mb, struct rounds_run *r
     staging_epoch_order_chunked(c->w->opts.seed, prog->epoch, nb, chunk, r->order);
     for (size_t b = 0; b < nb; b++) r->rows[b] = c->batch_rows[r->order[b]];
     r->pc.batch_rows = r->rows;
-    job_key_params(r->prefix, sizeof r->prefix, prog->epoch);
-    job_key_params(r->next, sizeof r->next, prog->epoch + 1);
+    job_key_params(j, r->prefix, sizeof r->prefix, prog->epoch);
+    job_key_params(j, r->next, sizeof r->next, prog->epoch + 1);
     return plan_rounds_build(&r->pc, c->state_bytes, &r->p, e);
 }
 
@@ -145,7 +146,7 @@ static void add_train_ops(const struct job *j, const struct rounds_run *r,
     cJSON *batches = cJSON_AddArrayToObject(train, "batches");
     for (uint32_t pos = q->first; pos < q->first + q->count; pos++) {
         cJSON *b = cJSON_CreateObject();
-        job_key_data(key, sizeof key, r->order[pos]);
+        job_key_data(j, key, sizeof key, r->order[pos]);
         cJSON_AddStringToObject(b, "data", key);
         cJSON_AddNumberToObject(
             b, "seed", (double)stream_step_seed(c->w->opts.seed, c->progress.epoch, pos));

@@ -39,7 +39,7 @@ static void check_workload(const char *workload, int batch, const char *extra)
     snprintf(args, sizeof args,
              "--workload %s --batch %d --seed %d %s --update overwrite "
              "--scheduler static:n=1,m=2048 "
-             "--max-epochs %d --target-loss 0.000001 --kv %s",
+             "--max-epochs %d --target-loss 0.000001 --kv %s --job staging",
              workload, batch, SEED, extra, EPOCHS, kv_url);
     if (run_siren(1, name, args) != 0) fail_msg("%s: siren run failed (see %s/%s.log)", workload, dir, name);
 
@@ -57,7 +57,15 @@ static void check_workload(const char *workload, int batch, const char *extra)
     struct kv *kv;
     if (kv_open(kv_url, &kv, &e)) fail_msg("%s", e.msg);
     struct kv_keys keys;
-    assert_int_equal(kv_list(kv, "job/data/", &keys), SIREN_OK);
+    /* One dataset, its batches data/<digest>/bNNNNNNN beside its marker and reference. */
+    assert_int_equal(kv_list(kv, "data/", &keys), SIREN_OK);
+    size_t n = 0;
+    for (size_t b = 0; b < keys.count; b++) {
+        const char *base = strrchr(keys.keys[b], '/') + 1;
+        if (base[0] == 'b' && strlen(base) == 8) keys.keys[n++] = keys.keys[b];
+        else free(keys.keys[b]);
+    }
+    keys.count = n;
     assert_int_equal(keys.count, jb.n_batches);
     double bytes = 0;
     size_t rows = 0;
@@ -76,7 +84,7 @@ static void check_workload(const char *workload, int batch, const char *extra)
     assert_true(bytes / (double)rows == jb.shard_bytes_per_sample);
     /* The parameters the next epoch starts from: the simulator's parameter object size. */
     char key[128];
-    fn_version_key("job/params/e0003/", 0, 0, key, sizeof key);
+    fn_version_key("jobs/staging/params/e0003/", 0, 0, key, sizeof key);
     struct kv_value pv;
     if (kv_get(kv, key, &pv)) fail_msg("%s: %s", key, kv_errmsg(kv));
     assert_true((double)pv.len == jb.weight_bytes);
