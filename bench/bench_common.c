@@ -223,6 +223,8 @@ int bench_job(const struct job_config *cfg, const char *spec, int max_epochs,
     }
     struct err fe;
     int frc = job_finish(j, &fe);
+    /* The job's objects go; the staged data too, when no other job uses it. */
+    if (!rc && !frc) frc = job_release(j, NULL, &fe);
     if (!rc && frc) {
         rc = frc;
         *e = fe;

@@ -27,7 +27,7 @@ static const struct opt_use run_opts[] = {
     {.id = OPT_SLOTS}, {.id = OPT_BACKEND}, {.id = OPT_FUNCTION},
     {.id = OPT_OUT, .def = "results/runs/<time>-<workload>"},
     {.id = OPT_QUIET}, {.id = OPT_FAULTS}, {.id = OPT_RETRIES}, {.id = OPT_RETRY_DELAY},
-    {.id = OPT_JOB},
+    {.id = OPT_JOB}, {.id = OPT_KEEP},
     {.id = OPT_FORCE, .help = "start the job even when its id is taken in the store (a fresh "
                               "run deletes the owner's objects first; with --resume, takes the "
                               "job over from a coordinator of another machine)"},
@@ -49,7 +49,8 @@ static void usage(FILE *f)
             "hosts them). Writes summary.json, epochs.csv and trace.h5 into --out.\n\n"
             "Many jobs may share one --kv store: each keeps its objects under jobs/ID/ (--job;\n"
             "by default a fresh id, recorded in OUT/run.json) and refuses an id in use. The\n"
-            "staged data is shared by the jobs that stage the same bytes.\n\n");
+            "staged data is shared by the jobs that stage the same bytes. A job that ends\n"
+            "well deletes its objects unless --keep; siren kv gc removes what dead jobs left.\n\n");
     opt_help_write(f, run_opts, CMD_COUNT(run_opts));
 }
 
@@ -183,6 +184,7 @@ static int run_opt(void *ctx, const struct opt_value *v, struct err *e)
     case OPT_RETRIES: r->faults.retries = (int)v->i; break;
     case OPT_RETRY_DELAY: r->faults.retry_delay_s = v->d; break;
     case OPT_JOB: c->job_id = v->text; break;
+    case OPT_KEEP: c->keep = 1; break;
     case OPT_FORCE: c->force = 1; break;
     case OPT_RESUME:
         return err_set(e, SIREN_EUSAGE, "--resume DIR takes nothing else but --force: the "
@@ -342,6 +344,8 @@ static int run_args(int argc, char **argv, int resume, const char *resume_out,
             job_wall_get(j, &wall.job);
             t = clock_mono_s();
             int frc = job_finish(j, &fe);
+            /* A run that failed keeps its objects, for --resume. */
+            if (!rc && !frc) frc = job_release(j, NULL, &fe);
             wall.finish_s = clock_mono_s() - t;
             if (!rc && frc) {
                 rc = frc;

@@ -292,7 +292,7 @@ enum opt_id {
     /* siren kv gc */
     OPT_KEPT, OPT_STALE_AFTER,
     /* siren run: the job's name in a shared store */
-    OPT_JOB, OPT_FORCE,
+    OPT_JOB, OPT_FORCE, OPT_KEEP,
     OPT_COUNT /* appended before this; the numbers are never stored anywhere */
 };
 

@@ -237,6 +237,8 @@ static const struct opt_info table[OPT_COUNT] = {
                      "the job's id in the store: every object of the job lives under "
                      "jobs/NAME/, so that jobs sharing one store never meet (1 to 48 of "
                      "A-Z a-z 0-9 . _ -)"),
+    [OPT_KEEP] = FLAG("keep", "keep the job's parameters and checkpoints in the store when it "
+                              "finishes (siren kv gc --kept removes them)"),
     [OPT_FORCE] = FLAG("force", "start the job even when its id is taken in the store: the "
                                 "owner's objects are deleted first"),
 };

@@ -23,7 +23,7 @@
  * one. A coordinator claims its id by creating the owner record jobs/<id>/owner (store.h);
  * a fresh run refuses an id that is taken, a resumed one takes its job over, and a coordinator
  * stops at an epoch boundary where it finds another's record there (an old run's ranks
- * outliving their mpirun).
+ * outliving their mpirun). A job that ends well deletes its objects (job_release).
  * Collective calls are marked; the rest are rank 0's.
  */
 #ifndef SIREN_JOB_H
@@ -81,6 +81,7 @@ struct job_config {
     int resume;                /* continue from the newest checkpoint in the KV store instead
                                   of starting afresh (which deletes old checkpoints) */
     const char *job_id;        /* the job's id in the store (store.h); NULL = a fresh one */
+    int keep;                  /* job_release keeps the job's objects, marked as kept */
     int force;                 /* a fresh run takes an id that is taken, deleting the owner's
                                   objects first */
     uint64_t config_hash;      /* fingerprint of the run's configuration, kept in checkpoints:
@@ -149,6 +150,12 @@ int job_run_asp(struct job *j, int n, int memory_mb, int passes, double budget_u
 int job_serve(struct job *j, struct err *e) SIREN_WUR;
 /* Rank 0: writes summary.json and trace.h5 and releases the invokers. */
 int job_finish(struct job *j, struct err *e) SIREN_WUR;
+/* Rank 0, after job_finish of a run that ended well: deletes the job's objects from the store
+ * and drops its reference to the staged data (the last job using it deletes it), or with
+ * cfg.keep marks the job as kept and keeps everything. A run that failed keeps its objects
+ * for --resume (siren kv gc removes them once its coordinator is gone). *removed (may be
+ * NULL) gets the number of objects deleted. Errors: the store's. */
+int job_release(struct job *j, size_t *removed, struct err *e) SIREN_WUR;
 /* Rank 0: the job's id (borrowed). */
 const char *job_id(const struct job *j);
 /* Collective in the sense that every rank calls it; NULL is ignored. */

@@ -123,6 +123,30 @@ int job_owner_check(struct job *j, struct err *e)
     return store_beat_put(c->kv, j->job_id, e);
 }
 
+int job_release(struct job *j, size_t *removed, struct err *e)
+{
+    struct job_coord *c = j->coord;
+    size_t n = 0;
+    int rc;
+    if (j->cfg.keep) {
+        /* Kept: the record says so, so that the id is refused as finished, not as running,
+         * and siren kv gc leaves it unless asked (--kept). */
+        struct store_owner o;
+        if ((rc = owner_read(j, &o, e))) return rc;
+        o.kept = 1;
+        o.finished_s = (double)time(NULL);
+        store_owner_encode(&o, c->owner, sizeof c->owner);
+        if (kv_put(c->kv, c->owner_key, c->owner, strlen(c->owner)))
+            return err_set(e, kv_errcode(c->kv), "job '%s': %s", j->job_id, kv_errmsg(c->kv));
+    } else {
+        rc = store_job_remove(c->kv, j->job_id, 0, &n, e);
+        if (!rc) rc = job_stage_release(j, &n, e);
+        if (rc) return rc;
+    }
+    if (removed) *removed = n;
+    return SIREN_OK;
+}
+
 int job_ckpt_clear(struct job *j, struct err *e)
 {
     char prefix[STORE_KEY_MAX];

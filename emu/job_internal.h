@@ -150,6 +150,9 @@ void job_versions_drop(struct job *j, const char *prefix);
 int job_kv_delete_prefix(struct job *j, const char *prefix, const char *keep,
                          struct err *e) SIREN_WUR;
 
+/* Drops the job's reference to its staged data (the last user deletes the data). */
+int job_stage_release(struct job *j, size_t *removed, struct err *e) SIREN_WUR;
+
 /* job_ckpt.c */
 /* Claims the job's id: creates its owner record. A fresh run refuses an id that is taken
  * (SIREN_EEXISTS naming the id, the owner and what to do), unless cfg.force, which deletes

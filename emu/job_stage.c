@@ -126,6 +126,13 @@ out:
     return rc;
 }
 
+int job_stage_release(struct job *j, size_t *removed, struct err *e)
+{
+    struct job_coord *c = j->coord;
+    if (!c->data_digest[0]) return SIREN_OK;
+    return store_data_release(c->kv, c->data_digest, j->job_id, removed, e);
+}
+
 int job_stage(struct job *j, int put_params, struct err *e)
 {
     struct job_coord *c = j->coord;

@@ -10,13 +10,13 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <cmocka.h>
-#include <dirent.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
 
 #include "core.h"
+#include "kv.h"
 #include "testutil.h"
 #include "run_test.h"
 
@@ -105,17 +105,17 @@ static void test_asp_is_identical_on_1_and_3_ranks_learns_and_beats_hsp(void **s
     double hsp_time = json_number(sh, "total_time_s");
     assert_true(json_number(sh, "epochs") == 3);
     assert_true(total_time < hsp_time);
-    /* The run's versions were deleted at its end. */
-    char *params = NULL;
-    assert_true(asprintf(&params, "%s/a1/kv/job/params/e0001", dir) > 0);
-    DIR *d = opendir(params);
-    if (d) {
-        struct dirent *de;
-        while ((de = readdir(d)))
-            if (de->d_name[0] != '.') fail_msg("version %s left in %s", de->d_name, params);
-        closedir(d);
-    }
-    free(params);
+    /* The run's versions were deleted at its end, and with them every object of the job. */
+    char *url = NULL;
+    struct kv *kv;
+    struct kv_keys left;
+    assert_true(asprintf(&url, "file:%s/a1/kv", dir) > 0);
+    if (kv_open(url, &kv, &err)) fail_msg("%s", err.msg);
+    assert_int_equal(kv_list(kv, "", &left), SIREN_OK);
+    if (left.count) fail_msg("%zu objects left in %s, the first %s", left.count, url, left.keys[0]);
+    kv_keys_free(&left);
+    kv_close(kv);
+    free(url);
     free(s1), free(s3), free(e1), free(e3), free(sh);
 }
 

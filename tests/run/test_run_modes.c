@@ -66,14 +66,14 @@ static void test_run_under_umask_000_writes_nothing_world_writable(void **state)
     assert_true(asprintf(&cmd,
                          "umask 000 && mpirun -n 2 --oversubscribe '%s' run --workload "
                          "lr-synthetic --rows 2000 --hash-bits 12 --batch 200 --max-epochs 1 "
-                         "--scheduler static:n=2,m=1024 --quiet --out '%s/run' "
+                         "--scheduler static:n=2,m=1024 --quiet --keep --out '%s/run' "
                          ">'%s/run.log' 2>&1",
                          getenv("SIREN_BIN"), dir, dir) > 0);
     assert_int_equal(shell(cmd), 0);
     free(cmd);
     char *run = tu_path(dir, "run");
     walk(run);
-    /* The walk saw the outputs and the store (data shards, parameter versions). */
+    /* The walk saw the outputs and the store (data shards, parameter versions: kept). */
     const char *outputs[] = {"summary.json", "epochs.csv", "trace.h5"};
     for (size_t i = 0; i < 3; i++) {
         char *p = tu_path(run, outputs[i]);

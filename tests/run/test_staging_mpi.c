@@ -39,7 +39,7 @@ static void check_workload(const char *workload, int batch, const char *extra)
     snprintf(args, sizeof args,
              "--workload %s --batch %d --seed %d %s --update overwrite "
              "--scheduler static:n=1,m=2048 "
-             "--max-epochs %d --target-loss 0.000001 --kv %s --job staging",
+             "--max-epochs %d --target-loss 0.000001 --kv %s --job staging --keep",
              workload, batch, SEED, extra, EPOCHS, kv_url);
     if (run_siren(1, name, args) != 0) fail_msg("%s: siren run failed (see %s/%s.log)", workload, dir, name);
 
