@@ -1,7 +1,8 @@
 /*
  * What the tests of siren under mpirun (`siren run`, `siren ps`) share: a fresh directory per
  * test executable (dir, removed at the end), OpenMPI told that running as root is intended
- * (CI runs as root), running `siren run` under mpirun, and reading a file a run wrote.
+ * (CI runs as root), running `siren run` under mpirun, reading a file a run wrote, and finding
+ * the processes of a run started as a session of its own (to kill its coordinator).
  * Header-only, included by one test file each.
  */
 #ifndef SIREN_RUN_TEST_H
@@ -11,7 +12,12 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <cmocka.h>
+#include <dirent.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/types.h>
+#include <time.h>
 
 #include "core.h"
 #include "testutil.h"
@@ -62,6 +68,69 @@ __attribute__((unused, noinline)) static int run_siren(int ranks, const char *na
     int rc = system(cmd);
     free(cmd);
     return rc;
+}
+
+/* Lines in a file, or 0 when it does not exist yet. */
+__attribute__((unused)) static int lines_of(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    if (!f) return 0;
+    int n = 0, c;
+    while ((c = fgetc(f)) != EOF) n += c == '\n';
+    fclose(f);
+    return n;
+}
+
+/* Processes of session sid, from /proc: their pids into pids (up to cap); returns the count.
+ * With want_rank >= 0, only the siren process of that MPI rank (its environment says so). */
+__attribute__((unused)) static int session_procs(pid_t sid, int want_rank, pid_t *pids, int cap)
+{
+    DIR *d = opendir("/proc");
+    struct dirent *de;
+    int n = 0;
+    assert_non_null(d);
+    while ((de = readdir(d)) && n < cap) {
+        char path[300], buf[4096];
+        if (de->d_name[0] < '1' || de->d_name[0] > '9') continue;
+        snprintf(path, sizeof path, "/proc/%s/stat", de->d_name);
+        FILE *f = fopen(path, "r");
+        if (!f) continue;
+        size_t len = fread(buf, 1, sizeof buf - 1, f);
+        fclose(f);
+        buf[len] = '\0';
+        /* pid (comm) state ppid pgrp session ... */
+        char *rp = strrchr(buf, ')'), comm[64] = "";
+        int ppid, pgrp, session;
+        char st;
+        if (!rp || sscanf(rp + 2, "%c %d %d %d", &st, &ppid, &pgrp, &session) != 4) continue;
+        if (session != sid || st == 'Z') continue;
+        char *lp = strchr(buf, '(');
+        if (lp) snprintf(comm, sizeof comm, "%.*s", (int)(rp - lp - 1), lp + 1);
+        if (want_rank >= 0) {
+            if (strcmp(comm, "siren")) continue;
+            snprintf(path, sizeof path, "/proc/%s/environ", de->d_name);
+            if (!(f = fopen(path, "r"))) continue;
+            len = fread(buf, 1, sizeof buf - 1, f);
+            fclose(f);
+            char want[64];
+            int found = 0;
+            snprintf(want, sizeof want, "OMPI_COMM_WORLD_RANK=%d", want_rank);
+            for (size_t at = 0; at < len; at += strlen(buf + at) + 1) {
+                buf[len] = '\0';
+                if (!strcmp(buf + at, want)) found = 1;
+            }
+            if (!found) continue;
+        }
+        pids[n++] = (pid_t)atoi(de->d_name);
+    }
+    closedir(d);
+    return n;
+}
+
+__attribute__((unused)) static void pause_ms(long ms)
+{
+    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000};
+    nanosleep(&ts, NULL);
 }
 
 #endif

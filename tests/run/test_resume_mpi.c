@@ -58,69 +58,6 @@ static char *slurp_path(char *path)
     return text;
 }
 
-/* Lines in a file, or 0 when it does not exist yet. */
-static int lines_of(const char *path)
-{
-    FILE *f = fopen(path, "r");
-    if (!f) return 0;
-    int n = 0, c;
-    while ((c = fgetc(f)) != EOF) n += c == '\n';
-    fclose(f);
-    return n;
-}
-
-/* Processes of session sid, from /proc: their pids into pids (up to cap); returns the count.
- * With want_rank >= 0, only the siren process of that MPI rank (its environment says so). */
-static int session_procs(pid_t sid, int want_rank, pid_t *pids, int cap)
-{
-    DIR *d = opendir("/proc");
-    struct dirent *de;
-    int n = 0;
-    assert_non_null(d);
-    while ((de = readdir(d)) && n < cap) {
-        char path[300], buf[4096];
-        if (de->d_name[0] < '1' || de->d_name[0] > '9') continue;
-        snprintf(path, sizeof path, "/proc/%s/stat", de->d_name);
-        FILE *f = fopen(path, "r");
-        if (!f) continue;
-        size_t len = fread(buf, 1, sizeof buf - 1, f);
-        fclose(f);
-        buf[len] = '\0';
-        /* pid (comm) state ppid pgrp session ... */
-        char *rp = strrchr(buf, ')'), comm[64] = "";
-        int ppid, pgrp, session;
-        char st;
-        if (!rp || sscanf(rp + 2, "%c %d %d %d", &st, &ppid, &pgrp, &session) != 4) continue;
-        if (session != sid || st == 'Z') continue;
-        char *lp = strchr(buf, '(');
-        if (lp) snprintf(comm, sizeof comm, "%.*s", (int)(rp - lp - 1), lp + 1);
-        if (want_rank >= 0) {
-            if (strcmp(comm, "siren")) continue;
-            snprintf(path, sizeof path, "/proc/%s/environ", de->d_name);
-            if (!(f = fopen(path, "r"))) continue;
-            len = fread(buf, 1, sizeof buf - 1, f);
-            fclose(f);
-            char want[64];
-            int found = 0;
-            snprintf(want, sizeof want, "OMPI_COMM_WORLD_RANK=%d", want_rank);
-            for (size_t at = 0; at < len; at += strlen(buf + at) + 1) {
-                buf[len] = '\0';
-                if (!strcmp(buf + at, want)) found = 1;
-            }
-            if (!found) continue;
-        }
-        pids[n++] = (pid_t)atoi(de->d_name);
-    }
-    closedir(d);
-    return n;
-}
-
-static void pause_ms(long ms)
-{
-    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000};
-    nanosleep(&ts, NULL);
-}
-
 /* Starts the run as a session of its own, waits until epochs.csv has `rows` epoch rows, and
  * kills the coordinator (rank 0) with SIGKILL; mpirun then takes the other ranks down. Returns
  * once no process of the run is left, so that nothing of it races the resumed run. */
