@@ -30,7 +30,7 @@ static const struct opt_use run_opts[] = {
     {.id = OPT_JOB}, {.id = OPT_KEEP},
     {.id = OPT_FORCE, .help = "start the job even when its id is taken in the store (a fresh "
                               "run deletes the owner's objects first; with --resume, takes the "
-                              "job over from a coordinator of another machine)"},
+                              "job over from a coordinator that may still run)"},
     {.id = OPT_RESUME, .help = "continue the run whose --out was DIR from its last completed "
                                "epoch, as the same job (after a kill: its arguments, job id and "
                                "KV store are the ones it recorded in DIR/run.json); nothing "

@@ -21,9 +21,10 @@
  * trace records; cfg.resume reopens a run from the newest one (the KV holds the next epoch's
  * parameters), so that a resumed virtual-clock run writes the same files as an uninterrupted
  * one. A coordinator claims its id by creating the owner record jobs/<id>/owner (store.h);
- * a fresh run refuses an id that is taken, a resumed one takes its job over, and a coordinator
- * stops at an epoch boundary where it finds another's record there (an old run's ranks
- * outliving their mpirun). A job that ends well deletes its objects (job_release).
+ * a fresh run refuses an id that is taken, a resumed one takes its job over once its owner is
+ * gone (or when forced), and a coordinator stops at an epoch boundary where it finds
+ * another's record there (an old run's ranks outliving their mpirun). A job that ends well
+ * deletes its objects (job_release).
  * Collective calls are marked; the rest are rank 0's.
  */
 #ifndef SIREN_JOB_H
@@ -83,7 +84,8 @@ struct job_config {
     const char *job_id;        /* the job's id in the store (store.h); NULL = a fresh one */
     int keep;                  /* job_release keeps the job's objects, marked as kept */
     int force;                 /* a fresh run takes an id that is taken, deleting the owner's
-                                  objects first */
+                                  objects first; a resume takes its job over from a
+                                  coordinator that may still run */
     uint64_t config_hash;      /* fingerprint of the run's configuration, kept in checkpoints:
                                   a resume refuses checkpoints of another configuration */
 };

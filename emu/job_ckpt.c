@@ -93,11 +93,25 @@ int job_owner_claim(struct job *j, struct err *e)
     }
     int taken = rc == SIREN_OK;
     if (taken && !j->cfg.resume && !j->cfg.force) return owner_refuse(j, &o, e);
-    if (taken && j->cfg.resume && store_owner_liveness(&o) == STORE_ALIVE) {
+    if (taken && j->cfg.resume && !o.kept) {
+        /* A resume continues a job whose coordinator is gone; one that may still run is
+         * taken over only when asked (it then stops at its next epoch boundary). */
+        enum store_liveness l = store_owner_liveness(&o);
         char who[160];
         store_owner_describe(&o, who, sizeof who);
-        LOG_WARN("run", "job '%s': taking it over from a coordinator that still runs (%s); "
-                 "it stops at its next epoch", j->job_id, who);
+        if (l != STORE_GONE && !j->cfg.force)
+            return err_set(e, SIREN_EEXISTS, "resume: job '%s' in %s %s (%s). %s, or siren run "
+                           "--resume OUT --force takes the job over (the other coordinator "
+                           "stops at its next epoch)", j->job_id, j->kv_url,
+                           l == STORE_ALIVE ? "is still run by its coordinator"
+                                            : "is run by a coordinator of another machine, "
+                                              "which cannot be checked from here",
+                           who, l == STORE_ALIVE ? "Stop it first (its ranks can outlive a "
+                                                   "killed mpirun)"
+                                                 : "If it is dead");
+        if (l != STORE_GONE)
+            LOG_WARN("run", "job '%s': taking it over from %s; it stops at its next epoch",
+                     j->job_id, who);
     }
     /* --force on a fresh run: the owner's objects go first, so nothing of its run is read. */
     if (taken && !j->cfg.resume && (rc = store_job_remove(c->kv, j->job_id, 1, NULL, e)))

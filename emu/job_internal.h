@@ -156,7 +156,8 @@ int job_stage_release(struct job *j, size_t *removed, struct err *e) SIREN_WUR;
 /* job_ckpt.c */
 /* Claims the job's id: creates its owner record. A fresh run refuses an id that is taken
  * (SIREN_EEXISTS naming the id, the owner and what to do), unless cfg.force, which deletes
- * the owner's objects; a resumed run takes its job over. */
+ * the owner's objects; a resumed run takes its job over when its owner is gone (or with
+ * cfg.force). */
 int job_owner_claim(struct job *j, struct err *e) SIREN_WUR;
 /* SIREN_EINVAL when another coordinator's record is there (or none). Also puts the job's
  * heartbeat, for siren kv gc. */
