@@ -32,30 +32,30 @@ static const char ckpt_magic[8] = {'S', 'I', 'R', 'E', 'N', 'C', 'K', '2'};
  * the id, the owner, and what the user can do instead. */
 static int owner_refuse(const struct job *j, const struct store_owner *o, struct err *e)
 {
-    const char *id = j->job_id;
+    const char *id = j->job_id, *store = kv_url(j->coord->kv); /* no password in it */
     char who[160];
     store_owner_describe(o, who, sizeof who);
     const char *other = "choose another id with --job NAME, or leave --job out for a fresh one";
     if (o->kept)
         return err_set(e, SIREN_EEXISTS, "job '%s' is taken in %s: it finished and was kept "
                        "(--keep; its owner was %s). To reuse the id, --force deletes it first "
-                       "(or siren kv gc --kept); or %s", id, j->kv_url, who, other);
+                       "(or siren kv gc --kept); or %s", id, store, who, other);
     double age = time(NULL) - store_last_heard_s(j->coord->kv, id, o);
     switch (store_owner_liveness(o)) {
     case STORE_GONE:
         return err_set(e, SIREN_EEXISTS, "job '%s' is taken in %s by a coordinator that is "
                        "gone (%s; last heard of %.0f s ago). siren run --resume OUT continues "
                        "it from its last epoch; --force starts it afresh, deleting its objects; "
-                       "or %s", id, j->kv_url, who, age, other);
+                       "or %s", id, store, who, age, other);
     case STORE_ALIVE:
         return err_set(e, SIREN_EEXISTS, "job '%s' is in use in %s: its coordinator runs (%s). "
-                       "Jobs sharing a store need ids of their own: %s", id, j->kv_url, who,
+                       "Jobs sharing a store need ids of their own: %s", id, store, who,
                        other);
     default:
         return err_set(e, SIREN_EEXISTS, "job '%s' is in use in %s by a coordinator of another "
                        "machine (%s; last heard of %.0f s ago), which cannot be checked from "
                        "here. %s; if that job is dead, siren run --resume OUT continues it and "
-                       "--force starts it afresh, deleting its objects", id, j->kv_url, who,
+                       "--force starts it afresh, deleting its objects", id, store, who,
                        age, other);
     }
 }
@@ -102,7 +102,7 @@ int job_owner_claim(struct job *j, struct err *e)
         if (l != STORE_GONE && !j->cfg.force)
             return err_set(e, SIREN_EEXISTS, "resume: job '%s' in %s %s (%s). %s, or siren run "
                            "--resume OUT --force takes the job over (the other coordinator "
-                           "stops at its next epoch)", j->job_id, j->kv_url,
+                           "stops at its next epoch)", j->job_id, kv_url(c->kv),
                            l == STORE_ALIVE ? "is still run by its coordinator"
                                             : "is run by a coordinator of another machine, "
                                               "which cannot be checked from here",
@@ -132,7 +132,7 @@ int job_owner_check(struct job *j, struct err *e)
     if (!mine)
         return err_set(e, SIREN_EINVAL, "epoch %d: job '%s' in %s is no longer this "
                        "coordinator's (%s): this one stops", c->progress.epoch, j->job_id,
-                       j->kv_url, rc ? "its owner record was deleted" :
+                       kv_url(c->kv), rc ? "its owner record was deleted" :
                        "another coordinator has resumed it");
     return store_beat_put(c->kv, j->job_id, e);
 }
@@ -259,12 +259,12 @@ int job_ckpt_restore(struct job *j, char **rows, struct err *e)
         if (!ckpt_valid(&v, &h, ep)) {
             kv_value_free(&v);
             return err_set(e, SIREN_EFORMAT, "resume: %s in %s is not a checkpoint this build "
-                           "wrote (or is cut short)", key, j->kv_url);
+                           "wrote (or is cut short)", key, kv_url(c->kv));
         }
         if (j->cfg.config_hash && h.config_hash != j->cfg.config_hash) {
             kv_value_free(&v);
             return err_set(e, SIREN_EINVAL, "resume: %s in %s was written by a run of another "
-                           "configuration", key, j->kv_url);
+                           "configuration", key, kv_url(c->kv));
         }
         rc = ckpt_take_records(c, &h, v.data + sizeof h, rows, &rows_len, e);
         kv_value_free(&v);
