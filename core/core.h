@@ -289,6 +289,8 @@ enum opt_id {
     OPT_QUICK, OPT_BENCH_REPS, OPT_SIM_EPOCHS, OPT_NO_TORCH, OPT_KV_DIR, OPT_PINGPONG, OPT_GRID,
     OPT_LABEL, OPT_EXPECTED, OPT_CHECK, OPT_WRITE_EXPECTED, OPT_NO_PLOTS,
     OPT_LR_SCALE, OPT_FETCH,
+    /* siren calibrate */
+    OPT_SERVER_UPDATE,
     OPT_COUNT /* appended before this; the numbers are never stored anywhere */
 };
 

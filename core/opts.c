@@ -223,6 +223,10 @@ static const struct opt_info table[OPT_COUNT] = {
     [OPT_WRITE_EXPECTED] = FLAG("write-expected",
                                 "write the expected-values file from this run instead"),
     [OPT_NO_PLOTS] = FLAG("no-plots", "tables only"),
+
+    [OPT_SERVER_UPDATE] = FLAG("server-update",
+                               "measure the parameter server's update per parameter instead, "
+                               "stored as \"W@update\""),
 };
 
 const struct opt_info *opt_info_get(enum opt_id id) { return &table[id]; }
