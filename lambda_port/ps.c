@@ -29,10 +29,9 @@ double ps_speedup(int vcpus, double s1, const int *threads, const double *t_s, i
     *rc = SIREN_OK;
     if (vcpus <= 1) return 1.0;
     int top = -1;
-    double best = 1.0; /* a worker can always run one thread */
     for (int i = 0; i < n; i++) {
         if (threads[i] < 2 || threads[i] > vcpus || !(t_s[i] > 0)) continue;
-        if (s1 / t_s[i] > best) best = s1 / t_s[i];
+        if (threads[i] == vcpus) return s1 / t_s[i];
         if (top < 0 || threads[i] > threads[top]) top = i;
     }
     if (top < 0) {
@@ -40,14 +39,12 @@ double ps_speedup(int vcpus, double s1, const int *threads, const double *t_s, i
         return 0.0;
     }
     double T = threads[top], sp = s1 / t_s[top];
-    if (threads[top] < vcpus && sp > 1.0) {
-        /* Amdahl: 1/sp = (1 - p) + p / T, so p = (1 - 1/sp) / (1 - 1/T). */
-        double p = (1.0 - 1.0 / sp) / (1.0 - 1.0 / T);
-        if (p > 1.0) p = 1.0;
-        double ext = 1.0 / ((1.0 - p) + p / (double)vcpus);
-        if (ext > best) best = ext;
-    }
-    return best;
+    /* Threads that did not gain up to T are not assumed to gain (or lose more) beyond it. */
+    if (sp <= 1.0) return sp;
+    /* Amdahl: 1/sp = (1 - p) + p / T, so p = (1 - 1/sp) / (1 - 1/T). */
+    double p = (1.0 - 1.0 / sp) / (1.0 - 1.0 / T);
+    if (p > 1.0) p = 1.0;
+    return 1.0 / ((1.0 - p) + p / (double)vcpus);
 }
 
 /* The default calibration file: results/ps/calibration.json beside the reference. */
@@ -87,8 +84,8 @@ static int load_compute(struct ps_ctx *c, struct err *e)
     if (rc)
         return err_set(e, SIREN_ENOTFOUND,
                        "%s: no multi-thread measurement of %s for %d vCPUs; run `siren calibrate "
-                       "--workload %s --threads 2 --out %s` (and --batch as in the job)",
-                       path, c->cfg.workload, c->vm.vcpus, c->cfg.workload, path);
+                       "--workload %s --threads %d --out %s` (and --batch as in the job)",
+                       path, c->cfg.workload, c->vm.vcpus, c->cfg.workload, c->vm.vcpus, path);
     return SIREN_OK;
 }
 

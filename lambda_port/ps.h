@@ -68,11 +68,13 @@ struct ps_result {
  * the caller should MPI_Abort: ranks may be blocked on each other. */
 int ps_run(const struct ps_config *cfg, struct ps_result *out, struct err *e) SIREN_WUR;
 
-/* Compute speed-up of an instance of `vcpus` over one thread, from measured calibration
- * entries: the best measured s1 / t_s[i] over threads[i] <= vcpus (at least 1: a worker that
- * gains nothing from threads runs one), and, when the largest measured T is below vcpus and
- * gains, Amdahl's law fitted to it. s1 = seconds per sample at one thread. Returns 1 for
- * vcpus <= 1; *rc = SIREN_ENOTFOUND (and 0) when no T in 2..vcpus was measured. */
+/* Compute speed-up over one thread of a worker that runs on all `vcpus` of its instance, as
+ * MXNet's OpenMP and OpenBLAS threads do, from measured calibration entries (threads[i] threads
+ * take t_s[i] seconds per sample; s1 at one thread): s1 / t_s[i] where threads[i] == vcpus;
+ * else from the largest measured T < vcpus, Amdahl's law fitted to it when threads gained, or
+ * its measured ratio when they did not (a slow-down is kept, not extrapolated). Below 1 when
+ * threads slow the step down. Returns 1 for vcpus <= 1; *rc = SIREN_ENOTFOUND (and 0) when no
+ * T in 2..vcpus was measured. */
 double ps_speedup(int vcpus, double s1, const int *threads, const double *t_s, int n, int *rc);
 
 #endif
