@@ -291,6 +291,8 @@ enum opt_id {
     OPT_LR_SCALE, OPT_FETCH,
     /* siren calibrate */
     OPT_SERVER_UPDATE,
+    /* siren ps */
+    OPT_PROVISIONING,
     OPT_COUNT /* appended before this; the numbers are never stored anywhere */
 };
 
