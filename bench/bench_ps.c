@@ -231,8 +231,12 @@ int bench_ps_main(int argc, char **argv)
     if (!kn_model_create(&w->model_cfg, &m, &e)) params = kn_model_num_params(m);
     kn_model_free(m);
     rc = calibration_measure(w, 21, &ce, &e);
+    /* And the servers' update, which the virtual clock charges per parameter. */
+    struct calibration_update cu;
+    if (!rc) rc = calibration_update_measure(w, 21, &cu, &e);
     workload_close(w);
     if (!rc) rc = calibration_store(cal, ps.wname, &ce, &e);
+    if (!rc) rc = calibration_update_store(cal, ps.wname, &cu, &e);
     if (rc) {
         fprintf(stderr, "siren bench ps: %s\n", e.msg);
         return 1;

@@ -27,7 +27,7 @@ static const struct opt_use ps_opts[] = {
     {.id = OPT_VCPUS},
     {.id = OPT_LATENCY_US, .def = CMD_STR(PS_DEFAULT_LATENCY_US) " us: half the 0.26 ms "
                                   "same-zone EC2 ping round trip reported by orensol.com"},
-    {.id = OPT_NET_GBIT_S},
+    {.id = OPT_NET_GBIT_S}, {.id = OPT_PROVISIONING},
     {.id = OPT_OUT, .def = "results/runs/<time>-ps-<workload>"},
     {.id = OPT_QUIET}, {.id = OPT_HELP},
 };
@@ -41,6 +41,10 @@ static void usage(FILE *f)
             "pulls parameters and pushes gradients. Ranks: 0 = client (evaluation, outputs),\n"
             "1..S = servers, S+1..S+K = workers, so N = 1 + S + K. Servers are modelled as\n"
             "colocated with the workers (MXNet's default), so the bill is K instances.\n"
+            "The instances boot and copy the training split from S3 first (the preset's\n"
+            "vm.boot_to_ready_s and per-type s3_mb_per_s), and are billed from the launch\n"
+            "request; --provisioning off starts from warm instances. Workers compute on all\n"
+            "the instance's vCPUs and servers' updates take the calibrated time.\n"
             "Writes summary.json, epochs.csv and trace.h5 into --out, as `siren run` does.\n\n");
     opt_help_write(f, ps_opts, CMD_COUNT(ps_opts));
 }
@@ -66,6 +70,7 @@ static int ps_opt(void *ctx, const struct opt_value *v, struct err *e)
     case OPT_VCPUS: c->vcpus = (int)v->i; break;
     case OPT_LATENCY_US: c->latency_us = v->d; break;
     case OPT_NET_GBIT_S: c->net_gbit_s = v->d; break;
+    case OPT_PROVISIONING: c->provisioning_off = v->i == 1; break;
     case OPT_OUT: c->out_dir = v->text; break;
     case OPT_QUIET: c->quiet = 1; break;
     case OPT_HELP: usage(stdout); return OPT_DONE;

@@ -293,6 +293,10 @@ enum opt_id {
     OPT_KEPT, OPT_STALE_AFTER,
     /* siren run: the job's name in a shared store */
     OPT_JOB, OPT_FORCE, OPT_KEEP,
+    /* siren calibrate */
+    OPT_SERVER_UPDATE,
+    /* siren ps */
+    OPT_PROVISIONING,
     OPT_COUNT /* appended before this; the numbers are never stored anywhere */
 };
 

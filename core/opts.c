@@ -241,6 +241,14 @@ static const struct opt_info table[OPT_COUNT] = {
                               "finishes (siren kv gc --kept removes them)"),
     [OPT_FORCE] = FLAG("force", "start the job even when its id is taken in the store: the "
                                 "owner's objects are deleted first"),
+
+    [OPT_SERVER_UPDATE] = FLAG("server-update",
+                               "measure the parameter server's update per parameter instead, "
+                               "stored as \"W@update\""),
+    [OPT_PROVISIONING] = CHOICE("provisioning", "P", "on|off", "on",
+                                "on: the instances boot and copy the data set from S3 before "
+                                "training, billed from launch | off: warm instances, training "
+                                "only"),
 };
 
 const struct opt_info *opt_info_get(enum opt_id id) { return &table[id]; }

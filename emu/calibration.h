@@ -34,6 +34,29 @@ int calibration_load(const char *path, const char *workload, struct calibration_
 int calibration_store(const char *path, const char *workload, const struct calibration_entry *c,
                       struct err *e) SIREN_WUR;
 
+/* One server update of the parameter-server baseline (`siren ps`) on this host at one thread,
+ * per parameter: adding a worker's weighted gradient into the round's average (sum) and one
+ * optimiser step of the workload's optimiser (step), each the median of reps timed passes over
+ * the model's whole flat vector. Stored beside the workload's entry under "W@update":
+ *   {"step_s_per_param": .., "sum_s_per_param": .., "params": .., "reps": ..} */
+struct calibration_update {
+    double step_s_per_param, sum_s_per_param;
+    long long params; /* the vector length the passes were timed over */
+    int reps;
+};
+
+/* Measures w's server update (three warm-up passes, then reps timed ones). Needs no data.
+ * Errors: SIREN_ENOMEM, the kernels'. */
+int calibration_update_measure(const struct workload *w, int reps,
+                               struct calibration_update *out, struct err *e) SIREN_WUR;
+/* Reads "W@update" for workload W. Errors: SIREN_ENOTFOUND (file, or no entry: the message
+ * names the `siren calibrate --update` command), SIREN_EFORMAT naming the key. */
+int calibration_update_load(const char *path, const char *workload,
+                            struct calibration_update *out, struct err *e) SIREN_WUR;
+/* Adds or replaces "W@update" in the file (created if missing), atomically. */
+int calibration_update_store(const char *path, const char *workload,
+                             const struct calibration_update *c, struct err *e) SIREN_WUR;
+
 /* The committed reference calibration: results/calibration/reference.json in the source tree
  * (core_source_root()). Borrowed; valid until the next call on the same thread. */
 const char *calibration_reference_path(void);

@@ -144,7 +144,8 @@ static int vm_list(const cJSON *root, const char *where, struct platform *p, str
             (rc = json_get_int(it, "vcpus", at, &vcpus, e)) ||
             (rc = json_get_number(it, "memory_gib", at, &vm->memory_gib, e)) ||
             (rc = json_get_number(it, "network_gbit_s", at, &vm->network_gbit_s, e)) ||
-            (rc = json_get_number(it, "usd_per_hour", at, &vm->price_usd_per_hour, e)))
+            (rc = json_get_number(it, "usd_per_hour", at, &vm->price_usd_per_hour, e)) ||
+            (rc = num(it, "s3_mb_per_s", "MB/s", 0, at, &vm->s3_mb_per_s, e)))
             return rc;
         if (!name[0] || strlen(name) >= sizeof vm->name)
             return err_set(e, SIREN_EFORMAT, "%s: key 'name': empty or longer than %zu bytes",
@@ -239,6 +240,7 @@ static int parse_preset(const cJSON *root, const char *where, struct platform *p
         (rc = num(root, "vm.billing_granularity_s", "s", 0, where, &p->vm_billing_granularity_s,
                   e)) ||
         (rc = num(root, "vm.billing_min_s", "s", 1, where, &p->vm_billing_min_s, e)) ||
+        (rc = num(root, "vm.boot_to_ready_s", "s", 1, where, &p->vm_boot_s, e)) ||
         (rc = vm_list(root, where, p, e)))
         return rc;
     p->payload_sync_bytes = sync_b;
@@ -359,6 +361,12 @@ const struct vm_instance *platform_vm_find(const struct platform *p, const char 
     for (size_t i = 0; i < p->n_vms; i++)
         if (!strcmp(p->vms[i].name, name)) return &p->vms[i];
     return NULL;
+}
+
+double platform_vm_staging_s(const struct platform *p, const struct vm_instance *vm,
+                             double bytes)
+{
+    return p->store_first_byte_ms * 1e-3 + bytes / (vm->s3_mb_per_s * 1e6);
 }
 
 double platform_vm_cost_usd(const struct platform *p, const struct vm_instance *vm, int count,

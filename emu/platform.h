@@ -23,6 +23,7 @@ struct vm_instance {
     double memory_gib;
     double network_gbit_s;
     double price_usd_per_hour;
+    double s3_mb_per_s; /* S3 download throughput into the instance, MB = 10^6 bytes */
 };
 
 struct platform {
@@ -59,9 +60,10 @@ struct platform {
     int store_connections_per_function; /* requests a function keeps in flight at once */
     double store_range_get_bytes;       /* a ranged GET of a data share, at most */
 
-    /* VM baseline: per-second billing with a minimum. */
+    /* VM baseline: per-second billing with a minimum, from the launch request on. */
     double vm_billing_granularity_s;
     double vm_billing_min_s;
+    double vm_boot_s; /* launch request to an instance that accepts SSH (mpirun can start) */
     size_t n_vms;
     struct vm_instance vms[PLATFORM_MAX_VMS];
 };
@@ -93,6 +95,10 @@ double platform_invocation_cost_usd(const struct platform *p, int memory_mb, dou
 double platform_store_transfer_ms(const struct platform *p, double bytes);
 /* The VM type called name, or NULL. Borrowed from p. */
 const struct vm_instance *platform_vm_find(const struct platform *p, const char *name);
+/* Time in s to copy bytes from the object store onto one instance of vm before training:
+ * first-byte latency + bytes / the instance's measured S3 throughput. */
+double platform_vm_staging_s(const struct platform *p, const struct vm_instance *vm,
+                             double bytes);
 /* Cost in USD of count instances of vm for seconds each: per-second billing (seconds rounded
  * up to the granularity), at least the minimum billed time. */
 double platform_vm_cost_usd(const struct platform *p, const struct vm_instance *vm, int count,

@@ -1,8 +1,8 @@
 /*
  * ps: set-up of the parameter-server baseline on every rank, and the client (rank 0): it
  * gathers the workers' epoch reports, takes a snapshot of every server's shard, evaluates the
- * parameters on held-out data, bills the instances (per-second billing with the preset's
- * minimum) and writes epochs.csv, trace.h5 and summary.json in the format of `siren run`.
+ * parameters on held-out data, bills the instances from the launch request, boot and data
+ * copy included (per-second billing with the preset's minimum) and writes epochs.csv, trace.h5 and summary.json in the format of `siren run`.
  * Epochs end with a barrier of the workers (the evaluation is not part of the training time).
  */
 #define _GNU_SOURCE
@@ -17,6 +17,7 @@
 #include "calibration.h"
 #include "ledger.h"
 #include "run_summary.h"
+#include "staging.h"
 
 int ps_ranks_needed(const struct ps_config *c)
 {
@@ -29,10 +30,9 @@ double ps_speedup(int vcpus, double s1, const int *threads, const double *t_s, i
     *rc = SIREN_OK;
     if (vcpus <= 1) return 1.0;
     int top = -1;
-    double best = 1.0; /* a worker can always run one thread */
     for (int i = 0; i < n; i++) {
         if (threads[i] < 2 || threads[i] > vcpus || !(t_s[i] > 0)) continue;
-        if (s1 / t_s[i] > best) best = s1 / t_s[i];
+        if (threads[i] == vcpus) return s1 / t_s[i];
         if (top < 0 || threads[i] > threads[top]) top = i;
     }
     if (top < 0) {
@@ -40,14 +40,12 @@ double ps_speedup(int vcpus, double s1, const int *threads, const double *t_s, i
         return 0.0;
     }
     double T = threads[top], sp = s1 / t_s[top];
-    if (threads[top] < vcpus && sp > 1.0) {
-        /* Amdahl: 1/sp = (1 - p) + p / T, so p = (1 - 1/sp) / (1 - 1/T). */
-        double p = (1.0 - 1.0 / sp) / (1.0 - 1.0 / T);
-        if (p > 1.0) p = 1.0;
-        double ext = 1.0 / ((1.0 - p) + p / (double)vcpus);
-        if (ext > best) best = ext;
-    }
-    return best;
+    /* Threads that did not gain up to T are not assumed to gain (or lose more) beyond it. */
+    if (sp <= 1.0) return sp;
+    /* Amdahl: 1/sp = (1 - p) + p / T, so p = (1 - 1/sp) / (1 - 1/T). */
+    double p = (1.0 - 1.0 / sp) / (1.0 - 1.0 / T);
+    if (p > 1.0) p = 1.0;
+    return 1.0 / ((1.0 - p) + p / (double)vcpus);
 }
 
 /* The default calibration file: results/ps/calibration.json beside the reference. */
@@ -58,7 +56,8 @@ static void default_calibration(char *buf, size_t len)
     if (p) snprintf(p, len - (size_t)(p - buf), "ps/calibration.json");
 }
 
-/* Rank 0: seconds per sample at one thread and the measured speed-up at the vCPUs. */
+/* Rank 0: seconds per sample at one thread, the measured speed-up at the vCPUs and the
+ * servers' update time per parameter. */
 static int load_compute(struct ps_ctx *c, struct err *e)
 {
     char def[1200];
@@ -87,8 +86,12 @@ static int load_compute(struct ps_ctx *c, struct err *e)
     if (rc)
         return err_set(e, SIREN_ENOTFOUND,
                        "%s: no multi-thread measurement of %s for %d vCPUs; run `siren calibrate "
-                       "--workload %s --threads 2 --out %s` (and --batch as in the job)",
-                       path, c->cfg.workload, c->vm.vcpus, c->cfg.workload, path);
+                       "--workload %s --threads %d --out %s` (and --batch as in the job)",
+                       path, c->cfg.workload, c->vm.vcpus, c->cfg.workload, c->vm.vcpus, path);
+    struct calibration_update upd;
+    if ((rc = calibration_update_load(path, c->cfg.workload, &upd, e))) return rc;
+    c->update_step_s_per_param = upd.step_s_per_param;
+    c->update_sum_s_per_param = upd.sum_s_per_param;
     return SIREN_OK;
 }
 
@@ -148,19 +151,23 @@ static int ctx_open(const struct ps_config *cfg, struct ps_ctx *c, struct err *e
     int rc = check_config(c, e);
     if (rc) return rc;
     /* The calibration is rank 0's: one file to have, one value for everybody. */
-    double vals[3] = {0, 1, 0};
+    double vals[5] = {0, 1, 0, 0, 0};
     if (c->rank == 0 && !cfg->wall_clock) {
         rc = load_compute(c, e);
         vals[0] = c->s_per_sample;
         vals[1] = c->speedup;
         vals[2] = rc;
+        vals[3] = c->update_step_s_per_param;
+        vals[4] = c->update_sum_s_per_param;
     }
-    MPI_Bcast(vals, 3, MPI_DOUBLE, 0, MPI_COMM_WORLD);
+    MPI_Bcast(vals, 5, MPI_DOUBLE, 0, MPI_COMM_WORLD);
     /* Every rank returns rank 0's code, so the command can exit cleanly without an abort. */
     if (vals[2] != 0)
         return c->rank == 0 ? rc : err_set(e, (int)vals[2], "ps: set-up failed on rank 0");
     c->s_per_sample = vals[0];
     c->speedup = vals[1];
+    c->update_step_s_per_param = vals[3];
+    c->update_sum_s_per_param = vals[4];
     struct workload_opts wo = cfg->wopts;
     int worker = c->rank > c->S;
     wo.load_train = worker;
@@ -176,8 +183,22 @@ static int ctx_open(const struct ps_config *cfg, struct ps_ctx *c, struct err *e
         if (!rc && c->n_params < (size_t)c->S)
             rc = err_set(e, SIREN_EUSAGE, "%d servers for %zu parameters", c->S, c->n_params);
     }
+    /* Every instance copies the whole training split (each worker walks all of it, as
+     * MXNet's workers read a shared data set): measured as the emulator stages it in S3, on
+     * the first worker, which has the split loaded. */
+    struct staging st = {0};
+    if (!rc && !cfg->provisioning_off && c->rank == ps_worker_rank(c, 0))
+        rc = staging_build(c->w, NULL, NULL, &st, e);
+    c->data_bytes = st.bytes;
+    staging_free(&st);
     int agreed = all_ok(rc);
     if (agreed) return rc ? rc : err_set(e, agreed, "ps: set-up failed on another rank");
+    if (!cfg->provisioning_off) {
+        MPI_Bcast(&c->data_bytes, 1, MPI_DOUBLE, ps_worker_rank(c, 0), MPI_COMM_WORLD);
+        /* The instances boot and copy in parallel; training starts when all are ready. */
+        c->boot_s = c->plat.vm_boot_s;
+        c->data_s = platform_vm_staging_s(&c->plat, &c->vm, c->data_bytes);
+    }
     /* Wall clock: the workers that share this host share its cores. */
     MPI_Comm node;
     int local_workers = 1;
@@ -405,6 +426,12 @@ static int client_finish(struct ps_client *p, struct err *e)
     cJSON_AddNumberToObject(x, "latency_us", c->latency_s * 1e6);
     cJSON_AddNumberToObject(x, "price_usd_per_hour", c->vm.price_usd_per_hour);
     cJSON_AddNumberToObject(x, "updates", (double)p->versions);
+    cJSON_AddStringToObject(x, "provisioning", c->cfg.provisioning_off ? "off" : "on");
+    cJSON_AddNumberToObject(x, "boot_s", c->boot_s);
+    cJSON_AddNumberToObject(x, "data_s", c->data_s);
+    cJSON_AddNumberToObject(x, "train_s", p->total_s - (c->boot_s + c->data_s));
+    cJSON_AddNumberToObject(x, "data_bytes", c->data_bytes);
+    cJSON_AddNumberToObject(x, "s3_mb_per_s", c->vm.s3_mb_per_s);
     /* Measured time only under the wall clock: a virtual-clock summary is the same bits on
      * every run. */
     if (c->cfg.wall_clock) cJSON_AddNumberToObject(x, "wall_s", p->total_wall_s);
@@ -431,7 +458,10 @@ static int client_main(struct ps_ctx *c, struct ps_result *out, struct err *e)
         fprintf(p.csv, "epoch,n,memory_mb,warm,time_s,fetch_s,compute_s,update_s,cost_usd,"
                        "train_loss,test_loss,test_accuracy,budget_left_usd,invocations,"
                        "failed_invocations,versions,stale_reads\n");
-    double t_start = 0.0;
+    /* The clock starts at the launch request: training starts once every instance is up and
+     * holds the data, and total_s (what is billed) counts from the launch. */
+    double t_start = c->boot_s + c->data_s;
+    p.total_s = t_start;
     for (int epoch = 1; !rc; epoch++) {
         double virt_before = p.total_s;
         if ((rc = client_epoch(&p, epoch, t_start, e))) break;
@@ -446,10 +476,12 @@ static int client_main(struct ps_ctx *c, struct ps_result *out, struct err *e)
     p.csv = NULL;
     if (!rc) rc = client_finish(&p, e);
     if (!rc && out) {
+        double train_s = p.total_s - (c->boot_s + c->data_s);
         *out = (struct ps_result){.epochs = p.epochs, .reached_target = p.reached,
                                   .time_to_target_s = p.time_to_target_s,
-                                  .total_time_s = p.total_s,
-                                  .epoch_time_s_mean = p.epochs ? p.total_s / p.epochs : 0.0,
+                                  .total_time_s = p.total_s, .boot_s = c->boot_s,
+                                  .data_s = c->data_s, .train_s = train_s,
+                                  .epoch_time_s_mean = p.epochs ? train_s / p.epochs : 0.0,
                                   .cost_usd = p.cost_usd, .final_loss = p.last_loss,
                                   .test_accuracy = p.last_acc};
     }

@@ -6,7 +6,10 @@
  * vector and its optimiser state, and applies the update, as MXNet's server-side updater
  * does), ranks S+1..S+K are workers (one per emulated instance). Servers are modelled as
  * colocated with the workers (server s on instance s mod K), as MXNet's launcher does, so the
- * bill is K instances. Under the virtual clock every time comes from the calibration and the
+ * bill is K instances. Unless provisioning is off, the instances first boot and copy the
+ * training split from S3 (preset terms), and the bill runs from the launch request. Workers
+ * compute on every vCPU and servers take the calibrated time of their updates. Under the
+ * virtual clock every time comes from the calibration and the
  * network model and the servers order requests by virtual time: same bits on any host.
  */
 #ifndef SIREN_PS_H
@@ -38,6 +41,7 @@ struct ps_config {
     double net_gbit_s;           /* > 0 overrides the instance's network bandwidth */
     const char *out_dir;         /* created; required */
     int quiet;                   /* no progress line per epoch */
+    int provisioning_off;        /* 1: warm instances; no boot, no data copy (training only) */
 };
 
 /* Default one-way latency between two instances of one availability zone, in microseconds:
@@ -53,8 +57,11 @@ struct ps_result {
     int epochs;
     int reached_target;
     double time_to_target_s;   /* NAN when not reached */
-    double total_time_s;       /* training time, evaluation excluded */
-    double epoch_time_s_mean;  /* total_time_s / epochs */
+    double total_time_s;       /* boot_s + data_s + train_s: from the launch request */
+    double boot_s;             /* launch request to instances that accept SSH (0: off) */
+    double data_s;             /* copy of the training split from S3 onto each instance */
+    double train_s;            /* the epochs, evaluation excluded */
+    double epoch_time_s_mean;  /* train_s / epochs */
     double cost_usd;
     double final_loss, test_accuracy;
 };
@@ -68,11 +75,13 @@ struct ps_result {
  * the caller should MPI_Abort: ranks may be blocked on each other. */
 int ps_run(const struct ps_config *cfg, struct ps_result *out, struct err *e) SIREN_WUR;
 
-/* Compute speed-up of an instance of `vcpus` over one thread, from measured calibration
- * entries: the best measured s1 / t_s[i] over threads[i] <= vcpus (at least 1: a worker that
- * gains nothing from threads runs one), and, when the largest measured T is below vcpus and
- * gains, Amdahl's law fitted to it. s1 = seconds per sample at one thread. Returns 1 for
- * vcpus <= 1; *rc = SIREN_ENOTFOUND (and 0) when no T in 2..vcpus was measured. */
+/* Compute speed-up over one thread of a worker that runs on all `vcpus` of its instance, as
+ * MXNet's OpenMP and OpenBLAS threads do, from measured calibration entries (threads[i] threads
+ * take t_s[i] seconds per sample; s1 at one thread): s1 / t_s[i] where threads[i] == vcpus;
+ * else from the largest measured T < vcpus, Amdahl's law fitted to it when threads gained, or
+ * its measured ratio when they did not (a slow-down is kept, not extrapolated). Below 1 when
+ * threads slow the step down. Returns 1 for vcpus <= 1; *rc = SIREN_ENOTFOUND (and 0) when no
+ * T in 2..vcpus was measured. */
 double ps_speedup(int vcpus, double s1, const int *threads, const double *t_s, int n, int *rc);
 
 #endif

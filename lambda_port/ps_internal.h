@@ -82,6 +82,10 @@ struct ps_ctx {
     double bytes_per_s;        /* instance network bandwidth */
     double s_per_sample;       /* calibration at one thread (virtual clock) */
     double speedup;            /* measured multi-thread speed-up at vm.vcpus */
+    double update_step_s_per_param; /* a server's optimiser step (virtual clock) */
+    double update_sum_s_per_param;  /* a server's weighted sum of one worker's gradient */
+    double boot_s, data_s;     /* provisioning before training (0 when off) */
+    double data_bytes;         /* the training split as staged in S3, copied to each instance */
     int blas_threads;          /* OpenBLAS threads of a worker */
     size_t n_params;
     int sparse;                /* logistic regression: row-sparse push and pull */

@@ -6,7 +6,9 @@
  * order so the bits do not depend on arrival order), then one step is taken; a pull of round r
  * waits for round r-1's update. dist_async: every push is one step at once. Under the virtual
  * clock requests are handled in order of virtual arrival time (ties: lower worker first), a
- * conservative discrete-event rule that needs one queued message from every worker.
+ * conservative discrete-event rule that needs one queued message from every worker. An update
+ * takes the calibrated time per parameter it touches; the server does one thing at a time, so
+ * a pull that arrives during an update is answered when it ends.
  */
 #include "ps_internal.h"
 
@@ -148,8 +150,17 @@ static int server_reply(struct ps_server *v, const struct ps_req *q, struct err 
     return ps_outbox_send(&v->out, buf, len, ps_worker_rank(v->c, q->worker), PS_TAG_REPLY, e);
 }
 
-/* dist_sync: the round is complete; average in worker order and take one step. */
-static void server_apply_round(struct ps_server *v)
+/* Virtual time of an update: `sums` weighted gradient entries added into the average, then
+ * an optimiser step over `params` entries (zero under the wall clock, which measures). */
+static double server_update_s(const struct ps_server *v, double sums, double params)
+{
+    if (v->c->cfg.wall_clock) return 0.0;
+    return sums * v->c->update_sum_s_per_param + params * v->c->update_step_s_per_param;
+}
+
+/* dist_sync: the round is complete; average in worker order and take one step. Returns the
+ * update's virtual duration. */
+static double server_apply_round(struct ps_server *v)
 {
     int K = v->c->K;
     long long rows = 0;
@@ -161,8 +172,12 @@ static void server_apply_round(struct ps_server *v)
             only = k;
         }
     }
-    if (contributors == 0) return;
+    if (contributors == 0) return 0.0;
+    double dur;
     if (!v->c->sparse) {
+        /* One contributor's gradient is stepped on directly, without a sum. */
+        dur = server_update_s(v, contributors == 1 ? 0.0 : (double)contributors * (double)v->n,
+                              (double)v->n);
         if (contributors == 1) {
             kn_optim_step(&v->opt, v->params, v->acc[only]);
         } else {
@@ -177,8 +192,10 @@ static void server_apply_round(struct ps_server *v)
         }
     } else {
         size_t cnt = 0;
+        double sums = 0.0;
         for (int k = 0; k < K; k++) {
             if (v->acc_rows[k] <= 0) continue;
+            sums += v->acc_cnt[k];
             float wk = contributors == 1 ? 1.0f : (float)((double)v->acc_rows[k] / (double)rows);
             for (int32_t i = 0; i < v->acc_cnt[k]; i++) {
                 uint32_t j = v->acc_idx[k][i];
@@ -194,6 +211,7 @@ static void server_apply_round(struct ps_server *v)
             v->gsum[v->uni[i]] = 0.0f;
             v->mark[v->uni[i]] = 0;
         }
+        dur = server_update_s(v, sums, (double)cnt);
     }
     /* Clear the accumulators for the next round. */
     for (int k = 0; k < K; k++) {
@@ -203,6 +221,7 @@ static void server_apply_round(struct ps_server *v)
         v->acc_cnt[k] = 0;
         v->acc_rows[k] = 0;
     }
+    return dur;
 }
 
 static int server_push(struct ps_server *v, const struct ps_req *q, struct err *e)
@@ -222,7 +241,9 @@ static int server_push(struct ps_server *v, const struct ps_req *q, struct err *
         }
         v->applied++;
         v->epoch_updates++;
-        v->ready_s = fmax(v->ready_s, q->t_arrive_s);
+        /* Pushes are handled in virtual-time order, one after the other. */
+        v->ready_s = fmax(v->ready_s, q->t_arrive_s) +
+                     server_update_s(v, 0.0, q->n < 0 ? (double)v->n : (double)q->n);
         return SIREN_OK;
     }
     if (q->round != v->applied)
@@ -240,11 +261,11 @@ static int server_push(struct ps_server *v, const struct ps_req *q, struct err *
     }
     v->round_ready_s = fmax(v->round_ready_s, q->t_arrive_s);
     if (++v->pushes < v->c->K) return SIREN_OK;
-    server_apply_round(v);
+    double update_s = server_apply_round(v);
     v->pushes = 0;
     v->applied++;
     v->epoch_updates++;
-    v->ready_s = v->round_ready_s;
+    v->ready_s = v->round_ready_s + update_s;
     /* Answer the pulls that waited for this round, in the order they were deferred. */
     struct ps_msg **pp = &v->deferred;
     while (*pp) {

@@ -319,7 +319,8 @@ static int worker_epoch(struct ps_worker *k, int epoch, struct ps_report *rep, s
 
 int ps_worker_main(struct ps_ctx *c, struct err *e)
 {
-    struct ps_worker k = {.c = c, .k = c->rank - 1 - c->S};
+    /* The worker's clock starts when its instance is up and holds the data. */
+    struct ps_worker k = {.c = c, .k = c->rank - 1 - c->S, .t_s = c->boot_s + c->data_s};
     ps_outbox_init(&k.out);
     openblas_set_num_threads(c->blas_threads);
     int rc = kn_model_create(&c->w->model_cfg, &k.m, e);

@@ -56,6 +56,8 @@ static void test_platform_lambda_2019_loads_documented_values(void **state)
     assert_int_equal(vm->vcpus, 2);
     assert_near(vm->memory_gib, 8, 0);
     assert_near(vm->price_usd_per_hour, 0.10, 1e-12);
+    assert_near(vm->s3_mb_per_s, 53, 0);
+    assert_near(p.vm_boot_s, 29.3, 1e-12);
     vm = platform_vm_find(&p, "c5.2xlarge");
     assert_non_null(vm);
     assert_int_equal(vm->vcpus, 8);
@@ -127,6 +129,9 @@ static void test_platform_helpers_give_hand_computed_values(void **state)
     assert_near(platform_vm_cost_usd(&p19, m4xl, 3, 3600.2), 3 * 0.20 * 3601 / 3600,
                        1e-12);
     assert_near(platform_vm_cost_usd(&p19, m4xl, 0, 100), 0, 0);
+    /* Staging 106 MB onto an m4.large: 25 ms to the first byte, then 53 MB/s. */
+    assert_near(platform_vm_staging_s(&p19, m4l, 106e6), 0.025 + 2.0, 1e-12);
+    assert_near(platform_vm_staging_s(&p19, m4xl, 87e6), 0.025 + 1.0, 1e-12);
 }
 
 /* Writes the shipped 2019 preset, changed by edit, as DIR/lambda-2019.json and loads it. */
@@ -182,6 +187,12 @@ static void vm_without_price(cJSON *r)
     cJSON *vm = cJSON_GetArrayItem(at(r, "vm", "instances"), 1);
     cJSON_DeleteItemFromObject(vm, "usd_per_hour");
 }
+static void vm_s3_without_source(cJSON *r)
+{
+    cJSON *vm = cJSON_GetArrayItem(at(r, "vm", "instances"), 2);
+    cJSON_DeleteItemFromObject(cJSON_GetObjectItemCaseSensitive(vm, "s3_mb_per_s"), "source");
+}
+static void drop_boot(cJSON *r) { cJSON_DeleteItemFromObject(at(r, "vm", NULL), "boot_to_ready_s"); }
 static void negative_price(cJSON *r)
 {
     cJSON_ReplaceItemInObject(at(r, "price", "usd_per_request"), "value", cJSON_CreateNumber(-1));
@@ -208,6 +219,9 @@ static void test_platform_malformed_presets_name_file_key_and_reason(void **stat
         {bare_number, "lambda-2019.json: key 'billing.granularity_ms': expected an object "
                       "{\"value\", \"unit\", \"source\"}"},
         {vm_without_price, "lambda-2019.json: vm.instances[1]: key 'usd_per_hour' is missing"},
+        {vm_s3_without_source, "lambda-2019.json: vm.instances[2]: key 's3_mb_per_s.source': "
+                               "missing (every number needs its source)"},
+        {drop_boot, "lambda-2019.json: key 'vm.boot_to_ready_s': missing"},
         {negative_price, "lambda-2019.json: key 'price.usd_per_request.value': -1, expected a "
                          "non-negative number"},
         {step_off_grid, "lambda-2019.json: key 'memory_mb.step': 100 does not divide max - min "

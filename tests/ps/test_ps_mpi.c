@@ -3,8 +3,11 @@
  * dist_sync with one worker is `siren train` step for step (same seed, batch and learning
  * rate: held-out loss and accuracy after 2 epochs agree within 1e-5); the virtual clock gives
  * byte-identical outputs on two runs; bad options and a wrong rank count are usage errors.
- * A calibration fixture is written into the test directory, so results do not depend on the
- * committed calibration files.
+ * Provisioning: boot and the data copy come before training and are billed from the launch,
+ * with the 60 s minimum, and --provisioning off leaves the training itself unchanged. Workers
+ * compute as fast as the calibration says all their vCPUs do, and a server's update takes the
+ * calibrated time per parameter. Calibration fixtures are written into the test directory, so
+ * results do not depend on the committed calibration files.
  */
 #include <math.h>
 #include <string.h>
@@ -15,19 +18,50 @@
 /* The job every test runs: lr-synthetic, small enough for a few seconds. */
 #define PS_JOB "--workload lr-synthetic --rows 6000 --hash-bits 14 --batch 200 --seed 3"
 
-/* run_test.h's fixture, and a calibration file in it. */
+/* Writes dir/name: lr-synthetic at 1e-6 s per sample on one thread, s_2t on two, and a server
+ * update of step_s (optimiser step) and sum_s (weighted sum) per parameter. */
+static int write_cal(const char *name, double s_2t, double step_s, double sum_s)
+{
+    char *cal = NULL;
+    if (asprintf(&cal, "{\"workloads\": {"
+                       "\"lr-synthetic\": {\"batch\": 200, \"s_per_sample\": 1e-6, \"reps\": 1},"
+                       "\"lr-synthetic@2t\": {\"batch\": 200, \"s_per_sample\": %g, \"reps\": 1},"
+                       "\"lr-synthetic@update\": {\"step_s_per_param\": %g, "
+                       "\"sum_s_per_param\": %g, \"params\": 16385, \"reps\": 1}}}",
+                 s_2t, step_s, sum_s) < 0)
+        return -1;
+    char *path = tu_path(dir, name);
+    int rc = tu_write_file(path, cal, strlen(cal));
+    free(path);
+    free(cal);
+    return rc;
+}
+
+/* The shipped lambda-2019 preset with instances that take 100 s to boot, as dir/slow-boot.json:
+ * a job then outlasts the 60 s minimum. */
+static int write_slow_boot_preset(void)
+{
+    char src[4096];
+    struct err e;
+    cJSON *root = NULL;
+    if (core_source_path("emu/platforms/lambda-2019.json", src, sizeof src) ||
+        json_load_file(src, &root, &e))
+        return -1;
+    cJSON *boot = cJSON_GetObjectItemCaseSensitive(
+        cJSON_GetObjectItemCaseSensitive(root, "vm"), "boot_to_ready_s");
+    cJSON_ReplaceItemInObject(boot, "value", cJSON_CreateNumber(100));
+    char *path = tu_path(dir, "slow-boot.json");
+    int rc = json_write_file(path, root, &e);
+    free(path);
+    cJSON_Delete(root);
+    return rc;
+}
+
+/* run_test.h's fixture, the calibration every run reads (cal.json) and a slow-boot preset. */
 static int ps_setup(void **state)
 {
     if (setup(state)) return -1;
-    const char *cal = "{\"workloads\": {"
-                      "\"lr-synthetic\": {\"batch\": 200, \"s_per_sample\": 1e-6, \"min\": 1e-6,"
-                      " \"max\": 1e-6, \"reps\": 1},"
-                      "\"lr-synthetic@2t\": {\"batch\": 200, \"s_per_sample\": 6e-7, \"min\": 6e-7,"
-                      " \"max\": 6e-7, \"reps\": 1}}}";
-    char *path = tu_path(dir, "cal.json");
-    int rc = tu_write_file(path, cal, strlen(cal));
-    free(path);
-    return rc;
+    return write_cal("cal.json", 6e-7, 1e-8, 5e-9) || write_slow_boot_preset() ? -1 : 0;
 }
 
 /* Runs `mpirun -n ranks siren ps PS_JOB extra --out dir/name`; returns the exit status. */
@@ -125,6 +159,144 @@ static void test_ps_virtual_clock_gives_identical_outputs(void **state)
     }
 }
 
+/* A number of a summary.json text; fails the test when the key is missing. */
+static double sum_num(const char *sum, const char *key)
+{
+    struct err e;
+    cJSON *j = NULL;
+    double v = NAN;
+    if (json_parse(sum, strlen(sum), "summary.json", &j, &e) ||
+        json_get_number(j, key, "summary.json", &v, &e))
+        fail_msg("%s", e.msg);
+    cJSON_Delete(j);
+    return v;
+}
+
+/* |got - want| <= tol |want|, failing with the caller's line. */
+static void assert_rel_at(double got, double want, double tol, int line)
+{
+    if (!(fabs(got - want) <= tol * fabs(want)))
+        fail_msg("line %d: got %.17g, expected %.17g (relative %g)", line, got, want, tol);
+}
+#define assert_rel(got, want, tol) assert_rel_at(got, want, tol, __LINE__)
+
+static void test_ps_provisioning_boots_copies_and_bills_from_launch(void **state)
+{
+    (void)state;
+    char job[512];
+    snprintf(job, sizeof job, "--platform %s/slow-boot.json --instances 2 --mode sync "
+             "--max-epochs 2 --target-loss 0.01", dir);
+    char on_large[600], off_large[600], on_xlarge[600];
+    snprintf(on_large, sizeof on_large, "%s --instance-type m4.large", job);
+    snprintf(off_large, sizeof off_large, "%s --instance-type m4.large --provisioning off", job);
+    snprintf(on_xlarge, sizeof on_xlarge, "%s --instance-type m4.xlarge", job);
+    assert_int_equal(run_ps(5, "on-large", on_large), 0);
+    assert_int_equal(run_ps(5, "off-large", off_large), 0);
+    assert_int_equal(run_ps(5, "on-xlarge", on_xlarge), 0);
+    char *on = slurp("on-large", "summary.json"), *off = slurp("off-large", "summary.json");
+    char *onx = slurp("on-xlarge", "summary.json");
+    double boot = sum_num(on, "boot_s"), data = sum_num(on, "data_s");
+    double train = sum_num(on, "train_s"), total = sum_num(on, "total_time_s");
+    double bytes = sum_num(on, "data_bytes");
+    /* The preset's boot, then the training split at m4.large's 53 MB/s after S3's 25 ms. */
+    assert_rel(boot, 100.0, 1e-12);
+    assert_true(bytes > 6000.0 * 4); /* at least a label per training row */
+    assert_rel(data, 0.025 + bytes / 53e6, 1e-12);
+    assert_rel(total, boot + data + train, 1e-12);
+    /* An m4.xlarge copies the same bytes at 87 MB/s. */
+    assert_rel(sum_num(onx, "data_bytes"), bytes, 0);
+    assert_rel(sum_num(onx, "data_s"), 0.025 + bytes / 87e6, 1e-12);
+    /* Billed from the launch, past the minimum: two m4.large at $0.10/h for ceil(total) s. */
+    assert_true(total > 100.0 && total < 110.0);
+    assert_rel(sum_num(on, "cost_usd"), 2 * 0.10 * ceil(total) / 3600.0, 1e-12);
+    /* Warm instances: no boot, no copy, the same training, the 60 s minimum. */
+    assert_true(sum_num(off, "boot_s") == 0.0 && sum_num(off, "data_s") == 0.0);
+    /* (train_s of a run that starts at t = 100 s holds some 1e-14 s of rounding.) */
+    assert_rel(sum_num(off, "train_s"), train, 1e-9);
+    assert_rel(sum_num(off, "total_time_s"), sum_num(off, "train_s"), 1e-12);
+    assert_rel(sum_num(off, "cost_usd"), 2 * 0.10 * 60 / 3600.0, 1e-12);
+    char *csv_on = slurp("on-large", "epochs.csv"), *csv_off = slurp("off-large", "epochs.csv");
+    for (int row = 0; row < 2; row++)
+        for (int col = 4; col <= 7; col++) /* time_s, fetch_s, compute_s, update_s: 6 decimals */
+            assert_true(fabs(csv_cell(csv_off, row, col) - csv_cell(csv_on, row, col)) <= 2e-6);
+    /* The first epoch's cost carries the boot and the copy. */
+    assert_true(csv_cell(csv_on, 0, 8) > csv_cell(csv_off, 0, 8));
+    free(csv_on);
+    free(csv_off);
+    free(on);
+    free(off);
+    free(onx);
+}
+
+/* Sum of epochs.csv's compute_s over the job's epochs. */
+static double compute_s(const char *name, int epochs)
+{
+    char *csv = slurp(name, "epochs.csv");
+    double sum = 0.0;
+    for (int r = 0; r < epochs; r++) sum += csv_cell(csv, r, 6);
+    free(csv);
+    return sum;
+}
+
+static void test_ps_workers_compute_on_every_vcpu_as_calibrated(void **state)
+{
+    (void)state;
+    assert_int_equal(write_cal("slow-2t.json", 1.25e-6, 1e-8, 5e-9), 0);
+    const char *job = "--instances 1 --mode sync --max-epochs 2 --target-loss 0.01 "
+                      "--provisioning off";
+    char args[600];
+    snprintf(args, sizeof args, "%s --instance-type m4.large --vcpus 1", job);
+    assert_int_equal(run_ps(3, "one-thread", args), 0);
+    snprintf(args, sizeof args, "%s --instance-type m4.large", job);
+    assert_int_equal(run_ps(3, "two-vcpus", args), 0);
+    snprintf(args, sizeof args, "%s --instance-type m4.xlarge", job);
+    assert_int_equal(run_ps(3, "four-vcpus", args), 0);
+    snprintf(args, sizeof args, "%s --instance-type m4.large --calibration %s/slow-2t.json", job,
+             dir);
+    assert_int_equal(run_ps(3, "two-vcpus-slower", args), 0);
+    double one = compute_s("one-thread", 2);
+    assert_true(one > 0);
+    /* epochs.csv has 6 decimals of some 0.01 s: ratios hold to about 1e-3. Two vCPUs: 6e-7 s
+     * per sample measured at two threads against 1e-6 at one. */
+    assert_rel(one / compute_s("two-vcpus", 2), 1e-6 / 6e-7, 1e-3);
+    /* Four vCPUs, measured up to two: Amdahl's law fitted to the two-thread speed-up 5/3
+     * (parallel fraction 0.8) gives 1 / (0.2 + 0.8 / 4) = 2.5. */
+    assert_rel(one / compute_s("four-vcpus", 2), 2.5, 1e-3);
+    /* Where two threads are slower than one, an instance that uses both is slower too. */
+    assert_rel(one / compute_s("two-vcpus-slower", 2), 1e-6 / 1.25e-6, 1e-3);
+    char *sum = slurp("two-vcpus-slower", "summary.json");
+    assert_rel(sum_num(sum, "speedup"), 0.8, 1e-12);
+    free(sum);
+}
+
+static void test_ps_server_updates_take_calibrated_time(void **state)
+{
+    (void)state;
+    /* One worker and one server on the same instance: every pull waits for the update of the
+     * round before it, so the updates add to the training time one after the other. */
+    assert_int_equal(write_cal("upd0.json", 6e-7, 0, 0), 0);
+    assert_int_equal(write_cal("upd1.json", 6e-7, 1e-6, 0), 0);
+    assert_int_equal(write_cal("upd2.json", 6e-7, 2e-6, 0), 0);
+    const char *names[] = {"upd0", "upd1", "upd2"};
+    double train[3];
+    for (int i = 0; i < 3; i++) {
+        char args[600];
+        snprintf(args, sizeof args, "--instance-type m4.large --instances 1 --mode sync "
+                 "--max-epochs 2 --target-loss 0.01 --provisioning off --calibration %s/%s.json",
+                 dir, names[i]);
+        assert_int_equal(run_ps(3, names[i], args), 0);
+        char *sum = slurp(names[i], "summary.json");
+        train[i] = sum_num(sum, "train_s");
+        free(sum);
+    }
+    double d1 = train[1] - train[0], d2 = train[2] - train[0];
+    /* 6000 rows in batches of 200: 30 rounds an epoch, 60 updates; the job ends before the
+     * last one is waited for. Each touches the bias and at most all 2^14 + 1 parameters. */
+    assert_true(d1 >= 59 * 1e-6);
+    assert_true(d1 <= 59 * 16385 * 1e-6);
+    assert_rel(d2, 2 * d1, 1e-6);
+}
+
 static void test_ps_bad_options_are_usage_errors(void **state)
 {
     (void)state;
@@ -141,6 +313,11 @@ static void test_ps_bad_options_are_usage_errors(void **state)
     log = slurp("", "mode.log");
     assert_non_null(strstr(log, "--mode: expected sync or async"));
     free(log);
+    assert_int_equal(run_ps(3, "prov", "--instance-type m4.large --instances 1 "
+                                       "--provisioning maybe"), 2);
+    log = slurp("", "prov.log");
+    assert_non_null(strstr(log, "--provisioning"));
+    free(log);
 }
 
 int main(void)
@@ -149,6 +326,9 @@ int main(void)
         cmocka_unit_test(test_ps_sync_one_worker_matches_siren_train),
         cmocka_unit_test(test_ps_tiny_sync_and_async_jobs_run_and_learn),
         cmocka_unit_test(test_ps_virtual_clock_gives_identical_outputs),
+        cmocka_unit_test(test_ps_provisioning_boots_copies_and_bills_from_launch),
+        cmocka_unit_test(test_ps_workers_compute_on_every_vcpu_as_calibrated),
+        cmocka_unit_test(test_ps_server_updates_take_calibrated_time),
         cmocka_unit_test(test_ps_bad_options_are_usage_errors),
     };
     return cmocka_run_group_tests(tests, ps_setup, teardown);
