@@ -126,9 +126,10 @@ static int run_case(const struct emu_case *c, const char *dir, struct emu_measur
     m->invocations = rep.invocations;
     /* The step rules record each request's wall time; the round rules' requests are
      * planned bursts, timed on the virtual clock only. */
-    m->data_get_ms = cnt[0] ? sum[0] / cnt[0] : (double)NAN;
-    m->param_get_ms = cnt[1] ? sum[1] / cnt[1] : (double)NAN;
-    m->put_ms = cnt[3] ? sum[3] / cnt[3] : (double)NAN;
+    int steps = cnt[TRACE_PARAM_PUT] > 0; /* a step rule's trace */
+    m->data_get_ms = steps && cnt[0] ? sum[0] / cnt[0] : (double)NAN;
+    m->param_get_ms = steps && cnt[1] ? sum[1] / cnt[1] : (double)NAN;
+    m->put_ms = steps ? sum[3] / cnt[3] : (double)NAN;
     trace_free(&t);
     return SIREN_OK;
 }
