@@ -13,7 +13,8 @@
 /* The options of siren train, in the order of its help. */
 static const struct opt_use train_opts[] = {
     {.id = OPT_WORKLOAD, .def = "lenet-mnist"},
-    {.id = OPT_EPOCHS}, {.id = OPT_BATCH}, {.id = OPT_LR}, {.id = OPT_SEED}, {.id = OPT_THREADS},
+    {.id = OPT_EPOCHS}, {.id = OPT_BATCH}, {.id = OPT_LR}, {.id = OPT_OPTIMIZER}, {.id = OPT_SEED},
+    {.id = OPT_THREADS, .help = "OpenBLAS threads, and the threads of --optimizer newton"},
     {.id = OPT_ROWS}, {.id = OPT_HASH_BITS}, {.id = OPT_JSON}, {.id = OPT_DRY_RUN},
     {.id = OPT_QUIET, .help = "no progress line per epoch on stderr"},
     {.id = OPT_HELP},
@@ -22,9 +23,9 @@ static const struct opt_use train_opts[] = {
 static void usage(FILE *f)
 {
     fprintf(f,
-            "usage: siren train [--workload W] [--epochs N] [--batch B] [--lr X] [--seed S]\n"
-            "                   [--threads T] [--rows N] [--hash-bits K] [--json] [--dry-run]\n"
-            "                   [--quiet]\n\n"
+            "usage: siren train [--workload W] [--epochs N] [--batch B] [--lr X]\n"
+            "                   [--optimizer NAME] [--seed S] [--threads T] [--rows N]\n"
+            "                   [--hash-bits K] [--json] [--dry-run] [--quiet]\n\n"
             "Trains a workload in this process (the reference the emulator is checked against):\n"
             "per-epoch progress on stderr; with --json, one JSON object as the last stdout line.\n\n");
     opt_help_write(f, train_opts, CMD_COUNT(train_opts));
@@ -97,6 +98,7 @@ static int train_opt(void *ctx, const struct opt_value *v, struct err *e)
     case OPT_WORKLOAD: r->name = v->text; break;
     case OPT_EPOCHS: r->epochs = v->i; break;
     case OPT_THREADS: r->threads = v->i; break;
+    case OPT_OPTIMIZER: r->wo.optimizer = v->text; break;
     case OPT_JSON: r->json = 1; break;
     case OPT_DRY_RUN: r->dry = 1; break;
     case OPT_QUIET: r->quiet = 1; break;
@@ -125,7 +127,7 @@ int cmd_train(int argc, char **argv)
         return 0;
     }
     struct train_opts to = {.epochs = req.epochs > 0 ? (int)req.epochs : w->info.epochs,
-                            .quiet = req.quiet};
+                            .quiet = req.quiet, .threads = (int)req.threads};
     if (!req.quiet)
         LOG_INFO("train", "%s: %zu train / %zu test rows, batch %d, %s lr %g, seed %llu, %lld thread(s)",
                  req.name, w->train.rows, w->test.rows, w->opts.batch, w->info.optimizer,

@@ -288,7 +288,7 @@ enum opt_id {
     /* siren bench, siren plot */
     OPT_QUICK, OPT_BENCH_REPS, OPT_SIM_EPOCHS, OPT_NO_TORCH, OPT_KV_DIR, OPT_PINGPONG, OPT_GRID,
     OPT_LABEL, OPT_EXPECTED, OPT_CHECK, OPT_WRITE_EXPECTED, OPT_NO_PLOTS,
-    OPT_LR_SCALE, OPT_FETCH,
+    OPT_LR_SCALE, OPT_FETCH, OPT_OPTIMIZER,
     /* siren kv gc */
     OPT_KEPT, OPT_STALE_AFTER,
     /* siren run: the job's name in a shared store */

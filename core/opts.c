@@ -103,6 +103,10 @@ static const struct opt_info table[OPT_COUNT] = {
     [OPT_ROWS] = INT("rows", "N", 10, NONE, NULL, "rows of lr-synthetic's generated data"),
     [OPT_HASH_BITS] = INT("hash-bits", "K", 4, 28, "the workload's",
                           "features hashed into 2^K weights (lr-ctr, lr-synthetic)"),
+    [OPT_OPTIMIZER] = CHOICE("optimizer", "NAME", "sgd|sgd-momentum|adam|newton", "the workload's",
+                             "sgd | sgd-momentum | adam (mini-batch steps at --lr) | newton "
+                             "(LR workloads: full-batch Newton-CG with L2 = 1/rows, liblinear's "
+                             "C = 1; an epoch is one Newton step)"),
 
     [OPT_SLOTS] = INT("slots", "K", 1, 64, "1", "sandboxes run at once per rank"),
     [OPT_BACKEND] = CHOICE("backend", "WHERE", "sandbox|lambda", "sandbox",

@@ -1,7 +1,9 @@
 /*
  * trainer: single-process reference training of a workload (`siren train`): shuffled
  * mini-batches, one optimiser step each, evaluation on the held-out split after every epoch.
- * The emulator's results are checked against it. Deterministic for a seed and thread count.
+ * With the optimizer "newton" (LR workloads), an epoch is instead one full-batch Newton step
+ * (kn_lr_newton_step). The emulator's results are checked against it. Deterministic for a
+ * seed and thread count.
  */
 #ifndef SIREN_TRAINER_H
 #define SIREN_TRAINER_H
@@ -10,7 +12,9 @@
 
 struct train_opts {
     int epochs;
-    int quiet; /* no per-epoch progress on stderr */
+    int quiet;          /* no per-epoch progress on stderr */
+    int threads;        /* newton: threads of its passes (0 = 1); SGD and Adam ignore it */
+    double target_loss; /* > 0: stop after the first evaluation whose test loss is <= this */
 };
 
 struct train_result {
@@ -19,6 +23,8 @@ struct train_result {
     struct workload_eval test; /* on the held-out split after the last epoch */
     double train_seconds;      /* time in training steps (evaluation excluded) */
     double samples_per_second; /* training samples / train_seconds */
+    double seconds_to_target;  /* train_seconds when the test loss first met target_loss;
+                                  NAN when it did not (or no target was set) */
     size_t params;             /* number of model parameters */
 };
 

@@ -72,6 +72,29 @@ static int load_data(struct workload *w, struct err *e)
     return rc;
 }
 
+int workload_is_newton(const struct workload *w) { return !strcmp(w->info.optimizer, "newton"); }
+
+/* An optimizer other than the workload's default, checked against the model it trains. */
+static int apply_optimizer(struct workload *w, const char *name, struct err *e)
+{
+    static const char *const known[] = {"sgd", "sgd-momentum", "adam", "newton"};
+    const char *found = NULL;
+    for (size_t i = 0; i < sizeof known / sizeof *known; i++)
+        if (!strcmp(name, known[i])) found = known[i];
+    if (!found)
+        return err_set(e, SIREN_EINVAL,
+                       "optimizer '%s': expected sgd, sgd-momentum, adam or newton", name);
+    if (!strcmp(found, "newton") && w->model_cfg.kind != KN_MODEL_LR)
+        return err_set(e, SIREN_EINVAL,
+                       "optimizer newton fits logistic regression only (lr-ctr, lr-a9a, "
+                       "lr-synthetic), not a %s model",
+                       kn_model_kind_name(w->model_cfg.kind));
+    w->info.optimizer = found;
+    /* Newton steps, not passes of SGD: logistic regression needs 5 to 15. */
+    if (!strcmp(found, "newton")) w->info.epochs = 20;
+    return SIREN_OK;
+}
+
 /* Model configuration: the kernel's defaults for the workload, then the data's shape. */
 static int configure_model(struct workload *w, struct err *e)
 {
@@ -99,6 +122,8 @@ static int configure_model(struct workload *w, struct err *e)
         break;
     }
     }
+    if (w->opts.optimizer && (rc = apply_optimizer(w, w->opts.optimizer, e))) return rc;
+    /* newton keeps SGD's settings here: it takes no mini-batch steps (see trainer.c). */
     enum kn_optim_kind kind = strcmp(w->info.optimizer, "adam") ? KN_OPTIM_SGD : KN_OPTIM_ADAM;
     w->optim_cfg = kn_optim_config_default(kind);
     w->optim_cfg.lr = (float)w->info.lr;

@@ -24,12 +24,14 @@ struct workload_opts {
     size_t synthetic_rows;  /* lr-synthetic: training rows (test rows are a tenth) */
     int hash_bits;          /* lr-ctr / lr-synthetic: 2^k weights */
     int load_train, load_test; /* which splits to load (both when both are 0) */
+    const char *optimizer;  /* "sgd", "sgd-momentum", "adam" or, for LR workloads only,
+                               "newton" (full-batch, see kn_lr_newton_create); borrowed */
 };
 
 struct workload_info {
     const char *name;
     const char *dataset;     /* registry name given to ds_load, or "synthetic" */
-    const char *optimizer;   /* "sgd", "sgd-momentum" or "adam" */
+    const char *optimizer;   /* "sgd", "sgd-momentum", "adam" or "newton" */
     int batch;               /* default mini-batch size */
     double lr;               /* default learning rate */
     double lr_decay;         /* per epoch: epoch e (from 1) trains at lr * lr_decay^(e-1) */
@@ -61,7 +63,8 @@ struct workload {
 
 /* Loads the workload's data (fetching and preparing it when needed) and fills the model and
  * optimiser configurations. Caller owns *out; release with workload_close().
- * Errors: SIREN_ENOTFOUND (unknown workload or data), SIREN_EFORMAT, SIREN_EIO, SIREN_ENOMEM. */
+ * Errors: SIREN_ENOTFOUND (unknown workload or data), SIREN_EINVAL (unknown optimizer, or
+ * newton for a model other than LR), SIREN_EFORMAT, SIREN_EIO, SIREN_ENOMEM. */
 int workload_open(const char *name, const struct workload_opts *opts, struct workload **out,
                   struct err *e) SIREN_WUR;
 void workload_close(struct workload *w);
@@ -83,6 +86,11 @@ struct workload_eval {
  * Errors: as kn_model_eval. */
 int workload_evaluate(struct workload *w, struct kn_model *m, int test, size_t max_rows,
                       struct workload_eval *out, struct err *e) SIREN_WUR;
+
+/* 1 when the workload trains full-batch with Newton's method (optimizer "newton"): one
+ * "epoch" is then one Newton step over all training rows, and lr, lr_decay and batch only
+ * size the evaluation batches. */
+int workload_is_newton(const struct workload *w);
 
 /* The learning rate of epoch e (from 1): lr * lr_decay^(e-1). */
 double workload_lr_at(const struct workload *w, int epoch);

@@ -224,6 +224,49 @@ struct kn_eval {
 int kn_model_eval(struct kn_model *m, const struct kn_batch *b, struct kn_eval *out, float *prob1,
                   struct err *e) SIREN_WUR;
 
+/* ============================================ full-batch Newton for LR */
+
+/* A second-order fit of a logistic-regression model on all its training rows at once, the
+ * solver liblinear uses for the same problem: line-search Newton-CG (Nocedal & Wright 2006,
+ * Algorithm 7.1) on F(theta) = (1/n) sum_i [log(1 + e^{z_i}) - y_i z_i] + l2/2 |theta|^2,
+ * z_i = theta . x_i, every weight and the bias regularised (liblinear's -s 0 -B 1 objective
+ * with C = 1 / (l2 n)). The Hessian is never formed: CG uses products
+ * H v = X^T D X v + l2 v, D_i = p_i (1 - p_i) / n (Lin, Weng & Keerthi 2008, Section 3), each
+ * one pass over the rows. The line search runs on cached margins, so a trial step costs O(n),
+ * not a pass. Passes split the rows over `threads` threads, each scattering into its own
+ * buffer, summed afterwards: results depend on the thread count, not on timing. */
+struct kn_lr_newton_config {
+    double l2;      /* > 0: keeps the minimiser finite on separable or rare features */
+    int max_cg;     /* CG iterations per Newton step (1..1000; default 100) */
+    double rel_tol; /* converged when |grad F| <= rel_tol |grad F at the start| (default 1e-5) */
+    int threads;    /* 1..64 (default 1) */
+};
+/* Defaults for l2 (the caller usually sets it from the row count). */
+struct kn_lr_newton_config kn_lr_newton_config_default(double l2);
+
+struct kn_lr_newton_report {
+    double objective; /* F after the step */
+    double grad_norm; /* |grad F| after the step */
+    double step;      /* the line search's step length (1 = full Newton step) */
+    int cg_iters;     /* Hessian-vector products this step */
+    int converged;    /* 1 once |grad F| met rel_tol or no step decreases F any more */
+};
+
+struct kn_lr_newton; /* opaque */
+
+/* Prepares a fit of LR model m (kn_model_config kind KN_MODEL_LR) from its current parameters
+ * on the rows of `all` (row_ptr, col, val, labels; all.n rows, any count, max_batch does not
+ * apply) and evaluates F and its gradient there (one pass). m and the arrays of `all` are
+ * borrowed and must outlive the solver. Caller owns *out; release with kn_lr_newton_free().
+ * Errors: SIREN_EINVAL (not an LR model, bad config, no rows, label not 0/1), SIREN_ENOMEM. */
+int kn_lr_newton_create(struct kn_model *m, const struct kn_batch *all,
+                        const struct kn_lr_newton_config *cfg, struct kn_lr_newton **out,
+                        struct err *e) SIREN_WUR;
+/* One Newton step: updates m's parameters in place and fills *out. After convergence a step
+ * changes nothing and reports converged again. */
+void kn_lr_newton_step(struct kn_lr_newton *s, struct kn_lr_newton_report *out);
+void kn_lr_newton_free(struct kn_lr_newton *s); /* accepts NULL */
+
 /* Memory a model needs, in bytes, at a batch size (the emulator decides from this whether a
  * function of a memory size can run it). */
 struct kn_mem_report {
