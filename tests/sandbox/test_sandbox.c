@@ -158,7 +158,9 @@ static void test_sandbox_watchdog_catches_a_climb_from_far_below(void **state)
     assert_int_equal(res.status, SANDBOX_MEMORY);
     assert_string_equal(res.error_msg, "Runtime exited with error: signal: killed");
     assert_true(res.peak_mb > 128);
-    assert_true(res.duration_ms < 2000);
+    /* Killed before it could hold its 400 MB for 3 s (not a speed claim: a loaded host may be
+     * slow to deliver the kill, but not 3 s late). */
+    assert_true(res.duration_ms < 3000);
     sandbox_result_free(&res);
 }
 
@@ -190,7 +192,8 @@ static void test_sandbox_timeout_kills_with_lambda_wording(void **state)
     assert_int_equal(res.status, SANDBOX_TIMEOUT);
     assert_string_equal(res.error_msg, "Task timed out after 0.20 seconds");
     assert_string_equal(res.error_type, "Sandbox.Timedout");
-    assert_true(res.duration_ms >= 199 && res.duration_ms < 2000);
+    /* Stopped at its timeout, not at the end of its 5 s sleep. */
+    assert_true(res.duration_ms >= 199 && res.duration_ms < 5000);
     assert_int_equal(res.term_signal, SIGKILL);
     assert_false(sandbox_alive(sb));
     assert_true(process_gone(pid));
@@ -213,7 +216,7 @@ static void test_sandbox_cpu_limit_kills(void **state)
     assert_string_equal(res.error_msg,
                         "Runtime exited with error: signal: CPU time limit exceeded");
     assert_true(res.cpu_ms >= 150);
-    assert_true(res.duration_ms < 4000);
+    assert_true(res.duration_ms < 5000); /* stopped before its 5 s spin ended */
 }
 
 static void test_sandbox_crash_is_reported_as_crash(void **state)
