@@ -205,7 +205,7 @@ int calibration_update_load(const char *path, const char *workload,
     memset(out, 0, sizeof *out);
     if (!cJSON_IsObject(u)) {
         rc = err_set(e, SIREN_ENOTFOUND, "%s: no server update measured for %s (run `siren "
-                     "calibrate --workload %s --update --out %s`)", path, workload, workload,
+                     "calibrate --workload %s --server-update --out %s`)", path, workload, workload,
                      path);
     } else if (!(rc = json_get_number(u, "step_s_per_param", where, &out->step_s_per_param,
                                       e)) &&
