@@ -139,6 +139,57 @@ static void check_perturbed(const char *figure, double factor, double delta, int
     free(text);
 }
 
+/* Every committed suite's siren ps runs find their servers' update time in the calibration
+ * the suite names: without it each of them stops before it starts (siren calibrate
+ * --server-update measures it). */
+static void test_every_suite_calibration_holds_what_its_ps_runs_need(void **state)
+{
+    (void)state;
+    static const char *const suites[] = {"ci", "paper", "scaling"};
+    int checked = 0;
+    for (size_t k = 0; k < sizeof suites / sizeof *suites; k++) {
+        char path[1300], cal_path[1300];
+        snprintf(path, sizeof path, "%s/bench/suites/%s.json", g_src, suites[k]);
+        cJSON *suite, *cal = NULL;
+        struct err e;
+        if (json_load_file(path, &suite, &e)) fail_msg("%s", e.msg);
+        /* siren's default, unless the suite names another. */
+        snprintf(cal_path, sizeof cal_path, "%s/results/calibration/reference.json", g_src);
+        const cJSON *opt = cJSON_GetObjectItemCaseSensitive(suite, "options"), *o;
+        cJSON_ArrayForEach(o, opt)
+        {
+            if (strcmp(o->valuestring, "--calibration") || !o->next) continue;
+            const char *v = o->next->valuestring;
+            if (!strncmp(v, "{source}", 8)) snprintf(cal_path, sizeof cal_path, "%s%s", g_src, v + 8);
+            else snprintf(cal_path, sizeof cal_path, "%s", v);
+        }
+        if (json_load_file(cal_path, &cal, &e)) fail_msg("%s", e.msg);
+        const cJSON *sec;
+        cJSON_ArrayForEach(sec, cJSON_GetObjectItemCaseSensitive(suite, "sections"))
+        {
+            const cJSON *run, *w;
+            cJSON_ArrayForEach(run, cJSON_GetObjectItemCaseSensitive(sec, "runs"))
+            {
+                const cJSON *cmd = cJSON_GetObjectItemCaseSensitive(run, "command");
+                if (!cJSON_IsString(cmd) || strcmp(cmd->valuestring, "ps")) continue;
+                cJSON_ArrayForEach(w, cJSON_GetObjectItemCaseSensitive(sec, "workloads"))
+                {
+                    char key[128];
+                    snprintf(key, sizeof key, "%s@update", w->valuestring);
+                    if (!cJSON_GetObjectItemCaseSensitive(
+                            cJSON_GetObjectItemCaseSensitive(cal, "workloads"), key))
+                        fail_msg("%s: its ps runs of %s need \"%s\" in %s", path,
+                                 w->valuestring, key, cal_path);
+                    checked++;
+                }
+            }
+        }
+        cJSON_Delete(cal);
+        cJSON_Delete(suite);
+    }
+    assert_true(checked > 0);
+}
+
 static void test_check_fails_naming_a_cost_perturbed_by_a_tenth_of_a_percent(void **state)
 {
     (void)state;
@@ -235,6 +286,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_ci_suite_passes_against_committed_expected_values),
+        cmocka_unit_test(test_every_suite_calibration_holds_what_its_ps_runs_need),
         cmocka_unit_test(test_check_fails_naming_a_cost_perturbed_by_a_tenth_of_a_percent),
         cmocka_unit_test(test_check_fails_naming_a_virtual_time_perturbed_in_the_eighth_digit),
         cmocka_unit_test(test_check_fails_on_a_loss_outside_and_passes_inside_its_tolerance),
