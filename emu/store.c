@@ -176,6 +176,15 @@ void store_owner_self(struct store_owner *o)
     random_hex(o->nonce, 8);
 }
 
+/* A time in seconds, printed so that it reads back bit for bit: cJSON prints 15 digits when
+ * they compare equal within its epsilon, which loses a clock's nanoseconds. */
+static void add_exact(cJSON *j, const char *key, double v)
+{
+    char num[32];
+    snprintf(num, sizeof num, "%.17g", v);
+    cJSON_AddItemToObject(j, key, cJSON_CreateRaw(num));
+}
+
 void store_owner_encode(const struct store_owner *o, char *buf, size_t len)
 {
     cJSON *j = cJSON_CreateObject();
@@ -184,11 +193,11 @@ void store_owner_encode(const struct store_owner *o, char *buf, size_t len)
     cJSON_AddStringToObject(j, "pidns", o->pidns);
     cJSON_AddNumberToObject(j, "pid", (double)o->pid);
     cJSON_AddNumberToObject(j, "pid_start", (double)o->pid_start);
-    cJSON_AddNumberToObject(j, "started_s", o->started_s);
+    add_exact(j, "started_s", o->started_s);
     cJSON_AddStringToObject(j, "nonce", o->nonce);
     if (o->kept) {
         cJSON_AddTrueToObject(j, "kept");
-        cJSON_AddNumberToObject(j, "finished_s", o->finished_s);
+        add_exact(j, "finished_s", o->finished_s);
     }
     char *text = cJSON_PrintUnformatted(j);
     snprintf(buf, len, "%s", text ? text : "{}");
