@@ -297,6 +297,8 @@ enum opt_id {
     OPT_SERVER_UPDATE,
     /* siren ps */
     OPT_PROVISIONING,
+    /* the platform model: request latencies, the channel functions exchange models through */
+    OPT_LATENCY, OPT_CHANNEL,
     OPT_COUNT /* appended before this; the numbers are never stored anywhere */
 };
 

@@ -68,6 +68,13 @@ static const struct opt_info table[OPT_COUNT] = {
                          "how a function of the round rules reads its data: share (its whole "
                          "share, ranged GETs of the preset's range size, the next one fetched "
                          "while it computes) | batch (one GET per mini-batch before its step)"),
+    [OPT_LATENCY] = CHOICE("latency", "HOW", "variable|fixed", "variable",
+                           "variable (every start and request latency drawn from the preset's "
+                           "lognormal, seeded by --seed) | fixed (every latency its median)"),
+    [OPT_CHANNEL] = CHOICE("channel", "CH", "s3|redis|memcached|dynamodb|vm-ps", "s3",
+                           "where functions exchange models and gradients (data always comes "
+                           "from S3): its latency, bandwidth and prices come from the preset; "
+                           "--kv still decides where the bytes really live"),
     [OPT_CLOCK] = CHOICE("clock", "CLOCK", "virtual|wall", "virtual",
                          "virtual (planned, deterministic) | wall (every function at once, "
                          "real timers; faithful with a core each)"),

@@ -34,6 +34,7 @@
 #include "epoch_report.h"
 #include "lr_rule.h"
 #include "planner.h"
+#include "platform.h"
 #include "workload.h"
 
 /* Where functions run when not in local siren-fn sandboxes: a table registered by name (the
@@ -67,6 +68,8 @@ struct job_config {
     struct lr_rule lr_rule;    /* round rules: the learning rate of an update of several
                                   functions' work (lr_rule.h) */
     enum plan_timeout on_timeout;
+    enum channel_kind channel; /* where functions exchange models (--channel): its model */
+    int fixed_latency;         /* every latency at its median (--latency fixed) */
     double budget_usd;         /* <= 0: no budget */
     double target_loss;        /* <= 0: the workload's default */
     size_t eval_rows;          /* held-out rows evaluated after each epoch; 0 = all */

@@ -59,13 +59,13 @@ static void asp_run_free(struct job *j, struct asp_run *r)
 }
 
 /* Invocation inv of function fn: its billing window (epoch_model_invocation) and when the
- * client invoked it (a continuation is invoked its warm start before it runs). */
+ * client invoked it. */
 static void asp_invocation(const struct job *j, const struct asp_run *r, int fn, int inv,
                            struct epoch_invocation *ei, double *t_invoke)
 {
     const struct plan_epoch *p = &r->p;
     epoch_model_invocation(&j->platform, p, fn, inv, r->dead_at[fn], r->memory_mb, ei);
-    *t_invoke = inv == 0 ? p->fns[fn].t_invoke : ei->start_s - j->platform.warm_start_ms / 1e3;
+    *t_invoke = ei->invoke_s;
 }
 
 /* Whether step s's requests are (or will be) made: it was sent and ran, or it is still to be

@@ -32,10 +32,24 @@ int job_invoker_of(const struct job *j, int fn)
     return j->size == 1 ? 0 : 1 + fn % (j->size - 1);
 }
 
+void job_model_opts(const struct job *j, struct epoch_model_opts *o)
+{
+    *o = (struct epoch_model_opts){.channel = j->cfg.channel,
+                                   .variable_latency = !j->cfg.fixed_latency,
+                                   .seed = j->coord->w->opts.seed};
+}
+
+double job_driver_s(const struct job *j)
+{
+    return epoch_model_driver_s(&j->platform, j->cfg.sync);
+}
+
 void job_plan_costs(const struct job *j, int memory_mb, struct plan_costs *k)
 {
     const struct job_coord *c = j->coord;
-    epoch_model_costs(&j->platform, c->cal.s_per_sample, c->shard_bytes_per_sample,
+    struct epoch_model_opts o;
+    job_model_opts(j, &o);
+    epoch_model_costs(&j->platform, &o, c->cal.s_per_sample, c->shard_bytes_per_sample,
                       c->param_bytes, memory_mb, k);
 }
 
@@ -403,7 +417,7 @@ static void epoch_plan_config(const struct job *j, int n, int memory_mb, struct 
     struct plan_costs costs;
     job_plan_costs(j, memory_mb, &costs);
     /* The batches are the epoch's order, set by the caller. */
-    epoch_model_plan_config(&costs, n,
+    epoch_model_plan_config(&costs, prog->epoch, n,
                             epoch_model_warm(n, memory_mb, prog->prev_n, prog->prev_memory_mb),
                             j->cfg.sync, j->cfg.staleness, j->cfg.update, j->cfg.on_timeout, NULL,
                             c->n_batches, pc);

@@ -178,6 +178,10 @@ int job_invoker_of(const struct job *j, int fn);
 /* The plan's costs for memory_mb on this platform and calibration (shared with the
  * simulator, so both plan the same timelines). */
 void job_plan_costs(const struct job *j, int memory_mb, struct plan_costs *k);
+/* The model's channel and latency draws (--channel, --latency; the workload's seed). */
+void job_model_opts(const struct job *j, struct epoch_model_opts *o);
+/* The driver's step after a planned epoch (epoch_model_driver_s). */
+double job_driver_s(const struct job *j);
 /* SIREN_EINVAL, naming the limit, for an action the platform or the data cannot take. */
 int job_action_check(const struct job *j, int n, int memory_mb, struct err *e) SIREN_WUR;
 /* Builds each rank's task message from the n_order steps order[0..n_order) of p (all of

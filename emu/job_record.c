@@ -28,6 +28,7 @@ struct epoch_tally {
     double end_s;        /* planned epochs: the last invocation's end, s from t0 */
     double billed_s;     /* sum of the invocations' billed durations, s */
     uint64_t gets, puts; /* object-store requests */
+    uint64_t data_gets;  /* of the gets: the data's (the rest are the channel's) */
     double loss_sum;     /* training losses of the steps that succeeded */
     int loss_n;
     int survivors;       /* faults: functions whose last attempt succeeded */
@@ -94,8 +95,7 @@ static int record_invocations(struct job *j, const struct plan_epoch *p,
             ti.memory_mb = memory_mb;
             ti.cold = ei.cold;
             ti.status = ei.status;
-            ti.v_start_s =
-                t->t0 + (inv == 0 ? f->t_invoke : ei.start_s - pf->warm_start_ms / 1e3);
+            ti.v_start_s = t->t0 + ei.invoke_s;
             ti.v_end_s = t->t0 + ei.stop_s;
             ti.compute_factor = 1.0;
             snprintf(ti.error, sizeof ti.error, "%s", job_invocation_error(&ei, f, so));
@@ -233,6 +233,7 @@ static int record_requests(struct job *j, const struct plan_epoch *p,
         const struct step_outcome *o = &so[s];
         if (st->failed || !o->ran) continue;
         t->gets += 2 + (uint64_t)(j->cfg.update == PLAN_UPDATE_APPLY);
+        t->data_gets++;
         if (o->ok) {
             t->puts++;
             t->loss_sum += o->loss;
@@ -254,22 +255,25 @@ static int record_aggregations(struct job *j, const struct plan_epoch *p, struct
 {
     struct job_coord *c = j->coord;
     const struct platform *pf = &j->platform;
+    double put_s = pf->channels[j->cfg.channel].put_ms / 1e3; /* the PUT's median, for the
+                                                                 record's start */
     for (int64_t r = 0; r < p->n_versions; r++) {
         int members = 0;
-        double barrier = 0;
+        double next = -1; /* when round r + 1 starts: the averaged parameters are written */
         for (int i = 0; i < p->n_functions; i++) {
+            if (r + 1 < p->fns[i].n_steps) {
+                double s = p->steps[p->fns[i].first_step + r + 1].t_data_get;
+                if (next < 0 || s < next) next = s;
+            }
             if (r >= p->fns[i].n_steps) continue;
             members++;
-            const struct plan_step *st = &p->steps[p->fns[i].first_step + r];
-            if (st->t_end > barrier) barrier = st->t_end;
         }
+        if (next < 0) next = p->fns[0].t_end; /* the last round: the leader's end */
         t->gets += (uint64_t)(members - 1);
         t->puts++;
-        double agg_s = (members - 1) * (pf->store_first_byte_ms / 1e3 +
-                                        c->param_bytes / 1e6 / pf->store_mb_per_s_per_connection);
+        double begin = next - put_s > 0 ? next - put_s : 0;
         struct trace_kv_op op = {c->progress.epoch, 0, (int32_t)(-1 - r), TRACE_PARAM_PUT,
-                                 r + 1, -1, t->t0 + barrier + agg_s,
-                                 t->t0 + barrier + agg_s + pf->store_first_byte_ms / 1e3,
+                                 r + 1, -1, t->t0 + begin, t->t0 + next,
                                  c->param_bytes, 0, 0, 0, 0, 1};
         if (trace_add_kv_op(&c->trace, &op)) return err_set(e, SIREN_ENOMEM, "out of memory");
     }
@@ -278,10 +282,20 @@ static int record_aggregations(struct job *j, const struct plan_epoch *p, struct
 
 /* The end of an epoch's record: its object-store requests billed, the epoch closed in the
  * ledger, and the report's cost and mean training loss. */
-static void close_epoch(struct job *j, const struct epoch_tally *t, struct epoch_report *rep)
+static void close_epoch(struct job *j, const struct epoch_tally *t, double time_s,
+                        struct epoch_report *rep)
 {
     struct job_coord *c = j->coord;
-    ledger_add_kv(&c->progress.ledger, t->gets, t->puts, 0, 0);
+    if (j->cfg.channel == CHANNEL_S3) {
+        ledger_add_kv(&c->progress.ledger, t->gets, t->puts, 0, 0);
+    } else { /* as epoch_model_bill: the data's GETs with S3, the rest the channel's */
+        struct epoch_model_opts mo;
+        job_model_opts(j, &mo);
+        ledger_add_kv(&c->progress.ledger, t->data_gets, 0, 0, 0);
+        ledger_add_channel(&c->progress.ledger,
+                           epoch_model_channel_step_usd(&j->platform, &mo, t->gets - t->data_gets,
+                                                        t->puts, c->param_bytes, time_s));
+    }
     struct ledger_totals tot;
     ledger_end_epoch(&c->progress.ledger, &tot);
     rep->cost_usd = tot.total_usd;
@@ -299,8 +313,9 @@ int job_record_epoch(struct job *j, const struct plan_epoch *p, const struct ste
     if (!rc) rc = record_requests(j, p, so, &t, rep, e);
     if (!rc && j->cfg.sync == PLAN_SYNC_BSP) rc = record_aggregations(j, p, &t, e);
     if (rc) return rc;
-    close_epoch(j, &t, rep);
-    epoch_model_report_usage(rep, t.end_s, p->fetch_s, p->compute_s, p->update_s, t.billed_s,
+    double time_s = t.end_s + job_driver_s(j);
+    close_epoch(j, &t, time_s, rep);
+    epoch_model_report_usage(rep, time_s, p->fetch_s, p->compute_s, p->update_s, t.billed_s,
                              rep->cost_usd);
     rep->versions = p->n_versions;
     if (c->faults_on) {
@@ -377,6 +392,7 @@ static int record_function_wall(struct job *j, const struct plan_epoch *p,
         rep->compute_s += tm->compute_ms / 1e3;
         rep->update_s += (tm->base_get_ms + tm->put_ms) / 1e3;
         t->gets += 2 + (uint64_t)(j->cfg.update == PLAN_UPDATE_APPLY);
+        t->data_gets++;
         t->puts++;
         t->loss_sum += o->loss;
         t->loss_n++;
@@ -394,7 +410,7 @@ int job_record_epoch_wall(struct job *j, const struct plan_epoch *p,
         int rc = record_function_wall(j, p, so, i, memory_mb, &t, rep, e);
         if (rc) return rc;
     }
-    close_epoch(j, &t, rep);
+    close_epoch(j, &t, rep->time_s, rep);
     epoch_model_report_usage(rep, rep->time_s, rep->fetch_s, rep->compute_s, rep->update_s,
                              t.billed_s, rep->cost_usd);
     rep->versions = t.puts;
@@ -522,6 +538,9 @@ int job_summary_write(const struct job *j, struct err *e)
     cJSON *extra = cJSON_CreateObject();
     if (!extra) return err_set(e, SIREN_ENOMEM, "out of memory");
     if (c->faults_on) cJSON_AddItemToObject(extra, "faults", faults_json(c));
+    /* The platform model's choices (--channel, --latency). */
+    cJSON_AddStringToObject(extra, "channel", j->platform.channels[j->cfg.channel].name);
+    cJSON_AddStringToObject(extra, "latency", j->cfg.fixed_latency ? "fixed" : "variable");
     if (plan_update_in_rounds(j->cfg.update)) {
         /* How the round rules ran: the learning-rate rule resolved for the optimiser, and
          * how data was read. */

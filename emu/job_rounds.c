@@ -96,7 +96,7 @@ static int rounds_plan(struct job *j, int n, int memory_mb, struct rounds_run *r
     size_t nb = c->n_batches;
     struct plan_costs costs;
     job_plan_costs(j, memory_mb, &costs);
-    epoch_model_plan_config(&costs, n,
+    epoch_model_plan_config(&costs, prog->epoch, n,
                             epoch_model_warm(n, memory_mb, prog->prev_n, prog->prev_memory_mb),
                             j->cfg.sync, j->cfg.staleness, j->cfg.update, j->cfg.on_timeout, NULL,
                             nb, &r->pc);
@@ -505,10 +505,16 @@ static int rounds_record(struct job *j, const struct rounds_run *r, int memory_m
         if (trace_add_kv_op(&c->trace, &op)) rc = err_set(e, SIREN_ENOMEM, "out of memory");
     }
     if (rc) return rc;
-    ledger_add_kv(&c->progress.ledger, p->gets, p->puts, 0, 0);
+    /* As epoch_model_bill_rounds: S3's requests, then the channel's fees. */
+    struct epoch_model_opts mo;
+    job_model_opts(j, &mo);
+    double time_s = p->t_end + job_driver_s(j);
+    int s3 = j->cfg.channel == CHANNEL_S3;
+    ledger_add_kv(&c->progress.ledger, s3 ? p->gets : p->data_gets, s3 ? p->puts : 0, 0, 0);
+    ledger_add_channel(&c->progress.ledger, epoch_model_channel_usd(pf, &mo, p, time_s));
     struct ledger_totals tot;
     ledger_end_epoch(&c->progress.ledger, &tot);
-    epoch_model_report_usage(rep, p->t_end, p->fetch_s, p->compute_s, p->update_s, billed_s,
+    epoch_model_report_usage(rep, time_s, p->fetch_s, p->compute_s, p->update_s, billed_s,
                              tot.total_usd);
     double loss_sum = 0;
     long steps = 0;

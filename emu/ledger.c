@@ -31,7 +31,8 @@ static void charge(struct ledger *l, const struct ledger_totals *d)
         t[i]->request_usd += d->request_usd;
         t[i]->kv_usd += d->kv_usd;
         t[i]->vm_usd += d->vm_usd;
-        t[i]->total_usd += d->compute_usd + d->request_usd + d->kv_usd + d->vm_usd;
+        t[i]->channel_usd += d->channel_usd;
+        t[i]->total_usd += d->compute_usd + d->request_usd + d->kv_usd + d->vm_usd + d->channel_usd;
     }
 }
 
@@ -66,6 +67,13 @@ double ledger_add_kv(struct ledger *l, uint64_t gets, uint64_t puts, uint64_t li
                               .kv_deletes = deletes, .kv_usd = usd};
     charge(l, &d);
     return usd;
+}
+
+void ledger_add_channel(struct ledger *l, double usd)
+{
+    if (!(usd > 0) || !isfinite(usd)) return;
+    struct ledger_totals d = {.channel_usd = usd};
+    charge(l, &d);
 }
 
 int ledger_add_vm(struct ledger *l, const char *instance, int count, double seconds,

@@ -3,7 +3,7 @@
  * billed duration (rounded up to the preset's granularity, with init time where billed) x
  * memory in GB x price per GB-s + the request fee; object-store request fees (GET, PUT, LIST;
  * DELETE is free on S3); and VM time (instances x hourly price x billed time, per second with
- * a minimum). Totals are kept for the current epoch and for the whole job. A ledger borrows its
+ * a minimum); and a channel's fees (request units, or a node's time). Totals are kept for the current epoch and for the whole job. A ledger borrows its
  * platform (it must outlive the ledger) and owns nothing else: no free needed.
  */
 #ifndef SIREN_LEDGER_H
@@ -23,7 +23,8 @@ struct ledger_totals {
     uint64_t kv_gets, kv_puts, kv_lists, kv_deletes;
     double kv_usd;              /* object-store request fees */
     double vm_usd;              /* VM instance time */
-    double total_usd;           /* compute + request + kv + vm */
+    double channel_usd;         /* a channel other than S3: its request units or node time */
+    double total_usd;           /* compute + request + kv + vm + channel */
 };
 
 struct ledger {
@@ -44,6 +45,9 @@ int ledger_add_invocation(struct ledger *l, int memory_mb, double duration_ms, d
  * fees in USD. */
 double ledger_add_kv(struct ledger *l, uint64_t gets, uint64_t puts, uint64_t lists,
                      uint64_t deletes);
+/* Charges the fees of a channel other than the object store (epoch_model_channel_usd).
+ * Negative or non-finite amounts are not charged. */
+void ledger_add_channel(struct ledger *l, double usd);
 /* Charges count instances of the VM type called instance for seconds each. *cost_usd (may be
  * NULL) gets the cost. SIREN_ENOTFOUND for an unknown type, SIREN_ERANGE for a negative count
  * or time. */

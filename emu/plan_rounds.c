@@ -6,6 +6,8 @@
  */
 #include "plan_rounds.h"
 
+#include "latency.h"
+
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,26 +37,6 @@ void plan_rounds_free(struct plan_rounds *p)
 }
 
 /* ------------------------------------------------------------------ request times */
-
-/* m requests of `bytes` each, kv_connections at a time: a latency per wave, the bytes at the
- * function's bandwidth. */
-static double burst_s(const struct plan_costs *k, double latency_s, uint32_t m, double bytes)
-{
-    if (m == 0) return 0.0;
-    int c = k->kv_connections > 0 ? k->kv_connections : 1;
-    double waves = ceil((double)m / (double)c);
-    return waves * latency_s + (double)m * bytes / k->kv_bandwidth_bytes_per_s;
-}
-
-static double gets_s(const struct plan_costs *k, uint32_t m, double bytes)
-{
-    return burst_s(k, k->kv_get_latency_s, m, bytes);
-}
-
-static double puts_s(const struct plan_costs *k, uint32_t m, double bytes)
-{
-    return burst_s(k, k->kv_put_latency_s, m, bytes);
-}
 
 /* ------------------------------------------------------------------ the builder */
 
@@ -90,7 +72,25 @@ struct build {
     double *piece_computed; /* when its last mini-batch is computed (0 until then) */
     size_t cap_bursts, cap_calls;
     int depth;              /* pieces fetched ahead of the one computed (share 1, batch 0) */
+    struct rng *lat;        /* per function: its latency stream (NULL: fixed latency) */
 };
+
+/* Bursts of function fn (plan_burst_s): channel GETs and PUTs shared by `sharers` functions
+ * at once, and data GETs from the object store. */
+static double gets_s(const struct build *b, int fn, uint32_t m, double bytes, int sharers)
+{
+    return plan_burst_s(b->k, b->lat ? &b->lat[fn] : NULL, 0, m, bytes, sharers);
+}
+
+static double puts_s(const struct build *b, int fn, uint32_t m, double bytes, int sharers)
+{
+    return plan_burst_s(b->k, b->lat ? &b->lat[fn] : NULL, 1, m, bytes, sharers);
+}
+
+static double data_s(const struct build *b, int fn, double bytes)
+{
+    return plan_data_burst_s(b->k, b->lat ? &b->lat[fn] : NULL, 1, bytes);
+}
 
 /* Room for one more of n entries of size bytes in *items (capacity *cap, doubled as it
  * fills). SIREN_ENOMEM when there is none. */
@@ -110,6 +110,10 @@ static int add_burst(struct build *b, int fn, int round, enum plan_op op, uint32
 {
     struct plan_rounds *p = b->p;
     if (requests == 0) return SIREN_OK;
+    if (op != PLAN_OP_DATA_GET) /* values above the channel's item size are split */
+        requests = (uint32_t)plan_burst_requests(b->k, requests, bytes / requests);
+    else
+        p->data_gets += requests;
     if (grow((void **)&p->bursts, p->n_bursts, &b->cap_bursts, sizeof *p->bursts, e))
         return SIREN_ENOMEM;
     struct plan_burst *q = &p->bursts[p->n_bursts++];
@@ -144,7 +148,9 @@ static int add_call(struct build *b, int fn, int cold, double t_invoke, struct e
     struct plan_call *c = &p->calls[p->n_calls];
     *c = (struct plan_call){fn, b->fr[fn].invocations++, cold, 0, t_invoke, 0.0, 0.0, 0, 0, 0,
                             1.0};
-    c->t_start = t_invoke + (cold ? b->k->start_cold_s : b->k->start_warm_s);
+    struct rng *r = b->lat ? &b->lat[fn] : NULL;
+    c->t_start = t_invoke + (cold ? latency_draw(r, b->k->start_cold_s, b->k->sigma_cold)
+                                  : latency_draw(r, b->k->start_warm_s, b->k->sigma_warm));
     b->fr[fn].call = (int)p->n_calls++;
     return SIREN_OK;
 }
@@ -202,7 +208,7 @@ static int fetch_until(struct build *b, int fn, uint32_t j, int round, struct er
         }
         uint32_t from = q == f->refetch ? f->refetch_at : b->piece_first[g];
         double bytes = piece_bytes(b, g, from);
-        double end = start + gets_s(b->k, 1, bytes);
+        double end = start + data_s(b, fn, bytes);
         int rc = add_burst(b, fn, round, PLAN_OP_DATA_GET, 1, bytes, start, end, e);
         if (rc) return rc;
         b->piece_fetched[g] = end;
@@ -231,7 +237,7 @@ static int continue_at(struct build *b, int fn, uint32_t pos, int round, struct 
     struct fn_run *f = &b->fr[fn];
     const struct plan_costs *k = b->k;
     struct plan_call *c = &b->p->calls[f->call];
-    double saved = f->t + puts_s(k, 1, b->state_bytes);
+    double saved = f->t + puts_s(b, fn, 1, b->state_bytes, 1);
     if (saved - c->t_invoke > k->timeout_s)
         return err_set(e, SIREN_EINVAL, "plan: function %d cannot save its state before its "
                        "%.0f s timeout (it waited too long in a round)", fn, k->timeout_s);
@@ -247,7 +253,7 @@ static int continue_at(struct build *b, int fn, uint32_t pos, int round, struct 
     c->round = round;
     c->attempt = attempt;
     c->compute_factor = factor;
-    double got = c->t_start + gets_s(k, 1, b->state_bytes);
+    double got = c->t_start + gets_s(b, fn, 1, b->state_bytes, 1);
     if ((rc = add_burst(b, fn, round, PLAN_OP_STATE_GET, 1, b->state_bytes, c->t_start, got, e)))
         return rc;
     f->t = got;
@@ -273,14 +279,14 @@ static int retry_part(struct build *b, const struct plan_part *part, int a, stru
     struct plan_call *c = &b->p->calls[f->call];
     double t = c->t_start;
     if (b->c->update == PLAN_UPDATE_AVERAGE && part->round > 0) {
-        double got = t + gets_s(k, 1, b->state_bytes);
+        double got = t + gets_s(b, part->fn, 1, b->state_bytes, 1);
         if ((rc = add_burst(b, part->fn, part->round, PLAN_OP_STATE_GET, 1, b->state_bytes, t,
                             got, e)))
             return rc;
         t = got;
     }
     enum plan_op op = part->round == 0 ? PLAN_OP_PARAM_GET : PLAN_OP_RESULT_GET;
-    double got = t + gets_s(k, 1, k->param_bytes);
+    double got = t + gets_s(b, part->fn, 1, k->param_bytes, 1);
     if ((rc = add_burst(b, part->fn, part->round, op, 1, k->param_bytes, t, got, e))) return rc;
     f->t = got;
     uint32_t q = piece_of(b, f, part->first);
@@ -311,7 +317,7 @@ static int attempt_part(struct build *b, struct plan_part *part,
             const struct plan_call *c = &b->p->calls[f->call];
             /* Room is kept after each mini-batch to save the state, should the next one not
              * fit: a function that checks its remaining time before each step. */
-            double save = puts_s(k, 1, b->state_bytes);
+            double save = plan_burst_s(k, NULL, 1, 1, b->state_bytes, 1); /* its median */
             if (d->crash_step == (int)(pos - part->first)) {
                 /* Dies part way through this mini-batch: nothing of it is written. */
                 f->t = start + d->crash_frac * compute;
@@ -397,7 +403,7 @@ static int run_collective(struct build *b, struct plan_part *const *mem, int m, 
         struct plan_part *q = mem[x];
         uint32_t reqs = u == PLAN_UPDATE_SCATTER_REDUCE ? (uint32_t)(m - 1) : 1;
         double bytes = u == PLAN_UPDATE_SCATTER_REDUCE ? B / m : B;
-        q->t_contributed = q->t_computed + puts_s(k, reqs, bytes);
+        q->t_contributed = q->t_computed + puts_s(b, q->fn, reqs, bytes, m);
         if ((rc = add_burst(b, q->fn, r, PLAN_OP_CONTRIB_PUT, reqs, bytes * reqs, q->t_computed,
                             q->t_contributed, e)))
             return rc;
@@ -407,8 +413,8 @@ static int run_collective(struct build *b, struct plan_part *const *mem, int m, 
         /* The leader: in the last round nobody reads the reduced contribution back (the
          * leader PUTs the epoch's result instead). */
         struct plan_part *l = mem[0];
-        double got = all_in + gets_s(k, (uint32_t)(m - 1), B);
-        double red = last ? got : got + puts_s(k, 1, B);
+        double got = all_in + gets_s(b, l->fn, (uint32_t)(m - 1), B, 1);
+        double red = last ? got : got + puts_s(b, l->fn, 1, B, 1);
         if ((rc = add_burst(b, l->fn, r, PLAN_OP_REDUCE_GET, (uint32_t)(m - 1), B * (m - 1),
                             all_in, got, e)) ||
             (!last && (rc = add_burst(b, l->fn, r, PLAN_OP_REDUCE_PUT, 1, B, got, red, e))))
@@ -421,7 +427,7 @@ static int run_collective(struct build *b, struct plan_part *const *mem, int m, 
                 q->t_end = q->t_contributed;
                 continue;
             }
-            q->t_end = red + gets_s(k, 1, B);
+            q->t_end = red + gets_s(b, q->fn, 1, B, m - 1);
             q->wait_s += red - q->t_contributed;
             if ((rc = add_burst(b, q->fn, r, PLAN_OP_RESULT_GET, 1, B, red, q->t_end, e))) return rc;
         }
@@ -434,7 +440,7 @@ static int run_collective(struct build *b, struct plan_part *const *mem, int m, 
                 q->t_end = q->t_contributed;
                 continue;
             }
-            q->t_end = all_in + gets_s(k, (uint32_t)(m - 1), B);
+            q->t_end = all_in + gets_s(b, q->fn, (uint32_t)(m - 1), B, m);
             q->wait_s += all_in - q->t_contributed;
             if ((rc = add_burst(b, q->fn, r, PLAN_OP_RESULT_GET, (uint32_t)(m - 1), B * (m - 1),
                                 all_in, q->t_end, e)))
@@ -446,8 +452,8 @@ static int run_collective(struct build *b, struct plan_part *const *mem, int m, 
     double chunk = B / m, all_red = 0.0;
     for (int x = 0; x < m; x++) {
         struct plan_part *q = mem[x];
-        double got = all_in + gets_s(k, (uint32_t)(m - 1), chunk);
-        double red = got + puts_s(k, 1, chunk);
+        double got = all_in + gets_s(b, q->fn, (uint32_t)(m - 1), chunk, m);
+        double red = got + puts_s(b, q->fn, 1, chunk, m);
         q->wait_s += all_in - q->t_contributed;
         if ((rc = add_burst(b, q->fn, r, PLAN_OP_REDUCE_GET, (uint32_t)(m - 1), chunk * (m - 1),
                             all_in, got, e)) ||
@@ -460,7 +466,7 @@ static int run_collective(struct build *b, struct plan_part *const *mem, int m, 
         struct plan_part *q = mem[x];
         if (x > 0 && (last || b->fr[q->fn].last_round == r)) continue;
         double red = q->t_end;
-        q->t_end = all_red + gets_s(k, (uint32_t)(m - 1), chunk);
+        q->t_end = all_red + gets_s(b, q->fn, (uint32_t)(m - 1), chunk, m);
         q->wait_s += all_red - red;
         if ((rc = add_burst(b, q->fn, r, PLAN_OP_RESULT_GET, (uint32_t)(m - 1), chunk * (m - 1),
                             all_red, q->t_end, e)))
@@ -531,8 +537,15 @@ int plan_rounds_build(const struct plan_config *cfg, double state_bytes, struct 
     uint32_t nb = (uint32_t)cfg->n_batches;
     struct plan_part **mem = NULL; /* a round's members: its parts that were not lost */
     struct build b = {cfg, &cfg->costs, state_bytes, out, NULL, NULL, NULL, NULL, NULL, 0, 0,
-                      cfg->fetch == PLAN_FETCH_BATCH ? 0 : 1};
+                      cfg->fetch == PLAN_FETCH_BATCH ? 0 : 1, NULL};
     b.fr = calloc((size_t)n, sizeof *b.fr);
+    if (plan_costs_variable(b.k)) {
+        if (!(b.lat = malloc((size_t)n * sizeof *b.lat))) {
+            rc = err_set(e, SIREN_ENOMEM, "plan: out of memory");
+            goto out;
+        }
+        for (int i = 0; i < n; i++) latency_stream(b.k->latency_seed, cfg->epoch, i, &b.lat[i]);
+    }
     b.piece_first = malloc(nb * sizeof *b.piece_first);
     b.piece_count = malloc(nb * sizeof *b.piece_count);
     b.piece_fetched = calloc(nb, sizeof *b.piece_fetched);
@@ -574,9 +587,10 @@ int plan_rounds_build(const struct plan_config *cfg, double state_bytes, struct 
     /* Invocations, then the epoch's parameters. */
     for (int i = 0; i < n; i++) {
         struct fn_run *f = &b.fr[i];
-        if ((rc = add_call(&b, i, i >= cfg->n_warm, 0.0, e))) goto out;
+        if ((rc = add_call(&b, i, i >= cfg->n_warm, plan_invoke_time(b.k, i, cfg->n_warm), e)))
+            goto out;
         double t0 = out->calls[f->call].t_start;
-        f->t = t0 + gets_s(b.k, 1, b.k->param_bytes);
+        f->t = t0 + gets_s(&b, i, 1, b.k->param_bytes, n);
         f->fetch_free = f->t;
         if ((rc = add_burst(&b, i, 0, PLAN_OP_PARAM_GET, 1, b.k->param_bytes, t0, f->t, e)))
             goto out;
@@ -622,7 +636,7 @@ int plan_rounds_build(const struct plan_config *cfg, double state_bytes, struct 
     /* The writer PUTs the epoch's result (none when the last round's every part was lost). */
     if (out->writer >= 0) {
         struct fn_run *w = &b.fr[out->writer];
-        double put_end = w->t + puts_s(b.k, 1, b.k->param_bytes);
+        double put_end = w->t + puts_s(&b, out->writer, 1, b.k->param_bytes, 1);
         if ((rc = add_burst(&b, out->writer, out->n_rounds - 1, PLAN_OP_RESULT_PUT, 1,
                             b.k->param_bytes, w->t, put_end, e)))
             goto out;
@@ -643,6 +657,7 @@ int plan_rounds_build(const struct plan_config *cfg, double state_bytes, struct 
     qsort(out->bursts, out->n_bursts, sizeof *out->bursts, cmp_burst);
 out:
     free(mem);
+    free(b.lat);
     free(b.fr);
     free(b.piece_first);
     free(b.piece_count);

@@ -107,7 +107,9 @@ struct plan_rounds {
     struct plan_call *calls;   /* by function, then time */
     size_t n_calls;
     double t_end;              /* the epoch's duration: its last function's end */
-    uint64_t gets, puts;       /* requests of the epoch */
+    uint64_t gets, puts;       /* requests of the epoch (values split on the channel count
+                                  each piece) */
+    uint64_t data_gets;        /* of the gets: data from the object store */
     double bytes_got, bytes_put;
     double fetch_s, compute_s, update_s; /* sums over functions: data and parameter GETs;
                                             compute; contributions, collectives, results */

@@ -5,6 +5,8 @@
  */
 #include "planner.h"
 
+#include "latency.h"
+
 #include <limits.h>
 #include <math.h>
 #include <stdio.h>
@@ -141,14 +143,103 @@ static int check_config(const struct plan_config *c, struct err *e)
     return SIREN_OK;
 }
 
-static double get_s(const struct plan_costs *k, double bytes)
+double plan_invoke_time(const struct plan_costs *k, int i, int n_warm)
 {
-    return k->kv_get_latency_s + bytes / k->kv_bandwidth_bytes_per_s;
+    double t = k->invoke_interval_s > 0 ? k->invoke_interval_s * i : 0.0;
+    if (k->env_burst > 0 && k->env_scale_step > 0 && i >= n_warm && i >= k->env_burst) {
+        double waits = ceil((double)(i - k->env_burst + 1) / (double)k->env_scale_step);
+        double ramp = waits * k->env_scale_interval_s;
+        if (ramp > t) t = ramp;
+    }
+    return t;
 }
 
-static double put_s(const struct plan_costs *k, double bytes)
+/* Requests per value: a value above the channel's item size is split. */
+static double pieces_of(const struct plan_costs *k, double bytes)
 {
-    return k->kv_put_latency_s + bytes / k->kv_bandwidth_bytes_per_s;
+    return k->kv_item_max_bytes > 0 && bytes > k->kv_item_max_bytes
+               ? ceil(bytes / k->kv_item_max_bytes)
+               : 1.0;
+}
+
+uint64_t plan_burst_requests(const struct plan_costs *k, uint32_t m, double bytes)
+{
+    return (uint64_t)m * (uint64_t)pieces_of(k, bytes);
+}
+
+/* m requests on c connections: the slowest connection's latencies. */
+static double burst_latency_s(const struct plan_costs *k, struct rng *r, double median,
+                              double sigma, uint64_t m)
+{
+    uint64_t c = k->kv_connections > 0 ? (uint64_t)k->kv_connections : 1;
+    if (m == 0) return 0.0;
+    if (!r || !(sigma > 0)) return (double)((m + c - 1) / c) * median;
+    if (c > m) c = m;
+    double sums[64], worst = 0.0;
+    if (c > 64) c = 64;
+    for (uint64_t j = 0; j < c; j++) sums[j] = 0.0;
+    for (uint64_t q = 0; q < m; q++) sums[q % c] += latency_draw(r, median, sigma);
+    for (uint64_t j = 0; j < c; j++)
+        if (sums[j] > worst) worst = sums[j];
+    return worst;
+}
+
+double plan_burst_s(const struct plan_costs *k, struct rng *r, int put, uint32_t m,
+                    double bytes, int sharers)
+{
+    if (m == 0) return 0.0;
+    double per = pieces_of(k, bytes);
+    double bw = k->kv_bandwidth_bytes_per_s;
+    if (k->kv_node_bytes_per_s > 0 && sharers > 0 && k->kv_node_bytes_per_s / sharers < bw)
+        bw = k->kv_node_bytes_per_s / sharers;
+    double lat = burst_latency_s(k, r, put ? k->kv_put_latency_s : k->kv_get_latency_s,
+                                 put ? k->sigma_put : k->sigma_get, (uint64_t)(m * per));
+    return lat + (double)m * bytes / bw;
+}
+
+double plan_data_burst_s(const struct plan_costs *k, struct rng *r, uint32_t m, double bytes)
+{
+    if (m == 0) return 0.0;
+    if (!(k->data_bandwidth_bytes_per_s > 0)) return plan_burst_s(k, r, 0, m, bytes, 0);
+    return burst_latency_s(k, r, k->data_get_latency_s, k->sigma_data_get, m) +
+           (double)m * bytes / k->data_bandwidth_bytes_per_s;
+}
+
+/* One request of the step planner. With fixed latency and no split or shared cap: latency +
+ * bytes / bandwidth, the same doubles as ever. */
+static double get_s(const struct plan_costs *k, struct rng *r, double bytes)
+{
+    return plan_burst_s(k, r, 0, 1, bytes, 0);
+}
+
+static double put_s(const struct plan_costs *k, struct rng *r, double bytes)
+{
+    return plan_burst_s(k, r, 1, 1, bytes, 0);
+}
+
+static double data_get_s(const struct plan_costs *k, struct rng *r, double bytes)
+{
+    return plan_data_burst_s(k, r, 1, bytes);
+}
+
+static double start_s(const struct plan_costs *k, struct rng *r, int cold)
+{
+    return cold ? latency_draw(r, k->start_cold_s, k->sigma_cold)
+                : latency_draw(r, k->start_warm_s, k->sigma_warm);
+}
+
+/* The latency streams of an epoch's functions (NULL with fixed latency). */
+static struct rng *latency_streams(const struct plan_config *c, int n, struct err *e, int *rc)
+{
+    *rc = SIREN_OK;
+    if (!plan_costs_variable(&c->costs)) return NULL;
+    struct rng *r = malloc((size_t)n * sizeof *r);
+    if (!r) {
+        *rc = err_set(e, SIREN_ENOMEM, "plan: out of memory");
+        return NULL;
+    }
+    for (int i = 0; i < n; i++) latency_stream(c->costs.latency_seed, c->epoch, i, &r[i]);
+    return r;
 }
 
 /* Lays out the steps of each function (counts and sample ranges); times come later. A
@@ -216,15 +307,16 @@ static int layout_steps(const struct plan_config *c, struct plan_epoch *p, struc
 }
 
 /* Times one step's phases from `t`; returns its end. */
-static double time_step(const struct plan_config *c, struct plan_step *st, double t)
+static double time_step(const struct plan_config *c, struct plan_step *st, double t,
+                        struct rng *r)
 {
     const struct plan_costs *k = &c->costs;
     st->t_data_get = t;
-    st->t_param_get = t + get_s(k, k->data_bytes_per_sample * st->n_samples);
-    st->t_compute = st->t_param_get + get_s(k, k->param_bytes);
+    st->t_param_get = t + data_get_s(k, r, k->data_bytes_per_sample * st->n_samples);
+    st->t_compute = st->t_param_get + get_s(k, r, k->param_bytes);
     st->t_put = st->t_compute + k->compute_s_per_sample * st->n_samples;
-    double put = put_s(k, k->param_bytes);
-    if (c->update == PLAN_UPDATE_APPLY) put += get_s(k, k->param_bytes); /* re-read newest */
+    double put = put_s(k, r, k->param_bytes);
+    if (c->update == PLAN_UPDATE_APPLY) put += get_s(k, r, k->param_bytes); /* re-read newest */
     st->t_end = st->t_put + put;
     return st->t_end;
 }
@@ -235,11 +327,14 @@ static double time_step(const struct plan_config *c, struct plan_step *st, doubl
 static int time_async(const struct plan_config *c, struct plan_epoch *p, struct err *e)
 {
     int n = p->n_functions;
-    int max_steps = 0;
+    int max_steps = 0, rc;
+    struct rng *lat = latency_streams(c, n, e, &rc);
+    if (rc) return rc;
+#define LAT(i) (lat ? &lat[i] : NULL)
     for (int i = 0; i < n; i++) {
         struct plan_fn *f = &p->fns[i];
-        f->t_invoke = 0.0;
-        f->t_start = f->cold ? c->costs.start_cold_s : c->costs.start_warm_s;
+        f->t_invoke = plan_invoke_time(&c->costs, i, c->n_warm);
+        f->t_start = f->t_invoke + start_s(&c->costs, LAT(i), f->cold);
         f->t_end = f->t_start;
         f->invocations = 1;
         if (f->n_steps > max_steps) max_steps = f->n_steps;
@@ -266,7 +361,7 @@ static int time_async(const struct plan_config *c, struct plan_epoch *p, struct 
                 continue;
             }
             double t = f->t_end > gate ? f->t_end : gate;
-            double end = time_step(c, st, t);
+            double end = time_step(c, st, t, LAT(i));
             if (end - f->t_invoke > c->costs.timeout_s) {
                 f->timed_out = 1;
                 if (c->on_timeout == PLAN_TIMEOUT_FAIL) {
@@ -280,13 +375,15 @@ static int time_async(const struct plan_config *c, struct plan_epoch *p, struct 
                  * invocation starts then and runs this step. */
                 f->billed_s += f->t_end - f->t_start;
                 f->t_invoke = f->t_end;
-                f->t_start = f->t_invoke + c->costs.start_warm_s;
+                f->t_start = f->t_invoke + start_s(&c->costs, LAT(i), 0);
                 f->invocations++;
-                end = time_step(c, st, f->t_start > gate ? f->t_start : gate);
-                if (end - f->t_invoke > c->costs.timeout_s)
+                end = time_step(c, st, f->t_start > gate ? f->t_start : gate, LAT(i));
+                if (end - f->t_invoke > c->costs.timeout_s) {
+                    free(lat);
                     return err_set(e, SIREN_EINVAL, "plan: one mini-batch of function %d takes "
                                    "%.3f s, more than the %.3f s timeout: no continuation can "
                                    "finish it", i, end - f->t_invoke, c->costs.timeout_s);
+                }
             }
             st->invocation = f->invocations - 1;
             f->t_end = end;
@@ -296,20 +393,26 @@ static int time_async(const struct plan_config *c, struct plan_epoch *p, struct 
         struct plan_fn *f = &p->fns[i];
         if (!(f->timed_out && c->on_timeout == PLAN_TIMEOUT_FAIL)) f->billed_s += f->t_end - f->t_start;
     }
+    free(lat);
     return SIREN_OK;
+#undef LAT
 }
 
 /* BSP: round k starts for everyone when round k-1's averaged parameters are written. Each
  * function PUTs its gradient; the leader (function 0) then GETs the others' gradients, averages
  * them, applies them and PUTs the next version, which the next round reads. */
-static void time_bsp(const struct plan_config *c, struct plan_epoch *p)
+static int time_bsp(const struct plan_config *c, struct plan_epoch *p, struct err *e)
 {
     const struct plan_costs *k = &c->costs;
-    int n = p->n_functions, max_steps = 0;
+    int n = p->n_functions, max_steps = 0, rc;
     double round_start = 0.0;
+    struct rng *lat = latency_streams(c, n, e, &rc);
+    if (rc) return rc;
+#define LAT(i) (lat ? &lat[i] : NULL)
     for (int i = 0; i < n; i++) {
         struct plan_fn *f = &p->fns[i];
-        f->t_start = f->cold ? k->start_cold_s : k->start_warm_s;
+        f->t_invoke = plan_invoke_time(k, i, c->n_warm);
+        f->t_start = f->t_invoke + start_s(k, LAT(i), f->cold);
         f->invocations = 1;
         if (f->t_start > round_start) round_start = f->t_start;
         if (f->n_steps > max_steps) max_steps = f->n_steps;
@@ -323,17 +426,19 @@ static void time_bsp(const struct plan_config *c, struct plan_epoch *p)
             struct plan_step *st = &p->steps[f->first_step + r];
             /* A gradient PUT, not a parameter version: no re-read even under APPLY. */
             st->t_data_get = round_start;
-            st->t_param_get = st->t_data_get + get_s(k, k->data_bytes_per_sample * st->n_samples);
-            st->t_compute = st->t_param_get + get_s(k, k->param_bytes);
+            st->t_param_get = st->t_data_get + data_get_s(k, LAT(i), k->data_bytes_per_sample * st->n_samples);
+            st->t_compute = st->t_param_get + get_s(k, LAT(i), k->param_bytes);
             st->t_put = st->t_compute + k->compute_s_per_sample * st->n_samples;
-            st->t_end = st->t_put + put_s(k, k->param_bytes);
+            st->t_end = st->t_put + put_s(k, LAT(i), k->param_bytes);
             st->read_version = st->base_version = r;
             st->write_version = r + 1;
             if (st->t_end > barrier) barrier = st->t_end;
             members++;
         }
         /* The leader's aggregation: members-1 gradient GETs, then the parameter PUT. */
-        double agg = (members - 1) * get_s(k, k->param_bytes) + put_s(k, k->param_bytes);
+        double agg = 0.0;
+        for (int q = 0; q < members - 1; q++) agg += get_s(k, LAT(0), k->param_bytes);
+        agg += put_s(k, LAT(0), k->param_bytes);
         round_start = barrier + agg;
         for (int i = 0; i < n; i++) {
             struct plan_fn *f = &p->fns[i];
@@ -341,12 +446,15 @@ static void time_bsp(const struct plan_config *c, struct plan_epoch *p)
                                                                          : p->steps[f->first_step + r].t_end;
         }
     }
+#undef LAT
+    free(lat);
     p->n_versions = max_steps;
     for (int i = 0; i < n; i++) {
         struct plan_fn *f = &p->fns[i];
         f->billed_s = f->t_end - f->t_start;
         f->timed_out = f->t_end - f->t_invoke > k->timeout_s; /* BSP: reported, not enforced */
     }
+    return SIREN_OK;
 }
 
 /* ------------------------------------------------------------------------- faults */
@@ -395,6 +503,7 @@ struct fault_ctx {
     int pend_cls[4];
     double pend_t[4];
     int n_pend;
+    struct rng *lat; /* per function: the latency streams (NULL: fixed latency) */
 };
 
 /* One request issued at time t: tries until the store accepts it or FAULT_KV_MAX_TRIES tries
@@ -449,7 +558,7 @@ static void time_step_faults(struct fault_ctx *fx, const struct plan_step *st, i
 {
     const struct plan_config *c = fx->c;
     const struct plan_costs *k = &c->costs;
-    struct rng r;
+    struct rng r, *lr = fx->lat ? &fx->lat[st->fn] : NULL;
     memset(o, 0, sizeof *o);
     fx->n_pend = 0;
     fault_kv_stream(fx->f, c->epoch, st->fn, invocation, attempt, st->step, &r);
@@ -459,18 +568,19 @@ static void time_step_faults(struct fault_ctx *fx, const struct plan_step *st, i
     d = issue_request(fx, &r, RATE_DATA_GET, t, k->kv_get_latency_s, &o->kv_retries[0],
                       &o->throttled[0], &ex);
     if (ex) goto failed;
-    o->t_param_get = (t + d) + get_s(k, k->data_bytes_per_sample * st->n_samples);
+    o->t_param_get = (t + d) + data_get_s(k, lr, k->data_bytes_per_sample * st->n_samples);
     d = issue_request(fx, &r, RATE_PARAM_GET, o->t_param_get, k->kv_get_latency_s,
                       &o->kv_retries[1], &o->throttled[1], &ex);
     if (ex) {
         t = o->t_param_get;
         goto failed;
     }
-    o->t_compute = (o->t_param_get + d) + get_s(k, k->param_bytes);
+    o->t_compute = (o->t_param_get + d) + get_s(k, lr, k->param_bytes);
     o->t_put = o->t_compute + k->compute_s_per_sample * st->n_samples * factor;
-    double put = put_s(k, k->param_bytes), late = 0.0;
+    double put = put_s(k, lr, k->param_bytes), late = 0.0, reread = 0.0;
     if (c->update == PLAN_UPDATE_APPLY) {
-        put += get_s(k, k->param_bytes); /* re-read newest */
+        reread = get_s(k, lr, k->param_bytes); /* re-read newest */
+        put += reread;
         late = issue_request(fx, &r, RATE_PARAM_GET, o->t_put, k->kv_get_latency_s,
                              &o->kv_retries[2], &o->throttled[2], &ex);
         if (ex) {
@@ -478,9 +588,9 @@ static void time_step_faults(struct fault_ctx *fx, const struct plan_step *st, i
             d = late;
             goto failed;
         }
-        o->base_end = o->t_put + late + get_s(k, k->param_bytes);
+        o->base_end = o->t_put + late + reread;
     }
-    double at = o->t_put + late + (c->update == PLAN_UPDATE_APPLY ? get_s(k, k->param_bytes) : 0);
+    double at = o->t_put + late + reread;
     d = issue_request(fx, &r, RATE_PARAM_PUT, at, k->kv_put_latency_s, &o->kv_retries[3],
                       &o->throttled[3], &ex);
     if (ex) {
@@ -526,7 +636,7 @@ static int open_attempt(struct fault_ctx *fx, struct plan_epoch *p, size_t *cap,
     a->gen = gen;
     a->cold = cold;
     a->t_invoke = t_invoke;
-    a->t_start = t_invoke + (cold ? k->start_cold_s : k->start_warm_s);
+    a->t_start = t_invoke + start_s(k, fx->lat ? &fx->lat[i] : NULL, cold);
     a->t_stop = a->t_start;
     a->first_step = a->end_step = f->first_step + fp->k;
     a->compute_factor = fp->draw.compute_factor;
@@ -593,14 +703,19 @@ static int time_faults(const struct plan_config *c, struct plan_epoch *p, struct
     fx.win[RATE_DATA_GET].limit = c->costs.kv_gets_per_s_per_prefix;
     fx.win[RATE_PARAM_GET].limit = c->costs.kv_gets_per_s_per_prefix;
     fx.win[RATE_PARAM_PUT].limit = c->costs.kv_puts_per_s_per_prefix;
+    fx.lat = latency_streams(c, n, e, &rc);
+    if (rc) return rc;
     struct fn_progress *fps = calloc((size_t)n, sizeof *fps);
     size_t cap = 0;
-    if (!fps) return err_set(e, SIREN_ENOMEM, "plan: out of memory");
+    if (!fps) {
+        free(fx.lat);
+        return err_set(e, SIREN_ENOMEM, "plan: out of memory");
+    }
     for (int i = 0; i < n && !rc; i++) {
         struct plan_fn *f = &p->fns[i];
-        f->t_invoke = 0.0;
+        f->t_invoke = plan_invoke_time(&c->costs, i, c->n_warm);
         f->invocations = 1;
-        if ((rc = open_attempt(&fx, p, &cap, i, &fps[i], 0, 0, 0, f->cold, 0.0, e))) break;
+        if ((rc = open_attempt(&fx, p, &cap, i, &fps[i], 0, 0, 0, f->cold, f->t_invoke, e))) break;
         f->t_start = fps[i].t;
         f->t_end = f->t_start;
         fps[i].done = f->n_steps == 0;
@@ -722,6 +837,7 @@ static int time_faults(const struct plan_config *c, struct plan_epoch *p, struct
         if (++fp->k == f->n_steps) fp->done = 1;
     }
     for (int w = 0; w < RATE_CLASSES; w++) free(fx.win[w].count);
+    free(fx.lat);
     free(fps);
     if (rc) return rc;
     /* Billed: every attempt from its start (after the start latency) to its stop. */
@@ -833,8 +949,9 @@ int plan_epoch_build(const struct plan_config *cfg, struct plan_epoch *out, stru
     if (rc) return rc;
     rc = layout_steps(cfg, out, e);
     if (rc) goto fail;
+    out->param_bytes = cfg->costs.param_bytes;
     if (cfg->sync == PLAN_SYNC_BSP) {
-        time_bsp(cfg, out);
+        if ((rc = time_bsp(cfg, out, e))) goto fail;
     } else {
         rc = cfg->faults ? time_faults(cfg, out, e) : time_async(cfg, out, e);
         if (!rc) rc = assign_versions(cfg, out, e);

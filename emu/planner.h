@@ -88,11 +88,12 @@ const char *plan_update_format(enum plan_update update, int round_batches, char 
  * before its step (BATCH, as the step planner does). */
 enum plan_fetch { PLAN_FETCH_SHARE = 0, PLAN_FETCH_BATCH };
 
-/* The costs the planner needs, already resolved from the platform preset and calibration. */
+/* The costs the planner needs, already resolved from the platform preset and calibration.
+ * Latencies are medians; under variable latency each one is drawn per request (latency.h). */
 struct plan_costs {
     double start_cold_s, start_warm_s; /* invocation start latency */
-    double kv_get_latency_s, kv_put_latency_s; /* first byte / acknowledgement */
-    double kv_bandwidth_bytes_per_s;           /* one connection */
+    double kv_get_latency_s, kv_put_latency_s; /* the channel: first byte / acknowledgement */
+    double kv_bandwidth_bytes_per_s;           /* the channel: one connection of a function */
     double compute_s_per_sample;               /* at the function's vCPU share */
     double data_bytes_per_sample;              /* size of a mini-batch shard per sample */
     double param_bytes;                        /* size of the parameter object */
@@ -103,7 +104,48 @@ struct plan_costs {
      * ceil(m / kv_connections) latencies), and the largest ranged GET of its data share. */
     int kv_connections;
     double data_chunk_bytes;
+    /* The data's store (S3) when the channel is another one; 0: the channel's figures. */
+    double data_get_latency_s, data_bandwidth_bytes_per_s;
+    /* The channel's shared network (a node or instance), divided among the functions that
+     * use it at once (0: no shared cap), and its largest value (a larger one is split into
+     * several requests; 0: no limit). */
+    double kv_node_bytes_per_s, kv_item_max_bytes;
+    /* Variable latency: lognormal shapes (latency_sigma; all 0: fixed) and the seed of the
+     * draws, keyed by plan_config.epoch and the function. */
+    double sigma_cold, sigma_warm, sigma_get, sigma_put, sigma_data_get;
+    uint64_t latency_seed;
+    /* Invocations: the driver sends one every invoke_interval_s (0: all at once), in function
+     * order; a new environment beyond env_burst waits for the platform to add env_scale_step
+     * environments every env_scale_interval_s (env_burst 0: no limit). */
+    double invoke_interval_s;
+    int env_burst, env_scale_step;
+    double env_scale_interval_s;
 };
+
+/* Time of a burst of m requests of `bytes` each on the channel (put: PUTs, else GETs), on
+ * kv_connections connections at once, by a function whose stream is r (NULL: medians):
+ * values above kv_item_max_bytes are split into several requests; request q goes to
+ * connection q mod kv_connections, and the burst ends with its slowest connection's latencies
+ * plus the bytes at the function's bandwidth, which `sharers` functions share where the
+ * channel has a shared cap. With fixed latency: ceil(m / connections) medians. */
+double plan_burst_s(const struct plan_costs *k, struct rng *r, int put, uint32_t m,
+                    double bytes, int sharers);
+/* The same for data GETs from the object store (never split, never shared). */
+double plan_data_burst_s(const struct plan_costs *k, struct rng *r, uint32_t m, double bytes);
+/* Requests a burst of m values of `bytes` each takes on the channel (split values count each
+ * piece). */
+uint64_t plan_burst_requests(const struct plan_costs *k, uint32_t m, double bytes);
+
+/* 1 when some latency is drawn (variable latency). */
+static inline int plan_costs_variable(const struct plan_costs *k)
+{
+    return k->sigma_cold > 0 || k->sigma_warm > 0 || k->sigma_get > 0 || k->sigma_put > 0 ||
+           k->sigma_data_get > 0;
+}
+
+/* When function i of an epoch is invoked: the driver's sending, and for a function that
+ * needs a new environment (i >= n_warm) the platform's scale-up beyond its burst. */
+double plan_invoke_time(const struct plan_costs *k, int i, int n_warm);
 
 /* A function whose work would run past the platform timeout either is re-invoked as a
  * continuation (a new invocation, warm, picking up at the next step) or is killed at the
@@ -127,7 +169,8 @@ struct plan_config {
     enum plan_update update;
     struct plan_costs costs;
     /* Injected faults and the retries that answer them (borrowed for the call), or NULL.
-     * Not with PLAN_SYNC_BSP. epoch keys the fault draws (faults.h). */
+     * Not with PLAN_SYNC_BSP. epoch keys the fault draws (faults.h) and the latency draws
+     * (latency.h). */
     const struct fault_config *faults;
     int epoch;
     /* ASP only: passes over the data planned as one run (see above); 0 or 1: one epoch. With
@@ -209,6 +252,7 @@ struct plan_epoch {
     size_t n_steps;
     int64_t n_versions;     /* versions created this epoch (the last is the epoch's result) */
     double t_end;           /* epoch duration: last function's end */
+    double param_bytes;     /* the parameter object's size (costs.param_bytes) */
     int invocations;        /* all invocations, continuations included */
     int failed_steps;       /* steps planned past the timeout */
     double fetch_s, compute_s, update_s; /* sums over functions of each phase */

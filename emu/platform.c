@@ -119,6 +119,138 @@ static int boolean(const cJSON *root, const char *path, const char *where, int *
     return SIREN_OK;
 }
 
+/* "a.b" must not exceed "c.d". */
+static int not_greater(double a, const char *an, double b, const char *bn, const char *where,
+                       struct err *e)
+{
+    if (a > b)
+        return err_set(e, SIREN_EFORMAT, "%s: key '%s': %g is greater than '%s' (%g)", where, an,
+                       a, bn, b);
+    return SIREN_OK;
+}
+
+/* A string leaf {"value": "text", "unit": "name", "source"}, copied into out[len]. */
+static int name_leaf(const cJSON *root, const char *path, const char *where, char *out,
+                     size_t len, struct err *e)
+{
+    const cJSON *v;
+    int rc = leaf(root, path, "name", where, &v, e);
+    if (rc) return rc;
+    if (!cJSON_IsString(v) || !v->valuestring[0] || strlen(v->valuestring) >= len)
+        return err_set(e, SIREN_EFORMAT, "%s: key '%s.value': expected a name of 1 to %zu "
+                       "characters", where, path, len - 1);
+    snprintf(out, len, "%s", v->valuestring);
+    return SIREN_OK;
+}
+
+/* network.mb_per_s_by_memory: [[MB, MB/s], ...], memory ascending, every figure positive. */
+static int network_points(const cJSON *root, const char *where, struct platform *p,
+                          struct err *e)
+{
+    const char *path = "network.mb_per_s_by_memory";
+    const cJSON *v;
+    int rc = leaf(root, path, "MB/s by MB", where, &v, e);
+    if (rc) return rc;
+    int n = cJSON_IsArray(v) ? cJSON_GetArraySize(v) : 0;
+    if (n < 1 || n > PLATFORM_MAX_NET)
+        return err_set(e, SIREN_EFORMAT, "%s: key '%s.value': expected 1 to %d points "
+                       "[memory MB, MB/s]", where, path, PLATFORM_MAX_NET);
+    for (int i = 0; i < n; i++) {
+        const cJSON *pt = cJSON_GetArrayItem(v, i);
+        const cJSON *mb = cJSON_GetArrayItem(pt, 0), *bw = cJSON_GetArrayItem(pt, 1);
+        if (!cJSON_IsArray(pt) || cJSON_GetArraySize(pt) != 2 || !cJSON_IsNumber(mb) ||
+            !cJSON_IsNumber(bw) || !(mb->valuedouble > 0) || !(bw->valuedouble > 0) ||
+            !isfinite(mb->valuedouble) || !isfinite(bw->valuedouble) ||
+            (i > 0 && !(mb->valuedouble > p->net_memory_mb[i - 1])))
+            return err_set(e, SIREN_EFORMAT, "%s: key '%s.value[%d]': expected [memory MB, "
+                           "MB/s], both positive, memory ascending", where, path, i);
+        p->net_memory_mb[i] = mb->valuedouble;
+        p->net_mb_per_s[i] = bw->valuedouble;
+    }
+    p->n_net = n;
+    return SIREN_OK;
+}
+
+/* A latency pair: key.<get|put>_ms and _p95_ms, the percentile not below the median. */
+static int latency_pair(const cJSON *root, const char *base, const char *kind,
+                        const char *where, double *median, double *p95, struct err *e)
+{
+    char a[96], b[96];
+    snprintf(a, sizeof a, "%s.%s_ms", base, kind);
+    snprintf(b, sizeof b, "%s.%s_p95_ms", base, kind);
+    int rc;
+    if ((rc = num(root, a, "ms", 0, where, median, e)) || (rc = num(root, b, "ms", 0, where, p95, e)))
+        return rc;
+    return not_greater(*median, a, *p95, b, where, e);
+}
+
+static const char *const channel_names[CHANNEL_COUNT] = {
+    [CHANNEL_S3] = "s3", [CHANNEL_REDIS] = "redis", [CHANNEL_MEMCACHED] = "memcached",
+    [CHANNEL_DYNAMODB] = "dynamodb", [CHANNEL_VM_PS] = "vm-ps"};
+
+/* The channels: S3 from object_store, the others from channels.<name>. */
+static int channel_list(const cJSON *root, const char *where, struct platform *p,
+                        struct err *e)
+{
+    struct channel *s3 = &p->channels[CHANNEL_S3];
+    *s3 = (struct channel){.kind = CHANNEL_S3,
+                           .get_ms = p->store_first_byte_ms,
+                           .get_p95_ms = p->store_get_p95_ms,
+                           .put_ms = p->store_put_ms,
+                           .put_p95_ms = p->store_put_p95_ms,
+                           .mb_per_s = p->store_mb_per_s_per_connection,
+                           .usd_per_1000_get = p->store_usd_per_1000_get,
+                           .usd_per_1000_put = p->store_usd_per_1000_put};
+    snprintf(s3->name, sizeof s3->name, "s3");
+    snprintf(s3->node, sizeof s3->node, "-");
+    for (int k = CHANNEL_REDIS; k < CHANNEL_COUNT; k++) {
+        struct channel *c = &p->channels[k];
+        char base[64], key[96];
+        int rc;
+        memset(c, 0, sizeof *c);
+        c->kind = (enum channel_kind)k;
+        snprintf(c->name, sizeof c->name, "%s", channel_names[k]);
+        snprintf(base, sizeof base, "channels.%s", channel_names[k]);
+        if ((rc = latency_pair(root, base, "get", where, &c->get_ms, &c->get_p95_ms, e)) ||
+            (rc = latency_pair(root, base, "put", where, &c->put_ms, &c->put_p95_ms, e)))
+            return rc;
+#define KEY(suffix) (snprintf(key, sizeof key, "%s.%s", base, suffix), key)
+        if ((rc = num(root, KEY("mb_per_s"), "MB/s", 0, where, &c->mb_per_s, e))) return rc;
+        if (k == CHANNEL_DYNAMODB) {
+            if ((rc = num(root, KEY("usd_per_million_reads"), "USD/million request units", 1,
+                          where, &c->usd_per_million_reads, e)) ||
+                (rc = num(root, KEY("usd_per_million_writes"), "USD/million request units", 1,
+                          where, &c->usd_per_million_writes, e)) ||
+                (rc = num(root, KEY("read_unit_bytes"), "bytes", 0, where, &c->read_unit_bytes,
+                          e)) ||
+                (rc = num(root, KEY("write_unit_bytes"), "bytes", 0, where,
+                          &c->write_unit_bytes, e)) ||
+                (rc = num(root, KEY("item_max_bytes"), "bytes", 0, where, &c->item_max_bytes,
+                          e)))
+                return rc;
+            snprintf(c->node, sizeof c->node, "-");
+        } else if (k == CHANNEL_VM_PS) {
+            if ((rc = name_leaf(root, KEY("instance"), where, c->node, sizeof c->node, e)))
+                return rc;
+            const struct vm_instance *vm = platform_vm_find(p, c->node);
+            if (!vm)
+                return err_set(e, SIREN_EFORMAT, "%s: key '%s.value': '%s' is not one of "
+                               "vm.instances", where, key, c->node);
+            c->usd_per_hour = vm->price_usd_per_hour;
+            c->node_mb_per_s = vm->network_gbit_s * 1e3 / 8.0;
+        } else {
+            double node_gbit;
+            if ((rc = name_leaf(root, KEY("node"), where, c->node, sizeof c->node, e)) ||
+                (rc = num(root, KEY("usd_per_hour"), "USD/h", 0, where, &c->usd_per_hour, e)) ||
+                (rc = num(root, KEY("node_gbit_s"), "Gbit/s", 0, where, &node_gbit, e)))
+                return rc;
+            c->node_mb_per_s = node_gbit * 1e3 / 8.0;
+        }
+#undef KEY
+    }
+    return SIREN_OK;
+}
+
 static int vm_list(const cJSON *root, const char *where, struct platform *p, struct err *e)
 {
     const cJSON *arr = walk_path(root, "vm.instances", where, e);
@@ -168,16 +300,6 @@ static int vm_list(const cJSON *root, const char *where, struct platform *p, str
     return SIREN_OK;
 }
 
-/* "a.b" must not exceed "c.d". */
-static int not_greater(double a, const char *an, double b, const char *bn, const char *where,
-                       struct err *e)
-{
-    if (a > b)
-        return err_set(e, SIREN_EFORMAT, "%s: key '%s': %g is greater than '%s' (%g)", where, an,
-                       a, bn, b);
-    return SIREN_OK;
-}
-
 static int parse_preset(const cJSON *root, const char *where, struct platform *p,
                         struct err *e)
 {
@@ -209,7 +331,15 @@ static int parse_preset(const cJSON *root, const char *where, struct platform *p
         (rc = num(root, "concurrency.scale_interval_s", "s", 0, where,
                   &p->concurrency_scale_interval_s, e)) ||
         (rc = num(root, "start_ms.cold", "ms", 1, where, &p->cold_start_ms, e)) ||
+        (rc = num(root, "start_ms.cold_p95", "ms", 1, where, &p->cold_start_p95_ms, e)) ||
+        (rc = num(root, "start_ms.cold_ms_per_package_mb", "ms/MB", 1, where,
+                  &p->cold_ms_per_package_mb, e)) ||
         (rc = num(root, "start_ms.warm", "ms", 1, where, &p->warm_start_ms, e)) ||
+        (rc = num(root, "start_ms.warm_p95", "ms", 1, where, &p->warm_start_p95_ms, e)) ||
+        (rc = num(root, "function.package_mb", "MB", 1, where, &p->package_mb, e)) ||
+        (rc = num(root, "invoke.per_s", "invocations/s", 0, where, &p->invoke_per_s, e)) ||
+        (rc = num(root, "driver.step_ms", "ms", 1, where, &p->driver_step_ms, e)) ||
+        (rc = network_points(root, where, p, e)) ||
         (rc = num(root, "price.usd_per_gb_s", "USD/GB-s", 1, where, &p->price_usd_per_gb_s,
                   e)) ||
         (rc = num(root, "price.usd_per_request", "USD/request", 1, where,
@@ -217,12 +347,12 @@ static int parse_preset(const cJSON *root, const char *where, struct platform *p
         (rc = num(root, "billing.granularity_ms", "ms", 0, where, &p->billing_granularity_ms,
                   e)) ||
         (rc = boolean(root, "billing.init_billed", where, &p->init_billed, e)) ||
-        (rc = num(root, "object_store.first_byte_ms", "ms", 1, where, &p->store_first_byte_ms,
-                  e)) ||
+        (rc = latency_pair(root, "object_store", "get", where, &p->store_first_byte_ms,
+                           &p->store_get_p95_ms, e)) ||
+        (rc = latency_pair(root, "object_store", "put", where, &p->store_put_ms,
+                           &p->store_put_p95_ms, e)) ||
         (rc = num(root, "object_store.mb_per_s_per_connection", "MB/s", 0, where,
                   &p->store_mb_per_s_per_connection, e)) ||
-        (rc = num(root, "object_store.mb_per_s_per_function", "MB/s", 0, where,
-                  &p->store_mb_per_s_per_function, e)) ||
         (rc = num(root, "object_store.puts_per_s_per_prefix", "requests/s", 0, where,
                   &p->store_puts_per_s_per_prefix, e)) ||
         (rc = num(root, "object_store.gets_per_s_per_prefix", "requests/s", 0, where,
@@ -241,7 +371,7 @@ static int parse_preset(const cJSON *root, const char *where, struct platform *p
                   e)) ||
         (rc = num(root, "vm.billing_min_s", "s", 1, where, &p->vm_billing_min_s, e)) ||
         (rc = num(root, "vm.boot_to_ready_s", "s", 1, where, &p->vm_boot_s, e)) ||
-        (rc = vm_list(root, where, p, e)))
+        (rc = vm_list(root, where, p, e)) || (rc = channel_list(root, where, p, e)))
         return rc;
     p->payload_sync_bytes = sync_b;
     p->payload_async_bytes = async_b;
@@ -255,6 +385,10 @@ static int parse_preset(const cJSON *root, const char *where, struct platform *p
                           where, e)) ||
         (rc = not_greater(p->warm_start_ms, "start_ms.warm", p->cold_start_ms, "start_ms.cold",
                           where, e)) ||
+        (rc = not_greater(p->cold_start_ms, "start_ms.cold", p->cold_start_p95_ms,
+                          "start_ms.cold_p95", where, e)) ||
+        (rc = not_greater(p->warm_start_ms, "start_ms.warm", p->warm_start_p95_ms,
+                          "start_ms.warm_p95", where, e)) ||
         (rc = not_greater((double)p->payload_async_bytes, "payload_bytes.async",
                           (double)p->payload_sync_bytes, "payload_bytes.sync", where, e)))
         return rc;
@@ -348,12 +482,37 @@ double platform_invocation_cost_usd(const struct platform *p, int memory_mb, dou
     return billed_s * gb * p->price_usd_per_gb_s + p->price_usd_per_request;
 }
 
-double platform_store_transfer_ms(const struct platform *p, double bytes)
+double platform_network_mb_per_s(const struct platform *p, int memory_mb)
 {
-    double mb_per_s = p->store_mb_per_s_per_connection < p->store_mb_per_s_per_function
-                          ? p->store_mb_per_s_per_connection
-                          : p->store_mb_per_s_per_function;
+    int n = p->n_net;
+    if (n < 1) return 0;
+    if (memory_mb <= p->net_memory_mb[0]) return p->net_mb_per_s[0];
+    for (int i = 1; i < n; i++)
+        if (memory_mb <= p->net_memory_mb[i]) {
+            double f = (memory_mb - p->net_memory_mb[i - 1]) /
+                       (p->net_memory_mb[i] - p->net_memory_mb[i - 1]);
+            return p->net_mb_per_s[i - 1] + f * (p->net_mb_per_s[i] - p->net_mb_per_s[i - 1]);
+        }
+    return p->net_mb_per_s[n - 1];
+}
+
+double platform_cold_start_ms(const struct platform *p)
+{
+    return p->cold_start_ms + p->cold_ms_per_package_mb * p->package_mb;
+}
+
+double platform_store_transfer_ms(const struct platform *p, int memory_mb, double bytes)
+{
+    double fn = platform_network_mb_per_s(p, memory_mb);
+    double mb_per_s = p->store_mb_per_s_per_connection < fn ? p->store_mb_per_s_per_connection : fn;
     return p->store_first_byte_ms + bytes / (mb_per_s * 1e6) * 1000.0;
+}
+
+const struct channel *platform_channel_find(const struct platform *p, const char *name)
+{
+    for (int k = 0; k < CHANNEL_COUNT; k++)
+        if (!strcmp(p->channels[k].name, name)) return &p->channels[k];
+    return NULL;
 }
 
 const struct vm_instance *platform_vm_find(const struct platform *p, const char *name)

@@ -15,6 +15,34 @@
 #include "core.h"
 
 #define PLATFORM_MAX_VMS 16
+#define PLATFORM_MAX_NET 16
+
+/* Where functions exchange parameters and gradients (`--channel`). The training data always
+ * comes from the object store; the channel carries everything else. */
+enum channel_kind {
+    CHANNEL_S3 = 0,    /* the object store itself (request fees) */
+    CHANNEL_REDIS,     /* ElastiCache for Redis: a node billed by the hour */
+    CHANNEL_MEMCACHED, /* ElastiCache for Memcached: a node billed by the hour */
+    CHANNEL_DYNAMODB,  /* DynamoDB on demand: request units, items of at most 400 KB */
+    CHANNEL_VM_PS,     /* a parameter server on an EC2 instance billed by the second */
+    CHANNEL_COUNT
+};
+
+/* A channel's model. Latencies are medians and 95th percentiles of one small request. */
+struct channel {
+    enum channel_kind kind;
+    char name[16];     /* as --channel takes it */
+    double get_ms, get_p95_ms, put_ms, put_p95_ms;
+    double mb_per_s;   /* one connection of one function, before the function's own cap */
+    double node_mb_per_s; /* shared by every function at once (a node's or instance's
+                             network); 0: no shared cap */
+    double usd_per_1000_get, usd_per_1000_put; /* per request (S3) */
+    double usd_per_million_reads, usd_per_million_writes; /* per request unit (DynamoDB) */
+    double read_unit_bytes, write_unit_bytes;   /* bytes per request unit (DynamoDB) */
+    double item_max_bytes; /* a larger value is split into several items (0: no limit) */
+    double usd_per_hour;   /* a node or instance, billed while the job runs (0: none) */
+    char node[32];         /* the node type or instance name */
+};
 
 /* A VM type of the baseline cluster. */
 struct vm_instance {
@@ -42,7 +70,17 @@ struct platform {
     int concurrency_burst;        /* environments available at once from zero */
     int concurrency_scale_step;   /* environments added per interval after the burst */
     double concurrency_scale_interval_s;
-    double cold_start_ms, warm_start_ms;
+    /* Start latencies: medians and 95th percentiles. A cold start is the runtime's
+     * (cold_start_ms) plus cold_ms_per_package_mb for each MB of the deployment package. */
+    double cold_start_ms, cold_start_p95_ms, cold_ms_per_package_mb;
+    double warm_start_ms, warm_start_p95_ms;
+    double package_mb;       /* siren's deployment package */
+    double invoke_per_s;     /* Invoke calls one driver sends per second */
+    double driver_step_ms;   /* the driver between two epochs: collect, evaluate, decide */
+    /* A function's network throughput against its memory size: n_net points (MB, MB/s),
+     * ascending; linear between points, flat outside. */
+    int n_net;
+    double net_memory_mb[PLATFORM_MAX_NET], net_mb_per_s[PLATFORM_MAX_NET];
 
     /* Billing of functions. */
     double price_usd_per_gb_s;    /* GB = 1,024 MB, as AWS bills */
@@ -51,9 +89,9 @@ struct platform {
     int init_billed;               /* start-up (init) time is part of the billed duration */
 
     /* Object store (S3). MB = 10^6 bytes. */
-    double store_first_byte_ms;
+    double store_first_byte_ms; /* the median GET latency (get_ms) */
+    double store_get_p95_ms, store_put_ms, store_put_p95_ms;
     double store_mb_per_s_per_connection;
-    double store_mb_per_s_per_function;
     double store_puts_per_s_per_prefix;
     double store_gets_per_s_per_prefix;
     double store_usd_per_1000_get, store_usd_per_1000_put, store_usd_per_1000_list;
@@ -66,6 +104,9 @@ struct platform {
     double vm_boot_s; /* launch request to an instance that accepts SSH (mpirun can start) */
     size_t n_vms;
     struct vm_instance vms[PLATFORM_MAX_VMS];
+
+    /* The channels, by kind (CHANNEL_S3 is the object store above). */
+    struct channel channels[CHANNEL_COUNT];
 };
 
 /* Loads a preset. name_or_path is a preset name ("lambda-2019": $SIREN_PLATFORM_DIR when set,
@@ -90,9 +131,16 @@ double platform_billed_ms(const struct platform *p, double duration_ms, double i
  * fee. */
 double platform_invocation_cost_usd(const struct platform *p, int memory_mb, double duration_ms,
                                     double init_ms);
-/* Time in ms of one object-store transfer of bytes on one connection: first-byte latency +
- * bytes / the lower of the per-connection and per-function bandwidths. */
-double platform_store_transfer_ms(const struct platform *p, double bytes);
+/* A function's network throughput in MB/s at memory_mb (the preset's points, interpolated). */
+double platform_network_mb_per_s(const struct platform *p, int memory_mb);
+/* Median cold start in ms of siren's package: the runtime's plus its package size's share. */
+double platform_cold_start_ms(const struct platform *p);
+/* Time in ms of one object-store transfer of bytes on one connection by a function of
+ * memory_mb: median GET latency + bytes / the lower of the per-connection and the function's
+ * bandwidths. */
+double platform_store_transfer_ms(const struct platform *p, int memory_mb, double bytes);
+/* The channel called name ("s3", "redis", "memcached", "dynamodb", "vm-ps"), or NULL. */
+const struct channel *platform_channel_find(const struct platform *p, const char *name);
 /* The VM type called name, or NULL. Borrowed from p. */
 const struct vm_instance *platform_vm_find(const struct platform *p, const char *name);
 /* Time in s to copy bytes from the object store onto one instance of vm before training:

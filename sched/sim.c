@@ -160,6 +160,14 @@ void sim_reset(struct sim *s)
 
 enum sim_stop sim_stopped(const struct sim *s) { return s->stop; }
 
+/* The model's options of the simulated job: its channel, and latency draws from its seed. */
+static struct epoch_model_opts sim_model_opts(const struct sim *s)
+{
+    return (struct epoch_model_opts){.channel = s->cfg.channel,
+                                     .variable_latency = !s->cfg.fixed_latency,
+                                     .seed = s->cfg.job.seed};
+}
+
 /* The planner's duration of one mini-batch step of rows samples (same operations). */
 static double step_s(const struct plan_costs *k, enum plan_update u, double rows)
 {
@@ -233,6 +241,13 @@ static int fast_epoch(const struct sim *s, int n, int memory_mb, int n_warm,
     double B = jb->batch, d_full = step_s(k, s->cfg.update, B);
     double d_short = sp >= 0 ? step_s(k, s->cfg.update, jb->last_batch_rows) : d_full;
     double gb = memory_mb / 1024.0, time_s = 0, billed_s = 0, cost_usd = 0;
+    /* The epoch ends with the function that ends last: its invocation, start and steps. */
+    for (int i = 0; i < n; i++) {
+        int64_t steps = ((int64_t)(i + 1) * nb) / n - ((int64_t)i * nb) / n;
+        double dur = i == f.i_short ? (double)(steps - 1) * d_full + d_short : (double)steps * d_full;
+        double end = plan_invoke_time(k, i, n_warm) + (i < n_warm ? k->start_warm_s : k->start_cold_s) + dur;
+        if (end > time_s) time_s = end;
+    }
     for (int kind = 0; kind < 5; kind++) {
         int big, cold;
         int64_t c;
@@ -252,8 +267,7 @@ static int fast_epoch(const struct sim *s, int n, int memory_mb, int n_warm,
         if (c <= 0) continue;
         double start = cold ? k->start_cold_s : k->start_warm_s;
         if (start + dur > k->timeout_s) return 0;
-        if (start + dur > time_s) time_s = start + dur;
-        double billed_ms = platform_billed_ms(pf, dur * 1e3, cold ? pf->cold_start_ms : 0.0);
+        double billed_ms = platform_billed_ms(pf, dur * 1e3, cold ? start * 1e3 : 0.0);
         billed_s += (double)c * billed_ms / 1e3;
         cost_usd += (double)c * (billed_ms / 1000.0 * gb * pf->price_usd_per_gb_s +
                                  pf->price_usd_per_request);
@@ -261,6 +275,7 @@ static int fast_epoch(const struct sim *s, int n, int memory_mb, int n_warm,
     double rows = (double)jb->n_batches * B - (sp >= 0 ? B - jb->last_batch_rows : 0);
     double fetch_s, compute_s, update_s;
     cost_usd += fast_epoch_phases(pf, k, s->cfg.update, nb, rows, &fetch_s, &compute_s, &update_s);
+    time_s += epoch_model_driver_s(pf, s->cfg.sync);
     epoch_model_report_usage(rep, time_s, fetch_s, compute_s, update_s, billed_s, cost_usd);
     rep->invocations = n;
     return 1;
@@ -290,14 +305,16 @@ static int exact_epoch(const struct sim *s, int n, int memory_mb, int n_warm,
     uint32_t *rows = epoch_rows(&cfg->job, s->short_pos[s->epoch], e);
     if (!rows) return SIREN_ENOMEM;
     struct plan_config pc;
-    epoch_model_plan_config(k, n, n_warm, cfg->sync, cfg->staleness, cfg->update, cfg->on_timeout,
-                            rows, nb, &pc);
+    epoch_model_plan_config(k, s->epoch, n, n_warm, cfg->sync, cfg->staleness, cfg->update,
+                            cfg->on_timeout, rows, nb, &pc);
     struct plan_epoch p;
     int rc = plan_epoch_build(&pc, &p, e);
     free(rows);
     if (rc) return rc;
     struct epoch_bill bill;
-    epoch_model_bill(&cfg->platform, &p, memory_mb, cfg->update, NULL, NULL, &bill);
+    struct epoch_model_opts mo = sim_model_opts(s);
+    epoch_model_bill(&cfg->platform, &mo, &p, memory_mb, cfg->update, NULL, NULL,
+                     epoch_model_driver_s(&cfg->platform, cfg->sync), &bill);
     epoch_model_report_usage(rep, bill.time_s, p.fetch_s, p.compute_s, p.update_s, bill.billed_s,
                              bill.cost_usd);
     rep->invocations = bill.invocations;
@@ -326,8 +343,8 @@ static int rounds_epoch(const struct sim *s, int n, int memory_mb, int n_warm,
     uint32_t *rows = epoch_rows(jb, sp, e);
     if (!rows) return SIREN_ENOMEM;
     struct plan_config pc;
-    epoch_model_plan_config(k, n, n_warm, cfg->sync, cfg->staleness, cfg->update, cfg->on_timeout,
-                            rows, nb, &pc);
+    epoch_model_plan_config(k, s->epoch, n, n_warm, cfg->sync, cfg->staleness, cfg->update,
+                            cfg->on_timeout, rows, nb, &pc);
     pc.round_batches = cfg->round_batches;
     pc.fetch = cfg->fetch;
     struct plan_rounds p;
@@ -335,7 +352,9 @@ static int rounds_epoch(const struct sim *s, int n, int memory_mb, int n_warm,
     free(rows);
     if (rc) return rc;
     struct epoch_bill bill;
-    epoch_model_bill_rounds(&cfg->platform, &p, memory_mb, &bill);
+    struct epoch_model_opts mo = sim_model_opts(s);
+    epoch_model_bill_rounds(&cfg->platform, &mo, &p, memory_mb,
+                            epoch_model_driver_s(&cfg->platform, cfg->sync), &bill);
     epoch_model_report_usage(rep, bill.time_s, p.fetch_s, p.compute_s, p.update_s, bill.billed_s,
                              bill.cost_usd);
     rep->invocations = bill.invocations;
@@ -355,12 +374,15 @@ int sim_step(struct sim *s, struct sched_action a, struct epoch_report *rep, str
     int n_warm = epoch_model_warm(a.n, a.memory_mb, s->prev_n, s->prev_memory_mb);
     struct plan_costs k;
     int rounds = plan_update_in_rounds(s->cfg.update);
-    epoch_model_costs(&s->cfg.platform, jb->s_per_sample, jb->shard_bytes_per_sample,
+    struct epoch_model_opts mo = sim_model_opts(s);
+    epoch_model_costs(&s->cfg.platform, &mo, jb->s_per_sample, jb->shard_bytes_per_sample,
                       jb->weight_bytes, a.memory_mb, &k);
     epoch_model_report_start(rep, s->epoch, a.n, a.memory_mb, n_warm, jb->model_bytes);
     rep->stale_reads = -1; /* the closed form does not count them */
     rep->versions = (int64_t)jb->n_batches;
-    int fast = !rounds && !s->cfg.exact &&
+    /* The closed form knows medians and one channel's fees: S3, fixed latency. */
+    int fast = !rounds && !s->cfg.exact && !plan_costs_variable(&k) &&
+               s->cfg.channel == CHANNEL_S3 &&
                (s->cfg.sync == PLAN_SYNC_HSP || s->cfg.sync == PLAN_SYNC_ASP) &&
                fast_epoch(s, a.n, a.memory_mb, n_warm, &k, rep);
     if (!fast) {
@@ -439,7 +461,8 @@ int sim_open_setup(const struct sim_setup *su, struct sim **out, struct err *e)
      * job are loaded into it. */
     *c = (struct sim_config){.sync = su->sync, .staleness = su->staleness, .update = su->update,
                              .round_batches = su->round_batches, .fetch = su->fetch,
-                             .on_timeout = su->on_timeout, .budget_usd = su->budget_usd,
+                             .on_timeout = su->on_timeout, .channel = su->channel,
+                             .fixed_latency = su->fixed_latency, .budget_usd = su->budget_usd,
                              .target_loss = su->target_loss, .max_epochs = su->max_epochs,
                              .exact = su->exact};
     char path[1200];

@@ -125,6 +125,8 @@ struct sim_config {
     int round_batches;    /* round rules (plan_update_parse's K) */
     enum plan_fetch fetch; /* round rules: how functions read their shares */
     enum plan_timeout on_timeout;
+    enum channel_kind channel; /* --channel */
+    int fixed_latency;   /* --latency fixed; else drawn from the job's seed, as the emulator */
     double budget_usd;   /* <= 0: none */
     double target_loss;  /* <= 0: the workload's default */
     int max_epochs;      /* 1..SIM_MAX_EPOCHS */
@@ -204,6 +206,8 @@ struct sim_setup {
     int round_batches;
     enum plan_fetch fetch;
     enum plan_timeout on_timeout;
+    enum channel_kind channel;
+    int fixed_latency;
     double budget_usd, target_loss;
     int max_epochs, exact;
 };

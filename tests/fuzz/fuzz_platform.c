@@ -21,7 +21,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     (void)platform_memory_valid(&p, m);
     (void)platform_vcpu_share(&p, m);
     (void)platform_invocation_cost_usd(&p, m, 123.4, 10.0);
-    (void)platform_store_transfer_ms(&p, 1e6);
+    (void)platform_store_transfer_ms(&p, 1024, 1e6);
+    (void)platform_network_mb_per_s(&p, 1792);
+    (void)platform_cold_start_ms(&p);
     if (p.n_vms > 0) (void)platform_vm_cost_usd(&p, &p.vms[0], 2, 61.0);
     return 0;
 }

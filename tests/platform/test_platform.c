@@ -120,8 +120,28 @@ static void test_platform_helpers_give_hand_computed_values(void **state)
     assert_near(platform_invocation_cost_usd(&p19, 1024, 1234, 0), 0.00002186671, 1e-15);
     assert_near(platform_invocation_cost_usd(&p24, 1024, 1234, 0), 0.0000207667078,
                        1e-15);
-    /* 4 MB at 25 ms + 4e6 B / 70e6 B/s. */
-    assert_near(platform_store_transfer_ms(&p19, 4e6), 25 + 4000.0 / 70.0, 1e-9);
+    /* 4 MB at the 27 ms median GET + 4e6 B / 55e6 B/s (a function of 1,024 MB: the network
+     * table's point), and at 1,280 MB halfway between 55 and 70 MB/s. */
+    assert_near(platform_store_transfer_ms(&p19, 1024, 4e6), 27 + 4000.0 / 55.0, 1e-9);
+    assert_near(platform_network_mb_per_s(&p19, 1280), 62.5, 1e-12);
+    assert_near(platform_network_mb_per_s(&p19, 64), 10, 0);
+    assert_near(platform_network_mb_per_s(&p19, 3008), 75, 0);
+    /* The per-connection cap (85 MB/s) binds above it. */
+    assert_near(platform_store_transfer_ms(&p19, 3008, 4e6), 27 + 4000.0 / 75.0, 1e-9);
+    /* Cold start: the runtime's 262 ms + 15 ms/MB x 20.5 MB. */
+    assert_near(platform_cold_start_ms(&p19), 262 + 15 * 20.5, 1e-9);
+    /* Channels: S3 from the object store, the others from channels.*. */
+    const struct channel *s3 = platform_channel_find(&p19, "s3");
+    const struct channel *dyn = platform_channel_find(&p19, "dynamodb");
+    const struct channel *ps = platform_channel_find(&p19, "vm-ps");
+    assert_non_null(s3);
+    assert_non_null(dyn);
+    assert_non_null(ps);
+    assert_null(platform_channel_find(&p19, "kafka"));
+    assert_near(s3->put_ms, 40, 0);
+    assert_near(dyn->item_max_bytes, 409600, 0);
+    assert_string_equal(ps->node, "c5.2xlarge");
+    assert_near(ps->usd_per_hour, platform_vm_find(&p19, "c5.2xlarge")->price_usd_per_hour, 0);
     /* VMs: per second, 60 s minimum. */
     const struct vm_instance *m4l = platform_vm_find(&p19, "m4.large");
     const struct vm_instance *m4xl = platform_vm_find(&p19, "m4.xlarge");
@@ -129,9 +149,9 @@ static void test_platform_helpers_give_hand_computed_values(void **state)
     assert_near(platform_vm_cost_usd(&p19, m4xl, 3, 3600.2), 3 * 0.20 * 3601 / 3600,
                        1e-12);
     assert_near(platform_vm_cost_usd(&p19, m4xl, 0, 100), 0, 0);
-    /* Staging 106 MB onto an m4.large: 25 ms to the first byte, then 53 MB/s. */
-    assert_near(platform_vm_staging_s(&p19, m4l, 106e6), 0.025 + 2.0, 1e-12);
-    assert_near(platform_vm_staging_s(&p19, m4xl, 87e6), 0.025 + 1.0, 1e-12);
+    /* Staging 106 MB onto an m4.large: the 27 ms median GET, then 53 MB/s. */
+    assert_near(platform_vm_staging_s(&p19, m4l, 106e6), 0.027 + 2.0, 1e-12);
+    assert_near(platform_vm_staging_s(&p19, m4xl, 87e6), 0.027 + 1.0, 1e-12);
 }
 
 /* Writes the shipped 2019 preset, changed by edit, as DIR/lambda-2019.json and loads it. */

@@ -82,13 +82,13 @@ static void test_sim_bill_equals_ledger(void **state)
         pc.n_warm = ns[k] / 2;
         pc.batch_rows = rows;
         pc.n_batches = 100;
-        epoch_model_costs(pf, c.job.s_per_sample, c.job.shard_bytes_per_sample, c.job.weight_bytes,
-                          mems[k], &pc.costs);
+        epoch_model_costs(pf, NULL, c.job.s_per_sample, c.job.shard_bytes_per_sample,
+                          c.job.weight_bytes, mems[k], &pc.costs);
         struct plan_epoch p;
         struct err e;
         assert_int_equal(plan_epoch_build(&pc, &p, &e), 0);
         struct epoch_bill bill;
-        epoch_model_bill(pf, &p, mems[k], PLAN_UPDATE_OVERWRITE, NULL, NULL, &bill);
+        epoch_model_bill(pf, NULL, &p, mems[k], PLAN_UPDATE_OVERWRITE, NULL, NULL, 0.0, &bill);
         /* The ledger, charged as job.c's record_epoch does. */
         struct ledger l;
         ledger_init(&l, pf);
@@ -96,7 +96,8 @@ static void test_sim_bill_equals_ledger(void **state)
             const struct plan_fn *f = &p.fns[i];
             double stop = p.steps[f->first_step + f->n_steps - 1].t_end;
             assert_int_equal(ledger_add_invocation(&l, mems[k], (stop - f->t_start) * 1e3,
-                                                   f->cold ? pf->cold_start_ms : 0, NULL, &e), 0);
+                                                   f->cold ? (f->t_start - f->t_invoke) * 1e3 : 0,
+                                                   NULL, &e), 0);
         }
         ledger_add_kv(&l, 2 * p.n_steps, p.n_steps, 0, 0);
         struct ledger_totals t;
@@ -136,19 +137,21 @@ static void test_sim_report_follows_shared_epoch_rules(void **state)
         prev_mb = sched[i].memory_mb;
         /* The planner's epoch from the shared configuration, billed: the report's numbers. */
         struct plan_costs k;
-        epoch_model_costs(&c.platform, c.job.s_per_sample, c.job.shard_bytes_per_sample,
+        struct epoch_model_opts mo = {c.channel, !c.fixed_latency, c.job.seed};
+        epoch_model_costs(&c.platform, &mo, c.job.s_per_sample, c.job.shard_bytes_per_sample,
                           c.job.weight_bytes, sched[i].memory_mb, &k);
         uint32_t order[100], rows[100];
         staging_epoch_order(c.job.seed, i + 1, c.job.n_batches, order);
         for (size_t b = 0; b < c.job.n_batches; b++)
             rows[b] = order[b] == c.job.n_batches - 1 ? c.job.last_batch_rows : (uint32_t)c.job.batch;
         struct plan_config pc;
-        epoch_model_plan_config(&k, sched[i].n, r.warm, c.sync, c.staleness, c.update, c.on_timeout,
-                                rows, c.job.n_batches, &pc);
+        epoch_model_plan_config(&k, i + 1, sched[i].n, r.warm, c.sync, c.staleness, c.update,
+                                c.on_timeout, rows, c.job.n_batches, &pc);
         struct plan_epoch p;
         assert_int_equal(plan_epoch_build(&pc, &p, &e), 0);
         struct epoch_bill bill;
-        epoch_model_bill(&c.platform, &p, sched[i].memory_mb, c.update, NULL, NULL, &bill);
+        epoch_model_bill(&c.platform, &mo, &p, sched[i].memory_mb, c.update, NULL, NULL,
+                         epoch_model_driver_s(&c.platform, c.sync), &bill);
         assert_true(r.time_s == bill.time_s && r.cost_usd == bill.cost_usd);
         assert_true(r.compute_s == p.compute_s && r.cpu_util == p.compute_s / bill.billed_s);
         plan_epoch_free(&p);
