@@ -24,7 +24,8 @@
     X(ps, "the EC2 MXNet-style parameter-server baseline (under mpirun)")                   \
     X(bench, "benchmark suites: tables and figures")                                        \
     X(plot, "the suites' figures (gnuplot PNGs) for any run directories")                   \
-    X(trace, "check a run's trace: every parameter update written once")
+    X(trace, "check a run's trace: every parameter update written once")                    \
+    X(platform, "the platform presets' constants, units and sources (Markdown)")
 
 #define CMD_DECLARE(name, summary) int cmd_##name(int argc, char **argv);
 CMD_LIST(CMD_DECLARE)

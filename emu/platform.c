@@ -441,6 +441,42 @@ int platform_load(const char *name_or_path, struct platform *out, struct err *e)
     return rc;
 }
 
+int platform_dir(char *buf, size_t len, struct err *e)
+{
+    const char *dir = getenv("SIREN_PLATFORM_DIR");
+    if (dir && dir[0]) {
+        if ((size_t)snprintf(buf, len, "%s", dir) >= len)
+            return err_set(e, SIREN_ERANGE, "SIREN_PLATFORM_DIR is too long (%zu bytes)",
+                           strlen(dir));
+        return SIREN_OK;
+    }
+    if (core_source_path("emu/platforms", buf, len))
+        return err_set(e, SIREN_ERANGE,
+                       "the presets directory: the source tree's path is too long");
+    return SIREN_OK;
+}
+
+int platform_preset_path(const char *name_or_path, char *buf, size_t len, struct err *e)
+{
+    size_t n = strlen(name_or_path);
+    if (!n) return err_set(e, SIREN_EINVAL, "platform name is empty");
+    if (strchr(name_or_path, '/') || (n > 5 && !strcmp(name_or_path + n - 5, ".json"))) {
+        if ((size_t)snprintf(buf, len, "%s", name_or_path) >= len)
+            return err_set(e, SIREN_ERANGE, "platform file '%s': path too long", name_or_path);
+        return SIREN_OK;
+    }
+    char dir[1024];
+    int rc = platform_dir(dir, sizeof dir, e);
+    if (rc) return rc;
+    if ((size_t)snprintf(buf, len, "%s/%s.json", dir, name_or_path) >= len)
+        return err_set(e, SIREN_ERANGE, "platform '%s': path too long", name_or_path);
+    if (!fs_exists(buf))
+        return err_set(e, SIREN_ENOTFOUND,
+                       "platform '%s': no preset %s (presets are the .json files in %s)",
+                       name_or_path, buf, dir);
+    return SIREN_OK;
+}
+
 int platform_memory_clip_mb(const struct platform *p, double memory_mb)
 {
     if (!(memory_mb > p->memory_mb_min)) return p->memory_mb_min; /* also NaN */

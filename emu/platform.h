@@ -117,6 +117,17 @@ struct platform {
  * number without its source, min > max), SIREN_EIO. *out is written only on success. */
 int platform_load(const char *name_or_path, struct platform *out, struct err *e) SIREN_WUR;
 
+/* The directory presets are found in by name: $SIREN_PLATFORM_DIR when set and not empty,
+ * else emu/platforms in the source tree (core_source_path), as platform_load looks. Written
+ * into buf (len bytes). Errors: SIREN_ERANGE (the path does not fit). */
+int platform_dir(char *buf, size_t len, struct err *e) SIREN_WUR;
+/* The file platform_load reads for name_or_path: a path as given (it contains '/' or ends in
+ * ".json"; not checked to exist), else "<platform_dir()>/<name>.json". Written into buf.
+ * Errors: SIREN_EINVAL (empty name), SIREN_ERANGE (does not fit), SIREN_ENOTFOUND (no preset
+ * of that name: the message names the file looked for and the directory). */
+int platform_preset_path(const char *name_or_path, char *buf, size_t len,
+                         struct err *e) SIREN_WUR;
+
 /* The valid memory size for a request of memory_mb: clamped to [min, max], then rounded UP to
  * the grid (a function gets at least what was asked, where the platform allows it). */
 int platform_memory_clip_mb(const struct platform *p, double memory_mb);
