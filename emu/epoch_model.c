@@ -46,7 +46,10 @@ void epoch_model_costs(const struct platform *pf, const struct epoch_model_opts 
     k->kv_bandwidth_bytes_per_s = ch_bw * 1e6;
     k->kv_node_bytes_per_s = ch->node_mb_per_s * 1e6;
     k->kv_item_max_bytes = ch->item_max_bytes;
-    if (ch->kind != CHANNEL_S3) { /* the data still comes from S3 */
+    if (ch->kind == CHANNEL_S3) { /* per-prefix request rates (each function's own prefix) */
+        k->kv_gets_per_s_per_prefix = pf->store_gets_per_s_per_prefix;
+        k->kv_puts_per_s_per_prefix = pf->store_puts_per_s_per_prefix;
+    } else { /* the data still comes from S3 */
         k->data_get_latency_s = pf->store_first_byte_ms / 1e3;
         k->data_bandwidth_bytes_per_s = s3_bw * 1e6;
     }

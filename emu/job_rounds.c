@@ -51,9 +51,11 @@ struct rounds_run {
     int wall;        /* the wall clock: one event per function */
 };
 
+/* Each function's objects sit under a prefix of their own (fNNNNNN/), as a job spreads its keys
+ * so that S3's per-prefix request rates are per function (the plan assumes it). */
 static void key_contrib(char *buf, size_t len, const char *prefix, int round, int fn)
 {
-    snprintf(buf, len, "%sc%06d/f%06d", prefix, round, fn);
+    snprintf(buf, len, "%sf%06d/c%06d", prefix, fn, round);
 }
 
 /* An epoch's parameters are its version 0 (the wall clock's current object, as staged). */
@@ -72,7 +74,7 @@ static void key_input(char *buf, size_t len, const struct rounds_run *r, int rou
 static void key_state(char *buf, size_t len, const char *prefix, int round, int fn)
 {
     if (fn < 0) snprintf(buf, len, "%ss%06d/reduce", prefix, round);
-    else snprintf(buf, len, "%ss%06d/f%06d", prefix, round, fn);
+    else snprintf(buf, len, "%sf%06d/s%06d", prefix, fn, round);
 }
 
 /* The learning rate of round `round`, whose update combines `members` functions' work: the

@@ -76,15 +76,29 @@ struct build {
 };
 
 /* Bursts of function fn (plan_burst_s): channel GETs and PUTs shared by `sharers` functions
- * at once, and data GETs from the object store. */
-static double gets_s(const struct build *b, int fn, uint32_t m, double bytes, int sharers)
+ * at once, and data GETs from the object store. `load`: the requests the busiest prefix the
+ * burst touches serves at the same time (each function's objects have a prefix of their own:
+ * n - 1 others reading one function's chunk load its prefix n - 1 times). Where the store
+ * limits requests per prefix, a prefix serves them at that rate, so the burst lasts at least
+ * load / rate. */
+static double prefix_bound(double burst, uint32_t load, double per_s)
 {
-    return plan_burst_s(b->k, b->lat ? &b->lat[fn] : NULL, 0, m, bytes, sharers);
+    double least = per_s > 0 && load > 1 ? (double)load / per_s : 0.0;
+    return burst > least ? burst : least;
 }
 
-static double puts_s(const struct build *b, int fn, uint32_t m, double bytes, int sharers)
+static double gets_s(const struct build *b, int fn, uint32_t m, double bytes, int sharers,
+                     uint32_t load)
 {
-    return plan_burst_s(b->k, b->lat ? &b->lat[fn] : NULL, 1, m, bytes, sharers);
+    return prefix_bound(plan_burst_s(b->k, b->lat ? &b->lat[fn] : NULL, 0, m, bytes, sharers),
+                        load, b->k->kv_gets_per_s_per_prefix);
+}
+
+static double puts_s(const struct build *b, int fn, uint32_t m, double bytes, int sharers,
+                     uint32_t load)
+{
+    return prefix_bound(plan_burst_s(b->k, b->lat ? &b->lat[fn] : NULL, 1, m, bytes, sharers),
+                        load, b->k->kv_puts_per_s_per_prefix);
 }
 
 static double data_s(const struct build *b, int fn, double bytes)
@@ -237,7 +251,7 @@ static int continue_at(struct build *b, int fn, uint32_t pos, int round, struct 
     struct fn_run *f = &b->fr[fn];
     const struct plan_costs *k = b->k;
     struct plan_call *c = &b->p->calls[f->call];
-    double saved = f->t + puts_s(b, fn, 1, b->state_bytes, 1);
+    double saved = f->t + puts_s(b, fn, 1, b->state_bytes, 1, 1);
     if (saved - c->t_invoke > k->timeout_s)
         return err_set(e, SIREN_EINVAL, "plan: function %d cannot save its state before its "
                        "%.0f s timeout (it waited too long in a round)", fn, k->timeout_s);
@@ -253,7 +267,7 @@ static int continue_at(struct build *b, int fn, uint32_t pos, int round, struct 
     c->round = round;
     c->attempt = attempt;
     c->compute_factor = factor;
-    double got = c->t_start + gets_s(b, fn, 1, b->state_bytes, 1);
+    double got = c->t_start + gets_s(b, fn, 1, b->state_bytes, 1, 1);
     if ((rc = add_burst(b, fn, round, PLAN_OP_STATE_GET, 1, b->state_bytes, c->t_start, got, e)))
         return rc;
     f->t = got;
@@ -279,14 +293,14 @@ static int retry_part(struct build *b, const struct plan_part *part, int a, stru
     struct plan_call *c = &b->p->calls[f->call];
     double t = c->t_start;
     if (b->c->update == PLAN_UPDATE_AVERAGE && part->round > 0) {
-        double got = t + gets_s(b, part->fn, 1, b->state_bytes, 1);
+        double got = t + gets_s(b, part->fn, 1, b->state_bytes, 1, 1);
         if ((rc = add_burst(b, part->fn, part->round, PLAN_OP_STATE_GET, 1, b->state_bytes, t,
                             got, e)))
             return rc;
         t = got;
     }
     enum plan_op op = part->round == 0 ? PLAN_OP_PARAM_GET : PLAN_OP_RESULT_GET;
-    double got = t + gets_s(b, part->fn, 1, k->param_bytes, 1);
+    double got = t + gets_s(b, part->fn, 1, k->param_bytes, 1, 1);
     if ((rc = add_burst(b, part->fn, part->round, op, 1, k->param_bytes, t, got, e))) return rc;
     f->t = got;
     uint32_t q = piece_of(b, f, part->first);
@@ -403,7 +417,7 @@ static int run_collective(struct build *b, struct plan_part *const *mem, int m, 
         struct plan_part *q = mem[x];
         uint32_t reqs = u == PLAN_UPDATE_SCATTER_REDUCE ? (uint32_t)(m - 1) : 1;
         double bytes = u == PLAN_UPDATE_SCATTER_REDUCE ? B / m : B;
-        q->t_contributed = q->t_computed + puts_s(b, q->fn, reqs, bytes, m);
+        q->t_contributed = q->t_computed + puts_s(b, q->fn, reqs, bytes, m, reqs);
         if ((rc = add_burst(b, q->fn, r, PLAN_OP_CONTRIB_PUT, reqs, bytes * reqs, q->t_computed,
                             q->t_contributed, e)))
             return rc;
@@ -413,8 +427,8 @@ static int run_collective(struct build *b, struct plan_part *const *mem, int m, 
         /* The leader: in the last round nobody reads the reduced contribution back (the
          * leader PUTs the epoch's result instead). */
         struct plan_part *l = mem[0];
-        double got = all_in + gets_s(b, l->fn, (uint32_t)(m - 1), B, 1);
-        double red = last ? got : got + puts_s(b, l->fn, 1, B, 1);
+        double got = all_in + gets_s(b, l->fn, (uint32_t)(m - 1), B, 1, 1);
+        double red = last ? got : got + puts_s(b, l->fn, 1, B, 1, 1);
         if ((rc = add_burst(b, l->fn, r, PLAN_OP_REDUCE_GET, (uint32_t)(m - 1), B * (m - 1),
                             all_in, got, e)) ||
             (!last && (rc = add_burst(b, l->fn, r, PLAN_OP_REDUCE_PUT, 1, B, got, red, e))))
@@ -427,7 +441,7 @@ static int run_collective(struct build *b, struct plan_part *const *mem, int m, 
                 q->t_end = q->t_contributed;
                 continue;
             }
-            q->t_end = red + gets_s(b, q->fn, 1, B, m - 1);
+            q->t_end = red + gets_s(b, q->fn, 1, B, m - 1, (uint32_t)(m - 1));
             q->wait_s += red - q->t_contributed;
             if ((rc = add_burst(b, q->fn, r, PLAN_OP_RESULT_GET, 1, B, red, q->t_end, e))) return rc;
         }
@@ -440,7 +454,7 @@ static int run_collective(struct build *b, struct plan_part *const *mem, int m, 
                 q->t_end = q->t_contributed;
                 continue;
             }
-            q->t_end = all_in + gets_s(b, q->fn, (uint32_t)(m - 1), B, m);
+            q->t_end = all_in + gets_s(b, q->fn, (uint32_t)(m - 1), B, m, (uint32_t)(m - 1));
             q->wait_s += all_in - q->t_contributed;
             if ((rc = add_burst(b, q->fn, r, PLAN_OP_RESULT_GET, (uint32_t)(m - 1), B * (m - 1),
                                 all_in, q->t_end, e)))
@@ -452,8 +466,8 @@ static int run_collective(struct build *b, struct plan_part *const *mem, int m, 
     double chunk = B / m, all_red = 0.0;
     for (int x = 0; x < m; x++) {
         struct plan_part *q = mem[x];
-        double got = all_in + gets_s(b, q->fn, (uint32_t)(m - 1), chunk, m);
-        double red = got + puts_s(b, q->fn, 1, chunk, m);
+        double got = all_in + gets_s(b, q->fn, (uint32_t)(m - 1), chunk, m, (uint32_t)(m - 1));
+        double red = got + puts_s(b, q->fn, 1, chunk, m, 1);
         q->wait_s += all_in - q->t_contributed;
         if ((rc = add_burst(b, q->fn, r, PLAN_OP_REDUCE_GET, (uint32_t)(m - 1), chunk * (m - 1),
                             all_in, got, e)) ||
@@ -466,7 +480,7 @@ static int run_collective(struct build *b, struct plan_part *const *mem, int m, 
         struct plan_part *q = mem[x];
         if (x > 0 && (last || b->fr[q->fn].last_round == r)) continue;
         double red = q->t_end;
-        q->t_end = all_red + gets_s(b, q->fn, (uint32_t)(m - 1), chunk, m);
+        q->t_end = all_red + gets_s(b, q->fn, (uint32_t)(m - 1), chunk, m, (uint32_t)(m - 1));
         q->wait_s += all_red - red;
         if ((rc = add_burst(b, q->fn, r, PLAN_OP_RESULT_GET, (uint32_t)(m - 1), chunk * (m - 1),
                             all_red, q->t_end, e)))
@@ -590,7 +604,12 @@ int plan_rounds_build(const struct plan_config *cfg, double state_bytes, struct 
         if ((rc = add_call(&b, i, i >= cfg->n_warm, plan_invoke_time(b.k, i, cfg->n_warm), e)))
             goto out;
         double t0 = out->calls[f->call].t_start;
-        f->t = t0 + gets_s(&b, i, 1, b.k->param_bytes, n);
+        /* Every function reads the epoch's one parameter object as it starts: where the
+         * store limits a prefix's rate below the driver's, the i-th reader waits its turn. */
+        double queue = 0.0, rate = b.k->kv_gets_per_s_per_prefix;
+        if (rate > 0 && 1.0 / rate > b.k->invoke_interval_s)
+            queue = (double)i * (1.0 / rate - b.k->invoke_interval_s);
+        f->t = t0 + queue + gets_s(&b, i, 1, b.k->param_bytes, n, 1);
         f->fetch_free = f->t;
         if ((rc = add_burst(&b, i, 0, PLAN_OP_PARAM_GET, 1, b.k->param_bytes, t0, f->t, e)))
             goto out;
@@ -636,7 +655,7 @@ int plan_rounds_build(const struct plan_config *cfg, double state_bytes, struct 
     /* The writer PUTs the epoch's result (none when the last round's every part was lost). */
     if (out->writer >= 0) {
         struct fn_run *w = &b.fr[out->writer];
-        double put_end = w->t + puts_s(&b, out->writer, 1, b.k->param_bytes, 1);
+        double put_end = w->t + puts_s(&b, out->writer, 1, b.k->param_bytes, 1, 1);
         if ((rc = add_burst(&b, out->writer, out->n_rounds - 1, PLAN_OP_RESULT_PUT, 1,
                             b.k->param_bytes, w->t, put_end, e)))
             goto out;

@@ -155,6 +155,34 @@ static void test_variable_plans_are_seeded_and_centred_on_the_fixed_one(void **s
     plan_rounds_free(&fixed);
 }
 
+/* Per-prefix request rates: with 4 functions averaging, each function's chunk is read by the
+ * 3 others at once, so at 1 GET per second per prefix each of those bursts lasts 3 s; and the
+ * epoch's parameter object, read by every function as it starts, queues its readers. */
+static void test_prefix_rates_bound_the_collective_and_queue_the_readers(void **state)
+{
+    (void)state;
+    struct err e;
+    struct plan_config c = average_config(4);
+    struct plan_rounds free_, slow;
+    assert_int_equal(plan_rounds_build(&c, 0, &free_, &e), 0);
+    c.costs.kv_gets_per_s_per_prefix = 1.0;
+    assert_int_equal(plan_rounds_build(&c, 0, &slow, &e), 0);
+    int reduce_gets = 0;
+    for (size_t i = 0; i < slow.n_bursts; i++) {
+        const struct plan_burst *q = &slow.bursts[i];
+        if (q->op == PLAN_OP_REDUCE_GET || q->op == PLAN_OP_RESULT_GET) {
+            assert_true(q->t_end - q->t_start == 3.0);
+            reduce_gets++;
+        }
+        if (q->op == PLAN_OP_PARAM_GET) /* function i waits i seconds for its turn */
+            assert_true(q->t_end - q->t_start >= (double)q->fn);
+    }
+    assert_true(reduce_gets > 0);
+    assert_true(slow.t_end > free_.t_end + 3.0);
+    plan_rounds_free(&slow);
+    plan_rounds_free(&free_);
+}
+
 /* The step planner too: fixed latency (all shapes 0) is exactly the medians' plan, and the
  * driver's invocation times shift each function's timeline. */
 static void test_step_plans_take_invocation_times_and_draws(void **state)
@@ -192,6 +220,7 @@ int main(void)
         cmocka_unit_test(test_invocations_follow_the_driver_and_the_scale_up),
         cmocka_unit_test(test_bursts_split_values_and_share_a_node),
         cmocka_unit_test(test_variable_plans_are_seeded_and_centred_on_the_fixed_one),
+        cmocka_unit_test(test_prefix_rates_bound_the_collective_and_queue_the_readers),
         cmocka_unit_test(test_step_plans_take_invocation_times_and_draws),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
