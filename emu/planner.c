@@ -399,8 +399,9 @@ static int time_async(const struct plan_config *c, struct plan_epoch *p, struct 
 }
 
 /* BSP: round k starts for everyone when round k-1's averaged parameters are written. Each
- * function PUTs its gradient; the leader (function 0) then GETs the others' gradients, averages
- * them, applies them and PUTs the next version, which the next round reads. */
+ * function PUTs its gradient; the leader (function 0) then GETs the others' gradients (a burst
+ * on its connections), averages them, applies them and PUTs the next version, which the next
+ * round reads. */
 static int time_bsp(const struct plan_config *c, struct plan_epoch *p, struct err *e)
 {
     const struct plan_costs *k = &c->costs;
@@ -435,9 +436,9 @@ static int time_bsp(const struct plan_config *c, struct plan_epoch *p, struct er
             if (st->t_end > barrier) barrier = st->t_end;
             members++;
         }
-        /* The leader's aggregation: members-1 gradient GETs, then the parameter PUT. */
-        double agg = 0.0;
-        for (int q = 0; q < members - 1; q++) agg += get_s(k, LAT(0), k->param_bytes);
+        /* The leader's aggregation: members-1 gradient GETs, on its connections at once as
+         * the round rules' leader reads them, then the parameter PUT. */
+        double agg = plan_burst_s(k, LAT(0), 0, (uint32_t)(members - 1), k->param_bytes, 0);
         agg += put_s(k, LAT(0), k->param_bytes);
         round_start = barrier + agg;
         for (int i = 0; i < n; i++) {
