@@ -56,29 +56,42 @@ def channels(out_dir, preset_path):
               f"{float(e2['cost_usd']):.6f} | {s['total_time_s']:.3f} | {s['cost_usd']:.6f} |")
 
 
-def sync(out_dir):
+def time_to(epochs, loss):
+    """Virtual time until the first epoch whose test loss is at most loss, and that epoch
+    (None: never)."""
+    t = 0.0
+    for e in epochs:
+        t += float(e["time_s"])
+        if float(e["test_loss"]) <= loss:
+            return t, int(e["epoch"])
+    return None
+
+
+def sync(out_dir, losses=(0.6, 0.5)):
     by_rule = {}
-    print("| config | epochs | mean epoch s | time to target s | total s | cost $ | final loss |")
-    print("| --- | --- | --- | --- | --- | --- | --- |")
+    heads = " | ".join(f"time to {l} s (epoch)" for l in losses)
+    print(f"| config | epochs | mean epoch s | {heads} | total s | cost $ | final loss |")
+    print("| --- | --- | --- | " + " | ".join("---" for _ in losses) + " | --- | --- | --- |")
     for config, _, s, ep in runs(out_dir):
         rule = config.split()[0]
-        times = [float(e["time_s"]) for e in ep]
-        mean = statistics.mean(times)
-        ttt = s.get("time_to_target_s")
-        reached = s.get("reached_target")
-        by_rule.setdefault(rule, []).append((mean, ttt if reached else None, len(ep), s["total_cost_usd"]))
-        ttt_text = f"{ttt:.3f}" if reached else "not reached"
-        print(f"| {config} | {len(ep)} | {mean:.3f} | {ttt_text} | {s['total_time_s']:.3f} | "
+        mean = statistics.mean(float(e["time_s"]) for e in ep)
+        reach = [time_to(ep, l) for l in losses]
+        by_rule.setdefault(rule, []).append((mean, reach, s["cost_usd"]))
+        cells = " | ".join(f"{r[0]:.3f} ({r[1]})" if r else "not reached" for r in reach)
+        print(f"| {config} | {len(ep)} | {mean:.3f} | {cells} | {s['total_time_s']:.3f} | "
               f"{s['cost_usd']:.6f} | {s['final_loss']:.4f} |")
     print()
-    print("| rule | mean epoch s (3 seeds) | epochs to target | time to target s (mean of seeds that reached it) | cost $ (mean) |")
-    print("| --- | --- | --- | --- | --- |")
+    heads = " | ".join(f"time to {l} s: mean (seeds reaching it)" for l in losses)
+    print(f"| rule | mean epoch s | {heads} | cost $ of the run (mean) |")
+    print("| --- | --- | " + " | ".join("---" for _ in losses) + " | --- |")
     for rule, rs in by_rule.items():
-        reached = [r[1] for r in rs if r[1] is not None]
-        epochs = ", ".join(str(r[2]) if r[1] is not None else f">{r[2]}" for r in rs)
-        ttt = f"{statistics.mean(reached):.3f} ({len(reached)} of {len(rs)})" if reached else f"none of {len(rs)}"
-        print(f"| {rule} | {statistics.mean(r[0] for r in rs):.3f} | {epochs} | {ttt} | "
-              f"{statistics.mean(r[3] for r in rs):.6f} |")
+        cells = []
+        for k in range(len(losses)):
+            got = [r[1][k][0] for r in rs if r[1][k]]
+            cells.append(f"{statistics.mean(got):.3f} ({len(got)} of {len(rs)})" if got
+                         else f"not reached (0 of {len(rs)})")
+        print(f"| {rule} | {statistics.mean(r[0] for r in rs):.3f} | {' | '.join(cells)} | "
+              f"{statistics.mean(r[2] for r in rs):.6f} |")
 
 
 if __name__ == "__main__":
