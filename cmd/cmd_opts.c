@@ -53,6 +53,7 @@ int cmd_sim_setup_opt(const struct opt_value *v, struct sim_setup *su)
     case OPT_PLATFORM: su->platform = v->text; return 1;
     case OPT_LATENCY: su->fixed_latency = v->i == 1; return 1;
     case OPT_CHANNEL: su->channel = (enum channel_kind)v->i; return 1;
+    case OPT_CONCURRENCY: su->concurrency = (int)v->i; return 1;
     case OPT_BUDGET: su->budget_usd = v->d; return 1;
     case OPT_TARGET_LOSS: su->target_loss = v->d; return 1;
     case OPT_CALIBRATION: su->calibration = v->text; return 1;

@@ -19,7 +19,7 @@ static const struct opt_use run_opts[] = {
     {.id = OPT_WORKLOAD, .def = "lenet-fashion"},
     {.id = OPT_SCHEDULER}, {.id = OPT_SYNC}, {.id = OPT_UPDATE}, {.id = OPT_LR_SCALE},
     {.id = OPT_FETCH}, {.id = OPT_CLOCK},
-    {.id = OPT_PLATFORM}, {.id = OPT_LATENCY}, {.id = OPT_CHANNEL}, {.id = OPT_BUDGET}, {.id = OPT_TARGET_LOSS}, {.id = OPT_MAX_EPOCHS},
+    {.id = OPT_PLATFORM}, {.id = OPT_LATENCY}, {.id = OPT_CHANNEL}, {.id = OPT_CONCURRENCY}, {.id = OPT_BUDGET}, {.id = OPT_TARGET_LOSS}, {.id = OPT_MAX_EPOCHS},
     {.id = OPT_ON_TIMEOUT}, {.id = OPT_BATCH}, {.id = OPT_LR}, {.id = OPT_SEED},
     {.id = OPT_ROWS}, {.id = OPT_HASH_BITS}, {.id = OPT_EVAL_ROWS},
     {.id = OPT_KV, .def = "file:OUT/kv"},
@@ -168,6 +168,7 @@ static int run_opt(void *ctx, const struct opt_value *v, struct err *e)
     case OPT_PLATFORM: c->platform = v->text; break;
     case OPT_LATENCY: c->fixed_latency = v->i == 1; break;
     case OPT_CHANNEL: c->channel = (enum channel_kind)v->i; break;
+    case OPT_CONCURRENCY: c->concurrency = (int)v->i; break;
     case OPT_BUDGET: c->budget_usd = v->d; break;
     case OPT_TARGET_LOSS: c->target_loss = v->d; break;
     case OPT_MAX_EPOCHS: r->max_epochs = v->i; break;

@@ -61,7 +61,8 @@ static const struct opt_use sched_opts[] = {
                              "agent's (the job keeps seed 0)"},
     {.id = OPT_BATCH}, {.id = OPT_ROWS}, {.id = OPT_HASH_BITS},
     {.id = OPT_CALIBRATION, .def = "results/sched/calibration.json in the source tree"},
-    {.id = OPT_PLATFORM}, {.id = OPT_LATENCY}, {.id = OPT_CHANNEL}, {.id = OPT_LOSS_MODEL},
+    {.id = OPT_PLATFORM}, {.id = OPT_LATENCY}, {.id = OPT_CHANNEL}, {.id = OPT_CONCURRENCY},
+    {.id = OPT_LOSS_MODEL},
     {.id = OPT_UPDATE}, {.id = OPT_FETCH},
     {.id = OPT_EVAL_ROWS, .help = "eval --emulate: held-out rows evaluated per epoch"},
     {.id = OPT_BUDGET_SPREAD}, {.id = OPT_ALGO}, {.id = OPT_SIGMA}, {.id = OPT_COLD_START},
@@ -254,6 +255,7 @@ static int emulate_row(const struct opts *o, const char *dir, struct row *w, int
     jc.platform = o->su.platform;
     jc.channel = o->su.channel;
     jc.fixed_latency = o->su.fixed_latency;
+    jc.concurrency = o->su.concurrency;
     jc.calibration = o->su.calibration;
     jc.out_dir = run_dir;
     jc.kv_url = kv;

@@ -24,7 +24,7 @@ static const struct opt_use sim_opts[] = {
     {.id = OPT_LOSS_MODEL},
     {.id = OPT_SYNC, .help = "hsp | ssp:S (the modes the simulator models)"},
     {.id = OPT_UPDATE}, {.id = OPT_FETCH}, {.id = OPT_PLATFORM}, {.id = OPT_LATENCY},
-    {.id = OPT_CHANNEL}, {.id = OPT_BUDGET},
+    {.id = OPT_CHANNEL}, {.id = OPT_CONCURRENCY}, {.id = OPT_BUDGET},
     {.id = OPT_TARGET_LOSS},
     {.id = OPT_MAX_EPOCHS}, {.id = OPT_ON_TIMEOUT}, {.id = OPT_BATCH}, {.id = OPT_LR},
     {.id = OPT_SEED}, {.id = OPT_ROWS}, {.id = OPT_HASH_BITS}, {.id = OPT_CALIBRATION},

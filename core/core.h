@@ -298,7 +298,7 @@ enum opt_id {
     /* siren ps */
     OPT_PROVISIONING,
     /* the platform model: request latencies, the channel functions exchange models through */
-    OPT_LATENCY, OPT_CHANNEL,
+    OPT_LATENCY, OPT_CHANNEL, OPT_CONCURRENCY,
     OPT_COUNT /* appended before this; the numbers are never stored anywhere */
 };
 

@@ -75,6 +75,9 @@ static const struct opt_info table[OPT_COUNT] = {
                            "where functions exchange models and gradients (data always comes "
                            "from S3): its latency, bandwidth and prices come from the preset; "
                            "--kv still decides where the bytes really live"),
+    [OPT_CONCURRENCY] = INT("concurrency", "N", 1, 1000000, "the preset's",
+                            "concurrent executions the account is granted (AWS raises its "
+                            "default of 1,000 on request); the burst and scale-up still apply"),
     [OPT_CLOCK] = CHOICE("clock", "CLOCK", "virtual|wall", "virtual",
                          "virtual (planned, deterministic) | wall (every function at once, "
                          "real timers; faithful with a core each)"),

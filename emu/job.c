@@ -199,6 +199,7 @@ int job_open(const struct job_config *cfg, struct job **out, struct err *e)
     }
 
     if (!rc) rc = platform_load(j->platform_name, &j->platform, e);
+    if (!rc && cfg->concurrency > 0) j->platform.concurrency_limit = cfg->concurrency;
     if (!rc && j->rank == 0) rc = coord_open(j, cfg, e);
     if (!rc && (j->rank > 0 || j->size == 1)) rc = job_pools_open(j, e);
     /* Everyone learns whether everyone opened. */

@@ -70,6 +70,8 @@ struct job_config {
     enum plan_timeout on_timeout;
     enum channel_kind channel; /* where functions exchange models (--channel): its model */
     int fixed_latency;         /* every latency at its median (--latency fixed) */
+    int concurrency;           /* > 0: the account's concurrency limit instead of the
+                                  preset's (--concurrency) */
     double budget_usd;         /* <= 0: no budget */
     double target_loss;        /* <= 0: the workload's default */
     size_t eval_rows;          /* held-out rows evaluated after each epoch; 0 = all */

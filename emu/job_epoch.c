@@ -62,7 +62,8 @@ int job_action_check(const struct job *j, int n, int memory_mb, struct err *e)
                        pf->name, pf->memory_mb_min, pf->memory_mb_max, pf->memory_mb_step);
     if (n < 1 || n > pf->concurrency_limit)
         return err_set(e, SIREN_EINVAL,
-                       "%d functions: expected 1..%d (the concurrency limit of %s)", n,
+                       "%d functions: expected 1..%d (the concurrency limit of %s; "
+                       "--concurrency N raises it, as AWS does on request)", n,
                        pf->concurrency_limit, pf->name);
     if ((size_t)n > j->coord->n_batches)
         return err_set(e, SIREN_EINVAL, "%d functions but only %zu mini-batches of %d rows "

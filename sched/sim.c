@@ -477,6 +477,7 @@ int sim_open_setup(const struct sim_setup *su, struct sim **out, struct err *e)
         lm = path;
     }
     int rc = platform_load(su->platform ? su->platform : "lambda-2019", &c->platform, e);
+    if (!rc && su->concurrency > 0) c->platform.concurrency_limit = su->concurrency;
     if (!rc) rc = sim_loss_model_load(lm, &c->loss, e);
     if (rc == SIREN_ENOTFOUND && !su->loss_model)
         err_prefix(e, "no loss model for %s (fit one with `siren sim fit`): ", su->workload);

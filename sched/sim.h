@@ -208,6 +208,7 @@ struct sim_setup {
     enum plan_timeout on_timeout;
     enum channel_kind channel;
     int fixed_latency;
+    int concurrency; /* > 0: the account's concurrency limit instead of the preset's */
     double budget_usd, target_loss;
     int max_epochs, exact;
 };
