@@ -1,22 +1,22 @@
 # Drawn by siren (bench/suite_plot.c); run `gnuplot THIS_FILE` to redraw.
 set terminal pngcairo size 960,600 noenhanced font ',10'
-set output '/work/main/results/paper/simulation-lenet-fashion-lambda-2019-time-cost.png'
+set output '/work/wt-bench/results/paper/simulation-lenet-fashion-lambda-2019-time-cost.png'
 set title 'simulation: lenet-fashion on lambda-2019'
 set xlabel 'cost (USD)'
 set ylabel 'time to target loss (s); hollow: not reached, total time'
 set grid
 set key outside right top
 $p0 << EOD
-8.09168125e-05 2.67716199
+8.09168125e-05 3.5229353
 EOD
 $p1 << EOD
-8.09168125e-05 2.67716199
+9.13335e-05 3.51890441
 EOD
 $p2 << EOD
-0.000229567005 3.09295057
+0.00037373396 4.26432252
 EOD
 $p3 << EOD
-8.09168125e-05 2.67716199
+9.13335e-05 3.51890441
 EOD
 set offsets graph 0.05, graph 0.05, graph 0.05, graph 0.05
 plot $p0 with points pt 7 ps 2 title 'sim drl', \

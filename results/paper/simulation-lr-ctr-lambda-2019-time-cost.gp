@@ -1,22 +1,22 @@
 # Drawn by siren (bench/suite_plot.c); run `gnuplot THIS_FILE` to redraw.
 set terminal pngcairo size 960,600 noenhanced font ',10'
-set output '/work/main/results/paper/simulation-lr-ctr-lambda-2019-time-cost.png'
+set output '/work/wt-bench/results/paper/simulation-lr-ctr-lambda-2019-time-cost.png'
 set title 'simulation: lr-ctr on lambda-2019'
 set xlabel 'cost (USD)'
 set ylabel 'time to target loss (s); hollow: not reached, total time'
 set grid
 set key outside right top
 $p0 << EOD
-1.1833345e-05 0.373242279
+1.1833345e-05 1.21548649
 EOD
 $p1 << EOD
-1.1833345e-05 0.373242279
+1.266668e-05 1.21415795
 EOD
 $p2 << EOD
-0.000133083397 0.580329842
+0.000228291921 1.81588051
 EOD
 $p3 << EOD
-1.1833345e-05 0.373242279
+1.266668e-05 1.21415795
 EOD
 set offsets graph 0.05, graph 0.05, graph 0.05, graph 0.05
 plot $p0 with points pt 7 ps 2 title 'sim drl', \

@@ -1,6 +1,6 @@
 # Drawn by siren (bench/suite_plot.c); run `gnuplot THIS_FILE` to redraw.
 set terminal pngcairo size 960,600 noenhanced font ',10'
-set output '/work/main/results/paper/testbed-lenet-fashion-lambda-2019-loss-cost.png'
+set output '/work/wt-bench/results/paper/testbed-lenet-fashion-lambda-2019-loss-cost.png'
 set title 'testbed: lenet-fashion on lambda-2019'
 set xlabel 'cost (USD)'
 set ylabel 'held-out loss'
@@ -12,56 +12,68 @@ $d0 << EOD
 0.003333333 0.380247
 EOD
 $d1 << EOD
+0.003333333 0.499685
+0.003333333 0.401856
+0.003333333 0.380247
+EOD
+$d2 << EOD
 0.006666667 0.499685
 0.006666667 0.401856
 0.006666667 0.380247
 EOD
-$d2 << EOD
+$d3 << EOD
 0.013333333 0.499685
 0.013333333 0.401856
 0.013333333 0.380247
 EOD
-$d3 << EOD
-8.0917e-05 0.4298
-0.000161834 0.371312
-EOD
 $d4 << EOD
-8.0917e-05 0.4298
-0.000161834 0.371312
+0.013333333 0.499685
+0.013333333 0.401856
+0.013333333 0.380247
 EOD
 $d5 << EOD
 8.0917e-05 0.4298
-0.000161834 0.371312
+0.00016475 0.371312
 EOD
 $d6 << EOD
-8.0917e-05 0.4298
-0.000161834 0.371312
+9.1334e-05 0.4298
+0.000186001 0.371312
 EOD
 $d7 << EOD
 8.0917e-05 0.4298
-0.000161834 0.371312
+0.00016475 0.371312
 EOD
 $d8 << EOD
-8.0917e-05 0.4298
-0.000161834 0.371312
+9.1334e-05 0.4298
+0.000186001 0.371312
 EOD
 $d9 << EOD
 8.0917e-05 0.4298
-0.000161834 0.371312
+0.00016475 0.371312
 EOD
 $d10 << EOD
+9.1334e-05 0.4298
+0.000186001 0.371312
+EOD
+$d11 << EOD
 8.0917e-05 0.4298
-0.000161834 0.371312
+0.00016475 0.371312
+EOD
+$d12 << EOD
+9.1334e-05 0.4298
+0.000186001 0.371312
 EOD
 set logscale x
 plot $d0 with linespoints lw 2 title 'm4.large x2', \
-     $d1 with linespoints lw 2 title 'm4.xlarge x2', \
-     $d2 with linespoints lw 2 title 'm4.2xlarge x2', \
-     $d3 with linespoints lw 2 title 'siren drl', \
-     $d4 with linespoints lw 2 title 'siren grid', \
-     $d5 with linespoints lw 2 title 'siren at cost of m4.large x2 drl', \
-     $d6 with linespoints lw 2 title 'siren at cost of m4.large x2 grid', \
-     $d7 with linespoints lw 2 title 'siren at cost of m4.xlarge x2 drl', \
-     $d8 with linespoints lw 2 title 'siren at cost of m4.xlarge x2 grid', \
-     $d9 with linespoints lw 2 title 'siren at cost of m4.2xlarge x2 drl', \
-     $d10 with linespoints lw 2 title 'siren at cost of m4.2xlarge x2 grid'
+     $d1 with linespoints lw 2 title 'm4.large x2 warm', \
+     $d2 with linespoints lw 2 title 'm4.xlarge x2', \
+     $d3 with linespoints lw 2 title 'm4.2xlarge x2', \
+     $d4 with linespoints lw 2 title 'm4.2xlarge x2 warm', \
+     $d5 with linespoints lw 2 title 'siren drl', \
+     $d6 with linespoints lw 2 title 'siren grid', \
+     $d7 with linespoints lw 2 title 'siren at cost of m4.large x2 drl', \
+     $d8 with linespoints lw 2 title 'siren at cost of m4.large x2 grid', \
+     $d9 with linespoints lw 2 title 'siren at cost of m4.xlarge x2 drl', \
+     $d10 with linespoints lw 2 title 'siren at cost of m4.xlarge x2 grid', \
+     $d11 with linespoints lw 2 title 'siren at cost of m4.2xlarge x2 drl', \
+     $d12 with linespoints lw 2 title 'siren at cost of m4.2xlarge x2 grid'

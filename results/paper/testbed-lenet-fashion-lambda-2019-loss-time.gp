@@ -1,6 +1,6 @@
 # Drawn by siren (bench/suite_plot.c); run `gnuplot THIS_FILE` to redraw.
 set terminal pngcairo size 960,600 noenhanced font ',10'
-set output '/work/main/results/paper/testbed-lenet-fashion-lambda-2019-loss-time.png'
+set output '/work/wt-bench/results/paper/testbed-lenet-fashion-lambda-2019-loss-time.png'
 set title 'testbed: lenet-fashion on lambda-2019'
 set xlabel 'virtual time (s)'
 set ylabel 'held-out loss'
@@ -12,55 +12,67 @@ $d0 << EOD
 5.024415 0.380247
 EOD
 $d1 << EOD
+1.674805 0.499685
+3.34961 0.401856
+5.024415 0.380247
+EOD
+$d2 << EOD
 1.465574 0.499685
 2.931148 0.401856
 4.396722 0.380247
 EOD
-$d2 << EOD
+$d3 << EOD
 1.386848 0.499685
 2.773696 0.401856
 4.160544 0.380247
 EOD
-$d3 << EOD
-2.677162 0.4298
-5.109324 0.371312
-EOD
 $d4 << EOD
-2.677162 0.4298
-5.109324 0.371312
+1.386848 0.499685
+2.773696 0.401856
+4.160544 0.380247
 EOD
 $d5 << EOD
-2.677162 0.4298
-5.109324 0.371312
+3.522935 0.4298
+6.154634 0.371312
 EOD
 $d6 << EOD
-2.677162 0.4298
-5.109324 0.371312
+3.518904 0.4298
+6.146572 0.371312
 EOD
 $d7 << EOD
-2.677162 0.4298
-5.109324 0.371312
+3.522935 0.4298
+6.154634 0.371312
 EOD
 $d8 << EOD
-2.677162 0.4298
-5.109324 0.371312
+3.518904 0.4298
+6.146572 0.371312
 EOD
 $d9 << EOD
-2.677162 0.4298
-5.109324 0.371312
+3.522935 0.4298
+6.154634 0.371312
 EOD
 $d10 << EOD
-2.677162 0.4298
-5.109324 0.371312
+3.518904 0.4298
+6.146572 0.371312
+EOD
+$d11 << EOD
+3.522935 0.4298
+6.154634 0.371312
+EOD
+$d12 << EOD
+3.518904 0.4298
+6.146572 0.371312
 EOD
 plot $d0 with linespoints lw 2 title 'm4.large x2', \
-     $d1 with linespoints lw 2 title 'm4.xlarge x2', \
-     $d2 with linespoints lw 2 title 'm4.2xlarge x2', \
-     $d3 with linespoints lw 2 title 'siren drl', \
-     $d4 with linespoints lw 2 title 'siren grid', \
-     $d5 with linespoints lw 2 title 'siren at cost of m4.large x2 drl', \
-     $d6 with linespoints lw 2 title 'siren at cost of m4.large x2 grid', \
-     $d7 with linespoints lw 2 title 'siren at cost of m4.xlarge x2 drl', \
-     $d8 with linespoints lw 2 title 'siren at cost of m4.xlarge x2 grid', \
-     $d9 with linespoints lw 2 title 'siren at cost of m4.2xlarge x2 drl', \
-     $d10 with linespoints lw 2 title 'siren at cost of m4.2xlarge x2 grid'
+     $d1 with linespoints lw 2 title 'm4.large x2 warm', \
+     $d2 with linespoints lw 2 title 'm4.xlarge x2', \
+     $d3 with linespoints lw 2 title 'm4.2xlarge x2', \
+     $d4 with linespoints lw 2 title 'm4.2xlarge x2 warm', \
+     $d5 with linespoints lw 2 title 'siren drl', \
+     $d6 with linespoints lw 2 title 'siren grid', \
+     $d7 with linespoints lw 2 title 'siren at cost of m4.large x2 drl', \
+     $d8 with linespoints lw 2 title 'siren at cost of m4.large x2 grid', \
+     $d9 with linespoints lw 2 title 'siren at cost of m4.xlarge x2 drl', \
+     $d10 with linespoints lw 2 title 'siren at cost of m4.xlarge x2 grid', \
+     $d11 with linespoints lw 2 title 'siren at cost of m4.2xlarge x2 drl', \
+     $d12 with linespoints lw 2 title 'siren at cost of m4.2xlarge x2 grid'

@@ -1,54 +1,62 @@
 # Drawn by siren (bench/suite_plot.c); run `gnuplot THIS_FILE` to redraw.
 set terminal pngcairo size 960,600 noenhanced font ',10'
-set output '/work/main/results/paper/testbed-lenet-fashion-lambda-2019-time-cost.png'
+set output '/work/wt-bench/results/paper/testbed-lenet-fashion-lambda-2019-time-cost.png'
 set title 'testbed: lenet-fashion on lambda-2019'
 set xlabel 'cost (USD)'
 set ylabel 'time to target loss (s); hollow: not reached, total time'
 set grid
 set key outside right top
 $p0 << EOD
-0.00333333333 5.02441532
+0.00333333333 35.2437746
 EOD
 $p1 << EOD
-0.00666666667 4.39672223
+0.00333333333 5.02441532
 EOD
 $p2 << EOD
-0.0133333333 4.16054298
+0.00666666667 34.2673434
 EOD
 $p3 << EOD
-0.000161833625 5.10932398
+0.0133333333 33.8883484
 EOD
 $p4 << EOD
-0.000161833625 5.10932398
+0.0133333333 4.16054298
 EOD
 $p5 << EOD
-0.000161833625 5.10932398
+0.000164750297 6.15463389
 EOD
 $p6 << EOD
-0.000161833625 5.10932398
+0.00018600034 6.1465721
 EOD
 $p7 << EOD
-0.000161833625 5.10932398
+0.000164750297 6.15463389
 EOD
 $p8 << EOD
-0.000161833625 5.10932398
+0.00018600034 6.1465721
 EOD
 $p9 << EOD
-0.000161833625 5.10932398
+0.000164750297 6.15463389
 EOD
 $p10 << EOD
-0.000161833625 5.10932398
+0.00018600034 6.1465721
+EOD
+$p11 << EOD
+0.000164750297 6.15463389
+EOD
+$p12 << EOD
+0.00018600034 6.1465721
 EOD
 set logscale x
 set offsets graph 0.05, graph 0.05, graph 0.05, graph 0.05
 plot $p0 with points pt 7 ps 2 title 'm4.large x2', \
-     $p1 with points pt 5 ps 2 title 'm4.xlarge x2', \
-     $p2 with points pt 9 ps 2 title 'm4.2xlarge x2', \
-     $p3 with points pt 11 ps 2 title 'siren drl', \
-     $p4 with points pt 13 ps 2 title 'siren grid', \
-     $p5 with points pt 7 ps 2 title 'siren at cost of m4.large x2 drl', \
-     $p6 with points pt 5 ps 2 title 'siren at cost of m4.large x2 grid', \
-     $p7 with points pt 9 ps 2 title 'siren at cost of m4.xlarge x2 drl', \
-     $p8 with points pt 11 ps 2 title 'siren at cost of m4.xlarge x2 grid', \
-     $p9 with points pt 13 ps 2 title 'siren at cost of m4.2xlarge x2 drl', \
-     $p10 with points pt 7 ps 2 title 'siren at cost of m4.2xlarge x2 grid'
+     $p1 with points pt 5 ps 2 title 'm4.large x2 warm', \
+     $p2 with points pt 9 ps 2 title 'm4.xlarge x2', \
+     $p3 with points pt 11 ps 2 title 'm4.2xlarge x2', \
+     $p4 with points pt 13 ps 2 title 'm4.2xlarge x2 warm', \
+     $p5 with points pt 7 ps 2 title 'siren drl', \
+     $p6 with points pt 5 ps 2 title 'siren grid', \
+     $p7 with points pt 9 ps 2 title 'siren at cost of m4.large x2 drl', \
+     $p8 with points pt 11 ps 2 title 'siren at cost of m4.large x2 grid', \
+     $p9 with points pt 13 ps 2 title 'siren at cost of m4.xlarge x2 drl', \
+     $p10 with points pt 7 ps 2 title 'siren at cost of m4.xlarge x2 grid', \
+     $p11 with points pt 5 ps 2 title 'siren at cost of m4.2xlarge x2 drl', \
+     $p12 with points pt 9 ps 2 title 'siren at cost of m4.2xlarge x2 grid'

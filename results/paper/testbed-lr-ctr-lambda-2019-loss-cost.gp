@@ -1,6 +1,6 @@
 # Drawn by siren (bench/suite_plot.c); run `gnuplot THIS_FILE` to redraw.
 set terminal pngcairo size 960,600 noenhanced font ',10'
-set output '/work/main/results/paper/testbed-lr-ctr-lambda-2019-loss-cost.png'
+set output '/work/wt-bench/results/paper/testbed-lr-ctr-lambda-2019-loss-cost.png'
 set title 'testbed: lr-ctr on lambda-2019'
 set xlabel 'cost (USD)'
 set ylabel 'held-out loss'
@@ -11,46 +11,56 @@ $d0 << EOD
 0.003333333 0.486432
 EOD
 $d1 << EOD
+0.003333333 0.500548
+0.003333333 0.486432
+EOD
+$d2 << EOD
 0.006666667 0.500548
 0.006666667 0.486432
 EOD
-$d2 << EOD
+$d3 << EOD
 0.013333333 0.500548
 0.013333333 0.486432
 EOD
-$d3 << EOD
-1.1833e-05 0.492939
-EOD
 $d4 << EOD
-1.1833e-05 0.492939
+0.013333333 0.500548
+0.013333333 0.486432
 EOD
 $d5 << EOD
 1.1833e-05 0.492939
 EOD
 $d6 << EOD
-1.1833e-05 0.492939
+1.2667e-05 0.492939
 EOD
 $d7 << EOD
 1.1833e-05 0.492939
 EOD
 $d8 << EOD
-1.1833e-05 0.492939
+1.2667e-05 0.492939
 EOD
 $d9 << EOD
 1.1833e-05 0.492939
 EOD
 $d10 << EOD
+1.2667e-05 0.492939
+EOD
+$d11 << EOD
 1.1833e-05 0.492939
+EOD
+$d12 << EOD
+1.2667e-05 0.492939
 EOD
 set logscale x
 plot $d0 with linespoints lw 2 title 'm4.large x2', \
-     $d1 with linespoints lw 2 title 'm4.xlarge x2', \
-     $d2 with linespoints lw 2 title 'm4.2xlarge x2', \
-     $d3 with linespoints lw 2 title 'siren drl', \
-     $d4 with linespoints lw 2 title 'siren grid', \
-     $d5 with linespoints lw 2 title 'siren at cost of m4.large x2 drl', \
-     $d6 with linespoints lw 2 title 'siren at cost of m4.large x2 grid', \
-     $d7 with linespoints lw 2 title 'siren at cost of m4.xlarge x2 drl', \
-     $d8 with linespoints lw 2 title 'siren at cost of m4.xlarge x2 grid', \
-     $d9 with linespoints lw 2 title 'siren at cost of m4.2xlarge x2 drl', \
-     $d10 with linespoints lw 2 title 'siren at cost of m4.2xlarge x2 grid'
+     $d1 with linespoints lw 2 title 'm4.large x2 warm', \
+     $d2 with linespoints lw 2 title 'm4.xlarge x2', \
+     $d3 with linespoints lw 2 title 'm4.2xlarge x2', \
+     $d4 with linespoints lw 2 title 'm4.2xlarge x2 warm', \
+     $d5 with linespoints lw 2 title 'siren drl', \
+     $d6 with linespoints lw 2 title 'siren grid', \
+     $d7 with linespoints lw 2 title 'siren at cost of m4.large x2 drl', \
+     $d8 with linespoints lw 2 title 'siren at cost of m4.large x2 grid', \
+     $d9 with linespoints lw 2 title 'siren at cost of m4.xlarge x2 drl', \
+     $d10 with linespoints lw 2 title 'siren at cost of m4.xlarge x2 grid', \
+     $d11 with linespoints lw 2 title 'siren at cost of m4.2xlarge x2 drl', \
+     $d12 with linespoints lw 2 title 'siren at cost of m4.2xlarge x2 grid'

@@ -1,6 +1,6 @@
 # Drawn by siren (bench/suite_plot.c); run `gnuplot THIS_FILE` to redraw.
 set terminal pngcairo size 960,600 noenhanced font ',10'
-set output '/work/main/results/paper/testbed-textcnn-polarity-lambda-2019-loss-cost.png'
+set output '/work/wt-bench/results/paper/testbed-textcnn-polarity-lambda-2019-loss-cost.png'
 set title 'testbed: textcnn-polarity on lambda-2019'
 set xlabel 'cost (USD)'
 set ylabel 'held-out loss'
@@ -8,44 +8,56 @@ set grid
 set key outside right top
 $d0 << EOD
 0.003333333 0.641864
+0.003888889 0.582452
+0.004944445 0.529087
+EOD
+$d1 << EOD
+0.003333333 0.641864
 0.003333333 0.582452
 0.003333333 0.529087
 EOD
-$d1 << EOD
+$d2 << EOD
 0.006666667 0.641864
 0.006666667 0.582452
-0.006666667 0.529087
+0.007444445 0.529087
 EOD
-$d2 << EOD
+$d3 << EOD
 0.013333333 0.641864
 0.013333333 0.582452
 0.013333333 0.529087
 EOD
-$d3 << EOD
-4.975e-05 0.638234
-9.95e-05 0.573624
-0.00014925 0.545629
-EOD
 $d4 << EOD
-4.975e-05 0.638234
-9.95e-05 0.573624
-0.00014925 0.545629
+0.013333333 0.641864
+0.013333333 0.582452
+0.013333333 0.529087
 EOD
 $d5 << EOD
 4.975e-05 0.638234
-9.95e-05 0.573624
-0.00014925 0.545629
+0.000105333 0.573624
+0.000155083 0.545629
 EOD
 $d6 << EOD
+5.6e-05 0.638234
+0.000118667 0.573624
+0.000174667 0.545629
+EOD
+$d7 << EOD
 4.975e-05 0.638234
-9.95e-05 0.573624
-0.00014925 0.545629
+0.000105333 0.573624
+0.000155083 0.545629
+EOD
+$d8 << EOD
+5.6e-05 0.638234
+0.000118667 0.573624
+0.000174667 0.545629
 EOD
 set logscale x
 plot $d0 with linespoints lw 2 title 'm4.large x2', \
-     $d1 with linespoints lw 2 title 'm4.xlarge x2', \
-     $d2 with linespoints lw 2 title 'm4.2xlarge x2', \
-     $d3 with linespoints lw 2 title 'siren drl', \
-     $d4 with linespoints lw 2 title 'siren grid', \
-     $d5 with linespoints lw 2 title 'siren at cost of m4.large x2 drl', \
-     $d6 with linespoints lw 2 title 'siren at cost of m4.large x2 grid'
+     $d1 with linespoints lw 2 title 'm4.large x2 warm', \
+     $d2 with linespoints lw 2 title 'm4.xlarge x2', \
+     $d3 with linespoints lw 2 title 'm4.2xlarge x2', \
+     $d4 with linespoints lw 2 title 'm4.2xlarge x2 warm', \
+     $d5 with linespoints lw 2 title 'siren drl', \
+     $d6 with linespoints lw 2 title 'siren grid', \
+     $d7 with linespoints lw 2 title 'siren at cost of m4.large x2 drl', \
+     $d8 with linespoints lw 2 title 'siren at cost of m4.large x2 grid'

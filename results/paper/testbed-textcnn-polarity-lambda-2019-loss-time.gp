@@ -1,50 +1,62 @@
 # Drawn by siren (bench/suite_plot.c); run `gnuplot THIS_FILE` to redraw.
 set terminal pngcairo size 960,600 noenhanced font ',10'
-set output '/work/main/results/paper/testbed-textcnn-polarity-lambda-2019-loss-time.png'
+set output '/work/wt-bench/results/paper/testbed-textcnn-polarity-lambda-2019-loss-time.png'
 set title 'testbed: textcnn-polarity on lambda-2019'
 set xlabel 'virtual time (s)'
 set ylabel 'held-out loss'
 set grid
 set key outside right top
 $d0 << EOD
-19.229217 0.641864
-38.458434 0.582452
-57.687651 0.529087
+19.815544 0.641864
+39.63726 0.582452
+59.458976 0.529087
 EOD
 $d1 << EOD
-11.648489 0.641864
-23.296978 0.582452
-34.945467 0.529087
+19.815544 0.641864
+39.63726 0.582452
+59.458976 0.529087
 EOD
 $d2 << EOD
-8.797956 0.641864
-17.595912 0.582452
-26.393868 0.529087
+12.234815 0.641864
+24.475802 0.582452
+36.716789 0.529087
 EOD
 $d3 << EOD
-1.713628 0.638234
-3.182256 0.573624
-4.650884 0.545629
+9.384283 0.641864
+18.774738 0.582452
+28.165193 0.529087
 EOD
 $d4 << EOD
-1.713628 0.638234
-3.182256 0.573624
-4.650884 0.545629
+9.384283 0.641864
+18.774738 0.582452
+28.165193 0.529087
 EOD
 $d5 << EOD
-1.713628 0.638234
-3.182256 0.573624
-4.650884 0.545629
+2.54521 0.638234
+4.308649 0.573624
+5.86743 0.545629
 EOD
 $d6 << EOD
-1.713628 0.638234
-3.182256 0.573624
-4.650884 0.545629
+2.533929 0.638234
+4.286088 0.573624
+5.833589 0.545629
+EOD
+$d7 << EOD
+2.54521 0.638234
+4.308649 0.573624
+5.86743 0.545629
+EOD
+$d8 << EOD
+2.533929 0.638234
+4.286088 0.573624
+5.833589 0.545629
 EOD
 plot $d0 with linespoints lw 2 title 'm4.large x2', \
-     $d1 with linespoints lw 2 title 'm4.xlarge x2', \
-     $d2 with linespoints lw 2 title 'm4.2xlarge x2', \
-     $d3 with linespoints lw 2 title 'siren drl', \
-     $d4 with linespoints lw 2 title 'siren grid', \
-     $d5 with linespoints lw 2 title 'siren at cost of m4.large x2 drl', \
-     $d6 with linespoints lw 2 title 'siren at cost of m4.large x2 grid'
+     $d1 with linespoints lw 2 title 'm4.large x2 warm', \
+     $d2 with linespoints lw 2 title 'm4.xlarge x2', \
+     $d3 with linespoints lw 2 title 'm4.2xlarge x2', \
+     $d4 with linespoints lw 2 title 'm4.2xlarge x2 warm', \
+     $d5 with linespoints lw 2 title 'siren drl', \
+     $d6 with linespoints lw 2 title 'siren grid', \
+     $d7 with linespoints lw 2 title 'siren at cost of m4.large x2 drl', \
+     $d8 with linespoints lw 2 title 'siren at cost of m4.large x2 grid'
