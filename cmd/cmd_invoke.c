@@ -3,6 +3,7 @@
 #include "cmd.h"
 #include "handler.h"
 #include "ledger.h"
+#include "payload.h"
 #include "platform.h"
 #include "s3.h"
 #include "sandbox.h"
@@ -33,9 +34,11 @@ static void usage(FILE *f)
             "       siren invoke --example W [--kv URL] [--batch B] [--steps K] [--memory MB]\n"
             "                    [--seed S]\n\n"
             "Runs one function in a siren-fn sandbox with the platform's limits (memory enforced\n"
-            "on resident memory, a wall-clock timeout) and prints its response as one JSON line,\n"
-            "then Lambda's REPORT line with the cost. A failed function prints Lambda's\n"
-            "{errorType, errorMessage} and exits 1.\n\n"
+            "on resident memory, a wall-clock timeout, the synchronous invocation payload limit\n"
+            "on the event and on the response) and prints its response as one JSON line, then\n"
+            "Lambda's REPORT line with the cost. A failed function prints Lambda's\n"
+            "{errorType, errorMessage} and exits 1; an event over the payload limit is refused\n"
+            "before anything runs.\n\n"
             "--example W puts K mini-batches of workload W and the initial parameters into the\n"
             "KV store and prints an event that trains on them.\n\n");
     opt_help_write(f, invoke_opts, CMD_COUNT(invoke_opts));
@@ -233,6 +236,9 @@ int cmd_invoke(int argc, char **argv)
     sandbox_opts_init(&so);
     so.mem_limit_mb = (int)memory_mb;
     so.timeout_ms = (int)((timeout_s > 0 ? timeout_s : p.timeout_s) * 1000.0);
+    /* Like `aws lambda invoke` (RequestResponse): the synchronous limit, on the event as sent
+     * and on the response. */
+    payload_limits_of(&p, &so.payload);
     const cJSON *kvj = cJSON_GetObjectItemCaseSensitive(ev, "kv");
     if (cJSON_IsString(kvj) && !strncmp(kvj->valuestring, "s3://", 5)) {
         cJSON_Delete(ev);
@@ -241,15 +247,27 @@ int cmd_invoke(int argc, char **argv)
                                "runtime), see lambda_port/README.md");
     }
     if (cJSON_IsString(kvj)) so.mem_method = (enum sandbox_mem_method)fn_memory_method_for(kvj->valuestring);
+    /* The event as sent, checked before a sandbox starts: a refused event runs nothing. */
+    char *text = cJSON_PrintUnformatted(ev);
+    cJSON_Delete(ev);
+    if (!text) {
+        err_set(&e, SIREN_ENOMEM, "out of memory");
+        return cmd_fail("invoke", &e);
+    }
+    if (payload_event_check(&so.payload, PAYLOAD_SYNC, strlen(text),
+                            strcmp(event_path, "-") ? event_path : "stdin", &e)) {
+        free(text);
+        return cmd_fail("invoke", &e);
+    }
     struct sandbox *sb;
     struct sandbox_result res;
     sandbox_result_init(&res);
     rc = sandbox_open(&so, &sb, &e);
     if (!rc) {
-        rc = sandbox_invoke(sb, handler, ev, &res, &e);
+        rc = sandbox_invoke_text(sb, handler, text, &res, &e);
         sandbox_close(sb);
     }
-    cJSON_Delete(ev);
+    free(text);
     if (rc) return cmd_fail("invoke", &e);
 
     if (res.status == SANDBOX_OK) {

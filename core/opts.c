@@ -543,6 +543,9 @@ const struct env_var env_vars[] = {
                      "--oversubscribe]"},
     {"SIREN_BOOTSTRAP_FAIL_INIT", "tests only: the Lambda bootstrap reports this message as an "
                                   "init error and exits"},
+    {"SIREN_BOOTSTRAP_PLATFORM", "the preset (name or path) whose payload_bytes.sync the Lambda "
+                                 "bootstrap holds each response to [default AWS Lambda's own, "
+                                 "6 MB]"},
     {NULL, NULL},
 };
 

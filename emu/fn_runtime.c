@@ -254,6 +254,24 @@ static int fn_tmpfile(const cJSON *event, cJSON *response, void *ctx, struct err
     return 0;
 }
 
+/* blob {bytes}: responds {"blob": "xx..."} with a string of that many characters: a response
+ * larger than its event, for the payload limit on responses. */
+static int fn_blob(const cJSON *event, cJSON *response, void *ctx, struct err *e)
+{
+    (void)ctx;
+    double bytes;
+    if (json_get_number(event, "bytes", "blob event", &bytes, e)) return e->code;
+    if (bytes < 0 || bytes > FN_FRAME_MAX_BYTES)
+        return err_set(e, SIREN_ERANGE, "blob event: bytes %g", bytes);
+    char *s = malloc((size_t)bytes + 1);
+    if (!s) return err_set(e, SIREN_ENOMEM, "blob event: %g bytes", bytes);
+    memset(s, 'x', (size_t)bytes);
+    s[(size_t)bytes] = '\0';
+    cJSON_AddStringToObject(response, "blob", s);
+    free(s);
+    return 0;
+}
+
 void fn_runtime_register_builtins(void)
 {
     /* The table has room for these; registration of a fixed name cannot fail. */
@@ -264,6 +282,7 @@ void fn_runtime_register_builtins(void)
     (void)!fn_runtime_register("crash", fn_crash, NULL);
     (void)!fn_runtime_register("misbehave", fn_misbehave, NULL);
     (void)!fn_runtime_register("tmpfile", fn_tmpfile, NULL);
+    (void)!fn_runtime_register("blob", fn_blob, NULL);
 }
 
 int fn_runtime_invoke(const char *name, const cJSON *event, cJSON **response, struct err *e)

@@ -31,8 +31,8 @@ typedef int (*fn_handler_fn)(const cJSON *event, cJSON *response, void *ctx, str
  * replaces the earlier one. Errors: SIREN_EINVAL (empty name), SIREN_ELIMIT (table full). */
 int fn_runtime_register(const char *name, fn_handler_fn fn, void *ctx) SIREN_WUR;
 
-/* Registers the built-in test handlers: echo, alloc, spin, sleep, crash, misbehave, tmpfile
- * (see fn_runtime.c for their events). */
+/* Registers the built-in test handlers: echo, alloc, spin, sleep, crash, misbehave, tmpfile,
+ * blob (see fn_runtime.c for their events). */
 void fn_runtime_register_builtins(void);
 
 /* Looks a handler up; NULL if none. *ctx (may be NULL) receives its context. */

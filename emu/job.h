@@ -128,7 +128,9 @@ struct job_wall {
 void job_wall_get(const struct job *j, struct job_wall *out);
 const struct epoch_report *job_last_report(const struct job *j);
 /* Rank 0: runs one epoch with n functions of memory_mb MB. Errors: SIREN_EINVAL (an action
- * outside the platform's grid or more functions than mini-batches), SIREN_EMPI, KV errors. */
+ * outside the platform's grid or more functions than mini-batches), SIREN_ELIMIT (an event
+ * over the platform's synchronous payload limit: no function of the epoch ran), SIREN_EMPI,
+ * KV errors. */
 int job_epoch(struct job *j, int n, int memory_mb, struct epoch_report *out,
               struct err *e) SIREN_WUR;
 /* Rank 0: an ASP run (cfg.sync == PLAN_SYNC_ASP): no barrier at all, so no point at which n
@@ -153,7 +155,9 @@ int job_epoch(struct job *j, int n, int memory_mb, struct epoch_report *out,
  * SIREN_EINVAL for a run that is not a fresh virtual-clock ASP run. */
 int job_run_asp(struct job *j, int n, int memory_mb, int passes, double budget_usd,
                 struct err *e) SIREN_WUR;
-/* Ranks > 0: serve epochs until rank 0 finishes. Blocks. */
+/* Ranks > 0, every one of them: serve epochs until rank 0 finishes. The invokers agree among
+ * themselves on each task message before any runs it (an event over the payload limit on one
+ * stops all), so rank 0 sends every invoker a message in every exchange. Blocks. */
 int job_serve(struct job *j, struct err *e) SIREN_WUR;
 /* Rank 0: writes summary.json and trace.h5 and releases the invokers. */
 int job_finish(struct job *j, struct err *e) SIREN_WUR;

@@ -128,7 +128,9 @@ int job_msg_recv(int src, int *tag, int *from, char **out, struct err *e) SIREN_
 /* job_invoker.c (any rank that hosts functions). */
 /* Opens cfg.slots pools of sandboxes. */
 int job_pools_open(struct job *j, struct err *e) SIREN_WUR;
-/* Runs the tasks of one task message; *out gets the results message (caller frees). */
+/* Runs the tasks of one task message; *out gets the results message (caller frees).
+ * SIREN_ELIMIT, before any task runs, when an event is over the platform's synchronous
+ * payload limit (the message names it, payload.h). */
 int job_tasks_run(struct job *j, const char *msg, char **out, struct err *e) SIREN_WUR;
 
 /* job_stage.c: the KV keys of a job, the staged data and the parameter versions. Keys are

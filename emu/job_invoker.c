@@ -6,12 +6,18 @@
  * threads take the tasks in order; a function's tasks run one after another, as in its
  * container, and a task whose function died is skipped. A task that fails marks the version
  * (or BSP gradient) it was to write failed, so that readers fall back instead of waiting.
+ * Every event is an Invoke whose response the driver waits for, a synchronous (RequestResponse)
+ * one: before any task runs, each event is held to the platform's payload_bytes.sync
+ * (payload.h), and the invokers agree that all of theirs fit, so that an exchange runs on every
+ * rank or on none. The sandboxes hold each response to the same limit.
  */
 #include "job_internal.h"
 
 #include "handler.h"
+#include "payload.h"
 #include "sandbox.h"
 
+#include <mpi.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,6 +51,7 @@ struct task {
     const struct task_spec *spec; /* borrowed from the message */
     int prev;           /* index of the same function's previous task here, or -1 */
     cJSON *event;       /* the whole event (template + function + steps) */
+    char *event_text;   /* the event as sent to a sandbox (JSON text) */
     char fail_key[256]; /* what its failure marks failed: its (first) version or gradient */
     int done;
     struct task_result *res; /* what it gave (in task_run.results) */
@@ -62,6 +69,8 @@ struct task_run {
     const char *backend_target;
     double t0; /* when the rank received the epoch */
     const char *params_prefix;
+    struct payload_limits payload; /* the platform's, for every event and response */
+    int refused; /* an event is over the payload limit: nothing may run */
     pthread_mutex_t mu;
     pthread_cond_t cv;
     struct kv *kv; /* for failure markers; guarded by mu */
@@ -153,12 +162,13 @@ static void run_one(struct task_run *r, struct sandbox_pool *pool, struct task *
     so.mem_limit_mb = memory_mb;
     so.timeout_ms = r->timeout_ms;
     so.mem_method = (enum sandbox_mem_method)r->mem_method;
+    so.payload = r->payload;
     struct sandbox_result res;
     struct err e;
     out->start_ms = (clock_mono_s() - r->t0) * 1e3;
     int rc = r->backend ? r->backend->invoke(r->backend_target, memory_mb, r->timeout_ms,
                                              t->event, &res, &e)
-                        : sandbox_pool_invoke(pool, &so, "train", t->event, &res, &e);
+                        : sandbox_pool_invoke_text(pool, &so, "train", t->event_text, &res, &e);
     out->end_ms = (clock_mono_s() - r->t0) * 1e3;
     out->wall_ms = out->end_ms - out->start_ms;
     if (rc) snprintf(out->error, sizeof out->error, "Sandbox.Error: %s", e.msg);
@@ -294,6 +304,36 @@ static int task_open(struct task_run *r, int i, struct err *e)
     return SIREN_OK;
 }
 
+/* Renders every task's event as it will be sent and holds it to the synchronous payload
+ * limit, before any task runs. An event over the limit sets r->refused; the message names the
+ * largest (the one to shrink first) and how many are over. */
+static int tasks_check_payload(struct task_run *r, struct err *e)
+{
+    int largest = -1, over = 0;
+    size_t largest_bytes = 0;
+    for (int i = 0; i < r->n; i++) {
+        struct task *t = &r->tasks[i];
+        if (!(t->event_text = cJSON_PrintUnformatted(t->event)))
+            return err_set(e, SIREN_ENOMEM, "out of memory");
+        size_t bytes = strlen(t->event_text);
+        if (r->payload.sync_bytes > 0 && bytes > (unsigned long long)r->payload.sync_bytes) over++;
+        if (largest < 0 || bytes > largest_bytes) {
+            largest = i;
+            largest_bytes = bytes;
+        }
+    }
+    if (!over) return SIREN_OK;
+    r->refused = 1;
+    const struct task_spec *sp = r->tasks[largest].spec;
+    char what[160];
+    int n = snprintf(what, sizeof what, "epoch %d, function %d",
+                     sp->epoch > 0 ? sp->epoch : r->msg.epoch, sp->fn);
+    if (over > 1 && n > 0 && (size_t)n < sizeof what)
+        snprintf(what + n, sizeof what - (size_t)n, " (the largest of %d events over the limit)",
+                 over);
+    return payload_event_check(&r->payload, PAYLOAD_SYNC, largest_bytes, what, e);
+}
+
 /* Reads a task message into r: its settings, then one task per entry. */
 static int tasks_open(struct job *j, const char *text, struct task_run *r, struct err *e)
 {
@@ -307,6 +347,7 @@ static int tasks_open(struct job *j, const char *text, struct task_run *r, struc
     r->wall = r->msg.wall;
     r->params_prefix = cJSON_GetObjectItemCaseSensitive(r->msg.event, "params")->valuestring;
     r->mem_method = fn_memory_method_for(kv);
+    payload_limits_of(&j->platform, &r->payload);
     if (j->cfg.backend && strcmp(j->cfg.backend, "sandbox")) {
         r->backend = backend_find(j->cfg.backend);
         r->backend_target = j->backend_target;
@@ -319,7 +360,7 @@ static int tasks_open(struct job *j, const char *text, struct task_run *r, struc
     if ((rc = kv_open(kv, &r->kv, e))) return rc;
     for (int i = 0; i < r->n; i++)
         if ((rc = task_open(r, i, e))) return rc;
-    return SIREN_OK;
+    return tasks_check_payload(r, e);
 }
 
 /* Virtual clock: `slots` threads take the tasks in the plan's order. Wall clock: every
@@ -350,41 +391,103 @@ static int tasks_run_all(struct job *j, struct task_run *r, struct err *e)
     return SIREN_OK;
 }
 
+static void task_run_free(struct task_run *r)
+{
+    for (int k = 0; k < r->n && r->tasks; k++) {
+        cJSON_Delete(r->tasks[k].event);
+        free(r->tasks[k].event_text);
+    }
+    free(r->tasks);
+    job_task_results_free(r->results, r->n);
+    job_task_msg_free(&r->msg);
+    kv_close(r->kv);
+}
+
+/* Runs an opened task message's tasks and encodes their results into *out. */
+static int tasks_run_encode(struct job *j, struct task_run *r, char **out, struct err *e)
+{
+    int rc = tasks_run_all(j, r, e);
+    return rc ? rc : job_task_results_encode(r->results, r->n, out, e);
+}
+
 int job_tasks_run(struct job *j, const char *msg, char **out, struct err *e)
 {
     struct task_run r = {0};
     r.t0 = clock_mono_s();
     int rc = tasks_open(j, msg, &r, e);
-    if (!rc) rc = tasks_run_all(j, &r, e);
-    if (!rc) rc = job_task_results_encode(r.results, r.n, out, e);
-    for (int k = 0; k < r.n && r.tasks; k++) cJSON_Delete(r.tasks[k].event);
-    free(r.tasks);
-    job_task_results_free(r.results, r.n);
-    job_task_msg_free(&r.msg);
-    kv_close(r.kv);
+    if (!rc) rc = tasks_run_encode(j, &r, out, e);
+    task_run_free(&r);
+    return rc;
+}
+
+/* The invoker ranks (1 .. size-1) among themselves: made by them alone (rank 0 is not in
+ * the group, so it need not take part). */
+static int invokers_comm(const struct job *j, MPI_Comm *out, struct err *e)
+{
+    MPI_Group world, invokers;
+    int zero = 0, rc = SIREN_OK;
+    *out = MPI_COMM_NULL;
+    if (MPI_Comm_group(MPI_COMM_WORLD, &world) != MPI_SUCCESS)
+        return err_set(e, SIREN_EMPI, "rank %d: MPI_Comm_group failed", j->rank);
+    if (MPI_Group_excl(world, 1, &zero, &invokers) != MPI_SUCCESS) {
+        MPI_Group_free(&world);
+        return err_set(e, SIREN_EMPI, "rank %d: MPI_Group_excl failed", j->rank);
+    }
+    if (MPI_Comm_create_group(MPI_COMM_WORLD, invokers, TAG_TASKS, out) != MPI_SUCCESS)
+        rc = err_set(e, SIREN_EMPI, "rank %d: MPI_Comm_create_group failed", j->rank);
+    MPI_Group_free(&invokers);
+    MPI_Group_free(&world);
+    return rc;
+}
+
+/* One task message on an invoker rank. Every invoker gets one per exchange and opens it
+ * (decoding, events, their payload check) before any runs a task; then they agree, so that
+ * if one refuses its events none runs anything, and nothing of the exchange is half done.
+ * The refusing rank answers with its reason, which fails the exchange on rank 0; the others
+ * answer with results of nothing. *out: the results message (caller frees). */
+static int serve_one(struct job *j, MPI_Comm invokers, const char *msg, char **out,
+                     struct err *e)
+{
+    struct task_run r = {0};
+    struct err oe;
+    err_clear(&oe);
+    r.t0 = clock_mono_s();
+    int orc = tasks_open(j, msg, &r, &oe);
+    int refused = r.refused, any = refused, rc = SIREN_OK;
+    if (MPI_Allreduce(&refused, &any, 1, MPI_INT, MPI_MAX, invokers) != MPI_SUCCESS)
+        rc = err_set(e, SIREN_EMPI, "rank %d: MPI_Allreduce among the invokers failed",
+                     j->rank);
+    else if (refused) rc = job_task_results_encode_refusal(oe.code, oe.msg, out, e);
+    else if (orc || any) {
+        /* Report a failure as results of nothing; rank 0 sees missing steps (or, when
+         * another invoker refused, that invoker's reason). */
+        if (orc) LOG_ERROR("job", "rank %d: %s", j->rank, oe.msg);
+        rc = job_task_results_encode(NULL, 0, out, e);
+    } else if ((rc = tasks_run_encode(j, &r, out, e))) {
+        LOG_ERROR("job", "rank %d: %s", j->rank, e->msg);
+        rc = job_task_results_encode(NULL, 0, out, e);
+    }
+    task_run_free(&r);
     return rc;
 }
 
 int job_serve(struct job *j, struct err *e)
 {
-    for (;;) {
+    MPI_Comm invokers;
+    int rc = invokers_comm(j, &invokers, e);
+    while (!rc) {
         char *msg, *res = NULL;
         int tag, from;
-        int rc = job_msg_recv(0, &tag, &from, &msg, e);
-        if (rc) return rc;
+        if ((rc = job_msg_recv(0, &tag, &from, &msg, e))) break;
         if (tag == TAG_STOP) {
             free(msg);
-            return SIREN_OK;
+            break;
         }
-        rc = job_tasks_run(j, msg, &res, e);
+        rc = serve_one(j, invokers, msg, &res, e);
         free(msg);
-        if (rc) {
-            /* Report the failure as results of nothing; rank 0 sees missing steps. */
-            LOG_ERROR("job", "rank %d: %s", j->rank, e->msg);
-            if ((rc = job_task_results_encode(NULL, 0, &res, e))) return rc;
-        }
-        rc = job_msg_send(res, 0, TAG_RESULTS, e);
+        if (!rc) rc = job_msg_send(res, 0, TAG_RESULTS, e);
         free(res);
-        if (rc) return rc;
     }
+    if (invokers != MPI_COMM_NULL) MPI_Comm_free(&invokers);
+    return rc;
 }

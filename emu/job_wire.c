@@ -412,15 +412,48 @@ int job_task_results_encode(const struct task_result *r, int n, char **text, str
     return *text ? SIREN_OK : err_set(e, SIREN_ENOMEM, "out of memory");
 }
 
+int job_task_results_encode_refusal(int code, const char *msg, char **text, struct err *e)
+{
+    cJSON *root = cJSON_CreateObject();
+    cJSON_AddArrayToObject(root, "results");
+    cJSON *why = cJSON_AddObjectToObject(root, "refused");
+    cJSON_AddNumberToObject(why, "code", code);
+    cJSON_AddStringToObject(why, "message", msg);
+    *text = cJSON_PrintUnformatted(root);
+    cJSON_Delete(root);
+    return *text ? SIREN_OK : err_set(e, SIREN_ENOMEM, "out of memory");
+}
+
+/* A refusal's code and message as the error to raise; SIREN_EFORMAT when malformed. */
+static int refusal_decode(const cJSON *why, const char *where, struct err *e)
+{
+    const char *msg;
+    int code, rc;
+    char at[64];
+    snprintf(at, sizeof at, "%s: refused", where);
+    if (!cJSON_IsObject(why))
+        return err_set(e, SIREN_EFORMAT, "%s: key 'refused': expected an object", where);
+    if ((rc = get_int(why, "code", at, &code, e)) ||
+        (rc = json_get_string(why, "message", at, &msg, e)))
+        return rc;
+    if (code >= 0)
+        return err_set(e, SIREN_EFORMAT, "%s: key 'code': %d is not an error code", at, code);
+    return err_set(e, code, "%s", msg);
+}
+
 int job_task_results_decode(const char *text, struct task_result **out, int *n, struct err *e)
 {
     static const char where[] = "results message";
     cJSON *root;
-    const cJSON *arr;
+    const cJSON *arr, *why;
     *out = NULL;
     *n = 0;
     int rc = json_parse(text, strlen(text), where, &root, e);
     if (rc) return rc;
+    if ((why = cJSON_GetObjectItemCaseSensitive(root, "refused"))) {
+        rc = refusal_decode(why, where, e);
+        goto out;
+    }
     if ((rc = get_array(root, "results", where, &arr, e))) goto out;
     int count = cJSON_GetArraySize(arr);
     *out = calloc((size_t)(count ? count : 1), sizeof **out);

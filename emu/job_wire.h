@@ -132,6 +132,11 @@ void job_task_result_free(struct task_result *r);
  * *out (job_task_results_free()). Errors: SIREN_ENOMEM; SIREN_EFORMAT naming the field. */
 int job_task_results_encode(const struct task_result *r, int n, char **text,
                             struct err *e) SIREN_WUR;
+/* The answer of an invoker that refused its task message and ran none of it (an event over
+ * the payload limit): no results, and why, as the error code and message to raise. */
+int job_task_results_encode_refusal(int code, const char *msg, char **text,
+                                    struct err *e) SIREN_WUR;
+/* A refusal decodes as its own code and message (*n = 0). */
 int job_task_results_decode(const char *text, struct task_result **out, int *n,
                             struct err *e) SIREN_WUR;
 void job_task_results_free(struct task_result *r, int n);

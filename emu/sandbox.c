@@ -5,7 +5,9 @@
  * peak, sends the event frame and waits for the response under the watch, then checks the
  * exact peak of the invocation (VmHWM after clear_refs, or wait4's ru_maxrss for a process
  * that died) against the memory size and words every outcome as Lambda does. CPU time is
- * measured with the process's CPU clock and capped by polling and by RLIMIT_CPU.
+ * measured with the process's CPU clock and capped by polling and by RLIMIT_CPU. The event and
+ * the response are held to the synchronous payload limit (payload.h) as the Invoke API holds
+ * them: an event over it never reaches the child, a response over it fails the invocation.
  */
 #define _GNU_SOURCE
 #include "sandbox_internal.h"
@@ -346,6 +348,35 @@ int sandbox_event_text(const cJSON *event, char **text, struct sandbox_result *r
     return err_set(e, SIREN_ENOMEM, "sandbox: event frame");
 }
 
+int sandbox_event_check(const struct sandbox_opts *opts, const char *handler,
+                        const char *event_json, struct err *e)
+{
+    char what[128];
+    snprintf(what, sizeof what, "handler '%.64s'", handler ? handler : "");
+    return payload_event_check(&opts->payload, PAYLOAD_SYNC,
+                               event_json ? strlen(event_json) : 4, what, e);
+}
+
+/* A response over the synchronous payload limit fails the invocation as Lambda's does: the
+ * function ran (and is billed), the caller gets Function.ResponseSizeTooLarge instead of the
+ * response, and the container lives on. frame_len bounds the response's size (it is part of the
+ * frame), so only a frame over the limit is measured: the response's text as siren-fn printed
+ * it, which printing the parsed response again reproduces byte for byte. */
+static void check_response_size(const struct sandbox *sb, size_t frame_len,
+                                struct sandbox_result *res)
+{
+    const struct payload_limits *l = &sb->opts.payload;
+    if (l->sync_bytes <= 0 || frame_len <= (unsigned long long)l->sync_bytes) return;
+    char *text = cJSON_PrintUnformatted(res->response);
+    size_t bytes = text ? strlen(text) : frame_len;
+    free(text);
+    char msg[sizeof res->error_msg];
+    if (!payload_response_over(l, bytes, msg, sizeof msg)) return;
+    cJSON_Delete(res->response);
+    res->response = NULL;
+    set_error(res, SANDBOX_HANDLER_ERROR, PAYLOAD_RESPONSE_ERROR_TYPE, "%s", msg);
+}
+
 int sandbox_invoke(struct sandbox *sb, const char *handler, const cJSON *event,
                    struct sandbox_result *res, struct err *e)
 {
@@ -364,6 +395,8 @@ int sandbox_invoke_text(struct sandbox *sb, const char *handler, const char *eve
     res->pid = sb->pid;
     res->mem_method = sb->method;
     if (!sb->alive) return err_set(e, SIREN_EINVAL, "sandbox pid %ld is dead", (long)sb->pid);
+    int rc = sandbox_event_check(&sb->opts, handler, event_json, e);
+    if (rc) return rc;
 
     /* The envelope, built as text around the event's text. */
     cJSON *name = cJSON_CreateString(handler);
@@ -441,6 +474,7 @@ int sandbox_invoke_text(struct sandbox *sb, const char *handler, const char *eve
                 res->status = SANDBOX_OK;
                 res->response = cJSON_DetachItemFromObjectCaseSensitive(reply, "response");
                 if (!res->response) res->response = cJSON_CreateNull();
+                check_response_size(sb, len, res);
             } else if (cJSON_IsFalse(okv)) {
                 const cJSON *t = cJSON_GetObjectItemCaseSensitive(reply, "errorType");
                 const cJSON *m = cJSON_GetObjectItemCaseSensitive(reply, "errorMessage");

@@ -12,6 +12,7 @@
 #define SIREN_SANDBOX_H
 
 #include "core.h"
+#include "payload.h"
 
 #include <sys/types.h>
 
@@ -43,6 +44,12 @@ struct sandbox_opts {
     int init_timeout_ms;  /* limit on process start-up; 0 = 10000 (Lambda's init limit) */
     enum sandbox_mem_method mem_method;
     const char *fn_path;  /* siren-fn executable; NULL = sandbox_default_fn_path() */
+    /* The Invoke API's limits (payload.h); every invocation is synchronous, the host waits for
+     * the response. An event over payload.sync_bytes is refused before anything is started or
+     * sent (SIREN_ELIMIT); a response over it fails the invocation as Lambda's does
+     * (HANDLER_ERROR, errorType Function.ResponseSizeTooLarge, the sandbox stays warm).
+     * Zero (sandbox_opts_init): no limit. */
+    struct payload_limits payload;
 };
 
 /* What one invocation gave. Caller owns response; release with sandbox_result_free(). */
@@ -90,7 +97,8 @@ int sandbox_open(const struct sandbox_opts *opts, struct sandbox **out,
 /* Runs one event through handler `handler` (a name registered in siren-fn). Blocks at most
  * about timeout_ms (+ the time to reap a killed process). A failed function is a result, not
  * an error: returns 0 with res filled for every outcome of the function, SIREN_EINVAL for a
- * sandbox that is already dead or bad arguments, SIREN_ENOMEM. res is always initialised. */
+ * sandbox that is already dead or bad arguments, SIREN_ELIMIT for an event over the payload
+ * limit (nothing sent), SIREN_ENOMEM. res is always initialised. */
 int sandbox_invoke(struct sandbox *sb, const char *handler, const cJSON *event,
                    struct sandbox_result *res, struct err *e) SIREN_WUR;
 /* sandbox_invoke() with the event already as JSON text (NUL-terminated; NULL sends null), for
@@ -133,8 +141,10 @@ struct sandbox_pool;
 int sandbox_pool_open(int max_idle, struct sandbox_pool **out, struct err *e) SIREN_WUR;
 
 /* Runs the event on a warm sandbox of opts->mem_limit_mb (same fn_path and method), or a
- * new one (cold). After OK or HANDLER_ERROR the sandbox returns to the pool; after any other
- * outcome it is closed, never reused. Blocks. Errors as sandbox_open() and sandbox_invoke(). */
+ * new one (cold), under opts' time and payload limits. After OK or HANDLER_ERROR the sandbox
+ * returns to the pool; after any other outcome it is closed, never reused. An event over the
+ * payload limit is refused before a sandbox is taken or started. Blocks. Errors as
+ * sandbox_open() and sandbox_invoke(). */
 int sandbox_pool_invoke(struct sandbox_pool *pool, const struct sandbox_opts *opts,
                         const char *handler, const cJSON *event, struct sandbox_result *res,
                         struct err *e) SIREN_WUR;

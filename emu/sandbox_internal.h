@@ -135,5 +135,9 @@ void sandbox_cgroup_remove(struct sandbox *sb);
  * SIREN_ENOMEM with res initialised. */
 int sandbox_event_text(const cJSON *event, char **text, struct sandbox_result *res,
                        struct err *e);
+/* The event's text (NULL: null) against opts' synchronous payload limit, for handler;
+ * SIREN_ELIMIT (payload_event_check) when it is over. */
+int sandbox_event_check(const struct sandbox_opts *opts, const char *handler,
+                        const char *event_json, struct err *e);
 
 #endif

@@ -70,6 +70,8 @@ int sandbox_pool_invoke_text(struct sandbox_pool *pool, const struct sandbox_opt
     int rc = opts->fn_path ? (snprintf(fn_path, sizeof fn_path, "%s", opts->fn_path), 0)
                            : sandbox_default_fn_path(fn_path, sizeof fn_path, e);
     if (rc) return rc;
+    /* An event the Invoke API would refuse takes no container, warm or cold. */
+    if ((rc = sandbox_event_check(opts, handler, event_json, e))) return rc;
     struct sandbox *sb = NULL;
     /* The most recently used match: the warmest container. */
     int best = -1;
@@ -81,6 +83,7 @@ int sandbox_pool_invoke_text(struct sandbox_pool *pool, const struct sandbox_opt
         sb = pool->idle[best];
         pool->idle[best] = pool->idle[--pool->nidle];
         sandbox_set_limits(sb, opts->timeout_ms, opts->cpu_limit_ms);
+        sb->opts.payload = opts->payload;
     } else if ((rc = sandbox_open(opts, &sb, e))) {
         return rc;
     }

@@ -6,6 +6,10 @@
  * {"errorMessage","errorType","stackTrace":[]}. A failure before the loop is posted to
  * /runtime/init/error. One fn_context lives as long as the process, so a warm container keeps
  * its S3 connection and allocations, as siren-fn does. Logs go to stderr (CloudWatch).
+ * A response over the synchronous payload limit (AWS Lambda's 6 MB, or the preset
+ * $SIREN_BOOTSTRAP_PLATFORM names) is never posted: the invocation fails with Lambda's
+ * Function.ResponseSizeTooLarge instead, as the emulator's sandboxes fail it, and the runtime
+ * goes on to the next event (a response the Runtime API refused would end the process).
  */
 #define _GNU_SOURCE
 #include <stdio.h>
@@ -15,6 +19,8 @@
 #include "aws_http.h"
 #include "core.h"
 #include "handler.h"
+#include "payload.h"
+#include "platform.h"
 #include "s3.h"
 
 #define RUNTIME_API_VERSION "2018-06-01"
@@ -106,6 +112,22 @@ static int post(struct rt *rt, const char *path, const char *body, const char *e
     return SIREN_OK;
 }
 
+/* The limits a response is held to: AWS Lambda's own, or those of the preset
+ * $SIREN_BOOTSTRAP_PLATFORM names (a name or a path, as --platform), for a local Runtime API
+ * that stands in for another platform. */
+static int response_limits(struct payload_limits *out, struct err *e)
+{
+    const char *name = getenv("SIREN_BOOTSTRAP_PLATFORM");
+    if (!name || !*name) {
+        payload_limits_lambda(out);
+        return SIREN_OK;
+    }
+    struct platform p;
+    int rc = platform_load(name, &p, e);
+    if (!rc) payload_limits_of(&p, out);
+    return rc;
+}
+
 /* Runs one event; fills *type and *out (response JSON or error document). */
 static int run_event(const char *body, size_t len, struct fn_context *ctx, char **out,
                      struct err *e)
@@ -145,6 +167,8 @@ int main(void)
         return 1;
     }
     const char *init_fail = getenv("SIREN_BOOTSTRAP_FAIL_INIT"); /* tests the init/error path */
+    struct payload_limits limits;
+    if (!(init_fail && *init_fail) && response_limits(&limits, &e)) init_fail = e.msg;
     if (init_fail && *init_fail) {
         char *doc = error_doc("Runtime.InitError", init_fail);
         int rc = doc ? post(&rt, "/init/error", doc, "Runtime.InitError", &e) : SIREN_ENOMEM;
@@ -175,8 +199,18 @@ int main(void)
         char *out = NULL;
         double t0 = clock_mono_s();
         int rc = run_event(next.body.data ? next.body.data : "", next.body.len, &ctx, &out, &e);
+        char too_large[1024];
         int prc;
-        if (rc == SIREN_OK) {
+        if (rc == SIREN_OK && payload_response_over(&limits, strlen(out), too_large,
+                                                    sizeof too_large)) {
+            /* Nothing of the response is posted: the invocation fails as Lambda fails it. */
+            LOG_ERROR("bootstrap", "request %s: %s", next.request_id, too_large);
+            free(out);
+            out = error_doc(PAYLOAD_RESPONSE_ERROR_TYPE, too_large);
+            snprintf(path, sizeof path, "/invocation/%s/error", next.request_id);
+            prc = out ? post(&rt, path, out, PAYLOAD_RESPONSE_ERROR_TYPE, &e) : SIREN_ENOMEM;
+            rc = SIREN_ELIMIT;
+        } else if (rc == SIREN_OK) {
             snprintf(path, sizeof path, "/invocation/%s/response", next.request_id);
             prc = post(&rt, path, out, NULL, &e);
         } else {

@@ -69,7 +69,9 @@ static int invoke_lambda(const char *target, int memory_mb, int timeout_ms, cons
     const char *pct = strstr(target, "%d");
     if (pct) snprintf(name, sizeof name, "%.*s%d%s", (int)(pct - target), target, memory_mb, pct + 2);
     else snprintf(name, sizeof name, "%s", target);
-    struct lambda_client_config cc = {NULL, NULL, (long)timeout_ms + 60000L};
+    /* The events were held to the job's own limit before any ran (job_invoker.c); the client
+     * keeps Lambda's. */
+    struct lambda_client_config cc = {NULL, NULL, (long)timeout_ms + 60000L, NULL};
     struct lambda_client *client = NULL;
     struct lambda_result lr;
     memset(&lr, 0, sizeof lr);

@@ -4,7 +4,8 @@
  * "aws:amz:REGION:lambda"); the function name is restricted to characters that need no
  * encoding, so the path libcurl signs is already canonical. The response headers give the
  * function error, the executed version, the request id and the base64 log tail; the REPORT
- * line in that tail gives the billing figures.
+ * line in that tail gives the billing figures. A payload over the limit of its invocation type
+ * (payload.h) is refused here, before a request is made, in the words the emulator uses.
  */
 #define _GNU_SOURCE
 #include "lambda_invoke.h"
@@ -20,6 +21,7 @@ struct lambda_client {
     char region[64];
     char sigv4[128];
     long timeout_ms;
+    struct payload_limits payload;
     struct aws_credentials cred;
 };
 
@@ -83,6 +85,8 @@ int lambda_client_open(const struct lambda_client_config *cfg, struct lambda_cli
     size_t n = strlen(c->endpoint);
     while (n && c->endpoint[n - 1] == '/') c->endpoint[--n] = '\0';
     c->timeout_ms = cfg && cfg->timeout_ms > 0 ? cfg->timeout_ms : 960000;
+    if (cfg && cfg->payload) c->payload = *cfg->payload;
+    else payload_limits_lambda(&c->payload);
     if ((rc = aws_credentials_load(&c->cred, e))) goto out;
     rc = aws_http_open(&c->http, e);
 out:
@@ -237,6 +241,11 @@ int lambda_invoke(struct lambda_client *c, const char *function_name, const char
         return err_set(e, SIREN_EINVAL, "qualifier '%.80s': expected a version or an alias",
                        qualifier);
     int is_event = type == LAMBDA_EVENT;
+    char what[96];
+    snprintf(what, sizeof what, "invoke %s", function_name);
+    int rc = payload_event_check(&c->payload, is_event ? PAYLOAD_ASYNC : PAYLOAD_SYNC, len, what,
+                                 e);
+    if (rc) return rc;
     char *url = NULL, *enc_q = qualifier ? aws_uri_encode_dup(qualifier, 0) : NULL;
     if ((qualifier && !enc_q) ||
         asprintf(&url, "%s/2015-03-31/functions/%s/invocations%s%s", c->endpoint, function_name,
@@ -245,10 +254,9 @@ int lambda_invoke(struct lambda_client *c, const char *function_name, const char
         return err_set(e, SIREN_ENOMEM, "out of memory");
     }
     free(enc_q);
-    char type_hdr[64], what[96];
+    char type_hdr[64];
     snprintf(type_hdr, sizeof type_hdr, "X-Amz-Invocation-Type: %s",
              is_event ? "Event" : "RequestResponse");
-    snprintf(what, sizeof what, "invoke %s", function_name);
     const char *headers[] = {"Content-Type: application/json", type_hdr,
                              want_log && !is_event ? "X-Amz-Log-Type: Tail" : NULL, NULL};
     struct call k = {0};
@@ -271,7 +279,7 @@ int lambda_invoke(struct lambda_client *c, const char *function_name, const char
     req.n_capture = (int)(sizeof capture / sizeof *capture);
     struct aws_http_body body = {0};
     long status = 0;
-    int rc = aws_http_perform(c->http, &req, &status, &body, e);
+    rc = aws_http_perform(c->http, &req, &status, &body, e);
     out->http_status = status;
     free(url);
     if (rc) goto out;

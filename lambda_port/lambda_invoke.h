@@ -13,6 +13,7 @@
 #include <stddef.h>
 
 #include "core.h"
+#include "payload.h"
 
 /* Throttling (429) and service errors (500, 502, 503, 504) are retried this many times in
  * all, with exponential backoff from LAMBDA_RETRY_BASE_MS (capped at LAMBDA_RETRY_MAX_MS).
@@ -32,6 +33,8 @@ struct lambda_client_config {
     const char *endpoint; /* NULL: $AWS_ENDPOINT_URL_LAMBDA, else $AWS_ENDPOINT_URL, else
                              https://lambda.REGION.amazonaws.com */
     long timeout_ms;      /* whole request; <= 0: 960,000 (Lambda's 900 s limit + margin) */
+    const struct payload_limits *payload; /* the event's limits, checked before it is sent
+                                             (copied); NULL: AWS Lambda's own (payload.h) */
 };
 
 struct lambda_client; /* opaque; lambda_client_open() / lambda_client_close() */
@@ -79,11 +82,14 @@ void lambda_client_close(struct lambda_client *c);
  * the log tail is requested (X-Amz-Log-Type: Tail; RequestResponse only) and its REPORT line
  * parsed. Blocks until the function returns (RequestResponse) or is queued (Event). A function
  * that ran and failed is SIREN_OK with out->ok == 0 and errorType/errorMessage filled. Errors
- * (the service refused the call; out->http_status says which): SIREN_EINVAL (bad name),
- * SIREN_ENOTFOUND (404: no such function or qualifier), SIREN_EAUTH (401/403: signature,
- * credentials, permission), SIREN_ELIMIT (413 payload too large; 429 throttled after every
- * retry), SIREN_EBACKEND (other HTTP errors: the message names the x-amzn-ErrorType),
- * SIREN_ENETWORK, SIREN_ENOMEM. *out is always initialised; free it either way. */
+ * (the call was refused; out->http_status says which, 0 when it was never sent): SIREN_EINVAL
+ * (bad name), SIREN_ELIMIT (a payload over the client's limit for its type, the synchronous or
+ * the asynchronous one: refused before anything is sent, naming the limit and where it comes
+ * from), SIREN_ENOTFOUND (404: no such function or qualifier), SIREN_EAUTH (401/403:
+ * signature, credentials, permission), SIREN_ELIMIT (413 payload too large; 429 throttled
+ * after every retry), SIREN_EBACKEND (other HTTP errors: the message names the
+ * x-amzn-ErrorType), SIREN_ENETWORK, SIREN_ENOMEM. *out is always initialised; free it either
+ * way. */
 int lambda_invoke(struct lambda_client *c, const char *function_name, const char *qualifier,
                   enum lambda_invocation_type type, const char *payload, size_t len,
                   int want_log, struct lambda_result *out, struct err *e) SIREN_WUR;

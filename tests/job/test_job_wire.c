@@ -116,6 +116,30 @@ static void test_job_results_empty_message_has_no_results(void **state)
     job_task_results_free(out, n);
 }
 
+/* An invoker that refused its task message (an event over the payload limit) answers with
+ * its reason, which decodes as that error, code and message, with no results; a malformed
+ * refusal is a format error. */
+static void test_job_results_refusal_decodes_as_its_error(void **state)
+{
+    (void)state;
+    char *text;
+    struct task_result *out = (struct task_result *)&out;
+    int n = -1;
+    struct err e;
+    const char *why = "epoch 2, function 5: event of 70 bytes is over the synchronous "
+                      "(RequestResponse) invocation payload limit of 64 bytes";
+    assert_int_equal(job_task_results_encode_refusal(SIREN_ELIMIT, why, &text, &e), SIREN_OK);
+    assert_int_equal(job_task_results_decode(text, &out, &n, &e), SIREN_ELIMIT);
+    assert_int_equal(e.code, SIREN_ELIMIT);
+    assert_string_equal(e.msg, why);
+    assert_null(out);
+    assert_int_equal(n, 0);
+    free(text);
+    const char *bad = "{\"results\":[],\"refused\":{\"code\":8,\"message\":\"x\"}}";
+    assert_int_equal(job_task_results_decode(bad, &out, &n, &e), SIREN_EFORMAT);
+    assert_non_null(strstr(e.msg, "'code'"));
+}
+
 /* A results message of one valid result (fn 4, two steps) after `mutate` changed it. */
 static char *results_text(void (*mutate)(cJSON *result))
 {
@@ -386,6 +410,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_job_results_round_trip),
         cmocka_unit_test(test_job_results_empty_message_has_no_results),
+        cmocka_unit_test(test_job_results_refusal_decodes_as_its_error),
         cmocka_unit_test(test_job_results_missing_field_is_named),
         cmocka_unit_test(test_job_results_wrong_type_is_named),
         cmocka_unit_test(test_job_results_positional_row_is_refused),

@@ -5,8 +5,9 @@
  * `siren invoke --example lr-synthetic --kv s3://...` succeeds and writes the next parameter
  * versions; a bad event and a missing data key come back in the Runtime API's error shape
  * {"errorMessage","errorType","stackTrace":[]} (read from the trace the test driver keeps).
- * Then, against a local HTTP server: the "host:port" form of AWS_LAMBDA_RUNTIME_API and the
- * init error path. Exit 77 (skipped) only when radosgw or the emulator cannot be installed.
+ * Then, against a local HTTP server: the "host:port" form of AWS_LAMBDA_RUNTIME_API, the
+ * init error path, and a response over the payload limit posted as Lambda's error instead.
+ * Exit 77 (skipped) only when radosgw or the emulator cannot be installed.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -26,6 +27,7 @@
 #include "http_stub.h"
 #include "handler.h"
 #include "kv.h"
+#include "payload_preset.h"
 #include "s3.h"
 #include "s3_peer.h"
 #include "testutil.h"
@@ -315,6 +317,86 @@ static void test_bootstrap_host_port_form_and_init_error(void **state)
     free(dir);
 }
 
+/* A training event whose response (a loss and five times per step) is larger than the event
+ * (a key per step), under a preset whose limit is the event's size: the event fits, as the
+ * Invoke API would have let it through; the response does not. The function runs (its
+ * versions are written) but nothing of its response is posted: the runtime posts Lambda's
+ * Function.ResponseSizeTooLarge to /error and goes on to the next event. A preset that cannot
+ * be loaded is an init error. */
+static void test_bootstrap_response_over_the_limit_is_posted_as_an_error(void **state)
+{
+    (void)state;
+    char *dir = tu_mkdtemp();
+    assert_non_null(dir);
+    char cmd[2048];
+    snprintf(cmd, sizeof cmd, "'%s' invoke --example lr-synthetic --steps 8 --kv 'file:%s/kv'",
+             getenv("SIREN_BIN"), dir);
+    int st;
+    char *event = run_capture(cmd, &st);
+    assert_int_equal(st, 0);
+    cJSON *ev = cJSON_Parse(event);
+    assert_non_null(ev);
+    char *text = cJSON_PrintUnformatted(ev);
+    cJSON_Delete(ev);
+    free(event);
+    size_t limit = strlen(text);
+    char *preset_path = tu_payload_preset(dir, "tiny-payload", (long long)limit, 1);
+    assert_non_null(preset_path);
+    char *next = NULL;
+    assert_true(asprintf(&next, "HTTP/1.1 200 OK\r\nLambda-Runtime-Aws-Request-Id: req-1\r\n"
+                                "Lambda-Runtime-Deadline-Ms: 9999999999999\r\n"
+                                "Content-Length: %zu\r\nConnection: close\r\n\r\n%s",
+                         limit, text) > 0);
+    const char *responses[] = {next, "HTTP/1.1 202 Accepted\r\nContent-Length: 0\r\n"
+                                     "Connection: close\r\n\r\n"};
+    struct http_stub s;
+    assert_int_equal(http_stub_start(&s, dir, responses, 2), 0);
+    char api[64], env[4200];
+    snprintf(api, sizeof api, "127.0.0.1:%d", s.port);
+    snprintf(env, sizeof env, "SIREN_BOOTSTRAP_PLATFORM=%s", preset_path);
+    assert_int_equal(run_bootstrap(api, env), 1); /* exits when the next /next fails */
+    http_stub_stop(&s);
+    char *req = http_stub_request(&s, 1);
+    assert_non_null(req);
+    assert_non_null(strstr(req, "POST /2018-06-01/runtime/invocation/req-1/error HTTP/1.1"));
+    assert_non_null(strcasestr(req, "\r\nLambda-Runtime-Function-Error-Type: "
+                                    "Function.ResponseSizeTooLarge\r\n"));
+    char want[128];
+    snprintf(want, sizeof want, "exceeded maximum allowed payload size (%zu bytes).", limit);
+    assert_error_document(strstr(req, "\r\n\r\n") + 4, "Function.ResponseSizeTooLarge", want);
+    assert_error_document(strstr(req, "\r\n\r\n") + 4, "Function.ResponseSizeTooLarge",
+                          "payload_bytes.sync of platform 'tiny-payload'");
+    free(req);
+    /* The function ran: its last step's version is in the store. */
+    struct kv *kv;
+    struct kv_value v;
+    struct err e;
+    char url[4200];
+    snprintf(url, sizeof url, "file:%s/kv", dir);
+    assert_int_equal(kv_open(url, &kv, &e), SIREN_OK);
+    assert_int_equal(kv_get(kv, "examples/lr-synthetic/params/v00000008", &v), SIREN_OK);
+    kv_value_free(&v);
+    kv_close(kv);
+
+    const char *init_resp[] = {"HTTP/1.1 202 Accepted\r\nContent-Length: 0\r\n"
+                               "Connection: close\r\n\r\n"};
+    assert_int_equal(http_stub_start(&s, dir, init_resp, 1), 0);
+    snprintf(api, sizeof api, "127.0.0.1:%d", s.port);
+    assert_int_equal(run_bootstrap(api, "SIREN_BOOTSTRAP_PLATFORM=/nonexistent/preset.json"), 1);
+    http_stub_stop(&s);
+    req = http_stub_request(&s, 0);
+    assert_non_null(req);
+    assert_non_null(strstr(req, "POST /2018-06-01/runtime/init/error HTTP/1.1"));
+    assert_error_document(strstr(req, "\r\n\r\n") + 4, "Runtime.InitError",
+                          "/nonexistent/preset.json");
+    free(req);
+    free(next);
+    free(text);
+    free(preset_path);
+    tu_rm_rf(dir);
+    free(dir);
+}
+
 /* `siren run` of a small HSP job into dir/name with extra options; returns the exit status.
  * Under the sanitizer run the OpenMPI ranks run without LeakSanitizer (tests/lsan.supp). */
 static int run_job(const char *dir, const char *name, const char *extra)
@@ -483,6 +565,7 @@ int main(void)
         cmocka_unit_test(test_bootstrap_bad_event_reports_the_documented_error_shape),
         cmocka_unit_test(test_bootstrap_missing_data_key_is_not_found_error),
         cmocka_unit_test(test_bootstrap_host_port_form_and_init_error),
+        cmocka_unit_test(test_bootstrap_response_over_the_limit_is_posted_as_an_error),
         cmocka_unit_test(test_hsp_job_in_bootstrap_matches_the_emulator),
         cmocka_unit_test(test_average_job_of_three_functions_in_bootstrap_matches_the_emulator),
     };

@@ -3,8 +3,9 @@
  * Invoke API documents: the request it receives (path, invocation type, log type, a SigV4
  * Authorization for service "lambda", the payload hash, no secret anywhere), a success with a
  * base64 log tail whose REPORT line is parsed, a function error, an asynchronous Event (202),
- * throttling retried until it passes, and refused calls mapped to their codes. This checks our
- * side of the protocol only; AWS itself was not reachable (see lambda_port/README.md).
+ * throttling retried until it passes, refused calls mapped to their codes, and payloads over
+ * the limit of their invocation type refused before any request. This checks our side of the
+ * protocol only; AWS itself was not reachable (see lambda_port/README.md).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -17,6 +18,8 @@
 
 #include "http_stub.h"
 #include "lambda_invoke.h"
+#include "payload_preset.h"
+#include "platform.h"
 #include "s3.h"
 #include "testutil.h"
 
@@ -200,6 +203,71 @@ static void test_lambda_invoke_refused_calls_map_to_codes(void **state)
     http_stub_stop(&s);
 }
 
+/* Lambda's own limits (6 MB RequestResponse, 256 KB Event) by default, a preset's when given:
+ * a payload over the limit of its type never opens a connection. The server answers once, and
+ * what it saw first is the one call that fit. */
+static void test_lambda_invoke_refuses_a_payload_over_its_limit_before_sending(void **state)
+{
+    (void)state;
+    const char *responses[] = {"HTTP/1.1 202 Accepted\r\nContent-Length: 0\r\n"
+                               "Connection: close\r\n\r\n"};
+    struct http_stub s;
+    assert_int_equal(http_stub_start(&s, dir, responses, 1), 0);
+    struct lambda_client *c = open_client(&s);
+    struct lambda_result r;
+    struct err e;
+    size_t big = 6291457;
+    char *payload = malloc(big);
+    assert_non_null(payload);
+    memset(payload, ' ', big);
+    assert_int_equal(lambda_invoke(c, "fn", NULL, LAMBDA_REQUEST_RESPONSE, payload, big, 0, &r, &e),
+                     SIREN_ELIMIT);
+    assert_int_equal(r.http_status, 0);
+    assert_non_null(strstr(e.msg, "invoke fn: event of 6291457 bytes is over the synchronous "
+                                  "(RequestResponse) invocation payload limit of 6291456 bytes "
+                                  "(AWS Lambda's own limit)"));
+    lambda_result_free(&r);
+    assert_int_equal(lambda_invoke(c, "fn", NULL, LAMBDA_EVENT, payload, 262145, 0, &r, &e),
+                     SIREN_ELIMIT);
+    assert_non_null(strstr(e.msg, "event of 262145 bytes is over the asynchronous (Event) "
+                                  "invocation payload limit of 262144 bytes"));
+    lambda_result_free(&r);
+    assert_int_equal(lambda_invoke(c, "fn", NULL, LAMBDA_EVENT, payload, 262144, 0, &r, &e),
+                     SIREN_OK);
+    assert_int_equal(r.http_status, 202);
+    lambda_result_free(&r);
+    lambda_client_close(c);
+    http_stub_stop(&s);
+    char *req = http_stub_request(&s, 0);
+    assert_non_null(req);
+    assert_non_null(strcasestr(req, "\r\nContent-Length: 262144\r\n"));
+    free(req);
+
+    /* A preset's own limits, named in the refusal. */
+    char *path = tu_payload_preset(dir, "tiny-payload", 64, 32);
+    struct platform p;
+    struct payload_limits tiny;
+    assert_non_null(path);
+    assert_int_equal(platform_load(path, &p, &e), SIREN_OK);
+    payload_limits_of(&p, &tiny);
+    struct lambda_client_config cfg = {.region = "eu-west-1", .endpoint = "http://127.0.0.1:9",
+                                       .timeout_ms = 1000, .payload = &tiny};
+    assert_int_equal(lambda_client_open(&cfg, &c, &e), SIREN_OK);
+    assert_int_equal(lambda_invoke(c, "fn", NULL, LAMBDA_REQUEST_RESPONSE, payload, 65, 0, &r, &e),
+                     SIREN_ELIMIT);
+    assert_non_null(strstr(e.msg, "limit of 64 bytes (payload_bytes.sync of platform "
+                                  "'tiny-payload'"));
+    lambda_result_free(&r);
+    assert_int_equal(lambda_invoke(c, "fn", NULL, LAMBDA_EVENT, payload, 33, 0, &r, &e),
+                     SIREN_ELIMIT);
+    assert_non_null(strstr(e.msg, "limit of 32 bytes (payload_bytes.async of platform "
+                                  "'tiny-payload'"));
+    lambda_result_free(&r);
+    lambda_client_close(c);
+    free(path);
+    free(payload);
+}
+
 static void test_lambda_report_and_base64_parsing(void **state)
 {
     (void)state;
@@ -257,6 +325,7 @@ int main(void)
         cmocka_unit_test(test_lambda_invoke_function_error_is_a_result_not_a_failure),
         cmocka_unit_test(test_lambda_invoke_event_is_queued_and_throttling_is_retried),
         cmocka_unit_test(test_lambda_invoke_refused_calls_map_to_codes),
+        cmocka_unit_test(test_lambda_invoke_refuses_a_payload_over_its_limit_before_sending),
         cmocka_unit_test(test_lambda_report_and_base64_parsing),
         cmocka_unit_test(test_lambda_client_without_credentials_is_auth_error),
     };
