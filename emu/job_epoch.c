@@ -568,6 +568,9 @@ done:
                  rep->cost_usd, prog->total_time_s, prog->total_cost_usd,
                  rep->failed_invocations ? " with failed functions" : "");
 out:
+    /* An epoch that did not commit is not one of the job's: the summary counts those that
+     * did. */
+    if (rc) prog->epoch--;
     epoch_run_free(j, &r);
     return rc;
 }

@@ -136,6 +136,7 @@ static void test_event_over_the_limit_is_refused_before_anything_runs(void **sta
     assert_int_equal(lines_of(csv), 1);
     free(csv);
     assert_true(summary_number("probe", "invocations") == 0);
+    assert_true(summary_number("probe", "epochs") == 0); /* the refused epoch is not counted */
 
     long long limit = largest - 48;
     char *under = preset("split-limit", limit);
