@@ -266,10 +266,8 @@ static int group_figure(const struct suite_rows *rows, size_t first, const char 
     FILE *f = fopen(gp, "w");
     if (!f) return err_errno(e, errno, "cannot create %s", gp);
     snprintf(title, sizeof title, "%s on %s: time to target", g->workload, g->platform);
-    suite_plot_preamble(f, png, title, "functions", "speed-up over 1 function");
-    fprintf(f, "set terminal pngcairo size 1280,520 noenhanced font ',10'\nset output ");
-    suite_put_quoted(f, png);
-    fprintf(f, "\nset logscale x 2\nset logscale y\nset key top left\nset multiplot layout 1,2\n");
+    suite_plot_preamble(f, png, 1280, 520, title, "functions", "speed-up over 1 function");
+    fprintf(f, "set logscale x 2\nset logscale y\nset key top left\nset multiplot layout 1,2\n");
     /* The series, in order of first appearance. */
     const char *series[32];
     int ns = 0;
