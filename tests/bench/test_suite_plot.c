@@ -1,8 +1,9 @@
 /*
- * The figures' gnuplot scripts (bench/suite_plot.c): the Pareto front of time against cost, in
- * order; a (colour, shape) per configuration that no other shares; log axes where values span
- * decades and no axis below zero elsewhere; names beside few points. Where gnuplot is
- * installed, every script is also rendered and must give a PNG.
+ * The figures' gnuplot scripts (bench/suite_plot.c, bench/suite_scaling.c): the Pareto front of
+ * time against cost, in order; a (colour, shape) per configuration that no other shares; log
+ * axes where values span decades and no axis below zero elsewhere; names beside few points; a
+ * scaling figure without a run at one function still drawn. Where gnuplot is installed, every
+ * script is also rendered and must give a PNG.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -226,6 +227,52 @@ static void assert_png(const char *dir, const char *name)
     free(path);
 }
 
+static void test_scaling_figure_without_a_run_at_one_function_draws_the_cost(void **state)
+{
+    (void)state;
+    char *dir = tu_mkdtemp();
+    assert_non_null(dir);
+    struct suite_rows rows = {0};
+    add_row(&rows, "bsp n=2", "bsp", 2, 0.001, 8, 1);
+    add_row(&rows, "bsp n=4", "bsp", 4, 0.002, 5, 1);
+    add_row(&rows, "bsp n=64", "bsp", 64, 0.05, 3, 1);
+    struct err e = {0};
+    int png = drew(suite_write_scaling(&rows, dir, 1, &e), &e);
+    char *path = tu_path(dir, "scale-lr-synthetic-lambda-2019-scaling.gp");
+    char *gp = slurp(path);
+    assert_non_null(gp);
+    assert_null(strstr(gp, "multiplot"));
+    assert_non_null(strstr(gp, "no speed-up drawn: no run at 1 function reached the target"));
+    assert_non_null(strstr(gp, "set logscale x 2\n")); /* 2 to 64 functions */
+    assert_non_null(strstr(gp, "$p1_0 << EOD\n2 0.001\n4 0.002\n64 0.05\nEOD\n"));
+    assert_no_negative_range(gp);
+    free(gp);
+    if (png) assert_png(dir, "scale-lr-synthetic-lambda-2019-scaling.png");
+
+    /* With a run at 1 function for one series of two: both panels, that series' speed-up. */
+    add_row(&rows, "bsp n=1", "bsp", 1, 0.0005, 16, 1);
+    add_row(&rows, "asp n=2", "asp", 2, 0.001, 7, 1);
+    add_row(&rows, "asp n=4", "asp", 4, 0.002, 4, 1);
+    png = drew(suite_write_scaling(&rows, dir, 1, &e), &e);
+    gp = slurp(path);
+    assert_non_null(gp);
+    assert_non_null(strstr(gp, "set multiplot layout 1,2"));
+    assert_non_null(strstr(gp, "$p0_0 << EOD\n2 2\n4 3.2\n64 5.33333333\n1 1\nEOD\n"));
+    assert_null(strstr(gp, "$p0_1 << EOD"));
+    assert_non_null(strstr(gp, "$p1_1 << EOD"));
+    assert_non_null(strstr(gp, "left out: series without a run at 1 function"));
+    /* The series differ in colour and shape. */
+    assert_non_null(strstr(gp, "$p1_0 with linespoints lw 2 pt 7 ps 1.4 lc rgb '#0072b2'"));
+    assert_non_null(strstr(gp, "$p1_1 with linespoints lw 2 pt 5 ps 1.4 lc rgb '#d55e00'"));
+    assert_no_negative_range(gp);
+    free(gp);
+    if (png) assert_png(dir, "scale-lr-synthetic-lambda-2019-scaling.png");
+    free(path);
+    suite_rows_free(&rows);
+    tu_rm_rf(dir);
+    free(dir);
+}
+
 static void test_suite_figures_render_and_keep_a_configuration_s_look(void **state)
 {
     (void)state;
@@ -269,6 +316,7 @@ int main(void)
         cmocka_unit_test(test_no_two_configurations_share_colour_and_shape),
         cmocka_unit_test(test_axes_spanning_decades_are_logarithmic_others_start_at_zero),
         cmocka_unit_test(test_few_points_are_named_beside_them_many_are_not),
+        cmocka_unit_test(test_scaling_figure_without_a_run_at_one_function_draws_the_cost),
         cmocka_unit_test(test_suite_figures_render_and_keep_a_configuration_s_look),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
