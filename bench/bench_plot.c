@@ -15,7 +15,8 @@ static const struct opt_use plot_opts[] = {
 static const char plot_help[] =
     "usage: siren plot [--out DIR] [--label L]... RUN_DIR...\n\n"
     "Draws loss vs virtual time, loss vs cost and time vs cost (gnuplot PNGs and their\n"
-    ".gp scripts) for the runs, grouped by workload and platform.\n\n";
+    ".gp scripts) for the runs, grouped by workload and platform. The time-cost figure\n"
+    "joins the Pareto front of the runs and, for up to 12 runs, names each beside its point.\n\n";
 
 /* The labels of the runs, in the order of RUN_DIR. */
 struct plot_labels {

@@ -100,10 +100,65 @@ void suite_row_series(struct suite_row *r, const cJSON *run);
 int suite_write_scaling(const struct suite_rows *rows, const char *dir, int plots,
                         struct err *e) SIREN_WUR;
 
-/* gnuplot: runs a script (SIREN_ENOTFOUND without gnuplot), and writes a figure's preamble. */
+/* ------------------------------------------------------------------ figures
+ * The pieces every figure shares (suite_plot.c), so the suite's figures and the scaling figure
+ * (suite_scaling.c) read alike. */
+
+/* gnuplot: runs a script (SIREN_ENOTFOUND without gnuplot), and writes a figure's preamble
+ * (terminal of width x height pixels, title, axis labels, grid, key outside on the right). */
 int suite_gnuplot_run(const char *script, struct err *e) SIREN_WUR;
-void suite_plot_preamble(FILE *f, const char *png, const char *title, const char *xlabel,
-                         const char *ylabel);
+void suite_plot_preamble(FILE *f, const char *png, int width, int height, const char *title,
+                         const char *xlabel, const char *ylabel);
 void suite_put_quoted(FILE *f, const char *s);
+
+/* The look of configuration i of a figure (i counts the configurations in their order, so a
+ * configuration looks the same in each figure of its group): an RGB colour ("#rrggbb") and a
+ * gnuplot point type, filled (target reached) or its hollow form (not reached). The pairs
+ * (colour, shape) of i < SUITE_PLOT_STYLES are all different; later ones repeat them. */
+#define SUITE_PLOT_STYLES 54
+struct suite_plot_style {
+    const char *colour;
+    int pt_filled, pt_hollow;
+};
+struct suite_plot_style suite_plot_style(int i);
+
+/* The values drawn along one axis, to choose its scale: logarithmic when every value is
+ * positive and the largest is more than SUITE_PLOT_LOG_SPAN times the smallest, else linear
+ * from an autoscaled minimum that never runs below zero (times, costs, losses and speed-ups are
+ * never negative). NAN values are not counted. */
+#define SUITE_PLOT_LOG_SPAN 30.0
+struct suite_axis {
+    double lo, hi; /* smallest and largest value; lo = +inf, hi = -inf with none */
+    int n, nonpositive;
+};
+void suite_axis_init(struct suite_axis *a);
+void suite_axis_add(struct suite_axis *a, double v);
+int suite_axis_is_log(const struct suite_axis *a);
+/* Writes the axis's scale: "set logscale NAME BASE" (BASE 10 when base < 2), or "set NAMErange
+ * [0<*:*]"; name is "x" or "y". */
+void suite_axis_write(FILE *f, const char *name, const struct suite_axis *a, int base);
+
+/* One configuration's point of the time-cost figure. time_s is the time to the target when
+ * reached, else the run's total time. style: its suite_plot_style() index. label: borrowed. */
+struct suite_tc_point {
+    const char *label;
+    double cost_usd, time_s;
+    int reached, style;
+};
+/* The Pareto front of time against cost: the points no other point beats on both (no more
+ * time, no more cost, less of one), as indices into p by increasing cost (and decreasing time),
+ * in front (room for n); returns their count. Only points that reached the target compete
+ * (their time is the time to the target; the others' is not), unless none did: then all do.
+ * Of points at the same place only the first is on the front. Points with a NAN are not. */
+int suite_pareto_front(const struct suite_tc_point *p, int n, int *front);
+/* Writes the gnuplot script of the time-cost figure of p[0..n) (finite values) to f, drawing
+ * png: a marker per configuration in its style (hollow: target not reached), the Pareto front
+ * as a dashed line through rings around its points (key "Pareto front"), and, with at most
+ * SUITE_PLOT_MAX_LABELS points, each configuration's name beside its point, kept off the
+ * markers and the other names where there is room (names of points at one place stack). The
+ * axes follow suite_axis; the canvas grows with n so the key keeps one column. */
+#define SUITE_PLOT_MAX_LABELS 12
+void suite_time_cost_script(FILE *f, const char *png, const char *title,
+                            const struct suite_tc_point *p, int n);
 
 #endif

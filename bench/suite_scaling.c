@@ -253,61 +253,106 @@ static void group_table(const struct suite_rows *rows, size_t first, FILE *md, F
     }
 }
 
-/* Speed-up of the time to the target (left) and the cost (right) against x, a line per
- * series, both axes logarithmic. */
+/* The speed-up of the time to the target of row r over its series' run at x = 1 (NAN when
+ * either did not reach the target, or there is no such run). */
+static double target_speedup(const struct suite_rows *rows, const struct suite_row *r)
+{
+    const struct suite_row *b = base_of(rows, r);
+    return b && r->reached_target && b->reached_target
+               ? ratio(b->time_to_target_s, r->time_to_target_s)
+               : (double)NAN;
+}
+
+/* Speed-up of the time to the target (left) and the cost (right) against x, a line per series
+ * in the series' style (suite_plot_style, by order of first appearance). Series with no
+ * speed-up to draw (no run at x = 1 that reached the target) are left out of the left panel,
+ * and the title says so; with none to draw at all, only the cost is drawn. */
 static int group_figure(const struct suite_rows *rows, size_t first, const char *dir,
                         struct err *e)
 {
     const struct suite_row *g = &rows->v[first];
-    char gp[1300], png[1300], title[256];
-    snprintf(gp, sizeof gp, "%s/%s-%s-%s-scaling.gp", dir, g->section, g->workload, g->platform);
-    snprintf(png, sizeof png, "%s/%s-%s-%s-scaling.png", dir, g->section, g->workload,
-             g->platform);
-    FILE *f = fopen(gp, "w");
-    if (!f) return err_errno(e, errno, "cannot create %s", gp);
-    snprintf(title, sizeof title, "%s on %s: time to target", g->workload, g->platform);
-    suite_plot_preamble(f, png, title, "functions", "speed-up over 1 function");
-    fprintf(f, "set terminal pngcairo size 1280,520 noenhanced font ',10'\nset output ");
-    suite_put_quoted(f, png);
-    fprintf(f, "\nset logscale x 2\nset logscale y\nset key top left\nset multiplot layout 1,2\n");
-    /* The series, in order of first appearance. */
+    char gp[1300], png[1300], title[400], s[3][64];
+    suite_slug(g->section, s[0], sizeof s[0]);
+    suite_slug(g->workload, s[1], sizeof s[1]);
+    suite_slug(g->platform, s[2], sizeof s[2]);
+    snprintf(gp, sizeof gp, "%s/%s-%s-%s-scaling.gp", dir, s[0], s[1], s[2]);
+    snprintf(png, sizeof png, "%s/%s-%s-%s-scaling.png", dir, s[0], s[1], s[2]);
+    /* The series, in order of first appearance, and which have a speed-up to draw. */
     const char *series[32];
-    int ns = 0;
-    for (size_t i = first; i < rows->n && ns < 32; i++) {
+    int ns = 0, has_speedup[32] = {0}, n_speedup = 0;
+    struct suite_axis ax, ay[2];
+    suite_axis_init(&ax);
+    suite_axis_init(&ay[0]);
+    suite_axis_init(&ay[1]);
+    for (size_t i = first; i < rows->n; i++) {
         const struct suite_row *r = &rows->v[i];
         if (!same_group(r, g) || !r->series[0]) continue;
-        int seen = 0;
-        for (int k = 0; k < ns; k++) seen |= !strcmp(series[k], r->series);
-        if (!seen) series[ns++] = r->series;
-    }
-    for (int panel = 0; panel < 2; panel++) {
-        if (panel) {
-            fprintf(f, "set title 'cost of the run (to the target, or to its last epoch)'\n"
-                       "set ylabel 'cost (USD)'\n");
+        int k = 0;
+        while (k < ns && strcmp(series[k], r->series)) k++;
+        if (k == ns) {
+            if (ns == 32) continue; /* more curves than a figure can show */
+            series[ns++] = r->series;
         }
+        double sp = target_speedup(rows, r);
+        if (!isnan(sp)) {
+            n_speedup += !has_speedup[k];
+            has_speedup[k] = 1;
+            suite_axis_add(&ax, r->x);
+            suite_axis_add(&ay[0], sp);
+        }
+        if (!isnan(r->cost_usd)) {
+            suite_axis_add(&ax, r->x);
+            suite_axis_add(&ay[1], r->cost_usd);
+        }
+    }
+    const int panels = n_speedup ? 2 : 1;
+    if (!ay[1].n && !n_speedup) return SIREN_OK; /* nothing to draw */
+    FILE *f = fopen(gp, "w");
+    if (!f) return err_errno(e, errno, "cannot create %s", gp);
+    if (!n_speedup)
+        snprintf(title, sizeof title, "%s on %s: cost (no speed-up drawn: no run at 1 function "
+                 "reached the target)", g->workload, g->platform);
+    else
+        snprintf(title, sizeof title, "%s on %s: time to target%s", g->workload, g->platform,
+                 n_speedup < ns ? " (left out: series without a run at 1 function that "
+                                  "reached it)" : "");
+    suite_plot_preamble(f, png, panels == 2 ? 1280 : 960, 520, title, "functions",
+                        n_speedup ? "speed-up over 1 function" : "cost (USD)");
+    /* A key in each panel, over the data's corner that is usually empty. */
+    fprintf(f, "set key inside top left opaque\n");
+    /* Functions double from one run to the next: base 2 where the axis is logarithmic. */
+    suite_axis_write(f, "x", &ax, 2);
+    fprintf(f, "set offsets graph 0.03, graph 0.03, graph 0.05, graph 0.05\n");
+    if (panels == 2) fprintf(f, "set multiplot layout 1,2\n");
+    for (int panel = 2 - panels; panel < 2; panel++) {
+        if (panel && panels == 2) {
+            fprintf(f, "set title 'cost of the run (to the target, or to its last epoch)'\n"
+                       "set ylabel 'cost (USD)'\nunset logscale y\nset autoscale y\n");
+        }
+        suite_axis_write(f, "y", &ay[panel], 10);
+        int drawn = 0;
         for (int k = 0; k < ns; k++) {
+            if (!panel && !has_speedup[k]) continue;
             fprintf(f, "$p%d_%d << EOD\n", panel, k);
             for (size_t i = first; i < rows->n; i++) {
                 const struct suite_row *r = &rows->v[i];
                 if (!same_group(r, g) || strcmp(r->series, series[k])) continue;
-                const struct suite_row *b = base_of(rows, r);
-                double y = panel ? r->cost_usd
-                                 : (b && r->reached_target && b->reached_target
-                                        ? ratio(b->time_to_target_s, r->time_to_target_s)
-                                        : (double)NAN);
+                double y = panel ? r->cost_usd : target_speedup(rows, r);
                 if (!isnan(y)) fprintf(f, "%.9g %.9g\n", r->x, y);
             }
             fprintf(f, "EOD\n");
         }
         fprintf(f, "plot ");
         for (int k = 0; k < ns; k++) {
-            fprintf(f, "%s$p%d_%d with linespoints lw 2 pt %d title ", k ? ", \\\n     " : "", panel,
-                    k, 1 + k);
+            if (!panel && !has_speedup[k]) continue;
+            struct suite_plot_style st = suite_plot_style(k);
+            fprintf(f, "%s$p%d_%d with linespoints lw 2 pt %d ps 1.4 lc rgb '%s' title ",
+                    drawn++ ? ", \\\n     " : "", panel, k, st.pt_filled, st.colour);
             suite_put_quoted(f, series[k]);
         }
         fprintf(f, "\n");
     }
-    fprintf(f, "unset multiplot\n");
+    if (panels == 2) fprintf(f, "unset multiplot\n");
     if (fclose(f)) return err_errno(e, errno, "cannot write %s", gp);
     return suite_gnuplot_run(gp, e);
 }
