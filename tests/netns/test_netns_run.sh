@@ -131,8 +131,14 @@ done
 echo "ranks: $(sed "s/$tag-//" "$work/where.out" | sort | tr '\n' ' ')"
 
 # 2. The job, on one host and across the three.
-job=(run --workload lr-synthetic --rows 6000 --hash-bits 14 --batch 200 --max-epochs 2
-     --scheduler static:n=3,m=1024 --clock virtual --quiet)
+# SIREN_NETNS_JOB replaces the job's arguments (results/scale/scale.sh runs a wide job this
+# way), and SIREN_NETNS_KEEP names a directory that receives the multi-host run's outputs.
+if [ -n "${SIREN_NETNS_JOB:-}" ]; then
+  read -r -a job <<<"run $SIREN_NETNS_JOB --quiet"
+else
+  job=(run --workload lr-synthetic --rows 6000 --hash-bits 14 --batch 200 --max-epochs 2
+       --scheduler static:n=3,m=1024 --clock virtual --quiet)
+fi
 mpirun -n 1 --oversubscribe "$bin" "${job[@]}" --out "$work/one" >"$work/one.log" 2>&1 ||
   { cat "$work/one.log" >&2; fail "the single-host run failed"; }
 
@@ -160,6 +166,10 @@ for f in summary.json epochs.csv; do
     fail "$f differs between one host and three"
   fi
 done
+if [ -n "${SIREN_NETNS_KEEP:-}" ]; then
+  mkdir -p "$SIREN_NETNS_KEEP" && cp -r "$work/multi/." "$SIREN_NETNS_KEEP/" ||
+    fail "could not copy the multi-host run to $SIREN_NETNS_KEEP"
+fi
 echo "summary.json and epochs.csv identical on one host and on three namespaces" \
      "($(grep -c . "$work/multi/epochs.csv") lines of epochs.csv)"
 echo "PASSED"
