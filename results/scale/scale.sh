@@ -66,7 +66,8 @@ for rec in re.findall(r"\{([^{}]*)\}", body):
     ranks[int(fields[3])] += 1
 print(", ".join(f"rank {r}: {c} invocations" for r, c in sorted(ranks.items())))
 ')
-  hosts_md="passed: $(grep -m1 '^ranks:' "$work/hosts.log"); $(grep -m1 '^received' "$work/hosts.log"); $split; summary.json and epochs.csv identical to the one-host run"
+  where=$(grep -m1 '^ranks:' "$work/hosts.log" | sed 's/\[[0-9,]*\]<stdout>://g; s/ *$//')
+  hosts_md="passed: $where; $(grep -m1 '^received' "$work/hosts.log"); $split; summary.json and epochs.csv identical to the one-host run"
 else
   hosts_md="did not pass (exit $?): $(tail -n 1 "$work/hosts.log")"
 fi
