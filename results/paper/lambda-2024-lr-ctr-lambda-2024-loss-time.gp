@@ -5,7 +5,7 @@ set title 'lambda-2024: lr-ctr on lambda-2024'
 set xlabel 'virtual time (s)'
 set ylabel 'held-out loss'
 set grid
-set key outside right top
+set key outside right top Left reverse
 $d0 << EOD
 0.103373 0.500548
 0.206803 0.486432
@@ -30,10 +30,12 @@ EOD
 $d6 << EOD
 1.25791 0.492939
 EOD
-plot $d0 with linespoints lw 2 title 'm4.large x2', \
-     $d1 with linespoints lw 2 title 'm4.large x2 warm', \
-     $d2 with linespoints lw 2 title 'm4.2xlarge x2', \
-     $d3 with linespoints lw 2 title 'siren drl', \
-     $d4 with linespoints lw 2 title 'siren grid', \
-     $d5 with linespoints lw 2 title 'siren at cost of m4.large x2 drl', \
-     $d6 with linespoints lw 2 title 'siren at cost of m4.large x2 grid'
+set xrange [0<*:*]
+set yrange [0<*:*]
+plot $d0 with linespoints lw 2 pt 7 ps 1.2 lc rgb '#0072b2' title 'm4.large x2', \
+     $d1 with linespoints lw 2 pt 5 ps 1.2 lc rgb '#d55e00' title 'm4.large x2 warm', \
+     $d2 with linespoints lw 2 pt 9 ps 1.2 lc rgb '#009e73' title 'm4.2xlarge x2', \
+     $d3 with linespoints lw 2 pt 7 ps 1.2 lc rgb '#000000' title 'siren drl', \
+     $d4 with linespoints lw 2 pt 5 ps 1.2 lc rgb '#8c564b' title 'siren grid', \
+     $d5 with linespoints lw 2 pt 9 ps 1.2 lc rgb '#9467bd' title 'siren at cost of m4.large x2 drl', \
+     $d6 with linespoints lw 2 pt 11 ps 1.2 lc rgb '#0072b2' title 'siren at cost of m4.large x2 grid'

@@ -5,7 +5,7 @@ set title 'testbed: lr-ctr on lambda-2019'
 set xlabel 'cost (USD)'
 set ylabel 'held-out loss'
 set grid
-set key outside right top
+set key outside right top Left reverse
 $d0 << EOD
 0.003333333 0.500548
 0.003333333 0.486432
@@ -50,17 +50,19 @@ EOD
 $d12 << EOD
 1.2667e-05 0.492939
 EOD
-set logscale x
-plot $d0 with linespoints lw 2 title 'm4.large x2', \
-     $d1 with linespoints lw 2 title 'm4.large x2 warm', \
-     $d2 with linespoints lw 2 title 'm4.xlarge x2', \
-     $d3 with linespoints lw 2 title 'm4.2xlarge x2', \
-     $d4 with linespoints lw 2 title 'm4.2xlarge x2 warm', \
-     $d5 with linespoints lw 2 title 'siren drl', \
-     $d6 with linespoints lw 2 title 'siren grid', \
-     $d7 with linespoints lw 2 title 'siren at cost of m4.large x2 drl', \
-     $d8 with linespoints lw 2 title 'siren at cost of m4.large x2 grid', \
-     $d9 with linespoints lw 2 title 'siren at cost of m4.xlarge x2 drl', \
-     $d10 with linespoints lw 2 title 'siren at cost of m4.xlarge x2 grid', \
-     $d11 with linespoints lw 2 title 'siren at cost of m4.2xlarge x2 drl', \
-     $d12 with linespoints lw 2 title 'siren at cost of m4.2xlarge x2 grid'
+set logscale x 10
+set format x '%g'
+set yrange [0<*:*]
+plot $d0 with linespoints lw 2 pt 7 ps 1.2 lc rgb '#0072b2' title 'm4.large x2', \
+     $d1 with linespoints lw 2 pt 5 ps 1.2 lc rgb '#d55e00' title 'm4.large x2 warm', \
+     $d2 with linespoints lw 2 pt 9 ps 1.2 lc rgb '#009e73' title 'm4.xlarge x2', \
+     $d3 with linespoints lw 2 pt 11 ps 1.2 lc rgb '#cc79a7' title 'm4.2xlarge x2', \
+     $d4 with linespoints lw 2 pt 13 ps 1.2 lc rgb '#e69f00' title 'm4.2xlarge x2 warm', \
+     $d5 with linespoints lw 2 pt 15 ps 1.2 lc rgb '#56b4e9' title 'siren drl', \
+     $d6 with linespoints lw 2 pt 7 ps 1.2 lc rgb '#000000' title 'siren grid', \
+     $d7 with linespoints lw 2 pt 5 ps 1.2 lc rgb '#8c564b' title 'siren at cost of m4.large x2 drl', \
+     $d8 with linespoints lw 2 pt 9 ps 1.2 lc rgb '#9467bd' title 'siren at cost of m4.large x2 grid', \
+     $d9 with linespoints lw 2 pt 11 ps 1.2 lc rgb '#0072b2' title 'siren at cost of m4.xlarge x2 drl', \
+     $d10 with linespoints lw 2 pt 13 ps 1.2 lc rgb '#d55e00' title 'siren at cost of m4.xlarge x2 grid', \
+     $d11 with linespoints lw 2 pt 15 ps 1.2 lc rgb '#009e73' title 'siren at cost of m4.2xlarge x2 drl', \
+     $d12 with linespoints lw 2 pt 7 ps 1.2 lc rgb '#cc79a7' title 'siren at cost of m4.2xlarge x2 grid'

@@ -1,11 +1,11 @@
 # Drawn by siren (bench/suite_plot.c); run `gnuplot THIS_FILE` to redraw.
-set terminal pngcairo size 960,600 noenhanced font ',10'
+set terminal pngcairo size 1040,640 noenhanced font ',10'
 set output '/work/wt-bench/results/paper/testbed-textcnn-polarity-lambda-2019-time-cost.png'
 set title 'testbed: textcnn-polarity on lambda-2019'
 set xlabel 'cost (USD)'
 set ylabel 'time to target loss (s); hollow: not reached, total time'
 set grid
-set key outside right top
+set key outside right top Left reverse
 $p0 << EOD
 0.00494444444 88.8332823
 EOD
@@ -33,14 +33,31 @@ EOD
 $p8 << EOD
 0.00017466698 5.83358871
 EOD
-set logscale x
-set offsets graph 0.05, graph 0.05, graph 0.05, graph 0.05
-plot $p0 with points pt 7 ps 2 title 'm4.large x2', \
-     $p1 with points pt 5 ps 2 title 'm4.large x2 warm', \
-     $p2 with points pt 9 ps 2 title 'm4.xlarge x2', \
-     $p3 with points pt 11 ps 2 title 'm4.2xlarge x2', \
-     $p4 with points pt 13 ps 2 title 'm4.2xlarge x2 warm', \
-     $p5 with points pt 7 ps 2 title 'siren drl', \
-     $p6 with points pt 5 ps 2 title 'siren grid', \
-     $p7 with points pt 9 ps 2 title 'siren at cost of m4.large x2 drl', \
-     $p8 with points pt 11 ps 2 title 'siren at cost of m4.large x2 grid'
+# The Pareto front: no other configuration is both faster and cheaper.
+$front << EOD
+0.000155083607 5.86742957
+0.00017466698 5.83358871
+EOD
+set logscale x 10
+set format x '%g'
+set yrange [0<*:*]
+set label 'm4.large x2' at first 0.00494444444, first 88.8332823 left offset character 1.6,0 font ',8' textcolor rgb '#333333' front
+set label 'm4.large x2 warm' at first 0.00333333333, first 59.4589757 left offset character 1.6,0 font ',8' textcolor rgb '#333333' front
+set label 'm4.xlarge x2' at first 0.00744444444, first 66.0726091 right offset character -1.6,0 font ',8' textcolor rgb '#333333' front
+set label 'm4.2xlarge x2' at first 0.0133333333, first 57.5134412 right offset character -1.6,-1 font ',8' textcolor rgb '#333333' front
+set label 'm4.2xlarge x2 warm' at first 0.0133333333, first 28.1651933 right offset character -1.6,0 font ',8' textcolor rgb '#333333' front
+set label 'siren drl' at first 0.000155083607, first 5.86742957 left offset character 1.6,2 font ',8' textcolor rgb '#333333' front
+set label 'siren grid' at first 0.00017466698, first 5.83358871 left offset character 1.6,0 font ',8' textcolor rgb '#333333' front
+set label 'siren at cost of m4.large x2 drl' at first 0.000155083607, first 5.86742957 left offset character 1.6,3 font ',8' textcolor rgb '#333333' front
+set label 'siren at cost of m4.large x2 grid' at first 0.00017466698, first 5.83358871 left offset character 1.6,1 font ',8' textcolor rgb '#333333' front
+set offsets graph 0.08, graph 0.08, graph 0.08, graph 0.08
+plot $front with linespoints dt 2 lw 1.5 lc rgb '#555555' pt 6 ps 3.4 title 'Pareto front', \
+     $p0 with points pt 7 ps 2 lc rgb '#0072b2' title 'm4.large x2', \
+     $p1 with points pt 5 ps 2 lc rgb '#d55e00' title 'm4.large x2 warm', \
+     $p2 with points pt 9 ps 2 lc rgb '#009e73' title 'm4.xlarge x2', \
+     $p3 with points pt 11 ps 2 lc rgb '#cc79a7' title 'm4.2xlarge x2', \
+     $p4 with points pt 13 ps 2 lc rgb '#e69f00' title 'm4.2xlarge x2 warm', \
+     $p5 with points pt 15 ps 2 lc rgb '#56b4e9' title 'siren drl', \
+     $p6 with points pt 7 ps 2 lc rgb '#000000' title 'siren grid', \
+     $p7 with points pt 5 ps 2 lc rgb '#8c564b' title 'siren at cost of m4.large x2 drl', \
+     $p8 with points pt 9 ps 2 lc rgb '#9467bd' title 'siren at cost of m4.large x2 grid'

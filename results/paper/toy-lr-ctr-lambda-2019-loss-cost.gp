@@ -5,7 +5,7 @@ set title 'toy: lr-ctr on lambda-2019'
 set xlabel 'cost (USD)'
 set ylabel 'held-out loss'
 set grid
-set key outside right top
+set key outside right top Left reverse
 $d0 << EOD
 0.002486267 0.522019
 0.004857534 0.513015
@@ -31,9 +31,11 @@ $d4 << EOD
 0.005666667 0.482009
 0.005666667 0.478816
 EOD
-set logscale x
-plot $d0 with linespoints lw 2 title '20 functions', \
-     $d1 with linespoints lw 2 title '150 functions', \
-     $d2 with linespoints lw 2 title 'X functions', \
-     $d3 with linespoints lw 2 title 'c5.2xlarge', \
-     $d4 with linespoints lw 2 title 'c5.2xlarge warm'
+set logscale x 10
+set format x '%g'
+set yrange [0<*:*]
+plot $d0 with linespoints lw 2 pt 7 ps 1.2 lc rgb '#0072b2' title '20 functions', \
+     $d1 with linespoints lw 2 pt 5 ps 1.2 lc rgb '#d55e00' title '150 functions', \
+     $d2 with linespoints lw 2 pt 9 ps 1.2 lc rgb '#009e73' title 'X functions', \
+     $d3 with linespoints lw 2 pt 11 ps 1.2 lc rgb '#cc79a7' title 'c5.2xlarge', \
+     $d4 with linespoints lw 2 pt 13 ps 1.2 lc rgb '#e69f00' title 'c5.2xlarge warm'

@@ -5,7 +5,7 @@ set title 'textcnn: textcnn-polarity on lambda-2019'
 set xlabel 'cost (USD)'
 set ylabel 'held-out loss'
 set grid
-set key outside right top
+set key outside right top Left reverse
 $d0 << EOD
 0.002059251 0.675851
 0.003984335 0.661388
@@ -46,14 +46,16 @@ $d9 << EOD
 0.018259082 0.811372
 0.034522013 0.986165
 EOD
-set logscale x
-plot $d0 with linespoints lw 2 title 's3 n=16', \
-     $d1 with linespoints lw 2 title 's3 n=128', \
-     $d2 with linespoints lw 2 title 'redis n=16', \
-     $d3 with linespoints lw 2 title 'redis n=128', \
-     $d4 with linespoints lw 2 title 'memcached n=16', \
-     $d5 with linespoints lw 2 title 'memcached n=128', \
-     $d6 with linespoints lw 2 title 'dynamodb n=16', \
-     $d7 with linespoints lw 2 title 'dynamodb n=128', \
-     $d8 with linespoints lw 2 title 'vm-ps n=16', \
-     $d9 with linespoints lw 2 title 'vm-ps n=128'
+set logscale x 10
+set format x '%g'
+set yrange [0<*:*]
+plot $d0 with linespoints lw 2 pt 7 ps 1.2 lc rgb '#0072b2' title 's3 n=16', \
+     $d1 with linespoints lw 2 pt 5 ps 1.2 lc rgb '#d55e00' title 's3 n=128', \
+     $d2 with linespoints lw 2 pt 9 ps 1.2 lc rgb '#009e73' title 'redis n=16', \
+     $d3 with linespoints lw 2 pt 11 ps 1.2 lc rgb '#cc79a7' title 'redis n=128', \
+     $d4 with linespoints lw 2 pt 13 ps 1.2 lc rgb '#e69f00' title 'memcached n=16', \
+     $d5 with linespoints lw 2 pt 15 ps 1.2 lc rgb '#56b4e9' title 'memcached n=128', \
+     $d6 with linespoints lw 2 pt 7 ps 1.2 lc rgb '#000000' title 'dynamodb n=16', \
+     $d7 with linespoints lw 2 pt 5 ps 1.2 lc rgb '#8c564b' title 'dynamodb n=128', \
+     $d8 with linespoints lw 2 pt 9 ps 1.2 lc rgb '#9467bd' title 'vm-ps n=16', \
+     $d9 with linespoints lw 2 pt 11 ps 1.2 lc rgb '#0072b2' title 'vm-ps n=128'

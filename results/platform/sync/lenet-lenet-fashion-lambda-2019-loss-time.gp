@@ -5,7 +5,7 @@ set title 'lenet: lenet-fashion on lambda-2019'
 set xlabel 'virtual time (s)'
 set ylabel 'held-out loss'
 set grid
-set key outside right top
+set key outside right top Left reverse
 $d0 << EOD
 3.259306 1.199044
 5.444912 0.663415
@@ -114,12 +114,15 @@ $d8 << EOD
 17.984198 0.572823
 20.099797 0.568643
 EOD
-plot $d0 with linespoints lw 2 title 'hsp seed 1', \
-     $d1 with linespoints lw 2 title 'hsp seed 2', \
-     $d2 with linespoints lw 2 title 'hsp seed 3', \
-     $d3 with linespoints lw 2 title 'bsp seed 1', \
-     $d4 with linespoints lw 2 title 'bsp seed 2', \
-     $d5 with linespoints lw 2 title 'bsp seed 3', \
-     $d6 with linespoints lw 2 title 'asp seed 1', \
-     $d7 with linespoints lw 2 title 'asp seed 2', \
-     $d8 with linespoints lw 2 title 'asp seed 3'
+set logscale x 10
+set format x '%g'
+set yrange [0<*:*]
+plot $d0 with linespoints lw 2 pt 7 ps 1.2 lc rgb '#0072b2' title 'hsp seed 1', \
+     $d1 with linespoints lw 2 pt 5 ps 1.2 lc rgb '#d55e00' title 'hsp seed 2', \
+     $d2 with linespoints lw 2 pt 9 ps 1.2 lc rgb '#009e73' title 'hsp seed 3', \
+     $d3 with linespoints lw 2 pt 11 ps 1.2 lc rgb '#cc79a7' title 'bsp seed 1', \
+     $d4 with linespoints lw 2 pt 13 ps 1.2 lc rgb '#e69f00' title 'bsp seed 2', \
+     $d5 with linespoints lw 2 pt 15 ps 1.2 lc rgb '#56b4e9' title 'bsp seed 3', \
+     $d6 with linespoints lw 2 pt 7 ps 1.2 lc rgb '#000000' title 'asp seed 1', \
+     $d7 with linespoints lw 2 pt 5 ps 1.2 lc rgb '#8c564b' title 'asp seed 2', \
+     $d8 with linespoints lw 2 pt 9 ps 1.2 lc rgb '#9467bd' title 'asp seed 3'
