@@ -27,6 +27,7 @@ int cmd_workload_opt(const struct opt_value *v, struct workload_opts *w)
     case OPT_SEED: w->seed = (uint64_t)v->i; return 1;
     case OPT_ROWS: w->synthetic_rows = (size_t)v->i; return 1;
     case OPT_HASH_BITS: w->hash_bits = (int)v->i; return 1;
+    case OPT_DATA: w->generate = v->i == 1; return 1;
     default: return 0;
     }
 }

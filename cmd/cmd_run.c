@@ -21,7 +21,7 @@ static const struct opt_use run_opts[] = {
     {.id = OPT_FETCH}, {.id = OPT_CLOCK},
     {.id = OPT_PLATFORM}, {.id = OPT_LATENCY}, {.id = OPT_CHANNEL}, {.id = OPT_CONCURRENCY}, {.id = OPT_BUDGET}, {.id = OPT_TARGET_LOSS}, {.id = OPT_MAX_EPOCHS},
     {.id = OPT_ON_TIMEOUT}, {.id = OPT_BATCH}, {.id = OPT_LR}, {.id = OPT_SEED},
-    {.id = OPT_ROWS}, {.id = OPT_HASH_BITS}, {.id = OPT_EVAL_ROWS},
+    {.id = OPT_ROWS}, {.id = OPT_HASH_BITS}, {.id = OPT_DATA}, {.id = OPT_EVAL_ROWS},
     {.id = OPT_KV, .def = "file:OUT/kv"},
     {.id = OPT_CALIBRATION},
     {.id = OPT_SLOTS}, {.id = OPT_BACKEND}, {.id = OPT_FUNCTION},

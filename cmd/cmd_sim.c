@@ -27,7 +27,8 @@ static const struct opt_use sim_opts[] = {
     {.id = OPT_CHANNEL}, {.id = OPT_CONCURRENCY}, {.id = OPT_BUDGET},
     {.id = OPT_TARGET_LOSS},
     {.id = OPT_MAX_EPOCHS}, {.id = OPT_ON_TIMEOUT}, {.id = OPT_BATCH}, {.id = OPT_LR},
-    {.id = OPT_SEED}, {.id = OPT_ROWS}, {.id = OPT_HASH_BITS}, {.id = OPT_CALIBRATION},
+    {.id = OPT_SEED}, {.id = OPT_ROWS}, {.id = OPT_HASH_BITS}, {.id = OPT_DATA},
+    {.id = OPT_CALIBRATION},
     {.id = OPT_EXACT},
     {.id = OPT_SCHEDULE_OUT}, {.id = OPT_HELP},
 };

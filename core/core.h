@@ -299,6 +299,8 @@ enum opt_id {
     OPT_PROVISIONING,
     /* the platform model: request latencies, the channel functions exchange models through */
     OPT_LATENCY, OPT_CHANNEL, OPT_CONCURRENCY,
+    /* where a generated workload's training rows are made */
+    OPT_DATA,
     OPT_COUNT /* appended before this; the numbers are never stored anywhere */
 };
 

@@ -78,6 +78,12 @@ static const struct opt_info table[OPT_COUNT] = {
     [OPT_CONCURRENCY] = INT("concurrency", "N", 1, 1000000, "the preset's",
                             "concurrent executions the account is granted (AWS raises its "
                             "default of 1,000 on request); the burst and scale-up still apply"),
+    [OPT_DATA] = CHOICE("data", "HOW", "stage|generate", "stage",
+                        "lr-synthetic's training rows: stage (made once and put into the store "
+                        "as mini-batch objects) | generate (each function makes its own "
+                        "batches' rows from the seed and its row range, where it trains: nothing "
+                        "is staged and no rank holds the training set; the GETs are still "
+                        "planned, timed and billed, and trace.h5 marks them data_gen)"),
     [OPT_CLOCK] = CHOICE("clock", "CLOCK", "virtual|wall", "virtual",
                          "virtual (planned, deterministic) | wall (every function at once, "
                          "real timers; faithful with a core each)"),

@@ -19,6 +19,7 @@
  * on which process or host computed it.
  */
 #include "handler_internal.h"
+#include "staging.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -96,20 +97,41 @@ static int train_batch(struct round_run *r, const cJSON *bt, const char *where, 
                        float *acc, float *loss, float *rows, struct err *e)
 {
     struct fn_context *ctx = r->ctx;
-    const char *data;
+    const char *data = "generated rows";
     long long seed;
     int rc;
-    if ((rc = op_key(bt, "data", where, &data, e)) ||
-        (rc = json_get_int(bt, "seed", where, &seed, e)))
-        return rc;
-    if ((rc = kv_get_into(ctx->kv, data, &ctx->shard_buf)))
-        return err_set(e, rc, "%s", kv_errmsg(ctx->kv));
+    const cJSON *gen = cJSON_GetObjectItemCaseSensitive(bt, "generate");
+    uint8_t *made = NULL; /* the generated batch's object (--data generate) */
+    size_t made_len = 0;
+    if ((rc = json_get_int(bt, "seed", where, &seed, e))) return rc;
+    if (gen) {
+        /* The batch's rows are made here, from the generator's seed and row range. */
+        long long gseed, bits, first, count;
+        if ((rc = json_get_int(gen, "seed", where, &gseed, e)) ||
+            (rc = json_get_int(gen, "hash_bits", where, &bits, e)) ||
+            (rc = json_get_int(gen, "first_row", where, &first, e)) ||
+            (rc = json_get_int(gen, "rows", where, &count, e)))
+            return rc;
+        if (gseed < 0 || bits < 1 || bits > 30 || first < 0 || count < 1 || count > 1000000)
+            return err_set(e, SIREN_EINVAL, "%s: generate: expected seed >= 0, hash_bits 1..30, "
+                           "first_row >= 0 and 1..1000000 rows", where);
+        if ((rc = staging_generated_batch((uint64_t)gseed, (int)bits, (size_t)first,
+                                          (size_t)count, &made, &made_len, e)))
+            return rc;
+    } else {
+        if ((rc = op_key(bt, "data", where, &data, e))) return rc;
+        if ((rc = kv_get_into(ctx->kv, data, &ctx->shard_buf)))
+            return err_set(e, rc, "%s", kv_errmsg(ctx->kv));
+    }
     struct shard_view sv;
     struct kn_batch b;
-    if ((rc = shard_decode(ctx->shard_buf.data, ctx->shard_buf.len, data, &sv, e)) ||
+    if ((rc = shard_decode(made ? made : ctx->shard_buf.data, made ? made_len : ctx->shard_buf.len,
+                           data, &sv, e)) ||
         (rc = fn_batch_from_shard(&sv, r->mcfg, (uint64_t)seed, &ctx->images, &ctx->images_cap,
-                                  &b, e)))
+                                  &b, e))) {
+        free(made);
         return rc;
+    }
     if (gradient) {
         rc = kn_model_loss_grad(ctx->model, &b, loss, e);
         const float *grad = kn_model_grads(ctx->model);
@@ -120,6 +142,7 @@ static int train_batch(struct round_run *r, const cJSON *bt, const char *where, 
     }
     if (rc) err_prefix(e, "%s", data);
     *rows = (float)b.n;
+    free(made);
     return rc;
 }
 

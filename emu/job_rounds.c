@@ -148,8 +148,18 @@ static void add_train_ops(const struct job *j, const struct rounds_run *r,
     cJSON *batches = cJSON_AddArrayToObject(train, "batches");
     for (uint32_t pos = q->first; pos < q->first + q->count; pos++) {
         cJSON *b = cJSON_CreateObject();
-        job_key_data(j, key, sizeof key, r->order[pos]);
-        cJSON_AddStringToObject(b, "data", key);
+        if (c->w->opts.generate) {
+            /* The function makes the batch's rows itself (staging_generated). */
+            size_t batch = r->order[pos], B = (size_t)c->w->opts.batch;
+            cJSON *g = cJSON_AddObjectToObject(b, "generate");
+            cJSON_AddNumberToObject(g, "seed", (double)c->w->opts.seed);
+            cJSON_AddNumberToObject(g, "hash_bits", c->w->opts.hash_bits);
+            cJSON_AddNumberToObject(g, "first_row", (double)(batch * B));
+            cJSON_AddNumberToObject(g, "rows", c->batch_rows[batch]);
+        } else {
+            job_key_data(j, key, sizeof key, r->order[pos]);
+            cJSON_AddStringToObject(b, "data", key);
+        }
         cJSON_AddNumberToObject(
             b, "seed", (double)stream_step_seed(c->w->opts.seed, c->progress.epoch, pos));
         cJSON_AddItemToArray(batches, b);
@@ -501,7 +511,9 @@ static int rounds_record(struct job *j, const struct rounds_run *r, int memory_m
     }
     for (size_t i = 0; i < p->n_bursts && !rc; i++) {
         const struct plan_burst *b = &p->bursts[i];
-        struct trace_kv_op op = {c->progress.epoch, b->fn, b->round, trace_ops[b->op], -1, -1,
+        int32_t kind = b->op == PLAN_OP_DATA_GET && c->w->opts.generate ? TRACE_DATA_GEN
+                                                                         : trace_ops[b->op];
+        struct trace_kv_op op = {c->progress.epoch, b->fn, b->round, kind, -1, -1,
                                  t0 + b->t_start, t0 + b->t_end, b->bytes, 0, 0, 0, 0,
                                  (int32_t)b->requests};
         if (trace_add_kv_op(&c->trace, &op)) rc = err_set(e, SIREN_ENOMEM, "out of memory");

@@ -137,7 +137,17 @@ int job_stage(struct job *j, int put_params, struct err *e)
 {
     struct job_coord *c = j->coord;
     struct staging st;
-    int rc = stage_data(j, &st, e);
+    int rc;
+    if (c->w->opts.generate) {
+        /* Nothing to stage: the functions make their rows (the plan still bills the GETs). */
+        if (!plan_update_in_rounds(j->cfg.update))
+            return err_set(e, SIREN_EINVAL, "--data generate needs a round rule (--update "
+                           "average, allreduce, scatter-reduce or allgather), not %s",
+                           job_update_name(j->cfg.update));
+        rc = staging_generated(c->w, &st, e);
+    } else {
+        rc = stage_data(j, &st, e);
+    }
     if (rc) return rc;
     c->n_batches = st.n_batches;
     c->batch_rows = st.batch_rows; /* taken over from st */

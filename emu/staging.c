@@ -51,6 +51,48 @@ int staging_build(const struct workload *w, staging_put_fn put, void *ctx, struc
     return SIREN_OK;
 }
 
+int staging_generated_batch(uint64_t seed, int hash_bits, size_t first_row, size_t rows,
+                            uint8_t **obj, size_t *len, struct err *e)
+{
+    struct ds_synthetic_opts so = {.rows = rows, .hash_bits = hash_bits, .seed = seed,
+                                   .stream = 0, .first_row = first_row};
+    struct ds_data d = {0};
+    uint32_t *idx = malloc((rows ? rows : 1) * sizeof *idx);
+    if (!idx) return err_set(e, SIREN_ENOMEM, "generating %zu rows: out of memory", rows);
+    int rc = ds_synthetic_make(&so, &d, e);
+    for (size_t i = 0; !rc && i < rows; i++) idx[i] = (uint32_t)i;
+    if (!rc) rc = shard_encode(&d, idx, rows, obj, len, e);
+    ds_data_free(&d);
+    free(idx);
+    return rc;
+}
+
+int staging_generated(const struct workload *w, struct staging *out, struct err *e)
+{
+    *out = (struct staging){0};
+    if (!w->opts.generate)
+        return err_set(e, SIREN_EINVAL, "staging: the workload's rows are not generated");
+    size_t B = (size_t)w->opts.batch, rows = w->opts.synthetic_rows;
+    out->rows = rows;
+    out->batch = w->opts.batch;
+    out->n_batches = (rows + B - 1) / B;
+    out->batch_rows = malloc((out->n_batches ? out->n_batches : 1) * sizeof *out->batch_rows);
+    if (!out->batch_rows) return err_set(e, SIREN_ENOMEM, "staging %zu rows: out of memory", rows);
+    for (size_t b = 0; b < out->n_batches; b++)
+        out->batch_rows[b] = (uint32_t)(rows - b * B < B ? rows - b * B : B);
+    uint8_t *obj;
+    size_t len, first = out->batch_rows[0];
+    int rc = staging_generated_batch(w->opts.seed, w->opts.hash_bits, 0, first, &obj, &len, e);
+    if (rc) {
+        staging_free(out);
+        return rc;
+    }
+    free(obj);
+    out->shard_bytes_per_sample = (double)len / (double)first;
+    out->bytes = out->shard_bytes_per_sample * (double)rows;
+    return SIREN_OK;
+}
+
 void staging_epoch_order(uint64_t seed, int epoch, size_t n_batches, uint32_t *order)
 {
     for (size_t b = 0; b < n_batches; b++) order[b] = (uint32_t)b;

@@ -35,6 +35,20 @@ int staging_build(const struct workload *w, staging_put_fn put, void *ctx, struc
                   struct err *e) SIREN_WUR;
 void staging_free(struct staging *s);
 
+/* The training split of a workload whose functions generate their rows (workload_opts.generate):
+ * batch b is rows [b B, b B + n) of the generator's training stream (B the batch size, the
+ * last batch short), made where it is trained (staging_generated_batch) instead of staged.
+ * Nothing is generated here but one full batch, whose object's size per row stands for every
+ * batch's, so the plan times and bills each batch's GET as if its bytes came from the store.
+ * Errors: SIREN_EINVAL (not a generated workload), SIREN_ENOMEM, the generator's. */
+int staging_generated(const struct workload *w, struct staging *out, struct err *e) SIREN_WUR;
+
+/* Generated batch rows [first_row, first_row + rows) of lr-synthetic's training stream
+ * (seed, hash_bits as the workload has them), as the batch object staging would make of them.
+ * Caller owns *obj (free()). Errors: SIREN_EINVAL, SIREN_ENOMEM. */
+int staging_generated_batch(uint64_t seed, int hash_bits, size_t first_row, size_t rows,
+                            uint8_t **obj, size_t *len, struct err *e) SIREN_WUR;
+
 /* The order of epoch `epoch` (from 1) over n_batches staged batches: order[k] is the staged
  * batch visited k-th. */
 void staging_epoch_order(uint64_t seed, int epoch, size_t n_batches, uint32_t *order);

@@ -57,6 +57,8 @@ enum trace_op {
     TRACE_RESULT_PUT = 8,
     TRACE_STATE_PUT = 9,
     TRACE_STATE_GET = 10,
+    TRACE_DATA_GEN = 11,  /* data the function generated (--data generate), planned, timed and
+                             billed as the GET of its bytes from the store */
 };
 
 struct trace_kv_op {

@@ -50,7 +50,7 @@ void workload_close(struct workload *w)
 
 static int load_data(struct workload *w, struct err *e)
 {
-    int want_train = w->opts.load_train || !w->opts.load_test;
+    int want_train = (w->opts.load_train || !w->opts.load_test) && !w->opts.generate;
     int want_test = w->opts.load_test || !w->opts.load_train;
     if (!strcmp(w->info.dataset, "synthetic")) {
         /* The planted model is fixed by the data seed; test rows are a tenth of the train rows. */
@@ -62,6 +62,8 @@ static int load_data(struct workload *w, struct err *e)
         int rc = SIREN_OK;
         if (want_train) rc = ds_synthetic_make(&so, &w->train, e);
         so.rows = w->opts.synthetic_rows / 10 ? w->opts.synthetic_rows / 10 : 1;
+        if (w->opts.generate && so.rows > WORKLOAD_GENERATED_TEST_ROWS)
+            so.rows = WORKLOAD_GENERATED_TEST_ROWS;
         so.stream = 1;
         if (!rc && want_test) rc = ds_synthetic_make(&so, &w->test, e);
         return rc;
@@ -172,7 +174,11 @@ int workload_open(const char *name, const struct workload_opts *opts, struct wor
     w->info.batch = w->opts.batch;
     if (w->opts.synthetic_rows == 0) w->opts.synthetic_rows = 100000;
     if (w->opts.hash_bits <= 0) w->opts.hash_bits = 20;
-    int rc = load_data(w, e);
+    int rc = SIREN_OK;
+    if (w->opts.generate && strcmp(w->info.dataset, "synthetic"))
+        rc = err_set(e, SIREN_EINVAL, "generated training rows (--data generate) need a "
+                     "generated data set (lr-synthetic), not %s", w->info.dataset);
+    if (!rc) rc = load_data(w, e);
     if (!rc) rc = configure_model(w, e);
     if (!rc) rc = alloc_scratch(w, e);
     if (rc) {

@@ -24,9 +24,15 @@ struct workload_opts {
     size_t synthetic_rows;  /* lr-synthetic: training rows (test rows are a tenth) */
     int hash_bits;          /* lr-ctr / lr-synthetic: 2^k weights */
     int load_train, load_test; /* which splits to load (both when both are 0) */
+    int generate;           /* lr-synthetic: no training split is made here; the functions
+                               generate their mini-batches' rows where they train
+                               (staging_generated_batch), and the test split is at most
+                               WORKLOAD_GENERATED_TEST_ROWS rows */
     const char *optimizer;  /* "sgd", "sgd-momentum", "adam" or, for LR workloads only,
                                "newton" (full-batch, see kn_lr_newton_create); borrowed */
 };
+
+#define WORKLOAD_GENERATED_TEST_ROWS 100000
 
 struct workload_info {
     const char *name;

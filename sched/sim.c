@@ -40,8 +40,10 @@ int sim_job_load(const char *workload, const struct workload_opts *opts, const c
                                &cal, e)))
         goto out;
     out->s_per_sample = cal.s_per_sample;
-    /* The staged shards, measured as the emulator stages them (nothing is put). */
-    if ((rc = staging_build(w, NULL, NULL, &st, e))) goto out;
+    /* The staged shards, measured as the emulator stages them (nothing is put), or as it
+     * measures generated ones. */
+    if ((rc = w->opts.generate ? staging_generated(w, &st, e) : staging_build(w, NULL, NULL, &st, e)))
+        goto out;
     out->rows = st.rows;
     out->n_batches = st.n_batches;
     out->last_batch_rows = st.n_batches ? st.batch_rows[st.n_batches - 1] : 0;
