@@ -51,7 +51,8 @@ void workload_close(struct workload *w)
 static int load_data(struct workload *w, struct err *e)
 {
     int want_train = (w->opts.load_train || !w->opts.load_test) && !w->opts.generate;
-    int want_test = w->opts.load_test || !w->opts.load_train;
+    /* Generated rows: the (small) test split stands in for the training split's shape. */
+    int want_test = w->opts.load_test || !w->opts.load_train || w->opts.generate;
     if (!strcmp(w->info.dataset, "synthetic")) {
         /* The planted model is fixed by the data seed; test rows are a tenth of the train rows. */
         struct ds_synthetic_opts so = {0};

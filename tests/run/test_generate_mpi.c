@@ -84,6 +84,51 @@ static void test_generated_rows_train_like_staged_ones_and_stage_nothing(void **
     free(path);
 }
 
+/* The simulator measures generated batches as the emulator does: the same epoch times and
+ * costs (siren sim prints 3 decimals of time and 6 of cost). Its loss model is a stand-in
+ * (lr-ctr's, renamed): only the times and costs are compared. */
+static void test_the_simulator_times_generated_rows_as_the_emulator(void **state)
+{
+    (void)state;
+    char args[512];
+    snprintf(args, sizeof args, "%s --data generate", job);
+    assert_int_equal(run_siren(2, "gen-sim", args), 0);
+    const char *src = getenv("SIREN_SOURCE_DIR");
+    assert_non_null(src);
+    char *model_in = NULL, *model = NULL, *text = NULL, *cmd = NULL, *out = NULL;
+    size_t len;
+    struct err e;
+    assert_true(asprintf(&model_in, "%s/results/sched/models/lr-ctr.average.json", src) > 0);
+    if (fs_read_all(model_in, &text, &len, &e)) fail_msg("%s", e.msg);
+    char *at = strstr(text, "\"lr-ctr\"");
+    assert_non_null(at);
+    assert_true(asprintf(&model, "%s/lr-synthetic.average.json", dir) > 0);
+    FILE *f = fopen(model, "w");
+    assert_non_null(f);
+    fprintf(f, "%.*s\"lr-synthetic\"%s", (int)(at - text), text, at + strlen("\"lr-ctr\""));
+    fclose(f);
+    assert_true(asprintf(&out, "%s/gen-sim.txt", dir) > 0);
+    assert_true(asprintf(&cmd, "%s sim %s --data generate --loss-model %s >%s 2>&1",
+                         getenv("SIREN_BIN"), job, model, out) > 0);
+    assert_int_equal(system(cmd), 0);
+    char *sim = NULL;
+    if (fs_read_all(out, &sim, &len, &e)) fail_msg("%s", e.msg);
+    double t[2], c[2];
+    assert_int_equal(column("gen-sim", 4, t, 2), 2);
+    assert_int_equal(column("gen-sim", 8, c, 2), 2);
+    for (int k = 0; k < 2; k++) {
+        char want[96];
+        snprintf(want, sizeof want, "time %.3f s cost $%.6f", t[k], c[k]);
+        if (!strstr(sim, want)) fail_msg("no '%s' in:\n%s", want, sim);
+    }
+    free(sim);
+    free(out);
+    free(cmd);
+    free(model);
+    free(text);
+    free(model_in);
+}
+
 static void test_a_step_rule_with_generated_rows_is_refused(void **state)
 {
     (void)state;
@@ -104,6 +149,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_generated_rows_train_like_staged_ones_and_stage_nothing),
+        cmocka_unit_test(test_the_simulator_times_generated_rows_as_the_emulator),
         cmocka_unit_test(test_a_step_rule_with_generated_rows_is_refused),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
