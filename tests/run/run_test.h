@@ -70,6 +70,23 @@ __attribute__((unused, noinline)) static int run_siren(int ranks, const char *na
     return rc;
 }
 
+/* Column col (from 0) of dir/name/epochs.csv, a row per epoch into out (at most max); returns
+ * the rows read. */
+__attribute__((unused, noinline)) static int column(const char *name, int col, double *out,
+                                                    int max)
+{
+    char *csv = slurp(name, "epochs.csv");
+    int n = 0;
+    for (char *line = strchr(csv, '\n'); line && line[1] && n < max; n++) {
+        char *p = line + 1;
+        for (int c = 0; c < col; c++) p = strchr(p, ',') + 1;
+        out[n] = strtod(p, NULL);
+        line = strchr(line + 1, '\n');
+    }
+    free(csv);
+    return n;
+}
+
 /* Lines in a file, or 0 when it does not exist yet. */
 __attribute__((unused)) static int lines_of(const char *path)
 {

@@ -56,7 +56,7 @@ static double json_number(const char *text, const char *key)
 }
 
 /* Column col (from 0) of every data row of epochs.csv; returns the number of rows. */
-static int column(const char *csv, int col, double *out, int max)
+static int text_column(const char *csv, int col, double *out, int max)
 {
     int n = 0;
     for (const char *line = strchr(csv, '\n') + 1; *line && n < max; n++) {
@@ -88,15 +88,15 @@ static void test_asp_is_identical_on_1_and_3_ranks_learns_and_beats_hsp(void **s
     cJSON_Delete(j1);
     /* One row per pass; the held-out loss (column 10) falls from pass 1 to pass 3. */
     double loss[8], cost[8], time_s[8], inv[8];
-    assert_int_equal(column(e1, 10, loss, 8), 3);
+    assert_int_equal(text_column(e1, 10, loss, 8), 3);
     assert_true(loss[2] < loss[0]);
     /* One invocation per function for the whole run, all in the first row. */
-    assert_int_equal(column(e1, 13, inv, 8), 3);
+    assert_int_equal(text_column(e1, 13, inv, 8), 3);
     assert_true(inv[0] == 4 && inv[1] == 0 && inv[2] == 0);
     assert_true(json_number(s1, "invocations") == 4);
     /* The rows' times and costs add up to the run's. */
-    column(e1, 4, time_s, 8);
-    column(e1, 8, cost, 8);
+    text_column(e1, 4, time_s, 8);
+    text_column(e1, 8, cost, 8);
     double total_time = json_number(s1, "total_time_s"), total_cost = json_number(s1, "cost_usd");
     assert_true(fabs(time_s[0] + time_s[1] + time_s[2] - total_time) < 1e-5);
     assert_true(fabs(cost[0] + cost[1] + cost[2] - total_cost) < 1e-8);
@@ -126,15 +126,15 @@ static void test_asp_stops_at_the_pass_that_reaches_the_target(void **state)
     assert_int_equal(run_job(1, "full", "--sync asp"), 0);
     char *ef = slurp("full", "epochs.csv");
     double loss[8], t_full[8];
-    assert_int_equal(column(ef, 10, loss, 8), 3);
-    column(ef, 4, t_full, 8);
+    assert_int_equal(text_column(ef, 10, loss, 8), 3);
+    text_column(ef, 4, t_full, 8);
     assert_true(loss[1] < loss[0]);
     char extra[96];
     snprintf(extra, sizeof extra, "--sync asp --target-loss %.6f", (loss[0] + loss[1]) / 2);
     assert_int_equal(run_job(1, "target", extra), 0);
     char *s = slurp("target", "summary.json"), *e = slurp("target", "epochs.csv");
     double l2[8];
-    assert_int_equal(column(e, 10, l2, 8), 2);
+    assert_int_equal(text_column(e, 10, l2, 8), 2);
     assert_true(l2[1] == loss[1]);
     cJSON *js = json_of(s);
     int reached = 0;

@@ -15,21 +15,6 @@
 
 #include "trace.h"
 
-/* Column col (from 0) of dir/name/epochs.csv, rows into out (at most max); returns the rows. */
-static int column(const char *name, int col, double *out, int max)
-{
-    char *csv = slurp(name, "epochs.csv");
-    int n = 0;
-    for (char *line = strchr(csv, '\n'); line && line[1] && n < max; n++) {
-        char *p = line + 1;
-        for (int c = 0; c < col; c++) p = strchr(p, ',') + 1;
-        out[n] = strtod(p, NULL);
-        line = strchr(line + 1, '\n');
-    }
-    free(csv);
-    return n;
-}
-
 static const char *const job = "--workload lr-synthetic --rows 40000 --batch 500 --hash-bits 14 "
                                "--max-epochs 2 --target-loss 1e-9 --scheduler static:n=8,m=1024";
 

@@ -23,21 +23,6 @@ static int run_rule(int ranks, const char *name, const char *rule, const char *e
     return run_siren(ranks, name, args);
 }
 
-/* Column col (from 0) of every row of dir/name/epochs.csv into out; returns the rows. */
-static int column(const char *name, int col, double *out, int max)
-{
-    char *csv = slurp(name, "epochs.csv");
-    int n = 0;
-    for (char *line = strchr(csv, '\n'); line && line[1] && n < max; n++) {
-        char *p = line + 1;
-        for (int c = 0; c < col; c++) p = strchr(p, ',') + 1;
-        out[n] = strtod(p, NULL);
-        line = strchr(line + 1, '\n');
-    }
-    free(csv);
-    return n;
-}
-
 static void test_every_round_rule_is_identical_on_1_2_and_3_ranks_and_learns(void **state)
 {
     (void)state;
