@@ -651,9 +651,12 @@ int store_gc(struct kv *kv, const struct store_gc_opts *o,
             out->jobs_left++;
             continue;
         }
-        garbage[n_garbage++] = ids.keys[i];
         store_key_job(prefix, sizeof prefix, id);
         size_t objects = count_under(kv, prefix), before = out->objects_removed;
+        /* Listed, but nothing is left under it: a job that finished its own clean-up while
+         * this pass ran (it deletes its owner record last), not one to remove. */
+        if (objects == 0) continue;
+        garbage[n_garbage++] = ids.keys[i];
         if (o->dry_run) out->objects_removed += objects;
         else if ((rc = store_job_remove(kv, id, 0, &out->objects_removed, e)))
             break;
