@@ -143,13 +143,23 @@ int ds_raw_read(const char *path, enum ds_format fmt, struct ds_data *out,
  * weight per feature, drawn from the seed) is the same for train and test; the rows come from
  * stream 0 (train) or 1 (test) of the seed. Each row has one feature from each of nnz_per_row
  * fields, chosen with a Zipf-like popularity, and label ~ Bernoulli(sigmoid(w.x + b)). */
+/* The shape of the generated rows. */
+enum ds_synthetic_schema {
+    DS_SCHEMA_CTR = 0,    /* lr-synthetic: nnz_per_row Zipf fields, a weight per column */
+    DS_SCHEMA_CRITEO = 1, /* lr-criteo: Criteo Kaggle's 13 integer and 26 categorical fields,
+                           * hashed as the real reader hashes them (ds_criteo_gen.c) */
+};
+
 struct ds_synthetic_opts {
+    enum ds_synthetic_schema schema;
     size_t rows;
     int hash_bits;   /* 1..30; 0 = 20 */
     int nnz_per_row; /* 1..1024; 0 = 39, as Criteo's 13 + 26 fields */
     uint64_t seed;
     int stream;      /* 0 train, 1 test, any other value another independent stream */
     size_t first_row; /* make rows first_row .. first_row+rows-1 of the stream */
+    float *probs;     /* NULL, or (rows): each row's planted click probability, from which its
+                       * label was drawn (the best any learner can predict) */
 };
 #define DS_SYNTHETIC_TRAIN_ROWS 1000000
 #define DS_SYNTHETIC_TEST_ROWS 100000

@@ -47,4 +47,12 @@ const char *ds_basename(const char *path);
 int ds_sum_find(const char *name, const char *ext, const char *file, int nth, char *hex,
                 size_t hexlen, struct err *e) SIREN_WUR;
 
+/* lr-criteo (ds_criteo_gen.c). ds_criteo_gen_norm gives the seed's per-field weight
+ * standardisation (39 means and inverse spreads; computed once per seed, thread-safe);
+ * ds_criteo_gen_row draws one row from r: its 39 columns, one per Criteo field in field order
+ * (unsorted; two may coincide), and returns the row's planted logit. */
+void ds_criteo_gen_norm(uint64_t seed, float *mean, float *inv_sd);
+float ds_criteo_gen_row(uint64_t seed, const float *mean, const float *inv_sd, struct rng *r,
+                        int hash_bits, uint32_t *cols);
+
 #endif

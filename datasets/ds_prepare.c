@@ -156,10 +156,10 @@ int ds_load(const char *name, const char *split, struct ds_data *out, struct err
     if (strcmp(split, "train") != 0 && strcmp(split, "test") != 0)
         return err_set(e, SIREN_EINVAL, "split '%s': expected train or test", split);
     if (!strcmp(name, "lr-synthetic")) {
-        struct ds_synthetic_opts o = {!strcmp(split, "train") ? DS_SYNTHETIC_TRAIN_ROWS
-                                                              : DS_SYNTHETIC_TEST_ROWS,
-                                      0, 0, DS_SYNTHETIC_SEED, !strcmp(split, "train") ? 0 : 1,
-                                      0};
+        int train = !strcmp(split, "train");
+        struct ds_synthetic_opts o = {.rows = train ? DS_SYNTHETIC_TRAIN_ROWS
+                                                    : DS_SYNTHETIC_TEST_ROWS,
+                                      .seed = DS_SYNTHETIC_SEED, .stream = train ? 0 : 1};
         return ds_synthetic_make(&o, out, e);
     }
     if (!ds_registry_find(name)) return err_set(e, SIREN_ENOTFOUND, "unknown dataset '%s'", name);

@@ -8,6 +8,8 @@
  * and is the same for train and test. label ~ Bernoulli(sigmoid(w.x + b)): learnable, noisy.
  * Row g of a stream has its own RNG stream (seed, stream, g): any slice of rows can be made
  * on its own, and threads split the rows without changing a bit of the result.
+ * lr-criteo (DS_SCHEMA_CRITEO) shares all of this but the row itself, which has Criteo's
+ * schema (ds_criteo_gen.c).
  */
 #include "ds_internal.h"
 
@@ -38,37 +40,48 @@ static float planted_weight(uint64_t seed, uint32_t col)
  * columns land sorted and merged at col[i * nnz], its count in row_nnz[i]. */
 struct syn_job {
     const struct ds_synthetic_opts *opts;
-    int nnz;
+    int nnz, bits;
     uint64_t mask;
     size_t begin, end;
     uint32_t *col;
     float *val;
     uint32_t *row_nnz;
     int32_t *labels;
+    float norm_mean[39], norm_inv_sd[39]; /* lr-criteo: ds_criteo_gen_norm's */
 };
+
+/* One lr-synthetic row: nnz Zipf-popular fields into cols (unsorted); returns its logit. */
+static float ctr_row(uint64_t seed, struct rng *r, int nnz, uint64_t mask, uint32_t *cols)
+{
+    const float log2_v = (float)log2(SYN_VALUES_PER_FIELD);
+    const float w_scale = (float)(SYN_LOGIT_STD / sqrt((double)nnz));
+    float logit = (float)SYN_BIAS;
+    for (int f = 0; f < nnz; f++) {
+        /* 1 .. V with P(rank) ~ 1/rank; float precision is plenty for a rank. */
+        uint64_t rank = (uint64_t)exp2f(rng_uniform_f(r) * log2_v);
+        uint64_t h = ds_mix64(seed ^ ds_mix64(((uint64_t)f << 40) ^ rank));
+        uint32_t c = (uint32_t)(h & mask);
+        cols[f] = c;
+        logit += w_scale * planted_weight(seed, c);
+    }
+    return logit;
+}
 
 static void *syn_run(void *arg)
 {
     const struct syn_job *j = arg;
     const uint64_t seed = j->opts->seed;
-    const float log2_v = (float)log2(SYN_VALUES_PER_FIELD);
-    const float w_scale = (float)(SYN_LOGIT_STD / sqrt((double)j->nnz));
     const uint64_t stream_base = (uint64_t)(1000u + (unsigned)j->opts->stream) << 40;
     uint32_t cols[1024];
     for (size_t i = j->begin; i < j->end; i++) {
         struct rng r;
         rng_seed_stream(&r, seed, stream_base ^ (j->opts->first_row + i));
-        float logit = (float)SYN_BIAS;
-        for (int f = 0; f < j->nnz; f++) {
-            /* 1 .. V with P(rank) ~ 1/rank; float precision is plenty for a rank. */
-            uint64_t rank = (uint64_t)exp2f(rng_uniform_f(&r) * log2_v);
-            uint64_t h = ds_mix64(seed ^ ds_mix64(((uint64_t)f << 40) ^ rank));
-            uint32_t c = (uint32_t)(h & j->mask);
-            cols[f] = c;
-            logit += w_scale * planted_weight(seed, c);
-        }
+        float logit = j->opts->schema == DS_SCHEMA_CRITEO
+                          ? ds_criteo_gen_row(seed, j->norm_mean, j->norm_inv_sd, &r, j->bits, cols)
+                          : ctr_row(seed, &r, j->nnz, j->mask, cols);
         float p = 1.0f / (1.0f + expf(-logit));
         j->labels[i] = rng_uniform_f(&r) < p;
+        if (j->opts->probs) j->opts->probs[i] = p;
         /* Insertion sort: rows are short, and CSR wants sorted, unique columns. */
         for (int a = 1; a < j->nnz; a++) {
             uint32_t x = cols[a];
@@ -101,8 +114,10 @@ int ds_synthetic_make(const struct ds_synthetic_opts *opts, struct ds_data *out,
     memset(out, 0, sizeof *out);
     int bits = opts->hash_bits ? opts->hash_bits : 20;
     int nnz = opts->nnz_per_row ? opts->nnz_per_row : 39;
-    if (bits < 1 || bits > 30) return err_set(e, SIREN_EINVAL, "lr-synthetic: hash bits %d outside 1..30", bits);
-    if (nnz < 1 || nnz > 1024) return err_set(e, SIREN_EINVAL, "lr-synthetic: %d nonzeros per row outside 1..1024", nnz);
+    const char *name = opts->schema == DS_SCHEMA_CRITEO ? "lr-criteo" : "lr-synthetic";
+    if (opts->schema == DS_SCHEMA_CRITEO) nnz = DS_CRITEO_FIELDS - 1; /* the schema fixes it */
+    if (bits < 1 || bits > 30) return err_set(e, SIREN_EINVAL, "%s: hash bits %d outside 1..30", name, bits);
+    if (nnz < 1 || nnz > 1024) return err_set(e, SIREN_EINVAL, "%s: %d nonzeros per row outside 1..1024", name, nnz);
     size_t rows = opts->rows;
     uint32_t *row_nnz = malloc((rows + 1) * sizeof *row_nnz);
     out->row_ptr = malloc((rows + 1) * sizeof *out->row_ptr);
@@ -112,7 +127,7 @@ int ds_synthetic_make(const struct ds_synthetic_opts *opts, struct ds_data *out,
     if (!row_nnz || !out->row_ptr || !out->col || !out->val || !out->labels) {
         free(row_nnz);
         ds_data_free(out);
-        return err_set(e, SIREN_ENOMEM, "lr-synthetic: out of memory for %zu rows", rows);
+        return err_set(e, SIREN_ENOMEM, "%s: out of memory for %zu rows", name, rows);
     }
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
     size_t nthreads = cores > 1 ? (size_t)cores : 1;
@@ -123,9 +138,11 @@ int ds_synthetic_make(const struct ds_synthetic_opts *opts, struct ds_data *out,
     pthread_t tid[SYN_MAX_THREADS];
     int started[SYN_MAX_THREADS] = {0};
     for (size_t t = 0; t < nthreads; t++) {
-        jobs[t] = (struct syn_job){opts, nnz, (1ull << bits) - 1, rows * t / nthreads,
+        jobs[t] = (struct syn_job){opts, nnz, bits, (1ull << bits) - 1, rows * t / nthreads,
                                    rows * (t + 1) / nthreads, out->col, out->val, row_nnz,
-                                   out->labels};
+                                   out->labels, {0}, {0}};
+        if (opts->schema == DS_SCHEMA_CRITEO)
+            ds_criteo_gen_norm(opts->seed, jobs[t].norm_mean, jobs[t].norm_inv_sd);
         /* Thread 0 is this one; a thread that cannot start is run here too. */
         if (t > 0) started[t] = pthread_create(&tid[t], NULL, syn_run, &jobs[t]) == 0;
     }
@@ -154,11 +171,11 @@ int ds_synthetic_make(const struct ds_synthetic_opts *opts, struct ds_data *out,
     out->hash_bits = bits;
     out->n_features = (uint32_t)1 << bits;
     out->seed = opts->seed;
-    snprintf(out->name, sizeof out->name, "lr-synthetic");
+    snprintf(out->name, sizeof out->name, "%s", name);
     snprintf(out->split, sizeof out->split, "%s",
              opts->stream == 0 ? "train" : opts->stream == 1 ? "test" : "other");
     snprintf(out->source, sizeof out->source,
-             "lr-synthetic seed=%llu stream=%d first_row=%zu nnz_per_row=%d hash_bits=%d",
+             "%s seed=%llu stream=%d first_row=%zu nnz_per_row=%d hash_bits=%d", name,
              (unsigned long long)opts->seed, opts->stream, opts->first_row, nnz, bits);
     return SIREN_OK;
 }
