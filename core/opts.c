@@ -30,7 +30,7 @@ static const struct opt_info table[OPT_COUNT] = {
 
     [OPT_WORKLOAD] = TEXT("workload", "W", NULL,
                           "the workload: lenet-mnist, lenet-fashion, textcnn-polarity, lr-ctr, "
-                          "lr-a9a or lr-synthetic; siren train --help describes them"),
+                          "lr-a9a, lr-synthetic or lr-criteo; siren train --help describes them"),
     [OPT_SCHEDULER] = TEXT("scheduler", "SPEC", NULL,
                            "the policy that picks the functions n and their memory m each "
                            "epoch: static:n=N,m=MB | schedule:FILE (lines 'n m') | "
@@ -116,9 +116,9 @@ static const struct opt_info table[OPT_COUNT] = {
     [OPT_LR] = NUM("lr", "X", 0, NONE, 1, "the workload's", "learning rate"),
     [OPT_SEED] = INT("seed", "S", 0, NONE, "0",
                      "seed of the data order and the initial parameters"),
-    [OPT_ROWS] = INT("rows", "N", 10, NONE, NULL, "rows of lr-synthetic's generated data"),
+    [OPT_ROWS] = INT("rows", "N", 10, NONE, NULL, "rows of lr-synthetic's or lr-criteo's generated data"),
     [OPT_HASH_BITS] = INT("hash-bits", "K", 4, 28, "the workload's",
-                          "features hashed into 2^K weights (lr-ctr, lr-synthetic)"),
+                          "features hashed into 2^K weights (lr-ctr, lr-synthetic, lr-criteo)"),
     [OPT_OPTIMIZER] = CHOICE("optimizer", "NAME", "sgd|sgd-momentum|adam|newton", "the workload's",
                              "sgd | sgd-momentum | adam (mini-batch steps at --lr) | newton "
                              "(LR workloads: full-batch Newton-CG with L2 = 1/rows, liblinear's "

@@ -115,7 +115,14 @@ static int train_batch(struct round_run *r, const cJSON *bt, const char *where, 
         if (gseed < 0 || bits < 1 || bits > 30 || first < 0 || count < 1 || count > 1000000)
             return err_set(e, SIREN_EINVAL, "%s: generate: expected seed >= 0, hash_bits 1..30, "
                            "first_row >= 0 and 1..1000000 rows", where);
-        if ((rc = staging_generated_batch((uint64_t)gseed, (int)bits, (size_t)first,
+        /* The rows' shape: lr-synthetic's unless named. */
+        const cJSON *schema = cJSON_GetObjectItemCaseSensitive(gen, "schema");
+        int shape = DS_SCHEMA_CTR;
+        if (schema && !(cJSON_IsString(schema) && !strcmp(schema->valuestring, "criteo")))
+            return err_set(e, SIREN_EINVAL, "%s: generate: schema: expected \"criteo\" or no "
+                           "schema (lr-synthetic's rows)", where);
+        if (schema) shape = DS_SCHEMA_CRITEO;
+        if ((rc = staging_generated_batch(shape, (uint64_t)gseed, (int)bits, (size_t)first,
                                           (size_t)count, &made, &made_len, e)))
             return rc;
     } else {

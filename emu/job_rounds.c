@@ -152,6 +152,8 @@ static void add_train_ops(const struct job *j, const struct rounds_run *r,
             /* The function makes the batch's rows itself (staging_generated). */
             size_t batch = r->order[pos], B = (size_t)c->w->opts.batch;
             cJSON *g = cJSON_AddObjectToObject(b, "generate");
+            if (workload_schema(c->w) == DS_SCHEMA_CRITEO)
+                cJSON_AddStringToObject(g, "schema", "criteo");
             cJSON_AddNumberToObject(g, "seed", (double)c->w->opts.seed);
             cJSON_AddNumberToObject(g, "hash_bits", c->w->opts.hash_bits);
             cJSON_AddNumberToObject(g, "first_row", (double)(batch * B));

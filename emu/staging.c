@@ -51,10 +51,10 @@ int staging_build(const struct workload *w, staging_put_fn put, void *ctx, struc
     return SIREN_OK;
 }
 
-int staging_generated_batch(uint64_t seed, int hash_bits, size_t first_row, size_t rows,
-                            uint8_t **obj, size_t *len, struct err *e)
+int staging_generated_batch(int schema, uint64_t seed, int hash_bits, size_t first_row,
+                            size_t rows, uint8_t **obj, size_t *len, struct err *e)
 {
-    struct ds_synthetic_opts so = {.rows = rows, .hash_bits = hash_bits, .seed = seed,
+    struct ds_synthetic_opts so = {.schema = (enum ds_synthetic_schema)schema, .rows = rows, .hash_bits = hash_bits, .seed = seed,
                                    .stream = 0, .first_row = first_row};
     struct ds_data d = {0};
     uint32_t *idx = malloc((rows ? rows : 1) * sizeof *idx);
@@ -82,7 +82,8 @@ int staging_generated(const struct workload *w, struct staging *out, struct err 
         out->batch_rows[b] = (uint32_t)(rows - b * B < B ? rows - b * B : B);
     uint8_t *obj;
     size_t len, first = out->batch_rows[0];
-    int rc = staging_generated_batch(w->opts.seed, w->opts.hash_bits, 0, first, &obj, &len, e);
+    int rc = staging_generated_batch(workload_schema(w), w->opts.seed, w->opts.hash_bits, 0, first,
+                                     &obj, &len, e);
     if (rc) {
         staging_free(out);
         return rc;

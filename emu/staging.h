@@ -43,11 +43,12 @@ void staging_free(struct staging *s);
  * Errors: SIREN_EINVAL (not a generated workload), SIREN_ENOMEM, the generator's. */
 int staging_generated(const struct workload *w, struct staging *out, struct err *e) SIREN_WUR;
 
-/* Generated batch rows [first_row, first_row + rows) of lr-synthetic's training stream
- * (seed, hash_bits as the workload has them), as the batch object staging would make of them.
- * Caller owns *obj (free()). Errors: SIREN_EINVAL, SIREN_ENOMEM. */
-int staging_generated_batch(uint64_t seed, int hash_bits, size_t first_row, size_t rows,
-                            uint8_t **obj, size_t *len, struct err *e) SIREN_WUR;
+/* Generated batch rows [first_row, first_row + rows) of a generated workload's training
+ * stream (schema: workload_schema; seed, hash_bits as the workload has them), as the batch
+ * object staging would make of them. Caller owns *obj (free()).
+ * Errors: SIREN_EINVAL, SIREN_ENOMEM. */
+int staging_generated_batch(int schema, uint64_t seed, int hash_bits, size_t first_row,
+                            size_t rows, uint8_t **obj, size_t *len, struct err *e) SIREN_WUR;
 
 /* The order of epoch `epoch` (from 1) over n_batches staged batches: order[k] is the staged
  * batch visited k-th. */

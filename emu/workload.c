@@ -22,6 +22,10 @@ static const struct workload_info workloads[] = {
      "logistic regression on LIBSVM a9a (UCI Adult income)"},
     {"lr-synthetic", "synthetic", "sgd", 64, 0.1, 1.0, 3, 0.45, 1,
      "logistic regression on seeded CTR-shaped hashed rows from a planted model (--rows N)"},
+    {"lr-criteo", "synthetic-criteo", "sgd", 64, 0.1, 1.0, 1, 0.48, 1,
+     "logistic regression on seeded rows of Criteo's schema (13 integer + 26 categorical "
+     "fields) from a planted model with Criteo's click rate and best log loss (--rows N, up "
+     "to 45,840,617 and beyond)"},
     {NULL, NULL, NULL, 0, 0, 0, 0, 0, 0, NULL},
 };
 
@@ -53,9 +57,10 @@ static int load_data(struct workload *w, struct err *e)
     int want_train = (w->opts.load_train || !w->opts.load_test) && !w->opts.generate;
     /* Generated rows: the (small) test split stands in for the training split's shape. */
     int want_test = w->opts.load_test || !w->opts.load_train || w->opts.generate;
-    if (!strcmp(w->info.dataset, "synthetic")) {
+    if (workload_is_generated(w)) {
         /* The planted model is fixed by the data seed; test rows are a tenth of the train rows. */
         struct ds_synthetic_opts so = {0};
+        so.schema = workload_schema(w);
         so.rows = w->opts.synthetic_rows;
         so.hash_bits = w->opts.hash_bits;
         so.seed = w->opts.seed;
@@ -73,6 +78,16 @@ static int load_data(struct workload *w, struct err *e)
     if (want_train) rc = ds_load(w->info.dataset, "train", &w->train, e);
     if (!rc && want_test) rc = ds_load(w->info.dataset, "test", &w->test, e);
     return rc;
+}
+
+int workload_is_generated(const struct workload *w)
+{
+    return !strncmp(w->info.dataset, "synthetic", 9);
+}
+
+int workload_schema(const struct workload *w)
+{
+    return !strcmp(w->info.dataset, "synthetic-criteo") ? DS_SCHEMA_CRITEO : DS_SCHEMA_CTR;
 }
 
 int workload_is_newton(const struct workload *w) { return !strcmp(w->info.optimizer, "newton"); }
@@ -163,7 +178,7 @@ int workload_open(const char *name, const struct workload_opts *opts, struct wor
     if (!info)
         return err_set(e, SIREN_ENOTFOUND,
                        "unknown workload '%s' (expected lenet-mnist, lenet-fashion, "
-                       "textcnn-polarity, lr-ctr, lr-a9a or lr-synthetic)",
+                       "textcnn-polarity, lr-ctr, lr-a9a, lr-synthetic or lr-criteo)",
                        name);
     struct workload *w = calloc(1, sizeof *w);
     if (!w) return err_set(e, SIREN_ENOMEM, "workload %s: out of memory", name);
@@ -176,9 +191,9 @@ int workload_open(const char *name, const struct workload_opts *opts, struct wor
     if (w->opts.synthetic_rows == 0) w->opts.synthetic_rows = 100000;
     if (w->opts.hash_bits <= 0) w->opts.hash_bits = 20;
     int rc = SIREN_OK;
-    if (w->opts.generate && strcmp(w->info.dataset, "synthetic"))
+    if (w->opts.generate && !workload_is_generated(w))
         rc = err_set(e, SIREN_EINVAL, "generated training rows (--data generate) need a "
-                     "generated data set (lr-synthetic), not %s", w->info.dataset);
+                     "generated data set (lr-synthetic or lr-criteo), not %s", w->info.dataset);
     if (!rc) rc = load_data(w, e);
     if (!rc) rc = configure_model(w, e);
     if (!rc) rc = alloc_scratch(w, e);

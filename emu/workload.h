@@ -1,7 +1,7 @@
 /*
  * workload: what a training job is, independent of where it runs. A workload names a dataset,
  * a model and its default hyper-parameters (lenet-mnist, lenet-fashion, textcnn-polarity,
- * lr-ctr, lr-a9a, lr-synthetic). It loads the data once, turns rows into kernel batches, and
+ * lr-ctr, lr-a9a, lr-synthetic, lr-criteo). It loads the data once, turns rows into kernel batches, and
  * evaluates a model; the reference trainer (`siren train`), the function handler and the
  * coordinator all go through it, so the three compute the same thing.
  * A struct workload owns its data and scratch buffers; release with workload_close().
@@ -21,10 +21,10 @@ struct workload_opts {
     int batch;              /* mini-batch size */
     double lr;              /* learning rate */
     uint64_t seed;          /* model init, shuffling, dropout, synthetic data */
-    size_t synthetic_rows;  /* lr-synthetic: training rows (test rows are a tenth) */
+    size_t synthetic_rows;  /* lr-synthetic, lr-criteo: training rows (test rows a tenth) */
     int hash_bits;          /* lr-ctr / lr-synthetic: 2^k weights */
     int load_train, load_test; /* which splits to load (both when both are 0) */
-    int generate;           /* lr-synthetic: no training split is made here; the functions
+    int generate;           /* lr-synthetic, lr-criteo: no training split is made here; the functions
                                generate their mini-batches' rows where they train
                                (staging_generated_batch), and the test split is at most
                                WORKLOAD_GENERATED_TEST_ROWS rows */
@@ -36,7 +36,8 @@ struct workload_opts {
 
 struct workload_info {
     const char *name;
-    const char *dataset;     /* registry name given to ds_load, or "synthetic" */
+    const char *dataset;     /* registry name given to ds_load, or "synthetic" (lr-synthetic's
+                                rows) or "synthetic-criteo" (lr-criteo's): generated */
     const char *optimizer;   /* "sgd", "sgd-momentum", "adam" or "newton" */
     int batch;               /* default mini-batch size */
     double lr;               /* default learning rate */
@@ -97,6 +98,10 @@ int workload_evaluate(struct workload *w, struct kn_model *m, int test, size_t m
  * "epoch" is then one Newton step over all training rows, and lr, lr_decay and batch only
  * size the evaluation batches. */
 int workload_is_newton(const struct workload *w);
+/* Whether w's rows are generated from its seed (lr-synthetic, lr-criteo), and their shape
+ * (enum ds_synthetic_schema). */
+int workload_is_generated(const struct workload *w);
+int workload_schema(const struct workload *w);
 
 /* The learning rate of epoch e (from 1): lr * lr_decay^(e-1). */
 double workload_lr_at(const struct workload *w, int epoch);

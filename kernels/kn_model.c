@@ -43,7 +43,7 @@ static const struct {
     const char *names[4]; /* the first NULL ends a shorter list */
     struct kn_model_config cfg;
 } presets[] = {
-    {{"lr", "lr-ctr", "lr-synthetic"}, {.kind = KN_MODEL_LR, .classes = 2, .lr_log2_weights = 20}},
+    {{"lr", "lr-ctr", "lr-synthetic", "lr-criteo"}, {.kind = KN_MODEL_LR, .classes = 2, .lr_log2_weights = 20}},
     /* a9a has 123 binary features: 2^7 weights hold them without collisions. */
     {{"lr-a9a"}, {.kind = KN_MODEL_LR, .classes = 2, .lr_log2_weights = 7}},
     {{"lenet5", "lenet-mnist", "lenet-fashion"},
@@ -67,7 +67,7 @@ int kn_model_config_from_name(const char *name, int max_batch, struct kn_model_c
     out->max_batch = max_batch;
     return err_set(e, SIREN_ENOTFOUND,
                    "model '%s': expected lr, lenet5, textcnn or a workload (lr-ctr, lr-a9a, "
-                   "lr-synthetic, lenet-mnist, lenet-fashion, textcnn-polarity)",
+                   "lr-synthetic, lr-criteo, lenet-mnist, lenet-fashion, textcnn-polarity)",
                    name);
 }
 
