@@ -116,7 +116,12 @@ static const struct opt_info table[OPT_COUNT] = {
     [OPT_LR] = NUM("lr", "X", 0, NONE, 1, "the workload's", "learning rate"),
     [OPT_SEED] = INT("seed", "S", 0, NONE, "0",
                      "seed of the data order and the initial parameters"),
-    [OPT_ROWS] = INT("rows", "N", 10, NONE, NULL, "rows of lr-synthetic's or lr-criteo's generated data"),
+    [OPT_ROWS] = INT("rows", "N", 10, NONE, "the real split; lr-synthetic's 100,000",
+                     "training rows: lr-synthetic's and lr-criteo's generated rows; for lenet-mnist, "
+                     "lenet-fashion and textcnn-polarity the real rows, then seeded "
+                     "augmentations of them (shifts, flips, token drops and swaps) up to N, "
+                     "or a seeded sample of N when fewer (datasets/README.md: the rules and "
+                     "what fits in memory); the held-out split stays the real one"),
     [OPT_HASH_BITS] = INT("hash-bits", "K", 4, 28, "the workload's",
                           "features hashed into 2^K weights (lr-ctr, lr-synthetic, lr-criteo)"),
     [OPT_OPTIMIZER] = CHOICE("optimizer", "NAME", "sgd|sgd-momentum|adam|newton", "the workload's",

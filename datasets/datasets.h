@@ -171,6 +171,42 @@ struct ds_synthetic_opts {
 int ds_synthetic_make(const struct ds_synthetic_opts *opts, struct ds_data *out,
                       struct err *e) SIREN_WUR;
 
+/* ------------------------------------------------------------- augmentation */
+
+/* A real training split at another size (`--rows N`), for images and token ids.
+ * N >= base (the real rows): row g < base is real row g, unchanged; row g >= base is a seeded
+ * augmentation of real row g mod base, fixed by (seed, g) alone, so any slice can be made on
+ * its own. Images: a translation by up to DS_AUGMENT_SHIFT_MAX pixels each way with zero fill,
+ * and for fashion-mnist only a horizontal flip with probability 1/2 (garments are left-right
+ * symmetric, digits are not). Token ids: each token of the sentence removed with probability
+ * 1 / DS_AUGMENT_DROP_IN (at least one kept; the rest moves left, padding fills the end), then
+ * one swap of two adjacent tokens. Labels are kept. datasets/README.md gives the sources.
+ * N < base: the first N rows of a shuffle of the real rows seeded by `seed`, unchanged.
+ * Sparse rows have no augmentation. */
+#define DS_AUGMENT_SHIFT_MAX 2 /* pixels, in each direction */
+#define DS_AUGMENT_DROP_IN 10  /* a token is removed with probability 1 in this */
+#define DS_AUGMENT_MAX_ROWS 4294967295u /* row ids of batches and staging are 32-bit */
+struct ds_augment_opts {
+    size_t rows;      /* N: rows of the whole split, 1..DS_AUGMENT_MAX_ROWS */
+    uint64_t seed;
+    size_t first_row; /* make rows first_row .. first_row+count-1 of the split */
+    size_t count;     /* 0: up to the end (rows - first_row) */
+};
+/* Bytes one row of d takes in memory: its label and its pixels or token ids; 0 for sparse
+ * rows. The split of N rows holds N times this. */
+size_t ds_augment_row_bytes(const struct ds_data *d);
+/* Rows [first_row, first_row + count) of base's N-row split into *out (base's shape, its
+ * provenance and a copy of its vocabulary). Refused before allocating when the rows would
+ * take more than the memory available now (Linux's MemAvailable). Caller owns *out.
+ * Errors: SIREN_EINVAL (sparse or empty base, N or the range out of bounds), SIREN_ENOMEM
+ * (naming the rows and bytes). */
+int ds_augment_make(const struct ds_data *base, const struct ds_augment_opts *opts,
+                    struct ds_data *out, struct err *e) SIREN_WUR;
+/* Replaces *d by its split of `rows` rows (ds_augment_make of all of them); nothing happens
+ * when rows == d->rows. While it runs, both splits are in memory. On error *d is unchanged.
+ * Errors: as ds_augment_make. */
+int ds_augment_resize(struct ds_data *d, size_t rows, uint64_t seed, struct err *e) SIREN_WUR;
+
 /* --------------------------------------------------------------- HDF5 files */
 
 /* Writes d to path as one HDF5 file (datasets labels, pixels | tokens + vocab | row_ptr, col,

@@ -76,6 +76,10 @@ static int load_data(struct workload *w, struct err *e)
     }
     int rc = SIREN_OK;
     if (want_train) rc = ds_load(w->info.dataset, "train", &w->train, e);
+    /* --rows N: the real training rows, then seeded augmentations of them (datasets.h). */
+    if (!rc && want_train && w->opts.synthetic_rows &&
+        (rc = ds_augment_resize(&w->train, w->opts.synthetic_rows, w->opts.seed, e)))
+        err_prefix(e, "--rows %zu", w->opts.synthetic_rows);
     if (!rc && want_test) rc = ds_load(w->info.dataset, "test", &w->test, e);
     return rc;
 }
@@ -188,7 +192,8 @@ int workload_open(const char *name, const struct workload_opts *opts, struct wor
     if (w->opts.lr > 0) w->info.lr = w->opts.lr;
     w->opts.lr = w->info.lr;
     w->info.batch = w->opts.batch;
-    if (w->opts.synthetic_rows == 0) w->opts.synthetic_rows = 100000;
+    if (!w->opts.synthetic_rows && !strncmp(info->dataset, "synthetic", 9))
+        w->opts.synthetic_rows = 100000;
     if (w->opts.hash_bits <= 0) w->opts.hash_bits = 20;
     int rc = SIREN_OK;
     if (w->opts.generate && !workload_is_generated(w))

@@ -21,7 +21,10 @@ struct workload_opts {
     int batch;              /* mini-batch size */
     double lr;              /* learning rate */
     uint64_t seed;          /* model init, shuffling, dropout, synthetic data */
-    size_t synthetic_rows;  /* lr-synthetic, lr-criteo: training rows (test rows a tenth) */
+    size_t synthetic_rows;  /* --rows: training rows. lr-synthetic, lr-criteo: generated (test
+                               rows are a tenth; 0 = 100,000). Images and token ids: 0 = the real
+                               split, else the real rows at this count (ds_augment_make).
+                               Sparse data sets refuse it. */
     int hash_bits;          /* lr-ctr / lr-synthetic: 2^k weights */
     int load_train, load_test; /* which splits to load (both when both are 0) */
     int generate;           /* lr-synthetic, lr-criteo: no training split is made here; the functions
