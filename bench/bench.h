@@ -49,6 +49,7 @@ int bench_toy_main(int argc, char **argv);
 int bench_emu_main(int argc, char **argv);
 int bench_sim_main(int argc, char **argv);
 int bench_ps_main(int argc, char **argv);
+int bench_crossover_main(int argc, char **argv);
 int bench_lr_main(int argc, char **argv);
 
 /* Suites defined as files: bench/suites/NAME.json in the source tree (core_source_root()).

@@ -20,6 +20,7 @@ static const struct suite suites[] = {
     {"emu", bench_emu_main, "emulator wall time per invocation and KV operation; overhead"},
     {"sim", bench_sim_main, "simulated epochs per second; simulator against emulator"},
     {"ps", bench_ps_main, "parameter-server baseline: wall clock against the virtual model"},
+    {"crossover", bench_crossover_main, "the data size above which Lambda beats EC2 at equal cost"},
 };
 
 /* Suite files shipped in bench/suites/, listed in the usage with their description. */
