@@ -382,7 +382,7 @@ static int cmd_sched_eval(int argc, char **argv)
         snprintf(w->policy, sizeof w->policy, "%s", p);
         if (!strcmp(p, "grid")) rc = sim_grid_search(s, &w->plan, &e);
         else if (!strcmp(p, "heuristic")) rc = tune_heuristic(s, w, &e);
-        else if (!strcmp(p, "oracle")) rc = sim_oracle_search(s, grid, ng, 1e6, &w->plan, &e);
+        else if (!strcmp(p, "oracle")) rc = sim_oracle_search(s, grid, ng, &w->plan, NULL, &e);
         else {
             struct sched_policy *pol;
             rc = sched_open(drl[0] && !strncmp(p, "drl:", 4) ? drl : p, &pol, &e);
