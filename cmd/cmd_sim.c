@@ -186,7 +186,7 @@ int cmd_sim(int argc, char **argv)
         int ng;
         rc = sim_action_grid(s, &grid, &ng, &e);
         if (!rc) rc = !strcmp(spec, "grid") ? sim_grid_search(s, &r, &e)
-                                            : sim_oracle_search(s, grid, ng, 1e6, &r, &e);
+                                            : sim_oracle_search(s, grid, ng, &r, NULL, &e);
         free(grid);
         if (!rc) rc = sched_open_actions(r.actions, r.epochs, spec, &pol, &e);
     }

@@ -232,12 +232,12 @@ static double fast_epoch_phases(const struct platform *pf, const struct plan_cos
 /* HSP (or ASP) epoch in closed form, into the report's time, phases, cost, CPU utilisation and
  * invocations; returns 0 when it does not apply (a function would run past the timeout), and
  * the planner must be used. Each kind of function (fast_kinds) is billed at once. */
-static int fast_epoch(const struct sim *s, int n, int memory_mb, int n_warm,
+static int fast_epoch(const struct sim *s, int epoch, int n, int memory_mb, int n_warm,
                       const struct plan_costs *k, struct epoch_report *rep)
 {
     const struct platform *pf = &s->cfg.platform;
     const struct sim_job *jb = &s->cfg.job;
-    int64_t nb = (int64_t)jb->n_batches, sp = s->short_pos[s->epoch];
+    int64_t nb = (int64_t)jb->n_batches, sp = s->short_pos[epoch];
     struct fast_kinds f;
     fast_epoch_kinds(nb, n, n_warm, sp, &f);
     double B = jb->batch, d_full = step_s(k, s->cfg.update, B);
@@ -299,15 +299,15 @@ static uint32_t *epoch_rows(const struct sim_job *jb, int64_t short_pos, struct 
 
 /* The planner's epoch (exact): the plan job_epoch builds, billed as the ledger bills it, into
  * the report's time, phases, cost, CPU utilisation, invocations and stale reads. */
-static int exact_epoch(const struct sim *s, int n, int memory_mb, int n_warm,
+static int exact_epoch(const struct sim *s, int epoch, int n, int memory_mb, int n_warm,
                        const struct plan_costs *k, struct epoch_report *rep, struct err *e)
 {
     const struct sim_config *cfg = &s->cfg;
     size_t nb = cfg->job.n_batches;
-    uint32_t *rows = epoch_rows(&cfg->job, s->short_pos[s->epoch], e);
+    uint32_t *rows = epoch_rows(&cfg->job, s->short_pos[epoch], e);
     if (!rows) return SIREN_ENOMEM;
     struct plan_config pc;
-    epoch_model_plan_config(k, s->epoch, n, n_warm, cfg->sync, cfg->staleness, cfg->update,
+    epoch_model_plan_config(k, epoch, n, n_warm, cfg->sync, cfg->staleness, cfg->update,
                             cfg->on_timeout, rows, nb, &pc);
     struct plan_epoch p;
     int rc = plan_epoch_build(&pc, &p, e);
@@ -332,7 +332,7 @@ static int exact_epoch(const struct sim *s, int n, int memory_mb, int n_warm,
  * runs, billed as its ledger bills it. The epoch's order (staging_epoch_order_chunked) keeps a
  * short last batch last when shares are read in chunks; one GET per batch uses the plain
  * order. */
-static int rounds_epoch(const struct sim *s, int n, int memory_mb, int n_warm,
+static int rounds_epoch(const struct sim *s, int epoch, int n, int memory_mb, int n_warm,
                         const struct plan_costs *k, struct epoch_report *rep, struct err *e)
 {
     const struct sim_config *cfg = &s->cfg;
@@ -341,11 +341,11 @@ static int rounds_epoch(const struct sim *s, int n, int memory_mb, int n_warm,
     uint32_t chunk = cfg->fetch == PLAN_FETCH_SHARE ? plan_rounds_chunk_batches(k, (uint32_t)jb->batch)
                                                     : 1;
     int64_t sp = chunk > 1 ? (jb->last_batch_rows < (uint32_t)jb->batch ? (int64_t)nb - 1 : -1)
-                           : s->short_pos[s->epoch];
+                           : s->short_pos[epoch];
     uint32_t *rows = epoch_rows(jb, sp, e);
     if (!rows) return SIREN_ENOMEM;
     struct plan_config pc;
-    epoch_model_plan_config(k, s->epoch, n, n_warm, cfg->sync, cfg->staleness, cfg->update,
+    epoch_model_plan_config(k, epoch, n, n_warm, cfg->sync, cfg->staleness, cfg->update,
                             cfg->on_timeout, rows, nb, &pc);
     pc.round_batches = cfg->round_batches;
     pc.fetch = cfg->fetch;
@@ -366,35 +366,46 @@ static int rounds_epoch(const struct sim *s, int n, int memory_mb, int n_warm,
     return SIREN_OK;
 }
 
-int sim_step(struct sim *s, struct sched_action a, struct epoch_report *rep, struct err *e)
+void sim_epoch_costs(const struct sim *s, int memory_mb, struct plan_costs *k)
 {
-    if (s->epoch >= SIM_MAX_EPOCHS)
-        return err_set(e, SIREN_EINVAL, "sim: more than %d epochs", SIM_MAX_EPOCHS);
-    a = sim_clip(s, a);
-    s->epoch++;
     const struct sim_job *jb = &s->cfg.job;
-    int n_warm = epoch_model_warm(a.n, a.memory_mb, s->prev_n, s->prev_memory_mb);
-    struct plan_costs k;
-    int rounds = plan_update_in_rounds(s->cfg.update);
     struct epoch_model_opts mo = sim_model_opts(s);
     epoch_model_costs(&s->cfg.platform, &mo, jb->s_per_sample, jb->shard_bytes_per_sample,
-                      jb->weight_bytes, a.memory_mb, &k);
-    epoch_model_report_start(rep, s->epoch, a.n, a.memory_mb, n_warm, jb->model_bytes);
+                      jb->weight_bytes, memory_mb, k);
+}
+
+int sim_epoch_eval(const struct sim *s, int epoch, struct sched_action a, int n_warm,
+                   struct epoch_report *rep, struct err *e)
+{
+    if (epoch < 1 || epoch > SIM_MAX_EPOCHS)
+        return err_set(e, SIREN_EINVAL, "sim: epoch %d, expected 1..%d", epoch, SIM_MAX_EPOCHS);
+    const struct sim_job *jb = &s->cfg.job;
+    struct plan_costs k;
+    int rounds = plan_update_in_rounds(s->cfg.update);
+    sim_epoch_costs(s, a.memory_mb, &k);
+    epoch_model_report_start(rep, epoch, a.n, a.memory_mb, n_warm, jb->model_bytes);
     rep->stale_reads = -1; /* the closed form does not count them */
     rep->versions = (int64_t)jb->n_batches;
     /* The closed form knows medians and one channel's fees: S3, fixed latency. */
     int fast = !rounds && !s->cfg.exact && !plan_costs_variable(&k) &&
                s->cfg.channel == CHANNEL_S3 &&
                (s->cfg.sync == PLAN_SYNC_HSP || s->cfg.sync == PLAN_SYNC_ASP) &&
-               fast_epoch(s, a.n, a.memory_mb, n_warm, &k, rep);
-    if (!fast) {
-        int rc = rounds ? rounds_epoch(s, a.n, a.memory_mb, n_warm, &k, rep, e)
-                        : exact_epoch(s, a.n, a.memory_mb, n_warm, &k, rep, e);
-        if (rc) {
-            s->epoch--;
-            return rc;
-        }
-    }
+               fast_epoch(s, epoch, a.n, a.memory_mb, n_warm, &k, rep);
+    if (fast) return SIREN_OK;
+    return rounds ? rounds_epoch(s, epoch, a.n, a.memory_mb, n_warm, &k, rep, e)
+                  : exact_epoch(s, epoch, a.n, a.memory_mb, n_warm, &k, rep, e);
+}
+
+int sim_step(struct sim *s, struct sched_action a, struct epoch_report *rep, struct err *e)
+{
+    if (s->epoch >= SIM_MAX_EPOCHS)
+        return err_set(e, SIREN_EINVAL, "sim: more than %d epochs", SIM_MAX_EPOCHS);
+    a = sim_clip(s, a);
+    const struct sim_job *jb = &s->cfg.job;
+    int n_warm = epoch_model_warm(a.n, a.memory_mb, s->prev_n, s->prev_memory_mb);
+    int rc = sim_epoch_eval(s, s->epoch + 1, a, n_warm, rep, e);
+    if (rc) return rc;
+    s->epoch++;
     s->eff += sim_loss_effective(&s->cfg.loss, jb->n_batches, jb->batch, a.n, s->epoch);
     rep->test_loss = rep->train_loss = sim_loss_at(&s->cfg.loss, s->eff);
     rep->test_accuracy = rep->test_auc = (double)NAN;

@@ -185,13 +185,31 @@ int sim_action_grid(const struct sim *s, struct sched_action **actions, int *cou
 /* grid: every static action, keeping the fastest (JCT) that reaches the target within budget
  * (when none does: the lowest final loss within budget). */
 int sim_grid_search(struct sim *s, struct sim_result *best, struct err *e) SIREN_WUR;
-/* oracle: the best per-epoch schedule. Exhaustive over all sequences when the grid and epoch
- * cap are small (|A|^T <= exhaustive_limit), else dynamic programming over (cost, effective
- * samples) on the per-epoch costs (cost rounded up, progress rounded down, so every schedule it
- * returns is feasible), re-simulated exactly, then improved by coordinate descent off the grid
- * (n and memory moved a step at a time). Never worse than the best static action of grid. */
-int sim_oracle_search(struct sim *s, const struct sched_action *grid, int n_grid,
-                      double exhaustive_limit, struct sim_result *best, struct err *e) SIREN_WUR;
+/* oracle: the fastest schedule of actions from `actions` (each epoch any of them, clipped onto
+ * the action space) that reaches s's target loss within its budget and max epochs, exactly as
+ * sim_run_actions scores it: the same epochs (warm functions, latency draws, learning-rate
+ * decay), the same stopping rule. A forward search over epochs whose labels are partial
+ * schedules (time, cost, effective samples) per (epoch, last action), dropping a label that
+ * another of the same (epoch, last action) is at least as good as in all three, or whose time
+ * plus a lower bound on the time still needed is over the best JCT found (sched/README.md,
+ * "Oracle": the bound, and why the result is the optimum). When nothing reaches the target
+ * within budget, the best static action by grid's rule. stats (may be NULL) gets the search's
+ * size, and bound_violations: epochs evaluated that broke a premise of the bound (0 on every
+ * configuration tested; not 0, the result is the best found, not a proof). s's episode is
+ * reset. Errors: SIREN_EINVAL (no actions, or the schedule found does not replay to its
+ * JCT), SIREN_ENOMEM, from the planner. */
+struct sim_oracle_stats {
+    int actions;                /* distinct actions after clipping */
+    int horizon;                /* epochs whose every action was evaluated with all warm */
+    long long epochs_evaluated; /* epochs computed (each (epoch, action, warm) once) */
+    long long labels;           /* partial schedules kept */
+    long long bound_violations; /* see above */
+    int budget_search;          /* the budget-free optimum broke the budget: searched again
+                                   with cost in the labels */
+};
+int sim_oracle_search(struct sim *s, const struct sched_action *actions, int n_actions,
+                      struct sim_result *best, struct sim_oracle_stats *stats,
+                      struct err *e) SIREN_WUR;
 
 /* Everything a command needs to build a simulator. */
 struct sim_setup {

