@@ -18,6 +18,10 @@ import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SIREN = sys.argv[1] if len(sys.argv) > 1 else os.path.join(HERE, "..", "..", "build", "siren")
+# The executable as the command line gave it (relative to the checkout when inside it).
+SIREN_SHOWN = os.path.relpath(SIREN, os.path.join(HERE, "..", "..")) \
+    if os.path.abspath(SIREN).startswith(os.path.abspath(os.path.join(HERE, "..", ".."))) \
+    else SIREN
 MAX_ROWS = float(sys.argv[2]) if len(sys.argv) > 2 else 316228
 PRESET = sys.argv[3] if len(sys.argv) > 3 else "lambda-2019"
 
@@ -56,11 +60,11 @@ def main():
                     100 * (t_sim / t_emu - 1), c_sim, c_emu, 100 * (c_sim / c_emu - 1),
                     float(epoch["test_loss"])))
     lines = ["# The simulator against the emulator on the crossover's Lambda winners", "",
-             "Written by `results/crossover/confirm.py %s %g %s`: one epoch of each booted-side "
+             "Written by `results/crossover/confirm.py %s %.0f %s`: one epoch of each booted-side "
              "Lambda winner of `crossover.csv` with at most %g rows on %s, replayed by "
              "`siren run` (same preset, calibration and seed). Error = simulator / emulator - 1; "
              "the test log loss is the emulator's after the epoch." % (
-                 os.path.relpath(SIREN, HERE), MAX_ROWS, PRESET, MAX_ROWS, PRESET), "",
+                 SIREN_SHOWN, MAX_ROWS, PRESET, MAX_ROWS, PRESET), "",
              "| family | preset | rows | configuration | sim time s | emu time s | time error | "
              "sim cost $ | emu cost $ | cost error | test loss |",
              "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
