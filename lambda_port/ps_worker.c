@@ -11,7 +11,8 @@
  * [b B, b B + n) of the generator's training stream, as in `siren run --data generate`; an
  * epoch visits the batches in staging_epoch_order's order, worker k taking positions k, k+K,
  * ..., and each batch's rows are made just before its step (worker_generated_batch), so a
- * worker's memory is one batch plus 4 bytes of order per batch, whatever the rows.
+ * worker's memory is one batch plus 4 bytes of order per batch, whatever the rows; its trace
+ * records of an epoch fold into one pull and one push record (worker_add_op).
  */
 #define _GNU_SOURCE
 #include "ps_internal.h"
@@ -54,8 +55,25 @@ static int cmp_u32(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
+/* Adds a pull or push record to the epoch's trace. With generated rows an epoch may have any
+ * number of steps, so there the epoch's records of one kind fold into one that stands for all
+ * of them (requests: the steps; bytes and wall_ms summed; from the first one's start to the
+ * last one's end, with the last one's versions): two records per worker and epoch, whatever
+ * the rows. */
 static int worker_add_op(struct ps_worker *k, const struct trace_kv_op *op, struct err *e)
 {
+    int fold = k->c->w->opts.generate;
+    for (size_t i = 0; fold && i < k->n_ops; i++) {
+        struct trace_kv_op *r = &k->ops[i];
+        if (r->op != op->op) continue;
+        r->requests++;
+        r->bytes += op->bytes;
+        r->wall_ms += op->wall_ms;
+        r->v_end_s = op->v_end_s;
+        r->version = op->version;
+        r->version_got = op->version_got;
+        return SIREN_OK;
+    }
     if (k->n_ops == k->cap_ops) {
         size_t cap = k->cap_ops ? 2 * k->cap_ops : 256;
         struct trace_kv_op *p = realloc(k->ops, cap * sizeof *p);
@@ -63,7 +81,9 @@ static int worker_add_op(struct ps_worker *k, const struct trace_kv_op *op, stru
         k->ops = p;
         k->cap_ops = cap;
     }
-    k->ops[k->n_ops++] = *op;
+    k->ops[k->n_ops] = *op;
+    if (fold) k->ops[k->n_ops].requests = 1;
+    k->n_ops++;
     return SIREN_OK;
 }
 

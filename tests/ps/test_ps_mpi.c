@@ -7,7 +7,8 @@
  * with the 60 s minimum, and --provisioning off leaves the training itself unchanged. Workers
  * compute as fast as the calibration says all their vCPUs do, and a server's update takes the
  * calibrated time per parameter. With --data generate the workers make their rows as they
- * train: the job learns, the copy from S3 is billed as the staged split's, and a workload whose
+ * train: the job learns, the copy from S3 is billed as the staged split's, the trace folds each
+ * worker's epoch into one pull and one push record, and a workload whose
  * rows are read is refused naming the option. Calibration fixtures are written into the test
  * directory, so results do not depend on the committed calibration files.
  */
@@ -16,6 +17,7 @@
 #include <sys/wait.h>
 
 #include "../run/run_test.h"
+#include "trace.h"
 
 /* The job every test runs: lr-synthetic, small enough for a few seconds. */
 #define PS_JOB "--workload lr-synthetic --rows 6000 --hash-bits 14 --batch 200 --seed 3"
@@ -360,6 +362,32 @@ static void test_ps_generated_rows_learn_and_bill_the_copy_as_staged(void **stat
     assert_rel(sum_num(sg, "boot_s"), sum_num(ss, "boot_s"), 1e-12);
     assert_rel(sum_num(sg, "train_s"), sum_num(ss, "train_s"), 0.02);
     assert_rel(sum_num(sg, "cost_usd"), sum_num(ss, "cost_usd"), 1e-12);
+    /* The trace holds one pull and one push record per worker and epoch, which together
+     * stand for the epoch's 30 steps (6,000 rows in batches of 200). */
+    char *path = tu_path(dir, "gen/trace.h5");
+    struct trace tf;
+    struct err e;
+    trace_init(&tf);
+    if (trace_read_h5(path, &tf, &e)) fail_msg("%s", e.msg);
+    assert_int_equal(tf.n_ops, 2 * 2 * 2);
+    for (int epoch = 1; epoch <= 2; epoch++) {
+        int steps[2] = {0, 0}, records[2][2] = {{0, 0}, {0, 0}};
+        for (size_t i = 0; i < tf.n_ops; i++) {
+            const struct trace_kv_op *r = &tf.ops[i];
+            if (r->epoch != epoch) continue;
+            assert_true(r->fn >= 0 && r->fn < 2);
+            assert_true(r->op == TRACE_PARAM_GET || r->op == TRACE_PARAM_PUT);
+            int put = r->op == TRACE_PARAM_PUT;
+            records[r->fn][put]++;
+            steps[put] += r->requests;
+            assert_true(r->bytes > 0 && r->v_end_s > r->v_start_s);
+        }
+        assert_int_equal(steps[0], 30);
+        assert_int_equal(steps[1], 30);
+        for (int k = 0; k < 2; k++) assert_true(records[k][0] == 1 && records[k][1] == 1);
+    }
+    trace_free(&tf);
+    free(path);
     /* The virtual clock makes the same bits on every run. */
     const char *files[] = {"summary.json", "epochs.csv"};
     for (int i = 0; i < 2; i++) {
