@@ -32,7 +32,8 @@ for spec in $configs; do
   start=$(date +%s.%N)
   # Every rank writes its own peak RSS (KB) to $d.rss/RANK.
   $mpirun -n "$ranks" sh -c 'exec /usr/bin/time -f "%M" -o "$0/$OMPI_COMM_WORLD_RANK" "$@"' \
-    "$d.rss" "$siren" $args --out "$d" >"$d.log" 2>&1 || { cat "$d.log" >&2; exit 1; }
+    "$d.rss" "$siren" $args --out "$d" >"$d.log" 2>&1 ||
+    { status=$?; cat "$d.log" >&2; echo "$type x $k: mpirun exited with status $status" >&2; exit 1; }
   wall=$(python3 -c "print($(date +%s.%N) - $start)")
   rss=$(for r in $(seq 0 $((ranks - 1))); do printf '%s ' "$(awk '{printf "%.0f", $1 / 1024}' "$d.rss/$r")"; done)
   python3 - "$d" "$csv" "$type" "$k" "$ranks" "$rows" "$wall" "$rss" \
