@@ -20,6 +20,12 @@ static const struct opt_use ps_opts[] = {
                               "wall (real messages and compute, measured)"},
     {.id = OPT_PLATFORM}, {.id = OPT_TARGET_LOSS}, {.id = OPT_MAX_EPOCHS}, {.id = OPT_BATCH},
     {.id = OPT_LR}, {.id = OPT_SEED}, {.id = OPT_ROWS}, {.id = OPT_HASH_BITS},
+    {.id = OPT_DATA, .help = "lr-synthetic's training rows: stage (every worker holds the whole "
+                             "training split) | generate (each worker makes its batches' rows "
+                             "from the seed and their row range as it trains, one batch at a "
+                             "time, so memory stays bounded whatever --rows; the copy from S3 "
+                             "is still timed and billed, at one generated batch's bytes per "
+                             "row)"},
     {.id = OPT_EVAL_ROWS},
     {.id = OPT_CALIBRATION, .def = "results/ps/calibration.json in the source tree",
      .help = "seconds per sample: needs W and, for more than one vCPU, W@Tt from `siren "
@@ -44,7 +50,9 @@ static void usage(FILE *f)
             "The instances boot and copy the training split from S3 first (the preset's\n"
             "vm.boot_to_ready_s and per-type s3_mb_per_s), and are billed from the launch\n"
             "request; --provisioning off starts from warm instances. Workers compute on all\n"
-            "the instance's vCPUs and servers' updates take the calibrated time.\n"
+            "the instance's vCPUs and servers' updates take the calibrated time. With\n"
+            "--data generate the workers make their rows as they train instead of loading\n"
+            "the training split (lr-synthetic at any --rows, e.g. Criteo's 45,840,617).\n"
             "Writes summary.json, epochs.csv and trace.h5 into --out, as `siren run` does.\n\n");
     opt_help_write(f, ps_opts, CMD_COUNT(ps_opts));
 }

@@ -173,6 +173,9 @@ static int ctx_open(const struct ps_config *cfg, struct ps_ctx *c, struct err *e
     wo.load_train = worker;
     wo.load_test = !worker;
     rc = workload_open(cfg->workload, &wo, &c->w, e);
+    /* An option the workload refuses (--data generate for rows that are read, not generated)
+     * is refused alike on every rank, before any message: a usage error. */
+    if (rc == SIREN_EINVAL) e->code = rc = SIREN_EUSAGE;
     if (!rc) {
         struct kn_model *m = NULL;
         rc = kn_model_create(&c->w->model_cfg, &m, e);
@@ -185,10 +188,12 @@ static int ctx_open(const struct ps_config *cfg, struct ps_ctx *c, struct err *e
     }
     /* Every instance copies the whole training split (each worker walks all of it, as
      * MXNet's workers read a shared data set): measured as the emulator stages it in S3, on
-     * the first worker, which has the split loaded. */
+     * the first worker, which has the split loaded. Generated rows are billed as if they were
+     * copied: one generated batch's bytes per row times the rows (staging_generated). */
     struct staging st = {0};
     if (!rc && !cfg->provisioning_off && c->rank == ps_worker_rank(c, 0))
-        rc = staging_build(c->w, NULL, NULL, &st, e);
+        rc = c->w->opts.generate ? staging_generated(c->w, &st, e)
+                                 : staging_build(c->w, NULL, NULL, &st, e);
     c->data_bytes = st.bytes;
     staging_free(&st);
     int agreed = all_ok(rc);

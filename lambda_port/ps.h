@@ -7,7 +7,10 @@
  * does), ranks S+1..S+K are workers (one per emulated instance). Servers are modelled as
  * colocated with the workers (server s on instance s mod K), as MXNet's launcher does, so the
  * bill is K instances. Unless provisioning is off, the instances first boot and copy the
- * training split from S3 (preset terms), and the bill runs from the launch request. Workers
+ * training split from S3 (preset terms), and the bill runs from the launch request. With
+ * wopts.generate (lr-synthetic, --data generate) no rank holds the training split: workers
+ * generate each batch's rows as they train it, and the copy is billed at one generated
+ * batch's bytes per row times the rows, as the emulator bills generated rows. Workers
  * compute on every vCPU and servers take the calibrated time of their updates. Under the
  * virtual clock every time comes from the calibration and the
  * network model and the servers order requests by virtual time: same bits on any host.
@@ -25,7 +28,7 @@ enum ps_mode { PS_MODE_SYNC = 0, PS_MODE_ASYNC = 1 };
 
 struct ps_config {
     const char *workload;
-    struct workload_opts wopts;  /* batch, lr, seed, ... (zero: workload defaults) */
+    struct workload_opts wopts;  /* batch, lr, seed, generate, ... (zero: workload defaults) */
     const char *instance_type;   /* a VM type of the platform preset ("m4.large") */
     int instances;               /* K workers, one per instance (>= 1) */
     int servers;                 /* S server ranks; <= 0 means S = K (MXNet's default) */
@@ -69,7 +72,8 @@ struct ps_result {
 /* Collective over MPI_COMM_WORLD (MPI must be initialised): runs the job. Rank 0 writes
  * summary.json, epochs.csv and trace.h5 into cfg->out_dir and fills *out (may be NULL; other
  * ranks leave it untouched). Errors: SIREN_EUSAGE (wrong number of ranks, unknown instance
- * type, bad option; checked on every rank before any message), SIREN_ENOTFOUND (workload,
+ * type, bad option, an option the workload refuses such as generate for rows that are read;
+ * checked on every rank before any message), SIREN_ENOTFOUND (workload,
  * preset, calibration entry: the message names the `siren calibrate` command to run),
  * SIREN_EMPI, SIREN_EIO, SIREN_EHDF5, errors of the kernels. On a failure after the start,
  * the caller should MPI_Abort: ranks may be blocked on each other. */

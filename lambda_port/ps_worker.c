@@ -7,9 +7,17 @@
  * batch's features, as MXNet's row_sparse_pull), compute the mean gradient, push it. With one
  * worker this is `siren train` step for step. The clock is virtual (calibrated compute, the
  * instance's bandwidth and latency) or the wall clock.
+ * Generated rows (--data generate): the worker holds no training split. Batch b is rows
+ * [b B, b B + n) of the generator's training stream, as in `siren run --data generate`; an
+ * epoch visits the batches in staging_epoch_order's order, worker k taking positions k, k+K,
+ * ..., and each batch's rows are made just before its step (worker_generated_batch), so a
+ * worker's memory is one batch plus 4 bytes of order per batch, whatever the rows; its trace
+ * records of an epoch fold into one pull and one push record (worker_add_op).
  */
 #define _GNU_SOURCE
 #include "ps_internal.h"
+#include "shard.h"
+#include "staging.h"
 #include "streams.h"
 
 #include <sched.h> /* cpu_set_t, used by cblas.h */
@@ -26,7 +34,8 @@ struct ps_worker {
     struct kn_model *m;
     float *params, *grads;   /* the model's flat vectors (borrowed) */
     size_t *lo;              /* (S + 1) shard bounds */
-    uint32_t *order;         /* (train rows) */
+    uint32_t *order;         /* (train rows), or (batches) when rows are generated */
+    uint8_t *gen;            /* the generated batch's object (--data generate), or NULL */
     uint8_t *mark;           /* (n_params) sparse: touched map, zero between steps */
     uint32_t *touched;       /* (n_params) sparse: sorted touched indices */
     size_t n_touched;
@@ -46,8 +55,25 @@ static int cmp_u32(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
+/* Adds a pull or push record to the epoch's trace. With generated rows an epoch may have any
+ * number of steps, so there the epoch's records of one kind fold into one that stands for all
+ * of them (requests: the steps; bytes and wall_ms summed; from the first one's start to the
+ * last one's end, with the last one's versions): two records per worker and epoch, whatever
+ * the rows. */
 static int worker_add_op(struct ps_worker *k, const struct trace_kv_op *op, struct err *e)
 {
+    int fold = k->c->w->opts.generate;
+    for (size_t i = 0; fold && i < k->n_ops; i++) {
+        struct trace_kv_op *r = &k->ops[i];
+        if (r->op != op->op) continue;
+        r->requests++;
+        r->bytes += op->bytes;
+        r->wall_ms += op->wall_ms;
+        r->v_end_s = op->v_end_s;
+        r->version = op->version;
+        r->version_got = op->version_got;
+        return SIREN_OK;
+    }
     if (k->n_ops == k->cap_ops) {
         size_t cap = k->cap_ops ? 2 * k->cap_ops : 256;
         struct trace_kv_op *p = realloc(k->ops, cap * sizeof *p);
@@ -55,7 +81,9 @@ static int worker_add_op(struct ps_worker *k, const struct trace_kv_op *op, stru
         k->ops = p;
         k->cap_ops = cap;
     }
-    k->ops[k->n_ops++] = *op;
+    k->ops[k->n_ops] = *op;
+    if (fold) k->ops[k->n_ops].requests = 1;
+    k->n_ops++;
     return SIREN_OK;
 }
 
@@ -261,17 +289,51 @@ static int worker_push(struct ps_worker *k, int epoch, int step, int rows, doubl
     return worker_add_op(k, &op, e);
 }
 
+/* Generated rows (--data generate): rows [first_row, first_row + n) of the workload's training
+ * stream as a kernel batch, made as the functions of `siren run --data generate` make them
+ * (staging_generated_batch). *b borrows k->gen: valid until the next call. The worker's only
+ * call into the generator. Errors: the generator's, SIREN_EFORMAT, SIREN_ENOMEM. */
+static int worker_generated_batch(struct ps_worker *k, size_t first_row, int n, uint64_t seed,
+                                  struct kn_batch *b, struct err *e)
+{
+    const struct workload_opts *o = &k->c->w->opts;
+    size_t len = 0;
+    free(k->gen);
+    k->gen = NULL;
+    int rc = staging_generated_batch(o->seed, o->hash_bits, first_row, (size_t)n, &k->gen, &len, e);
+    struct shard_view v;
+    if (!rc) rc = shard_decode(k->gen, len, "generated batch", &v, e);
+    if (rc) return rc;
+    if (v.layout != DS_SPARSE_CSR || v.n != (uint32_t)n)
+        return err_set(e, SIREN_EFORMAT, "ps worker %d: rows %zu..%zu: expected %d sparse rows",
+                       k->k, first_row, first_row + (size_t)n, n);
+    *b = (struct kn_batch){.n = n, .row_ptr = v.row_ptr, .col = v.col, .val = v.val,
+                           .labels = v.labels, .seed = seed};
+    return SIREN_OK;
+}
+
+/* Training rows of the job: the loaded split's, or the generator's (--data generate). */
+static size_t worker_rows(const struct workload *w)
+{
+    return w->opts.generate ? w->opts.synthetic_rows : w->train.rows;
+}
+
 static int worker_epoch(struct ps_worker *k, int epoch, struct ps_report *rep, struct err *e)
 {
     struct ps_ctx *c = k->c;
     struct workload *w = c->w;
-    size_t rows = w->train.rows;
-    int B = w->opts.batch;
-    struct rng r;
-    rng_seed_stream(&r, w->opts.seed, stream_train_shuffle(epoch));
-    for (size_t i = 0; i < rows; i++) k->order[i] = (uint32_t)i;
-    rng_shuffle_u32(&r, k->order, rows);
+    size_t rows = worker_rows(w);
+    int B = w->opts.batch, gen = w->opts.generate;
     size_t nb = (rows + (size_t)B - 1) / (size_t)B;
+    if (gen) {
+        /* Batches of consecutive generated rows, visited in the order `siren run` visits them. */
+        staging_epoch_order(w->opts.seed, epoch, nb, k->order);
+    } else {
+        struct rng r;
+        rng_seed_stream(&r, w->opts.seed, stream_train_shuffle(epoch));
+        for (size_t i = 0; i < rows; i++) k->order[i] = (uint32_t)i;
+        rng_shuffle_u32(&r, k->order, rows);
+    }
     size_t rounds = (nb + (size_t)c->K - 1) / (size_t)c->K;
     *rep = (struct ps_report){.worker = k->k, .epoch = epoch};
     k->n_ops = 0;
@@ -284,12 +346,15 @@ static int worker_epoch(struct ps_worker *k, int epoch, struct ps_report *rep, s
             if (c->cfg.mode == PS_MODE_SYNC) rc = worker_push(k, epoch, (int)j, 0, &rep->push_s, e);
             continue;
         }
-        size_t at = j * (size_t)B;
+        /* Generated: the j-th batch of the order; staged: the j-th B rows of the shuffle. */
+        size_t at = gen ? (size_t)k->order[j] * (size_t)B : j * (size_t)B;
         int n = (int)(rows - at < (size_t)B ? rows - at : (size_t)B);
-        uint64_t mask_seed = stream_train_dropout(epoch, (uint64_t)j);
+        uint64_t batch_seed = w->opts.seed ^ stream_train_dropout(epoch, (uint64_t)j);
         struct kn_batch b;
         float loss;
-        if ((rc = workload_batch(w, 0, k->order + at, n, w->opts.seed ^ mask_seed, &b, e))) break;
+        rc = gen ? worker_generated_batch(k, at, n, batch_seed, &b, e)
+                 : workload_batch(w, 0, k->order + at, n, batch_seed, &b, e);
+        if (rc) break;
         if (c->sparse) worker_touched(k, &b);
         double vc = (double)n * c->s_per_sample / c->speedup;
         if ((rc = worker_pull(k, epoch, (int)j, n, vc, &rep->pull_s, e))) break;
@@ -331,7 +396,9 @@ int ps_worker_main(struct ps_ctx *c, struct err *e)
     k.lo = malloc(((size_t)c->S + 1) * sizeof *k.lo);
     k.cut = malloc(((size_t)c->S + 1) * sizeof *k.cut);
     k.scratch = malloc(4 * (size_t)c->S * sizeof *k.scratch);
-    k.order = malloc((c->w->train.rows ? c->w->train.rows : 1) * sizeof *k.order);
+    size_t rows = worker_rows(c->w), B = (size_t)c->w->opts.batch;
+    size_t n_order = c->w->opts.generate ? (rows + B - 1) / B : rows;
+    k.order = malloc((n_order ? n_order : 1) * sizeof *k.order);
     if (c->sparse) {
         k.mark = calloc(c->n_params, 1);
         k.touched = malloc(c->n_params * sizeof *k.touched);
@@ -375,6 +442,7 @@ out:
     free(k.cut);
     free(k.scratch);
     free(k.order);
+    free(k.gen);
     free(k.mark);
     free(k.touched);
     free(k.ops);

@@ -6,14 +6,18 @@
  * Provisioning: boot and the data copy come before training and are billed from the launch,
  * with the 60 s minimum, and --provisioning off leaves the training itself unchanged. Workers
  * compute as fast as the calibration says all their vCPUs do, and a server's update takes the
- * calibrated time per parameter. Calibration fixtures are written into the test directory, so
- * results do not depend on the committed calibration files.
+ * calibrated time per parameter. With --data generate the workers make their rows as they
+ * train: the job learns, the copy from S3 is billed as the staged split's, the trace folds each
+ * worker's epoch into one pull and one push record, and a workload whose
+ * rows are read is refused naming the option. Calibration fixtures are written into the test
+ * directory, so results do not depend on the committed calibration files.
  */
 #include <math.h>
 #include <string.h>
 #include <sys/wait.h>
 
 #include "../run/run_test.h"
+#include "trace.h"
 
 /* The job every test runs: lr-synthetic, small enough for a few seconds. */
 #define PS_JOB "--workload lr-synthetic --rows 6000 --hash-bits 14 --batch 200 --seed 3"
@@ -64,19 +68,27 @@ static int ps_setup(void **state)
     return write_cal("cal.json", 6e-7, 1e-8, 5e-9) || write_slow_boot_preset() ? -1 : 0;
 }
 
-/* Runs `mpirun -n ranks siren ps PS_JOB extra --out dir/name`; returns the exit status. */
-static int run_ps(int ranks, const char *name, const char *extra)
+/* Runs `mpirun -n ranks siren ps job --calibration dir/cal extra --out dir/name`; returns the
+ * exit status. */
+static int run_ps_job(int ranks, const char *name, const char *job, const char *cal,
+                      const char *extra)
 {
     char *cmd = NULL;
     const char *bin = getenv("SIREN_BIN");
     assert_non_null(bin);
     assert_true(asprintf(&cmd,
-                         "mpirun -n %d --oversubscribe %s ps " PS_JOB " --calibration %s/cal.json "
+                         "mpirun -n %d --oversubscribe %s ps %s --calibration %s/%s "
                          "--quiet %s --out %s/%s >%s/%s.log 2>&1",
-                         ranks, bin, dir, extra, dir, name, dir, name) > 0);
+                         ranks, bin, job, dir, cal, extra, dir, name, dir, name) > 0);
     int rc = system(cmd);
     free(cmd);
     return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
+}
+
+/* Runs `mpirun -n ranks siren ps PS_JOB extra --out dir/name`; returns the exit status. */
+static int run_ps(int ranks, const char *name, const char *extra)
+{
+    return run_ps_job(ranks, name, PS_JOB, "cal.json", extra);
 }
 
 /* Column col (from 0) of data row `row` (from 0) of an epochs.csv text. */
@@ -320,6 +332,98 @@ static void test_ps_bad_options_are_usage_errors(void **state)
     free(log);
 }
 
+static void test_ps_generated_rows_learn_and_bill_the_copy_as_staged(void **state)
+{
+    (void)state;
+    const char *job = "--instance-type m4.large --instances 2 --mode sync --max-epochs 2 "
+                      "--target-loss 0.01";
+    char gen[300];
+    snprintf(gen, sizeof gen, "%s --data generate", job);
+    assert_int_equal(run_ps(5, "gen", gen), 0);
+    assert_int_equal(run_ps(5, "gen-again", gen), 0);
+    assert_int_equal(run_ps(5, "staged", job), 0);
+    char *sg = slurp("gen", "summary.json"), *ss = slurp("staged", "summary.json");
+    char *cg = slurp("gen", "epochs.csv"), *cs = slurp("staged", "epochs.csv");
+    /* It learns: from ln 2 (zero-initialised logistic regression) down, epoch after epoch,
+     * about as far as the staged rows take it. */
+    assert_true(sum_num(sg, "epochs") == 2);
+    double loss = sum_num(sg, "final_loss");
+    assert_true(loss < log(2.0) - 0.02);
+    assert_true(csv_cell(cg, 1, 10) < csv_cell(cg, 0, 10));
+    assert_true(fabs(loss - sum_num(ss, "final_loss")) < 0.02);
+    /* The copy is billed as the staged split's: one generated batch's bytes per row times the
+     * rows (the staged batches' rows differ in their collisions only), at m4.large's 53 MB/s
+     * after S3's 27 ms median GET; the rest of the bill follows. */
+    double bytes = sum_num(sg, "data_bytes");
+    assert_true(bytes > 6000.0 * 4);
+    assert_rel(bytes, sum_num(ss, "data_bytes"), 1e-3);
+    assert_rel(sum_num(sg, "data_s"), 0.027 + bytes / 53e6, 1e-12);
+    assert_rel(sum_num(sg, "data_s"), sum_num(ss, "data_s"), 1e-3);
+    assert_rel(sum_num(sg, "boot_s"), sum_num(ss, "boot_s"), 1e-12);
+    assert_rel(sum_num(sg, "train_s"), sum_num(ss, "train_s"), 0.02);
+    assert_rel(sum_num(sg, "cost_usd"), sum_num(ss, "cost_usd"), 1e-12);
+    /* The trace holds one pull and one push record per worker and epoch, which together
+     * stand for the epoch's 30 steps (6,000 rows in batches of 200). */
+    char *path = tu_path(dir, "gen/trace.h5");
+    struct trace tf;
+    struct err e;
+    trace_init(&tf);
+    if (trace_read_h5(path, &tf, &e)) fail_msg("%s", e.msg);
+    assert_int_equal(tf.n_ops, 2 * 2 * 2);
+    for (int epoch = 1; epoch <= 2; epoch++) {
+        int steps[2] = {0, 0}, records[2][2] = {{0, 0}, {0, 0}};
+        for (size_t i = 0; i < tf.n_ops; i++) {
+            const struct trace_kv_op *r = &tf.ops[i];
+            if (r->epoch != epoch) continue;
+            assert_true(r->fn >= 0 && r->fn < 2);
+            assert_true(r->op == TRACE_PARAM_GET || r->op == TRACE_PARAM_PUT);
+            int put = r->op == TRACE_PARAM_PUT;
+            records[r->fn][put]++;
+            steps[put] += r->requests;
+            assert_true(r->bytes > 0 && r->v_end_s > r->v_start_s);
+        }
+        assert_int_equal(steps[0], 30);
+        assert_int_equal(steps[1], 30);
+        for (int k = 0; k < 2; k++) assert_true(records[k][0] == 1 && records[k][1] == 1);
+    }
+    trace_free(&tf);
+    free(path);
+    /* The virtual clock makes the same bits on every run. */
+    const char *files[] = {"summary.json", "epochs.csv"};
+    for (int i = 0; i < 2; i++) {
+        char *a = slurp("gen", files[i]), *b = slurp("gen-again", files[i]);
+        assert_string_equal(a, b);
+        free(a);
+        free(b);
+    }
+    free(sg);
+    free(ss);
+    free(cg);
+    free(cs);
+}
+
+static void test_ps_generated_rows_of_a_read_data_set_are_refused(void **state)
+{
+    (void)state;
+    /* A calibration of lr-ctr, so that the job gets as far as opening its workload. */
+    const char *cal = "{\"workloads\": {"
+                      "\"lr-ctr\": {\"batch\": 64, \"s_per_sample\": 1e-6, \"reps\": 1},"
+                      "\"lr-ctr@2t\": {\"batch\": 64, \"s_per_sample\": 6e-7, \"reps\": 1},"
+                      "\"lr-ctr@update\": {\"step_s_per_param\": 1e-8, "
+                      "\"sum_s_per_param\": 5e-9, \"params\": 16385, \"reps\": 1}}}";
+    char *path = tu_path(dir, "cal-ctr.json");
+    assert_int_equal(tu_write_file(path, cal, strlen(cal)), 0);
+    free(path);
+    /* A usage error (exit 2, every rank alike, no abort) that names the option. */
+    assert_int_equal(run_ps_job(5, "gen-ctr", "--workload lr-ctr --data generate", "cal-ctr.json",
+                                "--instance-type m4.large --instances 2"),
+                     2);
+    char *log = slurp("", "gen-ctr.log");
+    assert_non_null(strstr(log, "--data generate"));
+    assert_null(strstr(log, "MPI_ABORT"));
+    free(log);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -330,6 +434,8 @@ int main(void)
         cmocka_unit_test(test_ps_workers_compute_on_every_vcpu_as_calibrated),
         cmocka_unit_test(test_ps_server_updates_take_calibrated_time),
         cmocka_unit_test(test_ps_bad_options_are_usage_errors),
+        cmocka_unit_test(test_ps_generated_rows_learn_and_bill_the_copy_as_staged),
+        cmocka_unit_test(test_ps_generated_rows_of_a_read_data_set_are_refused),
     };
     return cmocka_run_group_tests(tests, ps_setup, teardown);
 }
