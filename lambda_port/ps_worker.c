@@ -300,7 +300,8 @@ static int worker_generated_batch(struct ps_worker *k, size_t first_row, int n, 
     size_t len = 0;
     free(k->gen);
     k->gen = NULL;
-    int rc = staging_generated_batch(o->seed, o->hash_bits, first_row, (size_t)n, &k->gen, &len, e);
+    int rc = staging_generated_batch(workload_schema(k->c->w), o->seed, o->hash_bits, first_row,
+                                     (size_t)n, &k->gen, &len, e);
     struct shard_view v;
     if (!rc) rc = shard_decode(k->gen, len, "generated batch", &v, e);
     if (rc) return rc;
