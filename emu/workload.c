@@ -84,16 +84,6 @@ static int load_data(struct workload *w, struct err *e)
     return rc;
 }
 
-int workload_is_generated(const struct workload *w)
-{
-    return !strncmp(w->info.dataset, "synthetic", 9);
-}
-
-int workload_schema(const struct workload *w)
-{
-    return !strcmp(w->info.dataset, "synthetic-criteo") ? DS_SCHEMA_CRITEO : DS_SCHEMA_CTR;
-}
-
 int workload_is_newton(const struct workload *w) { return !strcmp(w->info.optimizer, "newton"); }
 
 /* An optimizer other than the workload's default, checked against the model it trains. */

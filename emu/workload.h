@@ -11,6 +11,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "core.h"
 #include "datasets.h"
@@ -102,9 +103,16 @@ int workload_evaluate(struct workload *w, struct kn_model *m, int test, size_t m
  * size the evaluation batches. */
 int workload_is_newton(const struct workload *w);
 /* Whether w's rows are generated from its seed (lr-synthetic, lr-criteo), and their shape
- * (enum ds_synthetic_schema). */
-int workload_is_generated(const struct workload *w);
-int workload_schema(const struct workload *w);
+ * (enum ds_synthetic_schema). Inline: the function runtime generates rows without linking the
+ * loaders of workload.c (and, through them, the fetch and HDF5 libraries). */
+static inline int workload_is_generated(const struct workload *w)
+{
+    return !strncmp(w->info.dataset, "synthetic", 9);
+}
+static inline int workload_schema(const struct workload *w)
+{
+    return !strcmp(w->info.dataset, "synthetic-criteo") ? DS_SCHEMA_CRITEO : DS_SCHEMA_CTR;
+}
 
 /* The learning rate of epoch e (from 1): lr * lr_decay^(e-1). */
 double workload_lr_at(const struct workload *w, int epoch);
