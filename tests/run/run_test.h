@@ -1,7 +1,8 @@
 /*
  * What the tests of siren under mpirun (`siren run`, `siren ps`) share: a fresh directory per
  * test executable (dir, removed at the end), OpenMPI told that running as root is intended
- * (CI runs as root), running `siren run` under mpirun, reading a file a run wrote, and finding
+ * (CI runs as root), running `siren run` under mpirun or a command alone, reading a file a run
+ * wrote, and finding
  * the processes of a run started as a session of its own (to kill its coordinator).
  * Header-only, included by one test file each.
  */
@@ -17,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/types.h>
+#include <sys/wait.h>
 #include <time.h>
 
 #include "core.h"
@@ -68,6 +70,22 @@ __attribute__((unused, noinline)) static int run_siren(int ranks, const char *na
     int rc = system(cmd);
     free(cmd);
     return rc;
+}
+
+/* Runs `$SIREN_BIN COMMAND ARGS` in one process (no mpirun), its stdout and stderr into *out
+ * (caller frees); returns its exit status (-1 when it did not exit). */
+__attribute__((unused, noinline)) static int run_one(const char *command, const char *args,
+                                                     char **out)
+{
+    char *cmd = NULL, *log = tu_path(dir, "one.log");
+    assert_true(asprintf(&cmd, "%s %s %s >%s 2>&1", getenv("SIREN_BIN"), command, args, log) > 0);
+    int st = system(cmd);
+    size_t len;
+    struct err e;
+    if (fs_read_all(log, out, &len, &e)) fail_msg("%s", e.msg);
+    free(cmd);
+    free(log);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
 
 /* Column col (from 0) of dir/name/epochs.csv, a row per epoch into out (at most max); returns

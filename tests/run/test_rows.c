@@ -12,21 +12,6 @@
 
 #include "workload.h"
 
-/* Runs `$SIREN_BIN train ARGS`; its stdout and stderr into *out (caller frees); returns its
- * exit status. */
-static int run_train(const char *args, char **out)
-{
-    char *cmd = NULL, *log = tu_path(dir, "train.log");
-    assert_true(asprintf(&cmd, "%s train %s >%s 2>&1", getenv("SIREN_BIN"), args, log) > 0);
-    int st = system(cmd);
-    size_t len;
-    struct err e;
-    if (fs_read_all(log, out, &len, &e)) fail_msg("%s", e.msg);
-    free(cmd);
-    free(log);
-    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
-
 static struct workload *open_train(const char *name, size_t rows)
 {
     struct workload_opts wo = {.load_train = 1, .synthetic_rows = rows};
@@ -73,8 +58,9 @@ static void test_train_runs_an_epoch_at_twice_the_real_rows(void **state)
 {
     (void)state;
     char *out;
-    assert_int_equal(run_train("--workload lenet-fashion --rows 120000 --epochs 1 --batch 256 "
-                               "--json --quiet", &out), 0);
+    assert_int_equal(run_one("train", "--workload lenet-fashion --rows 120000 --epochs 1 "
+                                      "--batch 256 --json --quiet", &out),
+                     0);
     /* The JSON object is the last line. */
     size_t len = strlen(out);
     while (len > 0 && out[len - 1] == '\n') out[--len] = '\0';
@@ -114,7 +100,7 @@ static void test_impossible_row_counts_are_refused_with_the_reason(void **state)
     for (size_t k = 0; k < sizeof cases / sizeof *cases; k++) {
         char *out, *args = NULL;
         assert_true(asprintf(&args, "%s --epochs 1 --quiet", cases[k].args) > 0);
-        int st = run_train(args, &out);
+        int st = run_one("train", args, &out);
         if (st != cases[k].status || !strstr(out, cases[k].says[0]) ||
             !strstr(out, cases[k].says[1]))
             fail_msg("siren train %s: exit %d: %s", args, st, out);

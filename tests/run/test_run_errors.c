@@ -9,26 +9,11 @@
 #include <string.h>
 #include <sys/wait.h>
 
-/* Runs `$SIREN_BIN run ARGS` alone; its stderr into *out (caller frees); returns its exit
- * status. */
-static int run_alone(const char *args, char **out)
-{
-    char *cmd = NULL, *log = tu_path(dir, "alone.log");
-    assert_true(asprintf(&cmd, "%s run %s >%s 2>&1", getenv("SIREN_BIN"), args, log) > 0);
-    int st = system(cmd);
-    size_t len;
-    struct err e;
-    if (fs_read_all(log, out, &len, &e)) fail_msg("%s", e.msg);
-    free(cmd);
-    free(log);
-    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
-
 static void test_an_unknown_workload_is_named_with_the_known_ones(void **state)
 {
     (void)state;
     char *out;
-    assert_int_equal(run_alone("--workload nope", &out), 2); /* no --scheduler yet */
+    assert_int_equal(run_one("run", "--workload nope", &out), 2); /* no --scheduler yet */
     if (!strstr(out, "unknown workload 'nope'") || !strstr(out, "lenet-fashion") ||
         !strstr(out, "lr-synthetic") || strstr(out, "--scheduler is required"))
         fail_msg("%s", out);
@@ -43,7 +28,7 @@ static void test_an_error_after_mpi_start_is_sirens_message_alone(void **state)
                                 "static:n=2,m=1024 --max-epochs 1 --quiet --out %s/alone "
                                 "--calibration %s/missing.json",
                          dir, dir) > 0);
-    assert_int_equal(run_alone(args, &out), 1);
+    assert_int_equal(run_one("run", args, &out), 1);
     if (!strstr(out, "missing.json") || strstr(out, "MPI_ABORT") || strstr(out, "-----"))
         fail_msg("%s", out);
     free(out);
@@ -60,7 +45,7 @@ static void test_the_concurrency_limit_is_named_and_can_be_raised(void **state)
                                 "--scheduler static:n=1100,m=128 --max-epochs 1 --quiet "
                                 "--out %s/wide",
                          dir) > 0);
-    assert_int_equal(run_alone(args, &out), 1);
+    assert_int_equal(run_one("run", args, &out), 1);
     if (!strstr(out, "1100 functions: expected 1..1000") || !strstr(out, "--concurrency"))
         fail_msg("%s", out);
     free(out);
@@ -69,7 +54,7 @@ static void test_the_concurrency_limit_is_named_and_can_be_raised(void **state)
                                 "--scheduler static:n=1100,m=128 --max-epochs 1 --quiet "
                                 "--concurrency 1100 --out %s/wide-raised",
                          dir) > 0);
-    assert_int_equal(run_alone(args, &out), 0);
+    assert_int_equal(run_one("run", args, &out), 0);
     free(out);
     free(args);
 }
