@@ -17,8 +17,9 @@
  *
  * The label: logit = bias + scale x sum over fields of w(field, value) / sqrt(39), label ~
  * Bernoulli(sigmoid(logit)). w is a standard normal drawn from a hash of (seed, field, value),
- * standardised over the field's values (see struct norm), shrunk by 1 / sqrt(1 + rank / 1000) for a categorical value of popularity rank `rank`: a
- * value seen a handful of times in 45 million rows carries little signal, as in real logs,
+ * standardised over the field's values (see struct norm), and shrunk by
+ * 1 / sqrt(1 + rank / 1000) for a categorical value of popularity rank `rank`: a value seen
+ * a handful of times in 45 million rows carries little signal, as in real logs,
  * so what a logistic regression can learn is most of what there is. bias and scale are fitted
  * (DS_CRITEO_GEN_BIAS/SCALE below) so that the planted model's own held-out log loss, the best
  * any learner can do, is 0.4568 and its click rate is 0.2562:
@@ -73,17 +74,10 @@ static const struct cat_field cat_fields[26] = {
     {0.453f, 142572},
 };
 
-/* A standard normal fixed by a hash: the Irwin-Hall sum of four 16-bit uniforms, scaled. */
-static float hashed_normal(uint64_t h)
-{
-    float sum = (float)(h & 0xffff) + (float)(h >> 16 & 0xffff) + (float)(h >> 32 & 0xffff) +
-                (float)(h >> 48);
-    return (sum * (1.0f / 65536.0f) - 2.0f) * 1.7320508f;
-}
-
 static float planted(uint64_t seed, int field, uint64_t value_id)
 {
-    return hashed_normal(ds_mix64(seed ^ ds_mix64(((uint64_t)field << 48) ^ value_id ^ 0xc0ffeeull)));
+    uint64_t key = ((uint64_t)field << 48) ^ value_id ^ 0xc0ffeeull;
+    return ds_hashed_normal(ds_mix64(seed ^ ds_mix64(key)));
 }
 
 /* Decimal text of x (|x| < 10^18) into buf; returns its length. */

@@ -39,6 +39,15 @@ static inline uint64_t ds_mix64(uint64_t x)
     return x;
 }
 
+/* An approximately standard normal value fixed by a hash: the Irwin-Hall sum of h's four
+ * 16-bit quarters, centred and scaled to variance 1 (cheaper than Box-Muller). */
+static inline float ds_hashed_normal(uint64_t h)
+{
+    float sum = (float)(h & 0xffff) + (float)(h >> 16 & 0xffff) + (float)(h >> 32 & 0xffff) +
+                (float)(h >> 48);
+    return (sum * (1.0f / 65536.0f) - 2.0f) * 1.7320508f; /* sqrt(12 / 4) */
+}
+
 /* The last path component (for messages: "train.txt line 3"). */
 const char *ds_basename(const char *path);
 

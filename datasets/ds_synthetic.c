@@ -25,15 +25,11 @@
 #define SYN_MAX_THREADS 8
 #define SYN_ROWS_PER_THREAD_MIN 65536 /* below this, threads cost more than they save */
 
-/* An approximately standard normal weight fixed by (seed, col): the Irwin-Hall sum of four
- * hashed 16-bit uniforms, centred and scaled to variance 1. Cheaper than Box-Muller, and the
- * exact shape of the tails does not matter for a planted model. */
+/* An approximately standard normal weight fixed by (seed, col); the exact shape of the
+ * tails does not matter for a planted model. */
 static float planted_weight(uint64_t seed, uint32_t col)
 {
-    uint64_t h = ds_mix64(seed ^ ds_mix64(0x5eedull + col));
-    float sum = (float)(h & 0xffff) + (float)(h >> 16 & 0xffff) + (float)(h >> 32 & 0xffff) +
-                (float)(h >> 48);
-    return (sum * (1.0f / 65536.0f) - 2.0f) * 1.7320508f; /* sqrt(12 / 4) */
+    return ds_hashed_normal(ds_mix64(seed ^ ds_mix64(0x5eedull + col)));
 }
 
 /* Rows [begin, end) of the output; row i is row first_row + i of the stream. Each row's
@@ -47,7 +43,7 @@ struct syn_job {
     float *val;
     uint32_t *row_nnz;
     int32_t *labels;
-    float norm_mean[39], norm_inv_sd[39]; /* lr-criteo: ds_criteo_gen_norm's */
+    const float *norm_mean, *norm_inv_sd; /* lr-criteo: ds_criteo_gen_norm's */
 };
 
 /* One lr-synthetic row: nnz Zipf-popular fields into cols (unsorted); returns its logit. */
@@ -116,8 +112,10 @@ int ds_synthetic_make(const struct ds_synthetic_opts *opts, struct ds_data *out,
     int nnz = opts->nnz_per_row ? opts->nnz_per_row : 39;
     const char *name = opts->schema == DS_SCHEMA_CRITEO ? "lr-criteo" : "lr-synthetic";
     if (opts->schema == DS_SCHEMA_CRITEO) nnz = DS_CRITEO_FIELDS - 1; /* the schema fixes it */
-    if (bits < 1 || bits > 30) return err_set(e, SIREN_EINVAL, "%s: hash bits %d outside 1..30", name, bits);
-    if (nnz < 1 || nnz > 1024) return err_set(e, SIREN_EINVAL, "%s: %d nonzeros per row outside 1..1024", name, nnz);
+    if (bits < 1 || bits > 30)
+        return err_set(e, SIREN_EINVAL, "%s: hash bits %d outside 1..30", name, bits);
+    if (nnz < 1 || nnz > 1024)
+        return err_set(e, SIREN_EINVAL, "%s: %d nonzeros per row outside 1..1024", name, nnz);
     size_t rows = opts->rows;
     uint32_t *row_nnz = malloc((rows + 1) * sizeof *row_nnz);
     out->row_ptr = malloc((rows + 1) * sizeof *out->row_ptr);
@@ -134,15 +132,15 @@ int ds_synthetic_make(const struct ds_synthetic_opts *opts, struct ds_data *out,
     if (nthreads > SYN_MAX_THREADS) nthreads = SYN_MAX_THREADS;
     if (nthreads > rows / SYN_ROWS_PER_THREAD_MIN) nthreads = rows / SYN_ROWS_PER_THREAD_MIN;
     if (nthreads < 1) nthreads = 1;
+    float norm_mean[DS_CRITEO_FIELDS - 1] = {0}, norm_inv_sd[DS_CRITEO_FIELDS - 1] = {0};
+    if (opts->schema == DS_SCHEMA_CRITEO) ds_criteo_gen_norm(opts->seed, norm_mean, norm_inv_sd);
     struct syn_job jobs[SYN_MAX_THREADS];
     pthread_t tid[SYN_MAX_THREADS];
     int started[SYN_MAX_THREADS] = {0};
     for (size_t t = 0; t < nthreads; t++) {
         jobs[t] = (struct syn_job){opts, nnz, bits, (1ull << bits) - 1, rows * t / nthreads,
                                    rows * (t + 1) / nthreads, out->col, out->val, row_nnz,
-                                   out->labels, {0}, {0}};
-        if (opts->schema == DS_SCHEMA_CRITEO)
-            ds_criteo_gen_norm(opts->seed, jobs[t].norm_mean, jobs[t].norm_inv_sd);
+                                   out->labels, norm_mean, norm_inv_sd};
         /* Thread 0 is this one; a thread that cannot start is run here too. */
         if (t > 0) started[t] = pthread_create(&tid[t], NULL, syn_run, &jobs[t]) == 0;
     }
