@@ -80,8 +80,6 @@ struct ec2_cfg {
 struct xo {
     struct bench_args a;
     char dir[1200], calibration[1200], exe[1200];
-    double sizes[MAX_SIZES];
-    int n_sizes;
     FILE *points; /* points.csv */
 };
 
@@ -380,7 +378,8 @@ static int write_figure(const char *dir, int pi, const double sizes[N_FAMILIES][
             if (!n_sizes[fi]) continue;
             int points = 0;
             for (int si = 0; si < n_sizes[fi]; si++)
-                points += !isnan(warm ? rows[fi][pi][si].warm.ratio : rows[fi][pi][si].booted.ratio);
+                points += !isnan(warm ? rows[fi][pi][si].warm.ratio
+                                      : rows[fi][pi][si].booted.ratio);
             fprintf(f, "%s'-' using 1:2 with linespoints lw 2 pt %d ps 1.3 lc rgb '%s' dt %d "
                        "title '%s (%s), EC2 %s%s'",
                     first ? "" : ", ", warm ? 6 : 7, colours[fi], warm ? 2 : 1,
