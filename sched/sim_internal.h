@@ -37,4 +37,8 @@ int sim_epoch_eval(const struct sim *s, int epoch, struct sched_action a, int n_
  * within budget, why it stopped); out->actions are left to the caller. */
 void sim_result_finish(const struct sim *s, struct sim_result *out);
 
+/* 1 if result a is better than b by the searches' rule (sim_search.c): reaching the target
+ * within budget first, then faster; failing both, the lower final loss within budget. */
+int sim_result_better(const struct sim_result *a, const struct sim_result *b);
+
 #endif

@@ -43,9 +43,7 @@ int sim_action_grid(const struct sim *s, struct sched_action **actions, int *cou
     return SIREN_OK;
 }
 
-/* 1 if result a is better than b: reaching the target within budget first, then faster;
- * failing both, the lower final loss within budget. */
-static int result_better(const struct sim_result *a, const struct sim_result *b)
+int sim_result_better(const struct sim_result *a, const struct sim_result *b)
 {
     int ga = a->reached_target && a->within_budget, gb = b->reached_target && b->within_budget;
     if (ga != gb) return ga > gb;
@@ -63,7 +61,7 @@ int sim_grid_search(struct sim *s, struct sim_result *best, struct err *e)
     memset(best, 0, sizeof *best);
     for (int i = 0; i < ng && !rc; i++) {
         rc = sim_run_actions(s, &grid[i], 1, &r, e);
-        if (!rc && (i == 0 || result_better(&r, best))) *best = r;
+        if (!rc && (i == 0 || sim_result_better(&r, best))) *best = r;
     }
     free(grid);
     return rc;
@@ -590,7 +588,7 @@ int sim_oracle_search(struct sim *s, const struct sched_action *actions, int n_a
      * a schedule, is the best of them by grid's rule (the lowest final loss within budget). */
     for (int a = 0; a < o.na && !rc && best_static < 0; a++) {
         rc = sim_run_actions(s, &o.act[a], 1, &r, e);
-        if (!rc && (a == 0 || result_better(&r, best))) *best = r;
+        if (!rc && (a == 0 || sim_result_better(&r, best))) *best = r;
     }
     if (!rc && isfinite(need)) {
         /* First without the budget (no budget stop, cost ignored): a relaxation, so its
