@@ -185,6 +185,33 @@ int sim_action_grid(const struct sim *s, struct sched_action **actions, int *cou
 /* grid: every static action, keeping the fastest (JCT) that reaches the target within budget
  * (when none does: the lowest final loss within budget). */
 int sim_grid_search(struct sim *s, struct sim_result *best, struct err *e) SIREN_WUR;
+/* bo: Bayesian optimisation over two-phase schedules (after SMLT, Ali et al. 2022: BO picks
+ * the workers and memory and adapts them during training): (n1, m1) for the first k epochs,
+ * then (n2, m2), with x in [0,1]^5 (n log-scaled over 1..sim_max_functions, memory linear
+ * from sim_min_memory_mb to the preset's largest, k in 1..max_epochs). Objective: ln JCT of
+ * the episodes that reach the target within budget, a penalty above the worst of them for
+ * the others; a Gaussian process (Matern 5/2, ARD length scales by the marginal likelihood)
+ * models it and expected improvement over seeded random candidates and local moves picks
+ * the next schedule (sched/README.md, "Bayesian optimisation"). Deterministic: same seed,
+ * same result. *best: the fastest episode that reaches the target within budget, else the
+ * best by grid's rule (the lowest final loss within budget), as sim_run_actions scored it.
+ * stats (may be NULL): episodes run (distinct schedules; fewer than asked only when no new
+ * one is found) and how many of them were feasible. s's episode is reset. Errors:
+ * SIREN_EINVAL (evaluations outside 1..SIM_BO_MAX_EVALUATIONS, initial outside
+ * 1..evaluations), SIREN_ENOMEM, from the planner. */
+#define SIM_BO_MAX_EVALUATIONS 2000
+struct sim_bo_opts {
+    int evaluations; /* simulator episodes in all (default 100) */
+    int initial;     /* of them, the space-filling start: a Latin hypercube (default 20) */
+    uint64_t seed;
+};
+void sim_bo_opts_default(struct sim_bo_opts *o);
+struct sim_bo_stats {
+    int evaluations; /* episodes run */
+    int feasible;    /* of them, reached the target within budget */
+};
+int sim_bo_search(struct sim *s, const struct sim_bo_opts *o, struct sim_result *best,
+                  struct sim_bo_stats *stats, struct err *e) SIREN_WUR;
 /* oracle: the fastest schedule of actions from `actions` (each epoch any of them, clipped onto
  * the action space) that reaches s's target loss within its budget and max epochs, exactly as
  * sim_run_actions scores it: the same epochs (warm functions, latency draws, learning-rate

@@ -1,8 +1,8 @@
 /*
  * Private to the simulator's files: the state of struct sim, shared by sim.c (the environment
- * and its epochs) and sim_search.c (the grid and the oracle, which step episodes and save and
- * restore them during the search). sim_loss.c and sim_fit.c need only sim.h. Not included
- * outside sched/.
+ * and its epochs), sim_search.c (the grid and the oracle, which step episodes and save and
+ * restore them during the search) and sim_bo.c (Bayesian optimisation). sim_loss.c and
+ * sim_fit.c need only sim.h. Not included outside sched/.
  */
 #ifndef SIREN_SIM_INTERNAL_H
 #define SIREN_SIM_INTERNAL_H
