@@ -106,6 +106,12 @@ void bench_sort(double *v, size_t n);
 /* The median of v[0..n) (n >= 1; sorts v; the mean of the middle two when n is even). */
 double bench_median(double *v, size_t n);
 
+/* The scheduler contest's report (bench_contest.c; `siren sched eval --matrix`): reads
+ * dir/<name>/cells.json for each of names[0..n) that exists and writes contest.md,
+ * contest.csv and contest.png into dir. suite_path is named in the report. */
+int bench_contest_report(const char *dir, const char *const *names, int n_names,
+                         const char *suite_path, struct err *e) SIREN_WUR;
+
 /* Writes "machine: ..., commit: ..., date: ..." lines (markdown comments) describing this run. */
 void bench_write_header(FILE *f, const char *suite, const char *config);
 

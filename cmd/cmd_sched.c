@@ -7,6 +7,7 @@
 #include "bench.h"
 #include "cmd.h"
 #include "drl.h"
+#include "sched_eval.h"
 #include "sim.h"
 
 #include <float.h>
@@ -31,16 +32,6 @@ static const struct wl_default defaults[] = {
     {NULL, 0, 0, 0, 0, 0, 0},
 };
 
-struct opts {
-    struct sim_setup su;
-    const char *policies, *out, *policy_out;
-    size_t eval_rows;
-    int episodes, emulate, reinforce, cold_start, starts;
-    double budget_spread, sigma_start, sigma_end;
-    double plan_margin; /* in RMSEs of the loss model */
-    uint64_t seed;
-    char calibration[1200]; /* the default --calibration, in the source tree */
-};
 
 /* The options of siren sched train and eval, in the order of their help. */
 static const struct opt_use sched_opts[] = {
@@ -59,14 +50,17 @@ static const struct opt_use sched_opts[] = {
     {.id = OPT_EPISODES, .help = "train: training episodes"},
     {.id = OPT_SEED, .help = "eval: the job's seed (data order, as in siren run); train: the "
                              "agent's (the job keeps seed 0)"},
-    {.id = OPT_BATCH}, {.id = OPT_ROWS}, {.id = OPT_HASH_BITS},
+    {.id = OPT_BATCH}, {.id = OPT_ROWS}, {.id = OPT_DATA}, {.id = OPT_HASH_BITS},
     {.id = OPT_CALIBRATION, .def = "results/sched/calibration.json in the source tree"},
     {.id = OPT_PLATFORM}, {.id = OPT_LATENCY}, {.id = OPT_CHANNEL}, {.id = OPT_CONCURRENCY},
     {.id = OPT_LOSS_MODEL},
-    {.id = OPT_UPDATE}, {.id = OPT_FETCH},
+    {.id = OPT_UPDATE}, {.id = OPT_FETCH}, {.id = OPT_LR_SCALE, .help = "eval --emulate: the learning rate of an update of several functions' work (as siren run)"},
     {.id = OPT_EVAL_ROWS, .help = "eval --emulate: held-out rows evaluated per epoch"},
     {.id = OPT_BUDGET_SPREAD}, {.id = OPT_ALGO}, {.id = OPT_SIGMA}, {.id = OPT_COLD_START},
-    {.id = OPT_STARTS}, {.id = OPT_PLAN_MARGIN}, {.id = OPT_HELP},
+    {.id = OPT_STARTS}, {.id = OPT_PLAN_MARGIN},
+    {.id = OPT_MATRIX, .help = "eval: the scheduler contest of a suite file (sched/README.md, \"Contest\"); --out DIR gets each workload's cells and the report; --workload W runs only W; --emulate replays the best policies"},
+    {.id = OPT_DRY_RUN, .help = "eval --matrix: check the suite and write the report from the cells already in --out, running nothing"},
+    {.id = OPT_HELP},
 };
 
 static void usage(FILE *f)
@@ -87,7 +81,7 @@ static void usage(FILE *f)
 /* Stores one option of siren sched train or eval (opt_parse's handler). */
 static int sched_opt(void *ctx, const struct opt_value *v, struct err *e)
 {
-    struct opts *o = ctx;
+    struct sched_opts *o = ctx;
     /* --seed is the job's in eval and the agent's in train (see parse). */
     if (v->id == OPT_SEED) o->seed = (uint64_t)v->i;
     else if (cmd_sim_setup_opt(v, &o->su)) return SIREN_OK;
@@ -113,15 +107,18 @@ static int sched_opt(void *ctx, const struct opt_value *v, struct err *e)
     case OPT_COLD_START: o->cold_start = 1; break;
     case OPT_STARTS: o->starts = (int)v->i; break;
     case OPT_PLAN_MARGIN: o->plan_margin = v->d; break;
+    case OPT_MATRIX: o->matrix = v->text; break;
+    case OPT_DRY_RUN: o->dry_run = 1; break;
+    case OPT_LR_SCALE:
+        o->has_lr_rule = 1;
+        return lr_rule_parse(v->text, &o->lr_rule, e);
     case OPT_HELP: usage(stdout); return OPT_DONE;
     default: break;
     }
     return SIREN_OK;
 }
 
-/* Fills o from the command line and the workload's defaults; returns 0 to go on, -1 after
- * --help, 2 on bad usage. */
-static int parse(int argc, char **argv, const char *cmd, struct opts *o)
+int sched_parse(int argc, char **argv, const char *cmd, struct sched_opts *o)
 {
     memset(o, 0, sizeof *o);
     o->su.update = PLAN_UPDATE_AVERAGE;
@@ -130,7 +127,10 @@ static int parse(int argc, char **argv, const char *cmd, struct opts *o)
     int rc = opt_parse(cmd, sched_opts, CMD_COUNT(sched_opts), argc, argv, sched_opt, o, NULL);
     if (rc != OPT_GO_ON) return rc ? rc : -1;
     int max_epochs = o->su.max_epochs;
-    if (!o->su.workload) return opt_usage_error(cmd, "--workload is required");
+    if (!o->su.workload) {
+        if (o->matrix) return 0; /* each of the suite's workloads is parsed on its own */
+        return opt_usage_error(cmd, "--workload is required");
+    }
     const struct wl_default *df = NULL;
     for (const struct wl_default *x = defaults; x->name; x++)
         if (!strcmp(x->name, o->su.workload)) df = x;
@@ -161,7 +161,7 @@ static int parse(int argc, char **argv, const char *cmd, struct opts *o)
  * o->plan_margin RMSEs of the loss model, but at most half the way from the target to the
  * model's asymptote loss_inf: a target close to loss_inf (textcnn-polarity's 0.55 was, over an
  * earlier model's 0.540) must stay reachable in the model, or no schedule would reach it. */
-static double plan_below_target(const struct opts *o, struct sim *s)
+static double plan_below_target(const struct sched_opts *o, struct sim *s)
 {
     double target = sim_target_loss(s);
     const struct sim_loss_model *m = &sim_config_of(s)->loss;
@@ -173,8 +173,8 @@ static double plan_below_target(const struct opts *o, struct sim *s)
 
 static int cmd_sched_train(int argc, char **argv)
 {
-    struct opts o;
-    int rc = parse(argc, argv, "sched train", &o);
+    struct sched_opts o;
+    int rc = sched_parse(argc, argv, "sched train", &o);
     if (rc) return rc < 0 ? 0 : rc;
     if (!o.out) return opt_usage_error("sched train", "--out POLICY is required");
     struct sim *s;
@@ -216,22 +216,8 @@ static int cmd_sched_train(int argc, char **argv)
     return 0;
 }
 
-struct row {
-    char policy[1100];
-    struct sim_result plan; /* the episode that chose the schedule, at the planning target */
-    struct sim_result r;    /* the schedule replayed at the real target */
-    double ratio;      /* r.jct_s / the oracle's */
-    double plan_ratio; /* plan.jct_s / the oracle's: the objective every policy planned for */
-    double emu_jct_s, emu_cost_usd, emu_loss;
-    int emu_reached, emulated, emu_epochs;
-    /* The simulator's clock after each epoch of the planned schedule run whatever the loss:
-     * its time model alone, compared with the emulator's clock after as many epochs. */
-    double clock_s[SIM_MAX_EPOCHS];
-    int clocked;
-};
 
-/* Runs the schedule r took in the emulator (one rank). */
-static int emulate_row(const struct opts *o, const char *dir, struct row *w, int idx, struct err *e)
+int sched_emulate_row(const struct sched_opts *o, const char *dir, struct sched_row *w, int idx, struct err *e)
 {
     char sched_path[1300], run_dir[1300], kv[1300];
     snprintf(sched_path, sizeof sched_path, "%s/schedule-%d.txt", dir, idx);
@@ -250,6 +236,7 @@ static int emulate_row(const struct opts *o, const char *dir, struct row *w, int
     jc.update = o->su.update;
     jc.round_batches = o->su.round_batches;
     jc.fetch = o->su.fetch;
+    if (o->has_lr_rule) jc.lr_rule = o->lr_rule;
     jc.workload = o->su.workload;
     jc.wopts = o->su.wopts;
     jc.platform = o->su.platform;
@@ -285,7 +272,7 @@ static int emulate_row(const struct opts *o, const char *dir, struct row *w, int
 
 /* "heuristic": the best of the heuristic's parameter grid (n0 functions first, times decay
  * per epoch, at least n1; memory m) in the simulator, named by its spec. */
-static int tune_heuristic(struct sim *s, struct row *w, struct err *e)
+static int tune_heuristic(struct sim *s, struct sched_row *w, struct err *e)
 {
     static const double decays[] = {0.25, 0.5, 0.75};
     const struct sim_config *cfg = sim_config_of(s);
@@ -318,7 +305,7 @@ static int tune_heuristic(struct sim *s, struct row *w, struct err *e)
 /* The planned schedule replayed in s as the emulator replays it: w->r is the schedule cut
  * where it first reaches target (or whole), and w->clock_s the simulator's clock after each
  * epoch of the whole schedule (or up to the budget) whatever the loss, its time model alone. */
-static int replay(struct sim *s, struct row *w, double target, double budget_usd, struct err *e)
+static int replay(struct sim *s, struct sched_row *w, double target, double budget_usd, struct err *e)
 {
     const struct sim_result *plan = &w->plan;
     struct sim_result *out = &w->r;
@@ -346,16 +333,11 @@ static int replay(struct sim *s, struct row *w, double target, double budget_usd
     return rc;
 }
 
-/* How the oracle searched: its action set and the search's size and time. */
-struct oracle_run {
-    double target, seconds;
-    struct sim_oracle_stats st;
-};
 
 /* Row w: the oracle to `target` over the action grid and every action the rows[0..nr) took
  * (so that none of them chose from a set the oracle did not search). */
-static int eval_oracle(struct sim *s, const struct row *rows, int nr, double target,
-                       struct row *w, struct oracle_run *run, struct err *e)
+static int eval_oracle(struct sim *s, const struct sched_row *rows, int nr, double target,
+                       struct sched_row *w, struct sched_oracle_run *run, struct err *e)
 {
     struct sched_action *grid = NULL;
     int ng = 0, rc = sim_action_grid(s, &grid, &ng, e);
@@ -384,92 +366,192 @@ static int eval_oracle(struct sim *s, const struct row *rows, int nr, double tar
     return rc;
 }
 
-static int cmd_sched_eval(int argc, char **argv)
+/* "model": model-based enumeration from the analytic time and cost model (as lambdaDNN
+ * chooses a configuration: Xu et al., "lambdaDNN", 2021): every static action of the grid
+ * is priced by the same job with every request at its fixed latency (the closed form, no
+ * draws), and the fastest within budget is then run on the job as it is. Unlike grid, it
+ * never sees the job's latency draws. */
+static int model_enumerate(const struct sched_opts *o, struct sim *s, struct sched_row *w,
+                           struct err *e)
 {
-    struct opts o;
-    int rc = parse(argc, argv, "sched eval", &o);
-    if (rc) return rc < 0 ? 0 : rc;
-    if (o.emulate && !o.out) return opt_usage_error("sched eval", "--emulate needs --out DIR (for the runs)");
-    /* The default list names the committed policy as results/sched/W.policy.json (its name in
-     * the tables); it is read from the source tree, wherever the command runs. */
-    char deflist[1200], policy[1200], drl[1300] = "";
-    if (!o.policies) {
-        snprintf(deflist, sizeof deflist, "drl:results/sched/%s.policy.json,grid,heuristic,oracle",
-                 o.su.workload);
-        o.policies = deflist;
-        snprintf(policy, sizeof policy, "results/sched/%s.policy.json", o.su.workload);
-        char path[1200];
-        if (core_source_path(policy, path, sizeof path))
-            return opt_usage_error("sched eval", "the source tree's path is too long");
-        snprintf(drl, sizeof drl, "drl:%s", path);
+    struct sim_setup su = o->su;
+    su.fixed_latency = 1;
+    struct sim *fixed;
+    int rc = sim_open_setup(&su, &fixed, e);
+    if (rc) return rc;
+    sim_set_target_loss(fixed, sim_target_loss(s));
+    struct sim_result pick;
+    rc = sim_grid_search(fixed, &pick, e);
+    sim_close(fixed);
+    if (!rc) rc = sim_run_actions(s, pick.actions, 1, &w->plan, e);
+    if (!rc)
+        snprintf(w->policy, sizeof w->policy, "model (static n=%d, m=%d)", pick.actions[0].n,
+                 pick.actions[0].memory_mb);
+    return rc;
+}
+
+/* Row w: policy spec p planned in s (see sched_eval_cell). */
+static int plan_row(const struct sched_opts *o, struct sim *s, const char *p, const char *drl_path,
+                    struct sched_row *w, struct err *e)
+{
+    memset(w, 0, sizeof *w);
+    snprintf(w->policy, sizeof w->policy, "%s", p);
+    double t0 = clock_mono_s();
+    int rc;
+    if (!strcmp(p, "grid")) rc = sim_grid_search(s, &w->plan, e);
+    else if (!strcmp(p, "heuristic")) rc = tune_heuristic(s, w, e);
+    else if (!strcmp(p, "model")) rc = model_enumerate(o, s, w, e);
+    else if (!strcmp(p, "bo")) {
+        struct sim_bo_opts bo;
+        sim_bo_opts_default(&bo); /* 100 episodes, its own seed: the job's draws are the sim's */
+        rc = sim_bo_search(s, &bo, &w->plan, NULL, e);
     }
+    else {
+        char spec[1300];
+        snprintf(spec, sizeof spec, "%s%s", drl_path && !strncmp(p, "drl:", 4) ? "drl:" : "",
+                 drl_path && !strncmp(p, "drl:", 4) ? drl_path : p);
+        struct sched_policy *pol;
+        rc = sched_open(spec, &pol, e);
+        if (!rc) rc = sim_run_policy(s, pol, &w->plan, e);
+        sched_close(pol);
+    }
+    w->seconds = clock_mono_s() - t0;
+    return rc;
+}
+
+int sched_eval_cell(const struct sched_opts *o, const char *drl_path, struct sched_cell *c,
+                    struct err *e)
+{
+    memset(c, 0, sizeof *c);
     struct sim *s;
-    struct err e;
-    if (sim_open_setup(&o.su, &s, &e)) return cmd_fail("sched eval", &e);
-    double target = plan_below_target(&o, s), plan_target = sim_target_loss(s);
-    struct row rows[16];
-    int nr = 0, want_oracle = 0;
+    int rc = sim_open_setup(&o->su, &s, e);
+    if (rc) return rc;
+    c->target = plan_below_target(o, s);
+    c->plan_target = sim_target_loss(s);
+    int want_oracle = 0;
     char list[2048];
-    snprintf(list, sizeof list, "%s", o.policies);
-    for (char *save, *p = strtok_r(list, ",", &save); p && !rc && nr < 14; p = strtok_r(NULL, ",", &save)) {
+    snprintf(list, sizeof list, "%s", o->policies);
+    for (char *save, *p = strtok_r(list, ",", &save); p && !rc; p = strtok_r(NULL, ",", &save)) {
         if (!strcmp(p, "oracle")) { /* last: it searches every action the others took */
             want_oracle = 1;
             continue;
         }
-        struct row *w = &rows[nr];
-        memset(w, 0, sizeof *w);
-        snprintf(w->policy, sizeof w->policy, "%s", p);
-        if (!strcmp(p, "grid")) rc = sim_grid_search(s, &w->plan, &e);
-        else if (!strcmp(p, "heuristic")) rc = tune_heuristic(s, w, &e);
-        else {
-            struct sched_policy *pol;
-            rc = sched_open(drl[0] && !strncmp(p, "drl:", 4) ? drl : p, &pol, &e);
-            if (!rc) rc = sim_run_policy(s, pol, &w->plan, &e);
-            sched_close(pol);
+        if (c->nr == SCHED_MAX_ROWS - 2) {
+            rc = err_set(e, SIREN_EUSAGE, "--policies: at most %d besides the oracle",
+                         SCHED_MAX_ROWS - 2);
+            break;
         }
-        nr++;
+        rc = plan_row(o, s, p, drl_path, &c->rows[c->nr], e);
+        if (!rc) c->nr++;
     }
-    struct oracle_run orc[2];
-    int n_orc = 0;
     if (!rc && want_oracle) {
         /* The oracle: the fastest schedule to the real target, the objective every row is
          * scored on; then, when the policies planned with a margin, the oracle of that
          * planned objective, replayed to the real target like the others. */
-        rc = eval_oracle(s, rows, nr, target, &rows[nr], &orc[n_orc], &e);
-        if (!rc) n_orc++, nr++;
-        if (!rc && plan_target < target) {
-            rc = eval_oracle(s, rows, nr - 1, plan_target, &rows[nr], &orc[n_orc], &e);
+        struct sched_row *w = &c->rows[c->nr];
+        rc = eval_oracle(s, c->rows, c->nr, c->target, w, &c->orc[c->n_orc], e);
+        if (!rc) w->seconds = c->orc[c->n_orc].seconds, c->n_orc++, c->nr++;
+        if (!rc && c->plan_target < c->target) {
+            w = &c->rows[c->nr];
+            rc = eval_oracle(s, c->rows, c->nr - 1, c->plan_target, w, &c->orc[c->n_orc], e);
             if (!rc) {
-                snprintf(rows[nr].policy, sizeof rows[nr].policy, "oracle (planned with margin)");
-                n_orc++, nr++;
+                snprintf(w->policy, sizeof w->policy, "oracle (planned with margin)");
+                w->seconds = c->orc[c->n_orc].seconds;
+                c->n_orc++, c->nr++;
             }
         }
-        sim_set_target_loss(s, plan_target);
+        sim_set_target_loss(s, c->plan_target);
     }
-    for (int i = 0; i < nr && !rc; i++) rc = replay(s, &rows[i], target, o.su.budget_usd, &e);
+    for (int i = 0; i < c->nr && !rc; i++)
+        rc = replay(s, &c->rows[i], c->target, o->su.budget_usd, e);
     sim_close(s);
-    if (rc) return cmd_fail("sched eval", &e);
+    if (rc) return rc;
     double oracle = NAN, oracle_plan = NAN;
-    for (int i = 0; i < nr; i++) {
-        if (!strcmp(rows[i].policy, "oracle")) oracle = oracle_plan = rows[i].r.jct_s;
-        if (!strcmp(rows[i].policy, "oracle (planned with margin)")) oracle_plan = rows[i].plan.jct_s;
+    for (int i = 0; i < c->nr; i++) {
+        if (!strcmp(c->rows[i].policy, "oracle")) oracle = oracle_plan = c->rows[i].r.jct_s;
+        if (!strcmp(c->rows[i].policy, "oracle (planned with margin)"))
+            oracle_plan = c->rows[i].plan.jct_s;
     }
-    for (int i = 0; i < nr; i++) {
-        const struct sim_result *p = &rows[i].plan, *r = &rows[i].r;
-        rows[i].ratio = r->reached_target && r->within_budget ? r->jct_s / oracle : (double)NAN;
+    for (int i = 0; i < c->nr; i++) {
+        struct sched_row *w = &c->rows[i];
+        const struct sim_result *p = &w->plan, *r = &w->r;
+        w->ratio = r->reached_target && r->within_budget ? r->jct_s / oracle : (double)NAN;
         /* The oracle row did not plan to the planned target: no planned ratio. */
-        rows[i].plan_ratio = p->reached_target && p->within_budget && strcmp(rows[i].policy, "oracle")
-                                 ? p->jct_s / oracle_plan
-                                 : (double)NAN;
+        w->plan_ratio = p->reached_target && p->within_budget && strcmp(w->policy, "oracle")
+                            ? p->jct_s / oracle_plan
+                            : (double)NAN;
     }
-    const char *dir = o.out;
-    if (o.out && (rc = fs_mkdir_p(o.out, &e))) return cmd_fail("sched eval", &e);
-    if (o.emulate) {
+    return SIREN_OK;
+}
+
+double sched_row_jct_error_pct(const struct sched_row *w)
+{
+    return w->emulated ? 100.0 * (w->r.jct_s - w->emu_jct_s) / w->emu_jct_s : (double)NAN;
+}
+
+double sched_row_time_error_pct(const struct sched_row *w)
+{
+    if (!w->emulated || w->emu_epochs < 1 || w->emu_epochs > w->clocked) return NAN;
+    return 100.0 * (w->clock_s[w->emu_epochs - 1] - w->emu_jct_s) / w->emu_jct_s;
+}
+
+static int write_eval(const struct sched_opts *o, struct sched_cell *c, struct err *e);
+
+static int cmd_sched_eval(int argc, char **argv)
+{
+    struct sched_opts o;
+    int rc = sched_parse(argc, argv, "sched eval", &o);
+    if (rc) return rc < 0 ? 0 : rc;
+    struct err e;
+    if (o.matrix) {
+        if (!o.out) return opt_usage_error("sched eval", "--matrix needs --out DIR");
+        return sched_matrix(&o, &e) ? cmd_fail("sched eval", &e) : 0;
+    }
+    if (o.emulate && !o.out) return opt_usage_error("sched eval", "--emulate needs --out DIR (for the runs)");
+    /* The default list names the committed policy as results/sched/W.policy.json (its name in
+     * the tables); it is read from the source tree, wherever the command runs. */
+    char deflist[1200], path[1200] = "";
+    const char *drl_path = NULL;
+    if (!o.policies) {
+        snprintf(deflist, sizeof deflist, "drl:results/sched/%s.policy.json,grid,heuristic,oracle",
+                 o.su.workload);
+        o.policies = deflist;
+        char policy[1200];
+        snprintf(policy, sizeof policy, "results/sched/%s.policy.json", o.su.workload);
+        if (core_source_path(policy, path, sizeof path))
+            return opt_usage_error("sched eval", "the source tree's path is too long");
+        drl_path = path;
+    }
+    struct sched_cell *cell = malloc(sizeof *cell);
+    if (!cell) {
+        err_set(&e, SIREN_ENOMEM, "out of memory");
+        return cmd_fail("sched eval", &e);
+    }
+    if (sched_eval_cell(&o, drl_path, cell, &e)) {
+        free(cell);
+        return cmd_fail("sched eval", &e);
+    }
+    rc = write_eval(&o, cell, &e);
+    free(cell);
+    return rc ? cmd_fail("sched eval", &e) : 0;
+}
+
+/* Writes one evaluation: the table on stdout, and eval.json, eval.md and the emulated runs
+ * under o->out. */
+static int write_eval(const struct sched_opts *o, struct sched_cell *c, struct err *e)
+{
+    struct sched_row *rows = c->rows;
+    int nr = c->nr, n_orc = c->n_orc, rc = SIREN_OK;
+    double target = c->target, plan_target = c->plan_target;
+    const struct sched_oracle_run *orc = c->orc;
+    const char *dir = o->out;
+    if (o->out && (rc = fs_mkdir_p(o->out, e))) return rc;
+    if (o->emulate) {
         int argc0 = 1;
         char *argv0[] = {"siren", NULL}, **pargv = argv0;
         bench_mpi_init(&argc0, &pargv);
-        for (int i = 0; i < nr && !rc; i++) rc = emulate_row(&o, dir, &rows[i], i, &e);
-        if (rc) return cmd_fail("sched eval", &e);
+        for (int i = 0; i < nr && !rc; i++) rc = sched_emulate_row(o, dir, &rows[i], i, e);
+        if (rc) return rc;
     }
     static const char *cols[] = {"policy", "budget_usd", "jct_s", "cost_usd", "final_loss",
                                  "reached_target", "ratio_to_oracle", "epochs", "planned_jct_s",
@@ -477,13 +559,17 @@ static int cmd_sched_eval(int argc, char **argv)
                                  "emu_reached_target", "jct_error_pct", "cost_error_pct",
                                  "emu_epochs_time_error_pct"};
     struct table t;
-    if (table_init(&t, o.emulate ? 17 : 10, cols)) return 1;
+    if (table_init(&t, o->emulate ? 17 : 10, cols)) return err_set(e, SIREN_ENOMEM, "out of memory");
     cJSON *arr = cJSON_CreateArray();
     for (int i = 0; i < nr; i++) {
-        const struct row *w = &rows[i];
-        if (table_add_row(&t)) return 1;
+        const struct sched_row *w = &rows[i];
+        if (table_add_row(&t)) {
+            cJSON_Delete(arr);
+            table_free(&t);
+            return err_set(e, SIREN_ENOMEM, "out of memory");
+        }
         table_setf(&t, (size_t)i, 0, "%s", w->policy);
-        table_setf(&t, (size_t)i, 1, "%.4f", o.su.budget_usd);
+        table_setf(&t, (size_t)i, 1, "%.4f", o->su.budget_usd);
         table_setf(&t, (size_t)i, 2, "%.3f", w->r.jct_s);
         table_setf(&t, (size_t)i, 3, "%.6f", w->r.cost_usd);
         table_setf(&t, (size_t)i, 4, "%.4f", w->r.final_loss);
@@ -497,7 +583,7 @@ static int cmd_sched_eval(int argc, char **argv)
         else table_setf(&t, (size_t)i, 9, "%.3f", w->plan_ratio);
         cJSON *j = cJSON_CreateObject();
         cJSON_AddStringToObject(j, "policy", w->policy);
-        cJSON_AddNumberToObject(j, "budget_usd", o.su.budget_usd);
+        cJSON_AddNumberToObject(j, "budget_usd", o->su.budget_usd);
         cJSON_AddNumberToObject(j, "jct_s", w->r.jct_s);
         cJSON_AddNumberToObject(j, "cost_usd", w->r.cost_usd);
         cJSON_AddNumberToObject(j, "final_loss", w->r.final_loss);
@@ -517,8 +603,8 @@ static int cmd_sched_eval(int argc, char **argv)
             cJSON_AddItemToArray(a, cJSON_CreateNumber(w->plan.actions[k].memory_mb));
             cJSON_AddItemToArray(sch, a);
         }
-        if (o.emulate && w->emulated) {
-            double err_pct = 100.0 * (w->r.jct_s - w->emu_jct_s) / w->emu_jct_s;
+        if (o->emulate && w->emulated) {
+            double err_pct = sched_row_jct_error_pct(w);
             table_setf(&t, (size_t)i, 10, "%.3f", w->emu_jct_s);
             table_setf(&t, (size_t)i, 11, "%.6f", w->emu_cost_usd);
             table_setf(&t, (size_t)i, 12, "%.4f", w->emu_loss);
@@ -533,9 +619,8 @@ static int cmd_sched_eval(int argc, char **argv)
             cJSON_AddBoolToObject(j, "emu_reached_target", w->emu_reached);
             cJSON_AddNumberToObject(j, "jct_error_pct", err_pct);
             /* The same epochs as the emulator ran: the time model's error alone. */
-            if (w->emu_epochs >= 1 && w->emu_epochs <= w->clocked) {
-                double same =
-                    100.0 * (w->clock_s[w->emu_epochs - 1] - w->emu_jct_s) / w->emu_jct_s;
+            double same = sched_row_time_error_pct(w);
+            if (!isnan(same)) {
                 table_setf(&t, (size_t)i, 16, "%+.3f", same);
                 cJSON_AddNumberToObject(j, "emu_epochs_time_error_pct", same);
             } else {
@@ -545,22 +630,22 @@ static int cmd_sched_eval(int argc, char **argv)
         cJSON_AddItemToArray(arr, j);
     }
     printf("<!-- siren sched eval: %s, budget $%g, target loss %g (planned as %.4f), max %d "
-           "epochs, commit %s -->\n", o.su.workload, o.su.budget_usd, target, plan_target,
-           o.su.max_epochs, build_commit());
+           "epochs, commit %s -->\n", o->su.workload, o->su.budget_usd, target, plan_target,
+           o->su.max_epochs, build_commit());
     for (int k = 0; k < n_orc; k++)
         printf("<!-- oracle to %.4f: exact over %d actions (the grid and every action a row "
                "took), %lld epochs evaluated, %lld partial schedules, %.1f s%s -->\n",
                orc[k].target, orc[k].st.actions, orc[k].st.epochs_evaluated, orc[k].st.labels,
                orc[k].seconds, orc[k].st.bound_violations ? ", BOUND PREMISE BROKEN" : "");
     table_write_markdown(&t, stdout);
-    if (o.out) {
+    if (o->out) {
         char path[1300];
-        snprintf(path, sizeof path, "%s/eval.json", o.out);
-        rc = json_write_file(path, arr, &e);
-        snprintf(path, sizeof path, "%s/eval.md", o.out);
+        snprintf(path, sizeof path, "%s/eval.json", o->out);
+        rc = json_write_file(path, arr, e);
+        snprintf(path, sizeof path, "%s/eval.md", o->out);
         FILE *f = fopen(path, "w");
         if (f) {
-            bench_write_header(f, "sched eval", o.su.workload);
+            bench_write_header(f, "sched eval", o->su.workload);
             fprintf(f, "budget $%g, target loss %g, max %d epochs. Every policy planned its "
                     "schedule to reach %.4f (%g RMSE of the loss model below the target, at most "
                     "half the way to its asymptote); the rows are that schedule replayed to the "
@@ -573,7 +658,7 @@ static int cmd_sched_eval(int argc, char **argv)
                     "like the others. planned_jct_s and planned_ratio are the planned "
                     "schedule's time to the planned target and its ratio to that one's, the "
                     "objective every policy optimised.\n\n",
-                    o.su.budget_usd, target, o.su.max_epochs, plan_target, o.plan_margin);
+                    o->su.budget_usd, target, o->su.max_epochs, plan_target, o->plan_margin);
             for (int k = 0; k < n_orc; k++)
                 fprintf(f, "Oracle to %.4f: %d actions, %lld epochs evaluated, %lld partial "
                         "schedules kept%s.\n\n", orc[k].target, orc[k].st.actions,
@@ -586,8 +671,8 @@ static int cmd_sched_eval(int argc, char **argv)
     }
     cJSON_Delete(arr);
     table_free(&t);
-    if (o.emulate) bench_mpi_finalize();
-    return rc ? cmd_fail("sched eval", &e) : 0;
+    if (o->emulate) bench_mpi_finalize();
+    return rc;
 }
 
 int cmd_sched(int argc, char **argv)

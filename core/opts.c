@@ -195,6 +195,9 @@ static const struct opt_info table[OPT_COUNT] = {
     [OPT_STARTS] = INT("starts", "K", 1, 64, "4",
                        "K runs of episodes/K each: from the grid's action and from static "
                        "actions spread over n; the best one is kept"),
+    [OPT_MATRIX] = TEXT("matrix", "SUITE", NULL,
+                        "run the contest of a suite file (workloads x budgets x seeds) and "
+                        "write its tables and figure"),
     [OPT_PLAN_MARGIN] = NUM("plan-margin", "Z", 0, NONE, 0, "1.5; 0: none",
                             "plan (train, search) to reach the target minus Z times the loss "
                             "model's RMSE (at most half the way to the model's asymptote), so "
