@@ -127,10 +127,9 @@ int sched_parse(int argc, char **argv, const char *cmd, struct sched_opts *o)
     int rc = opt_parse(cmd, sched_opts, CMD_COUNT(sched_opts), argc, argv, sched_opt, o, NULL);
     if (rc != OPT_GO_ON) return rc ? rc : -1;
     int max_epochs = o->su.max_epochs;
-    if (!o->su.workload) {
-        if (o->matrix) return 0; /* each of the suite's workloads is parsed on its own */
-        return opt_usage_error(cmd, "--workload is required");
-    }
+    /* With --matrix, --workload only picks one of the suite's, each parsed on its own. */
+    if (o->matrix) return 0;
+    if (!o->su.workload) return opt_usage_error(cmd, "--workload is required");
     const struct wl_default *df = NULL;
     for (const struct wl_default *x = defaults; x->name; x++)
         if (!strcmp(x->name, o->su.workload)) df = x;
