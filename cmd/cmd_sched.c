@@ -68,14 +68,18 @@ static void usage(FILE *f)
     fprintf(f,
             "usage: siren sched train --workload W [--budget USD] [--episodes K] --out POLICY\n"
             "       siren sched eval --workload W [--budget USD] [--policies LIST] [--emulate]\n"
-            "                        [--out DIR]\n\n"
+            "                        [--out DIR]\n"
+            "       siren sched eval --matrix SUITE --out DIR [--workload W] [--emulate]\n\n"
             "train: PPO (or --algo reinforce) in the simulator; prints a learning curve.\n"
             "eval:  runs every policy (default drl:results/sched/W.policy.json,grid,heuristic,\n"
-            "       oracle) in the simulator; --emulate replays each one's schedule in the\n"
-            "       emulator (one rank) and reports the fidelity of the simulated JCT.\n\n");
+            "       bo,model,oracle) in the simulator; --emulate replays each one's schedule in the\n"
+            "       emulator (one rank) and reports the fidelity of the simulated JCT.\n"
+            "       --matrix: the contest of a suite file over workloads, budgets and seeds\n"
+            "       (sched/README.md, \"Contest\"; results/sched/contest.json).\n\n");
     opt_help_write(f, sched_opts, CMD_COUNT(sched_opts));
     fprintf(f, "\nDefaults: lr-ctr budget $0.03 target 0.50 batch 16 hash-bits 16 (30 epochs);\n"
-               "lenet-fashion budget $0.01 target 0.40 batch 256 (20 epochs).\n");
+               "lenet-fashion budget $0.01 target 0.40 batch 256 (20 epochs);\n"
+               "textcnn-polarity budget $0.05 target 0.55 batch 50 (20 epochs).\n");
 }
 
 /* Stores one option of siren sched train or eval (opt_parse's handler). */
@@ -512,8 +516,8 @@ static int cmd_sched_eval(int argc, char **argv)
     char deflist[1200], path[1200] = "";
     const char *drl_path = NULL;
     if (!o.policies) {
-        snprintf(deflist, sizeof deflist, "drl:results/sched/%s.policy.json,grid,heuristic,oracle",
-                 o.su.workload);
+        snprintf(deflist, sizeof deflist,
+                 "drl:results/sched/%s.policy.json,grid,heuristic,bo,model,oracle", o.su.workload);
         o.policies = deflist;
         char policy[1200];
         snprintf(policy, sizeof policy, "results/sched/%s.policy.json", o.su.workload);

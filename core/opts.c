@@ -180,7 +180,7 @@ static const struct opt_info table[OPT_COUNT] = {
     [OPT_EPISODES] = INT("episodes", "K", 1, NONE, "20000", "training episodes"),
     [OPT_POLICIES] = TEXT("policies", "LIST",
                           "drl:results/sched/W.policy.json (in the source tree),grid,heuristic,"
-                          "oracle",
+                          "bo,model,oracle",
                           "the policies to compare, comma-separated"),
     [OPT_EMULATE] = FLAG("emulate",
                          "replay each policy's schedule in the emulator (one rank) and report "
