@@ -3,8 +3,9 @@
  * cells.json (every policy at every budget multiple and seed, and the emulated replays), per
  * workload, policy and budget: how many seeds reached the target within budget, the mean and
  * worst ratio to the exact oracle over them, the time each policy took to plan, and the
- * emulator's error; then whether DRL meets the bar (mean ratio at most 1.05 and no worse than
- * the best rival) at each budget, the agent's training cost, and the figure.
+ * emulator's error; then whether each trained agent (drl...) meets the bar (mean ratio at most
+ * 1.05 and no worse than the best rival) at each budget, the agents' training cost, and the
+ * figure.
  */
 #include "bench.h"
 #include "suite_internal.h"
@@ -80,14 +81,14 @@ static int contest_gather(const cJSON *root, const char *path, struct contest_wo
         cJSON_ArrayForEach(r, rows)
         {
             const char *p;
-            if ((rc = json_get_string(r, "policy", path, &p, e))) return rc;
+            if ((rc = json_get_string(r, "kind", path, &p, e))) return rc;
             int i = index_of_policy(w, p);
             if (i < 0) return err_set(e, SIREN_EFORMAT, "%s: over %d policies", path, CONTEST_MAX_POLICIES);
             struct contest_stat *s = &w->st[i][b];
             const cJSON *ratio = cJSON_GetObjectItemCaseSensitive(r, "ratio_to_oracle");
             double jct = 0, plan = 0;
             if ((rc = json_get_number(r, "jct_s", path, &jct, e)) ||
-                (rc = json_get_number(r, "plan_s", path, &plan, e)))
+                (rc = json_get_number(r, "plan_wall_s", path, &plan, e)))
                 return rc;
             s->cells++;
             s->sum_plan_s += plan;
@@ -102,9 +103,9 @@ static int contest_gather(const cJSON *root, const char *path, struct contest_wo
     const cJSON *em = cJSON_GetObjectItemCaseSensitive(root, "emulated");
     cJSON_ArrayForEach(c, em)
     {
-        const cJSON *p = cJSON_GetObjectItemCaseSensitive(c, "policy");
+        const cJSON *p = cJSON_GetObjectItemCaseSensitive(c, "kind");
         const cJSON *je = cJSON_GetObjectItemCaseSensitive(c, "jct_error_pct");
-        const cJSON *te = cJSON_GetObjectItemCaseSensitive(c, "time_error_pct");
+        const cJSON *te = cJSON_GetObjectItemCaseSensitive(c, "emu_epochs_time_error_pct");
         int i = cJSON_IsString(p) ? index_of_policy(w, p->valuestring) : -1;
         int b = index_of_budget(w, 1.0);
         if (i < 0 || b < 0) continue;
@@ -126,30 +127,27 @@ static int contest_gather(const cJSON *root, const char *path, struct contest_wo
     return SIREN_OK;
 }
 
-static int is_rival(const char *p)
-{
-    return strcmp(p, "drl") && strncmp(p, "oracle", 6);
-}
+/* The trained agents are named drl...; the oracles are not rivals either. */
+static int is_agent(const char *p) { return !strncmp(p, "drl", 3); }
+static int is_rival(const char *p) { return !is_agent(p) && strncmp(p, "oracle", 6); }
 
-/* DRL's verdict at budget b: writes one markdown line to f. Returns 1 when DRL meets the bar
- * (reached every seed the best rival reached, mean ratio <= CONTEST_DRL_BAR and <= the best
- * rival's). */
-static int verdict(FILE *f, const struct contest_workload *w, int b)
+/* Agent drl's verdict at budget b: writes one markdown line to f. Returns 1 when it meets the
+ * bar (reached every seed the best rival reached, mean ratio <= CONTEST_DRL_BAR and <= the
+ * best rival's). */
+static int verdict(FILE *f, const struct contest_workload *w, int drl, int b)
 {
-    int drl = -1, best = -1;
+    int best = -1;
     for (int i = 0; i < w->n_policies; i++) {
-        if (!strcmp(w->policies[i], "drl")) drl = i;
         if (!is_rival(w->policies[i])) continue;
         const struct contest_stat *s = &w->st[i][b], *t = best >= 0 ? &w->st[best][b] : NULL;
         if (!t || s->reached > t->reached ||
             (s->reached == t->reached && mean_ratio(s) < mean_ratio(t)))
             best = i;
     }
-    if (drl < 0) return 0;
     const struct contest_stat *d = &w->st[drl][b];
     double md = mean_ratio(d);
-    fprintf(f, "- %s at %gx: DRL reached %d/%d, mean ratio ", w->name, w->budgets[b], d->reached,
-            d->cells);
+    fprintf(f, "- %s at %gx: %s reached %d/%d, mean ratio ", w->name, w->budgets[b],
+            w->policies[drl], d->reached, d->cells);
     if (isnan(md)) fprintf(f, "-");
     else fprintf(f, "%.3f", md);
     int ok = d->reached > 0 && md <= CONTEST_DRL_BAR;
@@ -287,21 +285,40 @@ int bench_contest_report(const char *dir, const char *const *names, int n_names,
         FILE *f = rc ? NULL : open_memstream(&footer, &flen);
         if (f) {
             for (int k = 0; k < n; k++) pivot(f, &ws[k]);
-            fprintf(f, "\n## DRL against the bar (mean ratio <= %.2f, no worse than the best "
-                       "rival), per budget\n\n", CONTEST_DRL_BAR);
-            int met = 0, all = 0;
+            fprintf(f, "\n## The agents against the bar (mean ratio <= %.2f, no worse than the "
+                       "best rival), per budget\n\n", CONTEST_DRL_BAR);
+            /* Per agent: how many (workload, budget) pairs it meets the bar at. */
+            const char *agents[CONTEST_MAX_POLICIES];
+            int met[CONTEST_MAX_POLICIES] = {0}, all[CONTEST_MAX_POLICIES] = {0}, na = 0;
             for (int k = 0; k < n; k++)
-                for (int b = 0; b < ws[k].n_budgets; b++, all++) met += verdict(f, &ws[k], b);
-            fprintf(f, "\nDRL meets the bar at %d of %d (workload, budget) pairs.\n", met, all);
-            fprintf(f, "\n## Training cost of the agent\n\n");
+                for (int i = 0; i < ws[k].n_policies; i++) {
+                    if (!is_agent(ws[k].policies[i])) continue;
+                    int a = 0;
+                    while (a < na && strcmp(agents[a], ws[k].policies[i])) a++;
+                    if (a == na && na < CONTEST_MAX_POLICIES) agents[na++] = ws[k].policies[i];
+                    for (int b = 0; b < ws[k].n_budgets && a < na; b++, all[a]++)
+                        met[a] += verdict(f, &ws[k], i, b);
+                }
+            fprintf(f, "\n");
+            for (int a = 0; a < na; a++)
+                fprintf(f, "%s meets the bar at %d of %d (workload, budget) pairs.\n", agents[a],
+                        met[a], all[a]);
+            fprintf(f, "\n## Training cost of the agents\n\n");
             for (int k = 0; k < n; k++) {
-                const cJSON *ws_ = cJSON_GetObjectItemCaseSensitive(roots[k], "train_wall_s");
-                const cJSON *ep = cJSON_GetObjectItemCaseSensitive(roots[k], "train_episodes");
-                if (cJSON_IsNumber(ws_) && cJSON_IsNumber(ep))
-                    fprintf(f, "- %s: %d episodes in %.1f s of wall time (one core)\n",
-                            ws[k].name, ep->valueint, ws_->valuedouble);
-                else
-                    fprintf(f, "- %s: no training log given\n", ws[k].name);
+                const cJSON *ag = cJSON_GetObjectItemCaseSensitive(roots[k], "agents"), *x;
+                cJSON_ArrayForEach(x, ag)
+                {
+                    const cJSON *nm = cJSON_GetObjectItemCaseSensitive(x, "name");
+                    const cJSON *ws_ = cJSON_GetObjectItemCaseSensitive(x, "train_wall_s");
+                    const cJSON *ep = cJSON_GetObjectItemCaseSensitive(x, "train_episodes");
+                    if (!cJSON_IsString(nm)) continue;
+                    if (cJSON_IsNumber(ws_) && cJSON_IsNumber(ep))
+                        fprintf(f, "- %s, %s: %d episodes in %.1f s of wall time (one core)\n",
+                                ws[k].name, nm->valuestring, ep->valueint, ws_->valuedouble);
+                    else
+                        fprintf(f, "- %s, %s: no training log given\n", ws[k].name,
+                                nm->valuestring);
+                }
             }
             fprintf(f, "\nSuite: `%s`. Figure: `contest.png`.\n", suite_path);
             fclose(f);

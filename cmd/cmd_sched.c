@@ -492,6 +492,53 @@ double sched_row_jct_error_pct(const struct sched_row *w)
     return w->emulated ? 100.0 * (w->r.jct_s - w->emu_jct_s) / w->emu_jct_s : (double)NAN;
 }
 
+double sched_row_cost_error_pct(const struct sched_row *w)
+{
+    return w->emulated ? 100.0 * (w->r.cost_usd - w->emu_cost_usd) / w->emu_cost_usd
+                       : (double)NAN;
+}
+
+static void add_number_or_null(cJSON *j, const char *key, double v)
+{
+    if (isnan(v)) cJSON_AddNullToObject(j, key);
+    else cJSON_AddNumberToObject(j, key, v);
+}
+
+cJSON *sched_row_json(const struct sched_row *w, double plan_target)
+{
+    cJSON *j = cJSON_CreateObject();
+    cJSON_AddStringToObject(j, "policy", w->policy);
+    cJSON_AddNumberToObject(j, "jct_s", w->r.jct_s);
+    cJSON_AddNumberToObject(j, "cost_usd", w->r.cost_usd);
+    cJSON_AddNumberToObject(j, "final_loss", w->r.final_loss);
+    cJSON_AddBoolToObject(j, "reached_target", w->r.reached_target && w->r.within_budget);
+    add_number_or_null(j, "ratio_to_oracle", w->ratio);
+    cJSON_AddNumberToObject(j, "epochs", w->r.epochs);
+    cJSON_AddNumberToObject(j, "plan_target_loss", plan_target);
+    cJSON_AddNumberToObject(j, "planned_epochs", w->plan.epochs);
+    cJSON_AddNumberToObject(j, "planned_jct_s", w->plan.jct_s);
+    add_number_or_null(j, "planned_ratio_to_oracle", w->plan_ratio);
+    cJSON_AddNumberToObject(j, "plan_wall_s", w->seconds);
+    cJSON *sch = cJSON_AddArrayToObject(j, "schedule");
+    for (int k = 0; k < w->plan.epochs; k++) {
+        cJSON *a = cJSON_CreateArray();
+        cJSON_AddItemToArray(a, cJSON_CreateNumber(w->plan.actions[k].n));
+        cJSON_AddItemToArray(a, cJSON_CreateNumber(w->plan.actions[k].memory_mb));
+        cJSON_AddItemToArray(sch, a);
+    }
+    if (w->emulated) {
+        cJSON_AddNumberToObject(j, "emu_jct_s", w->emu_jct_s);
+        cJSON_AddNumberToObject(j, "emu_cost_usd", w->emu_cost_usd);
+        cJSON_AddNumberToObject(j, "emu_final_loss", w->emu_loss);
+        cJSON_AddBoolToObject(j, "emu_reached_target", w->emu_reached);
+        cJSON_AddNumberToObject(j, "emu_epochs", w->emu_epochs);
+        add_number_or_null(j, "jct_error_pct", sched_row_jct_error_pct(w));
+        add_number_or_null(j, "cost_error_pct", sched_row_cost_error_pct(w));
+        add_number_or_null(j, "emu_epochs_time_error_pct", sched_row_time_error_pct(w));
+    }
+    return j;
+}
+
 double sched_row_time_error_pct(const struct sched_row *w)
 {
     if (!w->emulated || w->emu_epochs < 1 || w->emu_epochs > w->clocked) return NAN;
@@ -584,51 +631,19 @@ static int write_eval(const struct sched_opts *o, struct sched_cell *c, struct e
         table_setf(&t, (size_t)i, 8, "%.3f", w->plan.jct_s);
         if (isnan(w->plan_ratio)) table_setf(&t, (size_t)i, 9, "-");
         else table_setf(&t, (size_t)i, 9, "%.3f", w->plan_ratio);
-        cJSON *j = cJSON_CreateObject();
-        cJSON_AddStringToObject(j, "policy", w->policy);
+        cJSON *j = sched_row_json(w, plan_target);
         cJSON_AddNumberToObject(j, "budget_usd", o->su.budget_usd);
-        cJSON_AddNumberToObject(j, "jct_s", w->r.jct_s);
-        cJSON_AddNumberToObject(j, "cost_usd", w->r.cost_usd);
-        cJSON_AddNumberToObject(j, "final_loss", w->r.final_loss);
-        cJSON_AddBoolToObject(j, "reached_target", w->r.reached_target && w->r.within_budget);
-        if (isnan(w->ratio)) cJSON_AddNullToObject(j, "ratio_to_oracle");
-        else cJSON_AddNumberToObject(j, "ratio_to_oracle", w->ratio);
-        cJSON_AddNumberToObject(j, "epochs", w->r.epochs);
-        cJSON_AddNumberToObject(j, "plan_target_loss", plan_target);
-        cJSON_AddNumberToObject(j, "planned_epochs", w->plan.epochs);
-        cJSON_AddNumberToObject(j, "planned_jct_s", w->plan.jct_s);
-        if (isnan(w->plan_ratio)) cJSON_AddNullToObject(j, "planned_ratio_to_oracle");
-        else cJSON_AddNumberToObject(j, "planned_ratio_to_oracle", w->plan_ratio);
-        cJSON *sch = cJSON_AddArrayToObject(j, "schedule");
-        for (int k = 0; k < w->plan.epochs; k++) {
-            cJSON *a = cJSON_CreateArray();
-            cJSON_AddItemToArray(a, cJSON_CreateNumber(w->plan.actions[k].n));
-            cJSON_AddItemToArray(a, cJSON_CreateNumber(w->plan.actions[k].memory_mb));
-            cJSON_AddItemToArray(sch, a);
-        }
         if (o->emulate && w->emulated) {
-            double err_pct = sched_row_jct_error_pct(w);
             table_setf(&t, (size_t)i, 10, "%.3f", w->emu_jct_s);
             table_setf(&t, (size_t)i, 11, "%.6f", w->emu_cost_usd);
             table_setf(&t, (size_t)i, 12, "%.4f", w->emu_loss);
-            double cost_pct = 100.0 * (w->r.cost_usd - w->emu_cost_usd) / w->emu_cost_usd;
             table_setf(&t, (size_t)i, 13, "%s", w->emu_reached ? "yes" : "no");
-            table_setf(&t, (size_t)i, 14, "%+.3f", err_pct);
-            table_setf(&t, (size_t)i, 15, "%+.3f", cost_pct);
-            cJSON_AddNumberToObject(j, "cost_error_pct", cost_pct);
-            cJSON_AddNumberToObject(j, "emu_jct_s", w->emu_jct_s);
-            cJSON_AddNumberToObject(j, "emu_cost_usd", w->emu_cost_usd);
-            cJSON_AddNumberToObject(j, "emu_final_loss", w->emu_loss);
-            cJSON_AddBoolToObject(j, "emu_reached_target", w->emu_reached);
-            cJSON_AddNumberToObject(j, "jct_error_pct", err_pct);
+            table_setf(&t, (size_t)i, 14, "%+.3f", sched_row_jct_error_pct(w));
+            table_setf(&t, (size_t)i, 15, "%+.3f", sched_row_cost_error_pct(w));
             /* The same epochs as the emulator ran: the time model's error alone. */
             double same = sched_row_time_error_pct(w);
-            if (!isnan(same)) {
-                table_setf(&t, (size_t)i, 16, "%+.3f", same);
-                cJSON_AddNumberToObject(j, "emu_epochs_time_error_pct", same);
-            } else {
-                table_setf(&t, (size_t)i, 16, "-");
-            }
+            if (!isnan(same)) table_setf(&t, (size_t)i, 16, "%+.3f", same);
+            else table_setf(&t, (size_t)i, 16, "-");
         }
         cJSON_AddItemToArray(arr, j);
     }

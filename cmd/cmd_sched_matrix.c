@@ -20,6 +20,7 @@
 #define MATRIX_MAX_BUDGETS 8
 #define MATRIX_MAX_SEEDS 8
 #define MATRIX_MAX_ARGS 64
+#define MATRIX_MAX_AGENTS 4
 
 struct suite {
     char path[1100], dir[1100];
@@ -103,7 +104,11 @@ static int suite_load(const char *path, struct suite *st, struct err *e)
 struct matrix_job {
     const char *name;
     struct sched_opts o;
-    char policy[1200], train_log[1200], calibration[1200], loss_model[1200];
+    /* The trained agents the suite names (drl: policies): name, file and training log. */
+    int n_agents;
+    const char *agent[MATRIX_MAX_AGENTS];
+    char agent_path[MATRIX_MAX_AGENTS][1200], agent_log[MATRIX_MAX_AGENTS][1200];
+    char calibration[1200], loss_model[1200];
     char *argv[MATRIX_MAX_ARGS + 1];
 };
 
@@ -113,21 +118,48 @@ static int job_load(const struct suite *st, const cJSON *w, int idx, struct matr
     char where[1200];
     snprintf(where, sizeof where, "%s: workloads[%d]", st->path, idx);
     int rc;
-    const char *name, *policy;
+    const char *name;
     if ((rc = json_get_string(w, "name", where, &name, e))) return rc;
-    if ((rc = json_get_string(w, "policy", where, &policy, e))) return rc;
     j->name = name;
-    suite_path(st, policy, j->policy, sizeof j->policy);
-    j->train_log[0] = 0;
-    const cJSON *log = cJSON_GetObjectItemCaseSensitive(w, "train_log");
-    if (cJSON_IsString(log)) suite_path(st, log->valuestring, j->train_log, sizeof j->train_log);
+    /* "agents": {"drl": {"policy": FILE, "train_log": FILE}, ...}: each a row of its own. */
+    const cJSON *agents = cJSON_GetObjectItemCaseSensitive(w, "agents"), *a;
+    if (!cJSON_IsObject(agents) || cJSON_GetArraySize(agents) > MATRIX_MAX_AGENTS)
+        return err_set(e, SIREN_EFORMAT, "%s: \"agents\": expected an object of at most %d "
+                       "named agents ({\"drl\": {\"policy\": FILE, \"train_log\": FILE}})", where,
+                       MATRIX_MAX_AGENTS);
+    j->n_agents = 0;
+    cJSON_ArrayForEach(a, agents)
+    {
+        char at[1400];
+        snprintf(at, sizeof at, "%s: \"agents\".%s", where, a->string);
+        const char *policy;
+        if (strncmp(a->string, "drl", 3))
+            return err_set(e, SIREN_EFORMAT, "%s: an agent's name starts with drl", at);
+        if ((rc = json_get_string(a, "policy", at, &policy, e))) return rc;
+        int k = j->n_agents++;
+        j->agent[k] = a->string;
+        suite_path(st, policy, j->agent_path[k], sizeof j->agent_path[k]);
+        const cJSON *log = cJSON_GetObjectItemCaseSensitive(a, "train_log");
+        j->agent_log[k][0] = 0;
+        if (cJSON_IsString(log))
+            suite_path(st, log->valuestring, j->agent_log[k], sizeof j->agent_log[k]);
+    }
+    /* Every drl name of the policies is an agent of this workload. */
+    char list[2048];
+    snprintf(list, sizeof list, "%s", st->policies);
+    for (char *save, *p = strtok_r(list, ",", &save); p; p = strtok_r(NULL, ",", &save)) {
+        int found = strncmp(p, "drl", 3) != 0;
+        for (int k = 0; k < j->n_agents && !found; k++) found = !strcmp(p, j->agent[k]);
+        if (!found)
+            return err_set(e, SIREN_EFORMAT, "%s: \"policies\" names %s, which is not one of its "
+                           "\"agents\"", where, p);
+    }
     const cJSON *args = cJSON_GetObjectItemCaseSensitive(w, "args");
     if (!cJSON_IsArray(args) || cJSON_GetArraySize(args) > MATRIX_MAX_ARGS)
         return err_set(e, SIREN_EFORMAT, "%s: \"args\": expected an array of at most %d strings "
                        "(the options of siren sched eval)", where, MATRIX_MAX_ARGS);
     int argc = 0;
     j->argv[argc++] = "sched eval";
-    const cJSON *a;
     cJSON_ArrayForEach(a, args)
     {
         if (!cJSON_IsString(a))
@@ -152,38 +184,26 @@ static int job_load(const struct suite *st, const cJSON *w, int idx, struct matr
     return SIREN_OK;
 }
 
-/* A row's name in the contest: its policy's kind ("drl", not the file; "heuristic", not the
- * tuned spec; "model", not its action). */
-static const char *row_kind(const char *policy)
+/* A row's name in the contest: its policy's kind (the agent's name, not its file;
+ * "heuristic", not the tuned spec; "model", not its action). */
+static const char *row_kind(const struct matrix_job *j, const char *policy)
 {
-    static const char *const kinds[] = {"drl", "grid", "heuristic", "bo", "model", NULL};
+    static const char *const kinds[] = {"grid", "heuristic", "bo", "model", NULL};
     if (!strcmp(policy, "oracle")) return "oracle";
     if (!strncmp(policy, "oracle ", 7)) return "oracle (planned with margin)";
+    for (int k = 0; k < j->n_agents; k++)
+        if (!strncmp(policy, "drl:", 4) && !strcmp(policy + 4, j->agent_path[k]))
+            return j->agent[k];
     for (int k = 0; kinds[k]; k++)
         if (!strncmp(policy, kinds[k], strlen(kinds[k]))) return kinds[k];
     return policy;
 }
 
-static cJSON *row_json(const struct sched_row *w)
+/* A row of cells.json: sched_row_json's, with the policy's kind. */
+static cJSON *row_json(const struct matrix_job *mj, const struct sched_row *w, double plan_target)
 {
-    cJSON *j = cJSON_CreateObject();
-    cJSON_AddStringToObject(j, "policy", row_kind(w->policy));
-    cJSON_AddStringToObject(j, "spec", w->policy);
-    cJSON_AddNumberToObject(j, "jct_s", w->r.jct_s);
-    cJSON_AddNumberToObject(j, "cost_usd", w->r.cost_usd);
-    cJSON_AddNumberToObject(j, "final_loss", w->r.final_loss);
-    cJSON_AddBoolToObject(j, "reached", w->r.reached_target && w->r.within_budget);
-    if (isnan(w->ratio)) cJSON_AddNullToObject(j, "ratio_to_oracle");
-    else cJSON_AddNumberToObject(j, "ratio_to_oracle", w->ratio);
-    cJSON_AddNumberToObject(j, "epochs", w->r.epochs);
-    cJSON_AddNumberToObject(j, "plan_s", w->seconds);
-    cJSON *sch = cJSON_AddArrayToObject(j, "schedule");
-    for (int k = 0; k < w->plan.epochs; k++) {
-        cJSON *a = cJSON_CreateArray();
-        cJSON_AddItemToArray(a, cJSON_CreateNumber(w->plan.actions[k].n));
-        cJSON_AddItemToArray(a, cJSON_CreateNumber(w->plan.actions[k].memory_mb));
-        cJSON_AddItemToArray(sch, a);
-    }
+    cJSON *j = sched_row_json(w, plan_target);
+    cJSON_AddStringToObject(j, "kind", row_kind(mj, w->policy));
     return j;
 }
 
@@ -217,21 +237,28 @@ static int rank_policies(struct sched_cell *const *cells, int n_cells, int *orde
     return n;
 }
 
-/* Reads the agent's training wall time from its log ("trained K episodes in X s"). */
-static void train_cost(const char *log, cJSON *out)
+/* The agents' training wall time, from each log ("trained K episodes in X s"). */
+static void train_cost(const struct matrix_job *j, cJSON *out)
 {
-    FILE *f = log[0] ? fopen(log, "r") : NULL;
-    if (!f) return;
-    char line[1024];
-    int episodes;
-    double secs;
-    while (fgets(line, sizeof line, f))
-        if (sscanf(line, "trained %d episodes in %lf s", &episodes, &secs) == 2) {
-            cJSON_AddNumberToObject(out, "train_episodes", episodes);
-            cJSON_AddNumberToObject(out, "train_wall_s", secs);
-            cJSON_AddStringToObject(out, "train_log", log);
-        }
-    fclose(f);
+    cJSON *arr = cJSON_AddArrayToObject(out, "agents");
+    for (int k = 0; k < j->n_agents; k++) {
+        cJSON *a = cJSON_CreateObject();
+        cJSON_AddStringToObject(a, "name", j->agent[k]);
+        cJSON_AddStringToObject(a, "policy", j->agent_path[k]);
+        cJSON_AddItemToArray(arr, a);
+        FILE *f = j->agent_log[k][0] ? fopen(j->agent_log[k], "r") : NULL;
+        if (!f) continue;
+        char line[1024];
+        int episodes;
+        double secs;
+        while (fgets(line, sizeof line, f))
+            if (sscanf(line, "trained %d episodes in %lf s", &episodes, &secs) == 2) {
+                cJSON_AddNumberToObject(a, "train_episodes", episodes);
+                cJSON_AddNumberToObject(a, "train_wall_s", secs);
+                cJSON_AddStringToObject(a, "train_log", j->agent_log[k]);
+            }
+        fclose(f);
+    }
 }
 
 static int run_job(const struct suite *st, struct matrix_job *j, const struct sched_opts *top,
@@ -241,13 +268,20 @@ static int run_job(const struct suite *st, struct matrix_job *j, const struct sc
     snprintf(dir, sizeof dir, "%s/%s", top->out, j->name);
     int rc = fs_mkdir_p(dir, e);
     if (rc) return rc;
-    /* "drl" is the workload's trained policy. */
+    /* Each agent's name is a drl: policy with its file. */
     list[0] = 0;
     char tmp[2048];
     snprintf(tmp, sizeof tmp, "%s", st->policies);
-    for (char *save, *p = strtok_r(tmp, ",", &save); p; p = strtok_r(NULL, ",", &save))
-        snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s", list[0] ? "," : "",
-                 strcmp(p, "drl") ? p : "drl:policy");
+    for (char *save, *p = strtok_r(tmp, ",", &save); p; p = strtok_r(NULL, ",", &save)) {
+        const char *spec = p, *sep = list[0] ? "," : "";
+        for (int k = 0; k < j->n_agents; k++)
+            if (!strcmp(p, j->agent[k])) {
+                snprintf(list + strlen(list), sizeof list - strlen(list), "%sdrl:%s", sep,
+                         j->agent_path[k]);
+                spec = NULL;
+            }
+        if (spec) snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s", sep, spec);
+    }
     j->o.policies = list;
     const double budget0 = j->o.su.budget_usd;
     int n_cells = st->n_budgets * st->n_seeds;
@@ -259,9 +293,8 @@ static int run_job(const struct suite *st, struct matrix_job *j, const struct sc
     cJSON_AddNumberToObject(root, "target_loss", j->o.su.target_loss);
     cJSON_AddNumberToObject(root, "max_epochs", j->o.su.max_epochs);
     cJSON_AddNumberToObject(root, "rows", (double)j->o.su.wopts.synthetic_rows);
-    cJSON_AddStringToObject(root, "policy", j->policy);
     cJSON_AddStringToObject(root, "commit", build_commit());
-    train_cost(j->train_log, root);
+    train_cost(j, root);
     for (int b = 0, c = 0; b < st->n_budgets && !rc; b++)
         for (int k = 0; k < st->n_seeds && !rc; k++, c++) {
             j->o.su.budget_usd = budget0 * st->budgets[b];
@@ -271,7 +304,7 @@ static int run_job(const struct suite *st, struct matrix_job *j, const struct sc
                 break;
             }
             double t0 = clock_mono_s();
-            if ((rc = sched_eval_cell(&j->o, j->policy, cells[c], e))) {
+            if ((rc = sched_eval_cell(&j->o, NULL, cells[c], e))) {
                 err_prefix(e, "%s at %gx the budget, seed %lld", j->name, st->budgets[b],
                            st->seeds[k]);
                 break;
@@ -285,7 +318,7 @@ static int run_job(const struct suite *st, struct matrix_job *j, const struct sc
             cJSON_AddNumberToObject(cj, "plan_target_loss", cells[c]->plan_target);
             cJSON *rows = cJSON_AddArrayToObject(cj, "rows");
             for (int i = 0; i < cells[c]->nr; i++)
-                cJSON_AddItemToArray(rows, row_json(&cells[c]->rows[i]));
+                cJSON_AddItemToArray(rows, row_json(j, &cells[c]->rows[i], cells[c]->plan_target));
             if (cells[c]->n_orc)
                 cJSON_AddNumberToObject(cj, "oracle_bound_violations",
                                         (double)cells[c]->orc[0].st.bound_violations);
@@ -310,19 +343,9 @@ static int run_job(const struct suite *st, struct matrix_job *j, const struct sc
                 double t0 = clock_mono_s();
                 if ((rc = sched_emulate_row(&j->o, edir, w, order[i], e))) break;
                 fprintf(stderr, "sched eval --matrix: %s emulated %s: %.1f s\n", j->name,
-                        row_kind(w->policy), clock_mono_s() - t0);
-                cJSON *x = row_json(w);
+                        row_kind(j, w->policy), clock_mono_s() - t0);
+                cJSON *x = row_json(j, w, cells[one]->plan_target);
                 cJSON_AddNumberToObject(x, "seed", (double)st->seeds[0]);
-                cJSON_AddNumberToObject(x, "emu_jct_s", w->emu_jct_s);
-                cJSON_AddNumberToObject(x, "emu_cost_usd", w->emu_cost_usd);
-                cJSON_AddNumberToObject(x, "emu_final_loss", w->emu_loss);
-                cJSON_AddBoolToObject(x, "emu_reached", w->emu_reached);
-                cJSON_AddNumberToObject(x, "emu_epochs", w->emu_epochs);
-                double je = sched_row_jct_error_pct(w), te = sched_row_time_error_pct(w);
-                if (isnan(je)) cJSON_AddNullToObject(x, "jct_error_pct");
-                else cJSON_AddNumberToObject(x, "jct_error_pct", je);
-                if (isnan(te)) cJSON_AddNullToObject(x, "time_error_pct");
-                else cJSON_AddNumberToObject(x, "time_error_pct", te);
                 cJSON_AddItemToArray(em, x);
             }
         }

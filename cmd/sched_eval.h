@@ -78,6 +78,11 @@ int sched_emulate_row(const struct sched_opts *o, const char *dir, struct sched_
  * emulated or the epochs differ beyond the simulator's). */
 double sched_row_jct_error_pct(const struct sched_row *w);
 double sched_row_time_error_pct(const struct sched_row *w);
+double sched_row_cost_error_pct(const struct sched_row *w);
+/* A row as eval.json and cells.json hold it: the policy, its replay to the target (jct_s,
+ * cost_usd, final_loss, reached_target, ratio_to_oracle, epochs), its plan to plan_target
+ * (planned_*, plan_wall_s, schedule) and, when emulated, the emulator's figures and errors. */
+cJSON *sched_row_json(const struct sched_row *w, double plan_target);
 
 /* siren sched eval --matrix (cmd_sched_matrix.c). */
 int sched_matrix(const struct sched_opts *o, struct err *e) SIREN_WUR;

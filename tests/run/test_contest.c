@@ -37,7 +37,8 @@ static void test_a_small_contest(void **state)
              "{\"format\": \"siren-contest-1\", \"budgets\": [0.5, 1], \"seeds\": [1, 2],\n"
              " \"policies\": \"drl,grid,heuristic,bo,model,oracle\", \"emulate_best\": 2,\n"
              " \"workloads\": [{\"name\": \"lr-ctr\", \"args\": [\"--workload\", \"lr-ctr\",\n"
-             "   \"--plan-margin\", \"0\", \"--max-epochs\", \"6\"], \"policy\": \"%s\"}]}\n",
+             "   \"--plan-margin\", \"0\", \"--max-epochs\", \"6\"],\n"
+             "   \"agents\": {\"drl\": {\"policy\": \"%s\"}}}]}\n",
              policy_path());
     char *suite = write_suite("small.json", text), *args = NULL, *out;
     assert_true(asprintf(&args, "eval --matrix %s --emulate --out %s/contest", suite, dir) > 0);
@@ -59,12 +60,13 @@ static void test_a_small_contest(void **state)
         int oracles = 0;
         cJSON_ArrayForEach(r, cJSON_GetObjectItem(c, "rows"))
         {
-            const char *p = cJSON_GetObjectItem(r, "policy")->valuestring;
+            const char *p = cJSON_GetObjectItem(r, "kind")->valuestring;
             const cJSON *ratio = cJSON_GetObjectItem(r, "ratio_to_oracle");
-            int reached = cJSON_IsTrue(cJSON_GetObjectItem(r, "reached"));
+            int reached = cJSON_IsTrue(cJSON_GetObjectItem(r, "reached_target"));
             assert_int_equal(reached, cJSON_IsNumber(ratio));
             if (reached) {
-                if (ratio->valuedouble < 1.0 - 1e-12) fail_msg("%s: ratio %.15g", p, ratio->valuedouble);
+                if (ratio->valuedouble < 1.0 - 1e-12)
+                    fail_msg("%s: ratio %.15g", p, ratio->valuedouble);
                 assert_true(cJSON_GetObjectItem(r, "cost_usd")->valuedouble <= budget);
             }
             if (!strcmp(p, "oracle")) {
@@ -81,7 +83,7 @@ static void test_a_small_contest(void **state)
     assert_int_equal(cJSON_GetArraySize(em), 2);
     cJSON_ArrayForEach(c, em)
     {
-        const cJSON *te = cJSON_GetObjectItem(c, "time_error_pct");
+        const cJSON *te = cJSON_GetObjectItem(c, "emu_epochs_time_error_pct");
         assert_true(cJSON_IsNumber(te));
         if (fabs(te->valuedouble) > 1e-6) fail_msg("time error %g %%", te->valuedouble);
     }
@@ -92,7 +94,8 @@ static void test_a_small_contest(void **state)
     char *csv = slurp("contest", "contest.csv");
     double sum = 0;
     int rows = 0;
-    for (char *line = strstr(csv, "\nlr-ctr,grid,"); line; line = strstr(line + 1, "\nlr-ctr,grid,")) {
+    const char *grid_row = "\nlr-ctr,grid,";
+    for (char *line = strstr(csv, grid_row); line; line = strstr(line + 1, grid_row)) {
         char *p = line + 1;
         for (int k = 0; k < 4; k++) p = strchr(p, ',') + 1;
         sum += strtod(p, NULL) * 2; /* each budget's mean over its two seeds */
@@ -103,8 +106,8 @@ static void test_a_small_contest(void **state)
     assert_true(fabs(sum / 4 - grid_sum / 4) < 1e-3); /* the csv's means have 3 decimals */
     free(csv);
     char *md = slurp("contest", "contest.md");
-    if (!strstr(md, "lr-ctr at 0.5x: DRL reached") || !strstr(md, "lr-ctr at 1x: DRL reached") ||
-        !strstr(md, "(workload, budget) pairs"))
+    if (!strstr(md, "lr-ctr at 0.5x: drl reached") || !strstr(md, "lr-ctr at 1x: drl reached") ||
+        !strstr(md, "drl meets the bar at") || !strstr(md, "(workload, budget) pairs"))
         fail_msg("%s", md);
     free(md);
     free(suite);
@@ -133,33 +136,42 @@ static void test_bad_suites_are_refused_naming_the_key(void **state)
     (void)state;
     char text[2048];
     refused("nobudgets.json",
-            "{\"format\": \"siren-contest-1\", \"budgets\": [], \"seeds\": [1], \"policies\": "
-            "\"grid\", \"workloads\": [{\"name\": \"lr-ctr\", \"args\": [], \"policy\": \"x\"}]}",
+            "{\"format\": \"siren-contest-1\", \"budgets\": [], \"seeds\": [1], "
+            "\"policies\": \"grid\", \"workloads\": [{\"name\": \"lr-ctr\", \"args\": [], "
+            "\"agents\": {}}]}",
             "", "nobudgets.json", "\"budgets\"");
     refused("badseed.json",
-            "{\"format\": \"siren-contest-1\", \"budgets\": [1], \"seeds\": [1.5], \"policies\": "
-            "\"grid\", \"workloads\": [{\"name\": \"lr-ctr\", \"args\": [], \"policy\": \"x\"}]}",
+            "{\"format\": \"siren-contest-1\", \"budgets\": [1], \"seeds\": [1.5], "
+            "\"policies\": \"grid\", \"workloads\": [{\"name\": \"lr-ctr\", \"args\": [], "
+            "\"agents\": {}}]}",
             "", "badseed.json", "\"seeds\"[0]");
-    refused("format.json", "{\"format\": \"siren-contest-0\"}", "", "format.json", "siren-contest-1");
+    refused("format.json", "{\"format\": \"siren-contest-0\"}", "", "format.json",
+            "siren-contest-1");
     /* The second workload's typo is found before the first runs. */
     snprintf(text, sizeof text,
-             "{\"format\": \"siren-contest-1\", \"budgets\": [1], \"seeds\": [1], \"policies\": "
-             "\"grid,oracle\", \"workloads\": [{\"name\": \"lr-ctr\", \"args\": [\"--workload\", "
-             "\"lr-ctr\"], \"policy\": \"%s\"}, {\"name\": \"lenet-fashion\", \"args\": "
-             "[\"--workload\", \"lenet-fashion\", \"--budgte\", \"1\"], \"policy\": \"%s\"}]}",
-             policy_path(), policy_path());
+             "{\"format\": \"siren-contest-1\", \"budgets\": [1], \"seeds\": [1], "
+             "\"policies\": \"grid,oracle\", \"workloads\": ["
+             "{\"name\": \"lr-ctr\", \"args\": [\"--workload\", \"lr-ctr\"], "
+             "\"agents\": {\"drl\": {\"policy\": \"%s\"}}}, "
+             "{\"name\": \"lenet-fashion\", \"args\": [\"--workload\", \"lenet-fashion\", "
+             "\"--budgte\", \"1\"], \"agents\": {}}]}",
+             policy_path());
     refused("typo.json", text, "", "workloads[1]", "--budgte");
-    snprintf(text, sizeof text,
-             "{\"format\": \"siren-contest-1\", \"budgets\": [1], \"seeds\": [1], \"policies\": "
-             "\"grid\", \"workloads\": [{\"name\": \"lr-ctr\", \"args\": [\"--workload\", "
-             "\"lenet-fashion\"], \"policy\": \"%s\"}]}",
-             policy_path());
-    refused("name.json", text, "", "\"name\" is lr-ctr", "lenet-fashion");
-    snprintf(text, sizeof text,
-             "{\"format\": \"siren-contest-1\", \"budgets\": [1], \"seeds\": [1], \"policies\": "
-             "\"grid\", \"workloads\": [{\"name\": \"lr-ctr\", \"args\": [\"--workload\", "
-             "\"lr-ctr\"], \"policy\": \"%s\"}]}",
-             policy_path());
+    refused("name.json",
+            "{\"format\": \"siren-contest-1\", \"budgets\": [1], \"seeds\": [1], "
+            "\"policies\": \"grid\", \"workloads\": [{\"name\": \"lr-ctr\", \"args\": "
+            "[\"--workload\", \"lenet-fashion\"], \"agents\": {}}]}",
+            "", "\"name\" is lr-ctr", "lenet-fashion");
+    /* A drl row needs the workload's agent of that name. */
+    refused("agent.json",
+            "{\"format\": \"siren-contest-1\", \"budgets\": [1], \"seeds\": [1], "
+            "\"policies\": \"drl-spread,grid\", \"workloads\": [{\"name\": \"lr-ctr\", "
+            "\"args\": [\"--workload\", \"lr-ctr\"], \"agents\": {}}]}",
+            "", "workloads[0]", "drl-spread, which is not one of its \"agents\"");
+    snprintf(text, sizeof text, "%s",
+             "{\"format\": \"siren-contest-1\", \"budgets\": [1], \"seeds\": [1], "
+             "\"policies\": \"grid\", \"workloads\": [{\"name\": \"lr-ctr\", \"args\": "
+             "[\"--workload\", \"lr-ctr\"], \"agents\": {}}]}");
     /* --workload only picks a workload of the suite: one without defaults (lr-criteo has no
      * default budget) is named as missing from the suite, not asked for a budget. */
     refused("other.json", text, "--workload lr-criteo", "lr-criteo", "not a workload of");
