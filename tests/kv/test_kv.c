@@ -32,6 +32,7 @@
 
 #include "kv.h"
 #include "kv_suite.h"
+#include "redis_server.h"
 #include "testutil.h"
 
 extern char **environ;
@@ -53,39 +54,22 @@ static struct fixture file_fx = {.base = {.name = "file", .torn_kills = 200, .to
 static struct fixture redis_fx = {.base = {.name = "redis", .torn_kills = 200, .torn_window_s = 0.02,
                                            .raw_entries = redis_raw_entries},
                                   .backend = "redis"};
-static pid_t redis_pid = -1;
-/* The server's password (requirepass): what no message may ever show. */
-static char redis_password[64];
-
-/* ------------------------------------------------------------------ redis-server */
-
-static int free_port(void)
-{
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = 0};
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t len = sizeof a;
-    if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof a) != 0 ||
-        getsockname(fd, (struct sockaddr *)&a, &len) != 0) {
-        if (fd >= 0) close(fd);
-        return -1;
-    }
-    close(fd);
-    return ntohs(a.sin_port);
-}
+/* The server this test starts; its password (requirepass) is what no message may ever show. */
+static struct tu_redis redis = {.pid = -1};
 
 /* AUTHs a raw connection with the server's password (a no-op reply check: the callers' next
  * command fails visibly when it did not take). */
 static void redis_raw_auth(redisContext *c)
 {
-    redisReply *r = redisCommand(c, "AUTH %s", redis_password);
+    redisReply *r = redisCommand(c, "AUTH %s", redis.password);
     if (r) freeReplyObject(r);
 }
 
-static int redis_ping(int port)
+/* tu_redis_start's readiness check: a raw PING after AUTH. */
+static int redis_ping(const struct tu_redis *server)
 {
     struct timeval tv = {0, 200000};
-    redisContext *c = redisConnectWithTimeout("127.0.0.1", port, tv);
+    redisContext *c = redisConnectWithTimeout("127.0.0.1", server->port, tv);
     int ok = 0;
     if (c && !c->err) {
         redis_raw_auth(c);
@@ -95,49 +79,6 @@ static int redis_ping(int port)
     }
     if (c) redisFree(c);
     return ok;
-}
-
-/* 0: started; 1: redis-server not installed; -1: failed. */
-static int redis_start(int *port_out)
-{
-    int port = free_port();
-    if (port < 0) return -1;
-    char port_s[16];
-    snprintf(port_s, sizeof port_s, "%d", port);
-    snprintf(redis_password, sizeof redis_password, "kv-test-secret-%ld", (long)getpid());
-    char *argv[] = {"redis-server", "--port",      port_s, "--bind",      "127.0.0.1",
-                    "--save",       "",            "--appendonly", "no", "--daemonize",
-                    "no",           "--requirepass", redis_password, NULL};
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
-    posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
-    int rc = posix_spawnp(&redis_pid, "redis-server", &fa, NULL, argv, environ);
-    posix_spawn_file_actions_destroy(&fa);
-    if (rc == ENOENT) return 1;
-    if (rc != 0) return -1;
-    for (int i = 0; i < 250; i++) { /* up to 5 s for the server to answer */
-        if (redis_ping(port)) {
-            *port_out = port;
-            return 0;
-        }
-        int status;
-        if (waitpid(redis_pid, &status, WNOHANG) == redis_pid) {
-            redis_pid = -1;
-            return -1;
-        }
-        usleep(20000);
-    }
-    return -1;
-}
-
-static void redis_stop(void)
-{
-    if (redis_pid > 0) {
-        kill(redis_pid, SIGTERM);
-        waitpid(redis_pid, NULL, 0);
-        redis_pid = -1;
-    }
 }
 
 static redisContext *redis_raw(const struct fixture *fx)
@@ -341,7 +282,7 @@ static void test_kv_corrupt_object_is_checksum_error_naming_key(void **state)
 static void test_kv_redis_down_is_a_clear_error(void **state)
 {
     (void)state;
-    int port = free_port();
+    int port = tu_free_port();
     assert_true(port > 0);
     char url[64];
     snprintf(url, sizeof url, "redis://127.0.0.1:%d", port);
@@ -580,7 +521,7 @@ static void test_kv_put_new_has_one_winner_among_racing_processes(void **state)
 /* Whether text holds the server's password or secret (NULL: not checked). */
 static void assert_no_secret(const char *text, const char *secret)
 {
-    assert_null(strstr(text, redis_password));
+    assert_null(strstr(text, redis.password));
     if (secret) assert_null(strstr(text, secret));
 }
 
@@ -640,7 +581,7 @@ static void test_kv_redis_passwords_wrong_missing_and_in_the_url(void **state)
     assert_non_null(strstr(msg, "the server asks for a password"));
     assert_non_null(strstr(msg, "REDISCLI_AUTH"));
     /* The password in the URL: it works, and a failure's message does not show it. */
-    snprintf(url, sizeof url, "redis://:%s@127.0.0.1:%d/3", redis_password, port);
+    snprintf(url, sizeof url, "redis://:%s@127.0.0.1:%d/3", redis.password, port);
     struct kv *kv;
     struct err e;
     assert_int_equal(kv_open(url, &kv, &e), SIREN_OK);
@@ -710,20 +651,20 @@ int main(void)
     const struct CMUnitTest redis_suite[] = KV_SUITE(redis_fx);
     int failed = cmocka_run_group_tests_name("kv common", common, NULL, NULL);
     failed += cmocka_run_group_tests_name("kv file:", file_suite, NULL, NULL);
-    int rs = redis_start(&redis_fx.redis_port);
+    int rs = tu_redis_start(&redis, "kv-test-secret", redis_ping);
+    redis_fx.redis_port = redis.port;
     if (rs == 1) {
         fprintf(stderr, "[ SKIPPED ] kv redis://: redis-server is not installed (apt-get "
                         "install redis-server)\n");
     } else if (rs < 0) {
         fprintf(stderr, "[ FAILED ] kv redis://: redis-server is installed but did not start\n");
-        redis_stop();
         failed++;
     } else {
         /* The suite's stores take the password from the environment, as redis-cli does. */
-        setenv("REDISCLI_AUTH", redis_password, 1);
+        setenv("REDISCLI_AUTH", redis.password, 1);
         failed += cmocka_run_group_tests_name("kv redis://", redis_suite, NULL, NULL);
         failed += cmocka_run_group_tests_name("kv redis:// passwords", redis_only, NULL, NULL);
-        redis_stop();
+        tu_redis_stop(&redis);
     }
     return failed;
 }

@@ -30,6 +30,7 @@
 #include "core.h"
 #include "kv.h"
 #include "store.h"
+#include "redis_server.h"
 #include "testutil.h"
 #include "run_test.h"
 
@@ -64,68 +65,20 @@ static const struct {
 };
 #define KEPT 3
 
-static pid_t redis_pid = -1;
-static char redis_password[64];
+/* The server of the Redis half; its password reaches siren through $REDISCLI_AUTH only. */
+static struct tu_redis redis = {.pid = -1};
 
-static int free_port(void)
+/* tu_redis_start's readiness check: siren's own store opens on it (with $REDISCLI_AUTH). */
+static int kv_answers(const struct tu_redis *r)
 {
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = 0};
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t len = sizeof a;
-    if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof a) != 0 ||
-        getsockname(fd, (struct sockaddr *)&a, &len) != 0) {
-        if (fd >= 0) close(fd);
-        return -1;
-    }
-    close(fd);
-    return ntohs(a.sin_port);
-}
-
-/* Starts redis-server on a free loopback port with a password; 0 started, 1 not installed. */
-static int redis_start(int *port_out)
-{
-    int port = free_port();
-    assert_true(port > 0);
-    char port_s[16];
-    snprintf(port_s, sizeof port_s, "%d", port);
-    snprintf(redis_password, sizeof redis_password, "jobs-test-secret-%ld", (long)getpid());
-    char *argv[] = {"redis-server", "--port", port_s, "--bind", "127.0.0.1", "--save", "",
-                    "--appendonly", "no", "--daemonize", "no", "--requirepass",
-                    redis_password, NULL};
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
-    posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
-    int rc = posix_spawnp(&redis_pid, "redis-server", &fa, NULL, argv, environ);
-    posix_spawn_file_actions_destroy(&fa);
-    if (rc == ENOENT) return 1;
-    assert_int_equal(rc, 0);
-    /* The server answers once siren kv can list it (up to 5 s). */
     char url[64];
-    snprintf(url, sizeof url, "redis://127.0.0.1:%d", port);
-    setenv("REDISCLI_AUTH", redis_password, 1);
-    for (int i = 0; i < 250; i++) {
-        struct kv *kv;
-        struct err e;
-        if (kv_open(url, &kv, &e) == SIREN_OK) {
-            kv_close(kv);
-            *port_out = port;
-            return 0;
-        }
-        pause_ms(20);
-    }
-    fail_msg("redis-server did not answer on port %d", port);
-    return -1;
-}
-
-static void redis_stop(void)
-{
-    if (redis_pid > 0) {
-        kill(redis_pid, SIGTERM);
-        waitpid(redis_pid, NULL, 0);
-        redis_pid = -1;
-    }
+    snprintf(url, sizeof url, "redis://127.0.0.1:%d", r->port);
+    setenv("REDISCLI_AUTH", r->password, 1);
+    struct kv *kv;
+    struct err e;
+    if (kv_open(url, &kv, &e)) return 0;
+    kv_close(kv);
+    return 1;
 }
 
 static double now_s(void)
@@ -440,17 +393,18 @@ static void test_eight_jobs_on_one_file_store_end_as_alone_and_leave_only_kept(v
 static void test_eight_jobs_on_one_redis_end_as_alone_and_leave_only_kept(void **state)
 {
     (void)state;
-    int port;
-    if (redis_start(&port) == 1) {
+    int rc = tu_redis_start(&redis, "jobs-test-secret", kv_answers);
+    if (rc == 1) {
         print_message("redis-server is not installed: the Redis half is skipped\n");
         skip();
     }
+    if (rc) fail_msg("redis-server is installed but did not answer on port %d", redis.port);
     char url[64];
-    snprintf(url, sizeof url, "redis://127.0.0.1:%d", port);
+    snprintf(url, sizeof url, "redis://127.0.0.1:%d", redis.port);
     many_jobs_on_one_store(url, "redis");
-    redis_stop();
+    tu_redis_stop(&redis);
     /* The password went to siren through the environment only: no log or output holds it. */
-    assert_false(dir_holds(redis_password));
+    assert_false(dir_holds(redis.password));
 }
 
 int main(void)
@@ -460,6 +414,6 @@ int main(void)
         cmocka_unit_test(test_eight_jobs_on_one_redis_end_as_alone_and_leave_only_kept),
     };
     int rc = cmocka_run_group_tests(tests, setup, teardown);
-    redis_stop();
+    tu_redis_stop(&redis);
     return rc;
 }
