@@ -225,6 +225,17 @@ static const char lr_help[] =
 static const struct bench_cli lr_cli = BENCH_CLI("bench lr", lr_opts, lr_opt, lr_help);
 
 /* Writes the row of one trainer: scores of its first repetition, times over all. */
+/* Columns col, col + 1 and col + 2 of row: the median, min and max of v[0..n), with the given
+ * decimals (sorts v). */
+static void set_median_min_max(struct table *t, size_t row, int col, int decimals, double *v,
+                               int n)
+{
+    bench_sort(v, (size_t)n);
+    table_setf(t, row, col, "%.*f", decimals, bench_median(v, (size_t)n));
+    table_setf(t, row, col + 1, "%.*f", decimals, v[0]);
+    table_setf(t, row, col + 2, "%.*f", decimals, v[n - 1]);
+}
+
 static int add_row(struct table *t, const struct lr_case *c, size_t train_rows,
                    const char *trainer, const struct scores *first, double *secs, double *ratio,
                    int reps, int epochs)
@@ -247,18 +258,12 @@ static int add_row(struct table *t, const struct lr_case *c, size_t train_rows,
         for (int col = 7; col <= 12; col++) table_setf(t, row, col, "%s", "not reached");
         return SIREN_OK;
     }
-    bench_sort(secs, (size_t)reps);
-    table_setf(t, row, 7, "%.4f", bench_median(secs, (size_t)reps));
-    table_setf(t, row, 8, "%.4f", secs[0]);
-    table_setf(t, row, 9, "%.4f", secs[reps - 1]);
+    set_median_min_max(t, row, 7, 4, secs, reps);
     if (!ratio) {
         for (int col = 10; col <= 12; col++) table_setf(t, row, col, "%s", "1");
         return SIREN_OK;
     }
-    bench_sort(ratio, (size_t)reps);
-    table_setf(t, row, 10, "%.3f", bench_median(ratio, (size_t)reps));
-    table_setf(t, row, 11, "%.3f", ratio[0]);
-    table_setf(t, row, 12, "%.3f", ratio[reps - 1]);
+    set_median_min_max(t, row, 10, 3, ratio, reps);
     return SIREN_OK;
 }
 
