@@ -133,9 +133,15 @@ static int is_rival(const char *p) { return !is_agent(p) && strncmp(p, "oracle",
 
 /* Agent drl's verdict at budget b: writes one markdown line to f. Returns 1 when it meets the
  * bar (reached every seed the best rival reached, mean ratio <= CONTEST_DRL_BAR and <= the
- * best rival's). */
+ * best rival's), 0 when not, -1 when the budget is out of every schedule's reach. */
 static int verdict(FILE *f, const struct contest_workload *w, int drl, int b)
 {
+    for (int i = 0; i < w->n_policies; i++)
+        if (!strcmp(w->policies[i], "oracle") && w->st[i][b].reached == 0) {
+            fprintf(f, "- %s at %gx: not judged: no schedule reaches the target within this "
+                       "budget, the oracle's neither\n", w->name, w->budgets[b]);
+            return -1;
+        }
     int best = -1;
     for (int i = 0; i < w->n_policies; i++) {
         if (!is_rival(w->policies[i])) continue;
@@ -296,13 +302,15 @@ int bench_contest_report(const char *dir, const char *const *names, int n_names,
                     int a = 0;
                     while (a < na && strcmp(agents[a], ws[k].policies[i])) a++;
                     if (a == na && na < CONTEST_MAX_POLICIES) agents[na++] = ws[k].policies[i];
-                    for (int b = 0; b < ws[k].n_budgets && a < na; b++, all[a]++)
-                        met[a] += verdict(f, &ws[k], i, b);
+                    for (int b = 0; b < ws[k].n_budgets && a < na; b++) {
+                        int v = verdict(f, &ws[k], i, b);
+                        if (v >= 0) met[a] += v, all[a]++;
+                    }
                 }
             fprintf(f, "\n");
             for (int a = 0; a < na; a++)
-                fprintf(f, "%s meets the bar at %d of %d (workload, budget) pairs.\n", agents[a],
-                        met[a], all[a]);
+                fprintf(f, "%s meets the bar at %d of %d (workload, budget) pairs that some "
+                           "schedule can reach.\n", agents[a], met[a], all[a]);
             fprintf(f, "\n## Training cost of the agents\n\n");
             for (int k = 0; k < n; k++) {
                 const cJSON *ag = cJSON_GetObjectItemCaseSensitive(roots[k], "agents"), *x;

@@ -1,8 +1,8 @@
 #!/bin/sh
 # The scheduler contest (sched/README.md, "Contest"): trains the DRL agents once per workload
 # of contest.json (PPO, 200,000 episodes, planning to the real target): drl at the default
-# budget, drl-spread over budgets in [B/2, 2B]; then runs `siren sched eval --matrix contest.json --emulate`, one process per
-# workload, two at a time, and gathers the report: contest/contest.md, contest.csv,
+# budget, drl-spread over budgets in [B/2, 2B]; then runs `siren sched eval --matrix
+# contest.json --emulate`, one process per workload, two at a time, and gathers the report: contest/contest.md, contest.csv,
 # contest.png, and the agents' learning curves in contest/learning.png.
 # WORKLOADS="lenet-fashion" limits the workloads run (the report gathers whatever is there);
 # TRAIN=0 keeps the agents there (training is deterministic: the same seed gives the same bits).
@@ -14,9 +14,11 @@ OUT=$R/contest
 WORKLOADS=${WORKLOADS:-lr-criteo lenet-fashion textcnn-polarity}
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 mkdir -p $OUT
-# The options of a workload in contest.json, one per line, paths as the suite gives them.
+# The options of a workload in contest.json, paths as the suite gives them.
 args() {
-    /usr/bin/python3 -c "import json,sys; w=[x for x in json.load(open('$R/contest.json'))['workloads'] if x['name']=='$1'][0]; print(' '.join(w['args']))"
+    /usr/bin/python3 -c "import json
+for w in json.load(open('$R/contest.json'))['workloads']:
+    if w['name'] == '$1': print(' '.join(w['args']))"
 }
 for w in $WORKLOADS; do
     [ "${TRAIN:-1}" != 0 ] || continue
@@ -29,16 +31,10 @@ for w in $WORKLOADS; do
     "$SIREN" sched train $a --episodes 200000 --seed 1 --budget-spread 2 \
         --out $OUT/$w.spread2.policy.json > $OUT/$w.spread2.train.txt
 done
-pids=""
-n=0
-for w in $WORKLOADS; do
-    "$SIREN" sched eval --matrix $R/contest.json --workload $w --emulate --out $OUT \
-        > $OUT/$w.log 2>&1 &
-    pids="$pids $!"
-    n=$((n + 1))
-    if [ $n -eq 2 ]; then wait $pids; pids=""; n=0; fi
-done
-[ -z "$pids" ] || wait $pids
+# Two workloads at a time, each starting as soon as a core is free.
+printf '%s\n' $WORKLOADS | xargs -P 2 -I {} sh -c \
+    '"$0" sched eval --matrix "$1" --workload {} --emulate --out "$2" > "$2/{}.log" 2>&1' \
+    "$SIREN" $R/contest.json $OUT
 # The report from every workload's cells (each run writes it too, from the cells there when
 # it ends).
 "$SIREN" sched eval --matrix $R/contest.json --out $OUT --dry-run > /dev/null
