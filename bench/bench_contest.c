@@ -83,7 +83,9 @@ static int contest_gather(const cJSON *root, const char *path, struct contest_wo
             const char *p;
             if ((rc = json_get_string(r, "kind", path, &p, e))) return rc;
             int i = index_of_policy(w, p);
-            if (i < 0) return err_set(e, SIREN_EFORMAT, "%s: over %d policies", path, CONTEST_MAX_POLICIES);
+            if (i < 0)
+                return err_set(e, SIREN_EFORMAT, "%s: over %d policies", path,
+                               CONTEST_MAX_POLICIES);
             struct contest_stat *s = &w->st[i][b];
             const cJSON *ratio = cJSON_GetObjectItemCaseSensitive(r, "ratio_to_oracle");
             double jct = 0, plan = 0;

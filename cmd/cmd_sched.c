@@ -54,12 +54,18 @@ static const struct opt_use sched_opts[] = {
     {.id = OPT_CALIBRATION, .def = "results/sched/calibration.json in the source tree"},
     {.id = OPT_PLATFORM}, {.id = OPT_LATENCY}, {.id = OPT_CHANNEL}, {.id = OPT_CONCURRENCY},
     {.id = OPT_LOSS_MODEL},
-    {.id = OPT_UPDATE}, {.id = OPT_FETCH}, {.id = OPT_LR_SCALE, .help = "eval --emulate: the learning rate of an update of several functions' work (as siren run)"},
+    {.id = OPT_UPDATE}, {.id = OPT_FETCH},
+    {.id = OPT_LR_SCALE, .help = "eval --emulate: the learning rate of an update of several "
+                                 "functions' work (as siren run)"},
     {.id = OPT_EVAL_ROWS, .help = "eval --emulate: held-out rows evaluated per epoch"},
     {.id = OPT_BUDGET_SPREAD}, {.id = OPT_ALGO}, {.id = OPT_SIGMA}, {.id = OPT_COLD_START},
     {.id = OPT_STARTS}, {.id = OPT_PLAN_MARGIN},
-    {.id = OPT_MATRIX, .help = "eval: the scheduler contest of a suite file (sched/README.md, \"Contest\"); --out DIR gets each workload's cells and the report; --workload W runs only W; --emulate replays the best policies"},
-    {.id = OPT_DRY_RUN, .help = "eval --matrix: check the suite and write the report from the cells already in --out, running nothing"},
+    {.id = OPT_MATRIX, .help = "eval: the scheduler contest of a suite file (sched/README.md, "
+                               "\"Contest\"); --out DIR gets each workload's cells and the "
+                               "report; --workload W runs only W; --emulate replays the best "
+                               "policies"},
+    {.id = OPT_DRY_RUN, .help = "eval --matrix: check the suite and write the report from the "
+                                "cells already in --out, running nothing"},
     {.id = OPT_HELP},
 };
 
@@ -72,8 +78,8 @@ static void usage(FILE *f)
             "       siren sched eval --matrix SUITE --out DIR [--workload W] [--emulate]\n\n"
             "train: PPO (or --algo reinforce) in the simulator; prints a learning curve.\n"
             "eval:  runs every policy (default drl:results/sched/W.policy.json,grid,heuristic,\n"
-            "       bo,model,oracle) in the simulator; --emulate replays each one's schedule in the\n"
-            "       emulator (one rank) and reports the fidelity of the simulated JCT.\n"
+            "       bo,model,oracle) in the simulator; --emulate replays each one's schedule in\n"
+            "       the emulator (one rank) and reports the fidelity of the simulated JCT.\n"
             "       --matrix: the contest of a suite file over workloads, budgets and seeds\n"
             "       (sched/README.md, \"Contest\"; results/sched/contest.json).\n\n");
     opt_help_write(f, sched_opts, CMD_COUNT(sched_opts));
@@ -220,7 +226,8 @@ static int cmd_sched_train(int argc, char **argv)
 }
 
 
-int sched_emulate_row(const struct sched_opts *o, const char *dir, struct sched_row *w, int idx, struct err *e)
+int sched_emulate_row(const struct sched_opts *o, const char *dir, struct sched_row *w, int idx,
+                      struct err *e)
 {
     char sched_path[1300], run_dir[1300], kv[1300];
     snprintf(sched_path, sizeof sched_path, "%s/schedule-%d.txt", dir, idx);
@@ -308,7 +315,8 @@ static int tune_heuristic(struct sim *s, struct sched_row *w, struct err *e)
 /* The planned schedule replayed in s as the emulator replays it: w->r is the schedule cut
  * where it first reaches target (or whole), and w->clock_s the simulator's clock after each
  * epoch of the whole schedule (or up to the budget) whatever the loss, its time model alone. */
-static int replay(struct sim *s, struct sched_row *w, double target, double budget_usd, struct err *e)
+static int replay(struct sim *s, struct sched_row *w, double target, double budget_usd,
+                  struct err *e)
 {
     const struct sim_result *plan = &w->plan;
     struct sim_result *out = &w->r;
@@ -557,7 +565,8 @@ static int cmd_sched_eval(int argc, char **argv)
         if (!o.out) return opt_usage_error("sched eval", "--matrix needs --out DIR");
         return sched_matrix(&o, &e) ? cmd_fail("sched eval", &e) : 0;
     }
-    if (o.emulate && !o.out) return opt_usage_error("sched eval", "--emulate needs --out DIR (for the runs)");
+    if (o.emulate && !o.out)
+        return opt_usage_error("sched eval", "--emulate needs --out DIR (for the runs)");
     /* The default list names the committed policy as results/sched/W.policy.json (its name in
      * the tables); it is read from the source tree, wherever the command runs. */
     char deflist[1200], path[1200] = "";
@@ -609,7 +618,8 @@ static int write_eval(const struct sched_opts *o, struct sched_cell *c, struct e
                                  "emu_reached_target", "jct_error_pct", "cost_error_pct",
                                  "emu_epochs_time_error_pct"};
     struct table t;
-    if (table_init(&t, o->emulate ? 17 : 10, cols)) return err_set(e, SIREN_ENOMEM, "out of memory");
+    if (table_init(&t, o->emulate ? 17 : 10, cols))
+        return err_set(e, SIREN_ENOMEM, "out of memory");
     cJSON *arr = cJSON_CreateArray();
     for (int i = 0; i < nr; i++) {
         const struct sched_row *w = &rows[i];

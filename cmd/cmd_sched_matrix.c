@@ -163,7 +163,8 @@ static int job_load(const struct suite *st, const cJSON *w, int idx, struct matr
     cJSON_ArrayForEach(a, args)
     {
         if (!cJSON_IsString(a))
-            return err_set(e, SIREN_EFORMAT, "%s: \"args\"[%d]: expected a string", where, argc - 1);
+            return err_set(e, SIREN_EFORMAT, "%s: \"args\"[%d]: expected a string", where,
+                           argc - 1);
         j->argv[argc++] = a->valuestring;
     }
     j->argv[argc] = NULL;
