@@ -382,13 +382,13 @@ static int eval_oracle(struct sim *s, const struct sched_row *rows, int nr, doub
  * is priced by the same job with every request at its fixed latency (the closed form, no
  * draws), and the fastest within budget is then run on the job as it is. Unlike grid, it
  * never sees the job's latency draws. */
-static int model_enumerate(const struct sched_opts *o, struct sim *s, struct sched_row *w,
-                           struct err *e)
+static int model_enumerate(struct sim *s, struct sched_row *w, struct err *e)
 {
-    struct sim_setup su = o->su;
-    su.fixed_latency = 1;
+    /* The same job (its staged constants, platform and loss model) at fixed latency. */
+    struct sim_config cfg = *sim_config_of(s);
+    cfg.fixed_latency = 1;
     struct sim *fixed;
-    int rc = sim_open_setup(&su, &fixed, e);
+    int rc = sim_open(&cfg, &fixed, e);
     if (rc) return rc;
     sim_set_target_loss(fixed, sim_target_loss(s));
     struct sim_result pick;
@@ -402,8 +402,8 @@ static int model_enumerate(const struct sched_opts *o, struct sim *s, struct sch
 }
 
 /* Row w: policy spec p planned in s (see sched_eval_cell). */
-static int plan_row(const struct sched_opts *o, struct sim *s, const char *p, const char *drl_path,
-                    struct sched_row *w, struct err *e)
+static int plan_row(struct sim *s, const char *p, const char *drl_path, struct sched_row *w,
+                    struct err *e)
 {
     memset(w, 0, sizeof *w);
     snprintf(w->policy, sizeof w->policy, "%s", p);
@@ -411,7 +411,7 @@ static int plan_row(const struct sched_opts *o, struct sim *s, const char *p, co
     int rc;
     if (!strcmp(p, "grid")) rc = sim_grid_search(s, &w->plan, e);
     else if (!strcmp(p, "heuristic")) rc = tune_heuristic(s, w, e);
-    else if (!strcmp(p, "model")) rc = model_enumerate(o, s, w, e);
+    else if (!strcmp(p, "model")) rc = model_enumerate(s, w, e);
     else if (!strcmp(p, "bo")) {
         struct sim_bo_opts bo;
         sim_bo_opts_default(&bo); /* 100 episodes, its own seed: the job's draws are the sim's */
@@ -419,8 +419,8 @@ static int plan_row(const struct sched_opts *o, struct sim *s, const char *p, co
     }
     else {
         char spec[1300];
-        snprintf(spec, sizeof spec, "%s%s", drl_path && !strncmp(p, "drl:", 4) ? "drl:" : "",
-                 drl_path && !strncmp(p, "drl:", 4) ? drl_path : p);
+        if (drl_path && !strncmp(p, "drl:", 4)) snprintf(spec, sizeof spec, "drl:%s", drl_path);
+        else snprintf(spec, sizeof spec, "%s", p);
         struct sched_policy *pol;
         rc = sched_open(spec, &pol, e);
         if (!rc) rc = sim_run_policy(s, pol, &w->plan, e);
@@ -452,7 +452,7 @@ int sched_eval_cell(const struct sched_opts *o, const char *drl_path, struct sch
                          SCHED_MAX_ROWS - 2);
             break;
         }
-        rc = plan_row(o, s, p, drl_path, &c->rows[c->nr], e);
+        rc = plan_row(s, p, drl_path, &c->rows[c->nr], e);
         if (!rc) c->nr++;
     }
     if (!rc && want_oracle) {
